@@ -1,0 +1,64 @@
+//! Cross-document rules: flows that call each other must not form a cycle.
+
+use std::collections::HashMap;
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use super::codes;
+use super::diagnostic::Diagnostic;
+use super::{Context, DocView, step_path};
+use crate::spec::source::Location;
+
+pub fn check(cx: &Context, views: &[DocView], out: &mut Vec<Diagnostic>) {
+    // One node per (document, flow); an edge per `calls` step, remembering where it is written.
+    let mut graph: DiGraph<(String, String), Location> = DiGraph::new();
+    let mut nodes: HashMap<(String, String), NodeIndex> = HashMap::new();
+    let mut node = |graph: &mut DiGraph<(String, String), Location>, key: (String, String)| {
+        *nodes.entry(key.clone()).or_insert_with(|| graph.add_node(key))
+    };
+    for view in views {
+        for (f, flow) in view.doc.flows.iter().enumerate() {
+            let from = node(&mut graph, (view.doc.id.clone(), flow.id.clone()));
+            for (s, step) in flow.steps.iter().enumerate() {
+                if let Some(call) = &step.calls {
+                    let doc = call.doc.clone().unwrap_or_else(|| view.doc.id.clone());
+                    let to = node(&mut graph, (doc, call.flow.clone()));
+                    graph.add_edge(from, to, cx.at(view.file, &format!("{}.calls", step_path(f, s))));
+                }
+            }
+        }
+    }
+    let mut cycles: Vec<Vec<NodeIndex>> = tarjan_scc(&graph)
+        .into_iter()
+        .filter(|scc| scc.len() > 1 || graph.contains_edge(scc[0], scc[0]))
+        .collect();
+    for scc in &mut cycles {
+        scc.sort_by(|a, b| graph[*a].cmp(&graph[*b]));
+    }
+    cycles.sort_by(|a, b| graph[a[0]].cmp(&graph[b[0]]));
+    for scc in cycles {
+        let names: Vec<String> = scc.iter().map(|&n| format!("{}/{}", graph[n].0, graph[n].1)).collect();
+        let mut calls: Vec<&Location> = graph
+            .edge_indices()
+            .filter(|&e| {
+                graph
+                    .edge_endpoints(e)
+                    .is_some_and(|(a, b)| scc.contains(&a) && scc.contains(&b))
+            })
+            .map(|e| &graph[e])
+            .collect();
+        calls.sort_by_key(|l| (l.file, l.span.start));
+        let Some(first) = calls.first() else { continue };
+        let mut d = Diagnostic::new(
+            &codes::CALL_CYCLE,
+            (*first).clone(),
+            format!("flows call each other in a cycle: {}", names.join(" → ")),
+        )
+        .hint("a called flow must not call back into its caller; move the shared steps into a flow of their own");
+        for other in &calls[1..] {
+            d = d.label((*other).clone(), "also part of the cycle");
+        }
+        out.push(d);
+    }
+}

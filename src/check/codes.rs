@@ -1,0 +1,177 @@
+//! Every finding procdoc can report, with its stable code and name. `docs/checks.md` is
+//! generated from this table (a test keeps it current), so users can look up and filter codes.
+
+use super::diagnostic::Severity;
+use super::diagnostic::Severity::{Error, Warning};
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Code {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub family: &'static str,
+    /// What it means and what to do, for the reference page.
+    pub explanation: &'static str,
+}
+
+macro_rules! codes {
+    ($( $ident:ident = $code:literal $name:literal $severity:ident $family:literal $explanation:literal; )*) => {
+        $( pub static $ident: Code = Code {
+            code: $code,
+            name: $name,
+            severity: $severity,
+            family: $family,
+            explanation: $explanation,
+        }; )*
+        /// All codes in reference order.
+        pub static ALL: &[&Code] = &[ $( &$ident ),* ];
+    };
+}
+
+codes! {
+    YAML_SYNTAX = "E0001" "yaml-syntax" Error "Reading files"
+        "The file is not valid YAML: a syntax error, tab indentation, a duplicate key in one mapping, or too many aliases or nesting levels. Fix the line shown; indent with spaces.";
+    INVALID_VALUE = "E0002" "invalid-value" Error "Reading files"
+        "A value has the wrong type or form: a list where a text is expected, a date not written YYYY-MM-DD, a duration such as `2 fortnights`. The message says what is expected.";
+    UNKNOWN_FIELD = "E0003" "unknown-field" Error "Reading files"
+        "A key that the spec format does not define, usually a typo. The hint names the closest field that is allowed at that place.";
+    MISSING_FIELD = "E0004" "missing-field" Error "Reading files"
+        "A required key is missing (a procedure needs `id`, `title`, `revision`, `effective`, `owner`, `approval`, `history` and `flows`).";
+    UNREADABLE_FILE = "E0005" "unreadable-file" Error "Reading files"
+        "A file could not be read as a spec: it is empty, not UTF-8 text, or unreadable.";
+    INPUT_LIMIT = "E0006" "input-limit" Error "Reading files"
+        "A file or folder is beyond procdoc's limits (file size, number of procedure files, folder depth). The limits keep checking fast and safe on hostile input.";
+    PATH_OUTSIDE = "E0007" "path-outside-qms" Error "Reading files"
+        "A path in the settings (the logo) points outside the QMS folder or does not exist. Keep every file the documents use inside the folder.";
+    INVALID_CALENDAR = "E0008" "invalid-calendar" Error "Reading files"
+        "The working calendar cannot be used: an unknown timezone, working hours not written `HH:MM-HH:MM`, overlapping ranges, or no workdays.";
+    NO_PROCEDURES = "W0009" "no-procedures" Warning "Reading files"
+        "The QMS folder holds no procedure files besides `procdoc.yaml`.";
+
+    UNKNOWN_DEPARTMENT = "E0101" "unknown-department" Error "References"
+        "A department or party code (in `by`, `with`, `owner`, `keeper`, `who` or `in`) that `procdoc.yaml` does not define.";
+    UNKNOWN_RECORD = "E0102" "unknown-record" Error "References"
+        "`produces` or `uses` names a record that the procedure (or, for `DOC#record`, the named procedure) does not define.";
+    UNKNOWN_STEP = "E0103" "unknown-step" Error "References"
+        "`next`, `goto`, `from`, `before` or `not_by` names a step that is not in the flow.";
+    UNKNOWN_FLOW = "E0104" "unknown-flow" Error "References"
+        "`calls` names a flow that the procedure does not have.";
+    UNKNOWN_DOCUMENT = "E0105" "unknown-document" Error "References"
+        "`calls`, `references` or a `DOC#record` reference names a document id that no procedure in the QMS has.";
+    DUPLICATE_ID = "E0106" "duplicate-id" Error "References"
+        "Two things that must be told apart share an id: documents in the QMS, flows of a procedure, steps of a flow, records, fields of a record, department or party codes.";
+    INVALID_REFERENCE = "E0107" "invalid-reference" Error "References"
+        "A `references` entry must give exactly one of `doc` (a procedure of this QMS) or `title` (an outside document).";
+    UNKNOWN_LANGUAGE = "W0108" "unknown-language" Warning "References"
+        "A text gives a language that is not in the QMS `languages`; it will never be printed.";
+
+    CANNOT_FINISH = "E0201" "cannot-finish" Error "Flow structure"
+        "No path leads from this step to an `end`: a run that gets here can never finish.";
+    LOOP_WITHOUT_EXIT = "E0202" "loop-without-exit" Error "Flow structure"
+        "A loop of steps has no way out: every outcome leads back into the loop. Give one decision an outcome that leaves it.";
+    TOO_FEW_OUTCOMES = "E0203" "too-few-outcomes" Error "Flow structure"
+        "A decision needs at least two outcomes; with one, write `next` instead.";
+    DUPLICATE_OUTCOME = "E0204" "duplicate-outcome" Error "Flow structure"
+        "Two outcomes of a decision have the same label in one language, so a run could not say which one it took.";
+    NEXT_TO_ITSELF = "E0205" "next-to-itself" Error "Flow structure"
+        "A step names itself in `next` or `goto`. To repeat work, go back through a decision to an earlier step.";
+    JOIN_SINGLE_INPUT = "E0206" "join-single-input" Error "Flow structure"
+        "`join: all` waits for several parallel branches, but this step has only one way in.";
+    CONFLICTING_TRANSITIONS = "E0207" "conflicting-transitions" Error "Flow structure"
+        "A step may have only one of `next`, `decision` and `end`.";
+    FALLS_OFF_END = "E0208" "falls-off-end" Error "Flow structure"
+        "The last step of a flow has no `next`, `decision` or `end`, so there is no step below it to continue to. Add `end: <outcome>`.";
+    EMPTY_FLOW = "E0209" "empty-flow" Error "Flow structure"
+        "A procedure needs at least one flow and every flow at least one step.";
+    UNREACHABLE_STEP = "W0301" "unreachable-step" Warning "Flow structure"
+        "No path leads from the first step of the flow to this step, so no run will ever do it.";
+
+    DEADLOCK = "E0401" "deadlock" Error "Soundness"
+        "A run can get stuck: a `join: all` waits for a branch that will never come (typically a decision branch that reaches a join). The note shows the shortest run that gets stuck.";
+    UNSYNCHRONISED = "E0402" "unsynchronised" Error "Soundness"
+        "Parallel branches meet at a step without `join: all`, so the step is started twice in one run. Add `join: all` or end the branches separately.";
+    END_WHILE_ACTIVE = "E0403" "end-while-active" Error "Soundness"
+        "A run can reach this `end` while other parallel steps are still active: the run would finish with work left open. Join the branches before the end.";
+    DEAD_STEP = "W0404" "dead-step" Warning "Soundness"
+        "The step is connected, but no possible run ever gets to it (for example it sits behind a join that can never fire).";
+    STATE_LIMIT = "W0405" "state-space-limit" Warning "Soundness"
+        "The flow has too many possible states to explore completely; soundness was checked only partly.";
+
+    FLOW_DEADLINE = "W0501" "flow-deadline-exceeded" Warning "Deadlines"
+        "The step deadlines on the worst-case path add up to more than the flow's own `within`. The note shows the path and the figures.";
+    FROM_NOT_BEFORE = "E0502" "from-not-preceding" Error "Deadlines"
+        "`within.from` names a step that does not come before this one on every path, so on some runs the deadline has no start.";
+    MIXED_UNITS = "W0503" "mixed-time-units" Warning "Deadlines"
+        "A path mixes calendar time (days, hours) and working time (working days) in its deadlines; the note says how they were compared.";
+
+    CALL_CYCLE = "E0601" "call-cycle" Error "Cross-document"
+        "Flows call each other in a cycle (`calls`), so a run would never end.";
+
+    NOT_BY_NOT_BEFORE = "E0701" "not-by-not-preceding" Error "Roles and planning"
+        "`not_by` names a step that does not come before this one on every path, so separation of duties cannot be enforced.";
+    BEFORE_NOT_PLANNED = "E0702" "before-not-planned" Error "Roles and planning"
+        "`within.before` must name a step marked `planned: true` (a step whose date is set when a run is planned).";
+    NO_ACTOR = "W0703" "step-without-actor" Warning "Roles and planning"
+        "The step has no `by`: nobody is responsible for it.";
+
+    HISTORY_MISSING_REVISION = "E0801" "history-missing-revision" Error "Document control"
+        "The revision history has no entry for the current `revision`.";
+    HISTORY_ORDER = "E0802" "history-out-of-order" Error "Document control"
+        "The revision history must be in date order, oldest first, and end with the current revision.";
+    EFFECTIVE_BEFORE_APPROVAL = "E0803" "effective-before-approval" Error "Document control"
+        "The document takes effect before it was approved.";
+    APPROVER_IS_PREPARER = "W0804" "approver-is-preparer" Warning "Document control"
+        "The same person prepared and approved the document; ISO 9001 expects an independent approval.";
+    MISSING_PURPOSE = "W0805" "missing-purpose" Warning "Document control"
+        "The procedure has no `purpose`.";
+    MISSING_SCOPE = "W0806" "missing-scope" Warning "Document control"
+        "The procedure has no `scope`.";
+    UNUSED_RECORD = "W0807" "unused-record" Warning "Document control"
+        "No step produces or uses this record, so nothing in the procedure says when it is made.";
+    IDLE_DEPARTMENT = "W0808" "idle-department" Warning "Document control"
+        "A department has duties in `responsibilities` but does no step and is consulted on none.";
+    MISSING_RESPONSIBILITY = "W0809" "missing-responsibility" Warning "Document control"
+        "A department does or supports steps but has no entry in `responsibilities`.";
+    MISSING_TRANSLATION = "W0810" "missing-translation" Warning "Document control"
+        "A text does not give one of the QMS `languages`.";
+    APPROVAL_ORDER = "W0811" "approval-out-of-order" Warning "Document control"
+        "The approval dates are not in order: prepared, then reviewed, then approved.";
+
+    FIELD_OPTIONS = "E0901" "field-options" Error "Records"
+        "A `choice` or `multichoice` field needs `options`; other field types must not have them.";
+    TABLE_COLUMNS = "E0902" "table-columns" Error "Records"
+        "A `table` field needs `columns`; other field types must not have `columns` or `rows`.";
+}
+
+/// Look a code up by its code or name (`E0101` or `unknown-department`).
+pub fn find(key: &str) -> Option<&'static Code> {
+    ALL.iter()
+        .copied()
+        .find(|c| c.code.eq_ignore_ascii_case(key) || c.name == key)
+}
+
+/// The reference page `docs/checks.md`.
+pub fn reference_markdown() -> String {
+    let mut out = String::from(
+        "# procdoc checks\n\n\
+         <!-- Generated from src/check/codes.rs; a test fails when this page is stale. \
+         Regenerate with `UPDATE_DOCS=1 cargo test --test docs`. -->\n\n\
+         `procdoc check` reports every finding with a stable code and name. Errors (`E…`) make \
+         `check` exit with 1 and stop `build`; warnings (`W…`) are printed and fail only with \
+         `--deny-warnings`. `--format json` gives the same findings to editors and CI.\n",
+    );
+    let mut family = "";
+    for code in ALL {
+        if code.family != family {
+            family = code.family;
+            out.push_str(&format!(
+                "\n## {family}\n\n| code | name | meaning |\n|---|---|---|\n"
+            ));
+        }
+        out.push_str(&format!(
+            "| `{}` | `{}` | {} |\n",
+            code.code, code.name, code.explanation
+        ));
+    }
+    out
+}

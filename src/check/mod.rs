@@ -1,0 +1,117 @@
+//! `check`: every rule over the loaded model, collecting all findings. Never writes anything.
+
+pub mod codes;
+pub mod diagnostic;
+
+mod calls;
+mod deadlines;
+mod documents;
+mod references;
+mod roles;
+mod settings;
+mod soundness;
+mod structure;
+
+use std::collections::{HashMap, HashSet};
+
+use crate::flow::graph::FlowGraph;
+use crate::run::calendar::Calendar;
+use crate::spec::load::{LoadedProcedure, Qms};
+use crate::spec::model::{Procedure, Settings};
+use crate::spec::source::{FileId, Location};
+use diagnostic::Diagnostic;
+
+/// Everything a rule needs to look things up, built once per check.
+pub struct Context<'a> {
+    pub qms: &'a Qms,
+    pub settings: &'a Settings,
+    /// Department and party codes.
+    pub departments: HashSet<&'a str>,
+    pub parties: HashSet<&'a str>,
+    /// Documents by id (the first one when ids are duplicated).
+    pub docs: HashMap<&'a str, &'a LoadedProcedure>,
+    /// The working calendar; the standard one when the settings give none or a broken one.
+    pub calendar: Calendar,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(qms: &'a Qms, settings: &'a Settings) -> Self {
+        let mut docs = HashMap::new();
+        for p in &qms.procedures {
+            docs.entry(p.doc.id.as_str()).or_insert(p);
+        }
+        Context {
+            qms,
+            settings,
+            departments: settings.departments.iter().map(|d| d.code.as_str()).collect(),
+            parties: settings.parties.iter().map(|p| p.code.as_str()).collect(),
+            docs,
+            calendar: settings::calendar_of(settings).unwrap_or_else(|_| Calendar::standard()),
+        }
+    }
+
+    pub fn is_actor(&self, code: &str) -> bool {
+        self.departments.contains(code) || self.parties.contains(code)
+    }
+
+    /// Location of the value at `path` in a file.
+    pub fn at(&self, file: FileId, path: &str) -> Location {
+        self.qms.sources.at(file, path)
+    }
+
+    /// Location of the key that introduces `path` in a file.
+    pub fn key(&self, file: FileId, path: &str) -> Location {
+        self.qms.sources.key(file, path)
+    }
+
+    pub fn primary(&self) -> &str {
+        self.settings.primary_language()
+    }
+}
+
+/// One procedure with the graphs of its flows, as the per-document rules see it.
+pub struct DocView<'a> {
+    pub file: FileId,
+    pub doc: &'a Procedure,
+    pub graphs: Vec<FlowGraph<'a>>,
+}
+
+pub fn flow_path(flow: usize) -> String {
+    format!("flows[{flow}]")
+}
+
+pub fn step_path(flow: usize, step: usize) -> String {
+    format!("flows[{flow}].steps[{step}]")
+}
+
+/// Run every rule over a loaded QMS. Load diagnostics are the caller's; these are the rest.
+pub fn check(qms: &Qms) -> Vec<Diagnostic> {
+    let Some(settings) = &qms.settings else {
+        // Without settings no reference can be resolved; the load error says why.
+        return Vec::new();
+    };
+    let cx = Context::new(qms, settings);
+    let mut out = Vec::new();
+    settings::check(&cx, &mut out);
+    documents::check_settings_texts(&cx, &mut out);
+    references::check_documents(&cx, &mut out);
+    let views: Vec<DocView> = qms
+        .procedures
+        .iter()
+        .map(|p| DocView {
+            file: p.file,
+            doc: &p.doc,
+            graphs: p.doc.flows.iter().map(FlowGraph::new).collect(),
+        })
+        .collect();
+    for view in &views {
+        references::check(&cx, view, &mut out);
+        structure::check(&cx, view, &mut out);
+        soundness::check(&cx, view, &mut out);
+        deadlines::check(&cx, view, &mut out);
+        roles::check(&cx, view, &mut out);
+        documents::check(&cx, view, &mut out);
+    }
+    calls::check(&cx, &views, &mut out);
+    out
+}

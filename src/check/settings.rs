@@ -1,0 +1,130 @@
+//! Rules on `procdoc.yaml`: codes, the logo path and the working calendar.
+
+use std::collections::HashMap;
+use std::path::{Component, Path};
+
+use super::codes;
+use super::diagnostic::Diagnostic;
+use super::Context;
+use crate::run::calendar::{Calendar, CalendarError};
+use crate::spec::model::Settings;
+
+/// The calendar the settings describe (the standard one when they give none).
+pub fn calendar_of(settings: &Settings) -> Result<Calendar, CalendarError> {
+    let Some(spec) = &settings.calendar else {
+        return Ok(Calendar::standard());
+    };
+    let workdays: Vec<chrono::Weekday> = spec.workdays.iter().map(|&w| w.into()).collect();
+    let holidays: Vec<_> = spec.holidays.iter().map(|d| d.0).collect();
+    let extra: Vec<_> = spec.extra_workdays.iter().map(|d| d.0).collect();
+    Calendar::new(&spec.timezone, &workdays, &spec.hours, &holidays, &extra)
+}
+
+pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let file = cx.qms.settings_file;
+    let settings = cx.settings;
+
+    let mut seen: HashMap<&str, String> = HashMap::new();
+    let actors = settings
+        .departments
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.code.as_str(), format!("departments[{i}]")))
+        .chain(
+            settings
+                .parties
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.code.as_str(), format!("parties[{i}]"))),
+        );
+    for (code, path) in actors {
+        if let Some(first) = seen.get(code) {
+            out.push(
+                Diagnostic::new(
+                    &codes::DUPLICATE_ID,
+                    cx.at(file, &format!("{path}.code")),
+                    format!("the code `{code}` is defined twice"),
+                )
+                .label(cx.at(file, &format!("{first}.code")), "first defined here")
+                .hint("departments and parties share one set of codes; rename one"),
+            );
+        } else {
+            seen.insert(code, path);
+        }
+    }
+    for (i, d) in settings.departments.iter().enumerate() {
+        if let Some(parent) = &d.within
+            && !cx.departments.contains(parent.as_str())
+        {
+            let known: Vec<String> = cx.departments.iter().map(|s| s.to_string()).collect();
+            out.push(
+                Diagnostic::new(
+                    &codes::UNKNOWN_DEPARTMENT,
+                    cx.at(file, &format!("departments[{i}].in")),
+                    format!("`{}` is a role in department `{parent}`, which is not defined", d.code),
+                )
+                .maybe_hint(did_you_mean(parent, &known)),
+            );
+        }
+    }
+    if settings.languages.is_empty() {
+        out.push(
+            Diagnostic::new(&codes::INVALID_VALUE, cx.at(file, "languages"), "`languages` is empty")
+                .hint("list at least the primary language, e.g. `languages: [en]`"),
+        );
+    }
+
+    if let Some(logo) = &settings.logo
+        && let Err(why) = logo_inside(&cx.qms.root, logo)
+    {
+        out.push(
+            Diagnostic::new(&codes::PATH_OUTSIDE, cx.at(file, "logo"), why)
+                .hint("put the logo file in the QMS folder and give its path relative to it, e.g. `logo: logo.png`"),
+        );
+    }
+
+    if let Err(error) = calendar_of(settings) {
+        out.push(Diagnostic::new(
+            &codes::INVALID_CALENDAR,
+            cx.at(file, "calendar"),
+            format!("the working calendar cannot be used: {error}"),
+        ));
+    }
+}
+
+/// A logo path must stay inside the QMS folder, also through symlinks, and exist.
+pub fn logo_inside(root: &Path, logo: &str) -> Result<std::path::PathBuf, String> {
+    let relative = Path::new(logo);
+    if relative.is_absolute()
+        || relative
+            .components()
+            .any(|c| matches!(c, Component::ParentDir | Component::Prefix(_) | Component::RootDir))
+    {
+        return Err(format!("the logo path `{logo}` leaves the QMS folder"));
+    }
+    let path = root.join(relative);
+    let (Ok(real_root), Ok(real)) = (root.canonicalize(), path.canonicalize()) else {
+        return Err(format!("the logo file `{logo}` does not exist"));
+    };
+    if !real.starts_with(&real_root) {
+        return Err(format!("the logo path `{logo}` leads outside the QMS folder"));
+    }
+    if !real.is_file() {
+        return Err(format!("the logo `{logo}` is not a file"));
+    }
+    Ok(real)
+}
+
+/// "did you mean `X`?" for the closest known name, if any is close.
+pub fn did_you_mean(word: &str, known: &[String]) -> Option<String> {
+    let mut sorted = known.to_vec();
+    sorted.sort();
+    match crate::spec::load::closest(word, &sorted) {
+        Some(best) => Some(format!("did you mean `{best}`?")),
+        None if !sorted.is_empty() && sorted.len() <= 12 => Some(format!(
+            "known: {}",
+            sorted.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+        )),
+        None => None,
+    }
+}

@@ -1,0 +1,190 @@
+//! A flow as a graph: steps resolved to indices, their exits, and a petgraph of the edges.
+
+use std::collections::HashMap;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::spec::model::{Flow, Step};
+
+/// How a run leaves a step when it is completed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exit {
+    /// No `next`/`decision`/`end`: on to the step below.
+    Continue(usize),
+    /// `next`: one step, or several started in parallel.
+    Next(Vec<usize>),
+    /// `decision`: exactly one outcome is taken; (outcome index, target step).
+    Decision(Vec<(usize, usize)>),
+    /// `end`: the branch finishes with the step's outcome.
+    End,
+    /// The last step without `next`, `decision` or `end` (reported by the checker).
+    FallsOff,
+}
+
+/// Why an edge exists, for drawings and messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EdgeKind {
+    Continue,
+    Next,
+    Parallel,
+    /// Decision outcome with its index in `decision.outcomes`.
+    Outcome(usize),
+}
+
+#[derive(Debug)]
+pub struct FlowGraph<'a> {
+    pub flow: &'a Flow,
+    pub exits: Vec<Exit>,
+    pub join: Vec<bool>,
+    /// Node `i` is step `i`; edges carry their kind.
+    pub graph: DiGraph<usize, EdgeKind>,
+    index: HashMap<&'a str, usize>,
+}
+
+impl<'a> FlowGraph<'a> {
+    /// Resolve a flow. Targets that name no step are left out of the graph; the reference
+    /// check reports them.
+    pub fn new(flow: &'a Flow) -> Self {
+        let mut index = HashMap::new();
+        for (i, step) in flow.steps.iter().enumerate() {
+            index.entry(step.id.as_str()).or_insert(i);
+        }
+        let count = flow.steps.len();
+        let exits: Vec<Exit> = flow
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, step)| exit_of(step, i, count, &index))
+            .collect();
+        let join = flow.steps.iter().map(|s| s.join.is_some()).collect();
+        let mut graph = DiGraph::with_capacity(count, count * 2);
+        for i in 0..count {
+            graph.add_node(i);
+        }
+        for (i, exit) in exits.iter().enumerate() {
+            let from = NodeIndex::new(i);
+            match exit {
+                Exit::Continue(t) => {
+                    graph.add_edge(from, NodeIndex::new(*t), EdgeKind::Continue);
+                }
+                Exit::Next(ts) => {
+                    let kind = if ts.len() > 1 { EdgeKind::Parallel } else { EdgeKind::Next };
+                    for t in ts {
+                        graph.add_edge(from, NodeIndex::new(*t), kind);
+                    }
+                }
+                Exit::Decision(outcomes) => {
+                    for (o, t) in outcomes {
+                        graph.add_edge(from, NodeIndex::new(*t), EdgeKind::Outcome(*o));
+                    }
+                }
+                Exit::End | Exit::FallsOff => {}
+            }
+        }
+        FlowGraph {
+            flow,
+            exits,
+            join,
+            graph,
+            index,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.flow.steps.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.flow.steps.is_empty()
+    }
+
+    pub fn step(&self, i: usize) -> &'a Step {
+        &self.flow.steps[i]
+    }
+
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    /// Distinct predecessors of a step, in step order.
+    pub fn predecessors(&self, i: usize) -> Vec<usize> {
+        let mut preds: Vec<usize> = self
+            .graph
+            .neighbors_directed(NodeIndex::new(i), petgraph::Direction::Incoming)
+            .map(|n| n.index())
+            .collect();
+        preds.sort_unstable();
+        preds.dedup();
+        preds
+    }
+
+    /// Distinct successors of a step, in step order.
+    pub fn successors(&self, i: usize) -> Vec<usize> {
+        let mut succ: Vec<usize> = self
+            .graph
+            .neighbors(NodeIndex::new(i))
+            .map(|n| n.index())
+            .collect();
+        succ.sort_unstable();
+        succ.dedup();
+        succ
+    }
+
+    /// Steps that end the flow.
+    pub fn ends(&self) -> Vec<usize> {
+        (0..self.len())
+            .filter(|&i| self.exits[i] == Exit::End)
+            .collect()
+    }
+
+    /// Whether every path from the first step to `step` passes through `earlier` (which
+    /// is then done before `step` in every run that gets there).
+    pub fn precedes_on_every_path(&self, earlier: usize, step: usize) -> bool {
+        if self.is_empty() || earlier == step {
+            return false;
+        }
+        let dominators = petgraph::algo::dominators::simple_fast(&self.graph, NodeIndex::new(0));
+        dominators
+            .dominators(NodeIndex::new(step))
+            .is_some_and(|mut chain| chain.any(|d| d.index() == earlier))
+    }
+
+    /// A human path such as `review → gm-sign → inform`.
+    pub fn path_text(&self, path: &[usize]) -> String {
+        path.iter()
+            .map(|&i| self.step(i).id.as_str())
+            .collect::<Vec<_>>()
+            .join(" → ")
+    }
+}
+
+/// The exit a step's fields describe. With conflicting fields (reported by the checker) the
+/// most final one wins: `end`, then `decision`, then `next`.
+fn exit_of(step: &Step, i: usize, count: usize, index: &HashMap<&str, usize>) -> Exit {
+    if step.end.is_some() {
+        return Exit::End;
+    }
+    if let Some(decision) = &step.decision {
+        return Exit::Decision(
+            decision
+                .outcomes
+                .iter()
+                .enumerate()
+                .filter_map(|(o, outcome)| index.get(outcome.goto.as_str()).map(|&t| (o, t)))
+                .collect(),
+        );
+    }
+    if !step.next.is_empty() {
+        return Exit::Next(
+            step.next
+                .iter()
+                .filter_map(|id| index.get(id.as_str()).copied())
+                .collect(),
+        );
+    }
+    if i + 1 < count {
+        Exit::Continue(i + 1)
+    } else {
+        Exit::FallsOff
+    }
+}

@@ -1,0 +1,200 @@
+//! The flow semantics, in one place for the checker and the checklist runner: which steps
+//! are active in a state, and which become active when one is completed.
+//!
+//! A flow is a workflow net. A step without `join: all` has one input place and is active
+//! while that place holds a token; a `join: all` step has one input place per incoming
+//! edge and is active when every one of them holds a token. Completing a step consumes its
+//! tokens and puts one on each chosen successor's input. `end` consumes the token; the run
+//! finishes when no token remains.
+
+use std::collections::HashMap;
+
+use super::graph::{Exit, FlowGraph};
+
+/// Tokens per place. Counts saturate at [`Marking::LIMIT`] so that a flow that is not safe
+/// still has a finite state space; the overflow itself is reported by [`Firing::overflow`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Marking(Vec<u8>);
+
+impl Marking {
+    const LIMIT: u8 = 2;
+
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|&t| t == 0)
+    }
+
+    pub fn tokens(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+#[derive(Debug)]
+pub struct Net {
+    places: usize,
+    /// Places a step consumes from when it fires.
+    inputs: Vec<Vec<usize>>,
+    /// The place a token travelling from step `from` to step `to` lands in.
+    edge_place: HashMap<(usize, usize), usize>,
+    /// The single input place of a step without join.
+    step_place: Vec<Option<usize>>,
+    exits: Vec<Exit>,
+    first: Option<usize>,
+}
+
+/// The result of completing a step.
+#[derive(Debug, Clone)]
+pub struct Firing {
+    pub marking: Marking,
+    /// Steps that became active because of this completion.
+    pub activated: Vec<usize>,
+    /// Steps that received a second token while one was waiting: the branches were not
+    /// synchronised.
+    pub overflow: Vec<usize>,
+    /// The completed step was an `end`.
+    pub ended: bool,
+}
+
+/// Why a step cannot be completed in a state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FireError {
+    NotActive,
+    /// The choice is not one of the step's outcomes.
+    NoSuchChoice { choices: usize },
+}
+
+impl Net {
+    pub fn new(flow: &FlowGraph) -> Self {
+        let n = flow.len();
+        let mut places = 0;
+        let mut inputs = vec![Vec::new(); n];
+        let mut edge_place = HashMap::new();
+        let mut step_place = vec![None; n];
+        for (step, input) in inputs.iter_mut().enumerate() {
+            if flow.join[step] {
+                for pred in flow.predecessors(step) {
+                    edge_place.insert((pred, step), places);
+                    input.push(places);
+                    places += 1;
+                }
+            } else {
+                step_place[step] = Some(places);
+                input.push(places);
+                places += 1;
+            }
+        }
+        Net {
+            places,
+            inputs,
+            edge_place,
+            step_place,
+            exits: flow.exits.clone(),
+            first: (n > 0).then_some(0),
+        }
+    }
+
+    /// The state when a run starts: the first step is active.
+    pub fn initial(&self) -> Marking {
+        let mut m = Marking(vec![0; self.places]);
+        if let Some(place) = self.first.and_then(|f| self.step_place[f]) {
+            m.0[place] = 1;
+        }
+        m
+    }
+
+    pub fn is_active(&self, m: &Marking, step: usize) -> bool {
+        let inputs = &self.inputs[step];
+        !inputs.is_empty() && inputs.iter().all(|&p| m.0[p] > 0)
+    }
+
+    /// Steps active in a state, in step order.
+    pub fn active(&self, m: &Marking) -> Vec<usize> {
+        (0..self.inputs.len())
+            .filter(|&s| self.is_active(m, s))
+            .collect()
+    }
+
+    /// Join steps that hold some of their tokens but not all: waiting for other branches.
+    pub fn waiting(&self, m: &Marking) -> Vec<usize> {
+        (0..self.inputs.len())
+            .filter(|&s| {
+                let inputs = &self.inputs[s];
+                inputs.len() > 1 && !self.is_active(m, s) && inputs.iter().any(|&p| m.0[p] > 0)
+            })
+            .collect()
+    }
+
+    /// How many different ways a step can be completed (its decision outcomes, else one).
+    pub fn choices(&self, step: usize) -> usize {
+        match &self.exits[step] {
+            Exit::Decision(outcomes) => outcomes.len(),
+            _ => 1,
+        }
+    }
+
+    /// The decision outcome index behind choice `choice` of `step`.
+    pub fn outcome_of_choice(&self, step: usize, choice: usize) -> Option<usize> {
+        match &self.exits[step] {
+            Exit::Decision(outcomes) => outcomes.get(choice).map(|&(o, _)| o),
+            _ => None,
+        }
+    }
+
+    /// The choice that takes decision outcome `outcome` of `step`.
+    pub fn choice_of_outcome(&self, step: usize, outcome: usize) -> Option<usize> {
+        match &self.exits[step] {
+            Exit::Decision(outcomes) => outcomes.iter().position(|&(o, _)| o == outcome),
+            _ => None,
+        }
+    }
+
+    /// Complete `step` in state `m`, taking choice `choice` (0 unless the step decides).
+    pub fn fire(&self, m: &Marking, step: usize, choice: usize) -> Result<Firing, FireError> {
+        if !self.is_active(m, step) {
+            return Err(FireError::NotActive);
+        }
+        let targets: Vec<usize> = match &self.exits[step] {
+            Exit::Continue(t) => vec![*t],
+            Exit::Next(ts) => ts.clone(),
+            Exit::Decision(outcomes) => match outcomes.get(choice) {
+                Some(&(_, t)) => vec![t],
+                None => {
+                    return Err(FireError::NoSuchChoice {
+                        choices: outcomes.len(),
+                    });
+                }
+            },
+            Exit::End | Exit::FallsOff => Vec::new(),
+        };
+        let before: Vec<bool> = (0..self.inputs.len()).map(|s| self.is_active(m, s)).collect();
+        let mut next = m.clone();
+        for &p in &self.inputs[step] {
+            next.0[p] -= 1;
+        }
+        let mut overflow = Vec::new();
+        for &t in &targets {
+            let place = self.edge_place.get(&(step, t)).copied().or(self.step_place[t]);
+            let Some(place) = place else { continue };
+            if next.0[place] >= 1 {
+                overflow.push(t);
+            }
+            next.0[place] = (next.0[place] + 1).min(Marking::LIMIT);
+        }
+        // A step that was active and is still active after a token arrived for it again is
+        // also newly activated (a second instance), which the runner shows as a new iteration.
+        let mut activated: Vec<usize> = targets
+            .iter()
+            .copied()
+            .filter(|&t| self.is_active(&next, t) && (!before[t] || t == step || overflow.contains(&t)))
+            .collect();
+        activated.sort_unstable();
+        activated.dedup();
+        overflow.sort_unstable();
+        overflow.dedup();
+        Ok(Firing {
+            marking: next,
+            activated,
+            overflow,
+            ended: matches!(self.exits[step], Exit::End | Exit::FallsOff),
+        })
+    }
+}

@@ -1,0 +1,13 @@
+//! procdoc: controlled procedures for ISO 9001 quality systems from declarative YAML specs.
+//!
+//! The pipeline: [`spec::load`] reads a QMS folder into the typed model and a source map;
+//! [`check`] proves each flow sound and collects located diagnostics; the generators take
+//! the checked model.
+
+pub mod check;
+pub mod cli;
+pub mod flow;
+pub mod render;
+pub mod run;
+pub mod schema;
+pub mod spec;

@@ -1,0 +1,3 @@
+//! Rendering: templates, typst, diagrams and graph exports.
+
+pub mod graph_export;

@@ -1,0 +1,360 @@
+//! Reading a QMS folder: the only place that reads YAML.
+//!
+//! Every file that parses becomes part of the model; every file that does not becomes a
+//! located diagnostic, and loading goes on so the user sees all problems at once.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+use super::model::{Procedure, Settings, strip_location};
+use super::source::{FileId, Location, SourceFile, Sources};
+use crate::check::codes;
+use crate::check::diagnostic::Diagnostic;
+
+/// The settings file every QMS folder has.
+pub const SETTINGS_FILE: &str = "procdoc.yaml";
+/// Files in a QMS folder that are not procedures (the release register of document control).
+const RESERVED_FILES: &[&str] = &[SETTINGS_FILE, "register.yaml"];
+
+/// A procedure file is read whole; beyond this it is refused, not parsed.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+/// More procedure files than any real QMS has; beyond it the folder is refused.
+pub const MAX_FILES: usize = 2000;
+/// Sub-folder depth searched for procedure files.
+pub const MAX_DEPTH: usize = 12;
+
+#[derive(Debug)]
+pub struct LoadedProcedure {
+    pub file: FileId,
+    pub doc: Procedure,
+}
+
+/// A loaded QMS folder: settings, procedures and the sources they came from.
+#[derive(Debug)]
+pub struct Qms {
+    pub root: PathBuf,
+    /// The settings, or `None` when `procdoc.yaml` could not be read (a diagnostic says why).
+    pub settings: Option<Settings>,
+    pub settings_file: FileId,
+    pub procedures: Vec<LoadedProcedure>,
+    pub sources: Sources,
+}
+
+impl Qms {
+    pub fn procedure(&self, id: &str) -> Option<&LoadedProcedure> {
+        self.procedures.iter().find(|p| p.doc.id == id)
+    }
+
+    /// The folder's name, used to name its output folder.
+    pub fn name(&self) -> String {
+        let absolute = fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
+        absolute
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "qms".to_string())
+    }
+}
+
+/// Problems that stop loading before any spec is read: exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{0} is not a QMS folder: it has no {SETTINGS_FILE}")]
+    NotAQms(PathBuf),
+    #[error("cannot read {0}: {1}")]
+    Io(PathBuf, std::io::Error),
+}
+
+/// Load the QMS in `root`, collecting diagnostics for every file that cannot be read.
+pub fn load(root: &Path) -> Result<(Qms, Vec<Diagnostic>), LoadError> {
+    let settings_path = root.join(SETTINGS_FILE);
+    if !settings_path.is_file() {
+        if !root.is_dir() {
+            return Err(LoadError::Io(
+                root.to_path_buf(),
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such folder"),
+            ));
+        }
+        return Err(LoadError::NotAQms(root.to_path_buf()));
+    }
+    let mut diagnostics = Vec::new();
+    let mut sources = Sources::default();
+
+    let (settings_file, settings) = read_spec::<Settings>(&mut sources, root, &settings_path, &mut diagnostics);
+
+    let mut paths = Vec::new();
+    let mut overflow = false;
+    find_yaml(root, 0, &mut paths, &mut overflow).map_err(|e| LoadError::Io(root.to_path_buf(), e))?;
+    paths.sort();
+    if overflow {
+        diagnostics.push(Diagnostic::new(
+            &codes::INPUT_LIMIT,
+            Location { file: settings_file, span: 0..0 },
+            format!(
+                "the QMS folder holds more than {MAX_FILES} YAML files; only the first {MAX_FILES} were read"
+            ),
+        ).hint("keep one QMS per folder; move archives and other YAML out of it"));
+    }
+    let mut procedures = Vec::new();
+    for path in &paths {
+        let (file, doc) = read_spec::<Procedure>(&mut sources, root, path, &mut diagnostics);
+        if let Some(doc) = doc {
+            procedures.push(LoadedProcedure { file, doc });
+        }
+    }
+    if paths.is_empty() {
+        diagnostics.push(Diagnostic::new(
+            &codes::NO_PROCEDURES,
+            Location { file: settings_file, span: 0..0 },
+            "the QMS folder has no procedure files",
+        ).hint("add one YAML file per procedure next to procdoc.yaml"));
+    }
+    let qms = Qms {
+        root: root.to_path_buf(),
+        settings,
+        settings_file,
+        procedures,
+        sources,
+    };
+    Ok((qms, diagnostics))
+}
+
+/// Collect `*.yaml`/`*.yml` files below `dir`, skipping hidden entries, symlinks and the
+/// reserved files, with bounded depth and count so a hostile folder cannot hang us.
+fn find_yaml(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, overflow: &mut bool) -> std::io::Result<()> {
+    if depth > MAX_DEPTH {
+        return Ok(());
+    }
+    let mut entries: Vec<_> = fs::read_dir(dir)?.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') {
+            continue;
+        }
+        let Ok(kind) = entry.file_type() else { continue };
+        if kind.is_symlink() {
+            continue;
+        }
+        if kind.is_dir() {
+            find_yaml(&entry.path(), depth + 1, out, overflow)?;
+        } else if kind.is_file()
+            && (name.ends_with(".yaml") || name.ends_with(".yml"))
+            && !(depth == 0 && RESERVED_FILES.contains(&name.as_ref()))
+        {
+            if out.len() >= MAX_FILES {
+                *overflow = true;
+                return Ok(());
+            }
+            out.push(entry.path());
+        }
+    }
+    Ok(())
+}
+
+/// Read one spec file into the sources and parse it; on failure push a located diagnostic.
+fn read_spec<T: DeserializeOwned>(
+    sources: &mut Sources,
+    root: &Path,
+    path: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (FileId, Option<T>) {
+    let name = display_name(root, path);
+    let bytes = match read_bounded(path) {
+        Ok(bytes) => bytes,
+        Err(problem) => {
+            let file = sources.add(SourceFile::new(name, path.to_path_buf(), String::new()));
+            let code = if problem.too_large { &codes::INPUT_LIMIT } else { &codes::UNREADABLE_FILE };
+            diagnostics.push(Diagnostic::new(code, Location { file, span: 0..0 }, problem.message));
+            return (file, None);
+        }
+    };
+    let (text, invalid_at) = match String::from_utf8(bytes) {
+        Ok(text) => (text, None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
+        }
+    };
+    let file = sources.add(SourceFile::new(name, path.to_path_buf(), text));
+    if let Some(at) = invalid_at {
+        diagnostics.push(
+            Diagnostic::new(
+                &codes::UNREADABLE_FILE,
+                Location { file, span: at..at + 1 },
+                "the file is not UTF-8 text",
+            )
+            .hint("save the file as UTF-8 (most editors offer it under \"Save as\" / encoding)"),
+        );
+        return (file, None);
+    }
+    let text = &sources.get(file).text;
+    if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+        diagnostics.push(Diagnostic::new(
+            &codes::UNREADABLE_FILE,
+            Location { file, span: 0..0 },
+            "the file is empty",
+        ).hint("write the procedure (id, title, revision, ...) or delete the file"));
+        return (file, None);
+    }
+    match serde_yaml::from_str::<T>(text) {
+        Ok(value) => {
+            sources.get_mut(file).index_yaml();
+            (file, Some(value))
+        }
+        Err(error) => {
+            diagnostics.push(yaml_error(sources.get(file), file, &error));
+            (file, None)
+        }
+    }
+}
+
+struct ReadProblem {
+    message: String,
+    too_large: bool,
+}
+
+fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadProblem> {
+    let io = |e: std::io::Error| ReadProblem {
+        message: format!("cannot read the file: {e}"),
+        too_large: false,
+    };
+    let file = fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    // Read one byte past the limit to tell "exactly at the limit" from "beyond it" without
+    // trusting metadata, which special files report wrongly.
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ReadProblem {
+            message: format!(
+                "the file is larger than {} MiB; a procedure spec is never that big",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+            too_large: true,
+        });
+    }
+    Ok(bytes)
+}
+
+fn display_name(root: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    root.join(relative).to_string_lossy().replace('\\', "/")
+}
+
+/// Turn a serde_yaml error into a located, classified diagnostic with a hint.
+fn yaml_error(file: &SourceFile, id: FileId, error: &serde_yaml::Error) -> Diagnostic {
+    let full = strip_location(&error.to_string());
+    // serde_yaml prefixes the model path ("flows[0].steps[1]: ..."); keep it as context.
+    let (path, body) = match full.split_once(": ") {
+        Some((p, b)) if !p.contains(' ') && !p.is_empty() => (Some(p.to_string()), b.to_string()),
+        _ => (None, full.clone()),
+    };
+    let span = match error.location() {
+        Some(loc) => {
+            let start = file.offset_of(loc.line(), loc.column());
+            let line_end = file.text[start..].find('\n').map(|i| start + i).unwrap_or(file.text.len());
+            let token_end = file.text[start..line_end]
+                .find([':', ',', ']', '}'])
+                .map(|i| start + i)
+                .unwrap_or(line_end);
+            start..token_end.max(start + usize::from(start < file.text.len()))
+        }
+        None => 0..0,
+    };
+    let location = Location { file: id, span: span.clone() };
+    let at = path.map(|p| format!(" (at `{p}`)")).unwrap_or_default();
+
+    if let Some(rest) = body.strip_prefix("unknown field ") {
+        let field = between_backticks(rest).unwrap_or_default();
+        let expected = expected_list(rest);
+        let hint = match closest(&field, &expected) {
+            Some(best) => format!("did you mean `{best}`? allowed here: {}", quote_list(&expected)),
+            None if expected.is_empty() => "remove it".to_string(),
+            None => format!("allowed here: {}", quote_list(&expected)),
+        };
+        return Diagnostic::new(&codes::UNKNOWN_FIELD, location, format!("unknown field `{field}`{at}"))
+            .hint(hint);
+    }
+    if let Some(rest) = body.strip_prefix("missing field ") {
+        let field = between_backticks(rest).unwrap_or_default();
+        return Diagnostic::new(&codes::MISSING_FIELD, location, format!("missing field `{field}`{at}"))
+            .hint(format!("add `{field}:` here; see the spec format in the README"));
+    }
+    if let Some(rest) = body.strip_prefix("unknown variant ") {
+        let value = between_backticks(rest).unwrap_or_default();
+        let expected = expected_list(rest);
+        let hint = match closest(&value, &expected) {
+            Some(best) => format!("did you mean `{best}`? allowed: {}", quote_list(&expected)),
+            None => format!("allowed: {}", quote_list(&expected)),
+        };
+        return Diagnostic::new(&codes::INVALID_VALUE, location, format!("`{value}` is not allowed here{at}"))
+            .hint(hint);
+    }
+    let syntax_markers = [
+        "while parsing",
+        "while scanning",
+        "did not find expected",
+        "found character that cannot start any token",
+        "duplicate entry",
+        "recursion limit exceeded",
+        "repetition limit exceeded",
+        "more than one document",
+        "mapping values are not allowed",
+        "invalid trailing",
+        "control characters are not allowed",
+        "unknown anchor",
+    ];
+    if syntax_markers.iter().any(|m| body.contains(m)) {
+        let line = file.line_index(span.start);
+        let line_text = file.text.lines().nth(line).unwrap_or("");
+        let hint = if line_text.contains('\t') || body.contains("cannot start any token") && line_text.starts_with('\t') {
+            Some("YAML is indented with spaces; replace the tab characters".to_string())
+        } else if body.contains("duplicate entry") {
+            Some("each key may appear once per mapping; remove or merge the repeated key".to_string())
+        } else if body.contains("recursion limit") {
+            Some("the nesting is far deeper than any spec needs".to_string())
+        } else if body.contains("repetition limit") {
+            Some("aliases expand to too much data; write the values out instead of nesting aliases".to_string())
+        } else if body.contains("mapping values are not allowed") {
+            Some("a value containing `: ` must be quoted".to_string())
+        } else {
+            None
+        };
+        return Diagnostic::new(&codes::YAML_SYNTAX, location, format!("invalid YAML: {body}")).maybe_hint(hint);
+    }
+    Diagnostic::new(&codes::INVALID_VALUE, location, format!("{body}{at}"))
+}
+
+fn between_backticks(s: &str) -> Option<String> {
+    let start = s.find('`')? + 1;
+    let len = s[start..].find('`')?;
+    Some(s[start..start + len].to_string())
+}
+
+/// The names in serde's "expected one of `a`, `b`" (or "expected `a`") tail.
+fn expected_list(s: &str) -> Vec<String> {
+    let Some(i) = s.find("expected") else { return Vec::new() };
+    s[i..]
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
+}
+
+fn quote_list(items: &[String]) -> String {
+    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// The candidate closest to `word`, if it is close enough to be a plausible typo.
+pub fn closest<'a>(word: &str, candidates: &'a [String]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+        .map(|(_, c)| c.as_str())
+}

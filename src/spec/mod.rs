@@ -1,0 +1,8 @@
+//! The spec model: typed values (serde + schemars), texts, durations, the loader and the
+//! source map that lets every later finding point at a line.
+
+pub mod duration;
+pub mod load;
+pub mod model;
+pub mod source;
+pub mod text;

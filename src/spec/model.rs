@@ -1,0 +1,640 @@
+//! The typed model of a QMS folder, exactly as SPEC-FORMAT.md defines it.
+//!
+//! Only the loader builds these values; every later stage reads them.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::duration::Duration;
+use super::text::{Text, scalar_string};
+
+/// `procdoc.yaml`: the company-wide settings every procedure shares.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "procdoc.yaml settings")]
+pub struct Settings {
+    /// Company name printed in every document header.
+    pub company: Text,
+    /// Logo image (PNG, JPEG or SVG), relative to the QMS folder and never outside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<String>,
+    /// Language codes; the first is the primary language.
+    #[serde(default = "default_languages")]
+    pub languages: Vec<String>,
+    /// Copyright line printed in every document footer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copyright: Option<Text>,
+    /// Departments and roles that can be responsible for a step or approve.
+    #[serde(default)]
+    pub departments: Vec<Department>,
+    /// Outside parties (customers, suppliers): may act in a flow, never approve.
+    #[serde(default)]
+    pub parties: Vec<Party>,
+    /// The working calendar for working-time deadlines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<CalendarSpec>,
+}
+
+fn default_languages() -> Vec<String> {
+    vec!["en".to_string()]
+}
+
+impl Settings {
+    pub fn primary_language(&self) -> &str {
+        self.languages.first().map(String::as_str).unwrap_or("en")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Department {
+    /// Short code used everywhere else (`CS`, `QA`).
+    pub code: String,
+    pub name: Text,
+    /// For a role inside a department: the department's code.
+    #[serde(default, rename = "in", skip_serializing_if = "Option::is_none")]
+    pub within: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Party {
+    pub code: String,
+    pub name: Text,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarSpec {
+    /// IANA timezone name, e.g. `Asia/Shanghai`.
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+    /// Working weekdays (`mon`..`sun`).
+    #[serde(default = "default_workdays")]
+    pub workdays: Vec<Weekday>,
+    /// Working hours of a workday, `HH:MM-HH:MM`, one range or several.
+    #[serde(default = "default_hours")]
+    pub hours: Vec<String>,
+    #[serde(default)]
+    pub holidays: Vec<Date>,
+    /// Weekend days worked to make up for a holiday.
+    #[serde(default)]
+    pub extra_workdays: Vec<Date>,
+}
+
+fn default_timezone() -> String {
+    "UTC".to_string()
+}
+
+fn default_hours() -> Vec<String> {
+    vec!["09:00-17:00".to_string()]
+}
+
+fn default_workdays() -> Vec<Weekday> {
+    vec![
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+    ]
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Weekday {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+impl From<Weekday> for chrono::Weekday {
+    fn from(w: Weekday) -> Self {
+        match w {
+            Weekday::Mon => chrono::Weekday::Mon,
+            Weekday::Tue => chrono::Weekday::Tue,
+            Weekday::Wed => chrono::Weekday::Wed,
+            Weekday::Thu => chrono::Weekday::Thu,
+            Weekday::Fri => chrono::Weekday::Fri,
+            Weekday::Sat => chrono::Weekday::Sat,
+            Weekday::Sun => chrono::Weekday::Sun,
+        }
+    }
+}
+
+/// A procedure: one controlled document.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "procdoc procedure")]
+pub struct Procedure {
+    /// Document number, unique in the QMS.
+    #[serde(deserialize_with = "scalar_string")]
+    pub id: String,
+    pub title: Text,
+    #[serde(deserialize_with = "scalar_string")]
+    pub revision: String,
+    pub effective: Date,
+    /// Department that owns the document.
+    pub owner: String,
+    /// Periodic review interval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_every: Option<Duration>,
+    /// ISO 9001 clauses the procedure implements.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub iso: Vec<Scalar>,
+    pub approval: Approval,
+    /// Revision history, newest last; must contain the current revision.
+    pub history: Vec<HistoryEntry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<Text>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Text>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub definitions: Vec<Definition>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub responsibilities: Vec<Responsibility>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<Reference>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<Record>,
+    pub flows: Vec<Flow>,
+    /// Extra sections printed after the procedure section.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<Section>,
+}
+
+/// A scalar kept as written (`8.2.1`, `9`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[schemars(transparent)]
+pub struct Scalar(pub String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        scalar_string(d).map(Scalar)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    pub prepared: Signoff,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewed: Option<Signoff>,
+    pub approved: Signoff,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Signoff {
+    pub by: String,
+    pub date: Date,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryEntry {
+    #[serde(deserialize_with = "scalar_string")]
+    pub revision: String,
+    pub date: Date,
+    pub change: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Definition {
+    pub term: Text,
+    pub meaning: Text,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Responsibility {
+    /// Department code.
+    pub who: String,
+    #[serde(default)]
+    pub duties: Vec<Text>,
+}
+
+/// A related document: another procedure of this QMS (`doc`) or an outside one (`title`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<Text>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    pub id: String,
+    /// Form number printed on the blank form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<String>,
+    pub title: Text,
+    /// How long the record is kept, e.g. `3 years` (or a text such as `permanent`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<Text>,
+    /// Department that keeps the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keeper: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<Field>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    pub id: String,
+    pub label: Text,
+    #[serde(rename = "type")]
+    pub kind: FieldType,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub required: bool,
+    /// Options of a `choice` or `multichoice` field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<Text>,
+    /// Unit of a `number` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Column headings of a `table` field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<Text>,
+    /// Number of blank rows of a `table` field on the printed form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<u32>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    Text,
+    Longtext,
+    Number,
+    Date,
+    Datetime,
+    Choice,
+    Multichoice,
+    Checkbox,
+    Table,
+    Signature,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    pub title: Text,
+    pub body: Text,
+}
+
+/// One flow of a procedure, started by its own trigger.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Flow {
+    pub id: String,
+    pub title: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<Trigger>,
+    /// Target time for the whole flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<Duration>,
+    pub steps: Vec<Step>,
+}
+
+/// What starts a flow: an event described in words, or a recurrence (`{ every: 1 year, in: july }`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Trigger {
+    Event(Text),
+    Every(Recurrence),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Recurrence {
+    pub every: Duration,
+    /// The month (or other period) in which it falls, e.g. `july`.
+    #[serde(default, rename = "in", skip_serializing_if = "Option::is_none")]
+    pub during: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Trigger {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // A recurrence is told apart from a language map by its `every` key; buffering through
+        // serde_yaml's Value costs nothing for these small maps.
+        let value = serde_yaml::Value::deserialize(deserializer)?;
+        let is_recurrence = value
+            .as_mapping()
+            .is_some_and(|m| m.contains_key("every"));
+        let result = if is_recurrence {
+            serde_yaml::from_value(value).map(Trigger::Every)
+        } else {
+            serde_yaml::from_value(value).map(Trigger::Event)
+        };
+        result.map_err(|e| de::Error::custom(strip_location(&e.to_string())))
+    }
+}
+
+impl JsonSchema for Trigger {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Trigger".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let text = generator.subschema_for::<Text>();
+        let every = generator.subschema_for::<Recurrence>();
+        schemars::json_schema!({
+            "description": "What starts the flow: a text, or `{ every: <duration>, in: <month> }` for a recurring flow.",
+            "anyOf": [text, every]
+        })
+    }
+}
+
+/// serde_yaml appends "at line L column C" to messages; our diagnostics carry the position
+/// separately, so the message must not repeat it.
+pub fn strip_location(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<Text>,
+    /// Long description (Markdown subset) printed under the step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<Text>,
+    /// Responsible department(s) or party; with several, any one of them may complete the step.
+    #[serde(default, skip_serializing_if = "OneOrMany::is_empty")]
+    pub by: OneOrMany,
+    /// Consulted or supporting departments or parties.
+    #[serde(default, rename = "with", skip_serializing_if = "OneOrMany::is_empty")]
+    pub with: OneOrMany,
+    /// Steps whose performer may not complete this one (separation of duties).
+    #[serde(default, skip_serializing_if = "OneOrMany::is_empty")]
+    pub not_by: OneOrMany,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<Within>,
+    /// The step's date is set when a run is started or later (an audit date, a visit date).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub planned: bool,
+    /// Items ticked one by one in a run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub check: Vec<Text>,
+    /// Records this step produces (`record-id` or `DOC-ID#record-id`).
+    #[serde(default, skip_serializing_if = "OneOrMany::is_empty")]
+    pub produces: OneOrMany,
+    /// Records this step reads.
+    #[serde(default, skip_serializing_if = "OneOrMany::is_empty")]
+    pub uses: OneOrMany,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
+    /// The next step, or a list of steps started in parallel.
+    #[serde(default, skip_serializing_if = "OneOrMany::is_empty")]
+    pub next: OneOrMany,
+    /// `all`: wait for every incoming branch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub join: Option<Join>,
+    /// Ends the flow with this outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Text>,
+    /// Runs another flow (of this or another procedure) as this step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calls: Option<Call>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Join {
+    All,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<Text>,
+    pub outcomes: Vec<Outcome>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Outcome {
+    pub when: Text,
+    pub goto: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Call {
+    /// Another procedure's id; without it, a flow of the same procedure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+    pub flow: String,
+}
+
+/// A step deadline: a duration from activation, or `{ time, from | before }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Within {
+    Duration(Duration),
+    Rule(WithinRule),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithinRule {
+    pub time: Duration,
+    /// Count from the completion of this step (or `start`: the run's start).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Be done at least `time` before this planned step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+}
+
+impl Within {
+    pub fn time(&self) -> Duration {
+        match self {
+            Within::Duration(d) => *d,
+            Within::Rule(r) => r.time,
+        }
+    }
+    pub fn from(&self) -> Option<&str> {
+        match self {
+            Within::Rule(r) => r.from.as_deref(),
+            Within::Duration(_) => None,
+        }
+    }
+    pub fn before(&self) -> Option<&str> {
+        match self {
+            Within::Rule(r) => r.before.as_deref(),
+            Within::Duration(_) => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Within {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct WithinVisitor;
+        impl<'de> Visitor<'de> for WithinVisitor {
+            type Value = Within;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration (`2 working days`) or `{ time: <duration>, from: <step> }`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Within, E> {
+                v.parse::<Duration>()
+                    .map(Within::Duration)
+                    .map_err(|e| E::custom(e.0))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Within, A::Error> {
+                WithinRule::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(Within::Rule)
+            }
+        }
+        deserializer.deserialize_any(WithinVisitor)
+    }
+}
+
+impl JsonSchema for Within {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Within".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let duration = generator.subschema_for::<Duration>();
+        let rule = generator.subschema_for::<WithinRule>();
+        schemars::json_schema!({
+            "description": "A duration counted from the moment the step becomes active, or `{ time, from: <step>|start }` / `{ time, before: <planned step> }`.",
+            "anyOf": [duration, rule]
+        })
+    }
+}
+
+/// One id or a list of ids (`by: CS` or `by: [GM, DGM]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OneOrMany(pub Vec<String>);
+
+impl OneOrMany {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.0.iter()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// Whether it was written as a list of several (for `next`: a parallel split).
+    pub fn is_many(&self) -> bool {
+        self.0.len() > 1
+    }
+}
+
+impl Serialize for OneOrMany {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0.as_slice() {
+            [one] => serializer.serialize_str(one),
+            many => many.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct OneOrManyVisitor;
+        impl<'de> Visitor<'de> for OneOrManyVisitor {
+            type Value = OneOrMany;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an id or a list of ids")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(vec![v.to_string()]))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(vec![v.to_string()]))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(vec![v.to_string()]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OneOrMany, A::Error> {
+                let mut out = Vec::new();
+                while let Some(item) = seq.next_element::<Scalar>()? {
+                    out.push(item.0);
+                }
+                Ok(OneOrMany(out))
+            }
+        }
+        deserializer.deserialize_any(OneOrManyVisitor)
+    }
+}
+
+impl JsonSchema for OneOrMany {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "IdOrIds".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "An id, or a list of ids.",
+            "anyOf": [
+                { "type": "string" },
+                { "type": "array", "items": { "type": "string" } }
+            ]
+        })
+    }
+}
+
+/// A calendar date written `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(pub NaiveDate);
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = scalar_string(deserializer)?;
+        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            .map(Date)
+            .map_err(|_| de::Error::custom(format!("`{text}` is not a date: write YYYY-MM-DD, e.g. 2026-06-01")))
+    }
+}
+
+impl JsonSchema for Date {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Date".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "date",
+            "description": "A date written YYYY-MM-DD."
+        })
+    }
+}

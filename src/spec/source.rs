@@ -1,0 +1,389 @@
+//! Source files and the source map: where in which file each model value was written.
+//!
+//! serde gives typed values but forgets positions, so a second pass over the marked YAML
+//! events records the span of every key and value under its model path
+//! (`flows[0].steps[2].by[1]`). Later stages ask for a path and get the closest position the
+//! user wrote.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::PathBuf;
+
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::TScalarStyle;
+
+/// Index of a file in [`Sources`].
+pub type FileId = usize;
+
+/// A place in a source file: a byte range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: FileId,
+    pub span: Range<usize>,
+}
+
+#[derive(Debug, Default)]
+pub struct SourceFile {
+    /// Path as shown to the user (relative to the working directory when possible).
+    pub name: String,
+    /// Absolute or given path on disk.
+    pub path: PathBuf,
+    pub text: String,
+    line_starts: Vec<usize>,
+    values: HashMap<String, Range<usize>>,
+    keys: HashMap<String, Range<usize>>,
+}
+
+impl SourceFile {
+    pub fn new(name: String, path: PathBuf, text: String) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceFile {
+            name,
+            path,
+            text,
+            line_starts,
+            values: HashMap::new(),
+            keys: HashMap::new(),
+        }
+    }
+
+    /// Record the span of every key and value. Only called on text serde already parsed, so
+    /// a parse error here (the two parsers disagree) just leaves the map partial.
+    pub fn index_yaml(&mut self) {
+        let mut indexer = Indexer::default();
+        let mut parser = Parser::new_from_str(&self.text);
+        while let Ok((event, mark)) = parser.next_token() {
+            if event == Event::StreamEnd {
+                break;
+            }
+            // Marker indices count characters, not bytes; line (1-based) and column
+            // (0-based, in characters) give the byte offset without that ambiguity.
+            let start = self.offset_of(mark.line(), mark.col() + 1);
+            indexer.event(event, start, &self.text);
+        }
+        self.values = indexer.values;
+        self.keys = indexer.keys;
+    }
+
+    pub fn line_starts(&self) -> &[usize] {
+        &self.line_starts
+    }
+
+    /// 0-based line index of a byte offset.
+    pub fn line_index(&self, byte: usize) -> usize {
+        match self.line_starts.binary_search(&byte) {
+            Ok(line) => line,
+            Err(next) => next.saturating_sub(1),
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, byte: usize) -> (usize, usize) {
+        let byte = byte.min(self.text.len());
+        let line = self.line_index(byte);
+        let start = self.line_starts[line];
+        let column = self
+            .text
+            .get(start..byte)
+            .map(|s| s.chars().count())
+            .unwrap_or(0);
+        (line + 1, column + 1)
+    }
+
+    /// Byte offset of a 1-based line and column (columns in characters).
+    pub fn offset_of(&self, line: usize, column: usize) -> usize {
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return self.text.len();
+        };
+        let rest = &self.text[start..];
+        let line_text = rest.split('\n').next().unwrap_or("");
+        line_text
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map(|(i, _)| start + i)
+            .unwrap_or(start + line_text.len())
+    }
+
+    /// The span of the value at `path`, or of the closest enclosing value that was written.
+    pub fn value_span(&self, path: &str) -> Range<usize> {
+        let mut current = path;
+        loop {
+            if let Some(span) = self.values.get(current) {
+                return span.clone();
+            }
+            match parent_path(current) {
+                Some(parent) => current = parent,
+                None => return 0..0,
+            }
+        }
+    }
+
+    /// The span of the key that introduces `path` (`by` in `by: CS`), else of its value.
+    pub fn key_span(&self, path: &str) -> Range<usize> {
+        self.keys
+            .get(path)
+            .cloned()
+            .unwrap_or_else(|| self.value_span(path))
+    }
+
+    /// Whether a value was written at exactly `path`.
+    pub fn has(&self, path: &str) -> bool {
+        self.values.contains_key(path)
+    }
+}
+
+/// `a.b[2].c` → `a.b[2]` → `a.b` → `a` → ``.
+fn parent_path(path: &str) -> Option<&str> {
+    if path.is_empty() {
+        return None;
+    }
+    let cut = path.rfind(['.', '[']).unwrap_or(0);
+    Some(&path[..cut])
+}
+
+enum Frame {
+    Mapping {
+        path: String,
+        key: Option<String>,
+    },
+    Sequence {
+        path: String,
+        index: usize,
+    },
+}
+
+#[derive(Default)]
+struct Indexer {
+    stack: Vec<Frame>,
+    values: HashMap<String, Range<usize>>,
+    keys: HashMap<String, Range<usize>>,
+    /// Depth of complex (non-scalar) keys being skipped.
+    skipping: usize,
+}
+
+fn child(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+impl Indexer {
+    /// The path the next value takes, or None when the next scalar is a mapping key.
+    fn next_value_path(&mut self) -> Option<String> {
+        match self.stack.last_mut() {
+            None => Some(String::new()),
+            Some(Frame::Mapping { path, key }) => key.take().map(|k| child(path, &k)),
+            Some(Frame::Sequence { path, index }) => {
+                let p = format!("{path}[{index}]");
+                *index += 1;
+                Some(p)
+            }
+        }
+    }
+
+    fn event(&mut self, event: Event, start: usize, text: &str) {
+        if self.skipping > 0 {
+            match event {
+                Event::MappingStart(..) | Event::SequenceStart(..) => self.skipping += 1,
+                Event::MappingEnd | Event::SequenceEnd => self.skipping -= 1,
+                _ => {}
+            }
+            return;
+        }
+        match event {
+            Event::Scalar(value, style, ..) => {
+                let span = start..scalar_end(text, start, &value, style);
+                match self.next_value_path() {
+                    Some(path) => {
+                        self.values.insert(path, span);
+                    }
+                    None => {
+                        if let Some(Frame::Mapping { path, key }) = self.stack.last_mut() {
+                            self.keys.insert(child(path, &value), span);
+                            *key = Some(value);
+                        }
+                    }
+                }
+            }
+            Event::Alias(_) => {
+                if let Some(path) = self.next_value_path() {
+                    self.values.insert(path, start..start + 1);
+                }
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                let is_mapping = matches!(event, Event::MappingStart(..));
+                match self.next_value_path() {
+                    Some(path) => {
+                        self.values.insert(path.clone(), start..start + 1);
+                        self.stack.push(if is_mapping {
+                            Frame::Mapping { path, key: None }
+                        } else {
+                            Frame::Sequence { path, index: 0 }
+                        });
+                    }
+                    // A collection used as a mapping key: nothing in the model is keyed so.
+                    None => self.skipping = 1,
+                }
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Where a scalar written at `start` ends in the source.
+fn scalar_end(text: &str, start: usize, value: &str, style: TScalarStyle) -> usize {
+    let rest = text.get(start..).unwrap_or("");
+    let line = rest.split('\n').next().unwrap_or("");
+    let len = match style {
+        TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => {
+            let quote = if style == TScalarStyle::SingleQuoted { '\'' } else { '"' };
+            // The closing quote on the same line; a multi-line string is underlined to line end.
+            line.char_indices()
+                .skip(1)
+                .find(|&(_, c)| c == quote)
+                .map(|(i, c)| i + c.len_utf8())
+                .unwrap_or(line.len())
+        }
+        TScalarStyle::Literal | TScalarStyle::Folded => line.len().min(1),
+        _ => value.len().min(line.trim_end().len()),
+    };
+    start + len.max(usize::from(!line.is_empty()).min(rest.len()))
+}
+
+/// All source files of a QMS.
+#[derive(Debug, Default)]
+pub struct Sources {
+    files: Vec<SourceFile>,
+}
+
+impl Sources {
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        self.files.len() - 1
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id]
+    }
+
+    pub fn get_mut(&mut self, id: FileId) -> &mut SourceFile {
+        &mut self.files[id]
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Location of the value at `path` in `file`.
+    pub fn at(&self, file: FileId, path: &str) -> Location {
+        Location {
+            file,
+            span: self.get(file).value_span(path),
+        }
+    }
+
+    /// Location of the key that introduces `path` in `file`.
+    pub fn key(&self, file: FileId, path: &str) -> Location {
+        Location {
+            file,
+            span: self.get(file).key_span(path),
+        }
+    }
+}
+
+impl<'a> codespan_reporting::files::Files<'a> for Sources {
+    type FileId = FileId;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
+        self.files
+            .get(id)
+            .map(|f| f.name.as_str())
+            .ok_or(codespan_reporting::files::Error::FileMissing)
+    }
+
+    fn source(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
+        self.files
+            .get(id)
+            .map(|f| f.text.as_str())
+            .ok_or(codespan_reporting::files::Error::FileMissing)
+    }
+
+    fn line_index(&'a self, id: FileId, byte: usize) -> Result<usize, codespan_reporting::files::Error> {
+        self.files
+            .get(id)
+            .map(|f| f.line_index(byte))
+            .ok_or(codespan_reporting::files::Error::FileMissing)
+    }
+
+    fn line_range(
+        &'a self,
+        id: FileId,
+        line: usize,
+    ) -> Result<Range<usize>, codespan_reporting::files::Error> {
+        let file = self
+            .files
+            .get(id)
+            .ok_or(codespan_reporting::files::Error::FileMissing)?;
+        let starts = file.line_starts();
+        let start = *starts
+            .get(line)
+            .ok_or(codespan_reporting::files::Error::LineTooLarge {
+                given: line,
+                max: starts.len().saturating_sub(1),
+            })?;
+        let end = starts.get(line + 1).copied().unwrap_or(file.text.len());
+        Ok(start..end)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn indexed(text: &str) -> SourceFile {
+        let mut f = SourceFile::new("t.yaml".into(), "t.yaml".into(), text.into());
+        f.index_yaml();
+        f
+    }
+
+    #[test]
+    fn maps_nested_paths_to_positions() {
+        let f = indexed("id: X\nflows:\n  - id: main\n    steps:\n      - id: a\n        by: [CS, 客服]\n");
+        let span = f.value_span("flows[0].steps[0].by[1]");
+        assert_eq!(&f.text[span.clone()], "客服");
+        assert_eq!(f.line_col(span.start), (6, 18));
+        let key = f.key_span("flows[0].steps[0].by");
+        assert_eq!(&f.text[key], "by");
+        // A path that was not written falls back to the closest written parent.
+        let parent = f.value_span("flows[0].steps[0].with");
+        assert_eq!(f.line_col(parent.start).0, 5);
+    }
+
+    #[test]
+    fn quoted_scalars_are_underlined_with_quotes() {
+        let f = indexed("title: \"a: b\"\nnext: 'x'\n");
+        assert_eq!(&f.text[f.value_span("title")], "\"a: b\"");
+        assert_eq!(&f.text[f.value_span("next")], "'x'");
+    }
+
+    #[test]
+    fn parent_paths() {
+        assert_eq!(parent_path("a.b[2].c"), Some("a.b[2]"));
+        assert_eq!(parent_path("a.b[2]"), Some("a.b"));
+        assert_eq!(parent_path("a"), Some(""));
+        assert_eq!(parent_path(""), None);
+    }
+}
