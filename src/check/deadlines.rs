@@ -231,10 +231,10 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
                         ),
                     )
                     .note(format!("worst-case path: {}", graph.path_text(&scenario.path)))
-                    .note(format!(
-                        "{limit} = {} on the QMS calendar",
-                        format_working(limit_minutes, &cx.calendar)
-                    ))
+                    .notes_if(
+                        !limit.unit.is_working(),
+                        format!("{limit} counted as {} on the QMS calendar", format_working(limit_minutes, &cx.calendar)),
+                    )
                     .hint("shorten the step deadlines on this path or lengthen the flow's `within`"),
                 );
             }

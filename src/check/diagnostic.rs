@@ -73,6 +73,11 @@ impl Diagnostic {
         self
     }
 
+    /// A note only when `condition` holds.
+    pub fn notes_if(self, condition: bool, note: impl Into<String>) -> Self {
+        if condition { self.note(note) } else { self }
+    }
+
     pub fn severity(&self) -> Severity {
         self.code.severity
     }

@@ -206,6 +206,7 @@ fn read_spec<T: DeserializeOwned>(
             (file, Some(value))
         }
         Err(error) => {
+            sources.get_mut(file).index_yaml();
             diagnostics.push(yaml_error(sources.get(file), file, &error));
             (file, None)
         }
@@ -264,6 +265,16 @@ fn yaml_error(file: &SourceFile, id: FileId, error: &serde_yaml::Error) -> Diagn
         }
         None => 0..0,
     };
+    if body.starts_with("duplicate field") || body.starts_with("duplicate entry") {
+        let span = file.duplicate_key().unwrap_or(span);
+        let key = file.text.get(span.clone()).unwrap_or("").to_string();
+        return Diagnostic::new(
+            &codes::YAML_SYNTAX,
+            Location { file: id, span },
+            format!("the key `{key}` is given twice in the same mapping"),
+        )
+        .hint("each key may appear once per mapping; remove or merge the repeated key");
+    }
     let location = Location { file: id, span: span.clone() };
     let at = path.map(|p| format!(" (at `{p}`)")).unwrap_or_default();
 
@@ -298,7 +309,6 @@ fn yaml_error(file: &SourceFile, id: FileId, error: &serde_yaml::Error) -> Diagn
         "while scanning",
         "did not find expected",
         "found character that cannot start any token",
-        "duplicate entry",
         "recursion limit exceeded",
         "repetition limit exceeded",
         "more than one document",
@@ -312,8 +322,6 @@ fn yaml_error(file: &SourceFile, id: FileId, error: &serde_yaml::Error) -> Diagn
         let line_text = file.text.lines().nth(line).unwrap_or("");
         let hint = if line_text.contains('\t') || body.contains("cannot start any token") && line_text.starts_with('\t') {
             Some("YAML is indented with spaces; replace the tab characters".to_string())
-        } else if body.contains("duplicate entry") {
-            Some("each key may appear once per mapping; remove or merge the repeated key".to_string())
         } else if body.contains("recursion limit") {
             Some("the nesting is far deeper than any spec needs".to_string())
         } else if body.contains("repetition limit") {

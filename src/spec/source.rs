@@ -32,6 +32,7 @@ pub struct SourceFile {
     line_starts: Vec<usize>,
     values: HashMap<String, Range<usize>>,
     keys: HashMap<String, Range<usize>>,
+    duplicate_key: Option<Range<usize>>,
 }
 
 impl SourceFile {
@@ -46,6 +47,7 @@ impl SourceFile {
             line_starts,
             values: HashMap::new(),
             keys: HashMap::new(),
+            duplicate_key: None,
         }
     }
 
@@ -65,6 +67,12 @@ impl SourceFile {
         }
         self.values = indexer.values;
         self.keys = indexer.keys;
+        self.duplicate_key = indexer.duplicate_key;
+    }
+
+    /// The first key written twice in one mapping (serde reports the mapping, not the key).
+    pub fn duplicate_key(&self) -> Option<Range<usize>> {
+        self.duplicate_key.clone()
     }
 
     pub fn line_starts(&self) -> &[usize] {
@@ -147,6 +155,7 @@ enum Frame {
     Mapping {
         path: String,
         key: Option<String>,
+        seen: std::collections::HashSet<String>,
     },
     Sequence {
         path: String,
@@ -161,6 +170,7 @@ struct Indexer {
     keys: HashMap<String, Range<usize>>,
     /// Depth of complex (non-scalar) keys being skipped.
     skipping: usize,
+    duplicate_key: Option<Range<usize>>,
 }
 
 fn child(path: &str, key: &str) -> String {
@@ -176,7 +186,7 @@ impl Indexer {
     fn next_value_path(&mut self) -> Option<String> {
         match self.stack.last_mut() {
             None => Some(String::new()),
-            Some(Frame::Mapping { path, key }) => key.take().map(|k| child(path, &k)),
+            Some(Frame::Mapping { path, key, .. }) => key.take().map(|k| child(path, &k)),
             Some(Frame::Sequence { path, index }) => {
                 let p = format!("{path}[{index}]");
                 *index += 1;
@@ -202,7 +212,10 @@ impl Indexer {
                         self.values.insert(path, span);
                     }
                     None => {
-                        if let Some(Frame::Mapping { path, key }) = self.stack.last_mut() {
+                        if let Some(Frame::Mapping { path, key, seen }) = self.stack.last_mut() {
+                            if !seen.insert(value.clone()) && self.duplicate_key.is_none() {
+                                self.duplicate_key = Some(span.clone());
+                            }
                             self.keys.insert(child(path, &value), span);
                             *key = Some(value);
                         }
@@ -220,7 +233,11 @@ impl Indexer {
                     Some(path) => {
                         self.values.insert(path.clone(), start..start + 1);
                         self.stack.push(if is_mapping {
-                            Frame::Mapping { path, key: None }
+                            Frame::Mapping {
+                                path,
+                                key: None,
+                                seen: Default::default(),
+                            }
                         } else {
                             Frame::Sequence { path, index: 0 }
                         });
