@@ -1,0 +1,163 @@
+//! End-to-end CLI behaviour: exit codes, output formats, files read.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn procdoc() -> Command {
+    Command::cargo_bin("procdoc").unwrap()
+}
+
+fn write(dir: &std::path::Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+const SETTINGS: &str = "company: Acme\nlanguages: [en]\ndepartments:\n  - { code: CS, name: Customer Service }\n  - { code: GM, name: General Manager }\n";
+
+const PROCEDURE: &str = "id: CS-P-001
+title: Contract review
+revision: A
+effective: 2026-01-10
+owner: CS
+approval:
+  prepared: { by: Li, date: 2026-01-02 }
+  approved: { by: Wang, date: 2026-01-05 }
+history:
+  - { revision: A, date: 2026-01-10, change: First release }
+purpose: Review contracts.
+scope: All sales contracts.
+responsibilities:
+  - { who: CS, duties: [Review] }
+  - { who: GM, duties: [Sign] }
+flows:
+  - id: contract
+    title: Contract
+    steps:
+      - id: review
+        title: Review the order
+        by: CS
+        decision:
+          outcomes:
+            - { when: Yes, goto: sign }
+            - { when: No, goto: cancel }
+      - id: sign
+        title: Sign
+        by: GM
+        end: signed
+      - id: cancel
+        title: Cancel
+        by: CS
+        end: cancelled
+";
+
+fn qms(procedure: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "procdoc.yaml", SETTINGS);
+    write(dir.path(), "cs-p-001.yaml", procedure);
+    dir
+}
+
+#[test]
+fn clean_qms_exits_zero() {
+    let dir = qms(PROCEDURE);
+    procdoc().arg("check").arg(dir.path()).assert().code(0);
+}
+
+#[test]
+fn errors_exit_one_and_point_at_the_line() {
+    let dir = qms(&PROCEDURE.replace("by: GM", "by: GMM"));
+    let out = procdoc().arg("check").arg(dir.path()).assert().code(1).get_output().stdout.clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("E0101 unknown-department"), "{text}");
+    assert!(text.contains("cs-p-001.yaml:29:13"), "{text}");
+    assert!(text.contains("did you mean `GM`?"), "{text}");
+}
+
+#[test]
+fn warnings_fail_only_when_denied() {
+    let dir = qms(&PROCEDURE.replace("purpose: Review contracts.\n", ""));
+    procdoc().arg("check").arg(dir.path()).assert().code(0);
+    procdoc().arg("check").arg("--deny-warnings").arg(dir.path()).assert().code(1);
+}
+
+#[test]
+fn json_output_lists_findings_with_positions() {
+    let dir = qms(&PROCEDURE.replace("  - { who: GM, duties: [Sign] }\n", "").replace("by: CS\n        end", "by: QA\n        end"));
+    let out = procdoc()
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let findings: Value = serde_json::from_slice(&out).unwrap();
+    let findings = findings.as_array().unwrap();
+    let unknown = findings.iter().find(|f| f["code"] == "E0101").expect("unknown department finding");
+    assert_eq!(unknown["name"], "unknown-department");
+    assert_eq!(unknown["severity"], "error");
+    assert_eq!(unknown["line"], 32);
+    assert_eq!(unknown["column"], 13);
+    assert!(unknown["file"].as_str().unwrap().ends_with("cs-p-001.yaml"));
+    assert!(unknown["hint"].is_string());
+    let missing = findings.iter().find(|f| f["code"] == "W0809").expect("missing responsibility");
+    assert_eq!(missing["severity"], "warning");
+    assert!(findings.iter().all(|f| f["labels"].is_array()));
+}
+
+#[test]
+fn usage_and_io_errors_exit_two() {
+    procdoc().args(["check", "/nonexistent/qms"]).assert().code(2);
+    let empty = tempfile::tempdir().unwrap();
+    let out = procdoc().arg("check").arg(empty.path()).assert().code(2).get_output().stderr.clone();
+    assert!(String::from_utf8_lossy(&out).contains("no procdoc.yaml"));
+    procdoc().args(["check", "--format", "xml"]).assert().code(2);
+    procdoc().arg("frobnicate").assert().code(2);
+}
+
+#[test]
+fn default_folder_is_the_current_one() {
+    let dir = qms(PROCEDURE);
+    procdoc().current_dir(dir.path()).arg("check").assert().code(0);
+}
+
+#[test]
+fn schema_commands_print_json_schemas() {
+    let out = procdoc().arg("schema").assert().code(0).get_output().stdout.clone();
+    let schema: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(schema["title"], "procdoc procedure");
+    assert!(schema["properties"]["flows"].is_object());
+    let out = procdoc().args(["schema", "--settings"]).assert().code(0).get_output().stdout.clone();
+    let schema: Value = serde_json::from_slice(&out).unwrap();
+    assert!(schema["properties"]["departments"].is_object());
+}
+
+#[test]
+fn graph_exports_dot_and_mermaid() {
+    let dir = qms(PROCEDURE);
+    let out = procdoc()
+        .args(["graph", "CS-P-001", "--qms"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let dot = String::from_utf8(out).unwrap();
+    assert!(dot.starts_with("digraph \"contract\""), "{dot}");
+    assert!(dot.contains("shape=diamond"), "{dot}");
+    assert!(dot.contains("label=\"Yes\""), "{dot}");
+    assert!(dot.contains("cluster_0"), "{dot}");
+    let out = procdoc()
+        .args(["graph", "CS-P-001", "--flow", "contract", "--format", "mermaid", "--qms"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let mermaid = String::from_utf8(out).unwrap();
+    assert!(mermaid.starts_with("flowchart TD"), "{mermaid}");
+    assert!(mermaid.contains("-->|\"No\"|"), "{mermaid}");
+    procdoc().args(["graph", "NOPE", "--qms"]).arg(dir.path()).assert().code(2);
+    procdoc().args(["graph", "CS-P-001", "--flow", "nope", "--qms"]).arg(dir.path()).assert().code(2);
+}
