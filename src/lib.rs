@@ -5,6 +5,7 @@
 //! the checked model.
 
 pub mod check;
+pub mod control;
 pub mod cli;
 pub mod flow;
 pub mod render;

@@ -65,7 +65,14 @@ fn clean_qms_exits_zero() {
 #[test]
 fn errors_exit_one_and_point_at_the_line() {
     let dir = qms(&PROCEDURE.replace("by: GM", "by: GMM"));
-    let out = procdoc().arg("check").arg(dir.path()).assert().code(1).get_output().stdout.clone();
+    let out = procdoc()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("E0101 unknown-department"), "{text}");
     assert!(text.contains("cs-p-001.yaml:29:13"), "{text}");
@@ -76,12 +83,19 @@ fn errors_exit_one_and_point_at_the_line() {
 fn warnings_fail_only_when_denied() {
     let dir = qms(&PROCEDURE.replace("purpose: Review contracts.\n", ""));
     procdoc().arg("check").arg(dir.path()).assert().code(0);
-    procdoc().arg("check").arg("--deny-warnings").arg(dir.path()).assert().code(1);
+    procdoc()
+        .arg("check")
+        .arg("--deny-warnings")
+        .arg(dir.path())
+        .assert()
+        .code(1);
 }
 
 #[test]
 fn json_output_lists_findings_with_positions() {
-    let dir = qms(&PROCEDURE.replace("  - { who: GM, duties: [Sign] }\n", "").replace("by: CS\n        end", "by: QA\n        end"));
+    let dir = qms(&PROCEDURE
+        .replace("  - { who: GM, duties: [Sign] }\n", "")
+        .replace("by: CS\n        end", "by: QA\n        end"));
     let out = procdoc()
         .args(["check", "--format", "json"])
         .arg(dir.path())
@@ -92,41 +106,76 @@ fn json_output_lists_findings_with_positions() {
         .clone();
     let findings: Value = serde_json::from_slice(&out).unwrap();
     let findings = findings.as_array().unwrap();
-    let unknown = findings.iter().find(|f| f["code"] == "E0101").expect("unknown department finding");
+    let unknown = findings
+        .iter()
+        .find(|f| f["code"] == "E0101")
+        .expect("unknown department finding");
     assert_eq!(unknown["name"], "unknown-department");
     assert_eq!(unknown["severity"], "error");
     assert_eq!(unknown["line"], 32);
     assert_eq!(unknown["column"], 13);
     assert!(unknown["file"].as_str().unwrap().ends_with("cs-p-001.yaml"));
     assert!(unknown["hint"].is_string());
-    let missing = findings.iter().find(|f| f["code"] == "W0809").expect("missing responsibility");
+    let missing = findings
+        .iter()
+        .find(|f| f["code"] == "W0809")
+        .expect("missing responsibility");
     assert_eq!(missing["severity"], "warning");
     assert!(findings.iter().all(|f| f["labels"].is_array()));
 }
 
 #[test]
 fn usage_and_io_errors_exit_two() {
-    procdoc().args(["check", "/nonexistent/qms"]).assert().code(2);
+    procdoc()
+        .args(["check", "/nonexistent/qms"])
+        .assert()
+        .code(2);
     let empty = tempfile::tempdir().unwrap();
-    let out = procdoc().arg("check").arg(empty.path()).assert().code(2).get_output().stderr.clone();
+    let out = procdoc()
+        .arg("check")
+        .arg(empty.path())
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
     assert!(String::from_utf8_lossy(&out).contains("no procdoc.yaml"));
-    procdoc().args(["check", "--format", "xml"]).assert().code(2);
+    procdoc()
+        .args(["check", "--format", "xml"])
+        .assert()
+        .code(2);
     procdoc().arg("frobnicate").assert().code(2);
 }
 
 #[test]
 fn default_folder_is_the_current_one() {
     let dir = qms(PROCEDURE);
-    procdoc().current_dir(dir.path()).arg("check").assert().code(0);
+    procdoc()
+        .current_dir(dir.path())
+        .arg("check")
+        .assert()
+        .code(0);
 }
 
 #[test]
 fn schema_commands_print_json_schemas() {
-    let out = procdoc().arg("schema").assert().code(0).get_output().stdout.clone();
+    let out = procdoc()
+        .arg("schema")
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
     let schema: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(schema["title"], "procdoc procedure");
     assert!(schema["properties"]["flows"].is_object());
-    let out = procdoc().args(["schema", "--settings"]).assert().code(0).get_output().stdout.clone();
+    let out = procdoc()
+        .args(["schema", "--settings"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
     let schema: Value = serde_json::from_slice(&out).unwrap();
     assert!(schema["properties"]["departments"].is_object());
 }
@@ -148,7 +197,9 @@ fn graph_exports_dot_and_mermaid() {
     assert!(dot.contains("label=\"Yes\""), "{dot}");
     assert!(dot.contains("cluster_0"), "{dot}");
     let out = procdoc()
-        .args(["graph", "CS-P-001", "--flow", "contract", "--format", "mermaid", "--qms"])
+        .args([
+            "graph", "CS-P-001", "--flow", "contract", "--format", "mermaid", "--qms",
+        ])
         .arg(dir.path())
         .assert()
         .code(0)
@@ -158,6 +209,14 @@ fn graph_exports_dot_and_mermaid() {
     let mermaid = String::from_utf8(out).unwrap();
     assert!(mermaid.starts_with("flowchart TD"), "{mermaid}");
     assert!(mermaid.contains("-->|\"No\"|"), "{mermaid}");
-    procdoc().args(["graph", "NOPE", "--qms"]).arg(dir.path()).assert().code(2);
-    procdoc().args(["graph", "CS-P-001", "--flow", "nope", "--qms"]).arg(dir.path()).assert().code(2);
+    procdoc()
+        .args(["graph", "NOPE", "--qms"])
+        .arg(dir.path())
+        .assert()
+        .code(2);
+    procdoc()
+        .args(["graph", "CS-P-001", "--flow", "nope", "--qms"])
+        .arg(dir.path())
+        .assert()
+        .code(2);
 }

@@ -26,6 +26,10 @@ fn codes_are_unique_and_well_formed() {
             procdoc::check::diagnostic::Severity::Error => 'E',
             procdoc::check::diagnostic::Severity::Warning => 'W',
         };
-        assert!(code.code.starts_with(expected), "{} has the wrong letter for its severity", code.code);
+        assert!(
+            code.code.starts_with(expected),
+            "{} has the wrong letter for its severity",
+            code.code
+        );
     }
 }

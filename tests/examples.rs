@@ -3,7 +3,13 @@
 
 use assert_cmd::Command;
 
-const EXAMPLES: &[&str] = &["red-maple", "zza-feed", "comm-service", "dyne", "relationship-tw"];
+const EXAMPLES: &[&str] = &[
+    "red-maple",
+    "zza-feed",
+    "comm-service",
+    "dyne",
+    "relationship-tw",
+];
 
 #[test]
 fn every_example_checks_clean_with_warnings_denied() {

@@ -17,8 +17,14 @@ fn compare_or_update(path: &str, generated: &str) {
 
 #[test]
 fn committed_schemas_are_current() {
-    compare_or_update("specs/schema/procedure.schema.json", &procdoc::schema::procedure());
-    compare_or_update("specs/schema/settings.schema.json", &procdoc::schema::settings());
+    compare_or_update(
+        "specs/schema/procedure.schema.json",
+        &procdoc::schema::procedure(),
+    );
+    compare_or_update(
+        "specs/schema/settings.schema.json",
+        &procdoc::schema::settings(),
+    );
 }
 
 fn yaml_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -52,6 +58,10 @@ fn every_example_file_declares_its_schema() {
         );
         let target = first.trim_start_matches("# yaml-language-server: $schema=");
         let resolved = file.parent().unwrap().join(target);
-        assert!(resolved.is_file(), "{}: schema path {target} does not exist", file.display());
+        assert!(
+            resolved.is_file(),
+            "{}: schema path {target} does not exist",
+            file.display()
+        );
     }
 }

@@ -15,7 +15,9 @@ pub fn check(cx: &Context, views: &[DocView], out: &mut Vec<Diagnostic>) {
     let mut graph: DiGraph<(String, String), Location> = DiGraph::new();
     let mut nodes: HashMap<(String, String), NodeIndex> = HashMap::new();
     let mut node = |graph: &mut DiGraph<(String, String), Location>, key: (String, String)| {
-        *nodes.entry(key.clone()).or_insert_with(|| graph.add_node(key))
+        *nodes
+            .entry(key.clone())
+            .or_insert_with(|| graph.add_node(key))
     };
     for view in views {
         for (f, flow) in view.doc.flows.iter().enumerate() {
@@ -24,7 +26,11 @@ pub fn check(cx: &Context, views: &[DocView], out: &mut Vec<Diagnostic>) {
                 if let Some(call) = &step.calls {
                     let doc = call.doc.clone().unwrap_or_else(|| view.doc.id.clone());
                     let to = node(&mut graph, (doc, call.flow.clone()));
-                    graph.add_edge(from, to, cx.at(view.file, &format!("{}.calls", step_path(f, s))));
+                    graph.add_edge(
+                        from,
+                        to,
+                        cx.at(view.file, &format!("{}.calls", step_path(f, s))),
+                    );
                 }
             }
         }
@@ -38,7 +44,10 @@ pub fn check(cx: &Context, views: &[DocView], out: &mut Vec<Diagnostic>) {
     }
     cycles.sort_by(|a, b| graph[a[0]].cmp(&graph[b[0]]));
     for scc in cycles {
-        let names: Vec<String> = scc.iter().map(|&n| format!("{}/{}", graph[n].0, graph[n].1)).collect();
+        let names: Vec<String> = scc
+            .iter()
+            .map(|&n| format!("{}/{}", graph[n].0, graph[n].1))
+            .collect();
         let mut calls: Vec<&Location> = graph
             .edge_indices()
             .filter(|&e| {

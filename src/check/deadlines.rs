@@ -79,7 +79,9 @@ pub fn scenarios(graph: &FlowGraph, calendar: &Calendar) -> (Vec<Scenario>, Vec<
                     Within::Rule(rule) => match (&rule.from, &rule.before) {
                         (Some(from), _) if from == "start" => start.max(length),
                         (Some(from), _) => match graph.index_of(from) {
-                            Some(f) if graph.precedes_on_every_path(f, s) => start.max(finish[f] + length),
+                            Some(f) if graph.precedes_on_every_path(f, s) => {
+                                start.max(finish[f] + length)
+                            }
                             _ => start,
                         },
                         // Counting back from a planned date says nothing about the run's length.
@@ -124,7 +126,8 @@ fn topological(n: usize, preds: &dyn Fn(usize) -> Vec<usize>) -> Vec<usize> {
             succ[p].push(s);
         }
     }
-    let mut ready: std::collections::VecDeque<usize> = (0..n).filter(|&s| remaining[s] == 0).collect();
+    let mut ready: std::collections::VecDeque<usize> =
+        (0..n).filter(|&s| remaining[s] == 0).collect();
     let mut order = Vec::with_capacity(n);
     while let Some(s) = ready.pop_front() {
         order.push(s);
@@ -144,7 +147,10 @@ pub fn format_working(minutes: u64, calendar: &Calendar) -> String {
     let (days, rest) = (minutes / per_day, minutes % per_day);
     let mut parts = Vec::new();
     if days > 0 {
-        parts.push(format!("{days} working day{}", if days == 1 { "" } else { "s" }));
+        parts.push(format!(
+            "{days} working day{}",
+            if days == 1 { "" } else { "s" }
+        ));
     }
     if rest >= 60 {
         parts.push(format!("{} h", rest / 60));
@@ -214,11 +220,17 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
                 }
                 out.push(d);
             }
-            let Some(limit) = graph.flow.within else { continue };
+            let Some(limit) = graph.flow.within else {
+                continue;
+            };
             let limit_minutes = cx.calendar.working_minutes_of(limit).0;
             if scenario.minutes > limit_minutes {
                 let end = graph.step(scenario.end);
-                let outcome = end.end.as_ref().map(|t| t.best(cx.primary(), cx.primary()).to_string()).unwrap_or_default();
+                let outcome = end
+                    .end
+                    .as_ref()
+                    .map(|t| t.best(cx.primary(), cx.primary()).to_string())
+                    .unwrap_or_default();
                 out.push(
                     Diagnostic::new(
                         &codes::FLOW_DEADLINE,

@@ -133,14 +133,23 @@ pub fn render_text(sources: &Sources, diagnostics: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diagnostics {
         if term::emit_to_string(&mut out, &config, sources, &to_codespan(d)).is_err() {
-            out.push_str(&format!("{}[{}]: {}\n", severity_word(d), d.code.code, d.message));
+            out.push_str(&format!(
+                "{}[{}]: {}\n",
+                severity_word(d),
+                d.code.code,
+                d.message
+            ));
         }
     }
     out
 }
 
 /// The same as [`render_text`], coloured when standard output is a terminal.
-pub fn print_text(sources: &Sources, diagnostics: &[Diagnostic], to_stderr: bool) -> io::Result<()> {
+pub fn print_text(
+    sources: &Sources,
+    diagnostics: &[Diagnostic],
+    to_stderr: bool,
+) -> io::Result<()> {
     use std::io::IsTerminal;
     let terminal = if to_stderr {
         io::stderr().is_terminal()
@@ -162,7 +171,13 @@ pub fn print_text(sources: &Sources, diagnostics: &[Diagnostic], to_stderr: bool
     let mut writer = StylesWriter::new(stream.lock(), &styles);
     for d in diagnostics {
         if term::emit_to_write_style(&mut writer, &config, sources, &to_codespan(d)).is_err() {
-            writeln!(writer, "{}[{}]: {}", severity_word(d), d.code.code, d.message)?;
+            writeln!(
+                writer,
+                "{}[{}]: {}",
+                severity_word(d),
+                d.code.code,
+                d.message
+            )?;
         }
     }
     writer.flush()
@@ -180,7 +195,11 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
     let errors = count(diagnostics, Severity::Error);
     let warnings = count(diagnostics, Severity::Warning);
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+    format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
 }
 
 #[derive(Serialize)]

@@ -16,14 +16,22 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
     approvals(cx, doc, file, out);
     if doc.purpose.is_none() {
         out.push(
-            Diagnostic::new(&codes::MISSING_PURPOSE, cx.at(file, "id"), format!("procedure `{}` has no purpose", doc.id))
-                .hint("add `purpose:` saying why the procedure exists"),
+            Diagnostic::new(
+                &codes::MISSING_PURPOSE,
+                cx.at(file, "id"),
+                format!("procedure `{}` has no purpose", doc.id),
+            )
+            .hint("add `purpose:` saying why the procedure exists"),
         );
     }
     if doc.scope.is_none() {
         out.push(
-            Diagnostic::new(&codes::MISSING_SCOPE, cx.at(file, "id"), format!("procedure `{}` has no scope", doc.id))
-                .hint("add `scope:` saying what the procedure applies to"),
+            Diagnostic::new(
+                &codes::MISSING_SCOPE,
+                cx.at(file, "id"),
+                format!("procedure `{}` has no scope", doc.id),
+            )
+            .hint("add `scope:` saying what the procedure applies to"),
         );
     }
     records(cx, doc, file, out);
@@ -47,7 +55,10 @@ fn history(cx: &Context, doc: &Procedure, file: FileId, out: &mut Vec<Diagnostic
             Diagnostic::new(
                 &codes::HISTORY_MISSING_REVISION,
                 cx.key(file, "history"),
-                format!("the revision history has no entry for the current revision `{}`", doc.revision),
+                format!(
+                    "the revision history has no entry for the current revision `{}`",
+                    doc.revision
+                ),
             )
             .label(cx.at(file, "revision"), "current revision")
             .hint(format!(
@@ -59,7 +70,10 @@ fn history(cx: &Context, doc: &Procedure, file: FileId, out: &mut Vec<Diagnostic
             Diagnostic::new(
                 &codes::HISTORY_ORDER,
                 cx.at(file, &format!("history[{i}]")),
-                format!("the current revision `{}` is not the last history entry", doc.revision),
+                format!(
+                    "the current revision `{}` is not the last history entry",
+                    doc.revision
+                ),
             )
             .hint("the history lists revisions oldest first; the current one comes last"),
         ),
@@ -110,9 +124,15 @@ fn approvals(cx: &Context, doc: &Procedure, file: FileId, out: &mut Vec<Diagnost
             Diagnostic::new(
                 &codes::EFFECTIVE_BEFORE_APPROVAL,
                 cx.at(file, "effective"),
-                format!("the document takes effect on {} but was {role} on {}", doc.effective, latest.date),
+                format!(
+                    "the document takes effect on {} but was {role} on {}",
+                    doc.effective, latest.date
+                ),
             )
-            .label(cx.at(file, &format!("approval.{role}.date")), "approval date")
+            .label(
+                cx.at(file, &format!("approval.{role}.date")),
+                "approval date",
+            )
             .hint("a document takes effect on or after its approval"),
         );
     }
@@ -123,18 +143,28 @@ fn approvals(cx: &Context, doc: &Procedure, file: FileId, out: &mut Vec<Diagnost
                 Diagnostic::new(
                     &codes::APPROVAL_ORDER,
                     cx.at(file, &format!("approval.{second}.date")),
-                    format!("the document was {second} ({}) before it was {first} ({})", b.date, a.date),
+                    format!(
+                        "the document was {second} ({}) before it was {first} ({})",
+                        b.date, a.date
+                    ),
                 )
                 .hint("documents are prepared, then reviewed, then approved"),
             );
         }
     }
-    if a.approved.by.trim().eq_ignore_ascii_case(a.prepared.by.trim()) {
+    if a.approved
+        .by
+        .trim()
+        .eq_ignore_ascii_case(a.prepared.by.trim())
+    {
         out.push(
             Diagnostic::new(
                 &codes::APPROVER_IS_PREPARER,
                 cx.at(file, "approval.approved.by"),
-                format!("`{}` both prepared and approved the document", a.approved.by.trim()),
+                format!(
+                    "`{}` both prepared and approved the document",
+                    a.approved.by.trim()
+                ),
             )
             .label(cx.at(file, "approval.prepared.by"), "prepared by")
             .hint("have someone else approve it"),
@@ -166,7 +196,10 @@ fn records(cx: &Context, doc: &Procedure, file: FileId, out: &mut Vec<Diagnostic
                     cx.at(file, &format!("records[{i}].id")),
                     format!("no step produces or uses record `{}`", record.id),
                 )
-                .hint(format!("add `produces: [{}]` to the step that makes it", record.id)),
+                .hint(format!(
+                    "add `produces: [{}]` to the step that makes it",
+                    record.id
+                )),
             );
         }
         for (f, field) in record.fields.iter().enumerate() {
@@ -206,7 +239,10 @@ fn records(cx: &Context, doc: &Procedure, file: FileId, out: &mut Vec<Diagnostic
                     Diagnostic::new(
                         &codes::TABLE_COLUMNS,
                         cx.at(file, &format!("{fp}.id")),
-                        format!("field `{}` has `columns` or `rows` but is not a table", field.id),
+                        format!(
+                            "field `{}` has `columns` or `rows` but is not a table",
+                            field.id
+                        ),
                     )
                     .hint("write `type: table`, or remove `columns` and `rows`"),
                 );
@@ -253,16 +289,28 @@ fn responsibilities(cx: &Context, doc: &Procedure, file: FileId, out: &mut Vec<D
             }
         }
     }
-    let listed: HashSet<&str> = doc.responsibilities.iter().map(|r| r.who.as_str()).collect();
+    let listed: HashSet<&str> = doc
+        .responsibilities
+        .iter()
+        .map(|r| r.who.as_str())
+        .collect();
     for (i, r) in doc.responsibilities.iter().enumerate() {
-        if cx.departments.contains(r.who.as_str()) && !family(&r.who).iter().any(|c| acting.contains_key(c)) {
+        if cx.departments.contains(r.who.as_str())
+            && !family(&r.who).iter().any(|c| acting.contains_key(c))
+        {
             out.push(
                 Diagnostic::new(
                     &codes::IDLE_DEPARTMENT,
                     cx.at(file, &format!("responsibilities[{i}].who")),
-                    format!("department `{}` has duties but does no step of this procedure", r.who),
+                    format!(
+                        "department `{}` has duties but does no step of this procedure",
+                        r.who
+                    ),
                 )
-                .hint(format!("name `{}` in the `by` or `with` of the steps it does, or remove the entry", r.who)),
+                .hint(format!(
+                    "name `{}` in the `by` or `with` of the steps it does, or remove the entry",
+                    r.who
+                )),
             );
         }
     }
@@ -292,11 +340,22 @@ fn translations(cx: &Context, file: FileId, path: &str, text: &Text, out: &mut V
             Diagnostic::new(
                 &codes::MISSING_TRANSLATION,
                 cx.at(file, path),
-                format!("this text has no {} version", missing.iter().map(|l| format!("`{l}`")).collect::<Vec<_>>().join(", ")),
+                format!(
+                    "this text has no {} version",
+                    missing
+                        .iter()
+                        .map(|l| format!("`{l}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             )
             .hint(format!(
                 "write it as a map with every QMS language: {{ {} }}",
-                languages.iter().map(|l| format!("{l}: ...")).collect::<Vec<_>>().join(", ")
+                languages
+                    .iter()
+                    .map(|l| format!("{l}: ..."))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
         );
     }
@@ -306,7 +365,10 @@ fn translations(cx: &Context, file: FileId, path: &str, text: &Text, out: &mut V
                 Diagnostic::new(
                     &codes::UNKNOWN_LANGUAGE,
                     cx.at(file, &format!("{path}.{lang}")),
-                    format!("`{lang}` is not one of the QMS languages ({})", languages.join(", ")),
+                    format!(
+                        "`{lang}` is not one of the QMS languages ({})",
+                        languages.join(", ")
+                    ),
                 )
                 .maybe_hint(super::settings::did_you_mean(lang, languages)),
             );

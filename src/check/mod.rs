@@ -8,7 +8,7 @@ mod deadlines;
 mod documents;
 mod references;
 mod roles;
-mod settings;
+pub mod settings;
 mod soundness;
 mod structure;
 
@@ -43,7 +43,11 @@ impl<'a> Context<'a> {
         Context {
             qms,
             settings,
-            departments: settings.departments.iter().map(|d| d.code.as_str()).collect(),
+            departments: settings
+                .departments
+                .iter()
+                .map(|d| d.code.as_str())
+                .collect(),
             parties: settings.parties.iter().map(|p| p.code.as_str()).collect(),
             docs,
             calendar: settings::calendar_of(settings).unwrap_or_else(|_| Calendar::standard()),

@@ -42,37 +42,53 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
         .collect();
     let departments: Vec<String> = cx.departments.iter().map(|s| s.to_string()).collect();
 
-    let unknown_actor = |out: &mut Vec<Diagnostic>, code: &str, path: &str, what: &str, known: &[String]| {
-        out.push(
-            Diagnostic::new(
-                &codes::UNKNOWN_DEPARTMENT,
-                cx.at(file, path),
-                format!("{what} `{code}` is not a department or party of procdoc.yaml"),
-            )
-            .maybe_hint(did_you_mean(code, known)),
-        );
-    };
+    let unknown_actor =
+        |out: &mut Vec<Diagnostic>, code: &str, path: &str, what: &str, known: &[String]| {
+            out.push(
+                Diagnostic::new(
+                    &codes::UNKNOWN_DEPARTMENT,
+                    cx.at(file, path),
+                    format!("{what} `{code}` is not a department or party of procdoc.yaml"),
+                )
+                .maybe_hint(did_you_mean(code, known)),
+            );
+        };
 
     if !cx.departments.contains(doc.owner.as_str()) {
         unknown_actor(out, &doc.owner, "owner", "owner", &departments);
     }
     for (i, r) in doc.responsibilities.iter().enumerate() {
         if !cx.is_actor(&r.who) {
-            unknown_actor(out, &r.who, &format!("responsibilities[{i}].who"), "department", &departments);
+            unknown_actor(
+                out,
+                &r.who,
+                &format!("responsibilities[{i}].who"),
+                "department",
+                &departments,
+            );
         }
     }
     duplicates(
         cx,
         file,
         out,
-        doc.records.iter().enumerate().map(|(i, r)| (r.id.as_str(), format!("records[{i}].id"))),
+        doc.records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.as_str(), format!("records[{i}].id"))),
         "record",
     );
     for (i, record) in doc.records.iter().enumerate() {
         if let Some(keeper) = &record.keeper
             && !cx.is_actor(keeper)
         {
-            unknown_actor(out, keeper, &format!("records[{i}].keeper"), "keeper", &departments);
+            unknown_actor(
+                out,
+                keeper,
+                &format!("records[{i}].keeper"),
+                "keeper",
+                &departments,
+            );
         }
         duplicates(
             cx,
@@ -110,7 +126,9 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
                     cx.at(file, &path),
                     "a reference needs exactly one of `doc` and `title`",
                 )
-                .hint("`doc: <id>` for a procedure of this QMS, `title: ...` for an outside document"),
+                .hint(
+                    "`doc: <id>` for a procedure of this QMS, `title: ...` for an outside document",
+                ),
             ),
         }
     }
@@ -119,7 +137,10 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
         cx,
         file,
         out,
-        doc.flows.iter().enumerate().map(|(f, flow)| (flow.id.as_str(), format!("{}.id", flow_path(f)))),
+        doc.flows
+            .iter()
+            .enumerate()
+            .map(|(f, flow)| (flow.id.as_str(), format!("{}.id", flow_path(f)))),
         "flow",
     );
     for (f, graph) in view.graphs.iter().enumerate() {
@@ -148,21 +169,38 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
         for (s, step) in flow.steps.iter().enumerate() {
             let sp = step_path(f, s);
             let many = |field: &str, i: usize, len: usize| {
-                if len > 1 { format!("{sp}.{field}[{i}]") } else { format!("{sp}.{field}") }
+                if len > 1 {
+                    format!("{sp}.{field}[{i}]")
+                } else {
+                    format!("{sp}.{field}")
+                }
             };
             for (i, code) in step.by.iter().enumerate() {
                 if !cx.is_actor(code) {
-                    unknown_actor(out, code, &many("by", i, step.by.len()), "responsible", &actors);
+                    unknown_actor(
+                        out,
+                        code,
+                        &many("by", i, step.by.len()),
+                        "responsible",
+                        &actors,
+                    );
                 }
             }
             for (i, code) in step.with.iter().enumerate() {
                 if !cx.is_actor(code) {
-                    unknown_actor(out, code, &many("with", i, step.with.len()), "consulted", &actors);
+                    unknown_actor(
+                        out,
+                        code,
+                        &many("with", i, step.with.len()),
+                        "consulted",
+                        &actors,
+                    );
                 }
             }
             for (field, list) in [("produces", &step.produces), ("uses", &step.uses)] {
                 for (i, name) in list.iter().enumerate() {
-                    if let Some(d) = check_record(cx, doc, file, &many(field, i, list.len()), name) {
+                    if let Some(d) = check_record(cx, doc, file, &many(field, i, list.len()), name)
+                    {
                         out.push(d);
                     }
                 }
@@ -175,7 +213,11 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
             if let Some(decision) = &step.decision {
                 for (o, outcome) in decision.outcomes.iter().enumerate() {
                     if graph.index_of(&outcome.goto).is_none() {
-                        unknown_step(out, &outcome.goto, &format!("{sp}.decision.outcomes[{o}].goto"));
+                        unknown_step(
+                            out,
+                            &outcome.goto,
+                            &format!("{sp}.decision.outcomes[{o}].goto"),
+                        );
                     }
                 }
             }
@@ -227,7 +269,13 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
 }
 
 /// A record reference: `record-id` of this procedure or `DOC-ID#record-id` of another.
-fn check_record(cx: &Context, doc: &Procedure, file: FileId, path: &str, name: &str) -> Option<Diagnostic> {
+fn check_record(
+    cx: &Context,
+    doc: &Procedure,
+    file: FileId,
+    path: &str,
+    name: &str,
+) -> Option<Diagnostic> {
     let (owner, record) = match name.split_once('#') {
         Some((other, record)) => match cx.docs.get(other) {
             Some(p) => (&p.doc, record),
@@ -273,9 +321,13 @@ fn duplicates<'a>(
     for (id, path) in items {
         match first.get(id) {
             Some(original) => out.push(
-                Diagnostic::new(&codes::DUPLICATE_ID, cx.at(file, &path), format!("{what} id `{id}` is used twice"))
-                    .label(cx.at(file, original), "first used here")
-                    .hint(format!("give each {what} its own id")),
+                Diagnostic::new(
+                    &codes::DUPLICATE_ID,
+                    cx.at(file, &path),
+                    format!("{what} id `{id}` is used twice"),
+                )
+                .label(cx.at(file, original), "first used here")
+                .hint(format!("give each {what} its own id")),
             ),
             None => {
                 first.insert(id, path);

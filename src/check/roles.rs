@@ -21,9 +21,15 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
                 );
             }
             for (i, name) in step.not_by.iter().enumerate() {
-                let Some(other) = graph.index_of(name) else { continue };
+                let Some(other) = graph.index_of(name) else {
+                    continue;
+                };
                 if !graph.precedes_on_every_path(other, s) {
-                    let path = if step.not_by.len() > 1 { format!("{sp}.not_by[{i}]") } else { format!("{sp}.not_by") };
+                    let path = if step.not_by.len() > 1 {
+                        format!("{sp}.not_by[{i}]")
+                    } else {
+                        format!("{sp}.not_by")
+                    };
                     out.push(
                         Diagnostic::new(
                             &codes::NOT_BY_NOT_BEFORE,

@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 use std::path::{Component, Path};
 
+use super::Context;
 use super::codes;
 use super::diagnostic::Diagnostic;
-use super::Context;
 use crate::run::calendar::{Calendar, CalendarError};
 use crate::spec::model::Settings;
 
@@ -61,7 +61,10 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 Diagnostic::new(
                     &codes::UNKNOWN_DEPARTMENT,
                     cx.at(file, &format!("departments[{i}].in")),
-                    format!("`{}` is a role in department `{parent}`, which is not defined", d.code),
+                    format!(
+                        "`{}` is a role in department `{parent}`, which is not defined",
+                        d.code
+                    ),
                 )
                 .maybe_hint(did_you_mean(parent, &known)),
             );
@@ -69,8 +72,12 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
     if settings.languages.is_empty() {
         out.push(
-            Diagnostic::new(&codes::INVALID_VALUE, cx.at(file, "languages"), "`languages` is empty")
-                .hint("list at least the primary language, e.g. `languages: [en]`"),
+            Diagnostic::new(
+                &codes::INVALID_VALUE,
+                cx.at(file, "languages"),
+                "`languages` is empty",
+            )
+            .hint("list at least the primary language, e.g. `languages: [en]`"),
         );
     }
 
@@ -96,9 +103,12 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
 pub fn logo_inside(root: &Path, logo: &str) -> Result<std::path::PathBuf, String> {
     let relative = Path::new(logo);
     if relative.is_absolute()
-        || relative
-            .components()
-            .any(|c| matches!(c, Component::ParentDir | Component::Prefix(_) | Component::RootDir))
+        || relative.components().any(|c| {
+            matches!(
+                c,
+                Component::ParentDir | Component::Prefix(_) | Component::RootDir
+            )
+        })
     {
         return Err(format!("the logo path `{logo}` leaves the QMS folder"));
     }
@@ -107,7 +117,9 @@ pub fn logo_inside(root: &Path, logo: &str) -> Result<std::path::PathBuf, String
         return Err(format!("the logo file `{logo}` does not exist"));
     };
     if !real.starts_with(&real_root) {
-        return Err(format!("the logo path `{logo}` leads outside the QMS folder"));
+        return Err(format!(
+            "the logo path `{logo}` leads outside the QMS folder"
+        ));
     }
     if !real.is_file() {
         return Err(format!("the logo `{logo}` is not a file"));
@@ -123,7 +135,11 @@ pub fn did_you_mean(word: &str, known: &[String]) -> Option<String> {
         Some(best) => Some(format!("did you mean `{best}`?")),
         None if !sorted.is_empty() && sorted.len() <= 12 => Some(format!(
             "known: {}",
-            sorted.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+            sorted
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
         None => None,
     }

@@ -53,7 +53,9 @@ fn check_flow(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut 
         }
         for step in active {
             for choice in 0..net.choices(step) {
-                let Ok(firing) = net.fire(&marking, step, choice) else { continue };
+                let Ok(firing) = net.fire(&marking, step, choice) else {
+                    continue;
+                };
                 fired[step] = true;
                 let run = || run_text(graph, &net, &states, current, Some((step, choice)));
                 for &t in &firing.overflow {
@@ -135,7 +137,11 @@ fn check_flow(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut 
                     Diagnostic::new(
                         &codes::DEAD_STEP,
                         cx.at(file, &format!("{}.id", step_path(f, s))),
-                        format!("no run of flow `{}` ever gets to step `{}`", graph.flow.id, graph.step(s).id),
+                        format!(
+                            "no run of flow `{}` ever gets to step `{}`",
+                            graph.flow.id,
+                            graph.step(s).id
+                        ),
                     )
                     .hint("check the joins and decisions before this step"),
                 );
@@ -189,7 +195,10 @@ fn run_text(
         .iter()
         .map(|&(step, choice)| {
             let id = &graph.step(step).id;
-            match (net.outcome_of_choice(step, choice), &graph.step(step).decision) {
+            match (
+                net.outcome_of_choice(step, choice),
+                &graph.step(step).decision,
+            ) {
                 (Some(o), Some(decision)) => {
                     format!("{id} [{}]", decision.outcomes[o].when)
                 }

@@ -15,8 +15,12 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
     let file = view.file;
     if view.doc.flows.is_empty() {
         out.push(
-            Diagnostic::new(&codes::EMPTY_FLOW, cx.key(file, "flows"), "the procedure has no flow")
-                .hint("add a flow with at least one step"),
+            Diagnostic::new(
+                &codes::EMPTY_FLOW,
+                cx.key(file, "flows"),
+                "the procedure has no flow",
+            )
+            .hint("add a flow with at least one step"),
         );
     }
     for (f, graph) in view.graphs.iter().enumerate() {
@@ -52,7 +56,10 @@ fn check_steps(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut
                 Diagnostic::new(
                     &codes::CONFLICTING_TRANSITIONS,
                     cx.key(file, &format!("{sp}.{}", given[1])),
-                    format!("step `{}` has both `{}` and `{}`", step.id, given[0], given[1]),
+                    format!(
+                        "step `{}` has both `{}` and `{}`",
+                        step.id, given[0], given[1]
+                    ),
                 )
                 .hint("keep one: `next` to continue, `decision` to choose, `end` to finish"),
             );
@@ -62,7 +69,10 @@ fn check_steps(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut
                 Diagnostic::new(
                     &codes::FALLS_OFF_END,
                     cx.at(file, &format!("{sp}.id")),
-                    format!("step `{}` is the last of flow `{}` but does not end it", step.id, graph.flow.id),
+                    format!(
+                        "step `{}` is the last of flow `{}` but does not end it",
+                        step.id, graph.flow.id
+                    ),
                 )
                 .hint("add `end: <outcome>` (or `next`/`decision`)"),
             );
@@ -92,9 +102,16 @@ fn check_steps(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut
                             Diagnostic::new(
                                 &codes::DUPLICATE_OUTCOME,
                                 cx.at(file, &format!("{sp}.decision.outcomes[{o}].when")),
-                                format!("the outcome label `{}` is used twice in step `{}`", label.trim(), step.id),
+                                format!(
+                                    "the outcome label `{}` is used twice in step `{}`",
+                                    label.trim(),
+                                    step.id
+                                ),
                             )
-                            .label(cx.at(file, &format!("{sp}.decision.outcomes[{first}].when")), "first used here")
+                            .label(
+                                cx.at(file, &format!("{sp}.decision.outcomes[{first}].when")),
+                                "first used here",
+                            )
                             .hint("give every outcome its own label"),
                         );
                         break;
@@ -102,13 +119,22 @@ fn check_steps(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut
                     seen.push((key, o));
                 }
                 if outcome.goto == step.id {
-                    out.push(next_to_itself(cx, file, &format!("{sp}.decision.outcomes[{o}].goto"), &step.id));
+                    out.push(next_to_itself(
+                        cx,
+                        file,
+                        &format!("{sp}.decision.outcomes[{o}].goto"),
+                        &step.id,
+                    ));
                 }
             }
         }
         for (i, target) in step.next.iter().enumerate() {
             if *target == step.id {
-                let path = if step.next.len() > 1 { format!("{sp}.next[{i}]") } else { format!("{sp}.next") };
+                let path = if step.next.len() > 1 {
+                    format!("{sp}.next[{i}]")
+                } else {
+                    format!("{sp}.next")
+                };
                 out.push(next_to_itself(cx, file, &path, &step.id));
             }
         }
@@ -121,18 +147,28 @@ fn check_steps(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut
                         "step `{}` waits for all incoming branches but has {} way{} in",
                         step.id,
                         graph.predecessors(s).len(),
-                        if graph.predecessors(s).len() == 1 { "" } else { "s" }
+                        if graph.predecessors(s).len() == 1 {
+                            ""
+                        } else {
+                            "s"
+                        }
                     ),
                 )
-                .hint("remove `join: all`, or let the parallel branches (`next: [a, b]`) lead here"),
+                .hint(
+                    "remove `join: all`, or let the parallel branches (`next: [a, b]`) lead here",
+                ),
             );
         }
     }
 }
 
 fn next_to_itself(cx: &Context, file: usize, path: &str, id: &str) -> Diagnostic {
-    Diagnostic::new(&codes::NEXT_TO_ITSELF, cx.at(file, path), format!("step `{id}` continues to itself"))
-        .hint("to repeat work, let a decision go back to an earlier step")
+    Diagnostic::new(
+        &codes::NEXT_TO_ITSELF,
+        cx.at(file, path),
+        format!("step `{id}` continues to itself"),
+    )
+    .hint("to repeat work, let a decision go back to an earlier step")
 }
 
 fn check_graph(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut Vec<Diagnostic>) {
@@ -189,12 +225,19 @@ fn check_graph(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut
             cx.at(file, &format!("{}.id", step_path(f, first))),
             format!(
                 "steps {} form a loop with no way out",
-                steps.iter().map(|&s| format!("`{}`", graph.step(s).id)).collect::<Vec<_>>().join(", ")
+                steps
+                    .iter()
+                    .map(|&s| format!("`{}`", graph.step(s).id))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         )
         .hint("give a decision in the loop an outcome that leaves it towards an `end`");
         for &s in &steps[1..] {
-            d = d.label(cx.at(file, &format!("{}.id", step_path(f, s))), "part of the loop");
+            d = d.label(
+                cx.at(file, &format!("{}.id", step_path(f, s))),
+                "part of the loop",
+            );
         }
         out.push(d);
     }
@@ -206,7 +249,10 @@ fn check_graph(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut
             Diagnostic::new(
                 &codes::CANNOT_FINISH,
                 cx.at(file, &format!("{}.id", step_path(f, s))),
-                format!("no path leads from step `{}` to an end of the flow", graph.step(s).id),
+                format!(
+                    "no path leads from step `{}` to an end of the flow",
+                    graph.step(s).id
+                ),
             )
             .hint("continue to a step that ends the flow, or add `end: <outcome>`"),
         );

@@ -68,7 +68,11 @@ impl<'a> FlowGraph<'a> {
                     graph.add_edge(from, NodeIndex::new(*t), EdgeKind::Continue);
                 }
                 Exit::Next(ts) => {
-                    let kind = if ts.len() > 1 { EdgeKind::Parallel } else { EdgeKind::Next };
+                    let kind = if ts.len() > 1 {
+                        EdgeKind::Parallel
+                    } else {
+                        EdgeKind::Next
+                    };
                     for t in ts {
                         graph.add_edge(from, NodeIndex::new(*t), kind);
                     }

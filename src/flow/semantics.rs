@@ -59,7 +59,9 @@ pub struct Firing {
 pub enum FireError {
     NotActive,
     /// The choice is not one of the step's outcomes.
-    NoSuchChoice { choices: usize },
+    NoSuchChoice {
+        choices: usize,
+    },
 }
 
 impl Net {
@@ -165,14 +167,20 @@ impl Net {
             },
             Exit::End | Exit::FallsOff => Vec::new(),
         };
-        let before: Vec<bool> = (0..self.inputs.len()).map(|s| self.is_active(m, s)).collect();
+        let before: Vec<bool> = (0..self.inputs.len())
+            .map(|s| self.is_active(m, s))
+            .collect();
         let mut next = m.clone();
         for &p in &self.inputs[step] {
             next.0[p] -= 1;
         }
         let mut overflow = Vec::new();
         for &t in &targets {
-            let place = self.edge_place.get(&(step, t)).copied().or(self.step_place[t]);
+            let place = self
+                .edge_place
+                .get(&(step, t))
+                .copied()
+                .or(self.step_place[t]);
             let Some(place) = place else { continue };
             if next.0[place] >= 1 {
                 overflow.push(t);
@@ -184,7 +192,9 @@ impl Net {
         let mut activated: Vec<usize> = targets
             .iter()
             .copied()
-            .filter(|&t| self.is_active(&next, t) && (!before[t] || t == step || overflow.contains(&t)))
+            .filter(|&t| {
+                self.is_active(&next, t) && (!before[t] || t == step || overflow.contains(&t))
+            })
             .collect();
         activated.sort_unstable();
         activated.dedup();

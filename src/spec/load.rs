@@ -82,11 +82,13 @@ pub fn load(root: &Path) -> Result<(Qms, Vec<Diagnostic>), LoadError> {
     let mut diagnostics = Vec::new();
     let mut sources = Sources::default();
 
-    let (settings_file, settings) = read_spec::<Settings>(&mut sources, root, &settings_path, &mut diagnostics);
+    let (settings_file, settings) =
+        read_spec::<Settings>(&mut sources, root, &settings_path, &mut diagnostics);
 
     let mut paths = Vec::new();
     let mut overflow = false;
-    find_yaml(root, 0, &mut paths, &mut overflow).map_err(|e| LoadError::Io(root.to_path_buf(), e))?;
+    find_yaml(root, 0, &mut paths, &mut overflow)
+        .map_err(|e| LoadError::Io(root.to_path_buf(), e))?;
     paths.sort();
     if overflow {
         diagnostics.push(Diagnostic::new(
@@ -105,11 +107,17 @@ pub fn load(root: &Path) -> Result<(Qms, Vec<Diagnostic>), LoadError> {
         }
     }
     if paths.is_empty() {
-        diagnostics.push(Diagnostic::new(
-            &codes::NO_PROCEDURES,
-            Location { file: settings_file, span: 0..0 },
-            "the QMS folder has no procedure files",
-        ).hint("add one YAML file per procedure next to procdoc.yaml"));
+        diagnostics.push(
+            Diagnostic::new(
+                &codes::NO_PROCEDURES,
+                Location {
+                    file: settings_file,
+                    span: 0..0,
+                },
+                "the QMS folder has no procedure files",
+            )
+            .hint("add one YAML file per procedure next to procdoc.yaml"),
+        );
     }
     let qms = Qms {
         root: root.to_path_buf(),
@@ -123,7 +131,12 @@ pub fn load(root: &Path) -> Result<(Qms, Vec<Diagnostic>), LoadError> {
 
 /// Collect `*.yaml`/`*.yml` files below `dir`, skipping hidden entries, symlinks and the
 /// reserved files, with bounded depth and count so a hostile folder cannot hang us.
-fn find_yaml(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, overflow: &mut bool) -> std::io::Result<()> {
+fn find_yaml(
+    dir: &Path,
+    depth: usize,
+    out: &mut Vec<PathBuf>,
+    overflow: &mut bool,
+) -> std::io::Result<()> {
     if depth > MAX_DEPTH {
         return Ok(());
     }
@@ -135,7 +148,9 @@ fn find_yaml(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, overflow: &mut bo
         if name.starts_with('.') {
             continue;
         }
-        let Ok(kind) = entry.file_type() else { continue };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
         if kind.is_symlink() {
             continue;
         }
@@ -167,8 +182,16 @@ fn read_spec<T: DeserializeOwned>(
         Ok(bytes) => bytes,
         Err(problem) => {
             let file = sources.add(SourceFile::new(name, path.to_path_buf(), String::new()));
-            let code = if problem.too_large { &codes::INPUT_LIMIT } else { &codes::UNREADABLE_FILE };
-            diagnostics.push(Diagnostic::new(code, Location { file, span: 0..0 }, problem.message));
+            let code = if problem.too_large {
+                &codes::INPUT_LIMIT
+            } else {
+                &codes::UNREADABLE_FILE
+            };
+            diagnostics.push(Diagnostic::new(
+                code,
+                Location { file, span: 0..0 },
+                problem.message,
+            ));
             return (file, None);
         }
     };
@@ -184,7 +207,10 @@ fn read_spec<T: DeserializeOwned>(
         diagnostics.push(
             Diagnostic::new(
                 &codes::UNREADABLE_FILE,
-                Location { file, span: at..at + 1 },
+                Location {
+                    file,
+                    span: at..at + 1,
+                },
                 "the file is not UTF-8 text",
             )
             .hint("save the file as UTF-8 (most editors offer it under \"Save as\" / encoding)"),
@@ -192,12 +218,18 @@ fn read_spec<T: DeserializeOwned>(
         return (file, None);
     }
     let text = &sources.get(file).text;
-    if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
-        diagnostics.push(Diagnostic::new(
-            &codes::UNREADABLE_FILE,
-            Location { file, span: 0..0 },
-            "the file is empty",
-        ).hint("write the procedure (id, title, revision, ...) or delete the file"));
+    if text
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        diagnostics.push(
+            Diagnostic::new(
+                &codes::UNREADABLE_FILE,
+                Location { file, span: 0..0 },
+                "the file is empty",
+            )
+            .hint("write the procedure (id, title, revision, ...) or delete the file"),
+        );
         return (file, None);
     }
     match serde_yaml::from_str::<T>(text) {
@@ -227,7 +259,9 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadProblem> {
     let mut bytes = Vec::new();
     // Read one byte past the limit to tell "exactly at the limit" from "beyond it" without
     // trusting metadata, which special files report wrongly.
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(ReadProblem {
             message: format!(
@@ -256,7 +290,10 @@ fn yaml_error(file: &SourceFile, id: FileId, error: &serde_yaml::Error) -> Diagn
     let span = match error.location() {
         Some(loc) => {
             let start = file.offset_of(loc.line(), loc.column());
-            let line_end = file.text[start..].find('\n').map(|i| start + i).unwrap_or(file.text.len());
+            let line_end = file.text[start..]
+                .find('\n')
+                .map(|i| start + i)
+                .unwrap_or(file.text.len());
             let token_end = file.text[start..line_end]
                 .find([':', ',', ']', '}'])
                 .map(|i| start + i)
@@ -275,24 +312,40 @@ fn yaml_error(file: &SourceFile, id: FileId, error: &serde_yaml::Error) -> Diagn
         )
         .hint("each key may appear once per mapping; remove or merge the repeated key");
     }
-    let location = Location { file: id, span: span.clone() };
+    let location = Location {
+        file: id,
+        span: span.clone(),
+    };
     let at = path.map(|p| format!(" (at `{p}`)")).unwrap_or_default();
 
     if let Some(rest) = body.strip_prefix("unknown field ") {
         let field = between_backticks(rest).unwrap_or_default();
         let expected = expected_list(rest);
         let hint = match closest(&field, &expected) {
-            Some(best) => format!("did you mean `{best}`? allowed here: {}", quote_list(&expected)),
+            Some(best) => format!(
+                "did you mean `{best}`? allowed here: {}",
+                quote_list(&expected)
+            ),
             None if expected.is_empty() => "remove it".to_string(),
             None => format!("allowed here: {}", quote_list(&expected)),
         };
-        return Diagnostic::new(&codes::UNKNOWN_FIELD, location, format!("unknown field `{field}`{at}"))
-            .hint(hint);
+        return Diagnostic::new(
+            &codes::UNKNOWN_FIELD,
+            location,
+            format!("unknown field `{field}`{at}"),
+        )
+        .hint(hint);
     }
     if let Some(rest) = body.strip_prefix("missing field ") {
         let field = between_backticks(rest).unwrap_or_default();
-        return Diagnostic::new(&codes::MISSING_FIELD, location, format!("missing field `{field}`{at}"))
-            .hint(format!("add `{field}:` here; see the spec format in the README"));
+        return Diagnostic::new(
+            &codes::MISSING_FIELD,
+            location,
+            format!("missing field `{field}`{at}"),
+        )
+        .hint(format!(
+            "add `{field}:` here; see the spec format in the README"
+        ));
     }
     if let Some(rest) = body.strip_prefix("unknown variant ") {
         let value = between_backticks(rest).unwrap_or_default();
@@ -301,8 +354,12 @@ fn yaml_error(file: &SourceFile, id: FileId, error: &serde_yaml::Error) -> Diagn
             Some(best) => format!("did you mean `{best}`? allowed: {}", quote_list(&expected)),
             None => format!("allowed: {}", quote_list(&expected)),
         };
-        return Diagnostic::new(&codes::INVALID_VALUE, location, format!("`{value}` is not allowed here{at}"))
-            .hint(hint);
+        return Diagnostic::new(
+            &codes::INVALID_VALUE,
+            location,
+            format!("`{value}` is not allowed here{at}"),
+        )
+        .hint(hint);
     }
     let syntax_markers = [
         "while parsing",
@@ -320,18 +377,28 @@ fn yaml_error(file: &SourceFile, id: FileId, error: &serde_yaml::Error) -> Diagn
     if syntax_markers.iter().any(|m| body.contains(m)) {
         let line = file.line_index(span.start);
         let line_text = file.text.lines().nth(line).unwrap_or("");
-        let hint = if line_text.contains('\t') || body.contains("cannot start any token") && line_text.starts_with('\t') {
+        let hint = if line_text.contains('\t')
+            || body.contains("cannot start any token") && line_text.starts_with('\t')
+        {
             Some("YAML is indented with spaces; replace the tab characters".to_string())
         } else if body.contains("recursion limit") {
             Some("the nesting is far deeper than any spec needs".to_string())
         } else if body.contains("repetition limit") {
-            Some("aliases expand to too much data; write the values out instead of nesting aliases".to_string())
+            Some(
+                "aliases expand to too much data; write the values out instead of nesting aliases"
+                    .to_string(),
+            )
         } else if body.contains("mapping values are not allowed") {
             Some("a value containing `: ` must be quoted".to_string())
         } else {
             None
         };
-        return Diagnostic::new(&codes::YAML_SYNTAX, location, format!("invalid YAML: {body}")).maybe_hint(hint);
+        return Diagnostic::new(
+            &codes::YAML_SYNTAX,
+            location,
+            format!("invalid YAML: {body}"),
+        )
+        .maybe_hint(hint);
     }
     Diagnostic::new(&codes::INVALID_VALUE, location, format!("{body}{at}"))
 }
@@ -344,7 +411,9 @@ fn between_backticks(s: &str) -> Option<String> {
 
 /// The names in serde's "expected one of `a`, `b`" (or "expected `a`") tail.
 fn expected_list(s: &str) -> Vec<String> {
-    let Some(i) = s.find("expected") else { return Vec::new() };
+    let Some(i) = s.find("expected") else {
+        return Vec::new();
+    };
     s[i..]
         .split('`')
         .skip(1)
@@ -354,14 +423,23 @@ fn expected_list(s: &str) -> Vec<String> {
 }
 
 fn quote_list(items: &[String]) -> String {
-    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The candidate closest to `word`, if it is close enough to be a plausible typo.
 pub fn closest<'a>(word: &str, candidates: &'a [String]) -> Option<&'a str> {
     candidates
         .iter()
-        .map(|c| (strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()),
+                c,
+            )
+        })
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
         .map(|(_, c)| c.as_str())

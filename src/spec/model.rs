@@ -104,7 +104,9 @@ fn default_workdays() -> Vec<Weekday> {
     ]
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Weekday {
     Mon,
@@ -338,9 +340,7 @@ impl<'de> Deserialize<'de> for Trigger {
         // A recurrence is told apart from a language map by its `every` key; buffering through
         // serde_yaml's Value costs nothing for these small maps.
         let value = serde_yaml::Value::deserialize(deserializer)?;
-        let is_recurrence = value
-            .as_mapping()
-            .is_some_and(|m| m.contains_key("every"));
+        let is_recurrence = value.as_mapping().is_some_and(|m| m.contains_key("every"));
         let result = if is_recurrence {
             serde_yaml::from_value(value).map(Trigger::Every)
         } else {
@@ -622,7 +622,11 @@ impl<'de> Deserialize<'de> for Date {
         let text = scalar_string(deserializer)?;
         NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
             .map(Date)
-            .map_err(|_| de::Error::custom(format!("`{text}` is not a date: write YYYY-MM-DD, e.g. 2026-06-01")))
+            .map_err(|_| {
+                de::Error::custom(format!(
+                    "`{text}` is not a date: write YYYY-MM-DD, e.g. 2026-06-01"
+                ))
+            })
     }
 }
 

@@ -260,7 +260,11 @@ fn scalar_end(text: &str, start: usize, value: &str, style: TScalarStyle) -> usi
     let line = rest.split('\n').next().unwrap_or("");
     let len = match style {
         TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => {
-            let quote = if style == TScalarStyle::SingleQuoted { '\'' } else { '"' };
+            let quote = if style == TScalarStyle::SingleQuoted {
+                '\''
+            } else {
+                '"'
+            };
             // The closing quote on the same line; a multi-line string is underlined to line end.
             line.char_indices()
                 .skip(1)
@@ -338,7 +342,11 @@ impl<'a> codespan_reporting::files::Files<'a> for Sources {
             .ok_or(codespan_reporting::files::Error::FileMissing)
     }
 
-    fn line_index(&'a self, id: FileId, byte: usize) -> Result<usize, codespan_reporting::files::Error> {
+    fn line_index(
+        &'a self,
+        id: FileId,
+        byte: usize,
+    ) -> Result<usize, codespan_reporting::files::Error> {
         self.files
             .get(id)
             .map(|f| f.line_index(byte))
@@ -378,7 +386,9 @@ mod tests {
 
     #[test]
     fn maps_nested_paths_to_positions() {
-        let f = indexed("id: X\nflows:\n  - id: main\n    steps:\n      - id: a\n        by: [CS, 客服]\n");
+        let f = indexed(
+            "id: X\nflows:\n  - id: main\n    steps:\n      - id: a\n        by: [CS, 客服]\n",
+        );
         let span = f.value_span("flows[0].steps[0].by[1]");
         assert_eq!(&f.text[span.clone()], "客服");
         assert_eq!(f.line_col(span.start), (6, 18));

@@ -66,7 +66,9 @@ impl fmt::Display for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Text::Plain(s) => f.write_str(s),
-            Text::Languages(map) => f.write_str(map.values().next().map(String::as_str).unwrap_or("")),
+            Text::Languages(map) => {
+                f.write_str(map.values().next().map(String::as_str).unwrap_or(""))
+            }
         }
     }
 }

@@ -1,0 +1,3 @@
+//! Document control: content fingerprints of procedures.
+
+pub mod fingerprint;

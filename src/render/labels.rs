@@ -1,0 +1,232 @@
+//! The fixed words of every document ("Purpose", "Page X of Y", "Prepared by"), localised for
+//! English, Simplified and Traditional Chinese, and durations said in each language.
+
+use std::collections::BTreeMap;
+
+use crate::spec::duration::{Duration, Unit};
+
+/// The label languages procdoc knows; any other language code falls back to English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Script {
+    English,
+    Simplified,
+    Traditional,
+}
+
+impl Script {
+    /// `zh`, `zh-Hans`, `zh-CN` are Simplified; `zh-Hant`, `zh-TW`, `zh-HK` Traditional.
+    pub fn of(lang: &str) -> Script {
+        let lower = lang.to_ascii_lowercase();
+        if lower.starts_with("zh") {
+            if ["hant", "tw", "hk", "mo"].iter().any(|t| lower.contains(t)) {
+                Script::Traditional
+            } else {
+                Script::Simplified
+            }
+        } else {
+            Script::English
+        }
+    }
+
+    /// The typst language (and region) for hyphenation, quotes and CJK line breaking.
+    pub fn typst_lang(self) -> (&'static str, Option<&'static str>) {
+        match self {
+            Script::English => ("en", None),
+            Script::Simplified => ("zh", Some("CN")),
+            Script::Traditional => ("zh", Some("TW")),
+        }
+    }
+}
+
+/// (key, English, Simplified, Traditional). `{x}` and `{y}` are filled in by templates.
+const LABELS: &[(&str, &str, &str, &str)] = &[
+    ("document_no", "Document No.", "文件编号", "文件編號"),
+    ("revision", "Revision", "版本", "版本"),
+    ("effective", "Effective date", "生效日期", "生效日期"),
+    ("page", "Page", "页", "頁"),
+    ("page_of", "Page {x} of {y}", "第 {x} 页 共 {y} 页", "第 {x} 頁 共 {y} 頁"),
+    ("approvals", "Approval", "审批", "審批"),
+    ("prepared", "Prepared by", "编制", "編制"),
+    ("reviewed", "Reviewed by", "审核", "審核"),
+    ("approved", "Approved by", "批准", "批准"),
+    ("name", "Name", "姓名", "姓名"),
+    ("date", "Date", "日期", "日期"),
+    ("history", "Revision history", "修订记录", "修訂記錄"),
+    ("change", "Description of change", "修订内容", "修訂內容"),
+    ("changed_by", "By", "修订人", "修訂人"),
+    ("purpose", "Purpose", "目的", "目的"),
+    ("scope", "Scope", "适用范围", "適用範圍"),
+    ("definitions", "Definitions", "定义", "定義"),
+    ("responsibilities", "Responsibilities", "职责", "職責"),
+    ("matrix", "Responsibility matrix", "职责矩阵", "職責矩陣"),
+    ("matrix_legend", "R = responsible, C = consulted", "R = 负责, C = 协助", "R = 負責, C = 協助"),
+    ("procedure", "Procedure", "工作程序", "作業程序"),
+    ("related", "Related documents", "相关文件", "相關文件"),
+    ("records", "Records", "记录", "記錄"),
+    ("form_no", "Form No.", "表单编号", "表單編號"),
+    ("title", "Title", "名称", "名稱"),
+    ("retention", "Retention", "保存期限", "保存期限"),
+    ("keeper", "Kept by", "保管部门", "保管部門"),
+    ("trigger", "Trigger", "触发条件", "觸發條件"),
+    ("target", "Target time", "目标时间", "目標時間"),
+    ("flowchart", "Flowchart", "流程图", "流程圖"),
+    ("steps", "Steps", "步骤", "步驟"),
+    ("step", "Step", "步骤", "步驟"),
+    ("who", "Responsible", "负责", "負責"),
+    ("with", "Consulted", "协助", "協助"),
+    ("deadline", "Deadline", "时限", "時限"),
+    ("check", "Check", "检查项", "檢查項"),
+    ("produces", "Records produced", "产生记录", "產生記錄"),
+    ("uses", "Records used", "使用记录", "使用記錄"),
+    ("decision", "Decision", "判断", "判斷"),
+    ("next", "Next", "下一步", "下一步"),
+    ("parallel", "In parallel", "同时进行", "同時進行"),
+    ("join", "Waits for all branches", "等待所有分支完成", "等待所有分支完成"),
+    ("end", "End", "结束", "結束"),
+    ("calls", "Runs", "执行", "執行"),
+    ("not_by", "Not by the person who did", "不得由以下步骤的执行人完成", "不得由以下步驟的執行人完成"),
+    ("planned", "Planned date", "计划日期", "計劃日期"),
+    ("start", "Start", "开始", "開始"),
+    ("draft", "DRAFT", "草稿", "草稿"),
+    ("controlled", "CONTROLLED COPY", "受控副本", "受控副本"),
+    ("obsolete", "OBSOLETE", "作废", "作廢"),
+    ("fingerprint", "Fingerprint", "指纹", "指紋"),
+    ("owner", "Owner", "归口部门", "歸口部門"),
+    ("iso", "ISO 9001 clauses", "ISO 9001 条款", "ISO 9001 條款"),
+    ("review_every", "Periodic review", "定期评审", "定期評審"),
+    ("internal", "This QMS", "本体系文件", "本體系文件"),
+    ("external", "External", "外部文件", "外部文件"),
+    ("form", "Form", "表单", "表單"),
+    ("procedure_doc", "Procedure", "程序文件", "程序文件"),
+    ("signature", "Signature", "签名", "簽名"),
+    ("reference", "Reference (order / case no.)", "编号(订单/案件)", "編號(訂單/案件)"),
+    ("traveller", "Checklist", "检查表", "檢查表"),
+    ("outcome", "Outcome", "结果", "結果"),
+    ("done", "Done", "完成", "完成"),
+    ("remarks", "Remarks", "备注", "備註"),
+    ("yes", "Yes", "是", "是"),
+    ("no", "No", "否", "否"),
+    ("started", "Started", "开始时间", "開始時間"),
+    ("finished", "Finished", "完成时间", "完成時間"),
+    ("continued", "continued", "续", "續"),
+    ("of_step", "of step", "于步骤", "於步驟"),
+    ("from_start", "from the start of the flow", "自流程开始", "自流程開始"),
+    ("before", "before", "之前", "之前"),
+    ("within", "within", "内", "內"),
+    ("every", "every", "每", "每"),
+    ("in", "in", "于", "於"),
+];
+
+/// Every label in the given languages, one string per language.
+pub fn labels(langs: &[String]) -> BTreeMap<&'static str, Vec<String>> {
+    LABELS
+        .iter()
+        .map(|&(key, en, hans, hant)| {
+            let texts = langs
+                .iter()
+                .map(|lang| {
+                    match Script::of(lang) {
+                        Script::English => en,
+                        Script::Simplified => hans,
+                        Script::Traditional => hant,
+                    }
+                    .to_string()
+                })
+                .collect();
+            (key, dedup(texts))
+        })
+        .collect()
+}
+
+/// One label in one language.
+pub fn label(key: &str, lang: &str) -> String {
+    LABELS
+        .iter()
+        .find(|(k, ..)| *k == key)
+        .map(|&(_, en, hans, hant)| match Script::of(lang) {
+            Script::English => en,
+            Script::Simplified => hans,
+            Script::Traditional => hant,
+        })
+        .unwrap_or(key)
+        .to_string()
+}
+
+/// Identical strings in consecutive languages are printed once ("A/01", a form number).
+pub fn dedup(mut texts: Vec<String>) -> Vec<String> {
+    texts.dedup();
+    texts
+}
+
+/// A duration in words: `2 working days`, `2个工作日`, `2個工作日`.
+pub fn duration(d: Duration, lang: &str) -> String {
+    let script = Script::of(lang);
+    if d == Duration::IMMEDIATELY {
+        return match script {
+            Script::English => "immediately",
+            Script::Simplified | Script::Traditional => "立即",
+        }
+        .to_string();
+    }
+    let n = d.amount;
+    match script {
+        Script::English => d.to_string(),
+        Script::Simplified | Script::Traditional => {
+            let simplified = script == Script::Simplified;
+            let unit = match d.unit {
+                Unit::Minutes => "分钟",
+                Unit::Hours => {
+                    if simplified { "小时" } else { "小時" }
+                }
+                Unit::Days => "天",
+                Unit::Weeks => {
+                    if simplified { "周" } else { "週" }
+                }
+                Unit::Months => {
+                    if simplified { "个月" } else { "個月" }
+                }
+                Unit::Years => "年",
+                Unit::WorkingHours => {
+                    if simplified { "个工作小时" } else { "個工作小時" }
+                }
+                Unit::WorkingDays => {
+                    if simplified { "个工作日" } else { "個工作日" }
+                }
+            };
+            let unit = if d.unit == Unit::Minutes && !simplified { "分鐘" } else { unit };
+            format!("{n}{unit}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_from_language_codes() {
+        assert_eq!(Script::of("zh"), Script::Simplified);
+        assert_eq!(Script::of("zh-Hans"), Script::Simplified);
+        assert_eq!(Script::of("zh-Hant"), Script::Traditional);
+        assert_eq!(Script::of("zh-TW"), Script::Traditional);
+        assert_eq!(Script::of("en"), Script::English);
+        assert_eq!(Script::of("de"), Script::English);
+    }
+
+    #[test]
+    fn durations_in_three_languages() {
+        let d: Duration = "2 working days".parse().unwrap();
+        assert_eq!(duration(d, "en"), "2 working days");
+        assert_eq!(duration(d, "zh"), "2个工作日");
+        assert_eq!(duration(d, "zh-Hant"), "2個工作日");
+        assert_eq!(duration(Duration::IMMEDIATELY, "zh"), "立即");
+    }
+
+    #[test]
+    fn labels_follow_the_languages_and_collapse_repeats() {
+        let both = labels(&["en".into(), "zh".into()]);
+        assert_eq!(both["purpose"], vec!["Purpose", "目的"]);
+        let chinese = labels(&["zh".into(), "zh-Hant".into()]);
+        assert_eq!(chinese["purpose"], vec!["目的"]);
+    }
+}

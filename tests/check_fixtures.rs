@@ -1,0 +1,70 @@
+//! Every check has failing fixtures under `tests/fixtures/check/<CODE-name>[-variant]/`; the
+//! diagnostics each one produces are snapshot-tested, and each must report its own code.
+
+use std::path::{Path, PathBuf};
+
+use procdoc::check::{codes, diagnostic};
+use procdoc::spec::load;
+
+fn fixture_dirs() -> Vec<PathBuf> {
+    let root = Path::new("tests/fixtures/check");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
+        .expect("fixture folder")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// The text a user sees, without colour, for one fixture folder.
+fn check_output(dir: &Path) -> (String, Vec<&'static str>) {
+    let (qms, mut diagnostics) = load::load(dir).expect("fixture is a QMS folder");
+    diagnostics.extend(procdoc::check::check(&qms));
+    diagnostic::sort(&mut diagnostics);
+    let codes = diagnostics.iter().map(|d| d.code.code).collect();
+    (diagnostic::render_text(&qms.sources, &diagnostics), codes)
+}
+
+#[test]
+fn every_fixture_reports_its_code_and_matches_its_snapshot() {
+    let mut failures = Vec::new();
+    for dir in fixture_dirs() {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let expected = name.split('-').next().unwrap_or_default().to_string();
+        let (text, found) = check_output(&dir);
+        if !found.contains(&expected.as_str()) {
+            failures.push(format!("{name}: expected {expected}, found {found:?}"));
+        }
+        insta::with_settings!({ snapshot_path => "snapshots/check", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(name, text);
+        });
+    }
+    assert!(
+        failures.is_empty(),
+        "fixtures without their code:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_check_code_has_a_failing_fixture() {
+    let names: Vec<String> = fixture_dirs()
+        .iter()
+        .map(|d| d.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let missing: Vec<String> = codes::ALL
+        .iter()
+        .filter(|c| {
+            !names
+                .iter()
+                .any(|n| n.starts_with(&format!("{}-{}", c.code, c.name)))
+        })
+        .map(|c| format!("{}-{}", c.code, c.name))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "checks without a fixture folder: {missing:?}"
+    );
+}
