@@ -70,7 +70,11 @@ fn drawing(graph: &FlowGraph, settings: &Settings, lang: &str) -> Drawing {
             Some(l) => l.2.push(s),
             None => lanes.push((lane.clone(), name_of(&lane), vec![s])),
         }
-        let title = step.title.as_ref().map(|t| text(t, lang, primary)).unwrap_or_else(|| step.id.clone());
+        let title = step
+            .title
+            .as_ref()
+            .map(|t| text(t, lang, primary))
+            .unwrap_or_else(|| step.id.clone());
         let (label, shape) = match &step.decision {
             Some(d) => (
                 match &d.question {
@@ -133,7 +137,12 @@ fn drawing(graph: &FlowGraph, settings: &Settings, lang: &str) -> Drawing {
             }
             Exit::End => {
                 let end = format!("end_{from}");
-                let label = graph.step(s).end.as_ref().map(|t| text(t, lang, primary)).unwrap_or_default();
+                let label = graph
+                    .step(s)
+                    .end
+                    .as_ref()
+                    .map(|t| text(t, lang, primary))
+                    .unwrap_or_default();
                 nodes.push(Node {
                     id: end.clone(),
                     label,
@@ -146,10 +155,19 @@ fn drawing(graph: &FlowGraph, settings: &Settings, lang: &str) -> Drawing {
     }
     for s in 0..graph.len() {
         if graph.join[s] {
-            edges.push((format!("join_{}", node_id(s)), node_id(s), String::new(), false));
+            edges.push((
+                format!("join_{}", node_id(s)),
+                node_id(s),
+                String::new(),
+                false,
+            ));
         }
     }
-    Drawing { lanes, nodes, edges }
+    Drawing {
+        lanes,
+        nodes,
+        edges,
+    }
 }
 
 /// Step ids may contain characters DOT and Mermaid treat specially; number them instead.
@@ -173,30 +191,46 @@ fn lane_members(drawing: &Drawing, steps: &[usize]) -> Vec<String> {
 }
 
 fn dot_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 pub fn dot(graph: &FlowGraph, settings: &Settings, lang: &str) -> String {
     let d = drawing(graph, settings, lang);
     let mut out = String::new();
     let _ = writeln!(out, "digraph \"{}\" {{", dot_escape(&graph.flow.id));
-    let _ = writeln!(out, "  rankdir=TB;\n  node [fontname=\"Noto Sans\", fontsize=10];\n  edge [fontname=\"Noto Sans\", fontsize=9];");
+    let _ = writeln!(
+        out,
+        "  rankdir=TB;\n  node [fontname=\"Noto Sans\", fontsize=10];\n  edge [fontname=\"Noto Sans\", fontsize=9];"
+    );
     let shape_attrs = |shape: Shape| match shape {
         Shape::Task => "shape=box",
         Shape::Decision => "shape=diamond",
-        Shape::Bar => "shape=box, style=filled, fillcolor=black, height=0.06, width=1.2, label=\"\"",
+        Shape::Bar => {
+            "shape=box, style=filled, fillcolor=black, height=0.06, width=1.2, label=\"\""
+        }
         Shape::Terminal => "shape=box, style=rounded",
     };
     let node_line = |n: &Node| {
         if n.shape == Shape::Bar {
             format!("    {} [{}];", n.id, shape_attrs(n.shape))
         } else {
-            format!("    {} [{}, label=\"{}\"];", n.id, shape_attrs(n.shape), dot_escape(&n.label))
+            format!(
+                "    {} [{}, label=\"{}\"];",
+                n.id,
+                shape_attrs(n.shape),
+                dot_escape(&n.label)
+            )
         }
     };
     let mut placed = std::collections::HashSet::new();
     for (i, (code, name, steps)) in d.lanes.iter().enumerate() {
-        let _ = writeln!(out, "  subgraph cluster_{i} {{\n    label=\"{}\";\n    style=dashed;", dot_escape(&format!("{name} ({code})")));
+        let _ = writeln!(
+            out,
+            "  subgraph cluster_{i} {{\n    label=\"{}\";\n    style=dashed;",
+            dot_escape(&format!("{name} ({code})"))
+        );
         for id in lane_members(&d, steps) {
             if let Some(n) = d.nodes.iter().find(|n| n.id == id) {
                 let _ = writeln!(out, "{}", node_line(n));
@@ -216,7 +250,11 @@ pub fn dot(graph: &FlowGraph, settings: &Settings, lang: &str) -> String {
         if *back {
             attrs.push("style=dashed, constraint=false".to_string());
         }
-        let attrs = if attrs.is_empty() { String::new() } else { format!(" [{}]", attrs.join(", ")) };
+        let attrs = if attrs.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", attrs.join(", "))
+        };
         let _ = writeln!(out, "  {from} -> {to}{attrs};");
     }
     out.push_str("}\n");
@@ -238,7 +276,11 @@ pub fn mermaid(graph: &FlowGraph, settings: &Settings, lang: &str) -> String {
     };
     let mut placed = std::collections::HashSet::new();
     for (i, (code, name, steps)) in d.lanes.iter().enumerate() {
-        let _ = writeln!(out, "  subgraph lane{i}[\"{}\"]", mermaid_escape(&format!("{name} ({code})")));
+        let _ = writeln!(
+            out,
+            "  subgraph lane{i}[\"{}\"]",
+            mermaid_escape(&format!("{name} ({code})"))
+        );
         for id in lane_members(&d, steps) {
             if let Some(n) = d.nodes.iter().find(|n| n.id == id) {
                 let _ = writeln!(out, "    {}", node_line(n));
