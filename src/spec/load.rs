@@ -287,7 +287,10 @@ fn yaml_error(file: &SourceFile, id: FileId, error: &serde_yaml::Error) -> Diagn
         Some((p, b)) if !p.contains(' ') && !p.is_empty() => (Some(p.to_string()), b.to_string()),
         _ => (None, full.clone()),
     };
-    let span = match error.location() {
+    let position = body
+        .rsplit_once(" at position ")
+        .and_then(|(_, n)| n.trim().parse::<usize>().ok());
+    let span = match error.location().filter(|_| position.is_none()) {
         Some(loc) => {
             let start = file.offset_of(loc.line(), loc.column());
             let line_end = file.text[start..]
@@ -300,7 +303,18 @@ fn yaml_error(file: &SourceFile, id: FileId, error: &serde_yaml::Error) -> Diagn
                 .unwrap_or(line_end);
             start..token_end.max(start + usize::from(start < file.text.len()))
         }
-        None => 0..0,
+        // Some scanner errors carry only a character position in their message.
+        None => match position {
+            Some(chars) => {
+                let start = file.text.char_indices().nth(chars).map(|(i, _)| i).unwrap_or(file.text.len());
+                start..(start + 1).min(file.text.len())
+            }
+            None => 0..0,
+        },
+    };
+    let body = match body.rsplit_once(" at position ") {
+        Some((message, _)) => message.to_string(),
+        None => body,
     };
     if body.starts_with("duplicate field") || body.starts_with("duplicate entry") {
         let span = file.duplicate_key().unwrap_or(span);
