@@ -157,7 +157,13 @@ fn run_check(dir: &std::path::Path, format: Format, deny_warnings: bool) -> u8 {
     }
 }
 
-fn run_graph(dir: &std::path::Path, doc: &str, flow: Option<&str>, format: GraphFormat, lang: Option<&str>) -> u8 {
+fn run_graph(
+    dir: &std::path::Path,
+    doc: &str,
+    flow: Option<&str>,
+    format: GraphFormat,
+    lang: Option<&str>,
+) -> u8 {
     let (qms, diagnostics) = match load::load(dir) {
         Ok(loaded) => loaded,
         Err(e) => {
@@ -172,7 +178,11 @@ fn run_graph(dir: &std::path::Path, doc: &str, flow: Option<&str>, format: Graph
     let Some(procedure) = qms.procedure(doc) else {
         let _ = diagnostic::print_text(&qms.sources, &diagnostics, true);
         let known: Vec<&str> = qms.procedures.iter().map(|p| p.doc.id.as_str()).collect();
-        eprintln!("error: no procedure `{doc}` in {} (known: {})", dir.display(), known.join(", "));
+        eprintln!(
+            "error: no procedure `{doc}` in {} (known: {})",
+            dir.display(),
+            known.join(", ")
+        );
         return USAGE;
     };
     let chosen = match flow {

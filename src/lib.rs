@@ -5,8 +5,8 @@
 //! the checked model.
 
 pub mod check;
-pub mod control;
 pub mod cli;
+pub mod control;
 pub mod flow;
 pub mod render;
 pub mod run;

@@ -3,7 +3,8 @@
 
 use assert_cmd::Command;
 
-const SETTINGS: &str = "company: Acme\nlanguages: [en]\ndepartments:\n  - { code: CS, name: Customer Service }\n";
+const SETTINGS: &str =
+    "company: Acme\nlanguages: [en]\ndepartments:\n  - { code: CS, name: Customer Service }\n";
 
 fn check(dir: &std::path::Path) -> (i32, String) {
     let out = Command::cargo_bin("procdoc")
@@ -70,21 +71,35 @@ fn thousands_of_files_are_bounded() {
         std::fs::write(dir.path().join(format!("note-{i}.txt")), "x").unwrap();
     }
     for i in 0..2100 {
-        std::fs::write(dir.path().join(format!("p{i:04}.yaml")), format!("id: X{i}\n")).unwrap();
+        std::fs::write(
+            dir.path().join(format!("p{i:04}.yaml")),
+            format!("id: X{i}\n"),
+        )
+        .unwrap();
     }
     let (code, json) = check(dir.path());
     assert_eq!(code, 1);
     let f = finding(&json, "E0006");
-    assert!(f["message"].as_str().unwrap().contains("more than 2000 YAML files"));
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("more than 2000 YAML files")
+    );
 }
 
 #[test]
-fn alias_bombs_and_deep_nesting_are_syntax_errors() {
-    let mut items = vec!["&a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]".to_string()];
+fn alias_bombs_and_deep_nesting_are_refused_without_expanding() {
+    let mut items = vec![
+        "&a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]".to_string(),
+    ];
     let mut prev = 'a';
     for i in 0..9u8 {
         let name = (b'b' + i) as char;
-        items.push(format!("&{name} [{}]", vec![format!("*{prev}"); 9].join(",")));
+        items.push(format!(
+            "&{name} [{}]",
+            vec![format!("*{prev}"); 9].join(",")
+        ));
         prev = name;
     }
     let bomb = format!(
@@ -94,13 +109,36 @@ fn alias_bombs_and_deep_nesting_are_syntax_errors() {
     let dir = qms_with("bomb.yaml", bomb.as_bytes());
     let (code, json) = check(dir.path());
     assert_eq!(code, 1);
-    assert!(finding(&json, "E0001")["message"].as_str().unwrap().contains("repetition limit"));
+    // Nothing in the model accepts nested lists, so the bomb is refused at its first level.
+    let f = finding(&json, "E0002");
+    assert_eq!(f["line"], 6, "{f}");
 
-    let deep = format!("id: X\ntitle: T\nflows:\n  - id: f\n    title: F\n    trigger: {}{}\n", "[".repeat(20_000), "]".repeat(20_000));
+    let deep = format!(
+        "id: X\ntitle: T\nflows:\n  - id: f\n    title: F\n    trigger: {}{}\n",
+        "[".repeat(20_000),
+        "]".repeat(20_000)
+    );
     let dir = qms_with("deep.yaml", deep.as_bytes());
     let (code, json) = check(dir.path());
     assert_eq!(code, 1);
-    assert!(finding(&json, "E0001")["message"].as_str().unwrap().contains("recursion limit"));
+    finding(&json, "E0002");
+    // Nesting where a mapping is expected is refused by the YAML reader's depth limit.
+    let nested = format!(
+        "id: X\ntitle: {}1{}\n",
+        "{ a: ".repeat(5_000),
+        " }".repeat(5_000)
+    );
+    let dir = qms_with("nested.yaml", nested.as_bytes());
+    let (code, json) = check(dir.path());
+    assert_eq!(code, 1);
+    let all: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(
+        all.as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "E0001" || f["code"] == "E0002"),
+        "{json}"
+    );
 }
 
 #[test]
@@ -129,11 +167,24 @@ fn a_logo_outside_the_folder_is_refused() {
     let qms = dir.path().join("qms");
     std::fs::create_dir(&qms).unwrap();
     std::fs::write(dir.path().join("secret.png"), b"x").unwrap();
-    std::fs::write(qms.join("procdoc.yaml"), format!("{SETTINGS}logo: ../secret.png\n")).unwrap();
+    std::fs::write(
+        qms.join("procdoc.yaml"),
+        format!("{SETTINGS}logo: ../secret.png\n"),
+    )
+    .unwrap();
     let (code, json) = check(&qms);
     assert_eq!(code, 1);
-    assert!(finding(&json, "E0007")["message"].as_str().unwrap().contains("leaves the QMS folder"));
-    std::fs::write(qms.join("procdoc.yaml"), format!("{SETTINGS}logo: /etc/passwd\n")).unwrap();
+    assert!(
+        finding(&json, "E0007")["message"]
+            .as_str()
+            .unwrap()
+            .contains("leaves the QMS folder")
+    );
+    std::fs::write(
+        qms.join("procdoc.yaml"),
+        format!("{SETTINGS}logo: /etc/passwd\n"),
+    )
+    .unwrap();
     let (_, json) = check(&qms);
     finding(&json, "E0007");
 }

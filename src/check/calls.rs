@@ -29,7 +29,7 @@ pub fn check(cx: &Context, views: &[DocView], out: &mut Vec<Diagnostic>) {
                     graph.add_edge(
                         from,
                         to,
-                        cx.at(view.file, &format!("{}.calls", step_path(f, s))),
+                        cx.key(view.file, &format!("{}.calls", step_path(f, s))),
                     );
                 }
             }
@@ -44,7 +44,7 @@ pub fn check(cx: &Context, views: &[DocView], out: &mut Vec<Diagnostic>) {
     }
     cycles.sort_by(|a, b| graph[a[0]].cmp(&graph[b[0]]));
     for scc in cycles {
-        let names: Vec<String> = scc
+        let names: Vec<String> = call_order(&graph, &scc)
             .iter()
             .map(|&n| format!("{}/{}", graph[n].0, graph[n].1))
             .collect();
@@ -70,4 +70,35 @@ pub fn check(cx: &Context, views: &[DocView], out: &mut Vec<Diagnostic>) {
         }
         out.push(d);
     }
+}
+
+/// The cycle as the calls go, from its first node back to it: `A → C → B → A`.
+fn call_order(graph: &DiGraph<(String, String), Location>, scc: &[NodeIndex]) -> Vec<NodeIndex> {
+    let start = scc[0];
+    let mut order = vec![start];
+    let mut current = start;
+    while order.len() <= scc.len() {
+        // The smallest next node inside the cycle keeps the order deterministic.
+        let mut next: Vec<NodeIndex> = graph
+            .neighbors(current)
+            .filter(|n| scc.contains(n) && !order[1..].contains(n))
+            .collect();
+        next.sort_by(|a, b| graph[*a].cmp(&graph[*b]));
+        let step = if next.contains(&start) && (order.len() == scc.len() || next.len() == 1) {
+            Some(start)
+        } else {
+            next.into_iter().find(|n| *n != start)
+        };
+        match step {
+            Some(n) => {
+                order.push(n);
+                if n == start {
+                    break;
+                }
+                current = n;
+            }
+            None => break,
+        }
+    }
+    order
 }

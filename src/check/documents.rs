@@ -235,16 +235,18 @@ fn records(cx: &Context, doc: &Procedure, file: FileId, out: &mut Vec<Diagnostic
                     .hint("add `columns: [..., ...]`"),
                 );
             } else if !table && (!field.columns.is_empty() || field.rows.is_some()) {
+                let key = if field.columns.is_empty() {
+                    "rows"
+                } else {
+                    "columns"
+                };
                 out.push(
                     Diagnostic::new(
                         &codes::TABLE_COLUMNS,
-                        cx.at(file, &format!("{fp}.id")),
-                        format!(
-                            "field `{}` has `columns` or `rows` but is not a table",
-                            field.id
-                        ),
+                        cx.key(file, &format!("{fp}.{key}")),
+                        format!("field `{}` has `{key}` but is not a table", field.id),
                     )
-                    .hint("write `type: table`, or remove `columns` and `rows`"),
+                    .hint(format!("write `type: table`, or remove `{key}`")),
                 );
             }
         }
@@ -349,14 +351,24 @@ fn translations(cx: &Context, file: FileId, path: &str, text: &Text, out: &mut V
                         .join(", ")
                 ),
             )
-            .hint(format!(
-                "write it as a map with every QMS language: {{ {} }}",
-                languages
-                    .iter()
-                    .map(|l| format!("{l}: ..."))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+            .hint(match text {
+                Text::Languages(_) => format!(
+                    "add {}",
+                    missing
+                        .iter()
+                        .map(|l| format!("`{l}: ...`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                Text::Plain(_) => format!(
+                    "write it as a map with every QMS language: {{ {} }}",
+                    languages
+                        .iter()
+                        .map(|l| format!("{l}: ..."))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }),
         );
     }
     for lang in text.languages() {
@@ -364,13 +376,18 @@ fn translations(cx: &Context, file: FileId, path: &str, text: &Text, out: &mut V
             out.push(
                 Diagnostic::new(
                     &codes::UNKNOWN_LANGUAGE,
-                    cx.at(file, &format!("{path}.{lang}")),
+                    cx.key(file, &format!("{path}.{lang}")),
                     format!(
                         "`{lang}` is not one of the QMS languages ({})",
                         languages.join(", ")
                     ),
                 )
-                .maybe_hint(super::settings::did_you_mean(lang, languages)),
+                .hint(match super::settings::did_you_mean(lang, languages) {
+                    Some(guess) if guess.starts_with("did") => guess,
+                    _ => format!(
+                        "add `{lang}` to `languages` in procdoc.yaml, or remove this translation"
+                    ),
+                }),
             );
         }
     }

@@ -168,13 +168,8 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
         };
         for (s, step) in flow.steps.iter().enumerate() {
             let sp = step_path(f, s);
-            let many = |field: &str, i: usize, len: usize| {
-                if len > 1 {
-                    format!("{sp}.{field}[{i}]")
-                } else {
-                    format!("{sp}.{field}")
-                }
-            };
+            // `by: CS` and `by: [CS]` both map `by[0]` to the closest written value.
+            let many = |field: &str, i: usize, _len: usize| format!("{sp}.{field}[{i}]");
             for (i, code) in step.by.iter().enumerate() {
                 if !cx.is_actor(code) {
                     unknown_actor(

@@ -25,11 +25,7 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
                     continue;
                 };
                 if !graph.precedes_on_every_path(other, s) {
-                    let path = if step.not_by.len() > 1 {
-                        format!("{sp}.not_by[{i}]")
-                    } else {
-                        format!("{sp}.not_by")
-                    };
+                    let path = format!("{sp}.not_by[{i}]");
                     out.push(
                         Diagnostic::new(
                             &codes::NOT_BY_NOT_BEFORE,

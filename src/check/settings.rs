@@ -91,11 +91,38 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
 
     if let Err(error) = calendar_of(settings) {
-        out.push(Diagnostic::new(
+        let hours = settings
+            .calendar
+            .as_ref()
+            .map(|c| c.hours.as_slice())
+            .unwrap_or_default();
+        let hour_path = |range: &str| {
+            hours
+                .iter()
+                .position(|h| h.trim() == range.trim())
+                .map(|i| format!("calendar.hours[{i}]"))
+                .unwrap_or_else(|| "calendar.hours".to_string())
+        };
+        let mut d = Diagnostic::new(
             &codes::INVALID_CALENDAR,
             cx.at(file, "calendar"),
             format!("the working calendar cannot be used: {error}"),
-        ));
+        );
+        d.location = Some(match &error {
+            CalendarError::UnknownTimezone(_) => cx.at(file, "calendar.timezone"),
+            CalendarError::BadRange(r) | CalendarError::EmptyRange(r) => cx.at(file, &hour_path(r)),
+            CalendarError::OverlappingRanges { first, second } => {
+                d = d.label(cx.at(file, &hour_path(first)), "overlaps this range");
+                cx.at(file, &hour_path(second))
+            }
+            CalendarError::UnsortedRanges { later, earlier } => {
+                d = d.label(cx.at(file, &hour_path(earlier)), "earlier in the day");
+                cx.at(file, &hour_path(later))
+            }
+            CalendarError::NoWorkdays => cx.key(file, "calendar.workdays"),
+            CalendarError::NoHours => cx.key(file, "calendar.hours"),
+        });
+        out.push(d);
     }
 }
 

@@ -22,7 +22,11 @@ struct State {
 pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
     for (f, graph) in view.graphs.iter().enumerate() {
         if !graph.is_empty() {
-            check_flow(cx, view.file, f, graph, out);
+            // A first step that waits for a join can never start; the structure rule
+            // `join-single-input` says so, and exploring would only echo it.
+            if !graph.join[0] {
+                check_flow(cx, view.file, f, graph, out);
+            }
         }
     }
 }
@@ -35,7 +39,9 @@ fn check_flow(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut 
     }];
     let mut index: HashMap<Marking, usize> = HashMap::from([(net.initial(), 0)]);
     let mut queue = VecDeque::from([0usize]);
-    let mut fired = vec![false; graph.len()];
+    // Steps active in some reachable state: reached, whether or not they can be left.
+    let mut reached = vec![false; graph.len()];
+    let mut waiting_joins: Vec<usize> = Vec::new();
     let mut reported_unsync: HashSet<usize> = HashSet::new();
     let mut reported_end: HashSet<usize> = HashSet::new();
     let mut deadlocks = 0;
@@ -44,10 +50,16 @@ fn check_flow(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut 
     while let Some(current) = queue.pop_front() {
         let marking = states[current].marking.clone();
         let active = net.active(&marking);
+        for &s in &active {
+            reached[s] = true;
+        }
         if active.is_empty() {
-            if !marking.is_empty() && deadlocks == 0 {
-                deadlocks += 1;
-                out.push(deadlock(cx, file, f, graph, &net, &states, current));
+            if !marking.is_empty() {
+                waiting_joins.extend(net.waiting(&marking));
+                if deadlocks == 0 {
+                    deadlocks += 1;
+                    out.push(deadlock(cx, file, f, graph, &net, &states, current));
+                }
             }
             continue;
         }
@@ -56,7 +68,6 @@ fn check_flow(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut 
                 let Ok(firing) = net.fire(&marking, step, choice) else {
                     continue;
                 };
-                fired[step] = true;
                 let run = || run_text(graph, &net, &states, current, Some((step, choice)));
                 for &t in &firing.overflow {
                     if reported_unsync.insert(t) {
@@ -128,26 +139,64 @@ fn check_flow(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut 
             .hint("split the flow into smaller flows connected with `calls`"),
         );
     }
-    // A deadlock leaves everything behind the join dead; that finding already explains it.
-    if deadlocks == 0 && !capped {
-        let reachable = reachable_from_start(graph);
-        for (s, &did_fire) in fired.iter().enumerate() {
-            if !did_fire && reachable.contains(&s) {
-                out.push(
-                    Diagnostic::new(
-                        &codes::DEAD_STEP,
-                        cx.at(file, &format!("{}.id", step_path(f, s))),
-                        format!(
-                            "no run of flow `{}` ever gets to step `{}`",
-                            graph.flow.id,
-                            graph.step(s).id
-                        ),
-                    )
-                    .hint("check the joins and decisions before this step"),
-                );
-            }
-        }
+    if !capped {
+        dead_steps(cx, file, f, graph, &reached, &waiting_joins, out);
     }
+}
+
+/// Steps no run ever reaches, reported once per flow. Behind a deadlocking join every step
+/// is dead; the note says so, since the deadlock is the thing to fix.
+fn dead_steps(
+    cx: &Context,
+    file: usize,
+    f: usize,
+    graph: &FlowGraph,
+    reached: &[bool],
+    waiting_joins: &[usize],
+    out: &mut Vec<Diagnostic>,
+) {
+    let reachable = reachable_from_start(graph);
+    let dead: Vec<usize> = (0..graph.len())
+        .filter(|&s| !reached[s] && reachable.contains(&s))
+        .collect();
+    let Some(&first) = dead.first() else { return };
+    let names: Vec<String> = dead
+        .iter()
+        .map(|&s| format!("`{}`", graph.step(s).id))
+        .collect();
+    let mut d = Diagnostic::new(
+        &codes::DEAD_STEP,
+        cx.at(file, &format!("{}.id", step_path(f, first))),
+        format!(
+            "no run of flow `{}` ever gets to {} {}",
+            graph.flow.id,
+            if dead.len() == 1 { "step" } else { "steps" },
+            names.join(", ")
+        ),
+    );
+    for &s in &dead[1..] {
+        d = d.label(
+            cx.at(file, &format!("{}.id", step_path(f, s))),
+            "never reached either",
+        );
+    }
+    let mut joins: Vec<usize> = waiting_joins.to_vec();
+    joins.sort_unstable();
+    joins.dedup();
+    d = if joins.is_empty() {
+        d.hint("check the joins and decisions before this step")
+    } else {
+        d.note(format!(
+            "runs get stuck at {} (see the deadlock), so nothing from there on runs",
+            joins
+                .iter()
+                .map(|&s| format!("`{}`", graph.step(s).id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .hint("fix the deadlock and these steps become reachable")
+    };
+    out.push(d);
 }
 
 fn deadlock(
@@ -161,16 +210,38 @@ fn deadlock(
 ) -> Diagnostic {
     let marking = &states[state].marking;
     let waiting = net.waiting(marking).first().copied().unwrap_or(0);
+    let missing: Vec<String> = net
+        .missing_inputs(marking, waiting)
+        .iter()
+        .map(|&p| format!("`{}`", graph.step(p).id))
+        .collect();
+    let from_later = net
+        .missing_inputs(marking, waiting)
+        .iter()
+        .any(|&p| p > waiting);
+    let hint = if from_later {
+        "a loop back into a `join: all` step adds an input the first pass never fills; join before the loop or let the loop return to a step without `join`"
+    } else {
+        "a decision chooses one branch only, so a join after it waits forever; split with `next: [...]` for work in parallel, or end the branches separately"
+    };
     Diagnostic::new(
         &codes::DEADLOCK,
         cx.at(file, &format!("{}.join", step_path(f, waiting))),
         format!(
-            "a run can get stuck at step `{}`: it waits for a branch that never comes",
-            graph.step(waiting).id
+            "a run can get stuck at step `{}`: it waits for {} that never comes",
+            graph.step(waiting).id,
+            if missing.is_empty() {
+                "a branch".to_string()
+            } else {
+                missing.join(", ")
+            }
         ),
     )
-    .note(format!("shortest run: {}", run_text(graph, net, states, state, None)))
-    .hint("a decision chooses one branch only; end the branches separately, or split with `next: [...]` instead")
+    .note(format!(
+        "shortest run: {}",
+        run_text(graph, net, states, state, None)
+    ))
+    .hint(hint)
 }
 
 /// The completed steps leading to `state` (and then `last`), with decision outcomes.

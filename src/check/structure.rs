@@ -93,30 +93,33 @@ fn check_steps(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut
                     .hint("a decision chooses between at least two outcomes; with one, write `next` instead"),
                 );
             }
-            let mut seen: Vec<(String, usize)> = Vec::new();
+            let mut seen: Vec<(String, usize, String)> = Vec::new();
             for (o, outcome) in decision.outcomes.iter().enumerate() {
-                for label in outcome.when.variants() {
+                for (lang, label) in outcome.when.entries() {
                     let key = label.trim().to_lowercase();
-                    if let Some((_, first)) = seen.iter().find(|(k, i)| *k == key && *i != o) {
+                    let path = |o: usize, lang: &str| match lang {
+                        "" => format!("{sp}.decision.outcomes[{o}].when"),
+                        lang => format!("{sp}.decision.outcomes[{o}].when.{lang}"),
+                    };
+                    if let Some((_, first, first_lang)) =
+                        seen.iter().find(|(k, i, _)| *k == key && *i != o)
+                    {
                         out.push(
                             Diagnostic::new(
                                 &codes::DUPLICATE_OUTCOME,
-                                cx.at(file, &format!("{sp}.decision.outcomes[{o}].when")),
+                                cx.at(file, &path(o, lang)),
                                 format!(
                                     "the outcome label `{}` is used twice in step `{}`",
                                     label.trim(),
                                     step.id
                                 ),
                             )
-                            .label(
-                                cx.at(file, &format!("{sp}.decision.outcomes[{first}].when")),
-                                "first used here",
-                            )
+                            .label(cx.at(file, &path(*first, first_lang)), "first used here")
                             .hint("give every outcome its own label"),
                         );
                         break;
                     }
-                    seen.push((key, o));
+                    seen.push((key, o, lang.to_string()));
                 }
                 if outcome.goto == step.id {
                     out.push(next_to_itself(
@@ -130,11 +133,7 @@ fn check_steps(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut
         }
         for (i, target) in step.next.iter().enumerate() {
             if *target == step.id {
-                let path = if step.next.len() > 1 {
-                    format!("{sp}.next[{i}]")
-                } else {
-                    format!("{sp}.next")
-                };
+                let path = format!("{sp}.next[{i}]");
                 out.push(next_to_itself(cx, file, &path, &step.id));
             }
         }
@@ -212,8 +211,8 @@ fn check_graph(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut
             steps
         })
         .filter(|steps| {
-            let cyclic = steps.len() > 1 || graph.successors(steps[0]).contains(&steps[0]);
-            cyclic && steps.iter().all(|s| stuck.contains(s))
+            // A step that loops to itself is reported as next-to-itself.
+            steps.len() > 1 && steps.iter().all(|s| stuck.contains(s))
         })
         .collect();
     loops.sort();
@@ -242,7 +241,14 @@ fn check_graph(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut
         out.push(d);
     }
     for &s in stuck.iter().collect::<std::collections::BTreeSet<_>>() {
-        if in_loop.contains(&s) || graph.successors(s).iter().any(|t| stuck.contains(t)) {
+        let self_loop = graph.successors(s).contains(&s);
+        if in_loop.contains(&s)
+            || self_loop
+            || graph
+                .successors(s)
+                .iter()
+                .any(|t| *t != s && stuck.contains(t))
+        {
             continue;
         }
         out.push(

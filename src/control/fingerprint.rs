@@ -38,7 +38,10 @@ mod tests {
 
     #[test]
     fn content_changes_do() {
-        assert_ne!(of(&parse(A)), of(&parse(&A.replace("title: T", "title: U"))));
+        assert_ne!(
+            of(&parse(A)),
+            of(&parse(&A.replace("title: T", "title: U")))
+        );
     }
 
     #[test]

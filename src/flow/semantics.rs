@@ -125,6 +125,18 @@ impl Net {
             .collect()
     }
 
+    /// The predecessors of a join step whose branch has not arrived in state `m`.
+    pub fn missing_inputs(&self, m: &Marking, step: usize) -> Vec<usize> {
+        let mut missing: Vec<usize> = self
+            .edge_place
+            .iter()
+            .filter(|((_, to), place)| *to == step && m.0[**place] == 0)
+            .map(|((from, _), _)| *from)
+            .collect();
+        missing.sort_unstable();
+        missing
+    }
+
     /// How many different ways a step can be completed (its decision outcomes, else one).
     pub fn choices(&self, step: usize) -> usize {
         match &self.exits[step] {

@@ -44,7 +44,12 @@ const LABELS: &[(&str, &str, &str, &str)] = &[
     ("revision", "Revision", "版本", "版本"),
     ("effective", "Effective date", "生效日期", "生效日期"),
     ("page", "Page", "页", "頁"),
-    ("page_of", "Page {x} of {y}", "第 {x} 页 共 {y} 页", "第 {x} 頁 共 {y} 頁"),
+    (
+        "page_of",
+        "Page {x} of {y}",
+        "第 {x} 页 共 {y} 页",
+        "第 {x} 頁 共 {y} 頁",
+    ),
     ("approvals", "Approval", "审批", "審批"),
     ("prepared", "Prepared by", "编制", "編制"),
     ("reviewed", "Reviewed by", "审核", "審核"),
@@ -59,7 +64,12 @@ const LABELS: &[(&str, &str, &str, &str)] = &[
     ("definitions", "Definitions", "定义", "定義"),
     ("responsibilities", "Responsibilities", "职责", "職責"),
     ("matrix", "Responsibility matrix", "职责矩阵", "職責矩陣"),
-    ("matrix_legend", "R = responsible, C = consulted", "R = 负责, C = 协助", "R = 負責, C = 協助"),
+    (
+        "matrix_legend",
+        "R = responsible, C = consulted",
+        "R = 负责, C = 协助",
+        "R = 負責, C = 協助",
+    ),
     ("procedure", "Procedure", "工作程序", "作業程序"),
     ("related", "Related documents", "相关文件", "相關文件"),
     ("records", "Records", "记录", "記錄"),
@@ -81,10 +91,20 @@ const LABELS: &[(&str, &str, &str, &str)] = &[
     ("decision", "Decision", "判断", "判斷"),
     ("next", "Next", "下一步", "下一步"),
     ("parallel", "In parallel", "同时进行", "同時進行"),
-    ("join", "Waits for all branches", "等待所有分支完成", "等待所有分支完成"),
+    (
+        "join",
+        "Waits for all branches",
+        "等待所有分支完成",
+        "等待所有分支完成",
+    ),
     ("end", "End", "结束", "結束"),
     ("calls", "Runs", "执行", "執行"),
-    ("not_by", "Not by the person who did", "不得由以下步骤的执行人完成", "不得由以下步驟的執行人完成"),
+    (
+        "not_by",
+        "Not by the person who did",
+        "不得由以下步骤的执行人完成",
+        "不得由以下步驟的執行人完成",
+    ),
     ("planned", "Planned date", "计划日期", "計劃日期"),
     ("start", "Start", "开始", "開始"),
     ("draft", "DRAFT", "草稿", "草稿"),
@@ -99,7 +119,12 @@ const LABELS: &[(&str, &str, &str, &str)] = &[
     ("form", "Form", "表单", "表單"),
     ("procedure_doc", "Procedure", "程序文件", "程序文件"),
     ("signature", "Signature", "签名", "簽名"),
-    ("reference", "Reference (order / case no.)", "编号(订单/案件)", "編號(訂單/案件)"),
+    (
+        "reference",
+        "Reference (order / case no.)",
+        "编号(订单/案件)",
+        "編號(訂單/案件)",
+    ),
     ("traveller", "Checklist", "检查表", "檢查表"),
     ("outcome", "Outcome", "结果", "結果"),
     ("done", "Done", "完成", "完成"),
@@ -110,7 +135,12 @@ const LABELS: &[(&str, &str, &str, &str)] = &[
     ("finished", "Finished", "完成时间", "完成時間"),
     ("continued", "continued", "续", "續"),
     ("of_step", "of step", "于步骤", "於步驟"),
-    ("from_start", "from the start of the flow", "自流程开始", "自流程開始"),
+    (
+        "from_start",
+        "from the start of the flow",
+        "自流程开始",
+        "自流程開始",
+    ),
     ("before", "before", "之前", "之前"),
     ("within", "within", "内", "內"),
     ("every", "every", "每", "每"),
@@ -176,24 +206,48 @@ pub fn duration(d: Duration, lang: &str) -> String {
             let unit = match d.unit {
                 Unit::Minutes => "分钟",
                 Unit::Hours => {
-                    if simplified { "小时" } else { "小時" }
+                    if simplified {
+                        "小时"
+                    } else {
+                        "小時"
+                    }
                 }
                 Unit::Days => "天",
                 Unit::Weeks => {
-                    if simplified { "周" } else { "週" }
+                    if simplified {
+                        "周"
+                    } else {
+                        "週"
+                    }
                 }
                 Unit::Months => {
-                    if simplified { "个月" } else { "個月" }
+                    if simplified {
+                        "个月"
+                    } else {
+                        "個月"
+                    }
                 }
                 Unit::Years => "年",
                 Unit::WorkingHours => {
-                    if simplified { "个工作小时" } else { "個工作小時" }
+                    if simplified {
+                        "个工作小时"
+                    } else {
+                        "個工作小時"
+                    }
                 }
                 Unit::WorkingDays => {
-                    if simplified { "个工作日" } else { "個工作日" }
+                    if simplified {
+                        "个工作日"
+                    } else {
+                        "個工作日"
+                    }
                 }
             };
-            let unit = if d.unit == Unit::Minutes && !simplified { "分鐘" } else { unit };
+            let unit = if d.unit == Unit::Minutes && !simplified {
+                "分鐘"
+            } else {
+                unit
+            };
             format!("{n}{unit}")
         }
     }

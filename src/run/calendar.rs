@@ -82,7 +82,7 @@ pub enum CalendarError {
     )]
     UnsortedRanges { later: String, earlier: String },
     #[error(
-        "the calendar has no workdays: list at least one weekday, e.g. `[Mon, Tue, Wed, Thu, Fri]`"
+        "the calendar has no workdays: list at least one weekday, e.g. `[mon, tue, wed, thu, fri]`"
     )]
     NoWorkdays,
     #[error("the calendar has no working hours: give at least one range, e.g. `09:00-17:00`")]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-use super::model::{Procedure, Settings, strip_location};
+use super::model::{Procedure, Settings};
 use super::source::{FileId, Location, SourceFile, Sources};
 use crate::check::codes;
 use crate::check::diagnostic::Diagnostic;
@@ -87,7 +87,8 @@ pub fn load(root: &Path) -> Result<(Qms, Vec<Diagnostic>), LoadError> {
 
     let mut paths = Vec::new();
     let mut overflow = false;
-    find_yaml(root, 0, &mut paths, &mut overflow)
+    let mut too_deep = None;
+    find_yaml(root, 0, &mut paths, &mut overflow, &mut too_deep)
         .map_err(|e| LoadError::Io(root.to_path_buf(), e))?;
     paths.sort();
     if overflow {
@@ -98,6 +99,22 @@ pub fn load(root: &Path) -> Result<(Qms, Vec<Diagnostic>), LoadError> {
                 "the QMS folder holds more than {MAX_FILES} YAML files; only the first {MAX_FILES} were read"
             ),
         ).hint("keep one QMS per folder; move archives and other YAML out of it"));
+    }
+    if let Some(dir) = too_deep {
+        diagnostics.push(
+            Diagnostic::new(
+                &codes::INPUT_LIMIT,
+                Location {
+                    file: settings_file,
+                    span: 0..0,
+                },
+                format!(
+                    "{} is nested more than {MAX_DEPTH} folders deep; the files below it were not read",
+                    display_name(root, &dir)
+                ),
+            )
+            .hint("keep procedure files at most a few folders below procdoc.yaml"),
+        );
     }
     let mut procedures = Vec::new();
     for path in &paths {
@@ -136,8 +153,10 @@ fn find_yaml(
     depth: usize,
     out: &mut Vec<PathBuf>,
     overflow: &mut bool,
+    too_deep: &mut Option<PathBuf>,
 ) -> std::io::Result<()> {
     if depth > MAX_DEPTH {
+        too_deep.get_or_insert_with(|| dir.to_path_buf());
         return Ok(());
     }
     let mut entries: Vec<_> = fs::read_dir(dir)?.filter_map(Result::ok).collect();
@@ -155,7 +174,7 @@ fn find_yaml(
             continue;
         }
         if kind.is_dir() {
-            find_yaml(&entry.path(), depth + 1, out, overflow)?;
+            find_yaml(&entry.path(), depth + 1, out, overflow, too_deep)?;
         } else if kind.is_file()
             && (name.ends_with(".yaml") || name.ends_with(".yml"))
             && !(depth == 0 && RESERVED_FILES.contains(&name.as_ref()))
@@ -281,7 +300,14 @@ fn display_name(root: &Path, path: &Path) -> String {
 
 /// Turn a serde_yaml error into a located, classified diagnostic with a hint.
 fn yaml_error(file: &SourceFile, id: FileId, error: &serde_yaml::Error) -> Diagnostic {
-    let full = strip_location(&error.to_string());
+    let raw = error.to_string();
+    // "while scanning a quoted scalar at line 37 column 16" says where the broken construct
+    // starts, which is where the user must look (the end of the file tells nothing).
+    let started_at = raw
+        .find("while scanning")
+        .filter(|_| raw.contains("unexpected end of stream"))
+        .and_then(|i| position_in(&raw[i..]));
+    let full = strip_positions(&raw);
     // serde_yaml prefixes the model path ("flows[0].steps[1]: ..."); keep it as context.
     let (path, body) = match full.split_once(": ") {
         Some((p, b)) if !p.contains(' ') && !p.is_empty() => (Some(p.to_string()), b.to_string()),
@@ -290,9 +316,13 @@ fn yaml_error(file: &SourceFile, id: FileId, error: &serde_yaml::Error) -> Diagn
     let position = body
         .rsplit_once(" at position ")
         .and_then(|(_, n)| n.trim().parse::<usize>().ok());
-    let span = match error.location().filter(|_| position.is_none()) {
-        Some(loc) => {
-            let start = file.offset_of(loc.line(), loc.column());
+    let location = match started_at {
+        Some((line, column)) => Some((line, column)),
+        None => error.location().map(|l| (l.line(), l.column())),
+    };
+    let span = match location.filter(|_| position.is_none()) {
+        Some((line, column)) => {
+            let start = file.offset_of(line, column);
             let line_end = file.text[start..]
                 .find('\n')
                 .map(|i| start + i)
@@ -306,7 +336,12 @@ fn yaml_error(file: &SourceFile, id: FileId, error: &serde_yaml::Error) -> Diagn
         // Some scanner errors carry only a character position in their message.
         None => match position {
             Some(chars) => {
-                let start = file.text.char_indices().nth(chars).map(|(i, _)| i).unwrap_or(file.text.len());
+                let start = file
+                    .text
+                    .char_indices()
+                    .nth(chars)
+                    .map(|(i, _)| i)
+                    .unwrap_or(file.text.len());
                 start..(start + 1).min(file.text.len())
             }
             None => 0..0,
@@ -402,6 +437,8 @@ fn yaml_error(file: &SourceFile, id: FileId, error: &serde_yaml::Error) -> Diagn
                 "aliases expand to too much data; write the values out instead of nesting aliases"
                     .to_string(),
             )
+        } else if body.contains("quoted scalar") {
+            Some("close the quote that starts here".to_string())
         } else if body.contains("mapping values are not allowed") {
             Some("a value containing `: ` must be quoted".to_string())
         } else {
@@ -415,6 +452,32 @@ fn yaml_error(file: &SourceFile, id: FileId, error: &serde_yaml::Error) -> Diagn
         .maybe_hint(hint);
     }
     Diagnostic::new(&codes::INVALID_VALUE, location, format!("{body}{at}"))
+}
+
+/// The first "at line L column C" in a message.
+fn position_in(message: &str) -> Option<(usize, usize)> {
+    let rest = &message[message.find(" at line ")? + " at line ".len()..];
+    let (line, rest) = rest.split_once(" column ")?;
+    let column: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((line.trim().parse().ok()?, column.parse().ok()?))
+}
+
+/// A message without any "at line L column C" (positions are shown separately).
+fn strip_positions(message: &str) -> String {
+    let mut out = message.to_string();
+    while let Some(i) = out.find(" at line ") {
+        let rest = &out[i + " at line ".len()..];
+        let Some((line, tail)) = rest.split_once(" column ") else {
+            break;
+        };
+        if !line.chars().all(|c| c.is_ascii_digit()) {
+            break;
+        }
+        let digits = tail.chars().take_while(char::is_ascii_digit).count();
+        let end = out.len() - tail.len() + digits;
+        out.replace_range(i..end, "");
+    }
+    out
 }
 
 fn between_backticks(s: &str) -> Option<String> {
@@ -444,17 +507,15 @@ fn quote_list(items: &[String]) -> String {
         .join(", ")
 }
 
-/// The candidate closest to `word`, if it is close enough to be a plausible typo.
+/// The candidate closest to `word`, if it is close enough to be a plausible typo: at most
+/// one edit per three characters (`bye` → `by`, `GMM` → `GM`, but not `QP-10` → `QP-08`).
 pub fn closest<'a>(word: &str, candidates: &'a [String]) -> Option<&'a str> {
+    let word = word.to_lowercase();
+    let allowed = (word.chars().count() / 3).max(1);
     candidates
         .iter()
-        .map(|c| {
-            (
-                strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()),
-                c,
-            )
-        })
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+        .map(|c| (strsim::damerau_levenshtein(&word, &c.to_lowercase()), c))
+        .filter(|(distance, _)| *distance <= allowed)
+        .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)))
         .map(|(_, c)| c.as_str())
 }

@@ -337,16 +337,47 @@ pub struct Recurrence {
 
 impl<'de> Deserialize<'de> for Trigger {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // A recurrence is told apart from a language map by its `every` key; buffering through
-        // serde_yaml's Value costs nothing for these small maps.
-        let value = serde_yaml::Value::deserialize(deserializer)?;
-        let is_recurrence = value.as_mapping().is_some_and(|m| m.contains_key("every"));
-        let result = if is_recurrence {
-            serde_yaml::from_value(value).map(Trigger::Every)
-        } else {
-            serde_yaml::from_value(value).map(Trigger::Event)
-        };
-        result.map_err(|e| de::Error::custom(strip_location(&e.to_string())))
+        // A recurrence is told apart from a language map by its `every` key. The map is read
+        // entry by entry (not buffered) so every error keeps the position of its value.
+        struct TriggerVisitor;
+        impl<'de> Visitor<'de> for TriggerVisitor {
+            type Value = Trigger;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a text, or `{ every: <duration>, in: <month> }`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Trigger, E> {
+                Ok(Trigger::Event(Text::Plain(v.to_string())))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Trigger, A::Error> {
+                let mut every = None;
+                let mut during = None;
+                let mut languages = std::collections::BTreeMap::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "every" => every = Some(map.next_value::<Duration>()?),
+                        "in" => during = Some(map.next_value::<Scalar>()?.0),
+                        _ => {
+                            let text = map.next_value::<Scalar>()?.0;
+                            languages.insert(key, text);
+                        }
+                    }
+                }
+                match (every, languages.is_empty()) {
+                    (Some(every), true) => Ok(Trigger::Every(Recurrence { every, during })),
+                    (None, false) if during.is_none() => {
+                        Ok(Trigger::Event(Text::Languages(languages)))
+                    }
+                    (None, true) if during.is_some() => Err(de::Error::custom(
+                        "a recurring trigger needs `every`, e.g. `{ every: 1 year, in: july }`",
+                    )),
+                    (None, true) => Err(de::Error::custom("an empty trigger")),
+                    _ => Err(de::Error::custom(
+                        "a trigger is either a text (`{ en: ..., zh: ... }`) or a recurrence (`{ every: 1 year, in: july }`), not both",
+                    )),
+                }
+            }
+        }
+        deserializer.deserialize_any(TriggerVisitor)
     }
 }
 
@@ -361,15 +392,6 @@ impl JsonSchema for Trigger {
             "description": "What starts the flow: a text, or `{ every: <duration>, in: <month> }` for a recurring flow.",
             "anyOf": [text, every]
         })
-    }
-}
-
-/// serde_yaml appends "at line L column C" to messages; our diagnostics carry the position
-/// separately, so the message must not repeat it.
-pub fn strip_location(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
     }
 }
 
@@ -619,14 +641,33 @@ impl Serialize for Date {
 
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = scalar_string(deserializer)?;
-        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-            .map(Date)
-            .map_err(|_| {
-                de::Error::custom(format!(
-                    "`{text}` is not a date: write YYYY-MM-DD, e.g. 2026-06-01"
-                ))
-            })
+        // Parsing inside the visitor lets serde_yaml mark an error at the value itself.
+        struct DateVisitor;
+        impl Visitor<'_> for DateVisitor {
+            type Value = Date;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a date written YYYY-MM-DD")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Date, E> {
+                NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+                    .map(Date)
+                    .map_err(|_| {
+                        E::custom(format!(
+                            "`{v}` is not a date: write YYYY-MM-DD, e.g. 2026-06-01"
+                        ))
+                    })
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Date, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Date, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Date, E> {
+                self.visit_str(&v.to_string())
+            }
+        }
+        deserializer.deserialize_any(DateVisitor)
     }
 }
 

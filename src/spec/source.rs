@@ -213,6 +213,15 @@ impl Indexer {
                     }
                     None => {
                         if let Some(Frame::Mapping { path, key, seen }) = self.stack.last_mut() {
+                            // A block mapping's start event is marked after its first key;
+                            // the first key is where the user sees the mapping begin.
+                            if seen.is_empty()
+                                && let Some(own) = self.values.get_mut(path.as_str())
+                                && !text[own.start..].starts_with('{')
+                                && span.start < own.start
+                            {
+                                *own = span.start..span.end;
+                            }
                             if !seen.insert(value.clone()) && self.duplicate_key.is_none() {
                                 self.duplicate_key = Some(span.clone());
                             }

@@ -45,6 +45,14 @@ impl Text {
         }
     }
 
+    /// (language, text) pairs; the language is empty for a plain string.
+    pub fn entries(&self) -> Vec<(&str, &str)> {
+        match self {
+            Text::Plain(s) => vec![("", s.as_str())],
+            Text::Languages(map) => map.iter().map(|(l, t)| (l.as_str(), t.as_str())).collect(),
+        }
+    }
+
     /// Whether `candidate` equals the text in any of its languages (trimmed, case-insensitive).
     pub fn matches(&self, candidate: &str) -> bool {
         let candidate = candidate.trim();
