@@ -36,6 +36,33 @@ enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
+    /// Build the controlled documents, blank forms, checklist travellers and flowcharts
+    Build {
+        /// The QMS folder (holding procdoc.yaml)
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Output folder (default: output/<QMS folder name>)
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Use a company's own templates from this folder (files named like the defaults)
+        #[arg(long)]
+        templates: Option<PathBuf>,
+        /// Print one language only (any QMS language code) instead of all of them
+        #[arg(long)]
+        lang: Option<String>,
+        /// Rebuild every output even when its inputs are unchanged
+        #[arg(long)]
+        force: bool,
+        /// Also use the fonts installed on this computer (output then depends on them)
+        #[arg(long)]
+        system_fonts: bool,
+        /// Extra folder of fonts to use
+        #[arg(long = "font-path")]
+        font_dirs: Vec<PathBuf>,
+        /// Also write the generated typst sources under typst/
+        #[arg(long)]
+        emit_typst: bool,
+    },
     /// Print the JSON Schema of a procedure file (or of procdoc.yaml)
     Schema {
         /// The schema of procdoc.yaml instead
@@ -92,6 +119,29 @@ pub fn main() -> ExitCode {
             format,
             deny_warnings,
         } => run_check(&dir, format, deny_warnings),
+        Command::Build {
+            dir,
+            output,
+            templates,
+            lang,
+            force,
+            system_fonts,
+            font_dirs,
+            emit_typst,
+        } => run_build(
+            &dir,
+            output,
+            crate::render::build::BuildOptions {
+                out_dir: PathBuf::new(),
+                templates,
+                lang,
+                force,
+                system_fonts,
+                font_dirs,
+                emit_typst,
+                progress: true,
+            },
+        ),
         Command::Schema { settings } => {
             print!(
                 "{}",
@@ -154,6 +204,60 @@ fn run_check(dir: &std::path::Path, format: Format, deny_warnings: bool) -> u8 {
         FINDINGS
     } else {
         CLEAN
+    }
+}
+
+fn run_build(dir: &std::path::Path, output: Option<PathBuf>, mut options: crate::render::build::BuildOptions) -> u8 {
+    let started = std::time::Instant::now();
+    let (qms, diagnostics) = match load_and_check(dir) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    if diagnostic::print_text(&qms.sources, &diagnostics, true).is_err() {
+        return USAGE;
+    }
+    let errors = diagnostic::count(&diagnostics, Severity::Error);
+    if errors > 0 {
+        eprintln!(
+            "error: {} has {}; nothing was built",
+            dir.display(),
+            diagnostic::summary(&diagnostics)
+        );
+        return FINDINGS;
+    }
+    if let Some(lang) = &options.lang
+        && let Some(settings) = &qms.settings
+        && !settings.languages.iter().any(|l| l == lang)
+    {
+        eprintln!(
+            "error: `{lang}` is not a language of this QMS (languages: {})",
+            settings.languages.join(", ")
+        );
+        return USAGE;
+    }
+    options.out_dir = output.unwrap_or_else(|| PathBuf::from("output").join(qms.name()));
+    match crate::render::build::build(&qms, &options) {
+        Ok(report) => {
+            for warning in &report.warnings {
+                eprintln!("warning: {warning}");
+            }
+            eprintln!(
+                "built {} into {}: {} written, {} unchanged ({:.2} s)",
+                dir.display(),
+                options.out_dir.display(),
+                report.written.len(),
+                report.unchanged,
+                started.elapsed().as_secs_f64()
+            );
+            CLEAN
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            match e {
+                crate::render::build::BuildError::Io(..) | crate::render::build::BuildError::Fonts(_) => USAGE,
+                _ => FINDINGS,
+            }
+        }
     }
 }
 

@@ -1,6 +1,11 @@
-//! Rendering: templates, typst, diagrams and graph exports.
+//! Rendering: the template environment, the embedded typst engine, flowchart layout, the
+//! data templates print, and the build that writes every output.
 
+pub mod build;
+pub mod context;
+pub mod diagram;
 pub mod graph_export;
 pub mod labels;
 pub mod markup;
 pub mod templates;
+pub mod typeset;

@@ -1,0 +1,502 @@
+//! `build`: every output of a checked QMS. Each output is a job whose key is the hash of
+//! everything it is made from (typst source, images, options); a job whose key and file are
+//! unchanged is skipped, so a no-op rebuild never loads a font or starts typst.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::context::{self, DocumentContext, Printing};
+use super::diagram::{self, Style};
+use super::labels::Script;
+use super::templates::Templates;
+use super::typeset::{Typesetter, TypstJob};
+use crate::control::fingerprint;
+use crate::flow::graph::FlowGraph;
+use crate::spec::load::Qms;
+use crate::spec::model::Procedure;
+
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The QMS's output folder (e.g. `output/red-maple`).
+    pub out_dir: PathBuf,
+    pub templates: Option<PathBuf>,
+    /// Print one language only instead of every QMS language.
+    pub lang: Option<String>,
+    pub force: bool,
+    pub system_fonts: bool,
+    pub font_dirs: Vec<PathBuf>,
+    /// Also write the generated typst sources next to the PDFs.
+    pub emit_typst: bool,
+    /// Show a progress bar (on a terminal).
+    pub progress: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct BuildReport {
+    pub written: Vec<PathBuf>,
+    pub unchanged: usize,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("{0}")]
+    Template(#[from] super::templates::TemplateError),
+    #[error("typesetting {output} (from template {template}) failed:\n{message}")]
+    Typeset {
+        output: String,
+        template: String,
+        message: String,
+    },
+    #[error("fonts: {0}")]
+    Fonts(String),
+    #[error("cannot write {0}: {1}")]
+    Io(PathBuf, std::io::Error),
+    #[error("the QMS settings could not be read")]
+    NoSettings,
+}
+
+/// One output file and how to make it.
+struct Job {
+    /// Path relative to the output folder.
+    path: String,
+    template: &'static str,
+    kind: JobKind,
+    key: String,
+}
+
+enum JobKind {
+    /// Written as is (SVG diagrams, typst sources).
+    Bytes(Vec<u8>),
+    Pdf {
+        source: String,
+        files: BTreeMap<String, Vec<u8>>,
+        date: chrono::NaiveDate,
+        ident: String,
+    },
+}
+
+/// A file name safe on every OS, also for ids like `ZZA/QP-004` or revision `A/01`.
+pub fn file_stem(id: &str) -> String {
+    let cleaned: String = id
+        .chars()
+        .map(|c| if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '-' })
+        .collect();
+    let trimmed = cleaned.trim_matches(['.', '-', ' ']);
+    if trimmed.is_empty() { "unnamed".to_string() } else { trimmed.to_string() }
+}
+
+/// The controlled document's file name: `<DOC-ID>_<revision>.pdf`.
+pub fn document_file(doc: &Procedure) -> String {
+    format!("{}_{}.pdf", file_stem(&doc.id), file_stem(&doc.revision))
+}
+
+#[derive(Serialize)]
+struct SharedContext<'a> {
+    #[serde(flatten)]
+    document: &'a DocumentContext,
+    fonts: &'a [String],
+    date: DateParts,
+    page_of: Vec<[String; 3]>,
+    ident: String,
+}
+
+#[derive(Serialize)]
+struct DateParts {
+    year: i32,
+    month: u32,
+    day: u32,
+}
+
+/// "Page {x} of {y}" split around its numbers, per printed language.
+fn page_of(langs: &[String]) -> Vec<[String; 3]> {
+    let mut out: Vec<[String; 3]> = langs
+        .iter()
+        .map(|l| {
+            let text = super::labels::label("page_of", l);
+            let (pre, rest) = text.split_once("{x}").unwrap_or((&text, ""));
+            let (mid, post) = rest.split_once("{y}").unwrap_or((rest, ""));
+            [pre.to_string(), mid.to_string(), post.to_string()]
+        })
+        .collect();
+    out.dedup();
+    out
+}
+
+/// Font families in the order text should use them: Latin first, then the Chinese font of
+/// the primary language before the other.
+pub fn font_order(families: &[String], primary: &str) -> Vec<String> {
+    let traditional_first = Script::of(primary) == Script::Traditional;
+    let rank = |f: &String| {
+        let is_hant = f.contains("Hant") || f.contains(" TC") || f.contains("T Chinese");
+        let is_hans = f.contains("Hans") || f.contains(" SC") || f.contains("S Chinese");
+        match (is_hans, is_hant) {
+            (false, false) => 0,
+            (true, _) => if traditional_first { 2 } else { 1 },
+            (_, true) => if traditional_first { 1 } else { 2 },
+        }
+    };
+    let mut sorted = families.to_vec();
+    sorted.sort_by_key(|f| (rank(f), f.clone()));
+    sorted
+}
+
+/// The bundled families, known without loading a font, so that unchanged builds need none.
+pub const BUNDLED_FAMILIES: &[&str] = &["Noto Sans", "Noto Sans S Chinese", "Noto Sans T Chinese"];
+
+fn hash(parts: &[&[u8]]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// Build everything for a QMS without errors into `opts.out_dir`.
+pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let settings = qms.settings.as_ref().ok_or(BuildError::NoSettings)?;
+    let templates = Templates::new(opts.templates.as_deref())?;
+    let langs: Vec<String> = match &opts.lang {
+        Some(lang) => vec![lang.clone()],
+        None => settings.languages.clone(),
+    };
+    let logo = settings
+        .logo
+        .as_ref()
+        .and_then(|l| crate::check::settings::logo_inside(&qms.root, l).ok())
+        .and_then(|path| std::fs::read(&path).ok().map(|bytes| (path, bytes)));
+    let logo_name = logo.as_ref().map(|(path, _)| {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("png").to_ascii_lowercase();
+        format!("/logo.{ext}")
+    });
+    let printing = Printing {
+        settings,
+        langs: langs.clone(),
+        procedures: qms.procedures.iter().map(|p| &p.doc).collect(),
+        logo: logo_name.clone(),
+    };
+    let fonts = font_order(
+        &BUNDLED_FAMILIES.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        settings.primary_language(),
+    );
+    let mut files_common: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    if let (Some(name), Some((_, bytes))) = (&logo_name, &logo) {
+        files_common.insert(name.clone(), bytes.clone());
+    }
+    let option_key = format!("{:?}|{}|{}", langs, opts.system_fonts, env!("CARGO_PKG_VERSION"));
+
+    let mut jobs = Vec::new();
+    let mut warnings = Vec::new();
+    for loaded in &qms.procedures {
+        let doc = &loaded.doc;
+        let fp = fingerprint::of(doc);
+        let mut ctx = context::document(&printing, doc, "draft", &fp);
+        let mut files = files_common.clone();
+        for (f, flow) in doc.flows.iter().enumerate() {
+            let graph = FlowGraph::new(flow);
+            let chart = context::chart(&printing, &ctx.doc.flows[f], &graph);
+            let layout = diagram::layout(&chart, &diagram_style(&fonts));
+            let stem = format!("{}_{}", file_stem(&doc.id), file_stem(&flow.id));
+            let whole = layout.to_svg();
+            jobs.push(bytes_job(format!("diagrams/{stem}.svg"), whole.into_bytes()));
+            for (i, page) in layout.to_svg_pages(DIAGRAM_PAGE_HEIGHT_PT).into_iter().enumerate() {
+                let name = format!("/diagrams/{stem}-{}.svg", i + 1);
+                files.insert(name.clone(), page.into_bytes());
+                ctx.doc.flows[f].diagrams.push(name);
+            }
+        }
+        let ident = format!("{} rev. {}", doc.id, doc.revision);
+        let shared = SharedContext {
+            document: &ctx,
+            fonts: &fonts,
+            date: date_parts(doc.effective.0),
+            page_of: page_of(&langs),
+            ident: ident.clone(),
+        };
+        let source = templates.render("document.typ.j2", &minijinja::context! { ctx => minijinja_ctx(&shared) })?;
+        let stem = document_file(doc);
+        if opts.emit_typst {
+            jobs.push(bytes_job(format!("typst/{}.typ", stem.trim_end_matches(".pdf")), source.clone().into_bytes()));
+        }
+        jobs.push(pdf_job(stem, "document.typ.j2", source, files, doc.effective.0, ident.clone(), &option_key));
+
+        for record in doc.records.iter().filter(|r| !r.fields.is_empty()) {
+            let record_ctx = context::record(&printing, record);
+            let form_ident = format!("{} ({} rev. {})", record_ctx.form, doc.id, doc.revision);
+            let shared = SharedContext {
+                document: &ctx,
+                fonts: &fonts,
+                date: date_parts(doc.effective.0),
+                page_of: page_of(&langs),
+                ident: form_ident.clone(),
+            };
+            let source = templates.render(
+                "form.typ.j2",
+                &minijinja::context! {
+                    ctx => minijinja_ctx(&shared),
+                    record => minijinja::Value::from(minijinja::value::Serde(&record_ctx)),
+                    doc_id => doc.id.clone(),
+                    doc_revision => doc.revision.clone(),
+                    doc_effective => doc.effective.to_string(),
+                },
+            )?;
+            let name = format!("forms/{}.pdf", file_stem(&record_ctx.form));
+            if opts.emit_typst {
+                jobs.push(bytes_job(format!("typst/forms/{}.typ", file_stem(&record_ctx.form)), source.clone().into_bytes()));
+            }
+            jobs.push(pdf_job(name, "form.typ.j2", source, files_common.clone(), doc.effective.0, form_ident, &option_key));
+        }
+        for (f, flow) in doc.flows.iter().enumerate() {
+            let traveller_ident = format!("{} / {} rev. {}", doc.id, flow.id, doc.revision);
+            let shared = SharedContext {
+                document: &ctx,
+                fonts: &fonts,
+                date: date_parts(doc.effective.0),
+                page_of: page_of(&langs),
+                ident: traveller_ident.clone(),
+            };
+            let source = templates.render(
+                "traveller.typ.j2",
+                &minijinja::context! {
+                    ctx => minijinja_ctx(&shared),
+                    flow => minijinja::Value::from(minijinja::value::Serde(&ctx.doc.flows[f])),
+                },
+            )?;
+            let stem = format!("{}_{}", file_stem(&doc.id), file_stem(&flow.id));
+            if opts.emit_typst {
+                jobs.push(bytes_job(format!("typst/travellers/{stem}.typ"), source.clone().into_bytes()));
+            }
+            jobs.push(pdf_job(
+                format!("travellers/{stem}.pdf"),
+                "traveller.typ.j2",
+                source,
+                files_common.clone(),
+                doc.effective.0,
+                traveller_ident,
+                &option_key,
+            ));
+        }
+        warnings.extend(glyph_candidates(&ctx));
+    }
+
+    let manifest_path = opts.out_dir.join(MANIFEST);
+    let manifest: BTreeMap<String, String> = std::fs::read_to_string(&manifest_path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    let (todo, unchanged): (Vec<&Job>, Vec<&Job>) = jobs.iter().partition(|job| {
+        opts.force || manifest.get(&job.path) != Some(&job.key) || !opts.out_dir.join(&job.path).is_file()
+    });
+    let mut report = BuildReport {
+        unchanged: unchanged.len(),
+        ..Default::default()
+    };
+    if todo.is_empty() {
+        return Ok(report);
+    }
+
+    let needs_typst = todo.iter().any(|j| matches!(j.kind, JobKind::Pdf { .. }));
+    let typesetter = if needs_typst {
+        let t = Typesetter::new(&opts.font_dirs, opts.system_fonts).map_err(|e| BuildError::Fonts(e.to_string()))?;
+        for text in &warnings {
+            let missing = t.missing_glyphs(text);
+            if !missing.is_empty() {
+                report.warnings.push(format!(
+                    "no bundled font has a glyph for {} in “{}”",
+                    missing.iter().map(|c| format!("'{c}' (U+{:04X})", *c as u32)).collect::<Vec<_>>().join(", "),
+                    text
+                ));
+            }
+        }
+        Some(t)
+    } else {
+        None
+    };
+    let bar = progress_bar(opts.progress, todo.len());
+    let results: Vec<Result<(String, Vec<u8>), BuildError>> = todo
+        .par_iter()
+        .map(|job| {
+            let out = match &job.kind {
+                JobKind::Bytes(bytes) => Ok((job.path.clone(), bytes.clone())),
+                JobKind::Pdf { source, files, date, ident } => {
+                    let typesetter = typesetter.as_ref().ok_or_else(|| BuildError::Fonts("no typesetter".into()))?;
+                    let compiled = typesetter
+                        .compile_pdf(&TypstJob {
+                            main: source,
+                            main_name: job.template,
+                            files,
+                            date: *date,
+                            ident,
+                            pdf_a: true,
+                        })
+                        .map_err(|e| BuildError::Typeset {
+                            output: job.path.clone(),
+                            template: job.template.to_string(),
+                            message: describe_typeset_error(&e, source),
+                        })?;
+                    Ok((job.path.clone(), compiled.pdf))
+                }
+            };
+            if let Some(bar) = &bar {
+                bar.inc(1);
+            }
+            out
+        })
+        .collect();
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    // One failed output means nothing is written: a half-updated set of controlled
+    // documents is worse than the previous complete one.
+    let results: Vec<(String, Vec<u8>)> = results.into_iter().collect::<Result<_, _>>()?;
+    let mut new_manifest = manifest.clone();
+    for (job, (path, bytes)) in todo.iter().zip(results) {
+        let target = opts.out_dir.join(&path);
+        write_if_changed(&target, &bytes)?;
+        new_manifest.insert(job.path.clone(), job.key.clone());
+        report.written.push(target);
+    }
+    for job in &unchanged {
+        new_manifest.insert(job.path.clone(), job.key.clone());
+    }
+    let text = serde_json::to_string_pretty(&new_manifest).unwrap_or_default();
+    write_if_changed(&manifest_path, text.as_bytes())?;
+    Ok(report)
+}
+
+/// Remembers the key of every output, to skip unchanged ones next time.
+pub const MANIFEST: &str = ".procdoc-build.json";
+
+/// Drawing height per page: an A4 page less header, footer and the flow's heading.
+const DIAGRAM_PAGE_HEIGHT_PT: f64 = 610.0;
+
+fn diagram_style(fonts: &[String]) -> Style {
+    Style {
+        width_pt: 481.0,
+        font_family: fonts.join(", "),
+        font_size_pt: 7.0,
+    }
+}
+
+fn date_parts(date: chrono::NaiveDate) -> DateParts {
+    use chrono::Datelike;
+    DateParts {
+        year: date.year(),
+        month: date.month(),
+        day: date.day(),
+    }
+}
+
+fn minijinja_ctx<T: Serialize>(value: &T) -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(value))
+}
+
+fn bytes_job(path: String, bytes: Vec<u8>) -> Job {
+    Job {
+        key: hash(&[path.as_bytes(), &bytes]),
+        path,
+        template: "",
+        kind: JobKind::Bytes(bytes),
+    }
+}
+
+fn pdf_job(
+    path: String,
+    template: &'static str,
+    source: String,
+    files: BTreeMap<String, Vec<u8>>,
+    date: chrono::NaiveDate,
+    ident: String,
+    option_key: &str,
+) -> Job {
+    let mut parts: Vec<&[u8]> = vec![path.as_bytes(), source.as_bytes(), ident.as_bytes(), option_key.as_bytes()];
+    for (name, bytes) in &files {
+        parts.push(name.as_bytes());
+        parts.push(bytes);
+    }
+    let date_text = date.to_string();
+    parts.push(date_text.as_bytes());
+    Job {
+        key: hash(&parts),
+        path,
+        template,
+        kind: JobKind::Pdf {
+            source,
+            files,
+            date,
+            ident,
+        },
+    }
+}
+
+/// Texts to test for missing glyphs: every string the document prints.
+fn glyph_candidates(ctx: &DocumentContext) -> Vec<String> {
+    fn walk(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            serde_json::Value::Object(map) => map.values().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(value) = serde_json::to_value(ctx) {
+        walk(&value, &mut out);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn describe_typeset_error(error: &super::typeset::TypesetError, source: &str) -> String {
+    use super::typeset::TypesetError;
+    match error {
+        TypesetError::Compile(messages) => messages
+            .iter()
+            .map(|m| {
+                let excerpt = m
+                    .line
+                    .and_then(|l| source.lines().nth(l.saturating_sub(1)))
+                    .map(|l| format!("\n    | {}", l.trim()))
+                    .unwrap_or_default();
+                let at = m.line.map(|l| format!(" (generated line {l})")).unwrap_or_default();
+                let hints: String = m.hints.iter().map(|h| format!("\n    = hint: {h}")).collect();
+                format!("  {}{at}{excerpt}{hints}", m.message)
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => other.to_string(),
+    }
+}
+
+fn progress_bar(enabled: bool, len: usize) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !enabled || len < 4 || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} building {pos}/{len} [{bar:30}] {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(bar)
+}
+
+/// Write only when the content differs, through a temporary file and a rename, so a killed
+/// build never leaves a half-written PDF behind.
+fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
+    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| BuildError::Io(parent.to_path_buf(), e))?;
+    }
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, bytes).map_err(|e| BuildError::Io(tmp.clone(), e))?;
+    std::fs::rename(&tmp, path).map_err(|e| BuildError::Io(path.to_path_buf(), e))
+}

@@ -1,0 +1,765 @@
+//! The data templates print: built from the checked model once per document, with every
+//! Text resolved into the printed languages, numbers assigned, and references spelled out.
+//! Templates only lay this out; they never derive structure.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::diagram::{Chart, Edge, Lane, Node, NodeKind};
+use super::labels::{self, Script};
+use crate::flow::graph::{Exit, FlowGraph};
+use crate::spec::model::{FieldType, Procedure, Settings, Step, Trigger, Within};
+use crate::spec::text::Text;
+
+/// Texts in the printed languages, primary first; a language a text lacks is skipped.
+pub type Multi = Vec<String>;
+
+/// What the printed documents know of the QMS as a whole.
+pub struct Printing<'a> {
+    pub settings: &'a Settings,
+    /// The languages to print, primary first.
+    pub langs: Vec<String>,
+    /// Every procedure of the QMS, for related documents and cross-document records.
+    pub procedures: Vec<&'a Procedure>,
+    pub logo: Option<String>,
+}
+
+impl Printing<'_> {
+    fn primary(&self) -> &str {
+        self.settings.primary_language()
+    }
+
+    pub fn text(&self, t: &Text) -> Multi {
+        let texts: Vec<String> = self
+            .langs
+            .iter()
+            .filter_map(|lang| t.get(lang, self.primary()).map(str::to_string))
+            .collect();
+        if texts.is_empty() {
+            vec![t.best(&self.langs[0], self.primary()).to_string()]
+        } else {
+            labels::dedup(texts)
+        }
+    }
+
+    fn opt(&self, t: &Option<Text>) -> Option<Multi> {
+        t.as_ref().map(|t| self.text(t))
+    }
+
+    /// The name of a department or party, or its code when unknown.
+    pub fn actor(&self, code: &str) -> Multi {
+        let s = self.settings;
+        s.departments
+            .iter()
+            .map(|d| (&d.code, &d.name))
+            .chain(s.parties.iter().map(|p| (&p.code, &p.name)))
+            .find(|(c, _)| c.as_str() == code)
+            .map(|(_, name)| self.text(name))
+            .unwrap_or_else(|| vec![code.to_string()])
+    }
+
+    /// A sentence per printed language.
+    fn each(&self, f: impl Fn(&str) -> String) -> Multi {
+        labels::dedup(self.langs.iter().map(|l| f(l)).collect())
+    }
+}
+
+#[derive(Serialize)]
+pub struct DocumentContext {
+    pub langs: Vec<LangContext>,
+    pub labels: BTreeMap<&'static str, Multi>,
+    pub company: Multi,
+    pub copyright: Option<Multi>,
+    pub logo: Option<String>,
+    pub status: Multi,
+    pub status_key: &'static str,
+    pub fingerprint: String,
+    pub doc: DocContext,
+}
+
+#[derive(Serialize)]
+pub struct LangContext {
+    pub code: String,
+    pub typst_lang: &'static str,
+    pub region: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+pub struct DocContext {
+    pub id: String,
+    pub title: Multi,
+    pub revision: String,
+    pub effective: String,
+    pub owner: Multi,
+    pub review_every: Option<Multi>,
+    pub iso: Vec<String>,
+    pub approvals: Vec<ApprovalContext>,
+    pub history: Vec<HistoryContext>,
+    pub sections: Vec<SectionContext>,
+    pub responsibilities: Vec<ResponsibilityContext>,
+    pub matrix: MatrixContext,
+    pub flows: Vec<FlowContext>,
+    pub references: Vec<ReferenceContext>,
+    pub records: Vec<RecordContext>,
+    /// Section numbers of the fixed parts.
+    pub numbers: BTreeMap<&'static str, String>,
+    pub definitions: Vec<DefinitionContext>,
+    pub purpose: Option<Multi>,
+    pub scope: Option<Multi>,
+}
+
+#[derive(Serialize)]
+pub struct ApprovalContext {
+    pub role: Multi,
+    pub by: String,
+    pub date: String,
+}
+
+#[derive(Serialize)]
+pub struct HistoryContext {
+    pub revision: String,
+    pub date: String,
+    pub change: Multi,
+    pub by: String,
+}
+
+#[derive(Serialize)]
+pub struct DefinitionContext {
+    pub term: Multi,
+    pub meaning: Multi,
+}
+
+#[derive(Serialize)]
+pub struct SectionContext {
+    pub number: String,
+    pub title: Multi,
+    pub body: Multi,
+}
+
+#[derive(Serialize)]
+pub struct ResponsibilityContext {
+    pub code: String,
+    pub who: Multi,
+    pub duties: Vec<Multi>,
+}
+
+#[derive(Serialize)]
+pub struct MatrixContext {
+    pub departments: Vec<MatrixDepartment>,
+    pub rows: Vec<MatrixRow>,
+}
+
+#[derive(Serialize)]
+pub struct MatrixDepartment {
+    pub code: String,
+    pub name: Multi,
+}
+
+#[derive(Serialize)]
+pub struct MatrixRow {
+    pub number: String,
+    pub title: Multi,
+    pub cells: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+pub struct FlowContext {
+    pub id: String,
+    pub number: String,
+    pub title: Multi,
+    pub trigger: Option<Multi>,
+    pub within: Option<Multi>,
+    /// Virtual paths of the flowchart's pages.
+    pub diagrams: Vec<String>,
+    pub steps: Vec<StepContext>,
+}
+
+#[derive(Serialize)]
+pub struct StepContext {
+    pub id: String,
+    pub number: String,
+    pub title: Multi,
+    pub detail: Option<Multi>,
+    pub by: Vec<Multi>,
+    pub with: Vec<Multi>,
+    pub deadline: Option<Multi>,
+    pub check: Vec<Multi>,
+    pub produces: Vec<Multi>,
+    pub uses: Vec<Multi>,
+    pub question: Option<Multi>,
+    pub outcomes: Vec<OutcomeContext>,
+    /// How the run continues, in words: "→ 5.1.4", "→ 5.1.4, 5.1.5 (in parallel)", "End: signed".
+    pub next: Multi,
+    pub join: bool,
+    pub end: Option<Multi>,
+    pub calls: Option<Multi>,
+    pub not_by: Vec<String>,
+    pub planned: bool,
+}
+
+#[derive(Serialize)]
+pub struct OutcomeContext {
+    pub label: Multi,
+    pub target: String,
+}
+
+#[derive(Serialize)]
+pub struct ReferenceContext {
+    pub id: Option<String>,
+    pub title: Multi,
+    pub revision: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct RecordContext {
+    pub id: String,
+    pub form: String,
+    pub title: Multi,
+    pub retention: Option<Multi>,
+    pub keeper: Option<Multi>,
+    pub has_form: bool,
+    pub fields: Vec<FieldContext>,
+}
+
+#[derive(Serialize)]
+pub struct FieldContext {
+    pub id: String,
+    pub label: Multi,
+    pub kind: &'static str,
+    pub required: bool,
+    pub options: Vec<Multi>,
+    pub unit: Option<String>,
+    pub columns: Vec<Multi>,
+    pub rows: u32,
+}
+
+/// Numbers of steps: `5.1.3` for step 3 of flow 1 when the procedure is section 5.
+pub struct Numbering {
+    pub procedure: usize,
+}
+
+impl Numbering {
+    pub fn flow(&self, f: usize) -> String {
+        format!("{}.{}", self.procedure, f + 1)
+    }
+    pub fn step(&self, f: usize, s: usize) -> String {
+        format!("{}.{}.{}", self.procedure, f + 1, s + 1)
+    }
+}
+
+/// Section numbers of the fixed parts (absent parts take no number), the procedure's number,
+/// and the number of the first extra section, which follow the procedure.
+fn section_numbers(doc: &Procedure) -> (BTreeMap<&'static str, String>, usize, usize) {
+    let mut numbers = BTreeMap::new();
+    let mut n = 0;
+    let mut number = |parts: &[(&'static str, bool)], n: &mut usize| {
+        for &(key, present) in parts {
+            if present {
+                *n += 1;
+                numbers.insert(key, n.to_string());
+            }
+        }
+    };
+    number(
+        &[
+            ("purpose", doc.purpose.is_some()),
+            ("scope", doc.scope.is_some()),
+            ("definitions", !doc.definitions.is_empty()),
+            ("responsibilities", true),
+            ("procedure", true),
+        ],
+        &mut n,
+    );
+    let procedure = n;
+    n += doc.sections.len();
+    number(
+        &[("related", !doc.references.is_empty()), ("records", !doc.records.is_empty())],
+        &mut n,
+    );
+    (numbers, procedure, procedure + 1)
+}
+
+pub fn document(p: &Printing, doc: &Procedure, status_key: &'static str, fingerprint: &str) -> DocumentContext {
+    let (numbers, procedure_number, first_extra) = section_numbers(doc);
+    let numbering = Numbering {
+        procedure: procedure_number,
+    };
+    let labels = labels::labels(&p.langs);
+    let status = labels.get(status_key).cloned().unwrap_or_default();
+    DocumentContext {
+        langs: p
+            .langs
+            .iter()
+            .map(|code| {
+                let (typst_lang, region) = Script::of(code).typst_lang();
+                LangContext {
+                    code: code.clone(),
+                    typst_lang,
+                    region,
+                }
+            })
+            .collect(),
+        labels,
+        company: p.text(&p.settings.company),
+        copyright: p.opt(&p.settings.copyright),
+        logo: p.logo.clone(),
+        status,
+        status_key,
+        fingerprint: super::super::control::fingerprint::short(fingerprint),
+        doc: DocContext {
+            id: doc.id.clone(),
+            title: p.text(&doc.title),
+            revision: doc.revision.clone(),
+            effective: doc.effective.to_string(),
+            owner: p.actor(&doc.owner),
+            review_every: doc.review_every.map(|d| p.each(|l| labels::duration(d, l))),
+            iso: doc.iso.iter().map(|s| s.0.clone()).collect(),
+            approvals: approvals(p, doc),
+            history: doc
+                .history
+                .iter()
+                .map(|h| HistoryContext {
+                    revision: h.revision.clone(),
+                    date: h.date.to_string(),
+                    change: p.text(&h.change),
+                    by: h.by.clone().unwrap_or_default(),
+                })
+                .collect(),
+            purpose: p.opt(&doc.purpose),
+            scope: p.opt(&doc.scope),
+            definitions: doc
+                .definitions
+                .iter()
+                .map(|d| DefinitionContext {
+                    term: p.text(&d.term),
+                    meaning: p.text(&d.meaning),
+                })
+                .collect(),
+            sections: doc
+                .sections
+                .iter()
+                .enumerate()
+                .map(|(i, s)| SectionContext {
+                    number: (first_extra + i).to_string(),
+                    title: p.text(&s.title),
+                    body: p.text(&s.body),
+                })
+                .collect(),
+            responsibilities: doc
+                .responsibilities
+                .iter()
+                .map(|r| ResponsibilityContext {
+                    code: r.who.clone(),
+                    who: p.actor(&r.who),
+                    duties: r.duties.iter().map(|d| p.text(d)).collect(),
+                })
+                .collect(),
+            matrix: matrix(p, doc, &numbering),
+            flows: doc
+                .flows
+                .iter()
+                .enumerate()
+                .map(|(f, flow)| {
+                    let graph = FlowGraph::new(flow);
+                    FlowContext {
+                        id: flow.id.clone(),
+                        number: numbering.flow(f),
+                        title: p.text(&flow.title),
+                        trigger: flow.trigger.as_ref().map(|t| trigger(p, t)),
+                        within: flow.within.map(|d| p.each(|l| labels::duration(d, l))),
+                        diagrams: Vec::new(),
+                        steps: flow
+                            .steps
+                            .iter()
+                            .enumerate()
+                            .map(|(s, step)| step_context(p, doc, &graph, &numbering, f, s, step))
+                            .collect(),
+                    }
+                })
+                .collect(),
+            references: doc
+                .references
+                .iter()
+                .map(|r| match &r.doc {
+                    Some(id) => {
+                        let target = p.procedures.iter().find(|d| &d.id == id);
+                        ReferenceContext {
+                            id: Some(id.clone()),
+                            title: target.map(|d| p.text(&d.title)).unwrap_or_default(),
+                            revision: target.map(|d| d.revision.clone()),
+                        }
+                    }
+                    None => ReferenceContext {
+                        id: None,
+                        title: r.title.as_ref().map(|t| p.text(t)).unwrap_or_default(),
+                        revision: None,
+                    },
+                })
+                .collect(),
+            records: doc.records.iter().map(|r| record(p, r)).collect(),
+            numbers,
+        },
+    }
+}
+
+fn approvals(p: &Printing, doc: &Procedure) -> Vec<ApprovalContext> {
+    let labels = labels::labels(&p.langs);
+    let mut out = vec![("prepared", &doc.approval.prepared)];
+    if let Some(r) = &doc.approval.reviewed {
+        out.push(("reviewed", r));
+    }
+    out.push(("approved", &doc.approval.approved));
+    out.into_iter()
+        .map(|(role, s)| ApprovalContext {
+            role: labels[role].clone(),
+            by: s.by.clone(),
+            date: s.date.to_string(),
+        })
+        .collect()
+}
+
+fn trigger(p: &Printing, t: &Trigger) -> Multi {
+    match t {
+        Trigger::Event(text) => p.text(text),
+        Trigger::Every(r) => p.each(|lang| {
+            let every = labels::duration(r.every, lang);
+            match (Script::of(lang), &r.during) {
+                (Script::English, Some(during)) => format!("every {every}, in {during}"),
+                (Script::English, None) => format!("every {every}"),
+                (_, Some(during)) => format!("每{every}({during})"),
+                (_, None) => format!("每{every}"),
+            }
+        }),
+    }
+}
+
+/// Departments (columns) × steps (rows): R for `by`, C for `with`.
+fn matrix(p: &Printing, doc: &Procedure, numbering: &Numbering) -> MatrixContext {
+    let mut codes: Vec<String> = Vec::new();
+    for flow in &doc.flows {
+        for step in &flow.steps {
+            for code in step.by.iter().chain(step.with.iter()) {
+                if !codes.contains(code) {
+                    codes.push(code.clone());
+                }
+            }
+        }
+    }
+    // Departments in the order procdoc.yaml lists them, then parties: the reader's order.
+    let order = |code: &String| {
+        p.settings
+            .departments
+            .iter()
+            .map(|d| &d.code)
+            .chain(p.settings.parties.iter().map(|x| &x.code))
+            .position(|c| c == code)
+            .unwrap_or(usize::MAX)
+    };
+    codes.sort_by_key(order);
+    let mut rows = Vec::new();
+    for (f, flow) in doc.flows.iter().enumerate() {
+        for (s, step) in flow.steps.iter().enumerate() {
+            rows.push(MatrixRow {
+                number: numbering.step(f, s),
+                title: step_title(p, step),
+                cells: codes
+                    .iter()
+                    .map(|c| {
+                        if step.by.iter().any(|b| b == c) {
+                            "R"
+                        } else if step.with.iter().any(|w| w == c) {
+                            "C"
+                        } else {
+                            ""
+                        }
+                    })
+                    .collect(),
+            });
+        }
+    }
+    MatrixContext {
+        departments: codes
+            .iter()
+            .map(|c| MatrixDepartment {
+                code: c.clone(),
+                name: p.actor(c),
+            })
+            .collect(),
+        rows,
+    }
+}
+
+fn step_title(p: &Printing, step: &Step) -> Multi {
+    step.title
+        .as_ref()
+        .map(|t| p.text(t))
+        .unwrap_or_else(|| vec![step.id.clone()])
+}
+
+fn step_context(
+    p: &Printing,
+    doc: &Procedure,
+    graph: &FlowGraph,
+    numbering: &Numbering,
+    f: usize,
+    s: usize,
+    step: &Step,
+) -> StepContext {
+    let number_of = |id: &str| {
+        graph
+            .index_of(id)
+            .map(|i| numbering.step(f, i))
+            .unwrap_or_else(|| id.to_string())
+    };
+    let outcomes: Vec<OutcomeContext> = step
+        .decision
+        .iter()
+        .flat_map(|d| d.outcomes.iter())
+        .map(|o| OutcomeContext {
+            label: p.text(&o.when),
+            target: number_of(&o.goto),
+        })
+        .collect();
+    let next = match &graph.exits[s] {
+        Exit::Continue(t) => p.each(|_| format!("→ {}", numbering.step(f, *t))),
+        Exit::Next(ts) if ts.len() > 1 => {
+            let list = ts.iter().map(|&t| numbering.step(f, t)).collect::<Vec<_>>().join(", ");
+            p.each(|l| format!("→ {list} ({})", labels::label("parallel", l)))
+        }
+        Exit::Next(ts) => p.each(|_| {
+            ts.iter()
+                .map(|&t| format!("→ {}", numbering.step(f, t)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }),
+        Exit::Decision(_) => Vec::new(),
+        Exit::End => step
+            .end
+            .as_ref()
+            .map(|t| p.text(t))
+            .unwrap_or_default(),
+        Exit::FallsOff => Vec::new(),
+    };
+    StepContext {
+        id: step.id.clone(),
+        number: numbering.step(f, s),
+        title: step_title(p, step),
+        detail: p.opt(&step.detail),
+        by: step.by.iter().map(|c| p.actor(c)).collect(),
+        with: step.with.iter().map(|c| p.actor(c)).collect(),
+        deadline: step.within.as_ref().map(|w| deadline(p, w, &number_of)),
+        check: step.check.iter().map(|c| p.text(c)).collect(),
+        produces: step.produces.iter().map(|r| record_name(p, doc, r)).collect(),
+        uses: step.uses.iter().map(|r| record_name(p, doc, r)).collect(),
+        question: step.decision.as_ref().and_then(|d| p.opt(&d.question)),
+        outcomes,
+        next,
+        join: step.join.is_some(),
+        end: p.opt(&step.end),
+        calls: step.calls.as_ref().map(|c| {
+            let target_doc = c.doc.as_deref().unwrap_or(&doc.id);
+            let flow_title = p
+                .procedures
+                .iter()
+                .find(|d| d.id == target_doc)
+                .and_then(|d| d.flows.iter().find(|fl| fl.id == c.flow))
+                .map(|fl| p.text(&fl.title))
+                .unwrap_or_else(|| vec![c.flow.clone()]);
+            flow_title
+                .into_iter()
+                .map(|t| format!("{target_doc}: {t}"))
+                .collect()
+        }),
+        not_by: step.not_by.iter().map(|id| number_of(id)).collect(),
+        planned: step.planned,
+    }
+}
+
+/// A step deadline in words, per language.
+fn deadline(p: &Printing, within: &Within, number_of: &dyn Fn(&str) -> String) -> Multi {
+    let d = within.time();
+    p.each(|lang| {
+        let time = labels::duration(d, lang);
+        let english = Script::of(lang) == Script::English;
+        let step_word = labels::label("step", lang);
+        match (within.from(), within.before()) {
+            (Some("start"), _) if english => format!("within {time} from the start of the flow"),
+            (Some("start"), _) => format!("自流程开始{time}内"),
+            (Some(from), _) if english => format!("within {time} of step {}", number_of(from)),
+            (Some(from), _) => format!("{step_word} {} 完成后{time}内", number_of(from)),
+            (None, Some(before)) if english => format!("at least {time} before step {}", number_of(before)),
+            (None, Some(before)) => format!("{step_word} {} 之前至少{time}", number_of(before)),
+            (None, None) if english => format!("within {time}"),
+            (None, None) => format!("{time}内"),
+        }
+    })
+}
+
+/// A record as printed in a step: "CS-F-006 Contract review form".
+fn record_name(p: &Printing, doc: &Procedure, name: &str) -> Multi {
+    let (owner, id) = match name.split_once('#') {
+        Some((d, r)) => (p.procedures.iter().find(|x| x.id == d).copied(), r),
+        None => (Some(doc), name),
+    };
+    let Some(record) = owner.and_then(|o| o.records.iter().find(|r| r.id == id)) else {
+        return vec![name.to_string()];
+    };
+    let title = p.text(&record.title);
+    match &record.form {
+        Some(form) => title.into_iter().map(|t| format!("{form} {t}")).collect(),
+        None => title,
+    }
+}
+
+pub fn record(p: &Printing, r: &crate::spec::model::Record) -> RecordContext {
+    RecordContext {
+        id: r.id.clone(),
+        form: r.form.clone().unwrap_or_else(|| r.id.clone()),
+        title: p.text(&r.title),
+        retention: p.opt(&r.retention),
+        keeper: r.keeper.as_ref().map(|k| p.actor(k)),
+        has_form: !r.fields.is_empty(),
+        fields: r
+            .fields
+            .iter()
+            .map(|f| FieldContext {
+                id: f.id.clone(),
+                label: p.text(&f.label),
+                kind: field_kind(f.kind),
+                required: f.required,
+                options: f.options.iter().map(|o| p.text(o)).collect(),
+                unit: f.unit.clone(),
+                columns: f.columns.iter().map(|c| p.text(c)).collect(),
+                rows: f.rows.unwrap_or(5).min(40),
+            })
+            .collect(),
+    }
+}
+
+fn field_kind(kind: FieldType) -> &'static str {
+    match kind {
+        FieldType::Text => "text",
+        FieldType::Longtext => "longtext",
+        FieldType::Number => "number",
+        FieldType::Date => "date",
+        FieldType::Datetime => "datetime",
+        FieldType::Choice => "choice",
+        FieldType::Multichoice => "multichoice",
+        FieldType::Checkbox => "checkbox",
+        FieldType::Table => "table",
+        FieldType::Signature => "signature",
+    }
+}
+
+/// The swimlane chart of a flow: a lane per department or party in order of first
+/// appearance, a start terminator with the trigger, decision diamonds after deciding steps,
+/// fork and join bars, end terminators with outcomes.
+pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
+    let mut lanes: Vec<Lane> = Vec::new();
+    let lane_of = |code: &str, lanes: &mut Vec<Lane>| -> usize {
+        if let Some(i) = lanes.iter().position(|l| l.id == code) {
+            return i;
+        }
+        lanes.push(Lane {
+            id: code.to_string(),
+            label: p.actor(code),
+        });
+        lanes.len() - 1
+    };
+    let mut nodes = Vec::new();
+    let mut edges = Vec::new();
+    let edge = |from: String, to: String, label: Multi| Edge { from, to, label };
+    let entry = |s: usize| {
+        if graph.join[s] {
+            format!("join:{s}")
+        } else {
+            format!("step:{s}")
+        }
+    };
+    let step_lane: Vec<usize> = graph
+        .flow
+        .steps
+        .iter()
+        .map(|step| lane_of(step.by.iter().next().map(String::as_str).unwrap_or("-"), &mut lanes))
+        .collect();
+    if !graph.is_empty() {
+        nodes.push(Node {
+            id: "start".into(),
+            kind: NodeKind::Start,
+            lane: step_lane[0],
+            number: None,
+            label: flow_ctx.trigger.clone().unwrap_or_else(|| p.each(|l| labels::label("start", l))),
+        });
+        edges.push(edge("start".into(), entry(0), Vec::new()));
+    }
+    for (s, step_ctx) in flow_ctx.steps.iter().enumerate() {
+        let lane = step_lane[s];
+        let step = graph.step(s);
+        if graph.join[s] {
+            nodes.push(Node {
+                id: format!("join:{s}"),
+                kind: NodeKind::Join,
+                lane,
+                number: None,
+                label: Vec::new(),
+            });
+            edges.push(edge(format!("join:{s}"), format!("step:{s}"), Vec::new()));
+        }
+        nodes.push(Node {
+            id: format!("step:{s}"),
+            kind: if step.calls.is_some() { NodeKind::Call } else { NodeKind::Task },
+            lane,
+            number: Some(step_ctx.number.clone()),
+            label: step_ctx.title.clone(),
+        });
+        let from = format!("step:{s}");
+        match &graph.exits[s] {
+            Exit::Continue(t) => edges.push(edge(from, entry(*t), Vec::new())),
+            Exit::Next(ts) if ts.len() > 1 => {
+                nodes.push(Node {
+                    id: format!("fork:{s}"),
+                    kind: NodeKind::Fork,
+                    lane,
+                    number: None,
+                    label: Vec::new(),
+                });
+                edges.push(edge(from, format!("fork:{s}"), Vec::new()));
+                for &t in ts {
+                    edges.push(edge(format!("fork:{s}"), entry(t), Vec::new()));
+                }
+            }
+            Exit::Next(ts) => {
+                for &t in ts {
+                    edges.push(edge(from.clone(), entry(t), Vec::new()));
+                }
+            }
+            Exit::Decision(outcomes) => {
+                let question = step_ctx.question.clone().unwrap_or_else(|| vec!["?".to_string()]);
+                nodes.push(Node {
+                    id: format!("decision:{s}"),
+                    kind: NodeKind::Decision,
+                    lane,
+                    number: None,
+                    label: question,
+                });
+                edges.push(edge(from, format!("decision:{s}"), Vec::new()));
+                for &(o, t) in outcomes {
+                    edges.push(edge(format!("decision:{s}"), entry(t), step_ctx.outcomes[o].label.clone()));
+                }
+            }
+            Exit::End => {
+                nodes.push(Node {
+                    id: format!("end:{s}"),
+                    kind: NodeKind::End,
+                    lane,
+                    number: None,
+                    label: step_ctx.end.clone().unwrap_or_default(),
+                });
+                edges.push(edge(from, format!("end:{s}"), Vec::new()));
+            }
+            Exit::FallsOff => {}
+        }
+    }
+    Chart { lanes, nodes, edges }
+}
