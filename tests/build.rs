@@ -92,15 +92,24 @@ fn red_maple_document_has_header_pages_languages_and_fonts() {
         "编制",
         "Revision history",
         "DRAFT",
-        "5.1.2",
+        "4.1.2",
     ] {
         assert!(text.contains(needle), "`{needle}` is not in the PDF text");
     }
     let fonts = fonts(&pdf);
     assert!(!fonts.is_empty());
-    assert!(fonts.iter().all(|(_, embedded)| *embedded), "not embedded: {fonts:?}");
-    assert!(fonts.iter().any(|(name, _)| name.contains("NotoSans-")), "{fonts:?}");
-    assert!(fonts.iter().any(|(name, _)| name.contains("NotoSansHans")), "{fonts:?}");
+    assert!(
+        fonts.iter().all(|(_, embedded)| *embedded),
+        "not embedded: {fonts:?}"
+    );
+    assert!(
+        fonts.iter().any(|(name, _)| name.contains("NotoSans-")),
+        "{fonts:?}"
+    );
+    assert!(
+        fonts.iter().any(|(name, _)| name.contains("NotoSansHans")),
+        "{fonts:?}"
+    );
 }
 
 #[test]
@@ -111,13 +120,20 @@ fn forms_travellers_and_diagrams_are_written() {
     assert!(text.contains("CS-F-006"), "{text}");
     assert!(text.contains("Contract review form"), "{text}");
     assert!(page_count(&form) >= 1);
-    for traveller in ["travellers/CS-P-001_contract.pdf", "travellers/CS-P-001_complaint.pdf"] {
+    for traveller in [
+        "travellers/CS-P-001_contract.pdf",
+        "travellers/CS-P-001_complaint.pdf",
+    ] {
         let text = squash(&pdf_text(&out.join(traveller)));
         assert!(text.contains("CS-P-001"), "{traveller}");
         assert!(text.contains("Signature"), "{traveller}");
     }
     let svg = std::fs::read_to_string(out.join("diagrams/CS-P-001_contract.svg")).unwrap();
-    assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "{}", &svg[..80.min(svg.len())]);
+    assert!(
+        svg.starts_with("<svg") || svg.starts_with("<?xml"),
+        "{}",
+        &svg[..80.min(svg.len())]
+    );
     assert!(svg.contains("客服部"), "lane names in the flowchart");
 }
 
@@ -126,21 +142,37 @@ fn builds_are_byte_identical_and_unchanged_outputs_are_skipped() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
     assert_eq!(build(Path::new("specs/red-maple"), a.path(), &[]).0, 0);
-    assert_eq!(build(Path::new("specs/red-maple"), b.path(), &["--force"]).0, 0);
-    for name in ["CS-P-001_A-01.pdf", "forms/CS-F-006.pdf", "travellers/CS-P-001_contract.pdf"] {
+    assert_eq!(
+        build(Path::new("specs/red-maple"), b.path(), &["--force"]).0,
+        0
+    );
+    for name in [
+        "CS-P-001_A-01.pdf",
+        "forms/CS-F-006.pdf",
+        "travellers/CS-P-001_contract.pdf",
+    ] {
         let first = std::fs::read(a.path().join(name)).unwrap();
         let second = std::fs::read(b.path().join(name)).unwrap();
         assert!(first == second, "{name} differs between two builds");
     }
     let pdf = std::fs::read(a.path().join("CS-P-001_A-01.pdf")).unwrap();
     let text = String::from_utf8_lossy(&pdf);
-    assert!(text.contains("D:20090601"), "creation date from `effective`");
+    assert!(
+        text.contains("D:20090601"),
+        "creation date from `effective`"
+    );
     assert!(text.contains("pdfaid:part"), "PDF/A identification");
-    let before = std::fs::metadata(a.path().join("CS-P-001_A-01.pdf")).unwrap().modified().unwrap();
+    let before = std::fs::metadata(a.path().join("CS-P-001_A-01.pdf"))
+        .unwrap()
+        .modified()
+        .unwrap();
     let (code, stderr) = build(Path::new("specs/red-maple"), a.path(), &[]);
     assert_eq!(code, 0);
     assert!(stderr.contains(" 0 written"), "{stderr}");
-    let after = std::fs::metadata(a.path().join("CS-P-001_A-01.pdf")).unwrap().modified().unwrap();
+    let after = std::fs::metadata(a.path().join("CS-P-001_A-01.pdf"))
+        .unwrap()
+        .modified()
+        .unwrap();
     assert_eq!(before, after, "an unchanged output was rewritten");
 }
 
@@ -169,7 +201,8 @@ fn lang_prints_a_single_language() {
     assert_eq!(code, 2);
 }
 
-const SETTINGS: &str = "company: Acme\nlanguages: [en]\ndepartments:\n  - { code: QA, name: Quality }\n";
+const SETTINGS: &str =
+    "company: Acme\nlanguages: [en]\ndepartments:\n  - { code: QA, name: Quality }\n";
 
 fn hostile_procedure(title: &str) -> String {
     format!(
@@ -221,7 +254,10 @@ fn texts_that_look_like_typst_code_print_literally() {
         "/* x */",
         "#set page(width: 1cm)",
     ] {
-        assert!(text.contains(literal), "`{literal}` not printed literally in: {text}");
+        assert!(
+            text.contains(literal),
+            "`{literal}` not printed literally in: {text}"
+        );
     }
     assert!(!text.contains("root:x:0"), "a file was read");
 }
@@ -230,7 +266,11 @@ fn texts_that_look_like_typst_code_print_literally() {
 fn a_qms_with_errors_builds_nothing() {
     let qms = tempfile::tempdir().unwrap();
     std::fs::write(qms.path().join("procdoc.yaml"), SETTINGS).unwrap();
-    std::fs::write(qms.path().join("qp.yaml"), hostile_procedure("T").replace("by: QA\n        end", "by: QQ\n        end")).unwrap();
+    std::fs::write(
+        qms.path().join("qp.yaml"),
+        hostile_procedure("T").replace("by: QA\n        end", "by: QQ\n        end"),
+    )
+    .unwrap();
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("never");
     let (code, stderr) = build(qms.path(), &target, &[]);
@@ -245,14 +285,30 @@ fn company_templates_replace_the_defaults_and_errors_name_the_template() {
     std::fs::write(qms.path().join("procdoc.yaml"), SETTINGS).unwrap();
     std::fs::write(qms.path().join("qp.yaml"), hostile_procedure("Title")).unwrap();
     let templates = tempfile::tempdir().unwrap();
-    std::fs::write(templates.path().join("document.typ.j2"), "{{ ctx.doc.id }} {{ ctx.doc.nonexistent_field }}\n").unwrap();
+    std::fs::write(
+        templates.path().join("document.typ.j2"),
+        "{{ ctx.doc.id }} {{ ctx.doc.nonexistent_field }}\n",
+    )
+    .unwrap();
     let out = tempfile::tempdir().unwrap();
-    let (code, stderr) = build(qms.path(), out.path(), &["--templates", templates.path().to_str().unwrap()]);
+    let (code, stderr) = build(
+        qms.path(),
+        out.path(),
+        &["--templates", templates.path().to_str().unwrap()],
+    );
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("document.typ.j2"), "{stderr}");
-    assert!(stderr.contains("line 1"), "{stderr}");
-    std::fs::write(templates.path().join("document.typ.j2"), "Company copy of {{ ctx.doc.id }}\n").unwrap();
-    let (code, stderr) = build(qms.path(), out.path(), &["--templates", templates.path().to_str().unwrap()]);
+    assert!(stderr.contains("document.typ.j2:1"), "{stderr}");
+    std::fs::write(
+        templates.path().join("document.typ.j2"),
+        "Company copy of {{ ctx.doc.id }}\n",
+    )
+    .unwrap();
+    let (code, stderr) = build(
+        qms.path(),
+        out.path(),
+        &["--templates", templates.path().to_str().unwrap()],
+    );
     assert_eq!(code, 0, "{stderr}");
     assert!(pdf_text(&out.path().join("QP-1_A.pdf")).contains("Company copy of QP-1"));
 }
