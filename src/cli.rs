@@ -62,6 +62,77 @@ enum Command {
         /// Also write the generated typst sources under typst/
         #[arg(long)]
         emit_typst: bool,
+        /// Rebuild one released revision from the register instead, e.g. CS-P-001@A/01
+        #[arg(long, value_name = "DOC-ID@REV")]
+        revision: Option<String>,
+    },
+    /// Release a document's current revision: controlled PDF plus an entry in register.yaml
+    Release {
+        /// Document id, e.g. CS-P-001
+        doc: String,
+        /// The QMS folder
+        #[arg(long, default_value = ".")]
+        qms: PathBuf,
+        /// Release time (default: now or PROCDOC_NOW)
+        #[arg(long)]
+        at: Option<String>,
+        /// Output folder (default: output/<QMS folder name>)
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Use a company's own templates from this folder
+        #[arg(long)]
+        templates: Option<PathBuf>,
+    },
+    /// Record a periodic review of a released document (no new revision)
+    Review {
+        /// Document id
+        doc: String,
+        /// Who reviewed it
+        #[arg(long)]
+        by: String,
+        /// What the review found
+        #[arg(long)]
+        note: Option<String>,
+        /// Date of the review (default: today or PROCDOC_NOW)
+        #[arg(long)]
+        at: Option<String>,
+        /// The QMS folder
+        #[arg(long, default_value = ".")]
+        qms: PathBuf,
+    },
+    /// Show every document's revision, release state and next review
+    Status {
+        /// The QMS folder
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Say which document and revision a PDF (or a footer fingerprint) is
+    Verify {
+        /// A PDF file
+        file: Option<PathBuf>,
+        /// The fingerprint printed in a footer, e.g. 3F2A-91C0-7B1E
+        #[arg(long, conflicts_with = "file")]
+        fingerprint: Option<String>,
+        /// The QMS folder
+        #[arg(long, default_value = ".")]
+        qms: PathBuf,
+    },
+    /// What changed between two revisions of a document (default: last release to working files)
+    Diff {
+        /// Document id
+        doc: String,
+        /// Old revision (default: the last release)
+        #[arg(long)]
+        from: Option<String>,
+        /// New revision (default: the working files)
+        #[arg(long)]
+        to: Option<String>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+        /// The QMS folder
+        #[arg(long, default_value = ".")]
+        qms: PathBuf,
     },
     /// Print the JSON Schema of a procedure file (or of procdoc.yaml)
     Schema {
@@ -92,6 +163,12 @@ enum Command {
 enum Format {
     Text,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum DiffFormat {
+    Text,
+    Markdown,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -128,6 +205,7 @@ pub fn main() -> ExitCode {
             system_fonts,
             font_dirs,
             emit_typst,
+            revision: None,
         } => run_build(
             &dir,
             output,
@@ -141,6 +219,46 @@ pub fn main() -> ExitCode {
                 emit_typst,
                 progress: true,
             },
+        ),
+        Command::Build {
+            dir,
+            output,
+            templates,
+            revision: Some(revision),
+            ..
+        } => crate::control::command::rebuild(&dir, &revision, output, templates),
+        Command::Release {
+            doc,
+            qms,
+            at,
+            output,
+            templates,
+        } => crate::control::command::release(&qms, &doc, at.as_deref(), output, templates),
+        Command::Review {
+            doc,
+            by,
+            note,
+            at,
+            qms,
+        } => crate::control::command::review(&qms, &doc, &by, note.as_deref(), at.as_deref()),
+        Command::Status { dir } => crate::control::command::status(&dir),
+        Command::Verify {
+            file,
+            fingerprint,
+            qms,
+        } => crate::control::command::verify(&qms, file.as_deref(), fingerprint.as_deref()),
+        Command::Diff {
+            doc,
+            from,
+            to,
+            format,
+            qms,
+        } => crate::control::command::diff(
+            &qms,
+            &doc,
+            from.as_deref(),
+            to.as_deref(),
+            format == DiffFormat::Markdown,
         ),
         Command::Schema { settings } => {
             print!(
@@ -207,7 +325,11 @@ fn run_check(dir: &std::path::Path, format: Format, deny_warnings: bool) -> u8 {
     }
 }
 
-fn run_build(dir: &std::path::Path, output: Option<PathBuf>, mut options: crate::render::build::BuildOptions) -> u8 {
+fn run_build(
+    dir: &std::path::Path,
+    output: Option<PathBuf>,
+    mut options: crate::render::build::BuildOptions,
+) -> u8 {
     let started = std::time::Instant::now();
     let (qms, diagnostics) = match load_and_check(dir) {
         Ok(r) => r,
@@ -254,7 +376,8 @@ fn run_build(dir: &std::path::Path, output: Option<PathBuf>, mut options: crate:
         Err(e) => {
             eprintln!("error: {e}");
             match e {
-                crate::render::build::BuildError::Io(..) | crate::render::build::BuildError::Fonts(_) => USAGE,
+                crate::render::build::BuildError::Io(..)
+                | crate::render::build::BuildError::Fonts(_) => USAGE,
                 _ => FINDINGS,
             }
         }

@@ -117,5 +117,6 @@ pub fn check(qms: &Qms) -> Vec<Diagnostic> {
         documents::check(&cx, view, &mut out);
     }
     calls::check(&cx, &views, &mut out);
+    crate::control::checks::check(&cx, &views, &mut out);
     out
 }

@@ -13,7 +13,7 @@ use super::context::{self, DocumentContext, Printing};
 use super::diagram::{self, Style};
 use super::labels::Script;
 use super::templates::Templates;
-use super::typeset::{Typesetter, TypstJob};
+use super::typeset::{TypesetError, Typesetter, TypstJob};
 use crate::control::fingerprint;
 use crate::flow::graph::FlowGraph;
 use crate::spec::load::Qms;
@@ -84,10 +84,20 @@ enum JobKind {
 pub fn file_stem(id: &str) -> String {
     let cleaned: String = id
         .chars()
-        .map(|c| if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '-' })
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     let trimmed = cleaned.trim_matches(['.', '-', ' ']);
-    if trimmed.is_empty() { "unnamed".to_string() } else { trimmed.to_string() }
+    if trimmed.is_empty() {
+        "unnamed".to_string()
+    } else {
+        trimmed.to_string()
+    }
 }
 
 /// The controlled document's file name: `<DOC-ID>_<revision>.pdf`.
@@ -136,8 +146,20 @@ pub fn font_order(families: &[String], primary: &str) -> Vec<String> {
         let is_hans = f.contains("Hans") || f.contains(" SC") || f.contains("S Chinese");
         match (is_hans, is_hant) {
             (false, false) => 0,
-            (true, _) => if traditional_first { 2 } else { 1 },
-            (_, true) => if traditional_first { 1 } else { 2 },
+            (true, _) => {
+                if traditional_first {
+                    2
+                } else {
+                    1
+                }
+            }
+            (_, true) => {
+                if traditional_first {
+                    1
+                } else {
+                    2
+                }
+            }
         }
     };
     let mut sorted = families.to_vec();
@@ -171,7 +193,11 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
         .and_then(|l| crate::check::settings::logo_inside(&qms.root, l).ok())
         .and_then(|path| std::fs::read(&path).ok().map(|bytes| (path, bytes)));
     let logo_name = logo.as_ref().map(|(path, _)| {
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("png").to_ascii_lowercase();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("png")
+            .to_ascii_lowercase();
         format!("/logo.{ext}")
     });
     let printing = Printing {
@@ -181,49 +207,42 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
         logo: logo_name.clone(),
     };
     let fonts = font_order(
-        &BUNDLED_FAMILIES.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        &BUNDLED_FAMILIES
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
         settings.primary_language(),
     );
     let mut files_common: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     if let (Some(name), Some((_, bytes))) = (&logo_name, &logo) {
         files_common.insert(name.clone(), bytes.clone());
     }
-    let option_key = format!("{:?}|{}|{}", langs, opts.system_fonts, env!("CARGO_PKG_VERSION"));
+    let option_key = format!(
+        "{:?}|{}|{}",
+        langs,
+        opts.system_fonts,
+        env!("CARGO_PKG_VERSION")
+    );
 
     let mut jobs = Vec::new();
     let mut warnings = Vec::new();
     for loaded in &qms.procedures {
         let doc = &loaded.doc;
-        let fp = fingerprint::of(doc);
-        let mut ctx = context::document(&printing, doc, "draft", &fp);
-        let mut files = files_common.clone();
-        for (f, flow) in doc.flows.iter().enumerate() {
-            let graph = FlowGraph::new(flow);
-            let chart = context::chart(&printing, &ctx.doc.flows[f], &graph);
-            let layout = diagram::layout(&chart, &diagram_style(&fonts));
-            let stem = format!("{}_{}", file_stem(&doc.id), file_stem(&flow.id));
-            let whole = layout.to_svg();
-            jobs.push(bytes_job(format!("diagrams/{stem}.svg"), whole.into_bytes()));
-            for (i, page) in layout.to_svg_pages(DIAGRAM_PAGE_HEIGHT_PT).into_iter().enumerate() {
-                let name = format!("/diagrams/{stem}-{}.svg", i + 1);
-                files.insert(name.clone(), page.into_bytes());
-                ctx.doc.flows[f].diagrams.push(name);
-            }
-        }
-        let ident = format!("{} rev. {}", doc.id, doc.revision);
-        let shared = SharedContext {
-            document: &ctx,
-            fonts: &fonts,
-            date: date_parts(doc.effective.0),
-            page_of: page_of(&langs),
-            ident: ident.clone(),
-        };
-        let source = templates.render("document.typ.j2", &minijinja::context! { ctx => minijinja_ctx(&shared) })?;
-        let stem = document_file(doc);
-        if opts.emit_typst {
-            jobs.push(bytes_job(format!("typst/{}.typ", stem.trim_end_matches(".pdf")), source.clone().into_bytes()));
-        }
-        jobs.push(pdf_job(stem, "document.typ.j2", source, files, doc.effective.0, ident.clone(), &option_key));
+        let status = crate::control::status_of(qms, doc);
+        let ctx = document_job(
+            &DocumentParts {
+                printing: &printing,
+                templates: &templates,
+                fonts: &fonts,
+                langs: &langs,
+                files_common: &files_common,
+                option_key: &option_key,
+                emit_typst: opts.emit_typst,
+            },
+            doc,
+            status,
+            &mut jobs,
+        )?;
 
         for record in doc.records.iter().filter(|r| !r.fields.is_empty()) {
             let record_ctx = context::record(&printing, record);
@@ -247,9 +266,20 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
             )?;
             let name = format!("forms/{}.pdf", file_stem(&record_ctx.form));
             if opts.emit_typst {
-                jobs.push(bytes_job(format!("typst/forms/{}.typ", file_stem(&record_ctx.form)), source.clone().into_bytes()));
+                jobs.push(bytes_job(
+                    format!("typst/forms/{}.typ", file_stem(&record_ctx.form)),
+                    source.clone().into_bytes(),
+                ));
             }
-            jobs.push(pdf_job(name, "form.typ.j2", source, files_common.clone(), doc.effective.0, form_ident, &option_key));
+            jobs.push(pdf_job(
+                name,
+                "form.typ.j2",
+                source,
+                files_common.clone(),
+                doc.effective.0,
+                form_ident,
+                &option_key,
+            ));
         }
         for (f, flow) in doc.flows.iter().enumerate() {
             let traveller_ident = format!("{} / {} rev. {}", doc.id, flow.id, doc.revision);
@@ -269,7 +299,10 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
             )?;
             let stem = format!("{}_{}", file_stem(&doc.id), file_stem(&flow.id));
             if opts.emit_typst {
-                jobs.push(bytes_job(format!("typst/travellers/{stem}.typ"), source.clone().into_bytes()));
+                jobs.push(bytes_job(
+                    format!("typst/travellers/{stem}.typ"),
+                    source.clone().into_bytes(),
+                ));
             }
             jobs.push(pdf_job(
                 format!("travellers/{stem}.pdf"),
@@ -290,7 +323,9 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
         .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or_default();
     let (todo, unchanged): (Vec<&Job>, Vec<&Job>) = jobs.iter().partition(|job| {
-        opts.force || manifest.get(&job.path) != Some(&job.key) || !opts.out_dir.join(&job.path).is_file()
+        opts.force
+            || manifest.get(&job.path) != Some(&job.key)
+            || !opts.out_dir.join(&job.path).is_file()
     });
     let mut report = BuildReport {
         unchanged: unchanged.len(),
@@ -302,13 +337,18 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
 
     let needs_typst = todo.iter().any(|j| matches!(j.kind, JobKind::Pdf { .. }));
     let typesetter = if needs_typst {
-        let t = Typesetter::new(&opts.font_dirs, opts.system_fonts).map_err(|e| BuildError::Fonts(e.to_string()))?;
+        let t = Typesetter::new(&opts.font_dirs, opts.system_fonts)
+            .map_err(|e| BuildError::Fonts(e.to_string()))?;
         for text in &warnings {
             let missing = t.missing_glyphs(text);
             if !missing.is_empty() {
                 report.warnings.push(format!(
                     "no bundled font has a glyph for {} in “{}”",
-                    missing.iter().map(|c| format!("'{c}' (U+{:04X})", *c as u32)).collect::<Vec<_>>().join(", "),
+                    missing
+                        .iter()
+                        .map(|c| format!("'{c}' (U+{:04X})", *c as u32))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     text
                 ));
             }
@@ -323,22 +363,39 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
         .map(|job| {
             let out = match &job.kind {
                 JobKind::Bytes(bytes) => Ok((job.path.clone(), bytes.clone())),
-                JobKind::Pdf { source, files, date, ident } => {
-                    let typesetter = typesetter.as_ref().ok_or_else(|| BuildError::Fonts("no typesetter".into()))?;
-                    let compiled = typesetter
-                        .compile_pdf(&TypstJob {
-                            main: source,
-                            main_name: job.template,
-                            files,
-                            date: *date,
-                            ident,
-                            pdf_a: true,
-                        })
-                        .map_err(|e| BuildError::Typeset {
-                            output: job.path.clone(),
-                            template: job.template.to_string(),
-                            message: describe_typeset_error(&e, source),
-                        })?;
+                JobKind::Pdf {
+                    source,
+                    files,
+                    date,
+                    ident,
+                } => {
+                    let typesetter = typesetter
+                        .as_ref()
+                        .ok_or_else(|| BuildError::Fonts("no typesetter".into()))?;
+                    let typst_job = |pdf_a| TypstJob {
+                        main: source,
+                        main_name: job.template,
+                        files,
+                        date: *date,
+                        ident,
+                        pdf_a,
+                    };
+                    // PDF/A forbids text without a glyph. The missing glyphs were already
+                    // reported as warnings naming the text, so such a document is still
+                    // printed, as a plain PDF, rather than not at all.
+                    let compiled = match typesetter.compile_pdf(&typst_job(true)) {
+                        Err(TypesetError::Export(message))
+                            if message.contains("could not be displayed") =>
+                        {
+                            typesetter.compile_pdf(&typst_job(false))
+                        }
+                        other => other,
+                    };
+                    let compiled = compiled.map_err(|e| BuildError::Typeset {
+                        output: job.path.clone(),
+                        template: job.template.to_string(),
+                        message: describe_typeset_error(&e, source),
+                    })?;
                     Ok((job.path.clone(), compiled.pdf))
                 }
             };
@@ -367,6 +424,196 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
     let text = serde_json::to_string_pretty(&new_manifest).unwrap_or_default();
     write_if_changed(&manifest_path, text.as_bytes())?;
     Ok(report)
+}
+
+/// What every document job shares within one build.
+struct DocumentParts<'a> {
+    printing: &'a Printing<'a>,
+    templates: &'a Templates,
+    fonts: &'a [String],
+    langs: &'a [String],
+    files_common: &'a BTreeMap<String, Vec<u8>>,
+    option_key: &'a str,
+    emit_typst: bool,
+}
+
+/// The jobs of one controlled document (its diagrams and its PDF) stamped with `status`
+/// (`draft`, `controlled`, `obsolete`); returns its context for the forms and travellers.
+fn document_job(
+    parts: &DocumentParts,
+    doc: &Procedure,
+    status: &'static str,
+    jobs: &mut Vec<Job>,
+) -> Result<DocumentContext, BuildError> {
+    let DocumentParts {
+        printing,
+        templates,
+        fonts,
+        langs,
+        files_common,
+        option_key,
+        ..
+    } = *parts;
+    let fp = fingerprint::of(doc);
+    let mut ctx = context::document(printing, doc, status, &fp);
+    let mut files = files_common.clone();
+    for (f, flow) in doc.flows.iter().enumerate() {
+        let graph = FlowGraph::new(flow);
+        let chart = context::chart(printing, &ctx.doc.flows[f], &graph);
+        let layout = diagram::layout(&chart, &diagram_style(fonts));
+        let stem = format!("{}_{}", file_stem(&doc.id), file_stem(&flow.id));
+        let whole = layout.to_svg();
+        jobs.push(bytes_job(
+            format!("diagrams/{stem}.svg"),
+            whole.into_bytes(),
+        ));
+        for (i, page) in layout
+            .to_svg_pages(DIAGRAM_PAGE_HEIGHT_PT)
+            .into_iter()
+            .enumerate()
+        {
+            let name = format!("/diagrams/{stem}-{}.svg", i + 1);
+            files.insert(name.clone(), page.into_bytes());
+            ctx.doc.flows[f].diagrams.push(name);
+        }
+    }
+    let ident = format!("{} rev. {}", doc.id, doc.revision);
+    let shared = SharedContext {
+        document: &ctx,
+        fonts,
+        date: date_parts(doc.effective.0),
+        page_of: page_of(langs),
+        ident: ident.clone(),
+    };
+    let source = templates.render(
+        "document.typ.j2",
+        &minijinja::context! { ctx => minijinja_ctx(&shared) },
+    )?;
+    let stem = document_file(doc);
+    if parts.emit_typst {
+        jobs.push(bytes_job(
+            format!("typst/{}.typ", stem.trim_end_matches(".pdf")),
+            source.clone().into_bytes(),
+        ));
+        // The images the source reads, so `typst compile --root typst` finds them.
+        for (name, bytes) in &files {
+            jobs.push(bytes_job(format!("typst{name}"), bytes.clone()));
+        }
+    }
+    jobs.push(pdf_job(
+        stem,
+        "document.typ.j2",
+        source,
+        files,
+        doc.effective.0,
+        ident.clone(),
+        option_key,
+    ));
+    Ok(ctx)
+}
+
+/// One controlled document's PDF, typeset on its own: what `release` records, and how a
+/// released revision is rebuilt from the register (`procedures` lists every procedure the
+/// document may refer to, with `doc` among them).
+pub fn document_pdf(
+    qms: &Qms,
+    doc: &Procedure,
+    procedures: Vec<&Procedure>,
+    status: &'static str,
+    opts: &BuildOptions,
+) -> Result<Vec<u8>, BuildError> {
+    let settings = qms.settings.as_ref().ok_or(BuildError::NoSettings)?;
+    let templates = Templates::new(opts.templates.as_deref())?;
+    let langs: Vec<String> = match &opts.lang {
+        Some(lang) => vec![lang.clone()],
+        None => settings.languages.clone(),
+    };
+    let (logo_name, files_common) = logo_files(qms, settings);
+    let printing = Printing {
+        settings,
+        langs: langs.clone(),
+        procedures,
+        logo: logo_name,
+    };
+    let fonts = font_order(
+        &BUNDLED_FAMILIES
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+        settings.primary_language(),
+    );
+    let mut jobs = Vec::new();
+    document_job(
+        &DocumentParts {
+            printing: &printing,
+            templates: &templates,
+            fonts: &fonts,
+            langs: &langs,
+            files_common: &files_common,
+            option_key: "",
+            emit_typst: false,
+        },
+        doc,
+        status,
+        &mut jobs,
+    )?;
+    let path = document_file(doc);
+    let Some(Job {
+        kind:
+            JobKind::Pdf {
+                source,
+                files,
+                date,
+                ident,
+            },
+        template,
+        ..
+    }) = jobs.iter().find(|j| j.path == path)
+    else {
+        return Err(BuildError::Fonts("no document job".into()));
+    };
+    let typesetter = Typesetter::new(&opts.font_dirs, opts.system_fonts)
+        .map_err(|e| BuildError::Fonts(e.to_string()))?;
+    typesetter
+        .compile_pdf(&TypstJob {
+            main: source,
+            main_name: template,
+            files,
+            date: *date,
+            ident,
+            pdf_a: true,
+        })
+        .map(|c| c.pdf)
+        .map_err(|e| BuildError::Typeset {
+            output: path.clone(),
+            template: template.to_string(),
+            message: describe_typeset_error(&e, source),
+        })
+}
+
+/// The logo's virtual file name and the files every document gets (the logo).
+fn logo_files(
+    qms: &Qms,
+    settings: &crate::spec::model::Settings,
+) -> (Option<String>, BTreeMap<String, Vec<u8>>) {
+    let logo = settings
+        .logo
+        .as_ref()
+        .and_then(|l| crate::check::settings::logo_inside(&qms.root, l).ok())
+        .and_then(|path| std::fs::read(&path).ok().map(|bytes| (path, bytes)));
+    let logo_name = logo.as_ref().map(|(path, _)| {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("png")
+            .to_ascii_lowercase();
+        format!("/logo.{ext}")
+    });
+    let mut files = BTreeMap::new();
+    if let (Some(name), Some((_, bytes))) = (&logo_name, logo) {
+        files.insert(name.clone(), bytes);
+    }
+    (logo_name, files)
 }
 
 /// Remembers the key of every output, to skip unchanged ones next time.
@@ -414,7 +661,12 @@ fn pdf_job(
     ident: String,
     option_key: &str,
 ) -> Job {
-    let mut parts: Vec<&[u8]> = vec![path.as_bytes(), source.as_bytes(), ident.as_bytes(), option_key.as_bytes()];
+    let mut parts: Vec<&[u8]> = vec![
+        path.as_bytes(),
+        source.as_bytes(),
+        ident.as_bytes(),
+        option_key.as_bytes(),
+    ];
     for (name, bytes) in &files {
         parts.push(name.as_bytes());
         parts.push(bytes);
@@ -454,7 +706,6 @@ fn glyph_candidates(ctx: &DocumentContext) -> Vec<String> {
 }
 
 fn describe_typeset_error(error: &super::typeset::TypesetError, source: &str) -> String {
-    use super::typeset::TypesetError;
     match error {
         TypesetError::Compile(messages) => messages
             .iter()
@@ -464,8 +715,15 @@ fn describe_typeset_error(error: &super::typeset::TypesetError, source: &str) ->
                     .and_then(|l| source.lines().nth(l.saturating_sub(1)))
                     .map(|l| format!("\n    | {}", l.trim()))
                     .unwrap_or_default();
-                let at = m.line.map(|l| format!(" (generated line {l})")).unwrap_or_default();
-                let hints: String = m.hints.iter().map(|h| format!("\n    = hint: {h}")).collect();
+                let at = m
+                    .line
+                    .map(|l| format!(" (generated line {l})"))
+                    .unwrap_or_default();
+                let hints: String = m
+                    .hints
+                    .iter()
+                    .map(|h| format!("\n    = hint: {h}"))
+                    .collect();
                 format!("  {}{at}{excerpt}{hints}", m.message)
             })
             .collect::<Vec<_>>()
@@ -481,8 +739,10 @@ fn progress_bar(enabled: bool, len: usize) -> Option<indicatif::ProgressBar> {
     }
     let bar = indicatif::ProgressBar::new(len as u64);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} building {pos}/{len} [{bar:30}] {elapsed}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} building {pos}/{len} [{bar:30}] {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     Some(bar)
 }

@@ -274,13 +274,21 @@ fn section_numbers(doc: &Procedure) -> (BTreeMap<&'static str, String>, usize, u
     let procedure = n;
     n += doc.sections.len();
     number(
-        &[("related", !doc.references.is_empty()), ("records", !doc.records.is_empty())],
+        &[
+            ("related", !doc.references.is_empty()),
+            ("records", !doc.records.is_empty()),
+        ],
         &mut n,
     );
     (numbers, procedure, procedure + 1)
 }
 
-pub fn document(p: &Printing, doc: &Procedure, status_key: &'static str, fingerprint: &str) -> DocumentContext {
+pub fn document(
+    p: &Printing,
+    doc: &Procedure,
+    status_key: &'static str,
+    fingerprint: &str,
+) -> DocumentContext {
     let (numbers, procedure_number, first_extra) = section_numbers(doc);
     let numbering = Numbering {
         procedure: procedure_number,
@@ -524,7 +532,11 @@ fn step_context(
     let next = match &graph.exits[s] {
         Exit::Continue(t) => p.each(|_| format!("→ {}", numbering.step(f, *t))),
         Exit::Next(ts) if ts.len() > 1 => {
-            let list = ts.iter().map(|&t| numbering.step(f, t)).collect::<Vec<_>>().join(", ");
+            let list = ts
+                .iter()
+                .map(|&t| numbering.step(f, t))
+                .collect::<Vec<_>>()
+                .join(", ");
             p.each(|l| format!("→ {list} ({})", labels::label("parallel", l)))
         }
         Exit::Next(ts) => p.each(|_| {
@@ -534,11 +546,7 @@ fn step_context(
                 .join(", ")
         }),
         Exit::Decision(_) => Vec::new(),
-        Exit::End => step
-            .end
-            .as_ref()
-            .map(|t| p.text(t))
-            .unwrap_or_default(),
+        Exit::End => step.end.as_ref().map(|t| p.text(t)).unwrap_or_default(),
         Exit::FallsOff => Vec::new(),
     };
     StepContext {
@@ -550,7 +558,11 @@ fn step_context(
         with: step.with.iter().map(|c| p.actor(c)).collect(),
         deadline: step.within.as_ref().map(|w| deadline(p, w, &number_of)),
         check: step.check.iter().map(|c| p.text(c)).collect(),
-        produces: step.produces.iter().map(|r| record_name(p, doc, r)).collect(),
+        produces: step
+            .produces
+            .iter()
+            .map(|r| record_name(p, doc, r))
+            .collect(),
         uses: step.uses.iter().map(|r| record_name(p, doc, r)).collect(),
         question: step.decision.as_ref().and_then(|d| p.opt(&d.question)),
         outcomes,
@@ -588,7 +600,9 @@ fn deadline(p: &Printing, within: &Within, number_of: &dyn Fn(&str) -> String) -
             (Some("start"), _) => format!("自流程开始{time}内"),
             (Some(from), _) if english => format!("within {time} of step {}", number_of(from)),
             (Some(from), _) => format!("{step_word} {} 完成后{time}内", number_of(from)),
-            (None, Some(before)) if english => format!("at least {time} before step {}", number_of(before)),
+            (None, Some(before)) if english => {
+                format!("at least {time} before step {}", number_of(before))
+            }
             (None, Some(before)) => format!("{step_word} {} 之前至少{time}", number_of(before)),
             (None, None) if english => format!("within {time}"),
             (None, None) => format!("{time}内"),
@@ -681,7 +695,12 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
         .flow
         .steps
         .iter()
-        .map(|step| lane_of(step.by.iter().next().map(String::as_str).unwrap_or("-"), &mut lanes))
+        .map(|step| {
+            lane_of(
+                step.by.iter().next().map(String::as_str).unwrap_or("-"),
+                &mut lanes,
+            )
+        })
         .collect();
     if !graph.is_empty() {
         nodes.push(Node {
@@ -689,7 +708,10 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
             kind: NodeKind::Start,
             lane: step_lane[0],
             number: None,
-            label: flow_ctx.trigger.clone().unwrap_or_else(|| p.each(|l| labels::label("start", l))),
+            label: flow_ctx
+                .trigger
+                .clone()
+                .unwrap_or_else(|| p.each(|l| labels::label("start", l))),
         });
         edges.push(edge("start".into(), entry(0), Vec::new()));
     }
@@ -708,7 +730,11 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
         }
         nodes.push(Node {
             id: format!("step:{s}"),
-            kind: if step.calls.is_some() { NodeKind::Call } else { NodeKind::Task },
+            kind: if step.calls.is_some() {
+                NodeKind::Call
+            } else {
+                NodeKind::Task
+            },
             lane,
             number: Some(step_ctx.number.clone()),
             label: step_ctx.title.clone(),
@@ -735,7 +761,10 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
                 }
             }
             Exit::Decision(outcomes) => {
-                let question = step_ctx.question.clone().unwrap_or_else(|| vec!["?".to_string()]);
+                let question = step_ctx
+                    .question
+                    .clone()
+                    .unwrap_or_else(|| vec!["?".to_string()]);
                 nodes.push(Node {
                     id: format!("decision:{s}"),
                     kind: NodeKind::Decision,
@@ -745,7 +774,11 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
                 });
                 edges.push(edge(from, format!("decision:{s}"), Vec::new()));
                 for &(o, t) in outcomes {
-                    edges.push(edge(format!("decision:{s}"), entry(t), step_ctx.outcomes[o].label.clone()));
+                    edges.push(edge(
+                        format!("decision:{s}"),
+                        entry(t),
+                        step_ctx.outcomes[o].label.clone(),
+                    ));
                 }
             }
             Exit::End => {
@@ -761,5 +794,9 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
             Exit::FallsOff => {}
         }
     }
-    Chart { lanes, nodes, edges }
+    Chart {
+        lanes,
+        nodes,
+        edges,
+    }
 }

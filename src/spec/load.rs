@@ -41,6 +41,11 @@ pub struct Qms {
     pub settings_file: FileId,
     pub procedures: Vec<LoadedProcedure>,
     pub sources: Sources,
+    /// The register of releases and reviews (`register.yaml`), when the folder has one that
+    /// could be read (a diagnostic says why otherwise).
+    pub register: Option<crate::control::register::Register>,
+    /// The register's file, when the folder has one.
+    pub register_file: Option<FileId>,
 }
 
 impl Qms {
@@ -136,14 +141,53 @@ pub fn load(root: &Path) -> Result<(Qms, Vec<Diagnostic>), LoadError> {
             .hint("add one YAML file per procedure next to procdoc.yaml"),
         );
     }
+    let (register_file, register) = read_register(&mut sources, root, &mut diagnostics);
     let qms = Qms {
         root: root.to_path_buf(),
         settings,
         settings_file,
         procedures,
         sources,
+        register,
+        register_file,
     };
     Ok((qms, diagnostics))
+}
+
+/// Read `register.yaml` when there is one; every problem in it is a `register-invalid`.
+fn read_register(
+    sources: &mut Sources,
+    root: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (Option<FileId>, Option<crate::control::register::Register>) {
+    use crate::control::register::{FILE, Register};
+    let path = root.join(FILE);
+    if !path.is_file() {
+        return (None, None);
+    }
+    // A register with nothing in it yet (only its header) is an empty register.
+    if let Ok(text) = fs::read_to_string(&path)
+        && text.len() as u64 <= MAX_FILE_BYTES
+        && text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        let file = sources.add(SourceFile::new(display_name(root, &path), path, text));
+        return (Some(file), Some(Register::default()));
+    }
+    let mut found = Vec::new();
+    let (file, register) = read_spec::<Register>(sources, root, &path, &mut found);
+    for mut d in found {
+        d.code = &codes::REGISTER_INVALID;
+        d.message = format!("{FILE}: {}", d.message);
+        if d.hint.is_none() {
+            d.hint = Some(format!(
+                "{FILE} is written by `procdoc release` and `procdoc review`; restore it from version control"
+            ));
+        }
+        diagnostics.push(d);
+    }
+    (Some(file), register)
 }
 
 /// Collect `*.yaml`/`*.yml` files below `dir`, skipping hidden entries, symlinks and the

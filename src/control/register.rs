@@ -1,0 +1,219 @@
+//! The QMS register `register.yaml`: every release of a controlled document and every
+//! periodic review, kept next to `procdoc.yaml` and meant to be committed.
+//!
+//! Each release stores the document's canonical content, so any released revision can be
+//! rebuilt exactly, and its fingerprint and the SHA-256 of the released PDF, so a copy can be
+//! identified. procdoc only ever appends to it, and refuses to append to a register whose
+//! stored content no longer matches its stored fingerprints.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::fingerprint;
+use crate::spec::duration::{Duration, Unit};
+use crate::spec::model::{Approval, Date, Procedure};
+
+/// The register's file name in the QMS folder.
+pub const FILE: &str = "register.yaml";
+
+const HEADER: &str = "# procdoc register: releases and periodic reviews of the controlled documents.\n\
+# Written by `procdoc release` and `procdoc review`, append only. Commit it; do not edit it.\n";
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Register {
+    #[serde(default)]
+    pub releases: Vec<Release>,
+    #[serde(default)]
+    pub reviews: Vec<Review>,
+}
+
+/// One released revision of a document.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Release {
+    pub doc: String,
+    pub revision: String,
+    pub effective: Date,
+    /// When it was released (UTC, `2026-03-02T01:00:00Z`).
+    pub released_at: String,
+    pub approval: Approval,
+    /// [`fingerprint::of`] the content.
+    pub fingerprint: String,
+    /// The released PDF's file name in the output folder.
+    pub pdf: String,
+    /// SHA-256 (hex) of the released PDF.
+    pub pdf_sha256: String,
+    /// The procedure as released.
+    pub content: Procedure,
+}
+
+/// A periodic review that confirmed a revision is still adequate.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Review {
+    pub doc: String,
+    pub revision: String,
+    pub date: Date,
+    pub by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub recorded_at: String,
+}
+
+/// An entry whose stored fingerprint does not match its stored content, or a duplicate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Integrity {
+    /// Model path of the offending value (`releases[2].fingerprint`).
+    pub path: String,
+    pub message: String,
+}
+
+impl Register {
+    pub fn path(root: &Path) -> PathBuf {
+        root.join(FILE)
+    }
+
+    /// The release of `doc` at `revision`.
+    pub fn release(&self, doc: &str, revision: &str) -> Option<&Release> {
+        self.releases
+            .iter()
+            .find(|r| r.doc == doc && r.revision == revision)
+    }
+
+    /// Releases of `doc`, oldest first.
+    pub fn releases_of<'a>(&'a self, doc: &'a str) -> impl Iterator<Item = &'a Release> + 'a {
+        self.releases.iter().filter(move |r| r.doc == doc)
+    }
+
+    /// The revision released last.
+    pub fn latest(&self, doc: &str) -> Option<&Release> {
+        self.releases.iter().rfind(|r| r.doc == doc)
+    }
+
+    /// The last recorded review of `doc`.
+    pub fn last_review(&self, doc: &str) -> Option<&Review> {
+        self.reviews
+            .iter()
+            .filter(|r| r.doc == doc)
+            .max_by_key(|r| r.date)
+    }
+
+    /// The release with this PDF hash.
+    pub fn by_pdf(&self, sha256: &str) -> Option<&Release> {
+        self.releases
+            .iter()
+            .find(|r| r.pdf_sha256.eq_ignore_ascii_case(sha256))
+    }
+
+    /// Every entry that breaks the register's integrity.
+    pub fn integrity(&self) -> Vec<Integrity> {
+        let mut out = Vec::new();
+        for (i, r) in self.releases.iter().enumerate() {
+            let actual = fingerprint::of(&r.content);
+            if actual != r.fingerprint {
+                out.push(Integrity {
+                    path: format!("releases[{i}].fingerprint"),
+                    message: format!(
+                        "the release of {} rev. {} has been altered: its stored content has fingerprint {}, not the recorded {}",
+                        r.doc,
+                        r.revision,
+                        fingerprint::short(&actual),
+                        fingerprint::short(&r.fingerprint)
+                    ),
+                });
+            }
+            if r.content.id != r.doc || r.content.revision != r.revision {
+                out.push(Integrity {
+                    path: format!("releases[{i}].content"),
+                    message: format!(
+                        "the release of {} rev. {} stores the content of {} rev. {}",
+                        r.doc, r.revision, r.content.id, r.content.revision
+                    ),
+                });
+            }
+            if self.releases[..i]
+                .iter()
+                .any(|o| o.doc == r.doc && o.revision == r.revision)
+            {
+                out.push(Integrity {
+                    path: format!("releases[{i}].revision"),
+                    message: format!("{} rev. {} is released twice", r.doc, r.revision),
+                });
+            }
+        }
+        out
+    }
+
+    /// The file's text: a fixed header and the entries in the order they were made.
+    pub fn to_text(&self) -> String {
+        let body = serde_yaml::to_string(self).unwrap_or_default();
+        format!("{HEADER}{body}")
+    }
+
+    /// Append-only save: refuses when the file on disk changed since `self` was read from
+    /// `old` (its entries must be a prefix of ours).
+    pub fn save(&self, root: &Path, old: &Register) -> Result<(), String> {
+        if !old.integrity().is_empty() {
+            return Err(format!(
+                "{FILE} has been altered; refusing to append to it (run `procdoc check`)"
+            ));
+        }
+        let prefix = |a: &[Release], b: &[Release]| {
+            a.len() <= b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(x, y)| serde_json::to_value(x).ok() == serde_json::to_value(y).ok())
+        };
+        let reviews_prefix = old.reviews.len() <= self.reviews.len()
+            && old
+                .reviews
+                .iter()
+                .zip(&self.reviews)
+                .all(|(x, y)| serde_json::to_value(x).ok() == serde_json::to_value(y).ok());
+        if !prefix(&old.releases, &self.releases) || !reviews_prefix {
+            return Err(format!("refusing to rewrite the history in {FILE}"));
+        }
+        let path = Self::path(root);
+        let tmp = path.with_extension("yaml.partial");
+        std::fs::write(&tmp, self.to_text())
+            .and_then(|_| std::fs::rename(&tmp, &path))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+}
+
+/// The date `every` after `from` (working units count as calendar units here: a review
+/// interval is months or years in practice).
+pub fn add(from: NaiveDate, every: Duration) -> NaiveDate {
+    let n = every.amount;
+    let add_days = |d: u64| from.checked_add_days(chrono::Days::new(d)).unwrap_or(from);
+    match every.unit {
+        Unit::Years => from
+            .checked_add_months(Months::new(n.saturating_mul(12)))
+            .unwrap_or(from),
+        Unit::Months => from.checked_add_months(Months::new(n)).unwrap_or(from),
+        Unit::Weeks => add_days(u64::from(n) * 7),
+        Unit::Days | Unit::WorkingDays => add_days(u64::from(n)),
+        Unit::Hours | Unit::WorkingHours => add_days(u64::from(n) / 24),
+        Unit::Minutes => add_days(u64::from(n) / (24 * 60)),
+    }
+}
+
+/// When the next periodic review of `doc` is due: `review_every` after the effective date
+/// of its latest release or its last recorded review, whichever is later.
+pub fn next_review(register: &Register, doc: &str, every: Option<Duration>) -> Option<NaiveDate> {
+    let every = every?;
+    let released = register.latest(doc)?;
+    let mut base = released.effective.0;
+    if let Some(review) = register.last_review(doc) {
+        base = base.max(review.date.0);
+    }
+    Some(add(base, every))
+}
+
+/// A compact `YYYY-MM-DD` for messages.
+pub fn day(date: NaiveDate) -> String {
+    format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
+}
