@@ -30,7 +30,7 @@ fn qms_with(name: &str, contents: &[u8]) -> tempfile::TempDir {
     dir
 }
 
-fn finding<'a>(json: &'a str, code: &str) -> serde_json::Value {
+fn finding(json: &str, code: &str) -> serde_json::Value {
     let all: serde_json::Value = serde_json::from_str(json).expect("json findings");
     all.as_array()
         .unwrap()
