@@ -149,6 +149,11 @@ fn release_edit_rerelease_verify_rebuild_and_diff() {
     let (code, _, stderr) = q.run(&["build", q.qms(), "-o", &out]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(sha256(&released), sha256(&q.out.join("CS-P-001_A-01.pdf")));
+    let master = std::fs::read_to_string(q.out.join("master-list.csv")).unwrap();
+    assert!(
+        master.contains("CS-P-001,Customer Management Procedure,A/01,2009-06-01,Customer Service Dept.,CONTROLLED,"),
+        "{master}"
+    );
     let kept = q.out.join("kept-A-01.pdf");
     std::fs::copy(&released, &kept).unwrap();
 
@@ -163,6 +168,36 @@ fn release_edit_rerelease_verify_rebuild_and_diff() {
     assert!(pdf_text(&obsolete).contains("OBSOLETE"));
     let current = q.out.join("CS-P-001_A-02.pdf");
     assert!(pdf_text(&current).contains("CONTROLLED COPY"));
+    // The superseded controlled copy leaves the main folder; the OBSOLETE copy's checksum
+    // is in the register, so verify recognises it.
+    assert!(
+        !released.exists(),
+        "the A/01 controlled copy is still there"
+    );
+    assert!(
+        stdout.contains("removed the controlled copy of rev. A/01"),
+        "{stdout}"
+    );
+    let register = std::fs::read_to_string(q.dir.join("register.yaml")).unwrap();
+    assert!(
+        register.contains(&format!(
+            "  obsoleted:\n    revision: A/01\n    pdf: CS-P-001_A-01.pdf\n    pdf_sha256: {}\n",
+            sha256(&obsolete)
+        )),
+        "{register}"
+    );
+    let (code, stdout, _) = q.run(&["verify", "--qms", q.qms(), obsolete.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("rev. A/01") && stdout.contains("obsolete, matches the register"),
+        "{stdout}"
+    );
+    // The master list follows.
+    let (code, _, stderr) = q.run(&["build", q.qms(), "-o", &out]);
+    assert_eq!(code, 0, "{stderr}");
+    let master = std::fs::read_to_string(q.out.join("master-list.csv")).unwrap();
+    assert!(master.contains(",A/02,2026-02-01,"), "{master}");
+    assert!(master.contains(",CONTROLLED,"), "{master}");
 
     // The old revision rebuilds byte-identical from the register.
     let (code, stdout, stderr) =

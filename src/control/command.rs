@@ -157,30 +157,43 @@ fn release_inner(
     let out_dir = output.unwrap_or_else(|| default_out_dir(&qms));
     let opts = options(out_dir.clone(), templates);
 
-    // The previous revision becomes obsolete: keep a copy stamped so, never overwritten.
+    // The previous revision becomes obsolete: keep a copy stamped so, never overwritten,
+    // and record its checksum so `verify` recognises it.
     let mut obsolete_written = None;
+    let mut obsoleted = None;
     if let Some(previous) = old.latest(&doc.id) {
-        let path = out_dir
-            .join("obsolete")
-            .join(builder::document_file(&previous.content));
-        if !path.exists() {
-            let pdf = builder::document_pdf(
-                &qms,
-                &previous.content,
-                with_replaced(&qms, &previous.content),
-                "obsolete",
-                &opts,
-            )
-            .map_err(|e| {
-                eprintln!("error: {e}");
-                FINDINGS
-            })?;
-            write_new(&path, &pdf).map_err(|e| {
-                eprintln!("error: {e}");
-                USAGE
-            })?;
-            obsolete_written = Some(path);
-        }
+        let name = builder::document_file(&previous.content);
+        let path = out_dir.join("obsolete").join(&name);
+        let pdf = match std::fs::read(&path) {
+            Ok(existing) => existing,
+            Err(_) => {
+                let pdf = builder::document_pdf(
+                    &qms,
+                    &previous.content,
+                    with_replaced(&qms, &previous.content),
+                    "obsolete",
+                    &opts,
+                )
+                .map_err(|e| {
+                    eprintln!("error: {e}");
+                    FINDINGS
+                })?;
+                write_new(&path, &pdf).map_err(|e| {
+                    eprintln!("error: {e}");
+                    USAGE
+                })?;
+                obsolete_written = Some(path.clone());
+                pdf
+            }
+        };
+        obsoleted = Some((
+            previous,
+            register::ObsoleteCopy {
+                revision: previous.revision.clone(),
+                pdf: name,
+                pdf_sha256: sha256(&pdf),
+            },
+        ));
     }
 
     let pdf = builder::document_pdf(&qms, doc, with_replaced(&qms, doc), "controlled", &opts)
@@ -203,9 +216,10 @@ fn release_inner(
         released_at: clock::stamp(now),
         approval: doc.approval.clone(),
         fingerprint: fp.clone(),
-        pdf: file,
+        pdf: file.clone(),
         pdf_sha256: sha256(&pdf),
         content: doc.clone(),
+        obsoleted: obsoleted.as_ref().map(|(_, copy)| copy.clone()),
     });
     register.save(&qms.root, &old).map_err(|e| {
         eprintln!("error: {e}");
@@ -216,6 +230,24 @@ fn release_inner(
             "kept the previous revision as {} (stamped OBSOLETE)",
             path.display()
         );
+    }
+    // The previous revision's CONTROLLED COPY must not stay next to the current one: it
+    // lives on only as the OBSOLETE copy (and in the register, to rebuild it exactly).
+    if let Some((previous, _)) = &obsoleted {
+        let stale = out_dir.join(&previous.pdf);
+        if previous.pdf != file && stale.is_file() {
+            match std::fs::remove_file(&stale) {
+                Ok(()) => println!(
+                    "removed the controlled copy of rev. {} from {}",
+                    previous.revision,
+                    out_dir.display()
+                ),
+                Err(e) => eprintln!(
+                    "warning: cannot remove the superseded controlled copy {}: {e}",
+                    stale.display()
+                ),
+            }
+        }
     }
     println!(
         "released {} rev. {} as {} (CONTROLLED COPY)\n  fingerprint {}\n  sha256 {}\n  recorded in {}",
@@ -402,11 +434,7 @@ pub fn status_rows(qms: &Qms, today: chrono::NaiveDate) -> Vec<StatusRow> {
         .map(|p| {
             let doc = &p.doc;
             let latest = register.latest(&doc.id);
-            let state = match register.release(&doc.id, &doc.revision) {
-                Some(r) if r.fingerprint == fingerprint::of(doc) => "released",
-                Some(_) => "modified since release",
-                None => "draft",
-            };
+            let state = super::release_state(Some(register), doc);
             let next = register::next_review(register, &doc.id, doc.review_every);
             StatusRow {
                 id: doc.id.clone(),
@@ -515,6 +543,18 @@ pub fn verify(dir: &Path, file: Option<&Path>, fingerprint_arg: Option<&str>) ->
                 }
             };
             let hash = sha256(&bytes);
+            if let Some((r, newer)) = register.by_obsolete_pdf(&hash) {
+                println!(
+                    "{}: the OBSOLETE copy of {} rev. {} (released {}), kept when rev. {} was released {}; obsolete, matches the register (sha256 {hash})",
+                    path.display(),
+                    r.doc,
+                    r.revision,
+                    r.released_at,
+                    newer.revision,
+                    newer.released_at
+                );
+                return FINDINGS;
+            }
             if let Some(r) = register.by_pdf(&hash) {
                 let state = state_of(r);
                 println!(

@@ -14,12 +14,25 @@ use crate::spec::model::Procedure;
 /// The status stamped on a document built from the working files: `controlled` when this
 /// revision was released with exactly this content, else `draft`.
 pub fn status_of(qms: &Qms, doc: &Procedure) -> &'static str {
-    match qms
-        .register
-        .as_ref()
-        .and_then(|r| r.release(&doc.id, &doc.revision))
-    {
-        Some(release) if release.fingerprint == fingerprint::of(doc) => "controlled",
+    match release_state(qms.register.as_ref(), doc) {
+        RELEASED => "controlled",
         _ => "draft",
+    }
+}
+
+/// [`release_state`] of a revision released with exactly this content.
+pub const RELEASED: &str = "released";
+/// [`release_state`] of a released revision whose content changed since.
+pub const MODIFIED: &str = "modified since release";
+/// [`release_state`] of a revision never released.
+pub const DRAFT: &str = "draft";
+
+/// The release state of a document's working revision: [`RELEASED`], [`MODIFIED`] or
+/// [`DRAFT`] (what `procdoc status` and the master list show).
+pub fn release_state(register: Option<&register::Register>, doc: &Procedure) -> &'static str {
+    match register.and_then(|r| r.release(&doc.id, &doc.revision)) {
+        Some(r) if r.fingerprint == fingerprint::of(doc) => RELEASED,
+        Some(_) => MODIFIED,
+        None => DRAFT,
     }
 }

@@ -48,6 +48,23 @@ pub struct Release {
     pub pdf_sha256: String,
     /// The procedure as released.
     pub content: Procedure,
+    /// The OBSOLETE copy of the revision this release replaced, written under `obsolete/`
+    /// when this release was made (absent in registers written before procdoc kept its
+    /// checksum, and on a document's first release).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub obsoleted: Option<ObsoleteCopy>,
+}
+
+/// The copy of a superseded revision stamped OBSOLETE.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObsoleteCopy {
+    /// The superseded revision.
+    pub revision: String,
+    /// Its file name under `obsolete/` in the output folder.
+    pub pdf: String,
+    /// SHA-256 (hex) of that file.
+    pub pdf_sha256: String,
 }
 
 /// A periodic review that confirmed a revision is still adequate.
@@ -106,6 +123,18 @@ impl Register {
         self.releases
             .iter()
             .find(|r| r.pdf_sha256.eq_ignore_ascii_case(sha256))
+    }
+
+    /// The release that replaced a revision whose OBSOLETE copy has this PDF hash, with the
+    /// release of that obsolete revision.
+    pub fn by_obsolete_pdf(&self, sha256: &str) -> Option<(&Release, &Release)> {
+        self.releases.iter().find_map(|newer| {
+            let copy = newer.obsoleted.as_ref()?;
+            if !copy.pdf_sha256.eq_ignore_ascii_case(sha256) {
+                return None;
+            }
+            Some((self.release(&newer.doc, &copy.revision)?, newer))
+        })
     }
 
     /// Every entry that breaks the register's integrity.

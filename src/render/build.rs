@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use super::context::{self, DocumentContext, Printing};
 use super::diagram::{self, Style};
 use super::labels::Script;
+use super::master::{self, MasterList};
 use super::templates::Templates;
 use super::typeset::{TypesetError, Typesetter, TypstJob};
 use crate::control::fingerprint;
@@ -316,6 +317,19 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
         }
         warnings.extend(glyph_candidates(&ctx));
     }
+    master_list_jobs(
+        qms,
+        &DocumentParts {
+            printing: &printing,
+            templates: &templates,
+            fonts: &fonts,
+            langs: &langs,
+            files_common: &files_common,
+            option_key: &option_key,
+            emit_typst: opts.emit_typst,
+        },
+        &mut jobs,
+    )?;
 
     let manifest_path = opts.out_dir.join(MANIFEST);
     let manifest: BTreeMap<String, String> = std::fs::read_to_string(&manifest_path)
@@ -372,31 +386,16 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
                     let typesetter = typesetter
                         .as_ref()
                         .ok_or_else(|| BuildError::Fonts("no typesetter".into()))?;
-                    let typst_job = |pdf_a| TypstJob {
-                        main: source,
-                        main_name: job.template,
+                    let pdf = compile_pdf(
+                        typesetter,
+                        &job.path,
+                        job.template,
+                        source,
                         files,
-                        date: *date,
+                        *date,
                         ident,
-                        pdf_a,
-                    };
-                    // PDF/A forbids text without a glyph. The missing glyphs were already
-                    // reported as warnings naming the text, so such a document is still
-                    // printed, as a plain PDF, rather than not at all.
-                    let compiled = match typesetter.compile_pdf(&typst_job(true)) {
-                        Err(TypesetError::Export(message))
-                            if message.contains("could not be displayed") =>
-                        {
-                            typesetter.compile_pdf(&typst_job(false))
-                        }
-                        other => other,
-                    };
-                    let compiled = compiled.map_err(|e| BuildError::Typeset {
-                        output: job.path.clone(),
-                        template: job.template.to_string(),
-                        message: describe_typeset_error(&e, source),
-                    })?;
-                    Ok((job.path.clone(), compiled.pdf))
+                    )?;
+                    Ok((job.path.clone(), pdf))
                 }
             };
             if let Some(bar) = &bar {
@@ -512,6 +511,104 @@ fn document_job(
     Ok(ctx)
 }
 
+/// What `master-list.typ.j2` prints: the header and footer data every template has, and
+/// the lists.
+#[derive(Serialize)]
+struct MasterContext<'a> {
+    langs: Vec<context::LangContext>,
+    labels: BTreeMap<&'static str, context::Multi>,
+    company: context::Multi,
+    copyright: Option<context::Multi>,
+    logo: Option<String>,
+    /// "As of <date>" in the footer.
+    status: context::Multi,
+    status_key: &'static str,
+    fingerprint: String,
+    fonts: &'a [String],
+    date: DateParts,
+    /// The latest effective date of the documents, `YYYY-MM-DD`.
+    effective: String,
+    page_of: Vec<[String; 3]>,
+    ident: String,
+    list: &'a MasterList,
+}
+
+/// The master list, records register and where-used index: three CSVs and one PDF, dated
+/// with the latest effective date of the QMS so that they are reproducible.
+fn master_list_jobs(
+    qms: &Qms,
+    parts: &DocumentParts,
+    jobs: &mut Vec<Job>,
+) -> Result<(), BuildError> {
+    let Some(date) = MasterList::date(qms) else {
+        return Ok(());
+    };
+    let printing = parts.printing;
+    let list = master::master_list(qms, printing);
+    let csvs = list.csv_files();
+    let mut hasher = Sha256::new();
+    for (_, bytes) in &csvs {
+        hasher.update(bytes);
+    }
+    let fingerprint = fingerprint::short(&hex::encode(hasher.finalize()));
+    let labels = super::labels::labels(parts.langs);
+    let effective = date.to_string();
+    let as_of = labels
+        .get("as_of")
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|l| format!("{l} {effective}"))
+        .collect();
+    let ident = format!(
+        "{} {effective}",
+        super::labels::label("master_list", &parts.langs[0])
+    );
+    let ctx = MasterContext {
+        langs: context::lang_contexts(parts.langs),
+        company: printing.text(&printing.settings.company),
+        copyright: printing
+            .settings
+            .copyright
+            .as_ref()
+            .map(|t| printing.text(t)),
+        logo: printing.logo.clone(),
+        status: as_of,
+        status_key: "list",
+        fingerprint,
+        fonts: parts.fonts,
+        date: date_parts(date),
+        effective,
+        page_of: page_of(parts.langs),
+        ident: ident.clone(),
+        list: &list,
+        labels,
+    };
+    let source = parts.templates.render(
+        "master-list.typ.j2",
+        &minijinja::context! { ctx => minijinja_ctx(&ctx) },
+    )?;
+    for (name, bytes) in csvs {
+        jobs.push(bytes_job(name.to_string(), bytes));
+    }
+    if parts.emit_typst {
+        jobs.push(bytes_job(
+            "typst/master-list.typ".to_string(),
+            source.clone().into_bytes(),
+        ));
+    }
+    jobs.push(pdf_job(
+        master::PDF.to_string(),
+        "master-list.typ.j2",
+        source,
+        parts.files_common.clone(),
+        date,
+        ident,
+        parts.option_key,
+    ));
+    Ok(())
+}
+
 /// One controlled document's PDF, typeset on its own: what `release` records, and how a
 /// released revision is rebuilt from the register (`procedures` lists every procedure the
 /// document may refer to, with `doc` among them).
@@ -574,21 +671,41 @@ pub fn document_pdf(
     };
     let typesetter = Typesetter::new(&opts.font_dirs, opts.system_fonts)
         .map_err(|e| BuildError::Fonts(e.to_string()))?;
-    typesetter
-        .compile_pdf(&TypstJob {
-            main: source,
-            main_name: template,
-            files,
-            date: *date,
-            ident,
-            pdf_a: true,
-        })
-        .map(|c| c.pdf)
-        .map_err(|e| BuildError::Typeset {
-            output: path.clone(),
-            template: template.to_string(),
-            message: describe_typeset_error(&e, source),
-        })
+    compile_pdf(&typesetter, &path, template, source, files, *date, ident)
+}
+
+/// Typeset one PDF as PDF/A-2b. PDF/A forbids text without a glyph; the missing glyphs are
+/// reported as warnings naming the text (by `build`), so such a document is still printed,
+/// as a plain PDF, rather than not at all. `build` and `release` both go through here, so a
+/// released copy is byte for byte what `build` writes.
+fn compile_pdf(
+    typesetter: &Typesetter,
+    output: &str,
+    template: &str,
+    source: &str,
+    files: &BTreeMap<String, Vec<u8>>,
+    date: chrono::NaiveDate,
+    ident: &str,
+) -> Result<Vec<u8>, BuildError> {
+    let typst_job = |pdf_a| TypstJob {
+        main: source,
+        main_name: template,
+        files,
+        date,
+        ident,
+        pdf_a,
+    };
+    let compiled = match typesetter.compile_pdf(&typst_job(true)) {
+        Err(TypesetError::Export(message)) if message.contains("could not be displayed") => {
+            typesetter.compile_pdf(&typst_job(false))
+        }
+        other => other,
+    };
+    compiled.map(|c| c.pdf).map_err(|e| BuildError::Typeset {
+        output: output.to_string(),
+        template: template.to_string(),
+        message: describe_typeset_error(&e, source),
+    })
 }
 
 /// The logo's virtual file name and the files every document gets (the logo).

@@ -283,6 +283,28 @@ fn section_numbers(doc: &Procedure) -> (BTreeMap<&'static str, String>, usize, u
     (numbers, procedure, procedure + 1)
 }
 
+/// The typst language settings of each printed language.
+pub fn lang_contexts(langs: &[String]) -> Vec<LangContext> {
+    langs
+        .iter()
+        .map(|code| {
+            let (typst_lang, region) = Script::of(code).typst_lang();
+            LangContext {
+                code: code.clone(),
+                typst_lang,
+                region,
+            }
+        })
+        .collect()
+}
+
+/// The step numbering of a document and the section numbers of its fixed parts, exactly as
+/// its controlled document prints them.
+pub fn numbers(doc: &Procedure) -> (Numbering, BTreeMap<&'static str, String>) {
+    let (numbers, procedure, _) = section_numbers(doc);
+    (Numbering { procedure }, numbers)
+}
+
 pub fn document(
     p: &Printing,
     doc: &Procedure,
@@ -296,18 +318,7 @@ pub fn document(
     let labels = labels::labels(&p.langs);
     let status = labels.get(status_key).cloned().unwrap_or_default();
     DocumentContext {
-        langs: p
-            .langs
-            .iter()
-            .map(|code| {
-                let (typst_lang, region) = Script::of(code).typst_lang();
-                LangContext {
-                    code: code.clone(),
-                    typst_lang,
-                    region,
-                }
-            })
-            .collect(),
+        langs: lang_contexts(&p.langs),
         labels,
         company: p.text(&p.settings.company),
         copyright: p.opt(&p.settings.copyright),

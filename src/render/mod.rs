@@ -7,5 +7,6 @@ pub mod diagram;
 pub mod graph_export;
 pub mod labels;
 pub mod markup;
+pub mod master;
 pub mod templates;
 pub mod typeset;

@@ -19,7 +19,7 @@ const TYPST_ESCAPE: &str = "typst";
 
 /// Built-in templates, compiled into the binary so procdoc works without any files
 /// next to it. A company may replace any of them through the override folder.
-const DEFAULT_TEMPLATES: [(&str, &str); 4] = [
+const DEFAULT_TEMPLATES: [(&str, &str); 5] = [
     (
         "common.typ.j2",
         include_str!("../../templates/common.typ.j2"),
@@ -32,6 +32,10 @@ const DEFAULT_TEMPLATES: [(&str, &str); 4] = [
     (
         "traveller.typ.j2",
         include_str!("../../templates/traveller.typ.j2"),
+    ),
+    (
+        "master-list.typ.j2",
+        include_str!("../../templates/master-list.typ.j2"),
     ),
 ];
 
