@@ -332,11 +332,18 @@ fn every_example_builds() {
 fn a_missing_glyph_is_a_warning_naming_the_text() {
     let qms = tempfile::tempdir().unwrap();
     std::fs::write(qms.path().join("procdoc.yaml"), SETTINGS).unwrap();
-    std::fs::write(qms.path().join("qp.yaml"), hostile_procedure("Scarab 𓆣 inspection")).unwrap();
+    std::fs::write(
+        qms.path().join("qp.yaml"),
+        hostile_procedure("Scarab 𓆣 inspection"),
+    )
+    .unwrap();
     let out = tempfile::tempdir().unwrap();
     let (code, stderr) = build(qms.path(), out.path(), &[]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stderr.contains("warning: no bundled font has a glyph for '𓆣'"), "{stderr}");
+    assert!(
+        stderr.contains("warning: no bundled font has a glyph for '𓆣'"),
+        "{stderr}"
+    );
     assert!(stderr.contains("Scarab 𓆣 inspection"), "{stderr}");
     assert!(out.path().join("QP-1_A.pdf").is_file());
 }
