@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { print b - a }'; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { print a / b }'; }
-count_docs() { find "$1" -maxdepth 1 -name '*.pdf' | wc -l; }
+count_docs() { find "$1" -maxdepth 1 -name '*.pdf' ! -name 'master-list.pdf' | wc -l; }
 
 echo "== check, all five examples"
 start=$(now)
@@ -42,7 +42,7 @@ gen="$work/gen200"
 mkdir -p "$gen"
 sed 's/^# yaml-language-server.*//' specs/red-maple/procdoc.yaml > "$gen/procdoc.yaml"
 for i in $(seq -w 1 200); do
-    sed -e "s/^id: CS-P-001/id: GEN-P-$i/" -e 's/^# yaml-language-server.*//' \
+    sed -e "s/^id: CS-P-001/id: GEN-P-$i/" -e "s/CS-F-/GEN-$i-F-/" -e 's/^# yaml-language-server.*//' \
         specs/red-maple/CS-P-001.yaml > "$gen/gen-$i.yaml"
 done
 start=$(now)

@@ -12,6 +12,29 @@ use crate::spec::source::FileId;
 
 /// Document ids are unique across the QMS.
 pub fn check_documents(cx: &Context, out: &mut Vec<Diagnostic>) {
+    // Form numbers name the blank forms' files and the paper on the shop floor: two records
+    // with one number would overwrite each other's form.
+    let mut forms: HashMap<&str, (FileId, String)> = HashMap::new();
+    for p in &cx.qms.procedures {
+        for (i, record) in p.doc.records.iter().enumerate() {
+            let Some(form) = &record.form else { continue };
+            let path = format!("records[{i}].form");
+            match forms.get(form.as_str()) {
+                Some((file, first)) => out.push(
+                    Diagnostic::new(
+                        &codes::DUPLICATE_ID,
+                        cx.at(p.file, &path),
+                        format!("form number `{form}` is used by two records"),
+                    )
+                    .label(cx.at(*file, first), "also used here")
+                    .hint("every form needs its own number"),
+                ),
+                None => {
+                    forms.insert(form, (p.file, path));
+                }
+            }
+        }
+    }
     let mut first: HashMap<&str, FileId> = HashMap::new();
     for p in &cx.qms.procedures {
         match first.get(p.doc.id.as_str()) {

@@ -372,38 +372,45 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
         None
     };
     let bar = progress_bar(opts.progress, todo.len());
-    let results: Vec<Result<(String, Vec<u8>), BuildError>> = todo
-        .par_iter()
-        .map(|job| {
-            let out = match &job.kind {
-                JobKind::Bytes(bytes) => Ok((job.path.clone(), bytes.clone())),
-                JobKind::Pdf {
-                    source,
-                    files,
-                    date,
-                    ident,
-                } => {
-                    let typesetter = typesetter
-                        .as_ref()
-                        .ok_or_else(|| BuildError::Fonts("no typesetter".into()))?;
-                    let pdf = compile_pdf(
-                        typesetter,
-                        &job.path,
-                        job.template,
+    // Typst recurses deeply on long tables (a master list of hundreds of procedures);
+    // rayon's default 2 MiB worker stacks are not enough for that.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(COMPILE_STACK_BYTES)
+        .build()
+        .map_err(|e| BuildError::Fonts(format!("cannot start the build threads: {e}")))?;
+    let results: Vec<Result<(String, Vec<u8>), BuildError>> = pool.install(|| {
+        todo.par_iter()
+            .map(|job| {
+                let out = match &job.kind {
+                    JobKind::Bytes(bytes) => Ok((job.path.clone(), bytes.clone())),
+                    JobKind::Pdf {
                         source,
                         files,
-                        *date,
+                        date,
                         ident,
-                    )?;
-                    Ok((job.path.clone(), pdf))
+                    } => {
+                        let typesetter = typesetter
+                            .as_ref()
+                            .ok_or_else(|| BuildError::Fonts("no typesetter".into()))?;
+                        let pdf = compile_pdf(
+                            typesetter,
+                            &job.path,
+                            job.template,
+                            source,
+                            files,
+                            *date,
+                            ident,
+                        )?;
+                        Ok((job.path.clone(), pdf))
+                    }
+                };
+                if let Some(bar) = &bar {
+                    bar.inc(1);
                 }
-            };
-            if let Some(bar) = &bar {
-                bar.inc(1);
-            }
-            out
-        })
-        .collect();
+                out
+            })
+            .collect()
+    });
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -732,6 +739,9 @@ fn logo_files(
     }
     (logo_name, files)
 }
+
+/// Stack of each build thread; see where the pool is made.
+const COMPILE_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 /// Remembers the key of every output, to skip unchanged ones next time.
 pub const MANIFEST: &str = ".procdoc-build.json";
