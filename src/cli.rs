@@ -140,6 +140,17 @@ enum Command {
         #[arg(long)]
         settings: bool,
     },
+    /// Run a flow as a checklist for one order or case (start, show, done, plan, list, due, verify, export)
+    Run {
+        /// The QMS folder
+        #[arg(long, default_value = ".", global = true)]
+        qms: PathBuf,
+        /// The run database (default: <QMS>/.procdoc/runs.sqlite, or PROCDOC_DB)
+        #[arg(long, global = true)]
+        db: Option<PathBuf>,
+        #[command(subcommand)]
+        command: crate::run::RunCommand,
+    },
     /// Print the graph of a flow for other tools
     Graph {
         /// Document id, e.g. CS-P-001
@@ -271,6 +282,7 @@ pub fn main() -> ExitCode {
             );
             CLEAN
         }
+        Command::Run { qms, db, command } => crate::run::execute(command, &qms, db),
         Command::Graph {
             doc,
             flow,

@@ -173,23 +173,11 @@ fn approvals(cx: &Context, doc: &Procedure, file: FileId, out: &mut Vec<Diagnost
 }
 
 fn records(cx: &Context, doc: &Procedure, file: FileId, out: &mut Vec<Diagnostic>) {
-    // A record counts as used when any step of any procedure produces or uses it.
-    let mut used: HashSet<(String, String)> = HashSet::new();
-    for p in &cx.qms.procedures {
-        for flow in &p.doc.flows {
-            for step in &flow.steps {
-                for name in step.produces.iter().chain(step.uses.iter()) {
-                    let key = match name.split_once('#') {
-                        Some((d, r)) => (d.to_string(), r.to_string()),
-                        None => (p.doc.id.clone(), name.clone()),
-                    };
-                    used.insert(key);
-                }
-            }
-        }
-    }
     for (i, record) in doc.records.iter().enumerate() {
-        if !used.contains(&(doc.id.clone(), record.id.clone())) {
+        if !cx
+            .used_records
+            .contains(&(doc.id.clone(), record.id.clone()))
+        {
             out.push(
                 Diagnostic::new(
                     &codes::UNUSED_RECORD,

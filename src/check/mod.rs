@@ -32,6 +32,8 @@ pub struct Context<'a> {
     pub docs: HashMap<&'a str, &'a LoadedProcedure>,
     /// The working calendar; the standard one when the settings give none or a broken one.
     pub calendar: Calendar,
+    /// (document id, record id) of every record some step of any procedure produces or uses.
+    pub used_records: HashSet<(String, String)>,
 }
 
 impl<'a> Context<'a> {
@@ -51,6 +53,7 @@ impl<'a> Context<'a> {
             parties: settings.parties.iter().map(|p| p.code.as_str()).collect(),
             docs,
             calendar: settings::calendar_of(settings).unwrap_or_else(|_| Calendar::standard()),
+            used_records: used_records(qms),
         }
     }
 
@@ -71,6 +74,21 @@ impl<'a> Context<'a> {
     pub fn primary(&self) -> &str {
         self.settings.primary_language()
     }
+}
+
+fn used_records(qms: &Qms) -> HashSet<(String, String)> {
+    let mut used = HashSet::new();
+    for p in &qms.procedures {
+        for step in p.doc.flows.iter().flat_map(|f| f.steps.iter()) {
+            for name in step.produces.iter().chain(step.uses.iter()) {
+                used.insert(match name.split_once('#') {
+                    Some((d, r)) => (d.to_string(), r.to_string()),
+                    None => (p.doc.id.clone(), name.clone()),
+                });
+            }
+        }
+    }
+    used
 }
 
 /// One procedure with the graphs of its flows, as the per-document rules see it.

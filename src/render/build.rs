@@ -201,6 +201,31 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
             .to_ascii_lowercase();
         format!("/logo.{ext}")
     });
+    // Everything the outputs are made from. When it is what the last build saw and every
+    // output it wrote is still there, nothing needs to be rendered at all.
+    let inputs_key = inputs_key(
+        qms,
+        &templates,
+        opts,
+        logo.as_ref().map(|(_, b)| b.as_slice()),
+    );
+    let manifest_path = opts.out_dir.join(MANIFEST);
+    let previous: BTreeMap<String, String> = std::fs::read_to_string(&manifest_path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    if !opts.force
+        && previous.get(INPUTS_KEY) == Some(&inputs_key)
+        && previous
+            .keys()
+            .filter(|k| k.as_str() != INPUTS_KEY)
+            .all(|path| opts.out_dir.join(path).is_file())
+    {
+        return Ok(BuildReport {
+            unchanged: previous.len() - 1,
+            ..Default::default()
+        });
+    }
     let printing = Printing {
         settings,
         langs: langs.clone(),
@@ -331,11 +356,7 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
         &mut jobs,
     )?;
 
-    let manifest_path = opts.out_dir.join(MANIFEST);
-    let manifest: BTreeMap<String, String> = std::fs::read_to_string(&manifest_path)
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default();
+    let manifest = previous;
     let (todo, unchanged): (Vec<&Job>, Vec<&Job>) = jobs.iter().partition(|job| {
         opts.force
             || manifest.get(&job.path) != Some(&job.key)
@@ -346,6 +367,10 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
         ..Default::default()
     };
     if todo.is_empty() {
+        let mut same = manifest.clone();
+        same.insert(INPUTS_KEY.to_string(), inputs_key);
+        let text = serde_json::to_string_pretty(&same).unwrap_or_default();
+        write_if_changed(&manifest_path, text.as_bytes())?;
         return Ok(report);
     }
 
@@ -427,6 +452,7 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
     for job in &unchanged {
         new_manifest.insert(job.path.clone(), job.key.clone());
     }
+    new_manifest.insert(INPUTS_KEY.to_string(), inputs_key);
     let text = serde_json::to_string_pretty(&new_manifest).unwrap_or_default();
     write_if_changed(&manifest_path, text.as_bytes())?;
     Ok(report)
@@ -742,6 +768,38 @@ fn logo_files(
 
 /// Stack of each build thread; see where the pool is made.
 const COMPILE_STACK_BYTES: usize = 64 * 1024 * 1024;
+
+/// The manifest entry holding the key of all inputs together (not an output path).
+const INPUTS_KEY: &str = ":inputs";
+
+/// The key of everything a build reads: every source file, the templates, the logo, the
+/// options and procdoc's own version (which pins the bundled fonts).
+fn inputs_key(
+    qms: &Qms,
+    templates: &Templates,
+    opts: &BuildOptions,
+    logo: Option<&[u8]>,
+) -> String {
+    let options = format!(
+        "{}|{:?}|{}|{:?}|{}",
+        env!("CARGO_PKG_VERSION"),
+        opts.lang,
+        opts.system_fonts,
+        opts.font_dirs,
+        opts.emit_typst
+    );
+    let mut parts: Vec<&[u8]> = vec![
+        options.as_bytes(),
+        templates.fingerprint().as_bytes(),
+        logo.unwrap_or_default(),
+    ];
+    for id in 0..qms.sources.len() {
+        let file = qms.sources.get(id);
+        parts.push(file.name.as_bytes());
+        parts.push(file.text.as_bytes());
+    }
+    hash(&parts)
+}
 
 /// Remembers the key of every output, to skip unchanged ones next time.
 pub const MANIFEST: &str = ".procdoc-build.json";

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use minijinja::value::{Serde, Value};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
 
+use sha2::{Digest, Sha256};
+
 use super::markup;
 
 /// Name of the custom auto-escape mode, checked by the formatter.
@@ -42,6 +44,7 @@ const DEFAULT_TEMPLATES: [(&str, &str); 5] = [
 /// The parsed templates, built once and shared by every render of a build.
 pub struct Templates {
     env: Environment<'static>,
+    fingerprint: String,
 }
 
 /// A template could not be loaded or rendered.
@@ -142,6 +145,15 @@ impl Templates {
     fn from_sources(
         sources: impl IntoIterator<Item = (&'static str, Cow<'static, str>)>,
     ) -> Result<Self, TemplateError> {
+        let sources: Vec<(&'static str, Cow<'static, str>)> = sources.into_iter().collect();
+        let mut hasher = Sha256::new();
+        for (name, source) in &sources {
+            hasher.update(name.as_bytes());
+            hasher.update([0]);
+            hasher.update(source.as_bytes());
+            hasher.update([0]);
+        }
+        let fingerprint = hex::encode(hasher.finalize());
         let mut env = Environment::new();
         // Whitespace stays at Jinja's defaults (no trim_blocks/lstrip_blocks): typst is
         // whitespace-sensitive and the templates control it explicitly with `{%-`/`-%}`.
@@ -165,10 +177,15 @@ impl Templates {
             env.add_template_owned(name, source)
                 .map_err(|e| TemplateError::from_minijinja(&e, name))?;
         }
-        Ok(Templates { env })
+        Ok(Templates { env, fingerprint })
     }
 
     /// Render template `name` with `ctx` as its context.
+    /// A hash of every template's source, so a build can tell that none changed.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
     pub fn render(&self, name: &str, ctx: &impl serde::Serialize) -> Result<String, TemplateError> {
         let template = self
             .env

@@ -1,4 +1,19 @@
 //! Running flows as checklists: the working-time calendar (used by the checker's deadline
-//! rules too).
+//! rules too), the engine that replays a run's events through the shared flow semantics,
+//! the store behind one narrow trait, the hash-chained audit trail, and the commands.
 
+pub mod audit;
 pub mod calendar;
+pub mod checklist;
+pub mod clock;
+pub mod command;
+pub mod completion;
+pub mod engine;
+pub mod fields;
+pub mod record;
+pub mod recurrence;
+pub mod state;
+pub mod store;
+
+pub use command::{RunCommand, execute};
+pub use record::{RunRecord, load_record, run_record};

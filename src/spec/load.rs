@@ -122,8 +122,18 @@ pub fn load(root: &Path) -> Result<(Qms, Vec<Diagnostic>), LoadError> {
         );
     }
     let mut procedures = Vec::new();
-    for path in &paths {
-        let (file, doc) = read_spec::<Procedure>(&mut sources, root, path, &mut diagnostics);
+    // Parsing is most of the time of a check; files are independent, so parse them in
+    // parallel and number them in path order afterwards, keeping output deterministic.
+    let parsed: Vec<(SourceFile, Option<Procedure>, Vec<Diagnostic>)> = {
+        use rayon::prelude::*;
+        paths
+            .par_iter()
+            .map(|path| parse_spec(root, path))
+            .collect()
+    };
+    for (source, doc, found) in parsed {
+        let file = sources.add(source);
+        diagnostics.extend(found.into_iter().map(|d| placed(d, file)));
         if let Some(doc) = doc {
             procedures.push(LoadedProcedure { file, doc });
         }
@@ -240,22 +250,50 @@ fn read_spec<T: DeserializeOwned>(
     path: &Path,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> (FileId, Option<T>) {
+    let (file, value, found) = parse_spec(root, path);
+    let id = sources.add(file);
+    diagnostics.extend(found.into_iter().map(|d| placed(d, id)));
+    (id, value)
+}
+
+/// The file id of diagnostics made before their file has one (parsing runs in parallel).
+const PENDING: FileId = usize::MAX;
+
+/// Give diagnostics made by [`parse_spec`] their file.
+fn placed(mut d: Diagnostic, id: FileId) -> Diagnostic {
+    if let Some(location) = &mut d.location {
+        location.file = id;
+    }
+    for (location, _) in &mut d.labels {
+        location.file = id;
+    }
+    d
+}
+
+/// Read and parse one spec file on its own, so that files can be parsed in parallel.
+fn parse_spec<T: DeserializeOwned>(
+    root: &Path,
+    path: &Path,
+) -> (SourceFile, Option<T>, Vec<Diagnostic>) {
     let name = display_name(root, path);
+    let at = |span| Location {
+        file: PENDING,
+        span,
+    };
     let bytes = match read_bounded(path) {
         Ok(bytes) => bytes,
         Err(problem) => {
-            let file = sources.add(SourceFile::new(name, path.to_path_buf(), String::new()));
             let code = if problem.too_large {
                 &codes::INPUT_LIMIT
             } else {
                 &codes::UNREADABLE_FILE
             };
-            diagnostics.push(Diagnostic::new(
-                code,
-                Location { file, span: 0..0 },
-                problem.message,
-            ));
-            return (file, None);
+            let file = SourceFile::new(name, path.to_path_buf(), String::new());
+            return (
+                file,
+                None,
+                vec![Diagnostic::new(code, at(0..0), problem.message)],
+            );
         }
     };
     let (text, invalid_at) = match String::from_utf8(bytes) {
@@ -265,45 +303,30 @@ fn read_spec<T: DeserializeOwned>(
             (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
         }
     };
-    let file = sources.add(SourceFile::new(name, path.to_path_buf(), text));
-    if let Some(at) = invalid_at {
-        diagnostics.push(
-            Diagnostic::new(
-                &codes::UNREADABLE_FILE,
-                Location {
-                    file,
-                    span: at..at + 1,
-                },
-                "the file is not UTF-8 text",
-            )
-            .hint("save the file as UTF-8 (most editors offer it under \"Save as\" / encoding)"),
-        );
-        return (file, None);
+    let file = SourceFile::new(name, path.to_path_buf(), text);
+    if let Some(invalid) = invalid_at {
+        let d = Diagnostic::new(
+            &codes::UNREADABLE_FILE,
+            at(invalid..invalid + 1),
+            "the file is not UTF-8 text",
+        )
+        .hint("save the file as UTF-8 (most editors offer it under \"Save as\" / encoding)");
+        return (file, None, vec![d]);
     }
-    let text = &sources.get(file).text;
-    if text
+    if file
+        .text
         .lines()
         .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
     {
-        diagnostics.push(
-            Diagnostic::new(
-                &codes::UNREADABLE_FILE,
-                Location { file, span: 0..0 },
-                "the file is empty",
-            )
-            .hint("write the procedure (id, title, revision, ...) or delete the file"),
-        );
-        return (file, None);
+        let d = Diagnostic::new(&codes::UNREADABLE_FILE, at(0..0), "the file is empty")
+            .hint("write the procedure (id, title, revision, ...) or delete the file");
+        return (file, None, vec![d]);
     }
-    match serde_yaml::from_str::<T>(text) {
-        Ok(value) => {
-            sources.get_mut(file).index_yaml();
-            (file, Some(value))
-        }
+    match serde_yaml::from_str::<T>(&file.text) {
+        Ok(value) => (file, Some(value), Vec::new()),
         Err(error) => {
-            sources.get_mut(file).index_yaml();
-            diagnostics.push(yaml_error(sources.get(file), file, &error));
-            (file, None)
+            let d = yaml_error(&file, PENDING, &error);
+            (file, None, vec![d])
         }
     }
 }

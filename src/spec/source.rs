@@ -30,6 +30,13 @@ pub struct SourceFile {
     pub path: PathBuf,
     pub text: String,
     line_starts: Vec<usize>,
+    /// Built on first use: a clean QMS never needs a position, so checking it never pays
+    /// for the second parse.
+    index: std::sync::OnceLock<Index>,
+}
+
+#[derive(Debug, Default)]
+struct Index {
     values: HashMap<String, Range<usize>>,
     keys: HashMap<String, Range<usize>>,
     duplicate_key: Option<Range<usize>>,
@@ -45,34 +52,37 @@ impl SourceFile {
             path,
             text,
             line_starts,
-            values: HashMap::new(),
-            keys: HashMap::new(),
-            duplicate_key: None,
+            index: std::sync::OnceLock::new(),
         }
     }
 
-    /// Record the span of every key and value. Only called on text serde already parsed, so
-    /// a parse error here (the two parsers disagree) just leaves the map partial.
-    pub fn index_yaml(&mut self) {
-        let mut indexer = Indexer::default();
-        let mut parser = Parser::new_from_str(&self.text);
-        while let Ok((event, mark)) = parser.next_token() {
-            if event == Event::StreamEnd {
-                break;
+    /// The span of every key and value, from a pass over the marked YAML events. Only
+    /// asked of text serde already parsed (or failed on), so a parse error here just leaves
+    /// the map partial.
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let mut indexer = Indexer::default();
+            let mut parser = Parser::new_from_str(&self.text);
+            while let Ok((event, mark)) = parser.next_token() {
+                if event == Event::StreamEnd {
+                    break;
+                }
+                // Marker indices count characters, not bytes; line (1-based) and column
+                // (0-based, in characters) give the byte offset without that ambiguity.
+                let start = self.offset_of(mark.line(), mark.col() + 1);
+                indexer.event(event, start, &self.text);
             }
-            // Marker indices count characters, not bytes; line (1-based) and column
-            // (0-based, in characters) give the byte offset without that ambiguity.
-            let start = self.offset_of(mark.line(), mark.col() + 1);
-            indexer.event(event, start, &self.text);
-        }
-        self.values = indexer.values;
-        self.keys = indexer.keys;
-        self.duplicate_key = indexer.duplicate_key;
+            Index {
+                values: indexer.values,
+                keys: indexer.keys,
+                duplicate_key: indexer.duplicate_key,
+            }
+        })
     }
 
     /// The first key written twice in one mapping (serde reports the mapping, not the key).
     pub fn duplicate_key(&self) -> Option<Range<usize>> {
-        self.duplicate_key.clone()
+        self.index().duplicate_key.clone()
     }
 
     pub fn line_starts(&self) -> &[usize] {
@@ -118,7 +128,7 @@ impl SourceFile {
     pub fn value_span(&self, path: &str) -> Range<usize> {
         let mut current = path;
         loop {
-            if let Some(span) = self.values.get(current) {
+            if let Some(span) = self.index().values.get(current) {
                 return span.clone();
             }
             match parent_path(current) {
@@ -130,7 +140,8 @@ impl SourceFile {
 
     /// The span of the key that introduces `path` (`by` in `by: CS`), else of its value.
     pub fn key_span(&self, path: &str) -> Range<usize> {
-        self.keys
+        self.index()
+            .keys
             .get(path)
             .cloned()
             .unwrap_or_else(|| self.value_span(path))
@@ -138,7 +149,7 @@ impl SourceFile {
 
     /// Whether a value was written at exactly `path`.
     pub fn has(&self, path: &str) -> bool {
-        self.values.contains_key(path)
+        self.index().values.contains_key(path)
     }
 }
 
@@ -388,9 +399,7 @@ mod tests {
     use super::*;
 
     fn indexed(text: &str) -> SourceFile {
-        let mut f = SourceFile::new("t.yaml".into(), "t.yaml".into(), text.into());
-        f.index_yaml();
-        f
+        SourceFile::new("t.yaml".into(), "t.yaml".into(), text.into())
     }
 
     #[test]

@@ -1,0 +1,268 @@
+//! The checklist as people read it in a terminal: every step with its state, deadlines,
+//! ticks, values and signatures. Made from the [`RunRecord`], like every other view.
+
+use std::fmt::Write;
+
+use super::engine::StepState;
+use super::record::{Deadline, IterationRecord, RunRecord, StepRecord};
+
+/// ANSI colours, or nothing when the output is not a terminal (or `NO_COLOR` is set).
+#[derive(Debug, Clone, Copy)]
+pub struct Paint {
+    pub on: bool,
+}
+
+impl Paint {
+    /// Colour when standard output is a terminal and `NO_COLOR` is unset.
+    pub fn for_stdout() -> Paint {
+        use std::io::IsTerminal;
+        Paint {
+            on: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        }
+    }
+
+    fn wrap(self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    pub fn bold(self, t: &str) -> String {
+        self.wrap("1", t)
+    }
+    pub fn dim(self, t: &str) -> String {
+        self.wrap("2", t)
+    }
+    pub fn green(self, t: &str) -> String {
+        self.wrap("32", t)
+    }
+    pub fn yellow(self, t: &str) -> String {
+        self.wrap("33", t)
+    }
+    pub fn red(self, t: &str) -> String {
+        self.wrap("1;31", t)
+    }
+    pub fn cyan(self, t: &str) -> String {
+        self.wrap("36", t)
+    }
+}
+
+fn mark(state: StepState, p: Paint) -> String {
+    match state {
+        StepState::Done => p.green("[done]"),
+        StepState::Active => p.yellow("[active]"),
+        StepState::Waiting => p.cyan("[waiting]"),
+        StepState::Skipped => p.dim("[skipped]"),
+        StepState::NotReached => p.dim("[not reached]"),
+    }
+}
+
+/// `due 2026-03-04 17:30`, with an OVERDUE or late mark.
+pub fn deadline_text(d: &Deadline, p: Paint) -> String {
+    let mut out = format!("due {}", d.at.local);
+    if d.overdue {
+        let _ = write!(
+            out,
+            " {}",
+            p.red(&format!("OVERDUE by {}", d.by.as_deref().unwrap_or("")))
+        );
+    } else if d.late {
+        let _ = write!(
+            out,
+            " {}",
+            p.red(&format!("(done {} late)", d.by.as_deref().unwrap_or("")))
+        );
+    }
+    out
+}
+
+fn codes(actors: &[super::record::Actor]) -> String {
+    actors
+        .iter()
+        .map(|a| a.code.as_str())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn iteration_lines(
+    out: &mut String,
+    step: &StepRecord,
+    it: &IterationRecord,
+    several: bool,
+    p: Paint,
+) {
+    let pad = "      ";
+    let head = if several {
+        format!("{pad}#{} ", it.number)
+    } else {
+        pad.to_string()
+    };
+    let mut line = format!("{head}active from {}", it.activated.local);
+    if let Some(d) = &it.due {
+        let _ = write!(line, " · {}", deadline_text(d, p));
+    }
+    if let Some(child) = &it.child {
+        let _ = write!(line, " · child run {child}");
+    }
+    let _ = writeln!(out, "{line}");
+    match &it.completed {
+        Some(sig) => {
+            let who = match (&sig.by, &sig.acting_for) {
+                (Some(by), Some(a)) => format!("{by} for {}", a.code),
+                (Some(by), None) => by.clone(),
+                (None, _) => match &sig.child {
+                    Some(child) => format!("the system when {child} ended"),
+                    None => "the system".to_string(),
+                },
+            };
+            let _ = writeln!(out, "{pad}{} {} by {who}", p.green("signed"), sig.at.local);
+            if let Some(o) = &sig.outcome {
+                let _ = writeln!(out, "{pad}outcome: {}", p.bold(o));
+            }
+            for c in &sig.checks {
+                let tick = if c.ticked {
+                    p.green("[x]")
+                } else if c.waived.is_some() {
+                    p.yellow("[-]")
+                } else {
+                    "[ ]".to_string()
+                };
+                let waived = c
+                    .waived
+                    .as_deref()
+                    .map(|r| format!(" (waived: {r})"))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "{pad}{tick} {}. {}{waived}", c.number, c.item);
+            }
+            for f in &sig.fields {
+                let _ = writeln!(out, "{pad}{} ({}): {}", f.key, f.label, f.value);
+            }
+            if let Some(n) = &sig.note {
+                let _ = writeln!(out, "{pad}note: {n}");
+            }
+        }
+        None => {
+            for (i, item) in step.check.iter().enumerate() {
+                let _ = writeln!(out, "{pad}[ ] {}. {item}", i + 1);
+            }
+            if !step.outcomes.is_empty() {
+                let q = step.question.as_deref().unwrap_or("outcome");
+                let _ = writeln!(out, "{pad}{q} {}", step.outcomes.join(" | "));
+            }
+            for r in &step.produces {
+                let form = r
+                    .form
+                    .as_deref()
+                    .map(|f| format!("{f} "))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "{pad}fills {form}{} ({})", r.title, r.key);
+            }
+        }
+    }
+}
+
+/// The checklist of a run as text.
+pub fn render(r: &RunRecord, p: Paint) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}  {} {}, rev {} (fingerprint {})",
+        p.bold(&r.reference),
+        r.doc.id,
+        r.doc.title,
+        r.doc.revision,
+        r.doc.fingerprint_short
+    );
+    let period = r
+        .period
+        .as_deref()
+        .map(|k| format!(" · period from {k}"))
+        .unwrap_or_default();
+    let _ = writeln!(out, "flow {}: {}{period}", r.flow.id, r.flow.title);
+    let by = r
+        .started_by
+        .as_deref()
+        .map(|b| format!(" by {b}"))
+        .unwrap_or_default();
+    let mut status = match (&r.outcome, &r.ended) {
+        (Some(o), Some(at)) => format!("{} {} ({o})", p.green("ended"), at.local),
+        _ => p.yellow("open"),
+    };
+    if let Some(d) = &r.due {
+        let _ = write!(status, " · flow {}", deadline_text(d, p));
+    }
+    let _ = writeln!(out, "started {}{by} · {status}", r.started.local);
+    if let Some(parent) = &r.parent {
+        let _ = writeln!(out, "child of run {} (step {})", parent.run, parent.step);
+    }
+    if let Some(note) = &r.newer {
+        let _ = writeln!(out, "{} {note}", p.yellow("note:"));
+    }
+    let _ = writeln!(out);
+    let width = r
+        .steps
+        .iter()
+        .map(|s| s.id.chars().count())
+        .max()
+        .unwrap_or(0);
+    for s in &r.steps {
+        let by = codes(&s.by);
+        let mut head = format!(
+            "  {:<14} {:<width$}  {}  {}",
+            mark(s.state, p),
+            s.id,
+            s.title,
+            p.dim(&format!("[{}]", if by.is_empty() { "-" } else { &by })),
+        );
+        if let Some(planned) = &s.planned {
+            let _ = write!(head, " · planned {planned}");
+        }
+        if let Some(calls) = &s.calls {
+            let _ = write!(head, " · calls {calls}");
+        }
+        if let Some(end) = &s.ends {
+            let _ = write!(head, " · ends: {end}");
+        }
+        let _ = writeln!(out, "{}", head.trim_end());
+        if s.state == StepState::Waiting {
+            let _ = writeln!(out, "      waiting for {}", s.waiting_for.join(", "));
+        }
+        let several = s.iterations.len() > 1;
+        for it in &s.iterations {
+            iteration_lines(&mut out, s, it, several, p);
+        }
+    }
+    if !r.children.is_empty() {
+        let _ = writeln!(out);
+        for c in &r.children {
+            let outcome = c
+                .outcome
+                .as_deref()
+                .map(|o| format!(" ({o})"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "child run {} · {}/{} · {}{outcome}",
+                c.reference, c.doc, c.flow, c.status
+            );
+        }
+    }
+    let _ = writeln!(out);
+    let chain = if r.chain.intact {
+        p.green("intact")
+    } else {
+        p.red(&format!(
+            "BROKEN: {}",
+            r.chain.problem.as_deref().unwrap_or("")
+        ))
+    };
+    let _ = writeln!(
+        out,
+        "audit trail: {} events, chain {} {chain}",
+        r.chain.events,
+        r.chain.hash.get(..16).unwrap_or(&r.chain.hash)
+    );
+    out
+}

@@ -1,0 +1,144 @@
+//! "Now" and the moments people type: `--at`, `PROCDOC_NOW`, planned dates and datetime
+//! fields.
+//!
+//! Moments are stored as UTC with whole seconds (`2026-03-02T01:00:00Z`) so that they sort
+//! as text in the store, and shown on the QMS's office clock.
+
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
+
+/// The variable that overrides "now" for every command (tests, backdating).
+pub const NOW_VAR: &str = "PROCDOC_NOW";
+
+const ACCEPTED: &str =
+    "write YYYY-MM-DD, `YYYY-MM-DD HH:MM` (QMS time zone) or RFC 3339 (2026-03-02T09:00:00+08:00)";
+
+/// The moment a command acts at: `--at` if given, else `PROCDOC_NOW`, else the clock.
+pub fn now(at: Option<&str>, tz: Tz) -> Result<DateTime<Utc>, String> {
+    if let Some(text) = at {
+        return parse(text, tz).map_err(|e| format!("--at: {e}"));
+    }
+    match std::env::var(NOW_VAR) {
+        Ok(text) if !text.trim().is_empty() => {
+            parse(&text, tz).map_err(|e| format!("{NOW_VAR}: {e}"))
+        }
+        _ => Ok(whole_seconds(Utc::now())),
+    }
+}
+
+/// Reads a moment as people write it. A date alone is the start of that day and a time
+/// without offset is read on the QMS's office clock.
+pub fn parse(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(whole_seconds(t.with_timezone(&Utc)));
+    }
+    for format in [
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+    ] {
+        if let Ok(local) = NaiveDateTime::parse_from_str(text, format) {
+            return Ok(whole_seconds(on_office_clock(local, tz)));
+        }
+    }
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(on_office_clock(date.and_time(NaiveTime::MIN), tz));
+    }
+    Err(format!("`{text}` is not a date or time: {ACCEPTED}"))
+}
+
+/// The instant a wall-clock time names in `tz`: the earlier of two in a fall-back hour, the
+/// first instant after a spring-forward gap.
+pub fn on_office_clock(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
+    match tz.from_local_datetime(&local) {
+        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
+        LocalResult::None => {
+            // Gaps are at most a few hours; walk forward a minute at a time.
+            let mut probe = local;
+            for _ in 0..(24 * 60) {
+                probe += chrono::TimeDelta::minutes(1);
+                if let LocalResult::Single(t) | LocalResult::Ambiguous(t, _) =
+                    tz.from_local_datetime(&probe)
+                {
+                    return t.with_timezone(&Utc);
+                }
+            }
+            Utc.from_utc_datetime(&local)
+        }
+    }
+}
+
+/// The start of a local date.
+pub fn start_of(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    on_office_clock(date.and_time(NaiveTime::MIN), tz)
+}
+
+/// The local date of an instant.
+pub fn local_date(t: DateTime<Utc>, tz: Tz) -> NaiveDate {
+    t.with_timezone(&tz).date_naive()
+}
+
+fn whole_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.with_nanosecond(0).unwrap_or(t)
+}
+
+/// The stored form: UTC, whole seconds, sortable as text.
+pub fn stamp(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Reads the stored form back (any RFC 3339 text is accepted).
+pub fn read_stamp(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// How a moment is shown to people: the office clock, to the minute.
+pub fn show(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// RFC 3339 on the office clock, for JSON and printed records.
+pub fn iso(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).to_rfc3339()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHANGHAI: Tz = chrono_tz::Asia::Shanghai;
+
+    #[test]
+    fn reads_the_three_accepted_forms() {
+        let expected = Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap();
+        assert_eq!(parse("2026-03-02 09:00", SHANGHAI), Ok(expected));
+        assert_eq!(parse("2026-03-02T09:00:00+08:00", SHANGHAI), Ok(expected));
+        assert_eq!(
+            parse("2026-03-02", SHANGHAI),
+            Ok(Utc.with_ymd_and_hms(2026, 3, 1, 16, 0, 0).unwrap())
+        );
+        assert!(
+            parse("next tuesday", SHANGHAI)
+                .unwrap_err()
+                .contains("YYYY-MM-DD")
+        );
+    }
+
+    #[test]
+    fn a_time_in_a_spring_forward_gap_is_the_first_instant_after_it() {
+        let berlin: Tz = chrono_tz::Europe::Berlin;
+        let t = parse("2026-03-29 02:30", berlin).unwrap();
+        assert_eq!(show(t, berlin), "2026-03-29 03:00");
+    }
+
+    #[test]
+    fn stamps_round_trip() {
+        let t = Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap();
+        assert_eq!(stamp(t), "2026-03-02T01:00:00Z");
+        assert_eq!(read_stamp(&stamp(t)), Some(t));
+    }
+}

@@ -1,0 +1,966 @@
+//! `procdoc run ...`: the checklist commands. Each one is one store transaction; output goes
+//! to standard output, refusals and errors to standard error with exit code 1 (refused) or
+//! 2 (usage, I/O).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use super::audit;
+use super::checklist::{self, Paint};
+use super::clock;
+use super::engine::{self, DoneRequest, Live, RunError, Snapshot, StartRequest};
+use super::record::{self, Stamp};
+use super::recurrence;
+use super::store::{self, Filter, RunRow, SqliteStore, Status, Store};
+use crate::check::diagnostic::{self, Severity};
+use crate::check::settings::calendar_of;
+use crate::spec::load::{self, Qms};
+use crate::spec::model::Trigger;
+
+/// The variable that places the run database when `--db` is not given.
+pub const DB_VAR: &str = "PROCDOC_DB";
+
+const OK: u8 = 0;
+const REFUSED: u8 = 1;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum RunCommand {
+    /// Start a run of a flow for one order or case
+    Start {
+        /// Document id, e.g. CS-P-001
+        doc: String,
+        /// Flow id (default: the document's first flow)
+        #[arg(long)]
+        flow: Option<String>,
+        /// The order or case number; unique per flow
+        #[arg(long = "ref", value_name = "REF")]
+        reference: String,
+        /// Who starts it
+        #[arg(long)]
+        by: Option<String>,
+        /// When (YYYY-MM-DD, "YYYY-MM-DD HH:MM" in the QMS time zone, or RFC 3339; default: now)
+        #[arg(long)]
+        at: Option<String>,
+        /// Date of a planned step, STEP=YYYY-MM-DD (repeatable)
+        #[arg(long = "plan", value_name = "STEP=DATE")]
+        plan: Vec<String>,
+    },
+    /// Show a run's checklist
+    Show {
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// The run's flow, when the reference names runs of several flows
+        #[arg(long)]
+        flow: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+        /// Judge deadlines at this moment instead of now
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Complete an active step
+    Done {
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// Step id
+        step: String,
+        /// Who did it (signs the step)
+        #[arg(long)]
+        by: String,
+        /// The decision outcome, by its label in any of the QMS languages
+        #[arg(long)]
+        outcome: Option<String>,
+        /// Ticked check items: `all` or numbers such as `1,3`
+        #[arg(long)]
+        check: Option<String>,
+        /// Check items that do not apply, e.g. `2` (needs --reason)
+        #[arg(long)]
+        waive: Option<String>,
+        /// Why the waived items do not apply
+        #[arg(long)]
+        reason: Option<String>,
+        /// A record field value, KEY=VALUE with KEY `record.field` or `field` (repeatable)
+        #[arg(long = "field", value_name = "KEY=VALUE")]
+        fields: Vec<String>,
+        #[arg(long)]
+        note: Option<String>,
+        /// When it was done (default: now)
+        #[arg(long)]
+        at: Option<String>,
+        /// The department of the step's `by` the person acts for
+        #[arg(long = "as", value_name = "CODE")]
+        acting_for: Option<String>,
+        #[arg(long)]
+        flow: Option<String>,
+    },
+    /// Set or move the date of a planned step
+    Plan {
+        #[arg(value_name = "REF")]
+        reference: String,
+        step: String,
+        /// YYYY-MM-DD
+        date: String,
+        #[arg(long)]
+        by: Option<String>,
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long)]
+        flow: Option<String>,
+    },
+    /// List runs, what is open and what is overdue for whom
+    List {
+        /// Only runs still open
+        #[arg(long, conflicts_with = "closed")]
+        open: bool,
+        /// Only runs that have ended
+        #[arg(long)]
+        closed: bool,
+        /// Only runs with an overdue step
+        #[arg(long)]
+        overdue: bool,
+        #[arg(long)]
+        doc: Option<String>,
+        /// Only runs with an open step this department is responsible for
+        #[arg(long)]
+        dept: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// List the periods for which a recurring flow has no run yet
+    Due {
+        #[arg(long)]
+        doc: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Recompute the audit chains and report the first event altered, removed or inserted
+    Verify {
+        /// One run (default: every run)
+        #[arg(value_name = "REF")]
+        reference: Option<String>,
+        #[arg(long)]
+        flow: Option<String>,
+    },
+    /// Write the run record as JSON (<ref>.json)
+    Export {
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// Output folder
+        #[arg(short = 'o', long = "output", default_value = ".")]
+        output: PathBuf,
+        #[arg(long)]
+        flow: Option<String>,
+    },
+}
+
+/// The run database: `db`, else `PROCDOC_DB`, else `<QMS>/.procdoc/runs.sqlite`.
+pub fn database_path(qms_dir: &Path, db: Option<PathBuf>) -> PathBuf {
+    db.or_else(|| {
+        std::env::var_os(DB_VAR)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
+    .unwrap_or_else(|| store::default_path(qms_dir))
+}
+
+/// Runs one `procdoc run` command; returns the exit code.
+pub fn execute(command: RunCommand, qms_dir: &Path, db: Option<PathBuf>) -> u8 {
+    let db = database_path(qms_dir, db);
+    match dispatch(command, qms_dir, &db) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn dispatch(command: RunCommand, qms_dir: &Path, db: &Path) -> Result<u8, RunError> {
+    match command {
+        RunCommand::Start {
+            doc,
+            flow,
+            reference,
+            by,
+            at,
+            plan,
+        } => start(qms_dir, db, doc, flow, reference, by, at, plan),
+        RunCommand::Show {
+            reference,
+            flow,
+            format,
+            at,
+        } => show(
+            qms_dir,
+            db,
+            &reference,
+            flow.as_deref(),
+            format,
+            at.as_deref(),
+        ),
+        RunCommand::Done {
+            reference,
+            step,
+            by,
+            outcome,
+            check,
+            waive,
+            reason,
+            fields,
+            note,
+            at,
+            acting_for,
+            flow,
+        } => {
+            let request = DoneRequest {
+                step,
+                by,
+                acting_for,
+                outcome,
+                check,
+                waive,
+                reason,
+                fields,
+                note,
+            };
+            done(db, &reference, flow.as_deref(), &request, at.as_deref())
+        }
+        RunCommand::Plan {
+            reference,
+            step,
+            date,
+            by,
+            at,
+            flow,
+        } => plan(
+            db,
+            &reference,
+            flow.as_deref(),
+            &step,
+            &date,
+            by,
+            at.as_deref(),
+        ),
+        RunCommand::List {
+            open,
+            closed,
+            overdue,
+            doc,
+            dept,
+            format,
+            at,
+        } => {
+            let status = match (open, closed) {
+                (true, _) => Some(Status::Open),
+                (_, true) => Some(Status::Ended),
+                _ => None,
+            };
+            list(
+                qms_dir,
+                db,
+                status,
+                overdue,
+                doc,
+                dept,
+                format,
+                at.as_deref(),
+            )
+        }
+        RunCommand::Due { doc, format, at } => {
+            due(qms_dir, db, doc.as_deref(), format, at.as_deref())
+        }
+        RunCommand::Verify { reference, flow } => verify(db, reference.as_deref(), flow.as_deref()),
+        RunCommand::Export {
+            reference,
+            output,
+            flow,
+        } => export(qms_dir, db, &reference, flow.as_deref(), &output),
+    }
+}
+
+/// Runs `f` in one transaction: committed if it succeeds (and writes), rolled back otherwise.
+fn transaction<T>(
+    store: &mut dyn Store,
+    write: bool,
+    f: impl FnOnce(&mut dyn Store) -> Result<T, RunError>,
+) -> Result<T, RunError> {
+    store.begin(write)?;
+    match f(store) {
+        Ok(value) => {
+            if write {
+                store.commit()?;
+            } else {
+                store.rollback()?;
+            }
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = store.rollback();
+            Err(e)
+        }
+    }
+}
+
+/// The QMS's time zone for commands that are not about one run; UTC without a QMS.
+fn qms_tz(qms: Option<&Qms>) -> Tz {
+    qms.and_then(|q| q.settings.as_ref())
+        .and_then(|s| calendar_of(s).ok())
+        .map_or(Tz::UTC, |c| c.timezone())
+}
+
+fn usage(message: impl Into<String>) -> RunError {
+    RunError::Usage(message.into())
+}
+
+/// One line per active step: `review (CS) due 2026-03-04 17:30`.
+fn active_lines(live: &Live, now: DateTime<Utc>) -> Result<Vec<String>, RunError> {
+    let spec = live.spec()?;
+    let p = Paint::for_stdout();
+    Ok(spec
+        .net
+        .active(&live.state.marking)
+        .into_iter()
+        .map(|s| {
+            let due = live.state.steps[s]
+                .last()
+                .and_then(|it| engine::due(&spec, &live.state, s, it))
+                .map(|d| {
+                    let mut text = format!(", due {}", clock::show(d, spec.tz()));
+                    if now > d {
+                        text.push_str(&format!(" {}", p.red("OVERDUE")));
+                    }
+                    text
+                })
+                .unwrap_or_default();
+            format!("{} ({}){due}", spec.step_id(s), spec.by_text(s))
+        })
+        .collect())
+}
+
+fn report(live: &Live, notes: &[String], now: DateTime<Utc>) -> Result<(), RunError> {
+    for note in notes {
+        println!("  {note}");
+    }
+    let spec = live.spec()?;
+    match &live.state.ended {
+        Some(ended) => println!(
+            "  run {} ended: {}",
+            live.row.reference,
+            spec.text(&ended.outcome)
+        ),
+        None => {
+            for line in active_lines(live, now)? {
+                println!("  now active: {line}");
+            }
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn start(
+    qms_dir: &Path,
+    db: &Path,
+    doc: String,
+    flow: Option<String>,
+    reference: String,
+    by: Option<String>,
+    at: Option<String>,
+    plan: Vec<String>,
+) -> Result<u8, RunError> {
+    let (qms, diagnostics) = match crate::cli::load_and_check(qms_dir) {
+        Ok(loaded) => loaded,
+        Err(code) => return Ok(code),
+    };
+    let errors: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| d.severity() == Severity::Error)
+        .cloned()
+        .collect();
+    if !errors.is_empty() {
+        let _ = diagnostic::print_text(&qms.sources, &errors, true);
+        return Err(RunError::Refused(format!(
+            "refusing to start a run: the QMS in {} has {} error{}; fix them first (see `procdoc check`)",
+            qms_dir.display(),
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" }
+        )));
+    }
+    let Some(settings) = qms.settings.as_ref() else {
+        return Err(usage("the QMS settings cannot be read"));
+    };
+    if qms.procedure(&doc).is_none() {
+        let known: Vec<&str> = qms.procedures.iter().map(|p| p.doc.id.as_str()).collect();
+        return Err(usage(format!(
+            "no procedure `{doc}` in {} (known: {})",
+            qms_dir.display(),
+            known.join(", ")
+        )));
+    }
+    let snapshot = Snapshot::take(&qms, settings, &doc)
+        .ok_or_else(|| usage(format!("no procedure `{doc}`")))?;
+    let tz = calendar_of(settings).map_or(Tz::UTC, |c| c.timezone());
+    let at = clock::now(at.as_deref(), tz).map_err(RunError::Usage)?;
+    let request = StartRequest {
+        doc,
+        flow,
+        reference,
+        by: by.map(|b| b.trim().to_string()).filter(|b| !b.is_empty()),
+        at,
+        plan,
+    };
+    let mut store = SqliteStore::open(db)?;
+    let mut notes = Vec::new();
+    let live = transaction(&mut store, true, |s| {
+        engine::start(s, snapshot, &request, &mut notes)
+    })?;
+    println!(
+        "started run {}: {} rev {}, flow {}",
+        live.row.reference, live.row.doc, live.row.revision, live.row.flow
+    );
+    report(&live, &notes, at)?;
+    Ok(OK)
+}
+
+fn show(
+    qms_dir: &Path,
+    db: &Path,
+    reference: &str,
+    flow: Option<&str>,
+    format: Format,
+    at: Option<&str>,
+) -> Result<u8, RunError> {
+    let mut store = SqliteStore::open(db)?;
+    // The QMS is read only to say whether a newer revision exists; a run is shown from its
+    // own snapshot even when the folder no longer loads.
+    let qms = load::load(qms_dir).ok().map(|(q, _)| q);
+    let record = transaction(&mut store, false, |s| {
+        record::run_record(s, reference, flow, at, qms.as_ref())
+    })?;
+    match format {
+        Format::Json => println!("{}", to_json(&record)),
+        Format::Text => print!("{}", checklist::render(&record, Paint::for_stdout())),
+    }
+    Ok(OK)
+}
+
+fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".to_string())
+}
+
+fn done(
+    db: &Path,
+    reference: &str,
+    flow: Option<&str>,
+    request: &DoneRequest,
+    at: Option<&str>,
+) -> Result<u8, RunError> {
+    let mut store = SqliteStore::open(db)?;
+    let mut notes = Vec::new();
+    let (live, at) = transaction(&mut store, true, |s| {
+        let row = engine::find(s, reference, flow)?;
+        let mut live = engine::open_for_change(s, row.id)?;
+        let at = clock::now(at, live.spec()?.tz()).map_err(RunError::Usage)?;
+        engine::complete(s, &mut live, request, at, &mut notes)?;
+        Ok((live, at))
+    })?;
+    let spec = live.spec()?;
+    let step = spec.find_step(&request.step)?;
+    let done = live.state.steps[step]
+        .iter()
+        .rev()
+        .find_map(|i| i.completed.as_ref());
+    let acting = done
+        .and_then(|d| d.completion.acting_for.clone())
+        .map(|c| format!(" for {c}"))
+        .unwrap_or_default();
+    let outcome = done
+        .and_then(|d| d.completion.outcome_label.clone())
+        .map(|o| format!(": {o}"))
+        .unwrap_or_default();
+    println!(
+        "{}: {} completed by {}{acting} at {}{outcome}",
+        live.row.reference,
+        spec.step_id(step),
+        request.by.trim(),
+        clock::show(at, spec.tz())
+    );
+    drop(spec);
+    report(&live, &notes, at)?;
+    Ok(OK)
+}
+
+fn plan(
+    db: &Path,
+    reference: &str,
+    flow: Option<&str>,
+    step: &str,
+    date: &str,
+    by: Option<String>,
+    at: Option<&str>,
+) -> Result<u8, RunError> {
+    let mut store = SqliteStore::open(db)?;
+    let live = transaction(&mut store, true, |s| {
+        let row = engine::find(s, reference, flow)?;
+        let mut live = engine::open_for_change(s, row.id)?;
+        let at = clock::now(at, live.spec()?.tz()).map_err(RunError::Usage)?;
+        engine::plan(s, &mut live, step, date, by, at)?;
+        Ok(live)
+    })?;
+    let spec = live.spec()?;
+    let index = spec.find_step(step)?;
+    let due: Vec<String> = (0..spec.graph.len())
+        .filter(|&s| {
+            spec.step(s)
+                .within
+                .as_ref()
+                .and_then(|w| w.before())
+                .is_some_and(|b| b == spec.step_id(index))
+        })
+        .filter_map(|s| {
+            let it = live.state.steps[s]
+                .last()
+                .cloned()
+                .unwrap_or(engine::Iteration {
+                    activated_at: live.state.started_at,
+                    completed: None,
+                    child: None,
+                });
+            engine::due(&spec, &live.state, s, &it)
+                .map(|d| format!("{} due {}", spec.step_id(s), clock::show(d, spec.tz())))
+        })
+        .collect();
+    println!(
+        "{}: {} planned for {date}",
+        live.row.reference,
+        spec.step_id(index)
+    );
+    for line in due {
+        println!("  {line}");
+    }
+    Ok(OK)
+}
+
+/// A run as `run list --format json` gives it.
+#[derive(Debug, Serialize)]
+struct Listed {
+    reference: String,
+    doc: String,
+    flow: String,
+    revision: String,
+    period: Option<String>,
+    status: &'static str,
+    outcome: Option<String>,
+    started: Stamp,
+    ended: Option<Stamp>,
+    open: Vec<ListedStep>,
+}
+
+#[derive(Debug, Serialize)]
+struct ListedStep {
+    /// `None`: the whole flow's deadline.
+    step: Option<String>,
+    depts: Vec<String>,
+    due: Option<Stamp>,
+    overdue: bool,
+    late_by: Option<String>,
+}
+
+fn stamp_of(text: &str, tz: Tz) -> Stamp {
+    match clock::read_stamp(text) {
+        Some(t) => Stamp {
+            iso: clock::iso(t, tz),
+            local: clock::show(t, tz),
+        },
+        None => Stamp {
+            iso: text.to_string(),
+            local: text.to_string(),
+        },
+    }
+}
+
+/// The open steps of a row, one entry per step with its departments.
+fn open_steps(row: &RunRow, now: DateTime<Utc>, tz: Tz) -> Vec<ListedStep> {
+    let mut grouped: BTreeMap<(Option<String>, Option<String>), Vec<String>> = BTreeMap::new();
+    let mut order = Vec::new();
+    for o in &row.open {
+        let key = (o.step.clone(), o.due.clone());
+        if !grouped.contains_key(&key) {
+            order.push(key.clone());
+        }
+        grouped.entry(key).or_default().extend(o.dept.clone());
+    }
+    order
+        .into_iter()
+        .map(|key| {
+            let due = key.1.as_deref().and_then(clock::read_stamp);
+            let overdue = due.is_some_and(|d| now > d);
+            ListedStep {
+                depts: grouped.remove(&key).unwrap_or_default(),
+                step: key.0,
+                due: due.map(|d| Stamp {
+                    iso: clock::iso(d, tz),
+                    local: clock::show(d, tz),
+                }),
+                overdue,
+                late_by: due.filter(|_| overdue).map(|d| engine::lateness(d, now)),
+            }
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn list(
+    qms_dir: &Path,
+    db: &Path,
+    status: Option<Status>,
+    overdue: bool,
+    doc: Option<String>,
+    dept: Option<String>,
+    format: Format,
+    at: Option<&str>,
+) -> Result<u8, RunError> {
+    let qms = load::load(qms_dir).ok().map(|(q, _)| q);
+    let tz = qms_tz(qms.as_ref());
+    let now = clock::now(at, tz).map_err(RunError::Usage)?;
+    let mut store = SqliteStore::open(db)?;
+    let filter = Filter {
+        status,
+        doc,
+        dept,
+        overdue_at: overdue.then(|| clock::stamp(now)),
+        ..Default::default()
+    };
+    let (rows, late) = transaction(&mut store, false, |s| {
+        let rows = s.list(&filter)?;
+        let late = s.overdue(
+            &clock::stamp(now),
+            &Filter {
+                overdue_at: None,
+                ..filter.clone()
+            },
+        )?;
+        Ok((rows, late))
+    })?;
+    let listed: Vec<Listed> = rows
+        .iter()
+        .map(|r| Listed {
+            reference: r.reference.clone(),
+            doc: r.doc.clone(),
+            flow: r.flow.clone(),
+            revision: r.revision.clone(),
+            period: r.period.clone(),
+            status: record::status_word(r.status),
+            outcome: r.outcome.clone(),
+            started: stamp_of(&r.started_at, tz),
+            ended: r.ended_at.as_deref().map(|e| stamp_of(e, tz)),
+            open: open_steps(r, now, tz),
+        })
+        .collect();
+    if format == Format::Json {
+        println!("{}", to_json(&listed));
+        return Ok(OK);
+    }
+    let p = Paint::for_stdout();
+    if listed.is_empty() {
+        println!("no runs");
+        return Ok(OK);
+    }
+    let ref_width = listed
+        .iter()
+        .map(|l| l.reference.chars().count())
+        .max()
+        .unwrap_or(3)
+        .max(3);
+    let flow_width = listed
+        .iter()
+        .map(|l| l.doc.chars().count() + l.flow.chars().count() + 1)
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    println!(
+        "{:<ref_width$}  {:<flow_width$}  {:<16}  {:<6}  OPEN STEPS / OUTCOME",
+        "REF", "FLOW", "STARTED", "STATUS"
+    );
+    for l in &listed {
+        let detail = if l.status == "ended" {
+            l.outcome.clone().unwrap_or_default()
+        } else {
+            l.open
+                .iter()
+                .filter_map(|o| {
+                    let step = o.step.as_deref()?;
+                    let mut text = format!("{step} ({})", o.depts.join("/"));
+                    if o.overdue {
+                        text.push_str(&format!(
+                            " {}",
+                            p.red(&format!("OVERDUE {}", o.late_by.as_deref().unwrap_or("")))
+                        ));
+                    }
+                    Some(text)
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        println!(
+            "{:<ref_width$}  {:<flow_width$}  {:<16}  {:<6}  {detail}",
+            l.reference,
+            format!("{}/{}", l.doc, l.flow),
+            l.started.local,
+            l.status
+        );
+    }
+    if !late.is_empty() {
+        println!();
+        println!("{}", p.bold("overdue:"));
+        for o in &late {
+            let due = o.open.due.as_deref().and_then(clock::read_stamp);
+            println!(
+                "  {}  {}  for {}  due {}, {} late",
+                o.reference,
+                o.open.step.as_deref().unwrap_or("(whole flow)"),
+                o.open.dept.as_deref().unwrap_or("-"),
+                due.map_or_else(String::new, |d| clock::show(d, tz)),
+                due.map_or_else(String::new, |d| engine::lateness(d, now))
+            );
+        }
+    }
+    Ok(OK)
+}
+
+#[derive(Debug, Serialize)]
+struct DueFlow {
+    doc: String,
+    flow: String,
+    title: String,
+    every: String,
+    /// Why periods cannot be laid out, if they cannot.
+    problem: Option<String>,
+    missing: Vec<DuePeriod>,
+}
+
+#[derive(Debug, Serialize)]
+struct DuePeriod {
+    key: String,
+    label: String,
+    /// The last day it was meant to be run in has passed.
+    late: bool,
+}
+
+fn due(
+    qms_dir: &Path,
+    db: &Path,
+    doc: Option<&str>,
+    format: Format,
+    at: Option<&str>,
+) -> Result<u8, RunError> {
+    let (qms, _) = load::load(qms_dir).map_err(|e| usage(e.to_string()))?;
+    let Some(settings) = qms.settings.as_ref() else {
+        return Err(usage(
+            "the QMS settings cannot be read: see `procdoc check`",
+        ));
+    };
+    let tz = qms_tz(Some(&qms));
+    let now = clock::now(at, tz).map_err(RunError::Usage)?;
+    let today = clock::local_date(now, tz);
+    let lang = settings.primary_language();
+    let mut store = SqliteStore::open(db)?;
+    let mut out = Vec::new();
+    transaction(&mut store, false, |s| {
+        for p in qms.procedures.iter().map(|p| &p.doc) {
+            if doc.is_some_and(|d| d != p.id) {
+                continue;
+            }
+            for flow in &p.flows {
+                let Some(Trigger::Every(rec)) = &flow.trigger else {
+                    continue;
+                };
+                let every = match &rec.during {
+                    Some(d) => format!("every {} in {d}", rec.every),
+                    None => format!("every {}", rec.every),
+                };
+                let mut entry = DueFlow {
+                    doc: p.id.clone(),
+                    flow: flow.id.clone(),
+                    title: flow.title.best(lang, lang).to_string(),
+                    every,
+                    problem: None,
+                    missing: Vec::new(),
+                };
+                match recurrence::started_by(p.effective.0, rec, today) {
+                    Err(why) => entry.problem = Some(why),
+                    Ok(periods) => {
+                        let covered: BTreeSet<String> = s
+                            .list(&Filter {
+                                doc: Some(p.id.clone()),
+                                flow: Some(flow.id.clone()),
+                                parent: None,
+                                ..Default::default()
+                            })?
+                            .into_iter()
+                            .filter_map(|r| r.period)
+                            .collect();
+                        entry.missing = periods
+                            .into_iter()
+                            .filter(|period| !covered.contains(&period.key))
+                            .map(|period| DuePeriod {
+                                late: today > period.last_day,
+                                key: period.key,
+                                label: period.label,
+                            })
+                            .collect();
+                    }
+                }
+                out.push(entry);
+            }
+        }
+        Ok(())
+    })?;
+    if format == Format::Json {
+        println!("{}", to_json(&out));
+        return Ok(OK);
+    }
+    let p = Paint::for_stdout();
+    if out.is_empty() {
+        println!("no recurring flows");
+    }
+    /// Daily flows can miss hundreds of periods; the most recent say what to do next.
+    const SHOWN: usize = 12;
+    for f in &out {
+        println!("{} {} ({}), {}", f.doc, f.flow, f.title, f.every);
+        if let Some(problem) = &f.problem {
+            println!("  cannot list periods: {problem}");
+            continue;
+        }
+        if f.missing.is_empty() {
+            println!("  {}", p.green("every period has a run"));
+            continue;
+        }
+        let hidden = f.missing.len().saturating_sub(SHOWN);
+        if hidden > 0 {
+            println!(
+                "  ... {hidden} earlier period{} without a run",
+                if hidden == 1 { "" } else { "s" }
+            );
+        }
+        for m in &f.missing[hidden..] {
+            let late = if m.late {
+                format!(" {}", p.red("LATE"))
+            } else {
+                String::new()
+            };
+            let from = if m.label.starts_with(&m.key) {
+                String::new()
+            } else {
+                format!(" (period from {})", m.key)
+            };
+            println!("  {}  no run yet{from}{late}", m.label);
+        }
+    }
+    Ok(OK)
+}
+
+fn verify(db: &Path, reference: Option<&str>, flow: Option<&str>) -> Result<u8, RunError> {
+    let mut store = SqliteStore::open(db)?;
+    let (checked, events, problems) = transaction(&mut store, false, |s| {
+        let rows = match reference {
+            Some(r) => vec![engine::find(s, r, flow)?],
+            None => s.list(&Filter::default())?,
+        };
+        let mut events = 0;
+        let mut problems = Vec::new();
+        for row in &rows {
+            let Some(stored) = s.load(row.id)? else {
+                continue;
+            };
+            events += stored.events.len();
+            if let Err(t) = audit::verify(&row.chain_key(), row.events, &row.head, &stored.events) {
+                problems.push(format!("{} ({}/{}): {t}", row.reference, row.doc, row.flow));
+            }
+        }
+        Ok((rows.len(), events, problems))
+    })?;
+    if problems.is_empty() {
+        println!(
+            "OK: {checked} run{}, {events} event{}, every audit chain intact",
+            if checked == 1 { "" } else { "s" },
+            if events == 1 { "" } else { "s" }
+        );
+        return Ok(OK);
+    }
+    for p in &problems {
+        println!("TAMPERED {p}");
+    }
+    eprintln!(
+        "error: {} of {checked} run{} failed verification",
+        problems.len(),
+        if checked == 1 { "" } else { "s" }
+    );
+    Ok(REFUSED)
+}
+
+/// A file name for a reference: letters, digits, `.`, `-` and `_` kept, the rest `_`.
+pub fn safe_name(reference: &str) -> String {
+    let name: String = reference
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    match name.trim_start_matches('.') {
+        "" => "run".to_string(),
+        rest => rest.to_string(),
+    }
+}
+
+fn export(
+    qms_dir: &Path,
+    db: &Path,
+    reference: &str,
+    flow: Option<&str>,
+    output: &Path,
+) -> Result<u8, RunError> {
+    let mut store = SqliteStore::open(db)?;
+    let qms = load::load(qms_dir).ok().map(|(q, _)| q);
+    let record = transaction(&mut store, false, |s| {
+        record::run_record(s, reference, flow, None, qms.as_ref())
+    })?;
+    std::fs::create_dir_all(output)
+        .map_err(|e| usage(format!("cannot create {}: {e}", output.display())))?;
+    let path = output.join(format!("{}.json", safe_name(&record.reference)));
+    std::fs::write(&path, to_json(&record) + "\n")
+        .map_err(|e| usage(format!("cannot write {}: {e}", path.display())))?;
+    println!("wrote {}", path.display());
+    Ok(if record.chain.intact { OK } else { REFUSED })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_keep_references_readable() {
+        assert_eq!(safe_name("SO-1001/complaint"), "SO-1001_complaint");
+        assert_eq!(safe_name("../etc"), "_etc");
+        assert_eq!(safe_name("订单 1"), "___1");
+    }
+}

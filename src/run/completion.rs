@@ -1,0 +1,343 @@
+//! What completing a step demands, checked before anything is written: the step is active,
+//! the person may sign it (`--as`, `not_by`), a decision has a valid outcome, every check
+//! item is ticked or waived with a reason, and the produced records' fields are complete
+//! and well typed.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::clock;
+use super::engine::{Live, RunError, Spec, refused};
+use super::fields;
+use super::state::{Completion, State, Waiver};
+
+/// What `run done` asks for, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct DoneRequest {
+    pub step: String,
+    pub by: String,
+    pub acting_for: Option<String>,
+    pub outcome: Option<String>,
+    /// `all` or item numbers `1,3`.
+    pub check: Option<String>,
+    pub waive: Option<String>,
+    pub reason: Option<String>,
+    /// `KEY=VALUE`.
+    pub fields: Vec<String>,
+    pub note: Option<String>,
+}
+
+pub(super) fn validate(
+    live: &Live,
+    request: &DoneRequest,
+    at: DateTime<Utc>,
+) -> Result<Completion, RunError> {
+    let spec = live.spec()?;
+    let state = &live.state;
+    let step = spec.find_step(&request.step)?;
+    let s = spec.step(step);
+    if let Some(ended) = &state.ended {
+        return Err(refused(format!(
+            "run {} has ended ({}) at {}: nothing more can be completed",
+            live.row.reference,
+            spec.text(&ended.outcome),
+            clock::show(ended.at, spec.tz())
+        )));
+    }
+    if !state.is_active(&spec, step) {
+        return Err(refused(not_active(&spec, state, step)));
+    }
+    let name = request.by.trim();
+    if name.is_empty() {
+        return Err(RunError::Usage(
+            "--by: give the name of the person who did the step".into(),
+        ));
+    }
+    if at < state.last_at {
+        return Err(refused(format!(
+            "--at {} is before the run's last recorded event ({}): events are recorded in order",
+            clock::show(at, spec.tz()),
+            clock::show(state.last_at, spec.tz())
+        )));
+    }
+    let acting_for = acting_for(&spec, step, request.acting_for.as_deref())?;
+    separation_of_duties(&spec, state, step, name)?;
+    let (outcome, outcome_label) = outcome(&spec, step, request.outcome.as_deref())?;
+    let (checked, waived) = checks(&spec, step, request)?;
+    let produced = spec.produced(step);
+    let fields = fields::collect(&produced, &request.fields, spec.tz(), spec.lang())?;
+    let note = request
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string);
+    Ok(Completion {
+        step: s.id.clone(),
+        iteration: u32::try_from(state.steps[step].len()).unwrap_or(u32::MAX),
+        acting_for,
+        outcome,
+        outcome_label,
+        checked,
+        waived,
+        fields,
+        note,
+        child: None,
+    })
+}
+
+/// Why a step cannot be completed now, in the words the person needs.
+fn not_active(spec: &Spec, state: &State, step: usize) -> String {
+    let id = spec.step_id(step);
+    let waiting = spec.net.waiting(&state.marking);
+    if waiting.contains(&step) {
+        let missing: Vec<&str> = spec
+            .net
+            .missing_inputs(&state.marking, step)
+            .into_iter()
+            .map(|s| spec.step_id(s))
+            .collect();
+        return format!(
+            "step {id} is waiting for {} to be completed first (join: all)",
+            missing.join(", ")
+        );
+    }
+    if let Some(done) = state.last_done(step) {
+        return format!(
+            "step {id} is no longer active: completed by {} at {}",
+            done.by.as_deref().unwrap_or("the system"),
+            clock::show(done.at, spec.tz())
+        );
+    }
+    let active: Vec<String> = spec
+        .net
+        .active(&state.marking)
+        .into_iter()
+        .map(|s| format!("{} ({})", spec.step_id(s), spec.by_text(s)))
+        .collect();
+    format!(
+        "step {id} is not active: it has not been reached; active now: {}",
+        if active.is_empty() {
+            "none".to_string()
+        } else {
+            active.join(", ")
+        }
+    )
+}
+
+fn acting_for(spec: &Spec, step: usize, given: Option<&str>) -> Result<Option<String>, RunError> {
+    let by: Vec<&String> = spec.step(step).by.iter().collect();
+    match given.map(str::trim) {
+        Some(code) => {
+            if by.is_empty() || by.iter().any(|b| b.as_str() == code) {
+                Ok(Some(code.to_string()))
+            } else {
+                Err(refused(format!(
+                    "--as {code}: step {} is done by {}, so the person must act for one of them",
+                    spec.step_id(step),
+                    spec.by_text(step)
+                )))
+            }
+        }
+        None => match by.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some((*one).clone())),
+            several => Err(refused(format!(
+                "step {} may be completed for {}: say which with --as CODE",
+                spec.step_id(step),
+                several
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        },
+    }
+}
+
+/// `not_by`: the person who completed a named step may not complete this one.
+fn separation_of_duties(
+    spec: &Spec,
+    state: &State,
+    step: usize,
+    name: &str,
+) -> Result<(), RunError> {
+    let same = |other: &Option<String>| {
+        other
+            .as_deref()
+            .is_some_and(|o| o.trim().to_lowercase() == name.to_lowercase())
+    };
+    for other in spec.step(step).not_by.iter() {
+        let Some(o) = spec.graph.index_of(other) else {
+            continue;
+        };
+        if let Some(done) = state.steps[o]
+            .iter()
+            .filter_map(|i| i.completed.as_ref())
+            .find(|d| same(&d.by))
+        {
+            return Err(refused(format!(
+                "{name} completed {other} at {}; step {} must be completed by someone else (not_by: {other})",
+                clock::show(done.at, spec.tz()),
+                spec.step_id(step)
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn outcome(
+    spec: &Spec,
+    step: usize,
+    given: Option<&str>,
+) -> Result<(Option<usize>, Option<String>), RunError> {
+    let s = spec.step(step);
+    let Some(decision) = &s.decision else {
+        return match given {
+            Some(label) => Err(refused(format!(
+                "step {} is not a decision: drop --outcome {label}",
+                s.id
+            ))),
+            None => Ok((None, None)),
+        };
+    };
+    let listing = || {
+        decision
+            .outcomes
+            .iter()
+            .map(|o| {
+                let variants = o.when.variants();
+                let primary = spec.text(&o.when);
+                let others: Vec<&str> = variants.into_iter().filter(|v| *v != primary).collect();
+                if others.is_empty() {
+                    format!("`{primary}`")
+                } else {
+                    format!("`{primary}` ({})", others.join(", "))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let question = decision
+        .question
+        .as_ref()
+        .map(|q| format!(" ({})", spec.text(q)))
+        .unwrap_or_default();
+    let Some(label) = given else {
+        return Err(refused(format!(
+            "step {} is a decision{question}: give --outcome, one of {}",
+            s.id,
+            listing()
+        )));
+    };
+    match decision.outcomes.iter().position(|o| o.when.matches(label)) {
+        Some(i) if spec.net.choice_of_outcome(step, i).is_some() => Ok((
+            Some(i),
+            Some(spec.text(&decision.outcomes[i].when).to_string()),
+        )),
+        _ => Err(refused(format!(
+            "`{label}` is not an outcome of step {}: one of {}",
+            s.id,
+            listing()
+        ))),
+    }
+}
+
+/// Item numbers as typed (`1,3`), each within `1..=count`.
+fn item_numbers(text: &str, count: usize, option: &str) -> Result<Vec<usize>, RunError> {
+    let mut out = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let n: usize = part.parse().map_err(|_| {
+            RunError::Usage(format!(
+                "{option} `{text}`: write `all` or item numbers such as `1,3`"
+            ))
+        })?;
+        if n == 0 || n > count {
+            return Err(refused(format!(
+                "{option}: there is no check item {n} (the step has {count})"
+            )));
+        }
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out.sort_unstable();
+    Ok(out)
+}
+
+fn checks(
+    spec: &Spec,
+    step: usize,
+    request: &DoneRequest,
+) -> Result<(Vec<usize>, Vec<Waiver>), RunError> {
+    let items = &spec.step(step).check;
+    let count = items.len();
+    let checked = match request.check.as_deref().map(str::trim) {
+        Some(all) if all.eq_ignore_ascii_case("all") => (1..=count).collect(),
+        Some(list) => item_numbers(list, count, "--check")?,
+        None => Vec::new(),
+    };
+    let waived_items = match request.waive.as_deref() {
+        Some(list) => item_numbers(list, count, "--waive")?,
+        None => Vec::new(),
+    };
+    let reason = request.reason.as_deref().map(str::trim).unwrap_or("");
+    if !waived_items.is_empty() && reason.is_empty() {
+        return Err(refused(
+            "--waive needs --reason: say why the item does not apply",
+        ));
+    }
+    if let Some(both) = waived_items.iter().find(|n| checked.contains(n)) {
+        return Err(refused(format!(
+            "check item {both} is both ticked and waived"
+        )));
+    }
+    let missing: Vec<String> = (1..=count)
+        .filter(|n| !checked.contains(n) && !waived_items.contains(n))
+        .map(|n| format!("  {n}. {}", spec.text(&items[n - 1])))
+        .collect();
+    if !missing.is_empty() {
+        return Err(refused(format!(
+            "step {} has unticked check items; tick them with --check (or --check all), or waive them with --waive N --reason TEXT:\n{}",
+            spec.step_id(step),
+            missing.join("\n")
+        )));
+    }
+    let waived = waived_items
+        .into_iter()
+        .map(|item| Waiver {
+            item,
+            reason: reason.to_string(),
+        })
+        .collect();
+    Ok((checked, waived))
+}
+
+/// Reads `STEP` and `DATE` of a planned date: the step must be marked `planned: true`.
+pub(super) fn planned_date(
+    spec: &Spec,
+    step: &str,
+    date: &str,
+) -> Result<(usize, NaiveDate), RunError> {
+    let index = spec.find_step(step)?;
+    if !spec.step(index).planned {
+        let planned: Vec<&str> = spec
+            .flow
+            .steps
+            .iter()
+            .filter(|s| s.planned)
+            .map(|s| s.id.as_str())
+            .collect();
+        return Err(refused(format!(
+            "step {step} is not a planned step; {}",
+            if planned.is_empty() {
+                format!("flow `{}` has none (`planned: true`)", spec.flow.id)
+            } else {
+                format!("planned steps: {}", planned.join(", "))
+            }
+        )));
+    }
+    let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| {
+        RunError::Usage(format!("planned date `{date}` of {step}: write YYYY-MM-DD"))
+    })?;
+    Ok((index, date))
+}

@@ -1,0 +1,285 @@
+//! Record field values entered when a step is completed (`--field KEY=VALUE`): which
+//! fields a step may fill, reading each value by its field type, and showing it back.
+//!
+//! Values are stored typed (numbers as numbers, checkboxes as booleans, choices as the
+//! option's primary label) so that exports and printed records need no parsing.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use serde_json::Value;
+
+use super::clock;
+use super::engine::{RunError, Snapshot};
+use crate::spec::model::{Field, FieldType, Procedure, Record, Step};
+use crate::spec::text::Text;
+
+/// A record a step produces, with the key it is written under (`contract-review` or
+/// `CS-P-002#complaint-report`).
+#[derive(Debug, Clone, Copy)]
+pub struct Produced<'a> {
+    pub key: &'a str,
+    pub record: &'a Record,
+}
+
+/// The records `step` produces, as far as the snapshot knows them.
+pub fn produced<'a>(
+    snapshot: &'a Snapshot,
+    procedure: &'a Procedure,
+    step: &'a Step,
+) -> Vec<Produced<'a>> {
+    step.produces
+        .iter()
+        .filter_map(|key| {
+            let (doc, id) = match key.split_once('#') {
+                Some((doc, id)) => (snapshot.procedure(doc)?, id),
+                None => (procedure, key.as_str()),
+            };
+            let record = doc.records.iter().find(|r| r.id == id)?;
+            Some(Produced {
+                key: key.as_str(),
+                record,
+            })
+        })
+        .collect()
+}
+
+/// The field a stored `record.field` key names.
+pub fn lookup<'a>(produced: &[Produced<'a>], key: &str) -> Option<(Produced<'a>, &'a Field)> {
+    let (record, field) = key.rsplit_once('.')?;
+    let p = produced.iter().find(|p| p.key == record)?;
+    let f = p.record.fields.iter().find(|f| f.id == field)?;
+    Some((*p, f))
+}
+
+/// Reads `--field` arguments against the produced records and demands the required fields.
+pub fn collect(
+    produced: &[Produced],
+    raw: &[String],
+    tz: Tz,
+    lang: &str,
+) -> Result<BTreeMap<String, Value>, RunError> {
+    let mut out = BTreeMap::new();
+    for item in raw {
+        let (key, value) = item.split_once('=').ok_or_else(|| {
+            RunError::Usage(format!(
+                "--field `{item}`: write KEY=VALUE, e.g. --field contract-review.customer=ACME"
+            ))
+        })?;
+        let (record, field) = resolve(produced, key.trim())?;
+        let full = format!("{}.{}", record.key, field.id);
+        let value = read(field, value, tz, lang)
+            .map_err(|why| RunError::Refused(format!("--field {full}: {why}")))?;
+        if out.insert(full.clone(), value).is_some() {
+            return Err(RunError::Refused(format!("--field {full} is given twice")));
+        }
+    }
+    let missing: Vec<String> = produced
+        .iter()
+        .flat_map(|p| {
+            p.record
+                .fields
+                .iter()
+                .filter(|f| f.required)
+                .map(move |f| (p, f))
+        })
+        .filter(|(p, f)| !out.contains_key(&format!("{}.{}", p.key, f.id)))
+        .map(|(p, f)| format!("  {}.{} ({})", p.key, f.id, f.label.best(lang, lang)))
+        .collect();
+    if !missing.is_empty() {
+        return Err(RunError::Refused(format!(
+            "required record fields are missing; give them with --field KEY=VALUE:\n{}",
+            missing.join("\n")
+        )));
+    }
+    Ok(out)
+}
+
+/// The field a typed key names: `record.field`, or `field` when only one produced record
+/// has it.
+fn resolve<'a>(
+    produced: &[Produced<'a>],
+    key: &str,
+) -> Result<(Produced<'a>, &'a Field), RunError> {
+    if produced.is_empty() {
+        return Err(RunError::Refused(format!(
+            "--field {key}: this step produces no record, so it has no fields to fill"
+        )));
+    }
+    if let Some(found) = lookup(produced, key) {
+        return Ok(found);
+    }
+    let matches: Vec<(Produced, &Field)> = produced
+        .iter()
+        .flat_map(|p| p.record.fields.iter().map(move |f| (*p, f)))
+        .filter(|(_, f)| f.id == key)
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(*one),
+        [] => {
+            let known: Vec<String> = produced
+                .iter()
+                .flat_map(|p| {
+                    p.record
+                        .fields
+                        .iter()
+                        .map(move |f| format!("{}.{}", p.key, f.id))
+                })
+                .collect();
+            Err(RunError::Refused(format!(
+                "--field {key}: no such field in the records this step produces; fields: {}",
+                known.join(", ")
+            )))
+        }
+        several => Err(RunError::Refused(format!(
+            "--field {key}: several records have this field; write {}",
+            several
+                .iter()
+                .map(|(p, f)| format!("{}.{}", p.key, f.id))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ))),
+    }
+}
+
+const YES: &[&str] = &["yes", "y", "true", "x", "1"];
+const NO: &[&str] = &["no", "n", "false", "0"];
+
+/// Reads one value by its field's type.
+pub fn read(field: &Field, raw: &str, tz: Tz, lang: &str) -> Result<Value, String> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err("the value is empty".to_string());
+    }
+    let option = |candidate: &str| -> Result<Value, String> {
+        field
+            .options
+            .iter()
+            .find(|o| o.matches(candidate))
+            .map(|o| Value::String(o.best(lang, lang).to_string()))
+            .ok_or_else(|| {
+                format!(
+                    "`{candidate}` is not one of the options: {}",
+                    options(&field.options, lang)
+                )
+            })
+    };
+    match field.kind {
+        FieldType::Text | FieldType::Longtext | FieldType::Signature => {
+            Ok(Value::String(raw.to_string()))
+        }
+        FieldType::Number => {
+            let number = field
+                .unit
+                .as_deref()
+                .and_then(|u| text.strip_suffix(u))
+                .unwrap_or(text)
+                .trim();
+            // Whole numbers are kept as integers so that `12` reads back as `12`, not `12.0`.
+            let whole = number.parse::<i64>().ok().map(serde_json::Number::from);
+            whole
+                .or_else(|| {
+                    number
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|n| n.is_finite())
+                        .and_then(serde_json::Number::from_f64)
+                })
+                .map(Value::Number)
+                .ok_or_else(|| {
+                    format!(
+                        "`{text}` is not a number: write digits with a decimal point, e.g. 1250.50"
+                    )
+                })
+        }
+        FieldType::Date => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(|d| Value::String(d.format("%Y-%m-%d").to_string()))
+            .map_err(|_| format!("`{text}` is not a date: write YYYY-MM-DD")),
+        FieldType::Datetime => clock::parse(text, tz).map(|t| Value::String(clock::stamp(t))),
+        FieldType::Choice => option(text),
+        FieldType::Multichoice => text
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(option)
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+        FieldType::Checkbox => {
+            let lower = text.to_lowercase();
+            if YES.contains(&lower.as_str()) {
+                Ok(Value::Bool(true))
+            } else if NO.contains(&lower.as_str()) {
+                Ok(Value::Bool(false))
+            } else {
+                Err(format!("`{text}` is not yes or no"))
+            }
+        }
+        FieldType::Table => {
+            // Rows are separated by `;`, cells by `|`: `Item A|spec|2; Item B|spec|1`.
+            let columns = field.columns.len().max(1);
+            let mut rows = Vec::new();
+            for row in text.split(';').map(str::trim).filter(|r| !r.is_empty()) {
+                let cells: Vec<Value> = row
+                    .split('|')
+                    .map(|c| Value::String(c.trim().to_string()))
+                    .collect();
+                if cells.len() > columns {
+                    return Err(format!(
+                        "the row `{row}` has {} cells, the table has {columns} columns ({})",
+                        cells.len(),
+                        options(&field.columns, lang)
+                    ));
+                }
+                rows.push(Value::Array(cells));
+            }
+            Ok(Value::Array(rows))
+        }
+    }
+}
+
+fn options(texts: &[Text], lang: &str) -> String {
+    texts
+        .iter()
+        .map(|t| format!("`{}`", t.best(lang, lang)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A stored value as people read it.
+pub fn show(field: Option<&Field>, value: &Value, tz: Tz) -> String {
+    match value {
+        Value::String(s) => match field.map(|f| f.kind) {
+            Some(FieldType::Datetime) => clock::read_stamp(s)
+                .map(|t| clock::show(t, tz))
+                .unwrap_or_else(|| s.clone()),
+            _ => s.clone(),
+        },
+        Value::Bool(true) => "yes".to_string(),
+        Value::Bool(false) => "no".to_string(),
+        Value::Number(n) => {
+            let unit = field.and_then(|f| f.unit.as_deref());
+            match unit {
+                Some(u) => format!("{n} {u}"),
+                None => n.to_string(),
+            }
+        }
+        Value::Array(items) => {
+            let table = field.is_some_and(|f| f.kind == FieldType::Table);
+            items
+                .iter()
+                .map(|i| match i {
+                    Value::Array(cells) => cells
+                        .iter()
+                        .map(|c| show(None, c, tz))
+                        .collect::<Vec<_>>()
+                        .join(" | "),
+                    other => show(None, other, tz),
+                })
+                .collect::<Vec<_>>()
+                .join(if table { "; " } else { ", " })
+        }
+        Value::Null => String::new(),
+        Value::Object(_) => value.to_string(),
+    }
+}

@@ -1,0 +1,621 @@
+//! The run record: everything a completed (or running) checklist states, as one serializable
+//! value. `run show` prints it, `--format json` and `run export` write it, and the printed
+//! (PDF) record is made from it, so the views cannot disagree.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use super::audit::{self, Tamper};
+use super::clock;
+use super::engine::{self, Change, Iteration, Live, ParentLink, RunError, Spec, StepState};
+use super::fields;
+use super::store::{Filter, RunRow, SqliteStore, Status, Store};
+use crate::control::fingerprint;
+use crate::spec::load::Qms;
+use crate::spec::model::Trigger;
+
+/// A moment, stored (UTC) and as read on the office clock.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stamp {
+    /// RFC 3339 with the QMS's UTC offset.
+    pub iso: String,
+    /// `YYYY-MM-DD HH:MM` on the office clock.
+    pub local: String,
+}
+
+impl Stamp {
+    fn of(t: DateTime<Utc>, tz: Tz) -> Stamp {
+        Stamp {
+            iso: clock::iso(t, tz),
+            local: clock::show(t, tz),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Deadline {
+    pub at: Stamp,
+    /// Open and past due at the record's `now`.
+    pub overdue: bool,
+    /// Completed after it was due.
+    pub late: bool,
+    /// How far past due (`3 h`), when overdue or late.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Actor {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DocHeader {
+    pub id: String,
+    pub title: String,
+    pub revision: String,
+    pub effective: String,
+    pub owner: String,
+    pub fingerprint: String,
+    /// `3F2A-91C0-7B1E`, as printed in document footers.
+    pub fingerprint_short: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FlowHeader {
+    pub id: String,
+    pub title: String,
+    pub trigger: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChildRun {
+    pub reference: String,
+    pub doc: String,
+    pub flow: String,
+    pub status: String,
+    pub outcome: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckTick {
+    pub number: usize,
+    pub item: String,
+    pub ticked: bool,
+    /// The reason, when the item was waived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waived: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldValue {
+    /// `record.field`.
+    pub key: String,
+    pub record: String,
+    pub form: Option<String>,
+    pub label: String,
+    /// As people read it.
+    pub value: String,
+    /// As stored (typed JSON).
+    pub raw: serde_json::Value,
+}
+
+/// Who completed an iteration, when, and everything they entered.
+#[derive(Debug, Clone, Serialize)]
+pub struct Signature {
+    pub event: u64,
+    pub at: Stamp,
+    /// `None` when the system completed it (a child run ended).
+    pub by: Option<String>,
+    pub acting_for: Option<Actor>,
+    pub outcome: Option<String>,
+    pub checks: Vec<CheckTick>,
+    pub fields: Vec<FieldValue>,
+    pub note: Option<String>,
+    pub child: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IterationRecord {
+    pub number: usize,
+    pub activated: Stamp,
+    pub due: Option<Deadline>,
+    pub child: Option<String>,
+    pub completed: Option<Signature>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordRef {
+    pub key: String,
+    pub form: Option<String>,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepRecord {
+    pub id: String,
+    pub title: String,
+    pub state: StepState,
+    pub by: Vec<Actor>,
+    pub with: Vec<Actor>,
+    pub not_by: Vec<String>,
+    pub planned: Option<String>,
+    pub calls: Option<String>,
+    pub question: Option<String>,
+    pub outcomes: Vec<String>,
+    pub check: Vec<String>,
+    pub produces: Vec<RecordRef>,
+    /// For a waiting join: the branches not yet arrived.
+    pub waiting_for: Vec<String>,
+    /// The outcome the flow ends with after this step.
+    pub ends: Option<String>,
+    /// The deadline of the current iteration.
+    pub due: Option<Deadline>,
+    pub iterations: Vec<IterationRecord>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EventRecord {
+    pub n: u64,
+    pub at: Stamp,
+    pub by: Option<String>,
+    pub kind: String,
+    /// One line saying what happened.
+    pub summary: String,
+    pub data: serde_json::Value,
+    pub prev: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Chain {
+    pub events: u64,
+    /// The last event's hash: quote it to prove later that the trail is unchanged.
+    pub hash: String,
+    pub intact: bool,
+    pub problem: Option<String>,
+}
+
+/// Everything a run record states. Serializable as is for JSON exports and templates.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRecord {
+    pub reference: String,
+    pub company: String,
+    pub language: String,
+    pub doc: DocHeader,
+    pub flow: FlowHeader,
+    pub period: Option<String>,
+    pub parent: Option<ParentLink>,
+    pub children: Vec<ChildRun>,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub started: Stamp,
+    pub started_by: Option<String>,
+    pub ended: Option<Stamp>,
+    /// The whole flow's deadline.
+    pub due: Option<Deadline>,
+    /// Active steps whose deadline has passed.
+    pub overdue: Vec<String>,
+    /// The moment deadlines were judged at.
+    pub now: Stamp,
+    /// Set when the QMS now holds a different revision or content of the procedure.
+    pub newer: Option<String>,
+    pub steps: Vec<StepRecord>,
+    pub events: Vec<EventRecord>,
+    pub chain: Chain,
+}
+
+fn deadline(
+    due: DateTime<Utc>,
+    done: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Deadline {
+    let overdue = done.is_none() && now > due;
+    let late = done.is_some_and(|d| d > due);
+    let by = match done {
+        Some(d) if late => Some(engine::lateness(due, d)),
+        None if overdue => Some(engine::lateness(due, now)),
+        _ => None,
+    };
+    Deadline {
+        at: Stamp::of(due, tz),
+        overdue,
+        late,
+        by,
+    }
+}
+
+fn actor(spec: &Spec, code: &str) -> Actor {
+    let lang = spec.lang();
+    let name = spec
+        .settings
+        .departments
+        .iter()
+        .find(|d| d.code == code)
+        .map(|d| d.name.best(lang, lang).to_string())
+        .or_else(|| {
+            spec.settings
+                .parties
+                .iter()
+                .find(|p| p.code == code)
+                .map(|p| p.name.best(lang, lang).to_string())
+        })
+        .unwrap_or_else(|| code.to_string());
+    Actor {
+        code: code.to_string(),
+        name,
+    }
+}
+
+fn signature(spec: &Spec, step: usize, done: &engine::Done) -> Signature {
+    let s = spec.step(step);
+    let c = &done.completion;
+    let tz = spec.tz();
+    let checks = s
+        .check
+        .iter()
+        .enumerate()
+        .map(|(i, item)| CheckTick {
+            number: i + 1,
+            item: spec.text(item).to_string(),
+            ticked: c.checked.contains(&(i + 1)),
+            waived: c
+                .waived
+                .iter()
+                .find(|w| w.item == i + 1)
+                .map(|w| w.reason.clone()),
+        })
+        .collect();
+    let produced = spec.produced(step);
+    let fields = c
+        .fields
+        .iter()
+        .map(|(key, raw)| {
+            let found = fields::lookup(&produced, key);
+            let field = found.map(|(_, f)| f);
+            FieldValue {
+                key: key.clone(),
+                record: found.map_or_else(
+                    || {
+                        key.rsplit_once('.')
+                            .map_or(key.as_str(), |(r, _)| r)
+                            .to_string()
+                    },
+                    |(p, _)| p.key.to_string(),
+                ),
+                form: found.and_then(|(p, _)| p.record.form.clone()),
+                label: field.map_or_else(|| key.clone(), |f| spec.text(&f.label).to_string()),
+                value: fields::show(field, raw, tz),
+                raw: raw.clone(),
+            }
+        })
+        .collect();
+    Signature {
+        event: done.event,
+        at: Stamp::of(done.at, tz),
+        by: done.by.clone(),
+        acting_for: c.acting_for.as_deref().map(|code| actor(spec, code)),
+        outcome: c.outcome_label.clone(),
+        checks,
+        fields,
+        note: c.note.clone(),
+        child: c.child.clone(),
+    }
+}
+
+fn iteration(
+    spec: &Spec,
+    live: &Live,
+    step: usize,
+    number: usize,
+    it: &Iteration,
+    now: DateTime<Utc>,
+) -> IterationRecord {
+    let tz = spec.tz();
+    IterationRecord {
+        number,
+        activated: Stamp::of(it.activated_at, tz),
+        due: engine::due(spec, &live.state, step, it)
+            .map(|d| deadline(d, it.completed.as_ref().map(|c| c.at), now, tz)),
+        child: it.child.clone(),
+        completed: it.completed.as_ref().map(|d| signature(spec, step, d)),
+    }
+}
+
+fn event_summary(spec: &Spec, e: &audit::Event) -> String {
+    let tz = spec.tz();
+    match Change::read(e) {
+        Ok(Change::Started(s)) => {
+            let mut line = format!("started {} rev {} flow {}", s.doc, s.revision, s.flow);
+            if let Some(p) = &s.parent {
+                line.push_str(&format!(" as child of {} step {}", p.run, p.step));
+            }
+            for (step, date) in &s.plan {
+                line.push_str(&format!("; planned {step} for {date}"));
+            }
+            line
+        }
+        Ok(Change::Planned(p)) => format!("planned {} for {}", p.step, p.date),
+        Ok(Change::Called(c)) => format!("{} started child run {}", c.step, c.child),
+        Ok(Change::Completed(c)) => {
+            let mut parts = vec![format!("completed {}", c.step)];
+            if c.iteration > 1 {
+                parts[0].push_str(&format!(" (iteration {})", c.iteration));
+            }
+            if let Some(code) = &c.acting_for {
+                parts.push(format!("as {code}"));
+            }
+            if let Some(o) = &c.outcome_label {
+                parts.push(format!("outcome: {o}"));
+            }
+            if !c.checked.is_empty() {
+                let items: Vec<String> = c.checked.iter().map(usize::to_string).collect();
+                parts.push(format!("ticked {}", items.join(",")));
+            }
+            for w in &c.waived {
+                parts.push(format!("waived {} ({})", w.item, w.reason));
+            }
+            for (k, v) in &c.fields {
+                parts.push(format!("{k} = {}", fields::show(None, v, tz)));
+            }
+            if let Some(child) = &c.child {
+                parts.push(format!("when child run {child} ended"));
+            }
+            if let Some(n) = &c.note {
+                parts.push(format!("note: {n}"));
+            }
+            parts.join("; ")
+        }
+        Err(why) => why,
+    }
+}
+
+/// Builds the record of a loaded run. `children` are the runs it started; `newer` a note
+/// about the QMS's current revision; `chain` the audit check's result.
+pub fn build(
+    live: &Live,
+    children: &[RunRow],
+    now: DateTime<Utc>,
+    newer: Option<String>,
+    chain: Result<(), Tamper>,
+) -> Result<RunRecord, RunError> {
+    let spec = live.spec()?;
+    let tz = spec.tz();
+    let lang = spec.lang().to_string();
+    let state = &live.state;
+    let states = state.step_states(&spec);
+    let mut overdue = Vec::new();
+    let steps = (0..spec.graph.len())
+        .map(|i| {
+            let s = spec.step(i);
+            let iterations: Vec<IterationRecord> = state.steps[i]
+                .iter()
+                .enumerate()
+                .map(|(n, it)| iteration(&spec, live, i, n + 1, it, now))
+                .collect();
+            let due = if states[i] == StepState::Active {
+                iterations.last().and_then(|it| it.due.clone())
+            } else {
+                None
+            };
+            if due.as_ref().is_some_and(|d| d.overdue) {
+                overdue.push(s.id.clone());
+            }
+            StepRecord {
+                id: s.id.clone(),
+                title: s
+                    .title
+                    .as_ref()
+                    .map_or_else(String::new, |t| spec.text(t).to_string()),
+                state: states[i],
+                by: s.by.iter().map(|c| actor(&spec, c)).collect(),
+                with: s.with.iter().map(|c| actor(&spec, c)).collect(),
+                not_by: s.not_by.iter().cloned().collect(),
+                planned: state.plan.get(&i).map(|d| d.format("%Y-%m-%d").to_string()),
+                calls: s.calls.as_ref().map(|c| match &c.doc {
+                    Some(doc) => format!("{doc}/{}", c.flow),
+                    None => c.flow.clone(),
+                }),
+                question: s
+                    .decision
+                    .as_ref()
+                    .and_then(|d| d.question.as_ref())
+                    .map(|q| spec.text(q).to_string()),
+                outcomes: s
+                    .decision
+                    .iter()
+                    .flat_map(|d| &d.outcomes)
+                    .map(|o| spec.text(&o.when).to_string())
+                    .collect(),
+                check: s.check.iter().map(|c| spec.text(c).to_string()).collect(),
+                produces: spec
+                    .produced(i)
+                    .iter()
+                    .map(|p| RecordRef {
+                        key: p.key.to_string(),
+                        form: p.record.form.clone(),
+                        title: spec.text(&p.record.title).to_string(),
+                    })
+                    .collect(),
+                waiting_for: if states[i] == StepState::Waiting {
+                    spec.net
+                        .missing_inputs(&state.marking, i)
+                        .into_iter()
+                        .map(|m| spec.step_id(m).to_string())
+                        .collect()
+                } else {
+                    Vec::new()
+                },
+                ends: s.end.as_ref().map(|e| spec.text(e).to_string()),
+                due,
+                iterations,
+            }
+        })
+        .collect();
+    let events = live
+        .events
+        .iter()
+        .map(|e| EventRecord {
+            n: e.n,
+            at: clock::read_stamp(&e.at).map_or_else(
+                || Stamp {
+                    iso: e.at.clone(),
+                    local: e.at.clone(),
+                },
+                |t| Stamp::of(t, tz),
+            ),
+            by: e.by.clone(),
+            kind: e.kind.clone(),
+            summary: event_summary(&spec, e),
+            data: serde_json::from_str(&e.data).unwrap_or(serde_json::Value::Null),
+            prev: e.prev.clone(),
+            hash: e.hash.clone(),
+        })
+        .collect();
+    let p = spec.procedure;
+    Ok(RunRecord {
+        reference: live.row.reference.clone(),
+        company: spec.settings.company.best(&lang, &lang).to_string(),
+        language: lang.clone(),
+        doc: DocHeader {
+            id: p.id.clone(),
+            title: spec.text(&p.title).to_string(),
+            revision: live.row.revision.clone(),
+            effective: p.effective.to_string(),
+            owner: p.owner.clone(),
+            fingerprint: live.row.fingerprint.clone(),
+            fingerprint_short: fingerprint::short(&live.row.fingerprint),
+        },
+        flow: FlowHeader {
+            id: spec.flow.id.clone(),
+            title: spec.text(&spec.flow.title).to_string(),
+            trigger: spec.flow.trigger.as_ref().map(|t| match t {
+                Trigger::Event(text) => spec.text(text).to_string(),
+                Trigger::Every(r) => match &r.during {
+                    Some(d) => format!("every {} in {d}", r.every),
+                    None => format!("every {}", r.every),
+                },
+            }),
+        },
+        period: live.row.period.clone(),
+        parent: state.parent.clone(),
+        children: children
+            .iter()
+            .map(|c| ChildRun {
+                reference: c.reference.clone(),
+                doc: c.doc.clone(),
+                flow: c.flow.clone(),
+                status: status_word(c.status).to_string(),
+                outcome: c.outcome.clone(),
+            })
+            .collect(),
+        status: if state.ended.is_some() {
+            "ended"
+        } else {
+            "open"
+        }
+        .to_string(),
+        outcome: state
+            .ended
+            .as_ref()
+            .map(|e| spec.text(&e.outcome).to_string()),
+        started: Stamp::of(state.started_at, tz),
+        started_by: state.started_by.clone(),
+        ended: state.ended.as_ref().map(|e| Stamp::of(e.at, tz)),
+        due: engine::flow_due(&spec, state)
+            .map(|d| deadline(d, state.ended.as_ref().map(|e| e.at), now, tz)),
+        overdue,
+        now: Stamp::of(now, tz),
+        newer,
+        steps,
+        events,
+        chain: Chain {
+            events: live.row.events,
+            hash: live.row.head.clone(),
+            intact: chain.is_ok(),
+            problem: chain.err().map(|t| t.to_string()),
+        },
+    })
+}
+
+pub fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Open => "open",
+        Status::Ended => "ended",
+    }
+}
+
+/// What the QMS now says about the run's procedure, if it differs from the pinned one.
+pub fn newer_revision(qms: &Qms, row: &RunRow) -> Option<String> {
+    let Some(current) = qms.procedure(&row.doc) else {
+        return Some(format!(
+            "procedure {} is no longer in the QMS; this run follows revision {}",
+            row.doc, row.revision
+        ));
+    };
+    if current.doc.revision != row.revision {
+        return Some(format!(
+            "a newer revision {} of {} exists; this run follows revision {} as it was when it started",
+            current.doc.revision, row.doc, row.revision
+        ));
+    }
+    if fingerprint::of(&current.doc) != row.fingerprint {
+        return Some(format!(
+            "{} revision {} has changed since this run started (fingerprint {} now, {} pinned); the run follows the pinned content",
+            row.doc,
+            row.revision,
+            fingerprint::short(&fingerprint::of(&current.doc)),
+            fingerprint::short(&row.fingerprint)
+        ));
+    }
+    None
+}
+
+/// The record of run `reference` in an open store. `at` overrides "now" (else
+/// `PROCDOC_NOW`, else the clock); `qms` (when it loads) tells whether a newer revision
+/// exists.
+pub fn run_record(
+    store: &dyn Store,
+    reference: &str,
+    flow: Option<&str>,
+    at: Option<&str>,
+    qms: Option<&Qms>,
+) -> Result<RunRecord, RunError> {
+    let row = engine::find(store, reference, flow)?;
+    let live = engine::open_run(store, row.id)?;
+    let now = clock::now(at, live.spec()?.tz()).map_err(RunError::Usage)?;
+    let children = store.list(&Filter {
+        parent: Some(live.row.id),
+        ..Default::default()
+    })?;
+    let chain = audit::verify(
+        &live.row.chain_key(),
+        live.row.events,
+        &live.row.head,
+        &live.events,
+    );
+    let newer = qms.and_then(|q| newer_revision(q, &live.row));
+    build(&live, &children, now, newer, chain)
+}
+
+/// [`run_record`] for a QMS folder and its run database (`db`, else `PROCDOC_DB`, else
+/// `<QMS>/.procdoc/runs.sqlite`), in one reading transaction.
+pub fn load_record(
+    qms_dir: &Path,
+    db: Option<&Path>,
+    reference: &str,
+    flow: Option<&str>,
+) -> Result<RunRecord, RunError> {
+    let path = super::command::database_path(qms_dir, db.map(Path::to_path_buf));
+    let mut store = SqliteStore::open(&path)?;
+    let qms = crate::spec::load::load(qms_dir).ok().map(|(q, _)| q);
+    store.begin(false)?;
+    let record = run_record(&store, reference, flow, None, qms.as_ref());
+    store.rollback()?;
+    record
+}

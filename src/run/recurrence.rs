@@ -1,0 +1,269 @@
+//! Periods of a recurring flow (`trigger: { every: 1 year, in: july }`), for `run due`.
+//!
+//! Periods follow one another from the document's effective date: every `N` days, weeks,
+//! months or years. `in: <month>` (English month name) puts a yearly period in that month:
+//! each period then starts on the 1st of the month, in the first such month on or after
+//! the effective date. Any other `in` is a description and does not move the period.
+//! A run covers the period in which it was started (one started before the first period
+//! covers the first).
+
+use chrono::{Datelike, Days, Months, NaiveDate};
+
+use crate::spec::duration::Unit;
+use crate::spec::model::Recurrence;
+
+/// More periods than any real flow needs listed; a daily flow effective decades ago stops
+/// here instead of building an endless list.
+const MAX_PERIODS: usize = 100_000;
+
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Period {
+    /// The first day, `YYYY-MM-DD`: what a run records as the period it covers.
+    pub key: String,
+    /// How people name it: `July 2026`, `2026-03-01 – 2026-03-31`.
+    pub label: String,
+    pub start: NaiveDate,
+    /// The first day of the next period.
+    pub next: NaiveDate,
+    /// The last day the flow is meant to be run in (the month given by `in`, else the
+    /// whole period).
+    pub last_day: NaiveDate,
+}
+
+/// How periods are laid out.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Days(u64),
+    Months(u32),
+}
+
+/// The month an `in` names (1-12), if it is an English month name or its abbreviation.
+pub fn month_of(text: &str) -> Option<u32> {
+    let lower = text.trim().to_lowercase();
+    if lower.len() < 3 {
+        return None;
+    }
+    MONTHS
+        .iter()
+        .position(|m| *m == lower || (lower.len() == 3 && m.starts_with(&lower)))
+        .and_then(|i| u32::try_from(i + 1).ok())
+}
+
+fn step_of(rec: &Recurrence) -> Result<Step, String> {
+    let n = rec.every.amount;
+    if n == 0 {
+        return Err(format!("`every: {}` does not recur", rec.every));
+    }
+    Ok(match rec.every.unit {
+        Unit::Days => Step::Days(u64::from(n)),
+        Unit::Weeks => Step::Days(u64::from(n) * 7),
+        Unit::Months => Step::Months(n),
+        Unit::Years => Step::Months(n.saturating_mul(12)),
+        Unit::Minutes | Unit::Hours | Unit::WorkingHours | Unit::WorkingDays => {
+            return Err(format!(
+                "`every: {}` is not counted in calendar periods (days, weeks, months or years)",
+                rec.every
+            ));
+        }
+    })
+}
+
+/// The yearly month, when `in` names one and the flow recurs in years.
+fn month(rec: &Recurrence) -> Option<u32> {
+    if rec.every.unit != Unit::Years {
+        return None;
+    }
+    rec.during.as_deref().and_then(month_of)
+}
+
+/// The first day of the first period.
+fn first_start(effective: NaiveDate, rec: &Recurrence) -> NaiveDate {
+    match month(rec) {
+        Some(m) => {
+            let this_year = NaiveDate::from_ymd_opt(effective.year(), m, 1).unwrap_or(effective);
+            if this_year >= effective {
+                this_year
+            } else {
+                NaiveDate::from_ymd_opt(effective.year() + 1, m, 1).unwrap_or(effective)
+            }
+        }
+        None => effective,
+    }
+}
+
+fn nth_start(first: NaiveDate, step: Step, k: u64) -> Option<NaiveDate> {
+    match step {
+        Step::Days(d) => first.checked_add_days(Days::new(d.checked_mul(k)?)),
+        // Counted from the first start each time, so a 31st does not drift to the 28th.
+        Step::Months(m) => first.checked_add_months(Months::new(
+            u32::try_from(u64::from(m).checked_mul(k)?).ok()?,
+        )),
+    }
+}
+
+fn period(first: NaiveDate, rec: &Recurrence, step: Step, k: u64) -> Option<Period> {
+    let start = nth_start(first, step, k)?;
+    let next = nth_start(first, step, k + 1)?;
+    let until = next.pred_opt()?;
+    let (label, last_day) = match month(rec) {
+        Some(_) => {
+            let month_end = start
+                .checked_add_months(Months::new(1))
+                .and_then(|d| d.pred_opt())
+                .unwrap_or(until);
+            (start.format("%B %Y").to_string(), month_end.min(until))
+        }
+        None if start == until => (start.format("%Y-%m-%d").to_string(), until),
+        None => (
+            format!(
+                "{} – {}",
+                start.format("%Y-%m-%d"),
+                until.format("%Y-%m-%d")
+            ),
+            until,
+        ),
+    };
+    Some(Period {
+        key: start.format("%Y-%m-%d").to_string(),
+        label,
+        start,
+        next,
+        last_day,
+    })
+}
+
+/// Every period that has started by `today`, oldest first (at most [`MAX_PERIODS`], the
+/// most recent ones).
+pub fn started_by(
+    effective: NaiveDate,
+    rec: &Recurrence,
+    today: NaiveDate,
+) -> Result<Vec<Period>, String> {
+    let step = step_of(rec)?;
+    let first = first_start(effective, rec);
+    let mut out = std::collections::VecDeque::new();
+    let mut k = 0;
+    while let Some(p) = period(first, rec, step, k) {
+        if p.start > today {
+            break;
+        }
+        out.push_back(p);
+        if out.len() > MAX_PERIODS {
+            out.pop_front();
+        }
+        k += 1;
+    }
+    Ok(out.into())
+}
+
+/// The period a run started on `date` covers.
+pub fn period_of(effective: NaiveDate, rec: &Recurrence, date: NaiveDate) -> Option<Period> {
+    let step = step_of(rec).ok()?;
+    let first = first_start(effective, rec);
+    // Jump close by arithmetic, then walk: months have different lengths.
+    let estimate = match step {
+        Step::Days(d) => u64::try_from((date - first).num_days()).unwrap_or(0) / d,
+        Step::Months(m) => {
+            let months =
+                (date.year() - first.year()) * 12 + date.month0() as i32 - first.month0() as i32;
+            u64::try_from(months).unwrap_or(0) / u64::from(m)
+        }
+    };
+    let mut k = estimate.saturating_sub(1);
+    loop {
+        let p = period(first, rec, step, k)?;
+        if date < p.next || (k == 0 && date < p.start) {
+            return Some(p);
+        }
+        k += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(every: &str, during: Option<&str>) -> Recurrence {
+        Recurrence {
+            every: every.parse().unwrap(),
+            during: during.map(str::to_string),
+        }
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_yearly_survey_in_july_falls_in_each_july_after_the_effective_date() {
+        let r = rec("1 year", Some("july"));
+        let periods = started_by(date("2022-10-01"), &r, date("2026-07-05")).unwrap();
+        let labels: Vec<&str> = periods.iter().map(|p| p.label.as_str()).collect();
+        assert_eq!(labels, ["July 2023", "July 2024", "July 2025", "July 2026"]);
+        assert_eq!(periods[3].key, "2026-07-01");
+        assert_eq!(periods[3].last_day, date("2026-07-31"));
+        let before = started_by(date("2022-10-01"), &r, date("2026-06-30")).unwrap();
+        assert_eq!(before.len(), 3);
+    }
+
+    #[test]
+    fn in_that_is_no_month_leaves_the_period_at_the_effective_date() {
+        let r = rec("1 year", Some("the first quarter"));
+        let periods = started_by(date("2024-03-15"), &r, date("2025-03-15")).unwrap();
+        assert_eq!(periods.len(), 2);
+        assert_eq!(periods[1].label, "2025-03-15 – 2026-03-14");
+    }
+
+    #[test]
+    fn months_count_from_the_effective_date_without_drifting() {
+        let r = rec("1 month", None);
+        let periods = started_by(date("2026-01-31"), &r, date("2026-05-01")).unwrap();
+        let keys: Vec<&str> = periods.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30"]
+        );
+    }
+
+    #[test]
+    fn a_run_covers_the_period_it_starts_in() {
+        let r = rec("15 days", None);
+        let p = period_of(date("2026-01-01"), &r, date("2026-01-20")).unwrap();
+        assert_eq!(p.key, "2026-01-16");
+        let early = period_of(date("2026-01-01"), &r, date("2025-12-20")).unwrap();
+        assert_eq!(early.key, "2026-01-01");
+        let july = period_of(
+            date("2022-10-01"),
+            &rec("1 year", Some("Jul")),
+            date("2026-07-03"),
+        );
+        assert_eq!(july.unwrap().key, "2026-07-01");
+    }
+
+    #[test]
+    fn hours_are_not_periods() {
+        assert!(
+            started_by(
+                date("2026-01-01"),
+                &rec("8 hours", None),
+                date("2026-02-01")
+            )
+            .is_err()
+        );
+    }
+}

@@ -1,0 +1,495 @@
+//! A run's events and the state they replay to: the flow marking from the shared semantics
+//! ([`crate::flow::semantics`]) plus each step's history of iterations, and what follows
+//! from it: step states, deadlines and the summary the store lists.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::audit::Event;
+use super::clock;
+use super::engine::Spec;
+use super::store::{OpenStep, Status, Summary};
+use crate::flow::semantics::{FireError, Marking};
+use crate::spec::text::Text;
+
+/// Which run started this one, and from which step and iteration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParentLink {
+    pub run: String,
+    pub step: String,
+    pub iteration: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Started {
+    pub doc: String,
+    pub flow: String,
+    pub revision: String,
+    pub fingerprint: String,
+    pub snapshot: String,
+    /// Planned dates given at start (`YYYY-MM-DD` by step id).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub plan: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<ParentLink>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Planned {
+    pub step: String,
+    pub date: String,
+}
+
+/// A check item left unticked on purpose, with the reason given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waiver {
+    pub item: usize,
+    pub reason: String,
+}
+
+/// The completion of one step iteration: what the person signed for.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Completion {
+    pub step: String,
+    pub iteration: u32,
+    /// The department (of the step's `by`) the person acted for.
+    #[serde(default, rename = "as", skip_serializing_if = "Option::is_none")]
+    pub acting_for: Option<String>,
+    /// Decision outcome: its index in `decision.outcomes` and its primary label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome_label: Option<String>,
+    /// Ticked check items, numbered from 1.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checked: Vec<usize>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waived: Vec<Waiver>,
+    /// Record field values by `record.field`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Completed by the system when this child run ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub child: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Called {
+    pub step: String,
+    pub iteration: u32,
+    pub child: String,
+}
+
+/// Everything that can happen to a run, one event each.
+#[derive(Debug, Clone)]
+pub enum Change {
+    Started(Started),
+    Planned(Planned),
+    Completed(Completion),
+    Called(Called),
+}
+
+impl Change {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Change::Started(_) => "started",
+            Change::Planned(_) => "planned",
+            Change::Completed(_) => "completed",
+            Change::Called(_) => "called",
+        }
+    }
+
+    pub(super) fn data(&self) -> String {
+        let value = match self {
+            Change::Started(v) => serde_json::to_string(v),
+            Change::Planned(v) => serde_json::to_string(v),
+            Change::Completed(v) => serde_json::to_string(v),
+            Change::Called(v) => serde_json::to_string(v),
+        };
+        value.unwrap_or_default()
+    }
+
+    pub fn read(e: &Event) -> Result<Change, String> {
+        let bad = |err: serde_json::Error| format!("event #{} has unreadable values: {err}", e.n);
+        Ok(match e.kind.as_str() {
+            "started" => Change::Started(serde_json::from_str(&e.data).map_err(bad)?),
+            "planned" => Change::Planned(serde_json::from_str(&e.data).map_err(bad)?),
+            "completed" => Change::Completed(serde_json::from_str(&e.data).map_err(bad)?),
+            "called" => Change::Called(serde_json::from_str(&e.data).map_err(bad)?),
+            other => return Err(format!("event #{} has an unknown kind `{other}`", e.n)),
+        })
+    }
+}
+
+/// One time a step became active, and how that ended.
+#[derive(Debug, Clone)]
+pub struct Iteration {
+    pub activated_at: DateTime<Utc>,
+    pub completed: Option<Done>,
+    /// The child run a `calls` step started.
+    pub child: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Done {
+    /// The event that recorded it.
+    pub event: u64,
+    pub at: DateTime<Utc>,
+    pub by: Option<String>,
+    pub completion: Completion,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ended {
+    pub at: DateTime<Utc>,
+    pub step: usize,
+    pub outcome: Text,
+}
+
+/// A run's state: the flow marking plus each step's history.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub marking: Marking,
+    /// Per step, every time it became active, oldest first.
+    pub steps: Vec<Vec<Iteration>>,
+    /// Planned dates by step index.
+    pub plan: BTreeMap<usize, NaiveDate>,
+    pub started: bool,
+    pub started_at: DateTime<Utc>,
+    pub started_by: Option<String>,
+    pub parent: Option<ParentLink>,
+    pub ended: Option<Ended>,
+    /// The time of the latest event: a new one may not be earlier.
+    pub last_at: DateTime<Utc>,
+}
+
+/// What an event changed that others must react to.
+#[derive(Debug, Clone, Default)]
+pub struct Applied {
+    pub activated: Vec<usize>,
+    pub ended: bool,
+}
+
+/// How a step stands in a run, as the checklist shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepState {
+    Done,
+    Active,
+    /// A `join: all` step holding some of its branches.
+    Waiting,
+    /// Not done, and no longer reachable in this run.
+    Skipped,
+    NotReached,
+}
+
+impl StepState {
+    pub fn word(self) -> &'static str {
+        match self {
+            StepState::Done => "done",
+            StepState::Active => "active",
+            StepState::Waiting => "waiting",
+            StepState::Skipped => "skipped",
+            StepState::NotReached => "not reached",
+        }
+    }
+}
+
+impl State {
+    pub(super) fn blank(spec: &Spec) -> State {
+        let epoch = DateTime::<Utc>::UNIX_EPOCH;
+        State {
+            marking: spec.net.initial(),
+            steps: vec![Vec::new(); spec.graph.len()],
+            plan: BTreeMap::new(),
+            started: false,
+            started_at: epoch,
+            started_by: None,
+            parent: None,
+            ended: None,
+            last_at: epoch,
+        }
+    }
+
+    /// Replays a run's events.
+    pub fn replay(spec: &Spec, events: &[Event]) -> Result<State, String> {
+        let mut state = State::blank(spec);
+        for e in events {
+            let at = clock::read_stamp(&e.at)
+                .ok_or_else(|| format!("event #{} has an unreadable time `{}`", e.n, e.at))?;
+            let change = Change::read(e)?;
+            state.apply(spec, e.n, at, e.by.clone(), &change)?;
+        }
+        if !state.started {
+            return Err("it has no start event".to_string());
+        }
+        Ok(state)
+    }
+
+    pub fn is_active(&self, spec: &Spec, step: usize) -> bool {
+        spec.net.is_active(&self.marking, step)
+    }
+
+    /// Applies one event. Errors mean the event does not fit the flow: a damaged store.
+    pub fn apply(
+        &mut self,
+        spec: &Spec,
+        n: u64,
+        at: DateTime<Utc>,
+        by: Option<String>,
+        change: &Change,
+    ) -> Result<Applied, String> {
+        if !self.started && !matches!(change, Change::Started(_)) {
+            return Err(format!("event #{n} comes before the run's start"));
+        }
+        self.last_at = self.last_at.max(at);
+        let step_of = |id: &str| {
+            spec.graph
+                .index_of(id)
+                .ok_or_else(|| format!("event #{n} names an unknown step `{id}`"))
+        };
+        match change {
+            Change::Started(s) => {
+                if self.started {
+                    return Err(format!("event #{n} starts the run a second time"));
+                }
+                self.started = true;
+                self.started_at = at;
+                self.started_by = by;
+                self.parent = s.parent.clone();
+                for (step, date) in &s.plan {
+                    let date = NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                        .map_err(|_| format!("event #{n} plans an unreadable date `{date}`"))?;
+                    self.plan.insert(step_of(step)?, date);
+                }
+                let activated = spec.net.active(&self.marking);
+                for &s in &activated {
+                    self.steps[s].push(Iteration {
+                        activated_at: at,
+                        completed: None,
+                        child: None,
+                    });
+                }
+                Ok(Applied {
+                    activated,
+                    ended: false,
+                })
+            }
+            Change::Planned(p) => {
+                let date = NaiveDate::parse_from_str(&p.date, "%Y-%m-%d")
+                    .map_err(|_| format!("event #{n} plans an unreadable date `{}`", p.date))?;
+                self.plan.insert(step_of(&p.step)?, date);
+                Ok(Applied::default())
+            }
+            Change::Called(c) => {
+                let step = step_of(&c.step)?;
+                let iteration = self.steps[step]
+                    .last_mut()
+                    .ok_or_else(|| format!("event #{n} calls from a step never reached"))?;
+                iteration.child = Some(c.child.clone());
+                Ok(Applied::default())
+            }
+            Change::Completed(c) => {
+                let step = step_of(&c.step)?;
+                let choice = match c.outcome {
+                    Some(o) => spec.net.choice_of_outcome(step, o).ok_or_else(|| {
+                        format!(
+                            "event #{n} takes outcome {o} of `{}`, which has none such",
+                            c.step
+                        )
+                    })?,
+                    None => 0,
+                };
+                let firing = spec
+                    .net
+                    .fire(&self.marking, step, choice)
+                    .map_err(|e| match e {
+                        FireError::NotActive => {
+                            format!("event #{n} completes `{}`, which was not active", c.step)
+                        }
+                        FireError::NoSuchChoice { .. } => {
+                            format!("event #{n} completes `{}` without an outcome", c.step)
+                        }
+                    })?;
+                let Some(open) = self.steps[step]
+                    .iter_mut()
+                    .rev()
+                    .find(|i| i.completed.is_none())
+                else {
+                    return Err(format!("event #{n} completes `{}` twice", c.step));
+                };
+                open.completed = Some(Done {
+                    event: n,
+                    at,
+                    by,
+                    completion: c.clone(),
+                });
+                self.marking = firing.marking;
+                for &s in &firing.activated {
+                    self.steps[s].push(Iteration {
+                        activated_at: at,
+                        completed: None,
+                        child: None,
+                    });
+                }
+                let ended = self.marking.is_empty();
+                if ended {
+                    let outcome = match &spec.step(step).end {
+                        Some(t) => t.clone(),
+                        None => Text::Plain("ended".to_string()),
+                    };
+                    self.ended = Some(Ended { at, step, outcome });
+                }
+                Ok(Applied {
+                    activated: firing.activated,
+                    ended,
+                })
+            }
+        }
+    }
+
+    /// The latest completion of a step, if any.
+    pub fn last_done(&self, step: usize) -> Option<&Done> {
+        self.steps[step]
+            .iter()
+            .rev()
+            .find_map(|i| i.completed.as_ref())
+    }
+
+    /// How each step stands. Steps not done, active or waiting are "not reached" while some
+    /// active or waiting step can still lead to them, else "skipped".
+    pub fn step_states(&self, spec: &Spec) -> Vec<StepState> {
+        let n = spec.graph.len();
+        let active = spec.net.active(&self.marking);
+        let waiting = spec.net.waiting(&self.marking);
+        let mut reachable = vec![false; n];
+        let mut queue: VecDeque<usize> = active.iter().chain(&waiting).copied().collect();
+        while let Some(s) = queue.pop_front() {
+            for t in spec.graph.successors(s) {
+                if !reachable[t] {
+                    reachable[t] = true;
+                    queue.push_back(t);
+                }
+            }
+        }
+        (0..n)
+            .map(|s| {
+                if active.contains(&s) {
+                    StepState::Active
+                } else if waiting.contains(&s) {
+                    StepState::Waiting
+                } else if self.last_done(s).is_some() {
+                    StepState::Done
+                } else if reachable[s] && self.ended.is_none() {
+                    StepState::NotReached
+                } else {
+                    StepState::Skipped
+                }
+            })
+            .collect()
+    }
+}
+
+/// When an iteration of a step is due, by its `within` rule; `None` when the step has no
+/// deadline or the moment it counts from has not come yet.
+pub fn due(
+    spec: &Spec,
+    state: &State,
+    step: usize,
+    iteration: &Iteration,
+) -> Option<DateTime<Utc>> {
+    let s = spec.step(step);
+    let Some(within) = &s.within else {
+        // A planned step without a rule is due by the end of its planned day.
+        return state
+            .plan
+            .get(&step)
+            .filter(|_| s.planned)
+            .and_then(|d| d.succ_opt())
+            .map(|d| clock::start_of(d, spec.tz()));
+    };
+    let time = within.time();
+    if let Some(before) = within.before() {
+        let planned = spec.graph.index_of(before)?;
+        let date = state.plan.get(&planned)?;
+        return Some(spec.calendar.sub(clock::start_of(*date, spec.tz()), time));
+    }
+    match within.from() {
+        Some("start") => Some(spec.calendar.add(state.started_at, time)),
+        Some(from) => {
+            let from = spec.graph.index_of(from)?;
+            // The completion that preceded this iteration's own completion (or now).
+            let until = iteration.completed.as_ref().map(|d| d.at);
+            let done = state.steps[from]
+                .iter()
+                .filter_map(|i| i.completed.as_ref())
+                .filter(|d| until.is_none_or(|u| d.at <= u))
+                .map(|d| d.at)
+                .max()?;
+            Some(spec.calendar.add(done, time))
+        }
+        None => Some(spec.calendar.add(iteration.activated_at, time)),
+    }
+}
+
+/// When the whole flow is due, by the flow's `within`.
+pub fn flow_due(spec: &Spec, state: &State) -> Option<DateTime<Utc>> {
+    spec.flow
+        .within
+        .map(|d| spec.calendar.add(state.started_at, d))
+}
+
+/// The summary columns the store keeps for listing and overdue queries.
+pub fn summary(spec: &Spec, state: &State) -> Summary {
+    let mut open = Vec::new();
+    if state.ended.is_none() {
+        let states = state.step_states(spec);
+        for (step, st) in states.iter().enumerate() {
+            let due = match st {
+                StepState::Active => state.steps[step]
+                    .last()
+                    .and_then(|i| due(spec, state, step, i)),
+                StepState::Waiting => None,
+                _ => continue,
+            };
+            let depts: Vec<Option<String>> = if spec.step(step).by.is_empty() {
+                vec![None]
+            } else {
+                spec.step(step).by.iter().cloned().map(Some).collect()
+            };
+            for dept in depts {
+                open.push(OpenStep {
+                    step: Some(spec.step_id(step).to_string()),
+                    dept,
+                    due: due.map(clock::stamp),
+                });
+            }
+        }
+        if let Some(due) = flow_due(spec, state) {
+            open.push(OpenStep {
+                step: None,
+                dept: Some(spec.procedure.owner.clone()),
+                due: Some(clock::stamp(due)),
+            });
+        }
+    }
+    Summary {
+        status: if state.ended.is_some() {
+            Status::Ended
+        } else {
+            Status::Open
+        },
+        outcome: state
+            .ended
+            .as_ref()
+            .map(|e| spec.text(&e.outcome).to_string()),
+        ended_at: state.ended.as_ref().map(|e| clock::stamp(e.at)),
+        open,
+    }
+}
