@@ -220,3 +220,44 @@ fn graph_exports_dot_and_mermaid() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn a_run_exports_its_record_as_json_and_pdf() {
+    let qms = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir("specs/red-maple").unwrap().flatten() {
+        std::fs::copy(entry.path(), qms.path().join(entry.file_name())).unwrap();
+    }
+    let run = |args: &[&str]| {
+        procdoc()
+            .arg("run")
+            .arg("--qms")
+            .arg(qms.path())
+            .args(args)
+            .env("PROCDOC_NOW", "2026-11-23T10:00:00+08:00")
+            .assert()
+            .code(0);
+    };
+    run(&[
+        "start", "CS-P-001", "--flow", "contract", "--ref", "SO-42", "--by", "Li Ming",
+    ]);
+    run(&["done", "SO-42", "request", "--by", "Customer rep"]);
+    let out = tempfile::tempdir().unwrap();
+    run(&["export", "SO-42", "-o", out.path().to_str().unwrap()]);
+    assert!(out.path().join("SO-42.json").is_file());
+    let pdf = std::fs::read(out.path().join("SO-42.pdf")).unwrap();
+    let text = pdf_extract::extract_text_from_mem(&pdf).unwrap();
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for needle in [
+        "CS-P-001",
+        "SO-42",
+        "Run record",
+        "Customer rep",
+        "intact",
+        "Audit trail",
+    ] {
+        assert!(
+            text.contains(needle),
+            "`{needle}` not in the run record: {text}"
+        );
+    }
+}

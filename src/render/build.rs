@@ -945,3 +945,46 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
     std::fs::write(&tmp, bytes).map_err(|e| BuildError::Io(tmp.clone(), e))?;
     std::fs::rename(&tmp, path).map_err(|e| BuildError::Io(path.to_path_buf(), e))
 }
+
+/// The PDF of one checklist run's record, in the look of the controlled documents.
+pub fn run_record_pdf(
+    record: &crate::run::RunRecord,
+    templates: Option<&Path>,
+) -> Result<Vec<u8>, BuildError> {
+    let templates = Templates::new(templates)?;
+    let fonts = font_order(
+        &BUNDLED_FAMILIES
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+        &record.language,
+    );
+    // The record is dated by its last event, never by the clock, so exports are reproducible.
+    let last = record
+        .events
+        .last()
+        .map(|e| e.at.iso.as_str())
+        .unwrap_or(&record.started.iso);
+    let date = chrono::DateTime::parse_from_rfc3339(last)
+        .map(|d| d.date_naive())
+        .unwrap_or_default();
+    let source = templates.render(
+        "run-record.typ.j2",
+        &minijinja::context! {
+            record => minijinja_ctx(record),
+            fonts => fonts,
+            date => minijinja_ctx(&date_parts(date)),
+        },
+    )?;
+    let typesetter = Typesetter::new(&[], false).map_err(|e| BuildError::Fonts(e.to_string()))?;
+    let ident = format!("{} {}", record.doc.id, record.reference);
+    compile_pdf(
+        &typesetter,
+        &ident,
+        "run-record.typ.j2",
+        &source,
+        &BTreeMap::new(),
+        date,
+        &ident,
+    )
+}

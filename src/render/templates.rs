@@ -21,7 +21,7 @@ const TYPST_ESCAPE: &str = "typst";
 
 /// Built-in templates, compiled into the binary so procdoc works without any files
 /// next to it. A company may replace any of them through the override folder.
-const DEFAULT_TEMPLATES: [(&str, &str); 5] = [
+const DEFAULT_TEMPLATES: [(&str, &str); 6] = [
     (
         "common.typ.j2",
         include_str!("../../templates/common.typ.j2"),
@@ -38,6 +38,10 @@ const DEFAULT_TEMPLATES: [(&str, &str); 5] = [
     (
         "master-list.typ.j2",
         include_str!("../../templates/master-list.typ.j2"),
+    ),
+    (
+        "run-record.typ.j2",
+        include_str!("../../templates/run-record.typ.j2"),
     ),
 ];
 

@@ -950,6 +950,12 @@ fn export(
     std::fs::write(&path, to_json(&record) + "\n")
         .map_err(|e| usage(format!("cannot write {}: {e}", path.display())))?;
     println!("wrote {}", path.display());
+    let pdf =
+        crate::render::build::run_record_pdf(&record, None).map_err(|e| usage(e.to_string()))?;
+    let pdf_path = path.with_extension("pdf");
+    std::fs::write(&pdf_path, pdf)
+        .map_err(|e| usage(format!("cannot write {}: {e}", pdf_path.display())))?;
+    println!("wrote {}", pdf_path.display());
     Ok(if record.chain.intact { OK } else { REFUSED })
 }
 
