@@ -919,7 +919,7 @@ pub fn safe_name(reference: &str) -> String {
     let name: String = reference
         .chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
                 c
             } else {
                 '_'
@@ -967,6 +967,6 @@ mod tests {
     fn file_names_keep_references_readable() {
         assert_eq!(safe_name("SO-1001/complaint"), "SO-1001_complaint");
         assert_eq!(safe_name("../etc"), "_etc");
-        assert_eq!(safe_name("订单 1"), "___1");
+        assert_eq!(safe_name("订单 1"), "订单_1");
     }
 }
