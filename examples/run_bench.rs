@@ -145,5 +145,50 @@ fn main() {
         "run list --overdue --dept GM: {:.1} ms (exit {code})",
         t.elapsed().as_secs_f64() * 1000.0
     );
+    whole_process(&qms, &db, runs, step);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The same commands as separate processes of the release binary, start-up included, when
+/// it has been built next to this example (`cargo build --release`).
+fn whole_process(qms: &Path, db: &Path, runs: usize, step: usize) {
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|e| Some(e.parent()?.parent()?.join("procdoc")))
+        .filter(|e| e.is_file());
+    let Some(exe) = exe else {
+        eprintln!("(build the binary with `cargo build --release` to time whole processes too)");
+        return;
+    };
+    let samples = 30.min(runs);
+    let mut done = Vec::new();
+    let mut show = Vec::new();
+    for k in 0..samples {
+        // Runs the in-process loop did not touch: the second step of every step-th run.
+        let reference = format!("SO-{}", k * step + step / 2);
+        let cli = |args: &[&str]| {
+            let t = Instant::now();
+            let status = std::process::Command::new(&exe)
+                .arg("run")
+                .args(args)
+                .arg("--qms")
+                .arg(qms)
+                .arg("--db")
+                .arg(db)
+                .stdout(std::process::Stdio::null())
+                .status()
+                .expect("procdoc runs");
+            assert!(status.success(), "procdoc run {args:?}");
+            t.elapsed()
+        };
+        let at = ["--at", "2026-03-02 10:00"];
+        done.push(cli(&[
+            &["done", &reference, "request", "--by", "Customer"][..],
+            &at[..],
+        ]
+        .concat()));
+        show.push(cli(&[&["show", &reference][..], &at[..]].concat()));
+    }
+    summary("process done", done);
+    summary("process show", show);
 }

@@ -49,13 +49,15 @@ impl Paint {
     }
 }
 
+/// The state in a fixed-width column; padded before colouring, as escape codes have no width.
 fn mark(state: StepState, p: Paint) -> String {
+    let label = |text: &str| format!("{text:<14}");
     match state {
-        StepState::Done => p.green("[done]"),
-        StepState::Active => p.yellow("[active]"),
-        StepState::Waiting => p.cyan("[waiting]"),
-        StepState::Skipped => p.dim("[skipped]"),
-        StepState::NotReached => p.dim("[not reached]"),
+        StepState::Done => p.green(&label("[done]")),
+        StepState::Active => p.yellow(&label("[active]")),
+        StepState::Waiting => p.cyan(&label("[waiting]")),
+        StepState::Skipped => p.dim(&label("[skipped]")),
+        StepState::NotReached => p.dim(&label("[not reached]")),
     }
 }
 
@@ -210,7 +212,7 @@ pub fn render(r: &RunRecord, p: Paint) -> String {
     for s in &r.steps {
         let by = codes(&s.by);
         let mut head = format!(
-            "  {:<14} {:<width$}  {}  {}",
+            "  {} {:<width$}  {}  {}",
             mark(s.state, p),
             s.id,
             s.title,

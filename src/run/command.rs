@@ -678,7 +678,18 @@ fn list(
     }
     let p = Paint::for_stdout();
     if listed.is_empty() {
-        println!("no runs");
+        let filtered = filter.status.is_some()
+            || filter.doc.is_some()
+            || filter.dept.is_some()
+            || filter.overdue_at.is_some();
+        println!(
+            "{}",
+            if filtered {
+                "no runs match"
+            } else {
+                "no runs yet"
+            }
+        );
         return Ok(OK);
     }
     let ref_width = listed
