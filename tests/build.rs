@@ -2,6 +2,9 @@
 //! text, embedded fonts), byte-identical rebuilds, skipped unchanged outputs, literal
 //! printing of hostile texts, and nothing written for a QMS with errors.
 
+mod common;
+use common::pdf_text;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -23,11 +26,6 @@ fn build(qms: &Path, out: &Path, extra: &[&str]) -> (i32, String) {
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
-}
-
-fn pdf_text(path: &Path) -> String {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    pdf_extract::extract_text_from_mem(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn page_count(path: &Path) -> usize {

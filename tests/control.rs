@@ -2,6 +2,9 @@
 //! register, edits without a new revision, obsolete copies, byte-identical rebuilds of
 //! released revisions, verify, diff, periodic reviews and a broken register.
 
+mod common;
+use common::pdf_text;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -86,11 +89,6 @@ impl Qms {
             "Review the contract item by item, zh",
         );
     }
-}
-
-fn pdf_text(path: &Path) -> String {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    pdf_extract::extract_text_from_mem(&bytes).unwrap()
 }
 
 fn sha256(path: &Path) -> String {

@@ -1,15 +1,10 @@
 //! The bundled example QMS folders are faithful, clean specs: each passes
 //! `check --deny-warnings`, and their graphs export.
 
-use assert_cmd::Command;
+mod common;
+use common::{EXAMPLES, example_folders};
 
-const EXAMPLES: &[&str] = &[
-    "red-maple",
-    "zza-feed",
-    "comm-service",
-    "dyne",
-    "relationship-tw",
-];
+use assert_cmd::Command;
 
 #[test]
 fn every_example_checks_clean_with_warnings_denied() {
@@ -29,14 +24,7 @@ fn every_example_checks_clean_with_warnings_denied() {
 
 #[test]
 fn every_folder_under_specs_is_a_listed_example() {
-    let mut found: Vec<String> = std::fs::read_dir("specs")
-        .unwrap()
-        .flatten()
-        .filter(|e| e.path().join("procdoc.yaml").is_file())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    found.sort();
     let mut listed: Vec<String> = EXAMPLES.iter().map(|s| s.to_string()).collect();
     listed.sort();
-    assert_eq!(found, listed);
+    assert_eq!(example_folders(), listed);
 }

@@ -1,6 +1,9 @@
 //! The master list, records register and where-used index `build` writes into the QMS
 //! output folder: CSVs (UTF-8 with BOM, RFC 4180) and one PDF, reproducible and incremental.
 
+mod common;
+use common::pdf_text;
+
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -52,11 +55,6 @@ fn rows(path: &Path) -> Vec<Vec<String>> {
             cells
         })
         .collect()
-}
-
-fn pdf_text(path: &Path) -> String {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    pdf_extract::extract_text_from_mem(&bytes).unwrap()
 }
 
 #[test]

@@ -4,6 +4,9 @@
 //! it parses the arguments with the real `RunCommand` and calls `procdoc::run::execute`,
 //! so these tests need no separate binary and can kill or race real processes.
 
+mod common;
+use common::copy_dir;
+
 use std::cell::RefCell;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -93,19 +96,6 @@ fn out_of(o: Output) -> Out {
         code: o.status.code().unwrap_or(-1),
         stdout,
         stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
     }
 }
 

@@ -2,9 +2,12 @@
 //! an end, and its record exported: the runner and the specs agree on real procedures.
 //!
 //! One scenario per (decision, outcome): the decision takes that outcome the first time it is
-//! reached; every other choice takes the first outcome that goes forward, so loops are
-//! entered once and left. Steps are completed by a different person each, acting for their
+//! reached; before that, other decisions head for it, and after it they take the first
+//! outcome that leads to an end without coming back, so loops are entered once and left. Steps are completed by a different person each, acting for their
 //! first department, with every check ticked and every required field filled by type.
+
+mod common;
+use common::{copy_dir, example_folders};
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -13,13 +16,6 @@ use assert_cmd::Command;
 use procdoc::spec::model::{FieldType, Procedure};
 use serde_json::Value;
 
-const EXAMPLES: &[&str] = &[
-    "red-maple",
-    "zza-feed",
-    "comm-service",
-    "dyne",
-    "relationship-tw",
-];
 /// More completions than any example flow needs even with its loops taken once.
 const MAX_COMPLETIONS: usize = 400;
 
@@ -34,18 +30,6 @@ fn copy_qms(example: &str) -> Qms {
     let (qms, _) = procdoc::spec::load::load(dir.path()).unwrap();
     let docs = qms.procedures.into_iter().map(|p| p.doc).collect();
     Qms { dir, docs }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 fn run(qms: &Path, args: &[String]) -> (i32, String, String) {
@@ -328,42 +312,31 @@ fn export_record(qms: &Path, reference: &str, to: &Path) {
     assert!(pdf.starts_with(b"%PDF-"), "{reference}.pdf is not a PDF");
 }
 
-#[test]
-fn red_maple() {
-    run_every_flow("red-maple");
+/// One test per example, so that they run in parallel.
+macro_rules! examples {
+    ($($test:ident => $folder:literal),* $(,)?) => {
+        $(
+            #[test]
+            fn $test() {
+                run_every_flow($folder);
+            }
+        )*
+        const COVERED: &[&str] = &[$($folder),*];
+    };
 }
 
-#[test]
-fn zza_feed() {
-    run_every_flow("zza-feed");
+examples! {
+    red_maple => "red-maple",
+    zza_feed => "zza-feed",
+    comm_service => "comm-service",
+    dyne => "dyne",
+    relationship_tw => "relationship-tw",
 }
 
-#[test]
-fn comm_service() {
-    run_every_flow("comm-service");
-}
-
-#[test]
-fn dyne() {
-    run_every_flow("dyne");
-}
-
-#[test]
-fn relationship_tw() {
-    run_every_flow("relationship-tw");
-}
-
-/// A new example folder must be added to this file too.
+/// A new example folder must be added to the list above too.
 #[test]
 fn every_example_is_covered() {
-    let mut found: Vec<String> = std::fs::read_dir("specs")
-        .unwrap()
-        .flatten()
-        .filter(|e| e.path().join("procdoc.yaml").is_file())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    found.sort();
-    let mut covered = EXAMPLES.to_vec();
+    let mut covered: Vec<String> = COVERED.iter().map(|s| s.to_string()).collect();
     covered.sort();
-    assert_eq!(found, covered);
+    assert_eq!(example_folders(), covered);
 }

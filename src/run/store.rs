@@ -33,6 +33,8 @@ pub enum StoreError {
     TooNew { path: String, found: i64 },
     #[error("cannot create the folder of the run database {0}: {1}")]
     Folder(String, std::io::Error),
+    #[error("cannot open the run database {0}: {1}")]
+    Open(String, rusqlite::Error),
     #[error("run database: {0}")]
     Sql(#[from] rusqlite::Error),
 }
@@ -190,13 +192,17 @@ impl SqliteStore {
             std::fs::create_dir_all(folder)
                 .map_err(|e| StoreError::Folder(folder.display().to_string(), e))?;
         }
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let opened = |e| StoreError::Open(path.display().to_string(), e);
+        let conn = Connection::open(path).map_err(opened)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(opened)?;
         // WAL: readers see the last commit while a writer works. FULL: a commit reported
         // to the user survives a power cut, not only a killed process.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(opened)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(opened)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(opened)?;
         let mut store = SqliteStore {
             conn,
             path: path.to_path_buf(),

@@ -1,0 +1,46 @@
+//! What several end-to-end test files need: the example QMS folders, copies of them, and the
+//! text of a PDF. Each test file uses only part of it.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+/// The example QMS folders under `specs/`.
+pub const EXAMPLES: &[&str] = &[
+    "red-maple",
+    "zza-feed",
+    "comm-service",
+    "dyne",
+    "relationship-tw",
+];
+
+/// The folders under `specs/` that are QMS folders (hold a `procdoc.yaml`), sorted.
+pub fn example_folders() -> Vec<String> {
+    let mut found: Vec<String> = std::fs::read_dir("specs")
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().join("procdoc.yaml").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    found.sort();
+    found
+}
+
+/// A recursive copy, so that a test can write into a QMS without touching `specs/`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The text of a PDF, as a reader would copy it out.
+pub fn pdf_text(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    pdf_extract::extract_text_from_mem(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
