@@ -345,3 +345,119 @@ fn a_missing_glyph_is_a_warning_naming_the_text() {
     assert!(stderr.contains("Scarab 𓆣 inspection"), "{stderr}");
     assert!(out.path().join("QP-1_A.pdf").is_file());
 }
+
+/// A 40 x 20 red PNG, made here so that the test needs no binary fixture.
+fn tiny_png() -> Vec<u8> {
+    fn chunk(kind: &[u8], data: &[u8]) -> Vec<u8> {
+        let mut crc_input = kind.to_vec();
+        crc_input.extend_from_slice(data);
+        let mut out = (data.len() as u32).to_be_bytes().to_vec();
+        out.extend_from_slice(&crc_input);
+        out.extend_from_slice(&crc32(&crc_input).to_be_bytes());
+        out
+    }
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let (w, h) = (40u32, 20u32);
+    // Stored (uncompressed) deflate blocks inside a zlib stream, one block per row.
+    let row_len = 1 + 3 * w as usize;
+    let mut raw = Vec::new();
+    for _ in 0..h {
+        raw.push(0u8);
+        raw.extend(std::iter::repeat_n([200u8, 30, 30], w as usize).flatten());
+    }
+    let mut zlib = vec![0x78, 0x01];
+    for (i, row) in raw.chunks(row_len).enumerate() {
+        zlib.push(u8::from(i + 1 == h as usize));
+        zlib.extend_from_slice(&(row.len() as u16).to_le_bytes());
+        zlib.extend_from_slice(&(!(row.len() as u16)).to_le_bytes());
+        zlib.extend_from_slice(row);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &byte in &raw {
+        a = (a + u32::from(byte)) % 65521;
+        b = (b + a) % 65521;
+    }
+    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    let mut ihdr = w.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(chunk(b"IHDR", &ihdr));
+    png.extend(chunk(b"IDAT", &zlib));
+    png.extend(chunk(b"IEND", &[]));
+    png
+}
+
+/// The sizes of the images each page draws.
+fn images_per_page(path: &Path) -> Vec<Vec<(i64, i64)>> {
+    let doc = lopdf::Document::load(path).unwrap();
+    doc.get_pages()
+        .values()
+        .map(|&page| {
+            let (resources, ids) = doc.get_page_resources(page).unwrap();
+            let mut found = Vec::new();
+            let dicts = resources.into_iter().cloned().chain(
+                ids.into_iter()
+                    .filter_map(|id| doc.get_dictionary(id).ok().cloned()),
+            );
+            for dict in dicts {
+                let Ok(xobjects) = dict.get(b"XObject") else {
+                    continue;
+                };
+                let xobjects = match xobjects {
+                    lopdf::Object::Reference(id) => doc.get_dictionary(*id).unwrap(),
+                    other => other.as_dict().unwrap(),
+                };
+                for (_, object) in xobjects.iter() {
+                    let stream = doc.get_object(object.as_reference().unwrap()).unwrap();
+                    let dict = &stream.as_stream().unwrap().dict;
+                    if dict.get(b"Subtype").and_then(|s| s.as_name()).ok() == Some(b"Image") {
+                        let size = |k: &[u8]| dict.get(k).unwrap().as_i64().unwrap();
+                        found.push((size(b"Width"), size(b"Height")));
+                    }
+                }
+            }
+            found
+        })
+        .collect()
+}
+
+#[test]
+fn the_company_logo_is_on_every_page_of_documents_and_forms() {
+    let qms = tempfile::tempdir().unwrap();
+    common::copy_dir(Path::new("specs/red-maple"), qms.path());
+    std::fs::write(qms.path().join("logo.png"), tiny_png()).unwrap();
+    let settings = std::fs::read_to_string(qms.path().join("procdoc.yaml")).unwrap();
+    std::fs::write(
+        qms.path().join("procdoc.yaml"),
+        settings.replacen("\ncompany:", "\nlogo: logo.png\ncompany:", 1),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (code, stderr) = build(qms.path(), out.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    for pdf in ["CS-P-001_A-01.pdf", "forms/CS-F-006.pdf"] {
+        let pages = images_per_page(&out.path().join(pdf));
+        assert!(!pages.is_empty());
+        for (n, images) in pages.iter().enumerate() {
+            assert!(
+                images.contains(&(40, 20)),
+                "{pdf} page {}: {images:?}",
+                n + 1
+            );
+        }
+    }
+}

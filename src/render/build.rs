@@ -106,6 +106,7 @@ pub fn document_file(doc: &Procedure) -> String {
     format!("{}_{}.pdf", file_stem(&doc.id), file_stem(&doc.revision))
 }
 
+/// What every template of one document's outputs is given, under `ctx`.
 #[derive(Serialize)]
 struct SharedContext<'a> {
     #[serde(flatten)]
@@ -114,6 +115,82 @@ struct SharedContext<'a> {
     date: DateParts,
     page_of: Vec<[String; 3]>,
     ident: String,
+}
+
+impl<'a> SharedContext<'a> {
+    /// `ident` is the text that names the output on every page (document, form or flow).
+    fn new(
+        document: &'a DocumentContext,
+        doc: &Procedure,
+        fonts: &'a [String],
+        langs: &[String],
+        ident: &str,
+    ) -> Self {
+        SharedContext {
+            document,
+            fonts,
+            date: date_parts(doc.effective.0),
+            page_of: page_of(langs),
+            ident: ident.to_string(),
+        }
+    }
+
+    fn value(&self) -> minijinja::Value {
+        minijinja_ctx(self)
+    }
+}
+
+/// The company logo as the typst sources read it (`/logo.<ext>`).
+struct Logo {
+    name: String,
+    bytes: Vec<u8>,
+}
+
+impl Logo {
+    /// The logo the settings name, when it can be read inside the QMS folder (the checker
+    /// reports one that cannot).
+    fn read(qms: &Qms, settings: &crate::spec::model::Settings) -> Option<Logo> {
+        let path = settings
+            .logo
+            .as_ref()
+            .and_then(|l| crate::check::settings::logo_inside(&qms.root, l).ok())?;
+        let bytes = std::fs::read(&path).ok()?;
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("png")
+            .to_ascii_lowercase();
+        Some(Logo {
+            name: format!("/logo.{ext}"),
+            bytes,
+        })
+    }
+}
+
+/// The files every document's sources can read.
+fn common_files(logo: Option<&Logo>) -> BTreeMap<String, Vec<u8>> {
+    logo.map(|l| (l.name.clone(), l.bytes.clone()))
+        .into_iter()
+        .collect()
+}
+
+/// The languages printed: the one asked for, or every language of the QMS.
+fn printed_languages(settings: &crate::spec::model::Settings, opts: &BuildOptions) -> Vec<String> {
+    match &opts.lang {
+        Some(lang) => vec![lang.clone()],
+        None => settings.languages.clone(),
+    }
+}
+
+/// The bundled font families, in the order that suits the primary language.
+fn bundled_fonts(primary: &str) -> Vec<String> {
+    font_order(
+        &BUNDLED_FAMILIES
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+        primary,
+    )
 }
 
 #[derive(Serialize)]
@@ -184,30 +261,15 @@ fn hash(parts: &[&[u8]]) -> String {
 pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let settings = qms.settings.as_ref().ok_or(BuildError::NoSettings)?;
     let templates = Templates::new(opts.templates.as_deref())?;
-    let langs: Vec<String> = match &opts.lang {
-        Some(lang) => vec![lang.clone()],
-        None => settings.languages.clone(),
-    };
-    let logo = settings
-        .logo
-        .as_ref()
-        .and_then(|l| crate::check::settings::logo_inside(&qms.root, l).ok())
-        .and_then(|path| std::fs::read(&path).ok().map(|bytes| (path, bytes)));
-    let logo_name = logo.as_ref().map(|(path, _)| {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("png")
-            .to_ascii_lowercase();
-        format!("/logo.{ext}")
-    });
+    let langs = printed_languages(settings, opts);
+    let logo = Logo::read(qms, settings);
     // Everything the outputs are made from. When it is what the last build saw and every
     // output it wrote is still there, nothing needs to be rendered at all.
     let inputs_key = inputs_key(
         qms,
         &templates,
         opts,
-        logo.as_ref().map(|(_, b)| b.as_slice()),
+        logo.as_ref().map(|l| l.bytes.as_slice()),
     );
     let manifest_path = opts.out_dir.join(MANIFEST);
     let previous: BTreeMap<String, String> = std::fs::read_to_string(&manifest_path)
@@ -230,19 +292,10 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
         settings,
         langs: langs.clone(),
         procedures: qms.procedures.iter().map(|p| &p.doc).collect(),
-        logo: logo_name.clone(),
+        logo: logo.as_ref().map(|l| l.name.clone()),
     };
-    let fonts = font_order(
-        &BUNDLED_FAMILIES
-            .iter()
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>(),
-        settings.primary_language(),
-    );
-    let mut files_common: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    if let (Some(name), Some((_, bytes))) = (&logo_name, &logo) {
-        files_common.insert(name.clone(), bytes.clone());
-    }
+    let fonts = bundled_fonts(settings.primary_language());
+    let files_common = common_files(logo.as_ref());
     let option_key = format!(
         "{:?}|{}|{}",
         langs,
@@ -273,17 +326,11 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
         for record in doc.records.iter().filter(|r| !r.fields.is_empty()) {
             let record_ctx = context::record(&printing, record);
             let form_ident = format!("{} ({} rev. {})", record_ctx.form, doc.id, doc.revision);
-            let shared = SharedContext {
-                document: &ctx,
-                fonts: &fonts,
-                date: date_parts(doc.effective.0),
-                page_of: page_of(&langs),
-                ident: form_ident.clone(),
-            };
+            let shared = SharedContext::new(&ctx, doc, &fonts, &langs, &form_ident);
             let source = templates.render(
                 "form.typ.j2",
                 &minijinja::context! {
-                    ctx => minijinja_ctx(&shared),
+                    ctx => shared.value(),
                     record => minijinja::Value::from(minijinja::value::Serde(&record_ctx)),
                     doc_id => doc.id.clone(),
                     doc_revision => doc.revision.clone(),
@@ -309,17 +356,11 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
         }
         for (f, flow) in doc.flows.iter().enumerate() {
             let traveller_ident = format!("{} / {} rev. {}", doc.id, flow.id, doc.revision);
-            let shared = SharedContext {
-                document: &ctx,
-                fonts: &fonts,
-                date: date_parts(doc.effective.0),
-                page_of: page_of(&langs),
-                ident: traveller_ident.clone(),
-            };
+            let shared = SharedContext::new(&ctx, doc, &fonts, &langs, &traveller_ident);
             let source = templates.render(
                 "traveller.typ.j2",
                 &minijinja::context! {
-                    ctx => minijinja_ctx(&shared),
+                    ctx => shared.value(),
                     flow => minijinja::Value::from(minijinja::value::Serde(&ctx.doc.flows[f])),
                 },
             )?;
@@ -510,16 +551,10 @@ fn document_job(
         }
     }
     let ident = format!("{} rev. {}", doc.id, doc.revision);
-    let shared = SharedContext {
-        document: &ctx,
-        fonts,
-        date: date_parts(doc.effective.0),
-        page_of: page_of(langs),
-        ident: ident.clone(),
-    };
+    let shared = SharedContext::new(&ctx, doc, fonts, langs, &ident);
     let source = templates.render(
         "document.typ.j2",
-        &minijinja::context! { ctx => minijinja_ctx(&shared) },
+        &minijinja::context! { ctx => shared.value() },
     )?;
     let stem = document_file(doc);
     if parts.emit_typst {
@@ -654,24 +689,16 @@ pub fn document_pdf(
 ) -> Result<Vec<u8>, BuildError> {
     let settings = qms.settings.as_ref().ok_or(BuildError::NoSettings)?;
     let templates = Templates::new(opts.templates.as_deref())?;
-    let langs: Vec<String> = match &opts.lang {
-        Some(lang) => vec![lang.clone()],
-        None => settings.languages.clone(),
-    };
-    let (logo_name, files_common) = logo_files(qms, settings);
+    let langs = printed_languages(settings, opts);
+    let logo = Logo::read(qms, settings);
+    let files_common = common_files(logo.as_ref());
     let printing = Printing {
         settings,
         langs: langs.clone(),
         procedures,
-        logo: logo_name,
+        logo: logo.map(|l| l.name),
     };
-    let fonts = font_order(
-        &BUNDLED_FAMILIES
-            .iter()
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>(),
-        settings.primary_language(),
-    );
+    let fonts = bundled_fonts(settings.primary_language());
     let mut jobs = Vec::new();
     document_job(
         &DocumentParts {
@@ -739,31 +766,6 @@ fn compile_pdf(
         template: template.to_string(),
         message: describe_typeset_error(&e, source),
     })
-}
-
-/// The logo's virtual file name and the files every document gets (the logo).
-fn logo_files(
-    qms: &Qms,
-    settings: &crate::spec::model::Settings,
-) -> (Option<String>, BTreeMap<String, Vec<u8>>) {
-    let logo = settings
-        .logo
-        .as_ref()
-        .and_then(|l| crate::check::settings::logo_inside(&qms.root, l).ok())
-        .and_then(|path| std::fs::read(&path).ok().map(|bytes| (path, bytes)));
-    let logo_name = logo.as_ref().map(|(path, _)| {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("png")
-            .to_ascii_lowercase();
-        format!("/logo.{ext}")
-    });
-    let mut files = BTreeMap::new();
-    if let (Some(name), Some((_, bytes))) = (&logo_name, logo) {
-        files.insert(name.clone(), bytes);
-    }
-    (logo_name, files)
 }
 
 /// Stack of each build thread; see where the pool is made.
@@ -952,13 +954,7 @@ pub fn run_record_pdf(
     templates: Option<&Path>,
 ) -> Result<Vec<u8>, BuildError> {
     let templates = Templates::new(templates)?;
-    let fonts = font_order(
-        &BUNDLED_FAMILIES
-            .iter()
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>(),
-        &record.language,
-    );
+    let fonts = bundled_fonts(&record.language);
     // The record is dated by its last event, never by the clock, so exports are reproducible.
     let last = record
         .events
