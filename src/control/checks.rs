@@ -62,7 +62,10 @@ pub fn check(cx: &Context, views: &[DocView], out: &mut Vec<Diagnostic>) {
                             "{} rev. {} was released on {} and has been changed since without a new revision: {shown}{more}",
                             doc.id,
                             doc.revision,
-                            release.released_at.get(..10).unwrap_or(&release.released_at),
+                            crate::run::clock::stamp_day(
+                                &release.released_at,
+                                crate::run::clock::office_timezone(Some(cx.settings))
+                            ),
                         ),
                     )
                     .label(

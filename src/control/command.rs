@@ -39,11 +39,7 @@ fn options(out_dir: PathBuf, templates: Option<PathBuf>) -> BuildOptions {
 }
 
 fn timezone(qms: &Qms) -> Tz {
-    qms.settings
-        .as_ref()
-        .and_then(|s| s.calendar.as_ref())
-        .and_then(|c| c.timezone.parse().ok())
-        .unwrap_or(chrono_tz::UTC)
+    clock::office_timezone(qms.settings.as_ref())
 }
 
 pub fn sha256(bytes: &[u8]) -> String {
@@ -130,7 +126,9 @@ fn release_inner(
     if let Some(done) = old.release(&doc.id, &doc.revision) {
         eprintln!(
             "error: {} rev. {} was already released on {}; raise `revision` and add a `history` entry to release a change",
-            doc.id, doc.revision, done.released_at
+            doc.id,
+            doc.revision,
+            clock::show_stamp(&done.released_at, timezone(&qms))
         );
         return Err(FINDINGS);
     }
@@ -521,6 +519,7 @@ pub fn verify(dir: &Path, file: Option<&Path>, fingerprint_arg: Option<&str>) ->
         Ok(q) => q,
         Err(c) => return c,
     };
+    let tz = timezone(&qms);
     let empty = Register::default();
     let register = qms.register.as_ref().unwrap_or(&empty);
     let state_of = |r: &Release| {
@@ -549,9 +548,9 @@ pub fn verify(dir: &Path, file: Option<&Path>, fingerprint_arg: Option<&str>) ->
                     path.display(),
                     r.doc,
                     r.revision,
-                    r.released_at,
+                    clock::show_stamp(&r.released_at, tz),
                     newer.revision,
-                    newer.released_at
+                    clock::show_stamp(&newer.released_at, tz)
                 );
                 return FINDINGS;
             }
@@ -562,7 +561,7 @@ pub fn verify(dir: &Path, file: Option<&Path>, fingerprint_arg: Option<&str>) ->
                     path.display(),
                     r.doc,
                     r.revision,
-                    r.released_at
+                    clock::show_stamp(&r.released_at, tz)
                 );
                 return if state == "current" { CLEAN } else { FINDINGS };
             }
@@ -608,7 +607,7 @@ pub fn verify(dir: &Path, file: Option<&Path>, fingerprint_arg: Option<&str>) ->
             "{what}: content of {} rev. {} (fingerprint {short}), released {}; this revision is {}{byte_note}",
             r.doc,
             r.revision,
-            r.released_at,
+            clock::show_stamp(&r.released_at, tz),
             state_of(r)
         );
         return if bytes_hash.is_none() && state_of(r) == "current" {
@@ -657,6 +656,7 @@ pub fn diff(dir: &Path, id: &str, from: Option<&str>, to: Option<&str>, markdown
     let Ok(working) = find_doc(&qms, id) else {
         return USAGE;
     };
+    let tz = timezone(&qms);
     let empty = Register::default();
     let register = qms.register.as_ref().unwrap_or(&empty);
     let pick = |rev: &str| -> Option<(&Procedure, String)> {
@@ -665,7 +665,7 @@ pub fn diff(dir: &Path, id: &str, from: Option<&str>, to: Option<&str>, markdown
                 &r.content,
                 format!(
                     "rev. {rev} (released {})",
-                    r.released_at.get(..10).unwrap_or("")
+                    clock::stamp_day(&r.released_at, tz)
                 ),
             ))
         } else if working.revision == rev {

@@ -101,6 +101,28 @@ pub fn show(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// A stored moment (a register's release time, say) as people read it on the office clock;
+/// text that is not a stored moment is shown as it is.
+pub fn show_stamp(text: &str, tz: Tz) -> String {
+    read_stamp(text).map_or_else(|| text.to_string(), |t| show(t, tz))
+}
+
+/// The office-clock date of a stored moment (`YYYY-MM-DD`).
+pub fn stamp_day(text: &str, tz: Tz) -> String {
+    read_stamp(text).map_or_else(
+        || text.get(..10).unwrap_or(text).to_string(),
+        |t| local_date(t, tz).to_string(),
+    )
+}
+
+/// The office clock of a QMS: its calendar's time zone, UTC when it has none.
+pub fn office_timezone(settings: Option<&crate::spec::model::Settings>) -> Tz {
+    settings
+        .and_then(|s| s.calendar.as_ref())
+        .and_then(|c| c.timezone.parse().ok())
+        .unwrap_or(Tz::UTC)
+}
+
 /// RFC 3339 on the office clock, for JSON and printed records.
 pub fn iso(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).to_rfc3339()
@@ -108,6 +130,18 @@ pub fn iso(t: DateTime<Utc>, tz: Tz) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn stored_moments_show_on_the_office_clock() {
+        let tz: super::Tz = "Asia/Shanghai".parse().unwrap();
+        // 20:00 UTC on the 1st is 04:00 on the 2nd in Shanghai: the release date is the 2nd.
+        assert_eq!(
+            super::show_stamp("2026-06-01T20:00:00Z", tz),
+            "2026-06-02 04:00"
+        );
+        assert_eq!(super::stamp_day("2026-06-01T20:00:00Z", tz), "2026-06-02");
+        assert_eq!(super::show_stamp("not a time", tz), "not a time");
+    }
+
     use super::*;
 
     const SHANGHAI: Tz = chrono_tz::Asia::Shanghai;

@@ -318,9 +318,7 @@ fn transaction<T>(
 
 /// The QMS's time zone for commands that are not about one run; UTC without a QMS.
 fn qms_tz(qms: Option<&Qms>) -> Tz {
-    qms.and_then(|q| q.settings.as_ref())
-        .and_then(|s| calendar_of(s).ok())
-        .map_or(Tz::UTC, |c| c.timezone())
+    clock::office_timezone(qms.and_then(|q| q.settings.as_ref()))
 }
 
 fn usage(message: impl Into<String>) -> RunError {
