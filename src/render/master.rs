@@ -400,8 +400,17 @@ impl MasterList {
 
 /// RFC 4180 CSV, UTF-8 with a byte-order mark (so spreadsheet programs read Chinese text
 /// correctly), CRLF line ends, fields quoted only when they need it.
+///
+/// Spec text goes into these cells, and a spreadsheet runs a cell that starts with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return as a formula (OWASP "CSV injection"): such cells get a
+/// leading apostrophe, which spreadsheets read as "this is text" and do not show.
 fn csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
     fn field(value: &str) -> String {
+        let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{value}")
+        } else {
+            value.to_string()
+        };
         if value.contains([',', '"', '\r', '\n']) || value.starts_with(' ') || value.ends_with(' ')
         {
             format!("\"{}\"", value.replace('"', "\"\""))
@@ -432,5 +441,26 @@ mod tests {
         );
         let text = String::from_utf8(bytes).unwrap();
         assert_eq!(text, "\u{feff}a,b\r\n\"x, y\",\"say \"\"hi\"\"\nnow\"\r\n");
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_as_formulas_stay_text() {
+        let row = [
+            "=HYPERLINK(\"http://x\")",
+            "+1",
+            "-2",
+            "@SUM(A1)",
+            "CS-P-001",
+            "a=b",
+        ];
+        let bytes = csv(
+            &["h"],
+            [row.iter().map(|c| c.to_string()).collect()].into_iter(),
+        );
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(
+            text.lines().nth(1).unwrap(),
+            "\"'=HYPERLINK(\"\"http://x\"\")\",'+1,'-2,'@SUM(A1),CS-P-001,a=b"
+        );
     }
 }
