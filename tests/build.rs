@@ -312,10 +312,14 @@ fn company_templates_replace_the_defaults_and_errors_name_the_template() {
 }
 
 #[test]
-fn every_example_builds() {
-    for example in ["comm-service", "dyne", "relationship-tw"] {
+fn every_example_builds_and_its_flowchart_pages_keep_their_drawing_inside() {
+    for example in common::EXAMPLES {
         let out = tempfile::tempdir().unwrap();
-        let (code, stderr) = build(&Path::new("specs").join(example), out.path(), &[]);
+        let (code, stderr) = build(
+            &Path::new("specs").join(example),
+            out.path(),
+            &["--emit-typst"],
+        );
         assert_eq!(code, 0, "{example}: {stderr}");
         let pdfs = std::fs::read_dir(out.path())
             .unwrap()
@@ -323,7 +327,43 @@ fn every_example_builds() {
             .filter(|e| e.path().extension().is_some_and(|x| x == "pdf"))
             .count();
         assert!(pdfs >= 1, "{example} produced no document");
+        // The flowchart pages the documents print (the typst sources read them).
+        let pages: Vec<_> = std::fs::read_dir(out.path().join("typst/diagrams"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        assert!(!pages.is_empty(), "{example} has no flowchart pages");
+        for page in pages {
+            let svg = std::fs::read_to_string(&page).unwrap();
+            for (y, tag) in text_baselines(&svg) {
+                assert!(
+                    (0.0..=svg_height(&svg)).contains(&y),
+                    "{example} {}: text cut off at the page edge: {tag}",
+                    page.display()
+                );
+            }
+        }
     }
+}
+
+/// The height of an SVG's view box.
+fn svg_height(svg: &str) -> f64 {
+    let at = svg.find("viewBox=\"").unwrap() + 9;
+    let view_box = &svg[at..at + svg[at..].find('"').unwrap()];
+    view_box.split(' ').nth(3).unwrap().parse().unwrap()
+}
+
+/// The baseline of every line of text in an SVG, with its tag.
+fn text_baselines(svg: &str) -> Vec<(f64, &str)> {
+    svg.match_indices("<text ")
+        .filter_map(|(i, _)| {
+            let tag = &svg[i..i + svg[i..].find('>')?];
+            let at = tag.find(" y=\"")? + 4;
+            let y = tag[at..at + tag[at..].find('"')?].parse().ok()?;
+            Some((y, tag))
+        })
+        .collect()
 }
 
 #[test]

@@ -2105,8 +2105,14 @@ fn place_labels(
         }
         let rect = match best {
             Some((_, r)) => r,
+            // Nowhere free (a chart far too narrow for its text): next to the edge start
+            // anyway, but kept on the page, where it can still be read.
             None => match cands.first() {
-                Some(r) => *r,
+                Some(r) => Rect {
+                    x: r.x.min(width - 1.0 - r.w).max(1.0),
+                    y: r.y.min(height - 1.0 - r.h).max(header_h + 1.0),
+                    ..*r
+                },
                 None => continue,
             },
         };
@@ -2519,10 +2525,11 @@ impl Layout {
                                     moved
                                 } else {
                                     // The label's spot fell onto the next
-                                    // page; put it beside the connector.
+                                    // page; put it beside the connector,
+                                    // below the lane headers.
                                     let rect = Rect {
                                         x: cx + r + 2.0,
-                                        y: cy - l.rect.h / 2.0,
+                                        y: (cy - l.rect.h / 2.0).max(self.header_h + 1.0),
                                         ..l.rect
                                     };
                                     move_label(l, rect)
@@ -2531,6 +2538,11 @@ impl Layout {
                         } else {
                             None
                         };
+                        // A label beside a bottom connector may reach below
+                        // the connector margin: the page grows to hold it.
+                        if let Some(l) = &label {
+                            page.height = page.height.max(l.rect.bottom() + 2.0);
+                        }
                         page.edges.push(DrawEdge {
                             pts: simplify(full),
                             arrow: true,
@@ -3135,6 +3147,19 @@ mod tests {
                     }
                 }
             }
+        }
+        // Text too: a baseline below the page cuts the line off.
+        for (i, _) in svg.match_indices("<text ") {
+            let tag = &svg[i..i + svg[i..].find('>').unwrap_or(0)];
+            let Some(at) = tag.find(" y=\"") else {
+                continue;
+            };
+            let value = &tag[at + 4..];
+            let y: f64 = value[..value.find('"').unwrap_or(0)].parse().unwrap();
+            assert!(
+                y >= 0.0 && y <= h + 0.01,
+                "text at y {y} outside {h}: {tag}"
+            );
         }
     }
 
