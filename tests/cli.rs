@@ -261,3 +261,62 @@ fn a_run_exports_its_record_as_json_and_pdf() {
         );
     }
 }
+
+#[test]
+fn a_run_record_speaks_the_language_of_its_qms() {
+    let qms = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir("specs/relationship-tw")
+        .unwrap()
+        .flatten()
+    {
+        std::fs::copy(entry.path(), qms.path().join(entry.file_name())).unwrap();
+    }
+    let run = |args: &[&str]| {
+        procdoc()
+            .arg("run")
+            .arg("--qms")
+            .arg(qms.path())
+            .args(args)
+            .env("PROCDOC_NOW", "2026-11-23T10:00:00+08:00")
+            .assert()
+            .code(0);
+    };
+    run(&["start", "CS-M-001", "--ref", "R-1", "--by", "王"]);
+    run(&[
+        "done",
+        "R-1",
+        "update",
+        "--by",
+        "王小明",
+        "--field",
+        "contact-card.name=林先生",
+    ]);
+    let out = tempfile::tempdir().unwrap();
+    run(&["export", "R-1", "-o", out.path().to_str().unwrap()]);
+    let pdf = std::fs::read(out.path().join("R-1.pdf")).unwrap();
+    let text: String = pdf_extract::extract_text_from_mem(&pdf)
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    for needle in [
+        "執行記錄",
+        "單號",
+        "稽核軌跡",
+        "已完成",
+        "已結束",
+        "第1頁共1頁",
+        "完整",
+        "林先生",
+    ] {
+        assert!(
+            text.contains(needle),
+            "`{needle}` not in the run record: {text}"
+        );
+    }
+    for english in ["Run record", "Audit trail", "Checklist", "Page"] {
+        assert!(
+            !text.contains(english),
+            "`{english}` left in English: {text}"
+        );
+    }
+}

@@ -202,17 +202,18 @@ struct DateParts {
 
 /// "Page {x} of {y}" split around its numbers, per printed language.
 fn page_of(langs: &[String]) -> Vec<[String; 3]> {
-    let mut out: Vec<[String; 3]> = langs
-        .iter()
-        .map(|l| {
-            let text = super::labels::label("page_of", l);
-            let (pre, rest) = text.split_once("{x}").unwrap_or((&text, ""));
-            let (mid, post) = rest.split_once("{y}").unwrap_or((rest, ""));
-            [pre.to_string(), mid.to_string(), post.to_string()]
-        })
-        .collect();
+    let mut out: Vec<[String; 3]> = langs.iter().map(|l| around_numbers("page_of", l)).collect();
     out.dedup();
     out
+}
+
+/// A label with `{x}` and `{y}` split into the text before, between and after them, so
+/// that templates can put typst values (page counters, raw hashes) in between.
+fn around_numbers(key: &str, lang: &str) -> [String; 3] {
+    let text = super::labels::label(key, lang);
+    let (pre, rest) = text.split_once("{x}").unwrap_or((&text, ""));
+    let (mid, post) = rest.split_once("{y}").unwrap_or((rest, ""));
+    [pre.to_string(), mid.to_string(), post.to_string()]
 }
 
 /// Font families in the order text should use them: Latin first, then the Chinese font of
@@ -964,12 +965,21 @@ pub fn run_record_pdf(
     let date = chrono::DateTime::parse_from_rfc3339(last)
         .map(|d| d.date_naive())
         .unwrap_or_default();
+    let lang = &record.language;
+    let words: BTreeMap<&str, String> = super::labels::labels(std::slice::from_ref(lang))
+        .into_iter()
+        .map(|(key, mut texts)| (key, texts.pop().unwrap_or_default()))
+        .collect();
     let source = templates.render(
         "run-record.typ.j2",
         &minijinja::context! {
             record => minijinja_ctx(record),
             fonts => fonts,
             date => minijinja_ctx(&date_parts(date)),
+            lang => Script::of(lang).typst_lang(),
+            page_of => around_numbers("page_of", lang),
+            chain_of => around_numbers("chain_of", lang),
+            L => words,
         },
     )?;
     let typesetter = Typesetter::new(&[], false).map_err(|e| BuildError::Fonts(e.to_string()))?;
