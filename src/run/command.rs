@@ -784,7 +784,12 @@ fn due(
             "the QMS settings cannot be read: see `procdoc check`",
         ));
     };
-    let tz = qms_tz(Some(&qms));
+    let calendar = calendar_of(settings).map_err(|e| {
+        usage(format!(
+            "the QMS calendar cannot be used: {e}; see `procdoc check`"
+        ))
+    })?;
+    let tz = calendar.timezone();
     let now = clock::now(at, tz).map_err(RunError::Usage)?;
     let today = clock::local_date(now, tz);
     let lang = settings.primary_language();
@@ -811,7 +816,7 @@ fn due(
                     problem: None,
                     missing: Vec::new(),
                 };
-                match recurrence::started_by(p.effective.0, rec, today) {
+                match recurrence::started_by(p.effective.0, rec, &calendar, today) {
                     Err(why) => entry.problem = Some(why),
                     Ok(periods) => {
                         let covered: BTreeSet<String> = s

@@ -396,6 +396,7 @@ pub fn start(
         Some(Trigger::Every(rec)) => recurrence::period_of(
             spec.procedure.effective.0,
             rec,
+            &spec.calendar,
             clock::local_date(request.at, spec.tz()),
         )
         .map(|p| p.key),

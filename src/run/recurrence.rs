@@ -1,20 +1,26 @@
 //! Periods of a recurring flow (`trigger: { every: 1 year, in: july }`), for `run due`.
 //!
 //! Periods follow one another from the document's effective date: every `N` days, weeks,
-//! months or years. `in: <month>` (English month name) puts a yearly period in that month:
-//! each period then starts on the 1st of the month, in the first such month on or after
-//! the effective date. Any other `in` is a description and does not move the period.
+//! months or years, or every `N` working days of the QMS calendar (a daily report that is
+//! due on working days only). `in: <month>` (English month name) puts a yearly period in that
+//! month: each period then starts on the 1st of the month, in the first such month on or
+//! after the effective date. Any other `in` is a description and does not move the period.
 //! A run covers the period in which it was started (one started before the first period
 //! covers the first).
 
 use chrono::{Datelike, Days, Months, NaiveDate};
 
+use super::calendar::Calendar;
 use crate::spec::duration::Unit;
 use crate::spec::model::Recurrence;
 
 /// More periods than any real flow needs listed; a daily flow effective decades ago stops
 /// here instead of building an endless list.
 const MAX_PERIODS: usize = 100_000;
+
+/// A calendar whose next working day is further away than this has none left (every day
+/// a holiday); periods stop there instead of searching forever.
+const MAX_DAYS_WITHOUT_WORK: u32 = 3_660;
 
 const MONTHS: [&str; 12] = [
     "january",
@@ -50,6 +56,7 @@ pub struct Period {
 enum Step {
     Days(u64),
     Months(u32),
+    WorkingDays(usize),
 }
 
 /// The month an `in` names (1-12), if it is an English month name or its abbreviation.
@@ -74,9 +81,10 @@ fn step_of(rec: &Recurrence) -> Result<Step, String> {
         Unit::Weeks => Step::Days(u64::from(n) * 7),
         Unit::Months => Step::Months(n),
         Unit::Years => Step::Months(n.saturating_mul(12)),
-        Unit::Minutes | Unit::Hours | Unit::WorkingHours | Unit::WorkingDays => {
+        Unit::WorkingDays => Step::WorkingDays(usize::try_from(n).unwrap_or(usize::MAX)),
+        Unit::Minutes | Unit::Hours | Unit::WorkingHours => {
             return Err(format!(
-                "`every: {}` is not counted in calendar periods (days, weeks, months or years)",
+                "`every: {}` is not a period: a flow recurs every so many days, working days, weeks, months or years",
                 rec.every
             ));
         }
@@ -113,6 +121,33 @@ fn nth_start(first: NaiveDate, step: Step, k: u64) -> Option<NaiveDate> {
         Step::Months(m) => first.checked_add_months(Months::new(
             u32::try_from(u64::from(m).checked_mul(k)?).ok()?,
         )),
+        Step::WorkingDays(_) => None,
+    }
+}
+
+/// The first working day on or after `date`.
+fn working_day_from(cal: &Calendar, mut date: NaiveDate) -> Option<NaiveDate> {
+    for _ in 0..MAX_DAYS_WITHOUT_WORK {
+        if cal.is_workday(date) {
+            return Some(date);
+        }
+        date = date.succ_opt()?;
+    }
+    None
+}
+
+/// The working days from `date` on, in order.
+fn working_days(cal: &Calendar, date: NaiveDate) -> impl Iterator<Item = NaiveDate> + '_ {
+    std::iter::successors(working_day_from(cal, date), |d| {
+        working_day_from(cal, d.succ_opt()?)
+    })
+}
+
+fn range_label(start: NaiveDate, last: NaiveDate) -> String {
+    if start == last {
+        start.format("%Y-%m-%d").to_string()
+    } else {
+        format!("{} – {}", start.format("%Y-%m-%d"), last.format("%Y-%m-%d"))
     }
 }
 
@@ -128,15 +163,7 @@ fn period(first: NaiveDate, rec: &Recurrence, step: Step, k: u64) -> Option<Peri
                 .unwrap_or(until);
             (start.format("%B %Y").to_string(), month_end.min(until))
         }
-        None if start == until => (start.format("%Y-%m-%d").to_string(), until),
-        None => (
-            format!(
-                "{} – {}",
-                start.format("%Y-%m-%d"),
-                until.format("%Y-%m-%d")
-            ),
-            until,
-        ),
+        None => (range_label(start, until), until),
     };
     Some(Period {
         key: start.format("%Y-%m-%d").to_string(),
@@ -147,51 +174,65 @@ fn period(first: NaiveDate, rec: &Recurrence, step: Step, k: u64) -> Option<Peri
     })
 }
 
+/// Every period from the first on, in order.
+fn periods<'a>(
+    effective: NaiveDate,
+    rec: &'a Recurrence,
+    cal: &'a Calendar,
+) -> Result<Box<dyn Iterator<Item = Period> + 'a>, String> {
+    let step = step_of(rec)?;
+    let first = first_start(effective, rec);
+    Ok(match step {
+        Step::WorkingDays(n) => {
+            // Each period is n working days; it is named by its working days, and it lasts
+            // (for lateness) until the next one starts.
+            let mut days = working_days(cal, first).peekable();
+            Box::new(std::iter::from_fn(move || {
+                let start = days.next()?;
+                let mut last = start;
+                for _ in 1..n {
+                    last = days.next()?;
+                }
+                let next = *days.peek()?;
+                Some(Period {
+                    key: start.format("%Y-%m-%d").to_string(),
+                    label: range_label(start, last),
+                    start,
+                    next,
+                    last_day: next.pred_opt()?,
+                })
+            }))
+        }
+        _ => Box::new((0..).map_while(move |k| period(first, rec, step, k))),
+    })
+}
+
 /// Every period that has started by `today`, oldest first (at most [`MAX_PERIODS`], the
 /// most recent ones).
 pub fn started_by(
     effective: NaiveDate,
     rec: &Recurrence,
+    cal: &Calendar,
     today: NaiveDate,
 ) -> Result<Vec<Period>, String> {
-    let step = step_of(rec)?;
-    let first = first_start(effective, rec);
     let mut out = std::collections::VecDeque::new();
-    let mut k = 0;
-    while let Some(p) = period(first, rec, step, k) {
-        if p.start > today {
-            break;
-        }
+    for p in periods(effective, rec, cal)?.take_while(|p| p.start <= today) {
         out.push_back(p);
         if out.len() > MAX_PERIODS {
             out.pop_front();
         }
-        k += 1;
     }
     Ok(out.into())
 }
 
 /// The period a run started on `date` covers.
-pub fn period_of(effective: NaiveDate, rec: &Recurrence, date: NaiveDate) -> Option<Period> {
-    let step = step_of(rec).ok()?;
-    let first = first_start(effective, rec);
-    // Jump close by arithmetic, then walk: months have different lengths.
-    let estimate = match step {
-        Step::Days(d) => u64::try_from((date - first).num_days()).unwrap_or(0) / d,
-        Step::Months(m) => {
-            let months =
-                (date.year() - first.year()) * 12 + date.month0() as i32 - first.month0() as i32;
-            u64::try_from(months).unwrap_or(0) / u64::from(m)
-        }
-    };
-    let mut k = estimate.saturating_sub(1);
-    loop {
-        let p = period(first, rec, step, k)?;
-        if date < p.next || (k == 0 && date < p.start) {
-            return Some(p);
-        }
-        k += 1;
-    }
+pub fn period_of(
+    effective: NaiveDate,
+    rec: &Recurrence,
+    cal: &Calendar,
+    date: NaiveDate,
+) -> Option<Period> {
+    periods(effective, rec, cal).ok()?.find(|p| date < p.next)
 }
 
 #[cfg(test)]
@@ -212,19 +253,37 @@ mod tests {
     #[test]
     fn a_yearly_survey_in_july_falls_in_each_july_after_the_effective_date() {
         let r = rec("1 year", Some("july"));
-        let periods = started_by(date("2022-10-01"), &r, date("2026-07-05")).unwrap();
+        let periods = started_by(
+            date("2022-10-01"),
+            &r,
+            &Calendar::standard(),
+            date("2026-07-05"),
+        )
+        .unwrap();
         let labels: Vec<&str> = periods.iter().map(|p| p.label.as_str()).collect();
         assert_eq!(labels, ["July 2023", "July 2024", "July 2025", "July 2026"]);
         assert_eq!(periods[3].key, "2026-07-01");
         assert_eq!(periods[3].last_day, date("2026-07-31"));
-        let before = started_by(date("2022-10-01"), &r, date("2026-06-30")).unwrap();
+        let before = started_by(
+            date("2022-10-01"),
+            &r,
+            &Calendar::standard(),
+            date("2026-06-30"),
+        )
+        .unwrap();
         assert_eq!(before.len(), 3);
     }
 
     #[test]
     fn in_that_is_no_month_leaves_the_period_at_the_effective_date() {
         let r = rec("1 year", Some("the first quarter"));
-        let periods = started_by(date("2024-03-15"), &r, date("2025-03-15")).unwrap();
+        let periods = started_by(
+            date("2024-03-15"),
+            &r,
+            &Calendar::standard(),
+            date("2025-03-15"),
+        )
+        .unwrap();
         assert_eq!(periods.len(), 2);
         assert_eq!(periods[1].label, "2025-03-15 – 2026-03-14");
     }
@@ -232,7 +291,13 @@ mod tests {
     #[test]
     fn months_count_from_the_effective_date_without_drifting() {
         let r = rec("1 month", None);
-        let periods = started_by(date("2026-01-31"), &r, date("2026-05-01")).unwrap();
+        let periods = started_by(
+            date("2026-01-31"),
+            &r,
+            &Calendar::standard(),
+            date("2026-05-01"),
+        )
+        .unwrap();
         let keys: Vec<&str> = periods.iter().map(|p| p.key.as_str()).collect();
         assert_eq!(
             keys,
@@ -243,16 +308,89 @@ mod tests {
     #[test]
     fn a_run_covers_the_period_it_starts_in() {
         let r = rec("15 days", None);
-        let p = period_of(date("2026-01-01"), &r, date("2026-01-20")).unwrap();
+        let p = period_of(
+            date("2026-01-01"),
+            &r,
+            &Calendar::standard(),
+            date("2026-01-20"),
+        )
+        .unwrap();
         assert_eq!(p.key, "2026-01-16");
-        let early = period_of(date("2026-01-01"), &r, date("2025-12-20")).unwrap();
+        let early = period_of(
+            date("2026-01-01"),
+            &r,
+            &Calendar::standard(),
+            date("2025-12-20"),
+        )
+        .unwrap();
         assert_eq!(early.key, "2026-01-01");
         let july = period_of(
             date("2022-10-01"),
             &rec("1 year", Some("Jul")),
+            &Calendar::standard(),
             date("2026-07-03"),
         );
         assert_eq!(july.unwrap().key, "2026-07-01");
+    }
+
+    /// Monday to Friday, with 2026-10-01 (a Thursday) a holiday and Saturday 2026-10-10 an
+    /// extra working day.
+    fn office() -> Calendar {
+        use chrono::Weekday::*;
+        Calendar::new(
+            "Asia/Shanghai",
+            &[Mon, Tue, Wed, Thu, Fri],
+            &["08:00-12:00".to_string(), "13:30-17:30".to_string()],
+            &[date("2026-10-01")],
+            &[date("2026-10-10")],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_daily_report_on_working_days_skips_weekends_and_holidays() {
+        let r = rec("1 working day", None);
+        let periods = started_by(date("2026-09-29"), &r, &office(), date("2026-10-12")).unwrap();
+        let keys: Vec<&str> = periods.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "2026-09-29",
+                "2026-09-30",
+                "2026-10-02",
+                "2026-10-05",
+                "2026-10-06",
+                "2026-10-07",
+                "2026-10-08",
+                "2026-10-09",
+                "2026-10-10",
+                "2026-10-12"
+            ]
+        );
+        // Friday's report is named by Friday and is late only once Monday's period starts.
+        let friday = &periods[2];
+        assert_eq!(friday.label, "2026-10-02");
+        assert_eq!(friday.next, date("2026-10-05"));
+        assert_eq!(friday.last_day, date("2026-10-04"));
+        // A run started on a Sunday covers Friday's period.
+        let sunday = period_of(date("2026-09-29"), &r, &office(), date("2026-10-04")).unwrap();
+        assert_eq!(sunday.key, "2026-10-02");
+    }
+
+    #[test]
+    fn periods_of_several_working_days_are_named_by_their_working_days() {
+        let r = rec("3 working days", None);
+        let periods = started_by(date("2026-09-26"), &r, &office(), date("2026-10-09")).unwrap();
+        let labels: Vec<&str> = periods.iter().map(|p| p.label.as_str()).collect();
+        // Effective on a Saturday: the first period starts on Monday.
+        assert_eq!(
+            labels,
+            [
+                "2026-09-28 – 2026-09-30",
+                "2026-10-02 – 2026-10-06",
+                "2026-10-07 – 2026-10-09"
+            ]
+        );
     }
 
     #[test]
@@ -261,6 +399,7 @@ mod tests {
             started_by(
                 date("2026-01-01"),
                 &rec("8 hours", None),
+                &Calendar::standard(),
                 date("2026-02-01")
             )
             .is_err()

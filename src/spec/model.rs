@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::duration::Duration;
+use super::duration::{Duration, Unit};
 use super::text::{Text, scalar_string};
 
 /// `procdoc.yaml`: the company-wide settings every procedure shares.
@@ -335,6 +335,37 @@ pub struct Recurrence {
     pub during: Option<String>,
 }
 
+/// The interval of a recurring flow: a duration counted in whole days or more, read on its
+/// own so that a wrong one is reported at its value.
+struct Every(Duration);
+
+impl<'de> Deserialize<'de> for Every {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Checked inside the visitor, where an error still carries the value's position.
+        struct EveryVisitor;
+        impl Visitor<'_> for EveryVisitor {
+            type Value = Every;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an interval such as `1 month` or `1 working day`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Every, E> {
+                let d: Duration = v
+                    .parse()
+                    .map_err(|e: super::duration::DurationError| E::custom(e.0))?;
+                if d.amount == 0
+                    || matches!(d.unit, Unit::Minutes | Unit::Hours | Unit::WorkingHours)
+                {
+                    return Err(E::custom(format!(
+                        "a flow cannot recur `every: {d}`: write a number of days, working days, weeks, months or years, e.g. `every: 1 working day` for a daily report"
+                    )));
+                }
+                Ok(Every(d))
+            }
+        }
+        deserializer.deserialize_str(EveryVisitor)
+    }
+}
+
 impl<'de> Deserialize<'de> for Trigger {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         // A recurrence is told apart from a language map by its `every` key. The map is read
@@ -354,7 +385,7 @@ impl<'de> Deserialize<'de> for Trigger {
                 let mut languages = std::collections::BTreeMap::new();
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
-                        "every" => every = Some(map.next_value::<Duration>()?),
+                        "every" => every = Some(map.next_value::<Every>()?.0),
                         "in" => during = Some(map.next_value::<Scalar>()?.0),
                         _ => {
                             let text = map.next_value::<Scalar>()?.0;
