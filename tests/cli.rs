@@ -1,5 +1,7 @@
 //! End-to-end CLI behaviour: exit codes, output formats, files read.
 
+mod common;
+
 use assert_cmd::Command;
 use serde_json::Value;
 
@@ -221,22 +223,29 @@ fn graph_exports_dot_and_mermaid() {
         .code(2);
 }
 
+/// A copy of an example QMS that runs can be written into.
+fn example_copy(example: &str) -> tempfile::TempDir {
+    let qms = tempfile::tempdir().unwrap();
+    common::copy_dir(&std::path::Path::new("specs").join(example), qms.path());
+    qms
+}
+
+/// `procdoc run ...` in a QMS at a fixed moment, which must succeed.
+fn run_ok(qms: &std::path::Path, args: &[&str]) {
+    procdoc()
+        .arg("run")
+        .arg("--qms")
+        .arg(qms)
+        .args(args)
+        .env("PROCDOC_NOW", "2026-11-23T10:00:00+08:00")
+        .assert()
+        .code(0);
+}
+
 #[test]
 fn a_run_exports_its_record_as_json_and_pdf() {
-    let qms = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir("specs/red-maple").unwrap().flatten() {
-        std::fs::copy(entry.path(), qms.path().join(entry.file_name())).unwrap();
-    }
-    let run = |args: &[&str]| {
-        procdoc()
-            .arg("run")
-            .arg("--qms")
-            .arg(qms.path())
-            .args(args)
-            .env("PROCDOC_NOW", "2026-11-23T10:00:00+08:00")
-            .assert()
-            .code(0);
-    };
+    let qms = example_copy("red-maple");
+    let run = |args: &[&str]| run_ok(qms.path(), args);
     run(&[
         "start", "CS-P-001", "--flow", "contract", "--ref", "SO-42", "--by", "Li Ming",
     ]);
@@ -264,23 +273,8 @@ fn a_run_exports_its_record_as_json_and_pdf() {
 
 #[test]
 fn a_run_record_speaks_the_language_of_its_qms() {
-    let qms = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir("specs/relationship-tw")
-        .unwrap()
-        .flatten()
-    {
-        std::fs::copy(entry.path(), qms.path().join(entry.file_name())).unwrap();
-    }
-    let run = |args: &[&str]| {
-        procdoc()
-            .arg("run")
-            .arg("--qms")
-            .arg(qms.path())
-            .args(args)
-            .env("PROCDOC_NOW", "2026-11-23T10:00:00+08:00")
-            .assert()
-            .code(0);
-    };
+    let qms = example_copy("relationship-tw");
+    let run = |args: &[&str]| run_ok(qms.path(), args);
     run(&["start", "CS-M-001", "--ref", "R-1", "--by", "王"]);
     run(&[
         "done",
