@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod columns;
 pub mod control;
 pub mod flow;
 pub mod render;

@@ -11,6 +11,7 @@ use super::diff;
 use super::fingerprint;
 use super::register::{self, Register, Release, Review};
 use crate::check::diagnostic::{self, Severity};
+use crate::columns;
 use crate::render::build::{self as builder, BuildOptions};
 use crate::run::clock;
 use crate::spec::load::Qms;
@@ -490,13 +491,13 @@ pub fn status(dir: &Path) -> u8 {
     let mut widths = header.map(str::len);
     for row in &cells {
         for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
+            *w = (*w).max(columns::width(c));
         }
     }
     let line = |row: Vec<&str>| {
         row.iter()
             .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
+            .map(|(c, w)| columns::pad(c, w))
             .collect::<Vec<_>>()
             .join("  ")
             .trim_end()

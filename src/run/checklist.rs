@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use super::engine::StepState;
 use super::record::{Deadline, IterationRecord, RunRecord, StepRecord};
+use crate::columns;
 
 /// ANSI colours, or nothing when the output is not a terminal (or `NO_COLOR` is set).
 #[derive(Debug, Clone, Copy)]
@@ -206,15 +207,15 @@ pub fn render(r: &RunRecord, p: Paint) -> String {
     let width = r
         .steps
         .iter()
-        .map(|s| s.id.chars().count())
+        .map(|s| columns::width(&s.id))
         .max()
         .unwrap_or(0);
     for s in &r.steps {
         let by = codes(&s.by);
         let mut head = format!(
-            "  {} {:<width$}  {}  {}",
+            "  {} {}  {}  {}",
             mark(s.state, p),
-            s.id,
+            columns::pad(&s.id, width),
             s.title,
             p.dim(&format!("[{}]", if by.is_empty() { "-" } else { &by })),
         );

@@ -18,6 +18,7 @@ use super::recurrence;
 use super::store::{self, Filter, RunRow, SqliteStore, Status, Store};
 use crate::check::diagnostic::{self, Severity};
 use crate::check::settings::calendar_of;
+use crate::columns;
 use crate::spec::load::{self, Qms};
 use crate::spec::model::Trigger;
 
@@ -692,13 +693,13 @@ fn list(
     }
     let ref_width = listed
         .iter()
-        .map(|l| l.reference.chars().count())
+        .map(|l| columns::width(&l.reference))
         .max()
         .unwrap_or(3)
         .max(3);
     let flow_width = listed
         .iter()
-        .map(|l| l.doc.chars().count() + l.flow.chars().count() + 1)
+        .map(|l| columns::width(&l.doc) + columns::width(&l.flow) + 1)
         .max()
         .unwrap_or(4)
         .max(4);
@@ -727,9 +728,9 @@ fn list(
                 .join(", ")
         };
         println!(
-            "{:<ref_width$}  {:<flow_width$}  {:<16}  {:<6}  {detail}",
-            l.reference,
-            format!("{}/{}", l.doc, l.flow),
+            "{}  {}  {:<16}  {:<6}  {detail}",
+            columns::pad(&l.reference, ref_width),
+            columns::pad(&format!("{}/{}", l.doc, l.flow), flow_width),
             l.started.local,
             l.status
         );
