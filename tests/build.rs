@@ -3,30 +3,9 @@
 //! printing of hostile texts, and nothing written for a QMS with errors.
 
 mod common;
-use common::pdf_text;
+use common::{build, pdf_text};
 
 use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
-
-fn procdoc() -> Command {
-    Command::cargo_bin("procdoc").unwrap()
-}
-
-fn build(qms: &Path, out: &Path, extra: &[&str]) -> (i32, String) {
-    let output = procdoc()
-        .arg("build")
-        .arg(qms)
-        .arg("-o")
-        .arg(out)
-        .args(extra)
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
 
 fn page_count(path: &Path) -> usize {
     lopdf::Document::load(path).unwrap().get_pages().len()
@@ -316,7 +295,7 @@ fn every_example_builds_and_its_flowchart_pages_keep_their_drawing_inside() {
     for example in common::EXAMPLES {
         let out = tempfile::tempdir().unwrap();
         let (code, stderr) = build(
-            &Path::new("specs").join(example),
+            Path::new("specs").join(example),
             out.path(),
             &["--emit-typst"],
         );

@@ -2,28 +2,9 @@
 //! output folder: CSVs (UTF-8 with BOM, RFC 4180) and one PDF, reproducible and incremental.
 
 mod common;
-use common::pdf_text;
+use common::{build, pdf_text};
 
 use std::path::Path;
-
-use assert_cmd::Command;
-
-fn build(qms: &str, out: &Path, extra: &[&str]) -> (i32, String) {
-    let output = Command::cargo_bin("procdoc")
-        .unwrap()
-        .env("NO_COLOR", "1")
-        .arg("build")
-        .arg(qms)
-        .arg("-o")
-        .arg(out)
-        .args(extra)
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
 
 /// The rows of a CSV written by procdoc (a BOM, CRLF line ends, quotes only where needed;
 /// the examples need none except around commas).

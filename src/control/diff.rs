@@ -241,17 +241,28 @@ fn text(
     out.push(change);
 }
 
+/// Reports what only `new` has as added and what only `old` has as removed (`<noun> <id>`),
+/// and returns the pairs both have, in the new order, for their own comparison.
+fn matched<'a, T>(
+    out: &mut Vec<Change>,
+    noun: &str,
+    old: &'a [T],
+    new: &'a [T],
+    id: impl Fn(&T) -> &str,
+) -> Vec<(&'a T, &'a T)> {
+    for n in new.iter().filter(|n| !old.iter().any(|o| id(o) == id(n))) {
+        out.push(Change::new(Kind::Added, format!("{noun} {}", id(n))));
+    }
+    for o in old.iter().filter(|o| !new.iter().any(|n| id(n) == id(o))) {
+        out.push(Change::new(Kind::Removed, format!("{noun} {}", id(o))));
+    }
+    new.iter()
+        .filter_map(|n| old.iter().find(|o| id(o) == id(n)).map(|o| (o, n)))
+        .collect()
+}
+
 fn records(out: &mut Vec<Change>, old: &[Record], new: &[Record], primary: &str) {
-    for r in new.iter().filter(|r| !old.iter().any(|o| o.id == r.id)) {
-        out.push(Change::new(Kind::Added, format!("record {}", r.id)));
-    }
-    for r in old.iter().filter(|r| !new.iter().any(|n| n.id == r.id)) {
-        out.push(Change::new(Kind::Removed, format!("record {}", r.id)));
-    }
-    for n in new {
-        let Some(o) = old.iter().find(|o| o.id == n.id) else {
-            continue;
-        };
+    for (o, n) in matched(out, "record", old, new, |r| &r.id) {
         let subject = format!("record {}", n.id);
         text(
             out,
@@ -274,16 +285,7 @@ fn records(out: &mut Vec<Change>, old: &[Record], new: &[Record], primary: &str)
 }
 
 fn flows(out: &mut Vec<Change>, old: &[Flow], new: &[Flow], primary: &str) {
-    for f in new.iter().filter(|f| !old.iter().any(|o| o.id == f.id)) {
-        out.push(Change::new(Kind::Added, format!("flow {}", f.id)));
-    }
-    for f in old.iter().filter(|f| !new.iter().any(|n| n.id == f.id)) {
-        out.push(Change::new(Kind::Removed, format!("flow {}", f.id)));
-    }
-    for n in new {
-        let Some(o) = old.iter().find(|o| o.id == n.id) else {
-            continue;
-        };
+    for (o, n) in matched(out, "flow", old, new, |f| &f.id) {
         let subject = format!("flow {}", n.id);
         text(
             out,

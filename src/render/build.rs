@@ -304,25 +304,21 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
         env!("CARGO_PKG_VERSION")
     );
 
+    let parts = DocumentParts {
+        printing: &printing,
+        templates: &templates,
+        fonts: &fonts,
+        langs: &langs,
+        files_common: &files_common,
+        option_key: &option_key,
+        emit_typst: opts.emit_typst,
+    };
     let mut jobs = Vec::new();
     let mut warnings = Vec::new();
     for loaded in &qms.procedures {
         let doc = &loaded.doc;
         let status = crate::control::status_of(qms, doc);
-        let ctx = document_job(
-            &DocumentParts {
-                printing: &printing,
-                templates: &templates,
-                fonts: &fonts,
-                langs: &langs,
-                files_common: &files_common,
-                option_key: &option_key,
-                emit_typst: opts.emit_typst,
-            },
-            doc,
-            status,
-            &mut jobs,
-        )?;
+        let ctx = document_job(&parts, doc, status, &mut jobs)?;
 
         for record in doc.records.iter().filter(|r| !r.fields.is_empty()) {
             let record_ctx = context::record(&printing, record);
@@ -384,19 +380,7 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
         }
         warnings.extend(glyph_candidates(&ctx));
     }
-    master_list_jobs(
-        qms,
-        &DocumentParts {
-            printing: &printing,
-            templates: &templates,
-            fonts: &fonts,
-            langs: &langs,
-            files_common: &files_common,
-            option_key: &option_key,
-            emit_typst: opts.emit_typst,
-        },
-        &mut jobs,
-    )?;
+    master_list_jobs(qms, &parts, &mut jobs)?;
 
     let manifest = previous;
     let (todo, unchanged): (Vec<&Job>, Vec<&Job>) = jobs.iter().partition(|job| {

@@ -13,7 +13,7 @@ use super::audit;
 use super::checklist::{self, Paint};
 use super::clock;
 use super::engine::{self, DoneRequest, Live, RunError, Snapshot, StartRequest};
-use super::record::{self, Stamp};
+use super::record::{self, RunRecord, Stamp};
 use super::recurrence;
 use super::store::{self, Filter, RunRow, SqliteStore, Status, Store};
 use crate::check::diagnostic::{self, Severity};
@@ -436,6 +436,23 @@ fn start(
     Ok(OK)
 }
 
+/// A run's record, as `show` prints it and `export` writes it.
+fn read_record(
+    qms_dir: &Path,
+    db: &Path,
+    reference: &str,
+    flow: Option<&str>,
+    at: Option<&str>,
+) -> Result<RunRecord, RunError> {
+    let mut store = SqliteStore::open(db)?;
+    // The QMS is read only to say whether a newer revision exists; a run is shown from its
+    // own snapshot even when the folder no longer loads.
+    let qms = load::load(qms_dir).ok().map(|(q, _)| q);
+    transaction(&mut store, false, |s| {
+        record::run_record(s, reference, flow, at, qms.as_ref())
+    })
+}
+
 fn show(
     qms_dir: &Path,
     db: &Path,
@@ -444,13 +461,7 @@ fn show(
     format: Format,
     at: Option<&str>,
 ) -> Result<u8, RunError> {
-    let mut store = SqliteStore::open(db)?;
-    // The QMS is read only to say whether a newer revision exists; a run is shown from its
-    // own snapshot even when the folder no longer loads.
-    let qms = load::load(qms_dir).ok().map(|(q, _)| q);
-    let record = transaction(&mut store, false, |s| {
-        record::run_record(s, reference, flow, at, qms.as_ref())
-    })?;
+    let record = read_record(qms_dir, db, reference, flow, at)?;
     match format {
         Format::Json => println!("{}", to_json(&record)),
         Format::Text => print!("{}", checklist::render(&record, Paint::for_stdout())),
@@ -954,11 +965,7 @@ fn export(
     flow: Option<&str>,
     output: &Path,
 ) -> Result<u8, RunError> {
-    let mut store = SqliteStore::open(db)?;
-    let qms = load::load(qms_dir).ok().map(|(q, _)| q);
-    let record = transaction(&mut store, false, |s| {
-        record::run_record(s, reference, flow, None, qms.as_ref())
-    })?;
+    let record = read_record(qms_dir, db, reference, flow, None)?;
     std::fs::create_dir_all(output)
         .map_err(|e| usage(format!("cannot create {}: {e}", output.display())))?;
     let path = output.join(format!("{}.json", safe_name(&record.reference)));

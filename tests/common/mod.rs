@@ -1,5 +1,5 @@
-//! What several end-to-end test files need: the example QMS folders, copies of them, and the
-//! text of a PDF. Each test file uses only part of it.
+//! What several end-to-end test files need: the example QMS folders, copies of them, a
+//! build, and the text of a PDF. Each test file uses only part of it.
 #![allow(dead_code)]
 
 use std::path::Path;
@@ -37,6 +37,24 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+/// `procdoc build QMS -o OUT [EXTRA...]`: its exit code and standard error.
+pub fn build(qms: impl AsRef<Path>, out: &Path, extra: &[&str]) -> (i32, String) {
+    let output = assert_cmd::Command::cargo_bin("procdoc")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .arg("build")
+        .arg(qms.as_ref())
+        .arg("-o")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 /// The text of a PDF, as a reader would copy it out.
