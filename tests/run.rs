@@ -906,6 +906,21 @@ fn due_lists_periods_of_recurring_flows_without_a_run() {
     );
 }
 
+#[test]
+fn due_warns_when_a_procedure_did_not_load() {
+    let env = Env::factory();
+    std::fs::write(env.qms.join("QA-P-009.yaml"), "id: [unclosed\n").unwrap();
+    let o = env.run(&["due"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("survey"), "{}", o.stdout);
+    assert!(
+        o.stderr
+            .contains("procedures that did not load are not listed"),
+        "{}",
+        o.stderr
+    );
+}
+
 // ---------------------------------------------------------------- evidence
 
 fn run_id(env: &Env, reference: &str) -> i64 {

@@ -790,12 +790,23 @@ fn due(
     format: Format,
     at: Option<&str>,
 ) -> Result<u8, RunError> {
-    let (qms, _) = load::load(qms_dir).map_err(|e| usage(e.to_string()))?;
+    let (qms, problems) = load::load(qms_dir).map_err(|e| usage(e.to_string()))?;
     let Some(settings) = qms.settings.as_ref() else {
         return Err(usage(
             "the QMS settings cannot be read: see `procdoc check`",
         ));
     };
+    // A procedure file that does not read is missing from the list; say so rather than
+    // let "no recurring flows" stand for it.
+    let unread = problems
+        .iter()
+        .filter(|d| d.severity() == Severity::Error)
+        .count();
+    if unread > 0 {
+        eprintln!(
+            "warning: the QMS has {unread} error(s) reading its files; procedures that did not load are not listed: see `procdoc check`"
+        );
+    }
     let calendar = calendar_of(settings).map_err(|e| {
         usage(format!(
             "the QMS calendar cannot be used: {e}; see `procdoc check`"
