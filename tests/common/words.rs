@@ -16,6 +16,9 @@ pub struct Word {
     pub text: String,
     /// Font size as printed (the size times the text's scale), in points.
     pub size: f64,
+    /// Printed inside a drawing embedded as an image (a flowchart page), not by the page's
+    /// own text.
+    pub in_drawing: bool,
     pub x0: f64,
     pub y0: f64,
     pub x1: f64,
@@ -72,10 +75,13 @@ pub fn words(path: &Path) -> (Vec<PageSize>, Vec<Word>) {
 
 /// What is wrong with the text of one PDF: pairs of words that overprint each other, and
 /// words that leave the page. Text of 40 pt and more (the draft watermark, meant to lie
-/// behind the text) is left out.
-pub fn text_faults(path: &Path) -> Vec<String> {
+/// behind the text) is left out, and so is the text of drawings unless `drawings`.
+pub fn text_faults(path: &Path, drawings: bool) -> Vec<String> {
     let (sizes, words) = words(path);
-    let words: Vec<Word> = words.into_iter().filter(|w| w.size < 40.0).collect();
+    let words: Vec<Word> = words
+        .into_iter()
+        .filter(|w| w.size < 40.0 && (drawings || !w.in_drawing))
+        .collect();
     let mut faults = Vec::new();
     for w in &words {
         let page = sizes[w.page - 1];
@@ -554,6 +560,7 @@ impl Interpreter<'_> {
                                         page: self.page,
                                         text,
                                         size: printed,
+                                        in_drawing: self.depth > 0,
                                         x0,
                                         y0,
                                         x1,
