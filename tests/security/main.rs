@@ -1,0 +1,15 @@
+//! Security tests of procdoc's evidence: the control register, the outputs it names and the
+//! run store, tried as an attacker and as a careless user would. One module per kind of
+//! fault; each test states the right value and asserts it on real commands, with variants
+//! beyond the first input that showed the fault.
+//!
+//! - [`register`]: the document control register, hand-edited or hostile.
+//!
+//! Shared helpers (a QMS copy to attack, procdoc with a pinned clock) live in [`qms`].
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod qms;
+
+mod register;
