@@ -453,6 +453,63 @@ fn read_commands_never_create_or_change_a_database() {
     }
 }
 
+/// A read-only bind mount of a folder, unmounted when dropped.
+struct ReadOnlyMount(PathBuf);
+
+impl ReadOnlyMount {
+    /// `None` where this process may not mount (not root, no mount namespace rights).
+    fn of(folder: &Path, at: &Path) -> Option<ReadOnlyMount> {
+        std::fs::create_dir_all(at).unwrap();
+        let mount = |args: &[&std::ffi::OsStr]| {
+            std::process::Command::new("mount")
+                .args(args)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !mount(&["--bind".as_ref(), folder.as_os_str(), at.as_os_str()]) {
+            return None;
+        }
+        let guard = ReadOnlyMount(at.to_path_buf());
+        mount(&["-o".as_ref(), "remount,ro,bind".as_ref(), at.as_os_str()]).then_some(guard)
+    }
+}
+
+impl Drop for ReadOnlyMount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn read_commands_work_on_read_only_media() {
+    let env = Runs::factory();
+    inspected(&env, "R-1");
+    let media = env.qms.with_file_name("media");
+    let Some(_mounted) = ReadOnlyMount::of(env.db.parent().unwrap(), &media) else {
+        eprintln!("skipped: this process cannot mount a read-only folder");
+        return;
+    };
+    // Really read-only: even root cannot write there.
+    assert!(std::fs::write(media.join("probe"), b"x").is_err());
+    let on_media = Runs {
+        _dir: tempfile::tempdir().unwrap(),
+        qms: env.qms.clone(),
+        db: media.join("runs.sqlite"),
+    };
+    let out = env.qms.join("exported");
+    assert!(on_media.ok(&["verify"]).starts_with("OK: 1 run, 2 events"));
+    on_media.ok(&["show", "R-1"]);
+    on_media.ok(&["list"]);
+    on_media.ok(&["export", "R-1", "-o", out.to_str().unwrap()]);
+    assert!(out.join("R-1.pdf").is_file());
+    // Writing is refused with an error, not a panic or a half-written record.
+    let o = on_media.run(&["done", "R-1", "release", "--by", "Wang", "--as", "GM"]);
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("run database"), "{}", o.stderr);
+}
+
 // ---------------------------------------------------------------- item 11: schema 1
 
 #[test]
