@@ -535,6 +535,18 @@ fn a_database_of_schema_1_reads_as_it_is_and_upgrades_keeping_its_head() {
         "{}",
         shown.stdout
     );
+    let listed = env.ok(&["list"]);
+    assert!(
+        listed.contains("S1-A") && listed.contains("S1-B"),
+        "{listed}"
+    );
+    assert!(!listed.contains("ENTERED"), "{listed}");
+    env.ok(&["due"]);
+    assert_eq!(
+        std::fs::read(&env.db).unwrap(),
+        before,
+        "reading upgraded it"
+    );
 
     // The first change upgrades it; the head written down before still holds.
     env.ok(&["done", "S1-A", "release", "--by", "Wang", "--as", "GM"]);
@@ -746,5 +758,9 @@ fn a_run_started_by_hand_cannot_take_a_child_runs_name() {
         "Complaint",
     ]);
     assert!(out.contains("started child run O-1/handle"), "{out}");
+    // The name reaches the child, whose end completes the calling step.
+    earlier.ok(&["done", "O-1/handle", "record", "--by", "Ann"]);
+    let out = earlier.ok(&["done", "O-1/handle", "fix", "--by", "Bob"]);
+    assert!(out.contains("O-1 handle completed"), "{out}");
     assert!(earlier.ok(&["verify"]).starts_with("OK: 3 runs"));
 }
