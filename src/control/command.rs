@@ -256,12 +256,6 @@ fn release_inner(
         eprintln!("error: {e}");
         USAGE
     })?;
-    if let Some(path) = obsolete_written {
-        println!(
-            "kept the previous revision as {} (stamped OBSOLETE)",
-            path.display()
-        );
-    }
     // The previous revision's CONTROLLED COPY must not stay next to the current one: it
     // lives on only as the OBSOLETE copy (and in the register, to rebuild it exactly).
     if let Some((previous, _)) = &obsoleted {
@@ -279,6 +273,14 @@ fn release_inner(
                 ),
             }
         }
+    }
+    // Reported only now that every file is in place: nothing is left undone for a reader
+    // that went away.
+    if let Some(path) = obsolete_written {
+        println!(
+            "kept the previous revision as {} (stamped OBSOLETE)",
+            path.display()
+        );
     }
     println!(
         "released {} rev. {} as {} (CONTROLLED COPY)\n  fingerprint {}\n  sha256 {}\n  recorded in {}",

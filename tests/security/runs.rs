@@ -453,6 +453,63 @@ fn read_commands_never_create_or_change_a_database() {
     }
 }
 
+/// A read-only bind mount of a folder, unmounted when dropped.
+struct ReadOnlyMount(PathBuf);
+
+impl ReadOnlyMount {
+    /// `None` where this process may not mount (not root, no mount namespace rights).
+    fn of(folder: &Path, at: &Path) -> Option<ReadOnlyMount> {
+        std::fs::create_dir_all(at).unwrap();
+        let mount = |args: &[&std::ffi::OsStr]| {
+            std::process::Command::new("mount")
+                .args(args)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !mount(&["--bind".as_ref(), folder.as_os_str(), at.as_os_str()]) {
+            return None;
+        }
+        let guard = ReadOnlyMount(at.to_path_buf());
+        mount(&["-o".as_ref(), "remount,ro,bind".as_ref(), at.as_os_str()]).then_some(guard)
+    }
+}
+
+impl Drop for ReadOnlyMount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn read_commands_work_on_read_only_media() {
+    let env = Runs::factory();
+    inspected(&env, "R-1");
+    let media = env.qms.with_file_name("media");
+    let Some(_mounted) = ReadOnlyMount::of(env.db.parent().unwrap(), &media) else {
+        eprintln!("skipped: this process cannot mount a read-only folder");
+        return;
+    };
+    // Really read-only: even root cannot write there.
+    assert!(std::fs::write(media.join("probe"), b"x").is_err());
+    let on_media = Runs {
+        _dir: tempfile::tempdir().unwrap(),
+        qms: env.qms.clone(),
+        db: media.join("runs.sqlite"),
+    };
+    let out = env.qms.join("exported");
+    assert!(on_media.ok(&["verify"]).starts_with("OK: 1 run, 2 events"));
+    on_media.ok(&["show", "R-1"]);
+    on_media.ok(&["list"]);
+    on_media.ok(&["export", "R-1", "-o", out.to_str().unwrap()]);
+    assert!(out.join("R-1.pdf").is_file());
+    // Writing is refused with an error, not a panic or a half-written record.
+    let o = on_media.run(&["done", "R-1", "release", "--by", "Wang", "--as", "GM"]);
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("run database"), "{}", o.stderr);
+}
+
 // ---------------------------------------------------------------- item 11: schema 1
 
 #[test]
@@ -477,6 +534,18 @@ fn a_database_of_schema_1_reads_as_it_is_and_upgrades_keeping_its_head() {
         shown.stdout.contains("before procdoc kept entry times"),
         "{}",
         shown.stdout
+    );
+    let listed = env.ok(&["list"]);
+    assert!(
+        listed.contains("S1-A") && listed.contains("S1-B"),
+        "{listed}"
+    );
+    assert!(!listed.contains("ENTERED"), "{listed}");
+    env.ok(&["due"]);
+    assert_eq!(
+        std::fs::read(&env.db).unwrap(),
+        before,
+        "reading upgraded it"
     );
 
     // The first change upgrades it; the head written down before still holds.
@@ -689,5 +758,9 @@ fn a_run_started_by_hand_cannot_take_a_child_runs_name() {
         "Complaint",
     ]);
     assert!(out.contains("started child run O-1/handle"), "{out}");
+    // The name reaches the child, whose end completes the calling step.
+    earlier.ok(&["done", "O-1/handle", "record", "--by", "Ann"]);
+    let out = earlier.ok(&["done", "O-1/handle", "fix", "--by", "Bob"]);
+    assert!(out.contains("O-1 handle completed"), "{out}");
     assert!(earlier.ok(&["verify"]).starts_with("OK: 3 runs"));
 }
