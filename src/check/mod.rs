@@ -6,6 +6,7 @@ pub mod diagnostic;
 mod calls;
 mod deadlines;
 mod documents;
+pub mod glyphs;
 mod lookalike;
 mod references;
 mod roles;
@@ -147,5 +148,6 @@ pub fn check_with_stats(qms: &Qms) -> (Vec<Diagnostic>, Vec<FlowStats>) {
     }
     calls::check(&cx, &views, &mut out);
     crate::control::checks::check(&cx, &views, &mut out);
+    glyphs::check(qms, &mut out);
     (out, stats)
 }

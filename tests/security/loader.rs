@@ -111,7 +111,7 @@ fn unquoted_numbers_keep_the_characters_written() {
     assert_eq!(options, ["1.0", "2.50", "0x1F"]);
     // Values that really are numbers and booleans stay so.
     assert!(field.required);
-    assert_eq!(field.rows, Some(3));
+    assert_eq!(field.rows.as_ref().map(|r| r.len()), Some(3));
 }
 
 #[test]

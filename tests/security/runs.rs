@@ -201,6 +201,27 @@ fn verify_covers_what_a_run_was_run_against() {
             "UPDATE runs SET period = '2026-01'".into(),
             "its stored period `2026-01`",
         ),
+        (
+            "outcome",
+            "UPDATE runs SET outcome = 'Scrapped'".into(),
+            "its stored outcome `Scrapped` is not the `none`",
+        ),
+        (
+            "reference renamed",
+            "UPDATE runs SET ref = 'R-9'".into(),
+            "R-9 (QA-P-001/inspection): event #1 was altered",
+        ),
+        (
+            // What `run list` flags back-dated runs by.
+            "entry gap hidden",
+            "UPDATE runs SET entry_gap = NULL".into(),
+            "its stored entry gap `none`",
+        ),
+        (
+            "event moved to another time",
+            "UPDATE events SET at = '2026-01-01T00:00:00Z' WHERE n = 2".into(),
+            "event #2 was altered",
+        ),
     ];
     for (name, sql, finding) in &cases {
         let env = base.variant(name);
@@ -208,11 +229,16 @@ fn verify_covers_what_a_run_was_run_against() {
         let o = env.tampered(&[], &["TAMPERED", finding]);
         assert!(!o.stdout.contains("OK:"), "{name}: {}", o.stdout);
         // The run takes no new events, and says so wherever it is shown.
-        let done = env.run(&["done", "R-1", "release", "--by", "Wang", "--as", "GM"]);
+        let reference = if *name == "reference renamed" {
+            "R-9"
+        } else {
+            "R-1"
+        };
+        let done = env.run(&["done", reference, "release", "--by", "Wang", "--as", "GM"]);
         assert_ne!(done.code, 0, "{name}: {}", done.stdout);
         if *name != "snapshot removed" {
             assert_eq!(
-                env.json(&["show", "R-1"])["chain"]["intact"],
+                env.json(&["show", reference])["chain"]["intact"],
                 false,
                 "{name}"
             );
@@ -453,6 +479,63 @@ fn read_commands_never_create_or_change_a_database() {
     }
 }
 
+/// A read-only bind mount of a folder, unmounted when dropped.
+struct ReadOnlyMount(PathBuf);
+
+impl ReadOnlyMount {
+    /// `None` where this process may not mount (not root, no mount namespace rights).
+    fn of(folder: &Path, at: &Path) -> Option<ReadOnlyMount> {
+        std::fs::create_dir_all(at).unwrap();
+        let mount = |args: &[&std::ffi::OsStr]| {
+            std::process::Command::new("mount")
+                .args(args)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !mount(&["--bind".as_ref(), folder.as_os_str(), at.as_os_str()]) {
+            return None;
+        }
+        let guard = ReadOnlyMount(at.to_path_buf());
+        mount(&["-o".as_ref(), "remount,ro,bind".as_ref(), at.as_os_str()]).then_some(guard)
+    }
+}
+
+impl Drop for ReadOnlyMount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn read_commands_work_on_read_only_media() {
+    let env = Runs::factory();
+    inspected(&env, "R-1");
+    let media = env.qms.with_file_name("media");
+    let Some(_mounted) = ReadOnlyMount::of(env.db.parent().unwrap(), &media) else {
+        eprintln!("skipped: this process cannot mount a read-only folder");
+        return;
+    };
+    // Really read-only: even root cannot write there.
+    assert!(std::fs::write(media.join("probe"), b"x").is_err());
+    let on_media = Runs {
+        _dir: tempfile::tempdir().unwrap(),
+        qms: env.qms.clone(),
+        db: media.join("runs.sqlite"),
+    };
+    let out = env.qms.join("exported");
+    assert!(on_media.ok(&["verify"]).starts_with("OK: 1 run, 2 events"));
+    on_media.ok(&["show", "R-1"]);
+    on_media.ok(&["list"]);
+    on_media.ok(&["export", "R-1", "-o", out.to_str().unwrap()]);
+    assert!(out.join("R-1.pdf").is_file());
+    // Writing is refused with an error, not a panic or a half-written record.
+    let o = on_media.run(&["done", "R-1", "release", "--by", "Wang", "--as", "GM"]);
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("run database"), "{}", o.stderr);
+}
+
 // ---------------------------------------------------------------- item 11: schema 1
 
 #[test]
@@ -477,6 +560,18 @@ fn a_database_of_schema_1_reads_as_it_is_and_upgrades_keeping_its_head() {
         shown.stdout.contains("before procdoc kept entry times"),
         "{}",
         shown.stdout
+    );
+    let listed = env.ok(&["list"]);
+    assert!(
+        listed.contains("S1-A") && listed.contains("S1-B"),
+        "{listed}"
+    );
+    assert!(!listed.contains("ENTERED"), "{listed}");
+    env.ok(&["due"]);
+    assert_eq!(
+        std::fs::read(&env.db).unwrap(),
+        before,
+        "reading upgraded it"
     );
 
     // The first change upgrades it; the head written down before still holds.
@@ -689,5 +784,9 @@ fn a_run_started_by_hand_cannot_take_a_child_runs_name() {
         "Complaint",
     ]);
     assert!(out.contains("started child run O-1/handle"), "{out}");
+    // The name reaches the child, whose end completes the calling step.
+    earlier.ok(&["done", "O-1/handle", "record", "--by", "Ann"]);
+    let out = earlier.ok(&["done", "O-1/handle", "fix", "--by", "Bob"]);
+    assert!(out.contains("O-1 handle completed"), "{out}");
     assert!(earlier.ok(&["verify"]).starts_with("OK: 3 runs"));
 }
