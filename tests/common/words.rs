@@ -17,7 +17,8 @@ pub struct Word {
     /// Font size as printed (the size times the text's scale), in points.
     pub size: f64,
     /// Printed inside a drawing embedded as an image (a flowchart page), not by the page's
-    /// own text.
+    /// own text: typst places its own text unscaled, an image scaled to its frame, or as a
+    /// form XObject.
     pub in_drawing: bool,
     pub x0: f64,
     pub y0: f64,
@@ -145,6 +146,11 @@ fn mul(m: &Matrix, n: &Matrix) -> Matrix {
         m[4] * n[0] + m[5] * n[2] + n[4],
         m[4] * n[1] + m[5] * n[3] + n[5],
     ]
+}
+
+/// How much a matrix enlarges areas, as a length factor.
+fn scale(m: &Matrix) -> f64 {
+    (m[0] * m[3] - m[1] * m[2]).abs().sqrt()
 }
 
 fn apply(m: &Matrix, x: f64, y: f64) -> (f64, f64) {
@@ -560,7 +566,8 @@ impl Interpreter<'_> {
                                         page: self.page,
                                         text,
                                         size: printed,
-                                        in_drawing: self.depth > 0,
+                                        in_drawing: self.depth > 0
+                                            || (scale(&st.ctm) - 1.0).abs() > 1e-3,
                                         x0,
                                         y0,
                                         x1,
