@@ -203,16 +203,12 @@ pub fn text_width(text: &str, size: f64) -> f64 {
 
 /// The columns split into tables no wider than `room` points: whole department groups
 /// (a group starts where `starts` is true) while they fit, a group wider than a table
-/// on its own split where it has to. Tables are balanced: no fewer columns are left for
-/// the last table than needed.
+/// on its own split where it has to.
 fn split(widths: &[f64], starts: &[bool], room: f64) -> Vec<Vec<usize>> {
     let total: f64 = widths.iter().sum();
     if total <= room {
         return vec![(0..widths.len()).collect()];
     }
-    // Aim at equal tables, so that the last is not a stub of one column.
-    let count = (total / room).ceil();
-    let target = (total / count).max(widths.iter().copied().fold(0.0, f64::max));
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (i, _) in widths.iter().enumerate() {
         if starts[i] || groups.is_empty() {
@@ -225,7 +221,7 @@ fn split(widths: &[f64], starts: &[bool], room: f64) -> Vec<Vec<usize>> {
     for group in groups {
         let width: f64 = group.iter().map(|&i| widths[i]).sum();
         // A group that would overfill this table starts the next, when it fits there whole.
-        if !tables.last().unwrap().is_empty() && used + width > target + 0.01 && width <= room {
+        if !tables.last().unwrap().is_empty() && used + width > room + 0.01 && width <= room {
             tables.push(Vec::new());
             used = 0.0;
         }
