@@ -172,6 +172,8 @@ pub struct FlowContext {
     pub within: Option<Multi>,
     /// Virtual paths of the flowchart's pages.
     pub diagrams: Vec<String>,
+    /// The flowchart's pages are landscape (a chart with many lanes).
+    pub landscape: bool,
     pub steps: Vec<StepContext>,
 }
 
@@ -388,6 +390,7 @@ pub fn document(
                         trigger: flow.trigger.as_ref().map(|t| trigger(p, t)),
                         within: flow.within.map(|d| p.each(|l| labels::duration(d, l))),
                         diagrams: Vec::new(),
+                        landscape: false,
                         steps: flow
                             .steps
                             .iter()
@@ -716,6 +719,7 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
     if !graph.is_empty() {
         nodes.push(Node {
             id: "start".into(),
+            step: "start".into(),
             kind: NodeKind::Start,
             lane: step_lane[0],
             number: None,
@@ -729,9 +733,11 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
     for (s, step_ctx) in flow_ctx.steps.iter().enumerate() {
         let lane = step_lane[s];
         let step = graph.step(s);
+        let sid = step.id.clone();
         if graph.join[s] {
             nodes.push(Node {
                 id: format!("join:{s}"),
+                step: sid.clone(),
                 kind: NodeKind::Join,
                 lane,
                 number: None,
@@ -741,6 +747,7 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
         }
         nodes.push(Node {
             id: format!("step:{s}"),
+            step: sid.clone(),
             kind: if step.calls.is_some() {
                 NodeKind::Call
             } else {
@@ -756,6 +763,7 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
             Exit::Next(ts) if ts.len() > 1 => {
                 nodes.push(Node {
                     id: format!("fork:{s}"),
+                    step: sid.clone(),
                     kind: NodeKind::Fork,
                     lane,
                     number: None,
@@ -778,6 +786,7 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
                     .unwrap_or_else(|| vec!["?".to_string()]);
                 nodes.push(Node {
                     id: format!("decision:{s}"),
+                    step: sid.clone(),
                     kind: NodeKind::Decision,
                     lane,
                     number: None,
@@ -795,6 +804,7 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
             Exit::End => {
                 nodes.push(Node {
                     id: format!("end:{s}"),
+                    step: format!("end:{sid}"),
                     kind: NodeKind::End,
                     lane,
                     number: None,

@@ -104,6 +104,9 @@ pub(super) type APt = (f64, Ay);
 /// tested for overlap before any real y is known.
 pub(super) const BIG: u64 = 1 << 20;
 
+/// The number of the first track of a gap; tracks above it are numbered down from it.
+pub(super) const TRACK_BASE: usize = 256;
+
 pub(super) fn lvl_row(r: usize) -> u64 {
     (2 * r as u64 + 1) * BIG
 }

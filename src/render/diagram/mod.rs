@@ -73,6 +73,18 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
+    /// The kind as written in `data-kind`.
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeKind::Start => "start",
+            NodeKind::Task => "task",
+            NodeKind::Decision => "decision",
+            NodeKind::Fork => "fork",
+            NodeKind::Join => "join",
+            NodeKind::End => "end",
+            NodeKind::Call => "call",
+        }
+    }
     fn is_bar(self) -> bool {
         matches!(self, NodeKind::Fork | NodeKind::Join)
     }
@@ -82,6 +94,11 @@ impl NodeKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
     pub id: String,
+    /// The node of the flow this shape draws, written as `data-step` on the shape: a step
+    /// id, `start`, or `end:<step id>` for the terminator ending a step. A decision diamond
+    /// and a fork bar carry the id of the step whose exit they draw, a join bar the id of
+    /// the step it leads into.
+    pub step: String,
     pub kind: NodeKind,
     pub lane: usize,
     pub number: Option<String>,
@@ -216,6 +233,8 @@ pub struct LaneColumn {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlacedNode {
     pub id: String,
+    /// See [`Node::step`].
+    pub step: String,
     pub kind: NodeKind,
     pub lane: usize,
     pub rank: usize,
@@ -240,6 +259,13 @@ pub struct RoutedEdge {
     /// True when the edge leads to an earlier node in the input order.
     pub loop_back: bool,
     pub label: Option<PlacedLabel>,
+    /// The flow connections this line draws, as flow node names (see [`Node::step`]):
+    /// every pair of `from_steps` x `to_steps`. A line into a decision, a fork or out of
+    /// a join is shared by several connections; any other line draws exactly one.
+    pub from_steps: Vec<String>,
+    pub to_steps: Vec<String>,
+    /// The outcome (first language) for a line leaving a decision.
+    pub outcome: Option<String>,
     from_idx: usize,
     to_idx: usize,
 }

@@ -218,6 +218,8 @@ impl Layout {
                         pts,
                         arrow: true,
                         label,
+                        marks: edge_marks(e, None),
+                        target: e.to_steps.join(" "),
                     });
                 }
                 Some(s) => {
@@ -290,6 +292,8 @@ impl Layout {
                             pts: simplify(full),
                             arrow: true,
                             label,
+                            marks: edge_marks(e, Some(&letter(cut.letter))),
+                            target: e.to_steps.join(" "),
                         });
                         if !page
                             .circles

@@ -235,7 +235,7 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
         let left_ok = !plan.kinds[t].is_bar() && !left_exit[t];
         routes[i] = router.route(e.from, t, sides[i], right_ok, left_ok);
     }
-    let gap_tracks = router.gap_tracks.clone();
+    let (gap_lo, gap_hi) = (router.gap_lo.clone(), router.gap_hi.clone());
     drop(router);
 
     // Labels leaving downwards sit in the gap below their decision, so that
@@ -294,7 +294,7 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
     let mut rows = Vec::with_capacity(nrows);
     let mut y = header_h;
     for g in 0..=nrows {
-        let tracks = gap_tracks.get(g).copied().unwrap_or(0).max(1);
+        let tracks = (gap_hi[g] - gap_lo[g]).max(1);
         let h = reserve[g]
             + m.stroke_gap_top()
             + (tracks - 1) as f64 * m.track_sp()
@@ -319,7 +319,12 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
             Ay::Bottom(v) => ny[v] + nh[v],
             Ay::Mid(v) => ny[v] + nh[v] / 2.0,
             Ay::MidOff(v, sgn) => ny[v] + nh[v] / 2.0 + sgn * (nh[v] / 4.0).min(m.fs),
-            Ay::Gap(g, t) => gaps[g].y + reserve[g] + m.stroke_gap_top() + t as f64 * m.track_sp(),
+            Ay::Gap(g, t) => {
+                gaps[g].y
+                    + reserve[g]
+                    + m.stroke_gap_top()
+                    + t.saturating_sub(gap_lo[g]) as f64 * m.track_sp()
+            }
         }
     };
 
@@ -336,6 +341,7 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
             };
             PlacedNode {
                 id: node.id.clone(),
+                step: node.step.clone(),
                 kind: node.kind,
                 lane: plan.lane_of[v],
                 rank: rank[v],
@@ -366,6 +372,11 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
                 points: simplify(pts),
                 loop_back: e.to <= e.from,
                 label: None,
+                from_steps: ends_of(&edges, &chart.nodes, e.from, true),
+                to_steps: ends_of(&edges, &chart.nodes, e.to, false),
+                outcome: (plan.kinds[e.from] == NodeKind::Decision)
+                    .then(|| chart.edges[e.src].label.first().cloned())
+                    .flatten(),
                 from_idx: e.from,
                 to_idx: e.to,
             }
@@ -452,6 +463,39 @@ pub(super) fn simplify(pts: Vec<Point>) -> Vec<Point> {
         && let Some(&p) = out.first()
     {
         out.push(p);
+    }
+    out
+}
+
+/// The flow nodes a line ending (`back`: starting) at node `v` connects to: `v`'s own step
+/// for a box or terminator, and through a decision or bar the steps on its other side.
+pub(super) fn ends_of(edges: &[Ed], nodes: &[Node], v: usize, back: bool) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut seen = vec![false; nodes.len()];
+    let mut stack = vec![v];
+    while let Some(u) = stack.pop() {
+        if std::mem::replace(&mut seen[u], true) {
+            continue;
+        }
+        let node = &nodes[u];
+        let junction = matches!(
+            node.kind,
+            NodeKind::Decision | NodeKind::Fork | NodeKind::Join
+        );
+        if !junction {
+            if !out.contains(&node.step) {
+                out.push(node.step.clone());
+            }
+            continue;
+        }
+        // Walk on in the same direction; collected in edge order for stable output.
+        for e in edges.iter().rev() {
+            match back {
+                true if e.to == u => stack.push(e.from),
+                false if e.from == u => stack.push(e.to),
+                _ => {}
+            }
+        }
     }
     out
 }

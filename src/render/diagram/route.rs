@@ -6,7 +6,10 @@ pub(super) struct Router<'a> {
     pub(super) p: &'a Plan,
     pub(super) vreg: HashMap<(Chan, usize), Vec<VUse>>,
     pub(super) hreg: HashMap<HKey, Vec<HUse>>,
-    pub(super) gap_tracks: Vec<usize>,
+    /// Tracks used in each gap: `lo..hi`. Track numbers start at [`TRACK_BASE`] so that
+    /// a run that must turn above every other one in its gap still gets a track.
+    pub(super) gap_lo: Vec<usize>,
+    pub(super) gap_hi: Vec<usize>,
 }
 
 pub(super) fn pk(node: usize, side: Side, x: f64) -> PortKey {
@@ -23,7 +26,8 @@ impl<'a> Router<'a> {
             p,
             vreg: HashMap::new(),
             hreg: HashMap::new(),
-            gap_tracks: vec![0; p.nrows + 1],
+            gap_lo: vec![TRACK_BASE; p.nrows + 1],
+            gap_hi: vec![TRACK_BASE; p.nrows + 1],
         }
     }
 
@@ -39,7 +43,8 @@ impl<'a> Router<'a> {
         let (lo, hi) = (a.min(b), a.max(b));
         self.vreg.get(&(ch, tr)).is_none_or(|uses| {
             uses.iter()
-                .all(|u| u.hi < lo || hi < u.lo || u.from == from || u.to == to)
+                // Runs that only touch at a row level are apart: the box is between them.
+                .all(|u| u.hi <= lo || hi <= u.lo || u.from == from || u.to == to)
         })
     }
 
@@ -92,8 +97,7 @@ impl<'a> Router<'a> {
         to: PortKey,
         checks: &[(Chan, u64)],
     ) -> usize {
-        let limit = self.gap_tracks.get(g).copied().unwrap_or(0) + 3;
-        let good = (0..limit).find(|&t| {
+        let good = self.track_order(g).find(|&t| {
             self.hfree(HKey::Gap(g, t), xa, xb, from, to)
                 && checks
                     .iter()
@@ -102,7 +106,7 @@ impl<'a> Router<'a> {
         let t = match good {
             Some(t) => t,
             None => {
-                let mut t = 0;
+                let mut t = TRACK_BASE;
                 while !self.hfree(HKey::Gap(g, t), xa, xb, from, to) {
                     t += 1;
                 }
@@ -113,10 +117,22 @@ impl<'a> Router<'a> {
         for &(ch, other) in checks {
             self.vtake(ch, 0, lvl_gap(g, t), other, from, to);
         }
-        if let Some(n) = self.gap_tracks.get_mut(g) {
+        if let Some(n) = self.gap_hi.get_mut(g) {
             *n = (*n).max(t + 1);
         }
+        if let Some(n) = self.gap_lo.get_mut(g) {
+            *n = (*n).min(t);
+        }
         t
+    }
+
+    /// Tracks of gap `g` to try, in order: the used ones and a few below them, then a few
+    /// above all of them (a run leaving the box above must turn above a run that enters
+    /// the box below on the same line).
+    pub(super) fn track_order(&self, g: usize) -> impl Iterator<Item = usize> + use<> {
+        let lo = self.gap_lo.get(g).copied().unwrap_or(TRACK_BASE);
+        let hi = self.gap_hi.get(g).copied().unwrap_or(TRACK_BASE);
+        (lo..hi + 3).chain((lo.saturating_sub(4).max(1)..lo).rev())
     }
 
     /// First corridor track free over the level range; when all are taken
@@ -196,7 +212,7 @@ impl<'a> Router<'a> {
                 (Chan::Center(tl), lvl_row(rt)),
             ];
             if rt == rs + 1
-                || (0..self.gap_tracks[g] + 2).any(|tr| {
+                || self.track_order(g).any(|tr| {
                     self.vfree(Chan::Center(tl), 0, lvl_gap(g, tr), lvl_row(rt), from, to)
                 })
             {

@@ -44,6 +44,10 @@ pub(super) struct DrawEdge {
     pub(super) pts: Vec<Point>,
     pub(super) arrow: bool,
     pub(super) label: Option<PlacedLabel>,
+    /// `data-` attributes naming the connections the line draws.
+    pub(super) marks: String,
+    /// The lines' targets: lines into one target may meet, others cross with a gap.
+    pub(super) target: String,
 }
 
 pub(super) struct Circle {
@@ -80,6 +84,23 @@ pub(super) fn letter(mut i: usize) -> String {
     String::from_utf8_lossy(&s).into_owned()
 }
 
+/// The `data-from`, `data-to` (and `data-outcome`) attributes of a drawn line;
+/// `connector` adds the letter of the off-page connector the line runs into or out of.
+pub(super) fn edge_marks(e: &RoutedEdge, connector: Option<&str>) -> String {
+    let mut m = format!(
+        r#" data-from="{}" data-to="{}""#,
+        esc(&e.from_steps.join(" ")),
+        esc(&e.to_steps.join(" "))
+    );
+    if let Some(o) = &e.outcome {
+        let _ = write!(m, r#" data-outcome="{}""#, esc(o));
+    }
+    if let Some(c) = connector {
+        let _ = write!(m, r#" data-connector="{}""#, esc(c));
+    }
+    m
+}
+
 impl Layout {
     /// The whole chart as one SVG, `width_pt` wide.
     pub fn to_svg(&self) -> String {
@@ -90,6 +111,8 @@ impl Layout {
                 pts: e.points.clone(),
                 arrow: true,
                 label: e.label.clone(),
+                marks: edge_marks(e, None),
+                target: e.to_steps.join(" "),
             })
             .collect();
         let page = Page {
@@ -176,7 +199,7 @@ impl Layout {
             if e.pts.len() < 2 {
                 continue;
             }
-            let mut pts = e.pts.clone();
+            let pts = &e.pts;
             let n = pts.len();
             let (tip, prev) = (pts[n - 1], pts[n - 2]);
             let len = ((tip.x - prev.x).powi(2) + (tip.y - prev.y).powi(2)).sqrt();
@@ -188,14 +211,6 @@ impl Layout {
             // Only squeezed charts have a last run shorter than an
             // arrowhead; shrinking the head keeps it on its own line.
             let al = if len > 1e-9 { al.min(len) } else { al };
-            if e.arrow && len > al * 0.5 {
-                // Stop the line inside the arrowhead so its end does not
-                // poke through the tip.
-                pts[n - 1] = Point {
-                    x: tip.x - ux * al * 0.6,
-                    y: tip.y - uy * al * 0.6,
-                };
-            }
             let mut d = String::new();
             for (i, p) in pts.iter().enumerate() {
                 let _ = write!(
@@ -206,9 +221,26 @@ impl Layout {
                     num(p.y)
                 );
             }
+            // The path keeps its true end on the target's border (so that it can be read
+            // back); the stroke stops inside the arrowhead so that it does not poke
+            // through the tip.
+            let mut dash = String::new();
+            if e.arrow && len > al * 0.5 {
+                let total: f64 = pts
+                    .windows(2)
+                    .map(|w| (w[1].x - w[0].x).abs() + (w[1].y - w[0].y).abs())
+                    .sum();
+                let _ = write!(
+                    dash,
+                    r#" stroke-dasharray="{} {}""#,
+                    num(total - al * 0.6),
+                    num(total + 1.0)
+                );
+            }
             let _ = writeln!(
                 o,
-                r#"<path d="{d}" fill="none" stroke="{INK}" stroke-width="0.75" stroke-linejoin="miter"/>"#
+                r#"<path d="{d}"{} fill="none" stroke="{INK}" stroke-width="0.75" stroke-linejoin="miter"{dash}/>"#,
+                e.marks
             );
             if e.arrow {
                 let bx = tip.x - ux * al;
@@ -226,6 +258,8 @@ impl Layout {
             }
         }
 
+        write_gaps(&mut o, &page.edges);
+
         for node in self
             .nodes
             .iter()
@@ -235,6 +269,12 @@ impl Layout {
                 y: node.rect.y + page.dy,
                 ..node.rect
             };
+            let _ = writeln!(
+                o,
+                r#"<g data-step="{}" data-kind="{}">"#,
+                esc(&node.step),
+                node.kind.name()
+            );
             match node.kind {
                 NodeKind::Task => {
                     let _ = writeln!(
@@ -308,6 +348,7 @@ impl Layout {
             for l in &node.lines {
                 text_el(&mut o, l, page.dy);
             }
+            o.push_str("</g>\n");
         }
 
         for e in &page.edges {
@@ -315,7 +356,7 @@ impl Layout {
                 let r = label.rect;
                 let _ = writeln!(
                     o,
-                    r#"<rect x="{}" y="{}" width="{}" height="{}" fill="white"/>"#,
+                    r#"<rect data-label="" x="{}" y="{}" width="{}" height="{}" fill="white"/>"#,
                     num(r.x),
                     num(r.y),
                     num(r.w),
@@ -328,6 +369,7 @@ impl Layout {
         }
         let cr = self.conn_r();
         for c in &page.circles {
+            let _ = writeln!(o, r#"<g data-connector="{}">"#, esc(&c.text));
             let _ = writeln!(
                 o,
                 r#"<circle cx="{}" cy="{}" r="{}" fill="white" stroke="{INK}" stroke-width="0.8"/>"#,
@@ -344,6 +386,7 @@ impl Layout {
                 num(size),
                 esc(&c.text)
             );
+            o.push_str("</g>\n");
         }
         o.push_str("</svg>\n");
         o
@@ -367,4 +410,61 @@ pub(super) fn text_el(o: &mut String, l: &TextLine, dy: f64) {
         let _ = write!(o, r#" fill="{SECONDARY}""#);
     }
     let _ = writeln!(o, ">{}</text>", esc(&l.text));
+}
+
+/// Where a horizontal line crosses a vertical one of a line into another target, the
+/// vertical one is interrupted (a white gap marked `data-gap="x,y"`) and the horizontal one
+/// drawn on across it, so that a crossing never reads as a junction.
+fn write_gaps(o: &mut String, edges: &[DrawEdge]) {
+    let segs = |e: &DrawEdge| -> Vec<(Point, Point)> {
+        e.pts
+            .windows(2)
+            .map(|w| (w[0], w[1]))
+            .filter(|(a, b)| (a.x - b.x).abs() + (a.y - b.y).abs() > 0.01)
+            .collect()
+    };
+    let all: Vec<Vec<(Point, Point)>> = edges.iter().map(segs).collect();
+    let mut done: Vec<(f64, f64)> = Vec::new();
+    for (i, hs) in all.iter().enumerate() {
+        for h in hs.iter().filter(|(a, b)| (a.y - b.y).abs() < 0.01) {
+            let (hx0, hx1) = (h.0.x.min(h.1.x), h.0.x.max(h.1.x));
+            for (j, vs) in all.iter().enumerate() {
+                if i == j || edges[i].target == edges[j].target {
+                    continue;
+                }
+                for v in vs.iter().filter(|(a, b)| (a.x - b.x).abs() < 0.01) {
+                    let (x, y) = (v.0.x, h.0.y);
+                    let (vy0, vy1) = (v.0.y.min(v.1.y), v.0.y.max(v.1.y));
+                    let m = 0.6;
+                    if x <= hx0 + m || x >= hx1 - m || y <= vy0 + m || y >= vy1 - m {
+                        continue;
+                    }
+                    if done
+                        .iter()
+                        .any(|&(dx, dy)| (dx - x).abs() < 0.01 && (dy - y).abs() < 0.01)
+                    {
+                        continue;
+                    }
+                    done.push((x, y));
+                    let gap = 1.6;
+                    let _ = writeln!(
+                        o,
+                        r#"<rect data-gap="{},{}" x="{}" y="{}" width="1.5" height="{}" fill="white"/>"#,
+                        num(x),
+                        num(y),
+                        num(x - 0.75),
+                        num(y - gap),
+                        num(2.0 * gap)
+                    );
+                    let _ = writeln!(
+                        o,
+                        r#"<line x1="{}" y1="{y}" x2="{}" y2="{y}" stroke="{INK}" stroke-width="0.75"/>"#,
+                        num(x - 1.2),
+                        num(x + 1.2),
+                        y = num(y)
+                    );
+                }
+            }
+        }
+    }
 }

@@ -10,6 +10,7 @@ fn lane(id: &str, label: &[&str]) -> Lane {
 fn node(id: &str, kind: NodeKind, lane: usize, number: Option<&str>, label: &[&str]) -> Node {
     Node {
         id: id.into(),
+        step: id.into(),
         kind,
         lane,
         number: number.map(String::from),
