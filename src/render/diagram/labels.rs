@@ -61,10 +61,24 @@ pub(super) fn place_labels(
             Point { x: l.x, y: height },
         ));
     }
-    let boxes: Vec<(Rect, bool)> = nodes
+    let mut boxes: Vec<(Rect, bool)> = nodes
         .iter()
         .map(|n| (n.rect.inflate(1.0), n.kind == NodeKind::Decision))
         .collect();
+    // A question may reach past its diamond's slanted sides: its lines are obstacles too,
+    // so that no outcome label is printed over them.
+    for n in nodes.iter().filter(|n| n.kind == NodeKind::Decision) {
+        for l in &n.lines {
+            let w = text_width(&l.text, l.size, l.bold);
+            let r = Rect {
+                x: l.x - w / 2.0,
+                y: l.y - l.size,
+                w,
+                h: l.size * 1.25,
+            };
+            boxes.push((r.inflate(0.5), false));
+        }
+    }
     let mut placed: Vec<Rect> = Vec::new();
     let width = lanes.last().map(|l| l.x + l.w).unwrap_or(0.0);
     for (i, e) in edges.iter_mut().enumerate() {
@@ -76,120 +90,131 @@ pub(super) fn place_labels(
         }
         let w = widest(lines, m.label_fs) + 3.0;
         let h = lines.len() as f64 * m.label_lh + 1.0;
-        let mut cands: Vec<Rect> = Vec::new();
-        for (k, s) in e.points.windows(2).take(2).enumerate() {
-            let (a, b) = (s[0], s[1]);
-            let len = (b.x - a.x).abs() + (b.y - a.y).abs();
-            let step = 2.0;
-            let mut o = if k == 0 { 2.0 } else { 0.0 };
-            let mut first = true;
-            // Far from the edge start a label no longer reads as
-            // belonging to it, so candidates stop after a short distance.
-            while first || (o + 2.0 <= len && o <= m.fs * 8.0) {
-                first = false;
-                if (a.x - b.x).abs() < 0.01 {
-                    let down = b.y >= a.y;
-                    let y = if down { a.y + o } else { a.y - o - h };
-                    cands.push(Rect {
-                        x: a.x + 2.5,
-                        y,
-                        w,
-                        h,
-                    });
-                    cands.push(Rect {
-                        x: a.x - 2.5 - w,
-                        y,
-                        w,
-                        h,
-                    });
-                } else {
-                    let right = b.x >= a.x;
-                    let x = if right { a.x + o } else { a.x - o - w };
-                    cands.push(Rect {
-                        x,
-                        y: a.y - 2.0 - h,
-                        w,
-                        h,
-                    });
-                    cands.push(Rect {
-                        x,
-                        y: a.y + 2.0,
-                        w,
-                        h,
-                    });
-                }
-                o += step;
-            }
-        }
-        // Only shapes near the candidates can collide; filtering first keeps
-        // the per-candidate checks short on large charts.
-        let area = cands
-            .iter()
-            .skip(1)
-            .fold(
-                cands.first().copied().unwrap_or(Rect {
-                    x: 0.0,
-                    y: 0.0,
-                    w: 0.0,
-                    h: 0.0,
-                }),
-                |u, r| {
-                    let x = u.x.min(r.x);
-                    let y = u.y.min(r.y);
-                    Rect {
-                        x,
-                        y,
-                        w: u.right().max(r.right()) - x,
-                        h: u.bottom().max(r.bottom()) - y,
-                    }
-                },
-            )
-            .inflate(3.0);
-        let near_boxes: Vec<(Rect, bool)> = boxes
-            .iter()
-            .filter(|b| b.0.intersects(&area))
-            .copied()
-            .collect();
-        let near_segs: Vec<(Point, Point)> = segs
-            .iter()
-            .filter(|(a, b)| seg_hits_rect(*a, *b, &area))
-            .copied()
-            .collect();
-        let fits = |r: &Rect| {
-            r.x >= 1.0
-                && r.right() <= width - 1.0
-                && r.y >= header_h + 1.0
-                && r.bottom() <= height - 1.0
-                && !near_boxes
-                    .iter()
-                    .any(|&(b, diamond)| shape_hits_rect(&b, diamond, r))
-                && !placed.iter().any(|p| p.inflate(1.0).intersects(r))
-        };
-        let hides = |r: &Rect| {
-            near_segs
-                .iter()
-                .filter(|(a, b)| seg_hits_rect(*a, *b, &r.inflate(0.5)))
-                .count()
-        };
+        // First near the start of the line, where a label reads best; when nothing
+        // there is free of shapes, labels and lines, anywhere along it.
         let mut best: Option<(usize, Rect)> = None;
-        for r in cands.iter().filter(|r| fits(r)) {
-            let score = hides(r);
-            if best.is_none_or(|(s, _)| score < s) {
-                best = Some((score, *r));
-                if score == 0 {
-                    break;
+        let mut first_cand: Option<Rect> = None;
+        for (segments, reach) in [(2, m.fs * 8.0), (usize::MAX, f64::INFINITY)] {
+            if best.is_some_and(|(score, _)| score == 0) {
+                break;
+            }
+            let mut cands: Vec<Rect> = Vec::new();
+            for (k, s) in e.points.windows(2).take(segments).enumerate() {
+                let (a, b) = (s[0], s[1]);
+                let len = (b.x - a.x).abs() + (b.y - a.y).abs();
+                let step = 2.0;
+                let mut o = if k == 0 { 2.0 } else { 0.0 };
+                let mut first = true;
+                // Far from the edge start a label no longer reads as
+                // belonging to it, so candidates stop after a short distance.
+                while first || (o + 2.0 <= len && o <= reach) {
+                    first = false;
+                    if (a.x - b.x).abs() < 0.01 {
+                        let down = b.y >= a.y;
+                        let y = if down { a.y + o } else { a.y - o - h };
+                        cands.push(Rect {
+                            x: a.x + 2.5,
+                            y,
+                            w,
+                            h,
+                        });
+                        cands.push(Rect {
+                            x: a.x - 2.5 - w,
+                            y,
+                            w,
+                            h,
+                        });
+                    } else {
+                        let right = b.x >= a.x;
+                        let x = if right { a.x + o } else { a.x - o - w };
+                        cands.push(Rect {
+                            x,
+                            y: a.y - 2.0 - h,
+                            w,
+                            h,
+                        });
+                        cands.push(Rect {
+                            x,
+                            y: a.y + 2.0,
+                            w,
+                            h,
+                        });
+                    }
+                    o += step;
                 }
+            }
+            // Only shapes near the candidates can collide; filtering first keeps
+            // the per-candidate checks short on large charts.
+            let area = cands
+                .iter()
+                .skip(1)
+                .fold(
+                    cands.first().copied().unwrap_or(Rect {
+                        x: 0.0,
+                        y: 0.0,
+                        w: 0.0,
+                        h: 0.0,
+                    }),
+                    |u, r| {
+                        let x = u.x.min(r.x);
+                        let y = u.y.min(r.y);
+                        Rect {
+                            x,
+                            y,
+                            w: u.right().max(r.right()) - x,
+                            h: u.bottom().max(r.bottom()) - y,
+                        }
+                    },
+                )
+                .inflate(3.0);
+            let near_boxes: Vec<(Rect, bool)> = boxes
+                .iter()
+                .filter(|b| b.0.intersects(&area))
+                .copied()
+                .collect();
+            let near_segs: Vec<(Point, Point)> = segs
+                .iter()
+                .filter(|(a, b)| seg_hits_rect(*a, *b, &area))
+                .copied()
+                .collect();
+            let fits = |r: &Rect| {
+                r.x >= 1.0
+                    && r.right() <= width - 1.0
+                    && r.y >= header_h + 1.0
+                    && r.bottom() <= height - 1.0
+                    && !near_boxes
+                        .iter()
+                        .any(|&(b, diamond)| shape_hits_rect(&b, diamond, r))
+                    && !placed.iter().any(|p| p.inflate(1.0).intersects(r))
+            };
+            let hides = |r: &Rect| {
+                near_segs
+                    .iter()
+                    .filter(|(a, b)| seg_hits_rect(*a, *b, &r.inflate(0.5)))
+                    .count()
+            };
+            for r in cands.iter().filter(|r| fits(r)) {
+                let score = hides(r);
+                if best.is_none_or(|(s, _)| score < s) {
+                    best = Some((score, *r));
+                    if score == 0 {
+                        break;
+                    }
+                }
+            }
+            if first_cand.is_none() {
+                first_cand = cands.first().copied();
             }
         }
         let rect = match best {
             Some((_, r)) => r,
             // Nowhere free (a chart far too narrow for its text): next to the edge start
             // anyway, but kept on the page, where it can still be read.
-            None => match cands.first() {
+            None => match first_cand {
                 Some(r) => Rect {
                     x: r.x.min(width - 1.0 - r.w).max(1.0),
                     y: r.y.min(height - 1.0 - r.h).max(header_h + 1.0),
-                    ..*r
+                    ..r
                 },
                 None => continue,
             },

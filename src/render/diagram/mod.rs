@@ -347,6 +347,10 @@ impl Metrics {
     fn track_sp(&self) -> f64 {
         self.fs * 0.55
     }
+    /// The smallest size a box or lane text shrinks to so that a long word fits whole.
+    fn min_fs(&self) -> f64 {
+        self.fs * 0.8
+    }
     fn bar_thickness(&self) -> f64 {
         (self.fs * 0.45).max(2.5)
     }

@@ -112,7 +112,9 @@ impl Layout {
             tgt_cut: Cut,
         }
         let mut splits: Vec<Split> = Vec::new();
-        let mut letters: Vec<(usize, bool, i64)> = Vec::new();
+        // Lines cut at one spot share a letter only when they lead to the same step: a
+        // letter names one destination.
+        let mut letters: Vec<(usize, bool, i64, usize)> = Vec::new();
         for (ei, e) in self.edges.iter().enumerate() {
             let ps = page_of_row[self.nodes[e.from_idx].row];
             let pt = page_of_row[self.nodes[e.to_idx].row];
@@ -124,7 +126,7 @@ impl Layout {
             let rev: Vec<Point> = e.points.iter().rev().copied().collect();
             let (mut tgt_pts, tx, t_top) = clip_walk(&rev, |y| inside(pt, y), bounds[pt]);
             tgt_pts.reverse();
-            let key = (ps, s_top, (sx * 10.0).round() as i64);
+            let key = (ps, s_top, (sx * 10.0).round() as i64, e.to_idx);
             let letter_idx = match letters.iter().position(|k| *k == key) {
                 Some(i) => i,
                 None => {
@@ -166,17 +168,30 @@ impl Layout {
                     }
                 }
                 xs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                let mut last = f64::NEG_INFINITY;
+                // Left to right at least one circle apart, then pulled back from the right
+                // edge; when the margin is too short for all of them, evenly spaced.
+                let d = 2.0 * r + 2.0;
+                let (lo, hi) = (r + 2.0, self.width - r - 2.0);
                 let mut placed: Vec<(usize, f64)> = Vec::new();
+                let mut last = f64::NEG_INFINITY;
                 for (x, l) in xs {
-                    let cx = x.max(last + 2.0 * r + 2.0);
+                    let cx = x.max(last + d).max(lo);
                     last = cx;
                     placed.push((l, cx));
                 }
-                let overflow = last - (self.width - r - 2.0);
+                let mut limit = hi;
+                for item in placed.iter_mut().rev() {
+                    item.1 = item.1.min(limit);
+                    limit = item.1 - d;
+                }
+                if placed.first().is_some_and(|f| f.1 < lo) && placed.len() > 1 {
+                    let step = (hi - lo) / (placed.len() - 1) as f64;
+                    for (i, item) in placed.iter_mut().enumerate() {
+                        item.1 = lo + step * i as f64;
+                    }
+                }
                 for (l, cx) in placed {
-                    let cx = if overflow > 0.0 { cx - overflow } else { cx };
-                    circle_x.insert((p, top, l), cx.max(r + 2.0));
+                    circle_x.insert((p, top, l), cx);
                 }
             }
         }

@@ -125,6 +125,8 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
     let mut nw = vec![0.0; n];
     let mut nh = vec![0.0; n];
     let mut content: Vec<Vec<Line>> = vec![Vec::new(); n];
+    // Text size of each node: smaller than the base size only where a word would not fit.
+    let mut nsize = vec![m.fs; n];
     for (v, node) in chart.nodes.iter().enumerate() {
         let l = lane_of[v];
         let prep = prepare(node, m.fs);
@@ -136,8 +138,11 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
                     0.0
                 };
                 let ww = geo.box_w - 2.0 * (m.pad_x + inset);
-                let lines = content_lines(&prep, ww, m.fs);
-                let h = (lines.len() as f64 * m.lh + 2.0 * m.pad_y).max(m.fs * 3.4);
+                let size = fitting_size(&prep, ww, m.fs, m.min_fs());
+                nsize[v] = size;
+                let lines = content_lines(&prep, ww * m.fs / size, m.fs);
+                let lh = m.lh * size / m.fs;
+                let h = (lines.len() as f64 * lh + 2.0 * m.pad_y).max(m.fs * 3.4);
                 (geo.box_w, h, lines)
             }
             NodeKind::Decision => {
@@ -146,15 +151,26 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
                 // measure means fewer lines but a steeper diamond, so try
                 // several and keep the flattest.
                 let mut best: Option<(f64, Vec<Line>)> = None;
+                let size = fitting_size(&prep, geo.box_w * 0.8 - m.fs * 0.9, m.fs, m.min_fs());
+                nsize[v] = size;
+                let lh = m.lh * size / m.fs;
                 for ratio in [0.5, 0.6, 0.7, 0.8] {
-                    let lines = content_lines(&prep, geo.box_w * ratio, m.fs);
+                    // Never narrower than the longest word: a narrow measure must not
+                    // cut words that fit a wider one.
+                    let longest = prep
+                        .iter()
+                        .flat_map(|(paras, _, _)| paras.iter().flatten())
+                        .map(|(_, w)| *w)
+                        .fold(0.0, f64::max);
+                    let measure_w = (geo.box_w * ratio * m.fs / size).max(longest);
+                    let lines = content_lines(&prep, measure_w, m.fs);
                     let k = lines.len() as f64;
                     let mut half: f64 = 0.0;
                     for (i, l) in lines.iter().enumerate() {
-                        let dy = ((i as f64 + 0.5) - k / 2.0).abs() * m.lh;
-                        let lw = text_width(&l.text, m.fs, l.bold) + m.fs * 0.9;
+                        let dy = ((i as f64 + 0.5) - k / 2.0).abs() * lh;
+                        let lw = text_width(&l.text, size, l.bold) + m.fs * 0.9;
                         let room = (1.0 - lw / geo.box_w).max(0.12);
-                        half = half.max((dy + m.lh * 0.5) / room);
+                        half = half.max((dy + lh * 0.5) / room);
                     }
                     let h = (2.0 * half + m.fs * 0.3).max(m.fs * 4.6);
                     if best.as_ref().is_none_or(|(bh, _)| h < *bh - 0.01) {
@@ -166,11 +182,13 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
             }
             NodeKind::Start | NodeKind::End => {
                 let ww = geo.box_w - 2.0 * m.pad_x - m.fs * 1.2;
-                let lines = content_lines(&prep, ww, m.fs);
-                let h = (lines.len() as f64 * m.lh + 2.0 * m.pad_y).max(m.fs * 2.5);
+                let size = fitting_size(&prep, ww, m.fs, m.min_fs());
+                nsize[v] = size;
+                let lines = content_lines(&prep, ww * m.fs / size, m.fs);
+                let h = (lines.len() as f64 * m.lh * size / m.fs + 2.0 * m.pad_y).max(m.fs * 2.5);
                 let rx = (h / 2.0).min(m.fs * 1.4);
                 let w =
-                    (widest(&lines, m.fs) + 2.0 * m.pad_x + rx).clamp(geo.box_w * 0.55, geo.box_w);
+                    (widest(&lines, size) + 2.0 * m.pad_x + rx).clamp(geo.box_w * 0.55, geo.box_w);
                 (w, h, lines)
             }
             NodeKind::Fork | NodeKind::Join => {
@@ -247,7 +265,14 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
             if let Some(edge) = chart.edges.get(e.src) {
                 let ww = (plan.geo.box_w * 0.55).min(m.fs * 14.0).max(m.fs * 3.0);
                 for (k, lang) in edge.label.iter().enumerate() {
-                    for text in wrap(lang, ww, m.label_fs, false) {
+                    // A label floats beside its line, so it widens to its longest word
+                    // rather than cutting it.
+                    let longest = measure(lang, m.label_fs, false)
+                        .iter()
+                        .flatten()
+                        .map(|(_, w)| *w)
+                        .fold(0.0, f64::max);
+                    for text in wrap(lang, ww.max(longest), m.label_fs, false) {
                         out.push(Line {
                             text,
                             bold: false,
@@ -271,25 +296,33 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
 
     // Vertical positions are known only now that every gap knows how
     // many tracks and how much label room it needs.
+    // Lane headers wrap between words; a word too long for its lane shrinks the
+    // lane's header text rather than being cut.
+    let header_w = plan.geo.lane_w - 2.0 * m.pad_x;
+    let mut header_size = vec![m.fs; nl];
     let header_lines: Vec<Vec<Line>> = (0..nl)
         .map(|l| {
             let mut out = Vec::new();
             if let Some(lane) = chart.lanes.get(l) {
-                for (k, lang) in lane.label.iter().enumerate() {
-                    for text in wrap(lang, plan.geo.lane_w - 2.0 * m.pad_x, m.fs, k == 0) {
-                        out.push(Line {
-                            text,
-                            bold: k == 0,
-                            secondary: k > 0,
-                        });
-                    }
-                }
+                let prep: Prepared = lane
+                    .label
+                    .iter()
+                    .enumerate()
+                    .map(|(k, lang)| (measure(lang, m.fs, k == 0), k == 0, k > 0))
+                    .collect();
+                let size = fitting_size(&prep, header_w, m.fs, m.min_fs());
+                header_size[l] = size;
+                out = content_lines(&prep, header_w * m.fs / size, m.fs);
             }
             out
         })
         .collect();
-    let max_header = header_lines.iter().map(Vec::len).max().unwrap_or(0);
-    let header_h = (max_header as f64 * m.lh + 2.0 * m.pad_y + m.fs * 0.4).max(m.fs * 2.4);
+    let header_text_h = header_lines
+        .iter()
+        .zip(&header_size)
+        .map(|(lines, size)| lines.len() as f64 * m.lh * size / m.fs)
+        .fold(0.0, f64::max);
+    let header_h = (header_text_h + 2.0 * m.pad_y + m.fs * 0.4).max(m.fs * 2.4);
     let mut gaps = Vec::with_capacity(nrows + 1);
     let mut rows = Vec::with_capacity(nrows);
     let mut y = header_h;
@@ -351,8 +384,8 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
                     &content[v],
                     rect.x + rect.w / 2.0,
                     rect.y + rect.h / 2.0,
-                    m.fs,
-                    m.lh,
+                    nsize[v],
+                    m.lh * nsize[v] / m.fs,
                 ),
             }
         })
@@ -392,8 +425,8 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
                 &header_lines[l],
                 plan.geo.lane_x(l) + plan.geo.lane_w / 2.0,
                 header_h / 2.0,
-                m.fs,
-                m.lh,
+                header_size[l],
+                m.lh * header_size[l] / m.fs,
             ),
         })
         .collect();

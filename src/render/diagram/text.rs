@@ -342,3 +342,19 @@ pub(super) fn place_lines(lines: &[Line], cx: f64, cy: f64, size: f64, lh: f64) 
         })
         .collect()
 }
+
+/// The size at which every unbreakable piece of `prep` (measured at `fs`) fits `width`:
+/// `fs` when they already do, else smaller, but never below `min`, the smallest size
+/// still legible in print. Only a piece too wide even at `min` is ever broken inside.
+pub(super) fn fitting_size(prep: &Prepared, width: f64, fs: f64, min: f64) -> f64 {
+    let widest = prep
+        .iter()
+        .flat_map(|(paras, _, _)| paras.iter().flatten())
+        .map(|(_, w)| *w)
+        .fold(0.0, f64::max);
+    if widest <= width || widest <= 0.0 {
+        fs
+    } else {
+        (fs * width / widest).max(min.min(fs))
+    }
+}
