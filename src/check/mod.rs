@@ -136,5 +136,6 @@ pub fn check(qms: &Qms) -> Vec<Diagnostic> {
     }
     calls::check(&cx, &views, &mut out);
     crate::control::checks::check(&cx, &views, &mut out);
+    crate::control::names::check(&cx, &views, &mut out);
     out
 }
