@@ -295,7 +295,7 @@ pub fn main() -> ExitCode {
             lang,
         } => run_graph(&qms, &doc, flow.as_deref(), format, lang.as_deref()),
     };
-    ExitCode::from(code)
+    ExitCode::from(crate::output::finish(code))
 }
 
 /// Load and check a QMS: all diagnostics, sorted. `Err` is a usage or I/O problem.

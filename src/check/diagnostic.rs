@@ -169,18 +169,25 @@ pub fn print_text(
     let styles = Styles::default();
     let config = Config::default();
     let mut writer = StylesWriter::new(stream.lock(), &styles);
-    for d in diagnostics {
-        if term::emit_to_write_style(&mut writer, &config, sources, &to_codespan(d)).is_err() {
-            writeln!(
-                writer,
-                "{}[{}]: {}",
-                severity_word(d),
-                d.code.code,
-                d.message
-            )?;
+    let written = (|| {
+        for d in diagnostics {
+            if term::emit_to_write_style(&mut writer, &config, sources, &to_codespan(d)).is_err() {
+                writeln!(
+                    writer,
+                    "{}[{}]: {}",
+                    severity_word(d),
+                    d.code.code,
+                    d.message
+                )?;
+            }
         }
+        writer.flush()
+    })();
+    // A reader that went away (`| head`) is not a failure of the command.
+    match written {
+        Err(e) if crate::output::reader_gone(&e) => Ok(()),
+        other => other,
     }
-    writer.flush()
 }
 
 fn severity_word(d: &Diagnostic) -> &'static str {

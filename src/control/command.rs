@@ -355,12 +355,6 @@ fn release_inner(
         eprintln!("error: {e}");
         USAGE
     })?;
-    if let Some(path) = obsolete_written {
-        println!(
-            "kept the previous revision as {} (stamped OBSOLETE)",
-            path.display()
-        );
-    }
     // The previous revision's CONTROLLED COPY must not stay next to the current one: it
     // lives on only as the OBSOLETE copy (and in the register, to rebuild it exactly). Only
     // the copy procdoc released is removed, found by the name derived from its content.
@@ -377,6 +371,14 @@ fn release_inner(
                 Err(e) => eprintln!("warning: the superseded controlled copy was not removed: {e}"),
             }
         }
+    }
+    // Reported only now that every file is in place: nothing is left undone for a reader
+    // that went away.
+    if let Some(path) = obsolete_written {
+        println!(
+            "kept the previous revision as {} (stamped OBSOLETE)",
+            path.display()
+        );
     }
     println!(
         "released {} rev. {} as {} (CONTROLLED COPY)\n  fingerprint {}\n  sha256 {}\n  recorded in {} (head {})",

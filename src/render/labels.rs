@@ -230,6 +230,15 @@ const LABELS: &[(&str, &str, &str, &str)] = &[
         "稽核鏈共 {x} 個事件，末個雜湊 {y}",
     ),
     ("intact", "intact", "完整", "完整"),
+    // A sign-off whose stated time is further from its entry time than the tolerance.
+    ("entered", "entered", "录入于", "錄入於"),
+    (
+        "entry_flag",
+        "ENTERED APART",
+        "录入时间不符",
+        "錄入時間不符",
+    ),
+    ("tolerance", "tolerance", "容差", "容差"),
     ("broken", "BROKEN", "已损坏", "已損壞"),
     ("run_open", "open", "进行中", "進行中"),
     ("run_ended", "ended", "已结束", "已結束"),

@@ -60,7 +60,9 @@ impl RunError {
     pub fn exit_code(&self) -> u8 {
         match self {
             RunError::Refused(_) => 1,
-            RunError::Store(StoreError::Duplicate { .. } | StoreError::Conflict) => 1,
+            RunError::Store(
+                StoreError::Duplicate { .. } | StoreError::Conflict | StoreError::BeyondHead,
+            ) => 1,
             RunError::Corrupt { .. } => 1,
             RunError::Usage(_) | RunError::Store(_) => 2,
         }
@@ -241,31 +243,29 @@ pub fn open_run(store: &dyn Store, id: RunId) -> Result<Live, RunError> {
         reference: stored.row.reference.clone(),
         message,
     };
-    let snapshot = Snapshot::decode(&stored.snapshot).map_err(corrupt)?;
+    let Some(body) = &stored.snapshot else {
+        return Err(corrupt(super::integrity::missing_snapshot(&stored.row)));
+    };
+    let snapshot = Snapshot::decode(body).map_err(corrupt)?;
     let spec = Spec::new(&snapshot, &stored.row.doc, &stored.row.flow).map_err(corrupt)?;
     let state = State::replay(&spec, &stored.events).map_err(corrupt)?;
     drop(spec);
     Ok(Live {
         row: stored.row,
         snapshot,
-        snapshot_body: stored.snapshot,
+        snapshot_body: stored.snapshot.unwrap_or_default(),
         events: stored.events,
         state,
     })
 }
 
-/// A run about to be changed: refused when its audit chain is already broken, so that new
-/// events never seal over tampered ones.
+/// A run about to be changed: refused when its audit trail, snapshot or header is not as
+/// recorded, so that new events never seal over tampered ones.
 pub fn open_for_change(store: &dyn Store, id: RunId) -> Result<Live, RunError> {
     let live = open_run(store, id)?;
-    if let Err(t) = super::audit::verify(
-        &live.row.chain_key(),
-        live.row.events,
-        &live.row.head,
-        &live.events,
-    ) {
+    if let Some(problem) = super::integrity::check_live(store, &live)?.first() {
         return Err(refused(format!(
-            "the audit trail of run {} is broken ({t}); nothing was written: see `procdoc run verify`",
+            "the audit trail of run {} is broken ({problem}); nothing was written: see `procdoc run verify`",
             live.row.reference
         )));
     }
@@ -312,15 +312,20 @@ fn record(
             message,
         }
     })?;
-    let event = Event::seal(
+    let mut event = Event::seal(
         &live.row.chain_key(),
         live.row.events + 1,
         &live.row.head,
         clock::stamp(at),
+        clock::stamp(clock::system_now()),
         by.clone(),
         change.kind(),
         change.data(),
     );
+    let head = store
+        .head()?
+        .ok_or_else(|| RunError::Usage("the run database was opened read-only".to_string()))?;
+    event.chain_after(&head);
     let applied = live
         .state
         .apply(&spec, event.n, at, by, &change)
@@ -328,7 +333,11 @@ fn record(
             reference: live.row.reference.clone(),
             message,
         })?;
-    let summary = summary(&spec, &live.state);
+    let mut summary = summary(&spec, &live.state);
+    summary.entry_gap = super::audit::largest_entry_gap(&live.events)
+        .into_iter()
+        .chain(super::audit::entry_gap(&event))
+        .max();
     store.append(live.row.id, std::slice::from_ref(&event), &summary)?;
     live.row.events = event.n;
     live.row.head = event.hash.clone();
@@ -336,6 +345,7 @@ fn record(
     live.row.outcome = summary.outcome;
     live.row.ended_at = summary.ended_at;
     live.row.open = summary.open;
+    live.row.entry_gap = summary.entry_gap;
     live.events.push(event);
     Ok(applied)
 }
@@ -350,6 +360,9 @@ pub struct StartRequest {
     pub at: DateTime<Utc>,
     /// `STEP=YYYY-MM-DD` as typed.
     pub plan: Vec<String>,
+    /// Every `calls` in the QMS as (called doc, called flow, calling step id): the names
+    /// of child runs they start are reserved.
+    pub calls_into: Vec<(String, String, String)>,
 }
 
 /// Starts a run of a flow from a snapshot of the checked QMS. `notes` collects what else
@@ -380,6 +393,7 @@ pub fn start(
             known.join(", ")
         )));
     }
+    reserved_for_children(request, &flow_id)?;
     let spec = Spec::new(&snapshot, &request.doc, &flow_id).map_err(RunError::Usage)?;
     let mut plan = BTreeMap::new();
     for item in &request.plan {
@@ -456,6 +470,33 @@ fn check_reference(reference: &str) -> Result<(), RunError> {
     Ok(())
 }
 
+/// Refuses a reference of the form procdoc gives the child runs of this flow
+/// (`PARENT/STEP` or `PARENT/STEP#N`, where STEP calls this flow): such a name belongs to
+/// the run that step starts.
+fn reserved_for_children(request: &StartRequest, flow: &str) -> Result<(), RunError> {
+    for (doc, called, step) in &request.calls_into {
+        if *doc != request.doc || called != flow {
+            continue;
+        }
+        let Some((parent, tail)) = request.reference.rsplit_once('/') else {
+            continue;
+        };
+        let named = tail == step
+            || tail.strip_prefix(step.as_str()).is_some_and(|rest| {
+                rest.strip_prefix('#')
+                    .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+            });
+        if named && !parent.is_empty() {
+            return Err(RunError::Usage(format!(
+                "`{}` is the name procdoc gives the run that step {step} of run {parent} starts in flow {flow}; give this run a reference without `/{step}` at the end, e.g. {}",
+                request.reference,
+                request.reference.replace('/', "-")
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Creates the run row, records its start and lets the flow settle (child runs).
 #[allow(clippy::too_many_arguments)]
 fn begin_run(
@@ -486,6 +527,7 @@ fn begin_run(
         ended_at: None,
         events: 0,
         head: super::audit::GENESIS.to_string(),
+        entry_gap: None,
         open: Vec::new(),
     };
     let spec = Spec::new(&snapshot, &row.doc, &row.flow).map_err(RunError::Usage)?;

@@ -9,6 +9,10 @@
 //!   run exports), compared as a case-insensitive, normalising disk compares names.
 //! - [`release_meaning`]: a released document changes when its meaning or what it prints
 //!   changes, and only then.
+//! - [`runs`]: run records: tampering with what a run was run against, removed events and
+//!   rolled-back databases, read commands that never write, back-dated sign-offs, child run
+//!   names.
+//! - [`streams`]: a closed or full output stream never cuts a command short.
 //!
 //! Shared helpers (a QMS copy to attack, procdoc with a pinned clock) live in [`qms`].
 
@@ -20,3 +24,5 @@ mod qms;
 mod output_names;
 mod register;
 mod release_meaning;
+mod runs;
+mod streams;
