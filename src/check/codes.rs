@@ -2,7 +2,7 @@
 //! generated from this table (a test keeps it current), so users can look up and filter codes.
 
 use super::diagnostic::Severity;
-use super::diagnostic::Severity::{Error, Warning};
+use super::diagnostic::Severity::{Error, Info, Warning};
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Code {
@@ -144,11 +144,16 @@ codes! {
         "A released document's periodic review (`review_every`, counted from the effective date or the last recorded review) is overdue. Review it and record the review with `procdoc review <DOC-ID> --by <name>`, or release a new revision.";
     OUTPUT_NAME_COLLISION = "E0815" "output-name-collision" Error "Document control"
         "Two different things would be written to one output file: ids that differ only in characters a file name cannot hold (`QP/001` and `QP-001` are both `QP-001_A.pdf`), in case, or in Unicode spelling (a case-insensitive disk, as on macOS and Windows, stores `QP-001` and `qp-001` as one file). The message names both sources. Give one of them a distinct id.";
+    APPROVAL_PENDING = "I0820" "approval-pending" Info "Document control"
+        "Names or dates in `approval` are left out (`approved: {}`): the document prints empty boxes to sign by hand and is awaiting approval. This is information, never a failure (not even with `--deny-warnings`): a draft awaiting signatures is normal. `procdoc release` refuses the document until every sign-off has a name and a date.";
 
     FIELD_OPTIONS = "E0901" "field-options" Error "Records"
         "A `choice` or `multichoice` field needs `options`; other field types must not have them.";
     TABLE_COLUMNS = "E0902" "table-columns" Error "Records"
         "A `table` field needs `columns`; other field types must not have `columns` or `rows`.";
+
+    MISSING_GLYPH = "W1001" "missing-glyph" Warning "Printing"
+        "A text has a character that no bundled font can print (it would print as an empty box). procdoc bundles Noto fonts for Latin, Greek, Cyrillic, Simplified and Traditional Chinese, Japanese, Korean and the ballot-box symbols. `procdoc release` refuses to issue a controlled copy with such a character; replace it, or build with `--font-path` for a draft.";
 }
 
 /// Look a code up by its code or name (`E0101` or `unknown-department`).
@@ -166,7 +171,7 @@ pub fn reference_markdown() -> String {
          Regenerate with `UPDATE_DOCS=1 cargo test --test docs`. -->\n\n\
          `procdoc check` reports every finding with a stable code and name. Errors (`E…`) make \
          `check` exit with 1 and stop `build`; warnings (`W…`) are printed and fail only with \
-         `--deny-warnings`. `--format json` gives the same findings to editors and CI.\n",
+         `--deny-warnings`; information (`I…`) never fails. `--format json` gives the same findings to editors and CI.\n",
     );
     let mut family = "";
     for code in ALL {

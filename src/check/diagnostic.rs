@@ -15,6 +15,8 @@ use crate::spec::source::{Location, Sources};
 pub enum Severity {
     Error,
     Warning,
+    /// Worth knowing, never a failure (a draft awaiting its signatures).
+    Info,
 }
 
 #[derive(Debug, Clone)]
@@ -108,6 +110,7 @@ fn to_codespan(d: &Diagnostic) -> cs::Diagnostic<usize> {
     let severity = match d.severity() {
         Severity::Error => cs::Severity::Error,
         Severity::Warning => cs::Severity::Warning,
+        Severity::Info => cs::Severity::Note,
     };
     let mut labels = Vec::new();
     if let Some(loc) = &d.location {
@@ -194,6 +197,7 @@ fn severity_word(d: &Diagnostic) -> &'static str {
     match d.severity() {
         Severity::Error => "error",
         Severity::Warning => "warning",
+        Severity::Info => "note",
     }
 }
 
@@ -202,11 +206,17 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
     let errors = count(diagnostics, Severity::Error);
     let warnings = count(diagnostics, Severity::Warning);
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    format!(
+    let notes = count(diagnostics, Severity::Info);
+    let mut out = format!(
         "{}, {}",
         plural(errors, "error"),
         plural(warnings, "warning")
-    )
+    );
+    // Only mentioned when there are some, so the usual summary stays short.
+    if notes > 0 {
+        out.push_str(&format!(", {}", plural(notes, "note")));
+    }
+    out
 }
 
 #[derive(Serialize)]

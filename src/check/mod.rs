@@ -6,6 +6,7 @@ pub mod diagnostic;
 mod calls;
 mod deadlines;
 mod documents;
+pub mod glyphs;
 mod references;
 mod roles;
 pub mod settings;
@@ -137,5 +138,6 @@ pub fn check(qms: &Qms) -> Vec<Diagnostic> {
     calls::check(&cx, &views, &mut out);
     crate::control::checks::check(&cx, &views, &mut out);
     crate::control::names::check(&cx, &views, &mut out);
+    glyphs::check(qms, &mut out);
     out
 }

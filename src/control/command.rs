@@ -144,15 +144,14 @@ fn release_time_fits(
         ("reviewed", a.reviewed.as_ref()),
         ("approved", Some(&a.approved)),
     ] {
-        if let Some(s) = signoff
-            && day < s.date.0
+        if let Some(date) = signoff.and_then(|s| s.date)
+            && day < date.0
         {
             return Err(format!(
-                "{} rev. {} cannot be released on {}: it was {what} on {} (a document is released after its approval)",
+                "{} rev. {} cannot be released on {}: it was {what} on {date} (a document is released after its approval)",
                 doc.id,
                 doc.revision,
                 register::day(day),
-                s.date
             ));
         }
     }
@@ -228,12 +227,44 @@ fn release_inner(
         );
         return Err(FINDINGS);
     }
-    let a = &doc.approval;
-    let signoffs = [Some(&a.prepared), a.reviewed.as_ref(), Some(&a.approved)];
-    if signoffs.iter().flatten().any(|s| s.by.trim().is_empty()) {
+    // A character no bundled font has would print as an empty box in the controlled copy.
+    let file = qms.procedure(&doc.id).map(|p| p.file);
+    let unprintable: Vec<String> = std::iter::once(qms.settings_file)
+        .chain(file)
+        .flat_map(|f| crate::check::glyphs::missing(&qms, f))
+        .map(|(c, at)| {
+            let source = qms.sources.get(at.file);
+            let (line, column) = source.line_col(at.span.start);
+            format!(
+                "'{c}' (U+{:04X}) at {}:{line}:{column}",
+                u32::from(c),
+                source.name
+            )
+        })
+        .collect();
+    if !unprintable.is_empty() {
         eprintln!(
-            "error: the approval of {} rev. {} is incomplete: every sign-off needs a name and a date",
-            doc.id, doc.revision
+            "error: {} rev. {} has text no bundled font can print ({}); a controlled copy would show empty boxes, so nothing was released\n  hint: replace the character{}",
+            doc.id,
+            doc.revision,
+            unprintable.join(", "),
+            if unprintable.len() == 1 { "" } else { "s" }
+        );
+        return Err(FINDINGS);
+    }
+    let blank: Vec<String> = doc
+        .approval
+        .signoffs()
+        .iter()
+        .filter(|(_, s)| !s.is_complete())
+        .map(|(role, _)| format!("`approval.{role}`"))
+        .collect();
+    if !blank.is_empty() {
+        eprintln!(
+            "error: the approval of {} rev. {} is incomplete ({} without a name or a date); a controlled copy needs every sign-off, so nothing was released\n  hint: once signed, write each name and date into the spec, e.g. `approved: {{ by: <name>, date: <YYYY-MM-DD> }}`",
+            doc.id,
+            doc.revision,
+            blank.join(", ")
         );
         return Err(FINDINGS);
     }

@@ -283,7 +283,7 @@ fn release_itself(i: usize, r: &Release, primary: &str, out: &mut Vec<Integrity>
             let latest_signoff = [Some(&a.prepared), a.reviewed.as_ref(), Some(&a.approved)]
                 .into_iter()
                 .flatten()
-                .map(|s| s.date.0)
+                .filter_map(|s| s.date.map(|d| d.0))
                 .max();
             // UTC day against the sign-off day: a day's slack covers every office clock.
             if let Some(signed) = latest_signoff

@@ -30,9 +30,12 @@ pub const RELEASED: &str = "released";
 pub const MODIFIED: &str = "modified since release";
 /// [`release_state`] of a revision never released.
 pub const DRAFT: &str = "draft";
+/// [`release_state`] of a revision never released whose approval still has blank names or
+/// dates (`approved: {}`): it cannot be released until they are signed.
+pub const AWAITING_APPROVAL: &str = "awaiting approval";
 
-/// The release state of a document's working revision: [`RELEASED`], [`MODIFIED`] or
-/// [`DRAFT`] (what `procdoc status` and the master list show). Released means: the same
+/// The release state of a document's working revision: [`RELEASED`], [`MODIFIED`],
+/// [`AWAITING_APPROVAL`] or [`DRAFT`] (what `procdoc status` and the master list show). Released means: the same
 /// meaning as the released content (see [`fingerprint::meaning`]), which still matches the
 /// fingerprint recorded with it, and the same excerpt of the QMS printed ([`printed`]).
 pub fn release_state(qms: &Qms, doc: &Procedure) -> &'static str {
@@ -41,7 +44,11 @@ pub fn release_state(qms: &Qms, doc: &Procedure) -> &'static str {
         .as_ref()
         .and_then(|r| r.release(&doc.id, &doc.revision))
     else {
-        return DRAFT;
+        return if doc.approval.is_complete() {
+            DRAFT
+        } else {
+            AWAITING_APPROVAL
+        };
     };
     let Some(settings) = qms.settings.as_ref() else {
         return MODIFIED;

@@ -282,6 +282,17 @@ pub fn find(store: &dyn Store, reference: &str, flow: Option<&str>) -> Result<Ru
     if let Some(flow) = flow {
         rows.retain(|r| r.flow == flow || format!("{}/{}", r.doc, r.flow) == flow);
     }
+    // A child run's name is its own: a run started by hand under it (possible only before
+    // the calling step existed) does not make the child unreachable.
+    let children: Vec<&RunRow> = rows.iter().filter(|r| r.parent.is_some()).collect();
+    if rows.len() > 1
+        && children.len() == 1
+        && rows
+            .iter()
+            .all(|r| r.doc == children[0].doc && r.flow == children[0].flow)
+    {
+        rows.retain(|r| r.parent.is_some());
+    }
     match rows.len() {
         0 => Err(RunError::Usage(format!(
             "no run `{reference}`{}: see `procdoc run list`",

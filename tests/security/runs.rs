@@ -201,6 +201,27 @@ fn verify_covers_what_a_run_was_run_against() {
             "UPDATE runs SET period = '2026-01'".into(),
             "its stored period `2026-01`",
         ),
+        (
+            "outcome",
+            "UPDATE runs SET outcome = 'Scrapped'".into(),
+            "its stored outcome `Scrapped` is not the `none`",
+        ),
+        (
+            "reference renamed",
+            "UPDATE runs SET ref = 'R-9'".into(),
+            "R-9 (QA-P-001/inspection): event #1 was altered",
+        ),
+        (
+            // What `run list` flags back-dated runs by.
+            "entry gap hidden",
+            "UPDATE runs SET entry_gap = NULL".into(),
+            "its stored entry gap `none`",
+        ),
+        (
+            "event moved to another time",
+            "UPDATE events SET at = '2026-01-01T00:00:00Z' WHERE n = 2".into(),
+            "event #2 was altered",
+        ),
     ];
     for (name, sql, finding) in &cases {
         let env = base.variant(name);
@@ -208,11 +229,16 @@ fn verify_covers_what_a_run_was_run_against() {
         let o = env.tampered(&[], &["TAMPERED", finding]);
         assert!(!o.stdout.contains("OK:"), "{name}: {}", o.stdout);
         // The run takes no new events, and says so wherever it is shown.
-        let done = env.run(&["done", "R-1", "release", "--by", "Wang", "--as", "GM"]);
+        let reference = if *name == "reference renamed" {
+            "R-9"
+        } else {
+            "R-1"
+        };
+        let done = env.run(&["done", reference, "release", "--by", "Wang", "--as", "GM"]);
         assert_ne!(done.code, 0, "{name}: {}", done.stdout);
         if *name != "snapshot removed" {
             assert_eq!(
-                env.json(&["show", "R-1"])["chain"]["intact"],
+                env.json(&["show", reference])["chain"]["intact"],
                 false,
                 "{name}"
             );
@@ -535,6 +561,18 @@ fn a_database_of_schema_1_reads_as_it_is_and_upgrades_keeping_its_head() {
         "{}",
         shown.stdout
     );
+    let listed = env.ok(&["list"]);
+    assert!(
+        listed.contains("S1-A") && listed.contains("S1-B"),
+        "{listed}"
+    );
+    assert!(!listed.contains("ENTERED"), "{listed}");
+    env.ok(&["due"]);
+    assert_eq!(
+        std::fs::read(&env.db).unwrap(),
+        before,
+        "reading upgraded it"
+    );
 
     // The first change upgrades it; the head written down before still holds.
     env.ok(&["done", "S1-A", "release", "--by", "Wang", "--as", "GM"]);
@@ -746,5 +784,9 @@ fn a_run_started_by_hand_cannot_take_a_child_runs_name() {
         "Complaint",
     ]);
     assert!(out.contains("started child run O-1/handle"), "{out}");
+    // The name reaches the child, whose end completes the calling step.
+    earlier.ok(&["done", "O-1/handle", "record", "--by", "Ann"]);
+    let out = earlier.ok(&["done", "O-1/handle", "fix", "--by", "Bob"]);
+    assert!(out.contains("O-1 handle completed"), "{out}");
     assert!(earlier.ok(&["verify"]).starts_with("OK: 3 runs"));
 }
