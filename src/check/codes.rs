@@ -64,6 +64,8 @@ codes! {
         "A `references` entry must give exactly one of `doc` (a procedure of this QMS) or `title` (an outside document).";
     UNKNOWN_LANGUAGE = "W0108" "unknown-language" Warning "References"
         "A text gives a language that is not in the QMS `languages`; it will never be printed.";
+    LOOKALIKE_ID = "E0109" "lookalike-id" Error "References"
+        "An id, code or reference holds a character that is invisible (a zero-width space, a no-break space), changes the direction of the text (a bidirectional override), or only looks like another (a Cyrillic `Р` among Latin letters, a fullwidth `－`). Such names print like other ones, so one thing could pass for another. Retype the name with ordinary characters of one alphabet.";
 
     CANNOT_FINISH = "E0201" "cannot-finish" Error "Flow structure"
         "No path leads from this step to an `end`: a run that gets here can never finish.";
@@ -91,7 +93,7 @@ codes! {
     UNSYNCHRONISED = "E0402" "unsynchronised" Error "Soundness"
         "Parallel branches meet at a step without `join: all`, so the step is started twice in one run. Add `join: all` or end the branches separately.";
     END_WHILE_ACTIVE = "E0403" "end-while-active" Error "Soundness"
-        "A run can reach this `end` while other parallel steps are still active: the run would finish with work left open. Join the branches before the end.";
+        "A run can complete this `end` while other parallel steps are still active. A run ends only when no work is left (the proper completion of workflow nets, see the design notes), so it does not end there: it stays open until the other branches are done and records the outcome of the last end reached, or stays open for ever if a join waits for the branch that ended. Join the branches before one end.";
     DEAD_STEP = "W0404" "dead-step" Warning "Soundness"
         "The step is connected, but no possible run ever gets to it (for example it sits behind a join that can never fire).";
     STATE_LIMIT = "W0405" "state-space-limit" Warning "Soundness"
@@ -171,7 +173,9 @@ pub fn reference_markdown() -> String {
          Regenerate with `UPDATE_DOCS=1 cargo test --test docs`. -->\n\n\
          `procdoc check` reports every finding with a stable code and name. Errors (`E…`) make \
          `check` exit with 1 and stop `build`; warnings (`W…`) are printed and fail only with \
-         `--deny-warnings`; information (`I…`) never fails. `--format json` gives the same findings to editors and CI.\n",
+         `--deny-warnings`; information (`I…`) never fails. `--format json` gives the same \
+         findings to editors and CI (under `findings`, with the states explored per flow under \
+         `flows`; `--stats` prints those in text).\n",
     );
     let mut family = "";
     for code in ALL {

@@ -245,7 +245,31 @@ struct JsonDiagnostic<'a> {
 
 /// The findings as a JSON array, for editors and CI.
 pub fn render_json(sources: &Sources, diagnostics: &[Diagnostic]) -> String {
-    let items: Vec<JsonDiagnostic> = diagnostics
+    serde_json::to_string_pretty(&json_items(sources, diagnostics))
+        .unwrap_or_else(|_| "[]".to_string())
+}
+
+/// `check --format json`: `{ "findings": [...], "flows": [...] }`, the findings as
+/// [`render_json`] gives them and, per flow, how many states its soundness check explored.
+pub fn render_json_report(
+    sources: &Sources,
+    diagnostics: &[Diagnostic],
+    flows: &[crate::check::FlowStats],
+) -> String {
+    #[derive(Serialize)]
+    struct Report<'a> {
+        findings: Vec<JsonDiagnostic<'a>>,
+        flows: &'a [crate::check::FlowStats],
+    }
+    let report = Report {
+        findings: json_items(sources, diagnostics),
+        flows,
+    };
+    serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".to_string())
+}
+
+fn json_items<'a>(sources: &'a Sources, diagnostics: &'a [Diagnostic]) -> Vec<JsonDiagnostic<'a>> {
+    diagnostics
         .iter()
         .map(|d| {
             let place = d.location.as_ref().map(|loc| {
@@ -282,6 +306,5 @@ pub fn render_json(sources: &Sources, diagnostics: &[Diagnostic]) -> String {
                     .collect(),
             }
         })
-        .collect();
-    serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string())
+        .collect()
 }

@@ -767,10 +767,12 @@ pub fn verify(dir: &Path, file: Option<&Path>, fingerprint_arg: Option<&str>) ->
     };
     let (claimed, bytes_hash) = match (file, fingerprint_arg) {
         (Some(path), _) => {
-            let bytes = match std::fs::read(path) {
+            // A PDF procdoc wrote is a few MiB; the bound keeps `/dev/zero` or a pipe from
+            // being read without end.
+            let bytes = match crate::spec::limits::read_file_at_most(path, 256 * 1024 * 1024) {
                 Ok(b) => b,
                 Err(e) => {
-                    eprintln!("error: cannot read {}: {e}", path.display());
+                    eprintln!("error: {e}");
                     return USAGE;
                 }
             };

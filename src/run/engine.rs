@@ -478,6 +478,14 @@ fn check_reference(reference: &str) -> Result<(), RunError> {
             "`{reference}` cannot be a run reference: give the order or case number, e.g. SO-1001 (no surrounding spaces, at most {MAX_REF_LEN} characters)"
         )));
     }
+    // A reference that prints like another one would let two runs pass for one.
+    if let Some(found) = crate::spec::ident::lookalike(reference) {
+        return Err(RunError::Usage(format!(
+            "`{}` cannot be a run reference: it holds {found}; {}",
+            reference.escape_debug(),
+            found.hint().replace("the id", "the reference")
+        )));
+    }
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::duration::{Duration, Unit};
-use super::text::{Text, scalar_string};
+use super::text::{ScalarAsString, Text, scalar_string};
 
 /// `procdoc.yaml`: the company-wide settings every procedure shares.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -77,7 +77,8 @@ pub struct CalendarSpec {
     #[serde(default = "default_workdays")]
     pub workdays: Vec<Weekday>,
     /// Working hours of a workday, `HH:MM-HH:MM`, one range or several.
-    #[serde(default = "default_hours")]
+    #[serde(default = "default_hours", deserialize_with = "one_or_many_strings")]
+    #[schemars(schema_with = "hours_schema")]
     pub hours: Vec<String>,
     #[serde(default)]
     pub holidays: Vec<Date>,
@@ -88,6 +89,22 @@ pub struct CalendarSpec {
 
 fn default_timezone() -> String {
     "UTC".to_string()
+}
+
+/// One string or a list of them (`hours: "08:00-16:30"` or `hours: [..., ...]`).
+fn one_or_many_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    OneOrMany::deserialize(d).map(|o| o.0)
+}
+
+fn hours_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "description": "Working hours of a workday, `HH:MM-HH:MM`: one range, or a list of ranges.",
+        "default": ["09:00-17:00"],
+        "anyOf": [
+            { "type": "string" },
+            { "type": "array", "items": { "type": "string" } }
+        ]
+    })
 }
 
 fn default_hours() -> Vec<String> {
@@ -496,6 +513,26 @@ impl<'de> Deserialize<'de> for Trigger {
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Trigger, E> {
                 Ok(Trigger::Event(Text::Plain(v.to_string())))
             }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Trigger, E> {
+                ScalarAsString
+                    .visit_u64(v)
+                    .map(|s| Trigger::Event(Text::Plain(s)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Trigger, E> {
+                ScalarAsString
+                    .visit_i64(v)
+                    .map(|s| Trigger::Event(Text::Plain(s)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Trigger, E> {
+                ScalarAsString
+                    .visit_f64(v)
+                    .map(|s| Trigger::Event(Text::Plain(s)))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Trigger, E> {
+                ScalarAsString
+                    .visit_bool(v)
+                    .map(|s| Trigger::Event(Text::Plain(s)))
+            }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Trigger, A::Error> {
                 let mut every = None;
                 let mut during = None;
@@ -738,11 +775,19 @@ impl<'de> Deserialize<'de> for OneOrMany {
             fn visit_str<E: de::Error>(self, v: &str) -> Result<OneOrMany, E> {
                 Ok(OneOrMany(vec![v.to_string()]))
             }
+            // A number or boolean (`next: 1.10`) becomes its text; the loader restores the
+            // characters written (see `text::note_resolved_scalar`).
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<OneOrMany, E> {
-                Ok(OneOrMany(vec![v.to_string()]))
+                ScalarAsString.visit_u64(v).map(|s| OneOrMany(vec![s]))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<OneOrMany, E> {
-                Ok(OneOrMany(vec![v.to_string()]))
+                ScalarAsString.visit_i64(v).map(|s| OneOrMany(vec![s]))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<OneOrMany, E> {
+                ScalarAsString.visit_f64(v).map(|s| OneOrMany(vec![s]))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<OneOrMany, E> {
+                ScalarAsString.visit_bool(v).map(|s| OneOrMany(vec![s]))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OneOrMany, A::Error> {
                 let mut out = Vec::new();

@@ -13,6 +13,8 @@
 //!   rolled-back databases, read commands that never write, back-dated sign-offs, child run
 //!   names.
 //! - [`streams`]: a closed or full output stream never cuts a command short.
+//! - [`loader`]: values kept as written, byte-order marks, ids with invisible or look-alike
+//!   characters, and oversized input (long words, huge flows, endless files) in bounded time.
 //!
 //! Shared helpers (a QMS copy to attack, procdoc with a pinned clock) live in [`qms`].
 
@@ -21,6 +23,7 @@ mod common;
 
 mod qms;
 
+mod loader;
 mod output_names;
 mod register;
 mod release_meaning;

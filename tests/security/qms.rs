@@ -101,7 +101,10 @@ impl Qms {
         let o = self.run(&["check", "--format", "json", self.qms()]);
         let all: serde_json::Value = serde_json::from_str(&o.stdout)
             .unwrap_or_else(|e| panic!("json findings: {e}\n{}", o.text()));
-        (o.code, all.as_array().cloned().unwrap_or_default())
+        (
+            o.code,
+            all["findings"].as_array().cloned().unwrap_or_default(),
+        )
     }
 
     /// The findings of `check` with this code.
