@@ -385,6 +385,7 @@ pub fn start(
     notes: &mut Vec<String>,
 ) -> Result<Live, RunError> {
     check_reference(&request.reference)?;
+    printable("--by", request.by.as_deref().unwrap_or_default())?;
     let procedure = snapshot
         .procedure(&request.doc)
         .ok_or_else(|| RunError::Usage(format!("no procedure `{}`", request.doc)))?;
@@ -765,11 +766,36 @@ pub fn complete(
     notes: &mut Vec<String>,
 ) -> Result<Applied, RunError> {
     refuse_while_child_runs(store, live, &request.step)?;
+    let entered = [
+        ("--by", Some(&request.by)),
+        ("--note", request.note.as_ref()),
+        ("--reason", request.reason.as_ref()),
+    ];
+    for (what, text) in entered {
+        printable(what, text.map(String::as_str).unwrap_or_default())?;
+    }
+    for field in &request.fields {
+        printable("--field", field)?;
+    }
     let completion = completion::validate(live, request, at)?;
     let by = Some(request.by.trim().to_string());
     let applied = record(store, live, at, by.clone(), Change::Completed(completion))?;
     settle(store, live, applied.clone(), at, by, 0, notes)?;
     Ok(applied)
+}
+
+/// Text a person enters is printed in the run record: a word longer than a line can hold (or
+/// than a PDF string can be) would make `run export` fail later, so it is refused now, with
+/// the limit every spec text has too.
+fn printable(what: &str, text: &str) -> Result<(), RunError> {
+    use crate::spec::limits::{MAX_WORD_CHARS, longest_word};
+    let (longest, _) = longest_word(text);
+    if longest > MAX_WORD_CHARS {
+        return Err(RunError::Usage(format!(
+            "{what} holds a word of {longest} characters with no space; at most {MAX_WORD_CHARS} can be printed in the run record"
+        )));
+    }
+    Ok(())
 }
 
 /// A `calls` step completes itself when its child run ends; by hand only when the child

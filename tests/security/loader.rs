@@ -492,3 +492,48 @@ fn verify_refuses_devices_and_pipes_instead_of_reading_without_end() {
         assert!(stderr.contains("not a regular file"), "{stderr}");
     }
 }
+
+#[test]
+fn a_word_too_long_to_print_is_refused_when_entered_in_a_run() {
+    let dir = qms(&[
+        ("procdoc.yaml", SETTINGS.as_bytes()),
+        ("qp.yaml", procedure("QP-15", "A", "", FLOW).as_bytes()),
+    ]);
+    let db = dir.path().join("runs.db");
+    let run = |args: &[&str]| {
+        Command::cargo_bin("procdoc")
+            .unwrap()
+            .args(["run", "--qms"])
+            .arg(dir.path())
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .env("PROCDOC_NOW", "2026-03-02T09:00")
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap()
+    };
+    let word = "X".repeat(limits::MAX_WORD_CHARS + 1);
+    let long_by = run(&["start", "QP-15", "--ref", "SO-1", "--by", &word]);
+    assert_eq!(long_by.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&long_by.stderr).contains("--by holds a word of 2001"));
+    assert_eq!(
+        run(&["start", "QP-15", "--ref", "SO-1"]).status.code(),
+        Some(0)
+    );
+    let note = format!("see {word}");
+    let long_note = run(&["done", "SO-1", "measure", "--by", "Li", "--note", &note]);
+    let stderr = String::from_utf8_lossy(&long_note.stderr);
+    assert_eq!(long_note.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--note holds a word of 2001"), "{stderr}");
+    // Nothing was recorded: the step is still open and can be done with a normal note.
+    let ok = run(&[
+        "done", "SO-1", "measure", "--by", "Li", "--note", "all fine",
+    ]);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}
