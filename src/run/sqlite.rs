@@ -52,22 +52,28 @@ impl SqliteStore {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let first = Connection::open_with_flags(path, flags)
-            .and_then(|c| Ok((c.query_row("PRAGMA user_version", [], |r| r.get(0))?, c)));
-        let (schema, conn): (i64, Connection) = match first {
+        let schema_of = |conn: &Connection| -> rusqlite::Result<i64> {
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        };
+        let first = Connection::open_with_flags(path, flags).and_then(|c| Ok((schema_of(&c)?, c)));
+        let (schema, conn) = match first {
             Ok(found) => found,
             // On read-only media SQLite cannot make the shared-memory file a WAL database
             // needs; nobody can write there either, so the file is read as immutable.
-            Err(_) => {
+            // Any other failure (a busy or damaged file) is reported, never read past.
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly
+                ) =>
+            {
                 let uri = format!("file:{}?immutable=1", uri_path(path));
                 let conn = Connection::open_with_flags(uri, flags).map_err(opened)?;
-                let schema = conn
-                    .query_row("PRAGMA user_version", [], |r| r.get(0))
-                    .map_err(opened)?;
-                (schema, conn)
+                (schema_of(&conn).map_err(opened)?, conn)
             }
+            Err(e) => return Err(opened(e)),
         };
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(opened)?;
         if schema > SCHEMA_VERSION {
             return Err(StoreError::TooNew {
                 path: path.display().to_string(),
