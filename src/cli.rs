@@ -109,6 +109,10 @@ enum Command {
         /// The QMS folder
         #[arg(default_value = ".")]
         dir: PathBuf,
+        /// A register head written down earlier (`R3V1-3F2A-91C0-7B1E`): fail unless the
+        /// register still holds every entry it covered, unchanged
+        #[arg(long, value_name = "HEAD")]
+        expect: Option<String>,
     },
     /// Say which document and revision a PDF (or a footer fingerprint) is
     Verify {
@@ -260,7 +264,7 @@ pub fn main() -> ExitCode {
             at,
             qms,
         } => crate::control::command::review(&qms, &doc, &by, note.as_deref(), at.as_deref()),
-        Command::Status { dir } => crate::control::command::status(&dir),
+        Command::Status { dir, expect } => crate::control::command::status(&dir, expect.as_deref()),
         Command::Verify {
             file,
             fingerprint,

@@ -530,7 +530,7 @@ fn document_job(
         option_key,
         ..
     } = *parts;
-    let fp = fingerprint::of(doc);
+    let fp = fingerprint::meaning(doc, printing.settings.primary_language());
     let mut ctx = context::document(printing, doc, status, &fp);
     let mut files = files_common.clone();
     for (f, flow) in doc.flows.iter().enumerate() {
