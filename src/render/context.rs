@@ -778,6 +778,26 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
             )
         })
         .collect();
+    // Lanes of roles inside one department (`in:`) stand side by side, next to the
+    // department's own lane, in order of first appearance of the department.
+    let group_of = |code: &str| -> String {
+        p.settings
+            .departments
+            .iter()
+            .find(|d| d.code == code)
+            .and_then(|d| d.within.clone())
+            .unwrap_or_else(|| code.to_string())
+    };
+    let groups: Vec<String> = lanes.iter().map(|l| group_of(&l.id)).collect();
+    let mut order: Vec<usize> = (0..lanes.len()).collect();
+    let first_of = |g: &str| groups.iter().position(|x| x == g).unwrap_or(0);
+    order.sort_by_key(|&i| (first_of(&groups[i]), i));
+    let mut new_index = vec![0; lanes.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old] = new;
+    }
+    let lanes: Vec<Lane> = order.iter().map(|&i| lanes[i].clone()).collect();
+    let step_lane: Vec<usize> = step_lane.iter().map(|&l| new_index[l]).collect();
     if !graph.is_empty() {
         nodes.push(Node {
             id: "start".into(),

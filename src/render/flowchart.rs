@@ -13,7 +13,7 @@ const PORTRAIT_WIDTH_PT: f64 = 481.0;
 const PORTRAIT_HEIGHT_PT: f64 = 610.0;
 /// The same on a landscape A4 page (842 x 595 pt, same margins).
 const LANDSCAPE_WIDTH_PT: f64 = 736.0;
-const LANDSCAPE_HEIGHT_PT: f64 = 380.0;
+const LANDSCAPE_HEIGHT_PT: f64 = 400.0;
 /// From this many lanes a chart goes on landscape pages: below about 44 pt a lane can no
 /// longer hold a word of a department name at a legible size.
 pub const LANDSCAPE_FROM_LANES: usize = 8;
