@@ -733,6 +733,92 @@ pub fn safe_name(reference: &str) -> String {
     }
 }
 
+/// The file name (without extension) a run exports to: [`safe_name`] of its reference, or,
+/// when another run of the store would get the same name on a case-insensitive disk (`SO/7`
+/// and `SO_7`, `so_7`, or one reference in two flows), that name with `~` and a short hash
+/// of the run's document, flow and reference, so no two runs ever share an export file.
+pub fn export_name<'a>(
+    run: (&str, &str, &str),
+    all: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+) -> String {
+    let (reference, doc, flow) = run;
+    let plain = safe_name(reference);
+    let shared = all
+        .into_iter()
+        .any(|other| other != run && crate::control::names::same_file(&safe_name(other.0), &plain));
+    if !shared {
+        return plain;
+    }
+    let hash = crate::control::command::sha256(format!("{doc}\n{flow}\n{reference}").as_bytes());
+    format!("{plain}~{}", &hash[..8])
+}
+
+/// Refuse to write an export over a file that is not an earlier export of this same run,
+/// comparing names as a case-insensitive disk does.
+fn export_target_free(output: &Path, name: &str, record: &RunRecord) -> Result<(), RunError> {
+    let ours = |path: &Path| {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .is_some_and(|v| {
+                v["reference"] == record.reference.as_str()
+                    && v["doc"]["id"] == record.doc.id.as_str()
+                    && v["flow"]["id"] == record.flow.id.as_str()
+            })
+    };
+    let describe = |path: &Path| {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .filter(|v| v["reference"].is_string())
+            .map(|v| {
+                format!(
+                    "the export of run {} ({}/{})",
+                    v["reference"].as_str().unwrap_or_default(),
+                    v["doc"]["id"].as_str().unwrap_or_default(),
+                    v["flow"]["id"].as_str().unwrap_or_default()
+                )
+            })
+            .unwrap_or_else(|| "a file procdoc did not export".to_string())
+    };
+    let entries = match std::fs::read_dir(output) {
+        Ok(entries) => entries,
+        Err(_) => return Ok(()),
+    };
+    let json_name = format!("{name}.json");
+    let mut witness = None;
+    for entry in entries.flatten() {
+        let existing = entry.file_name().to_string_lossy().into_owned();
+        for ext in ["json", "pdf"] {
+            let wanted = format!("{name}.{ext}");
+            if !crate::control::names::same_file(&existing, &wanted) {
+                continue;
+            }
+            let json = output.join(format!(
+                "{}.json",
+                existing
+                    .rsplit_once('.')
+                    .map(|(s, _)| s)
+                    .unwrap_or(&existing)
+            ));
+            if existing == wanted && ours(&output.join(&json_name)) {
+                continue;
+            }
+            witness = Some((existing.clone(), describe(&json)));
+        }
+    }
+    match witness {
+        None => Ok(()),
+        Some((existing, what)) => Err(usage(format!(
+            "run {} ({}/{}) exports to {name}.json and {name}.pdf, but {} already holds {existing} ({what}), which a case-insensitive disk stores as the same file; export into another folder",
+            record.reference,
+            record.doc.id,
+            record.flow.id,
+            output.display()
+        ))),
+    }
+}
+
 fn export(
     qms_dir: &Path,
     db: &Path,
@@ -742,11 +828,21 @@ fn export(
     tolerance: Option<&str>,
 ) -> Result<u8, RunError> {
     let record = read_record(qms_dir, db, reference, flow, None, tolerance)?;
+    let rows = {
+        let mut store = SqliteStore::open(db, false)?;
+        transaction(&mut store, false, |s| Ok(s.list(&Filter::default())?))?
+    };
+    let name = export_name(
+        (&record.reference, &record.doc.id, &record.flow.id),
+        rows.iter()
+            .map(|r| (r.reference.as_str(), r.doc.as_str(), r.flow.as_str())),
+    );
+    export_target_free(output, &name, &record)?;
     let pdf =
         crate::render::build::run_record_pdf(&record, None).map_err(|e| usage(e.to_string()))?;
     std::fs::create_dir_all(output)
         .map_err(|e| usage(format!("cannot create {}: {e}", output.display())))?;
-    let path = output.join(format!("{}.json", safe_name(&record.reference)));
+    let path = output.join(format!("{name}.json"));
     std::fs::write(&path, to_json(&record) + "\n")
         .map_err(|e| usage(format!("cannot write {}: {e}", path.display())))?;
     let pdf_path = path.with_extension("pdf");
