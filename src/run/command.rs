@@ -2,30 +2,27 @@
 //! to standard output, refusals and errors to standard error with exit code 1 (refused) or
 //! 2 (usage, I/O).
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::audit;
+use super::audit::StoreHead;
 use super::checklist::{self, Paint};
 use super::clock;
 use super::engine::{self, DoneRequest, Live, RunError, Snapshot, StartRequest};
-use super::record::{self, RunRecord, Stamp};
-use super::recurrence;
-use super::store::{self, Filter, RunRow, SqliteStore, Status, Store};
+use super::integrity;
+use super::record::{self, RunRecord};
+use super::store::{self, Filter, SqliteStore, Status, Store, StoreError};
 use crate::check::diagnostic::{self, Severity};
 use crate::check::settings::calendar_of;
-use crate::columns;
 use crate::spec::load::{self, Qms};
-use crate::spec::model::Trigger;
 
 /// The variable that places the run database when `--db` is not given.
 pub const DB_VAR: &str = "PROCDOC_DB";
 
-const OK: u8 = 0;
+pub(super) const OK: u8 = 0;
 const REFUSED: u8 = 1;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -69,6 +66,10 @@ pub enum RunCommand {
         /// Judge deadlines at this moment instead of now
         #[arg(long)]
         at: Option<String>,
+        /// Show when a sign-off was entered if that is further than this from the time it
+        /// states, e.g. 30m, 4h, 2d (default: PROCDOC_ENTRY_TOLERANCE, else 1h)
+        #[arg(long)]
+        tolerance: Option<String>,
     },
     /// Complete an active step
     Done {
@@ -139,6 +140,9 @@ pub enum RunCommand {
         format: Format,
         #[arg(long)]
         at: Option<String>,
+        /// Flag runs with an entry further than this from the time it states (see `show`)
+        #[arg(long)]
+        tolerance: Option<String>,
     },
     /// List the periods for which a recurring flow has no run yet
     Due {
@@ -149,13 +153,18 @@ pub enum RunCommand {
         #[arg(long)]
         at: Option<String>,
     },
-    /// Recompute the audit chains and report the first event altered, removed or inserted
+    /// Check every run against its audit chain, snapshot and start, and the store chain
+    /// through all events; prints the store head to write down
     Verify {
-        /// One run (default: every run)
+        /// One run (default: every run); the store chain is checked either way
         #[arg(value_name = "REF")]
         reference: Option<String>,
         #[arg(long)]
         flow: Option<String>,
+        /// A store head printed by an earlier verify (N:HASH): fail unless every entry up
+        /// to it is still there, unchanged
+        #[arg(long, value_name = "HEAD")]
+        expect: Option<String>,
     },
     /// Write the run record as JSON (<ref>.json)
     Export {
@@ -166,6 +175,10 @@ pub enum RunCommand {
         output: PathBuf,
         #[arg(long)]
         flow: Option<String>,
+        /// Show when a sign-off was entered if that is further than this from the time it
+        /// states (see `show`)
+        #[arg(long)]
+        tolerance: Option<String>,
     },
 }
 
@@ -179,10 +192,16 @@ pub fn database_path(qms_dir: &Path, db: Option<PathBuf>) -> PathBuf {
     .unwrap_or_else(|| store::default_path(qms_dir))
 }
 
+/// Whether the database was named (`--db` or `PROCDOC_DB`) rather than found in the QMS.
+fn database_named(db: Option<&PathBuf>) -> bool {
+    db.is_some() || std::env::var_os(DB_VAR).is_some_and(|v| !v.is_empty())
+}
+
 /// Runs one `procdoc run` command; returns the exit code.
 pub fn execute(command: RunCommand, qms_dir: &Path, db: Option<PathBuf>) -> u8 {
+    let named = database_named(db.as_ref());
     let db = database_path(qms_dir, db);
-    match dispatch(command, qms_dir, &db) {
+    match dispatch(command, qms_dir, &Db { path: &db, named }) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
@@ -191,7 +210,25 @@ pub fn execute(command: RunCommand, qms_dir: &Path, db: Option<PathBuf>) -> u8 {
     }
 }
 
-fn dispatch(command: RunCommand, qms_dir: &Path, db: &Path) -> Result<u8, RunError> {
+/// Where the run database is, and whether the user named it.
+pub(super) struct Db<'a> {
+    path: &'a Path,
+    named: bool,
+}
+
+impl Db<'_> {
+    /// The store to read, read-only; `None` when no run was ever started in this QMS (its
+    /// default database does not exist yet). A database that was named must exist.
+    pub(super) fn read(&self, qms_loads: bool) -> Result<Option<SqliteStore>, RunError> {
+        match SqliteStore::open(self.path, false) {
+            Err(StoreError::Missing(_)) if !self.named && qms_loads => Ok(None),
+            other => Ok(Some(other?)),
+        }
+    }
+}
+
+fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, RunError> {
+    let path = db.path;
     match command {
         RunCommand::Start {
             doc,
@@ -200,19 +237,21 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Path) -> Result<u8, RunErr
             by,
             at,
             plan,
-        } => start(qms_dir, db, doc, flow, reference, by, at, plan),
+        } => start(qms_dir, path, doc, flow, reference, by, at, plan),
         RunCommand::Show {
             reference,
             flow,
             format,
             at,
+            tolerance,
         } => show(
             qms_dir,
-            db,
+            path,
             &reference,
             flow.as_deref(),
             format,
             at.as_deref(),
+            tolerance.as_deref(),
         ),
         RunCommand::Done {
             reference,
@@ -239,7 +278,7 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Path) -> Result<u8, RunErr
                 fields,
                 note,
             };
-            done(db, &reference, flow.as_deref(), &request, at.as_deref())
+            done(path, &reference, flow.as_deref(), &request, at.as_deref())
         }
         RunCommand::Plan {
             reference,
@@ -249,7 +288,7 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Path) -> Result<u8, RunErr
             at,
             flow,
         } => plan(
-            db,
+            path,
             &reference,
             flow.as_deref(),
             &step,
@@ -265,13 +304,14 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Path) -> Result<u8, RunErr
             dept,
             format,
             at,
+            tolerance,
         } => {
             let status = match (open, closed) {
                 (true, _) => Some(Status::Open),
                 (_, true) => Some(Status::Ended),
                 _ => None,
             };
-            list(
+            super::overview::list(
                 qms_dir,
                 db,
                 status,
@@ -280,22 +320,40 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Path) -> Result<u8, RunErr
                 dept,
                 format,
                 at.as_deref(),
+                tolerance.as_deref(),
             )
         }
         RunCommand::Due { doc, format, at } => {
-            due(qms_dir, db, doc.as_deref(), format, at.as_deref())
+            super::overview::due(qms_dir, db, doc.as_deref(), format, at.as_deref())
         }
-        RunCommand::Verify { reference, flow } => verify(db, reference.as_deref(), flow.as_deref()),
+        RunCommand::Verify {
+            reference,
+            flow,
+            expect,
+        } => verify(
+            path,
+            reference.as_deref(),
+            flow.as_deref(),
+            expect.as_deref(),
+        ),
         RunCommand::Export {
             reference,
             output,
             flow,
-        } => export(qms_dir, db, &reference, flow.as_deref(), &output),
+            tolerance,
+        } => export(
+            qms_dir,
+            path,
+            &reference,
+            flow.as_deref(),
+            &output,
+            tolerance.as_deref(),
+        ),
     }
 }
 
 /// Runs `f` in one transaction: committed if it succeeds (and writes), rolled back otherwise.
-fn transaction<T>(
+pub(super) fn transaction<T>(
     store: &mut dyn Store,
     write: bool,
     f: impl FnOnce(&mut dyn Store) -> Result<T, RunError>,
@@ -318,11 +376,11 @@ fn transaction<T>(
 }
 
 /// The QMS's time zone for commands that are not about one run; UTC without a QMS.
-fn qms_tz(qms: Option<&Qms>) -> Tz {
+pub(super) fn qms_tz(qms: Option<&Qms>) -> Tz {
     clock::office_timezone(qms.and_then(|q| q.settings.as_ref()))
 }
 
-fn usage(message: impl Into<String>) -> RunError {
+pub(super) fn usage(message: impl Into<String>) -> RunError {
     RunError::Usage(message.into())
 }
 
@@ -415,6 +473,19 @@ fn start(
         .ok_or_else(|| usage(format!("no procedure `{doc}`")))?;
     let tz = calendar_of(settings).map_or(Tz::UTC, |c| c.timezone());
     let at = clock::now(at.as_deref(), tz).map_err(RunError::Usage)?;
+    let calls_into = qms
+        .procedures
+        .iter()
+        .flat_map(|p| {
+            p.doc.flows.iter().flat_map(move |f| {
+                f.steps.iter().filter_map(move |s| {
+                    let call = s.calls.as_ref()?;
+                    let called = call.doc.clone().unwrap_or_else(|| p.doc.id.clone());
+                    Some((called, call.flow.clone(), s.id.clone()))
+                })
+            })
+        })
+        .collect();
     let request = StartRequest {
         doc,
         flow,
@@ -422,8 +493,9 @@ fn start(
         by: by.map(|b| b.trim().to_string()).filter(|b| !b.is_empty()),
         at,
         plan,
+        calls_into,
     };
-    let mut store = SqliteStore::open(db)?;
+    let mut store = SqliteStore::create(db)?;
     let mut notes = Vec::new();
     let live = transaction(&mut store, true, |s| {
         engine::start(s, snapshot, &request, &mut notes)
@@ -443,13 +515,15 @@ fn read_record(
     reference: &str,
     flow: Option<&str>,
     at: Option<&str>,
+    tolerance: Option<&str>,
 ) -> Result<RunRecord, RunError> {
-    let mut store = SqliteStore::open(db)?;
+    let tolerance = clock::tolerance(tolerance).map_err(RunError::Usage)?;
+    let mut store = SqliteStore::open(db, false)?;
     // The QMS is read only to say whether a newer revision exists; a run is shown from its
     // own snapshot even when the folder no longer loads.
     let qms = load::load(qms_dir).ok().map(|(q, _)| q);
     transaction(&mut store, false, |s| {
-        record::run_record(s, reference, flow, at, qms.as_ref())
+        record::run_record(s, reference, flow, at, qms.as_ref(), tolerance)
     })
 }
 
@@ -460,8 +534,9 @@ fn show(
     flow: Option<&str>,
     format: Format,
     at: Option<&str>,
+    tolerance: Option<&str>,
 ) -> Result<u8, RunError> {
-    let record = read_record(qms_dir, db, reference, flow, at)?;
+    let record = read_record(qms_dir, db, reference, flow, at, tolerance)?;
     match format {
         Format::Json => println!("{}", to_json(&record)),
         Format::Text => print!("{}", checklist::render(&record, Paint::for_stdout())),
@@ -469,7 +544,7 @@ fn show(
     Ok(OK)
 }
 
-fn to_json<T: Serialize>(value: &T) -> String {
+pub(super) fn to_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".to_string())
 }
 
@@ -480,7 +555,7 @@ fn done(
     request: &DoneRequest,
     at: Option<&str>,
 ) -> Result<u8, RunError> {
-    let mut store = SqliteStore::open(db)?;
+    let mut store = SqliteStore::open(db, true)?;
     let mut notes = Vec::new();
     let (live, at) = transaction(&mut store, true, |s| {
         let row = engine::find(s, reference, flow)?;
@@ -524,7 +599,7 @@ fn plan(
     by: Option<String>,
     at: Option<&str>,
 ) -> Result<u8, RunError> {
-    let mut store = SqliteStore::open(db)?;
+    let mut store = SqliteStore::open(db, true)?;
     let live = transaction(&mut store, true, |s| {
         let row = engine::find(s, reference, flow)?;
         let mut live = engine::open_for_change(s, row.id)?;
@@ -566,387 +641,76 @@ fn plan(
     Ok(OK)
 }
 
-/// A run as `run list --format json` gives it.
-#[derive(Debug, Serialize)]
-struct Listed {
-    reference: String,
-    doc: String,
-    flow: String,
-    revision: String,
-    period: Option<String>,
-    status: &'static str,
-    outcome: Option<String>,
-    started: Stamp,
-    ended: Option<Stamp>,
-    open: Vec<ListedStep>,
-}
-
-#[derive(Debug, Serialize)]
-struct ListedStep {
-    /// `None`: the whole flow's deadline.
-    step: Option<String>,
-    depts: Vec<String>,
-    due: Option<Stamp>,
-    overdue: bool,
-    late_by: Option<String>,
-}
-
-fn stamp_of(text: &str, tz: Tz) -> Stamp {
-    match clock::read_stamp(text) {
-        Some(t) => Stamp {
-            iso: clock::iso(t, tz),
-            local: clock::show(t, tz),
-        },
-        None => Stamp {
-            iso: text.to_string(),
-            local: text.to_string(),
-        },
-    }
-}
-
-/// The open steps of a row, one entry per step with its departments.
-fn open_steps(row: &RunRow, now: DateTime<Utc>, tz: Tz) -> Vec<ListedStep> {
-    let mut grouped: BTreeMap<(Option<String>, Option<String>), Vec<String>> = BTreeMap::new();
-    let mut order = Vec::new();
-    for o in &row.open {
-        let key = (o.step.clone(), o.due.clone());
-        if !grouped.contains_key(&key) {
-            order.push(key.clone());
-        }
-        grouped.entry(key).or_default().extend(o.dept.clone());
-    }
-    order
-        .into_iter()
-        .map(|key| {
-            let due = key.1.as_deref().and_then(clock::read_stamp);
-            let overdue = due.is_some_and(|d| now > d);
-            ListedStep {
-                depts: grouped.remove(&key).unwrap_or_default(),
-                step: key.0,
-                due: due.map(|d| Stamp {
-                    iso: clock::iso(d, tz),
-                    local: clock::show(d, tz),
-                }),
-                overdue,
-                late_by: due.filter(|_| overdue).map(|d| engine::lateness(d, now)),
-            }
-        })
-        .collect()
-}
-
-#[allow(clippy::too_many_arguments)]
-fn list(
-    qms_dir: &Path,
+fn verify(
     db: &Path,
-    status: Option<Status>,
-    overdue: bool,
-    doc: Option<String>,
-    dept: Option<String>,
-    format: Format,
-    at: Option<&str>,
+    reference: Option<&str>,
+    flow: Option<&str>,
+    expect: Option<&str>,
 ) -> Result<u8, RunError> {
-    let qms = load::load(qms_dir).ok().map(|(q, _)| q);
-    let tz = qms_tz(qms.as_ref());
-    let now = clock::now(at, tz).map_err(RunError::Usage)?;
-    let mut store = SqliteStore::open(db)?;
-    let filter = Filter {
-        status,
-        doc,
-        dept,
-        overdue_at: overdue.then(|| clock::stamp(now)),
-        ..Default::default()
-    };
-    let (rows, late) = transaction(&mut store, false, |s| {
-        let rows = s.list(&filter)?;
-        let late = s.overdue(
-            &clock::stamp(now),
-            &Filter {
-                overdue_at: None,
-                ..filter.clone()
-            },
-        )?;
-        Ok((rows, late))
-    })?;
-    let listed: Vec<Listed> = rows
-        .iter()
-        .map(|r| Listed {
-            reference: r.reference.clone(),
-            doc: r.doc.clone(),
-            flow: r.flow.clone(),
-            revision: r.revision.clone(),
-            period: r.period.clone(),
-            status: record::status_word(r.status),
-            outcome: r.outcome.clone(),
-            started: stamp_of(&r.started_at, tz),
-            ended: r.ended_at.as_deref().map(|e| stamp_of(e, tz)),
-            open: open_steps(r, now, tz),
-        })
-        .collect();
-    if format == Format::Json {
-        println!("{}", to_json(&listed));
-        return Ok(OK);
-    }
-    let p = Paint::for_stdout();
-    if listed.is_empty() {
-        let filtered = filter.status.is_some()
-            || filter.doc.is_some()
-            || filter.dept.is_some()
-            || filter.overdue_at.is_some();
-        println!(
-            "{}",
-            if filtered {
-                "no runs match"
-            } else {
-                "no runs yet"
-            }
-        );
-        return Ok(OK);
-    }
-    let ref_width = listed
-        .iter()
-        .map(|l| columns::width(&l.reference))
-        .max()
-        .unwrap_or(3)
-        .max(3);
-    let flow_width = listed
-        .iter()
-        .map(|l| columns::width(&l.doc) + columns::width(&l.flow) + 1)
-        .max()
-        .unwrap_or(4)
-        .max(4);
-    println!(
-        "{:<ref_width$}  {:<flow_width$}  {:<16}  {:<6}  OPEN STEPS / OUTCOME",
-        "REF", "FLOW", "STARTED", "STATUS"
-    );
-    for l in &listed {
-        let detail = if l.status == "ended" {
-            l.outcome.clone().unwrap_or_default()
-        } else {
-            l.open
-                .iter()
-                .filter_map(|o| {
-                    let step = o.step.as_deref()?;
-                    let mut text = format!("{step} ({})", o.depts.join("/"));
-                    if o.overdue {
-                        text.push_str(&format!(
-                            " {}",
-                            p.red(&format!("OVERDUE {}", o.late_by.as_deref().unwrap_or("")))
-                        ));
-                    }
-                    Some(text)
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        println!(
-            "{}  {}  {:<16}  {:<6}  {detail}",
-            columns::pad(&l.reference, ref_width),
-            columns::pad(&format!("{}/{}", l.doc, l.flow), flow_width),
-            l.started.local,
-            l.status
-        );
-    }
-    if !late.is_empty() {
-        println!();
-        println!("{}", p.bold("overdue:"));
-        for o in &late {
-            let due = o.open.due.as_deref().and_then(clock::read_stamp);
-            println!(
-                "  {}  {}  for {}  due {}, {} late",
-                o.reference,
-                o.open.step.as_deref().unwrap_or("(whole flow)"),
-                o.open.dept.as_deref().unwrap_or("-"),
-                due.map_or_else(String::new, |d| clock::show(d, tz)),
-                due.map_or_else(String::new, |d| engine::lateness(d, now))
-            );
-        }
-    }
-    Ok(OK)
-}
-
-#[derive(Debug, Serialize)]
-struct DueFlow {
-    doc: String,
-    flow: String,
-    title: String,
-    every: String,
-    /// Why periods cannot be laid out, if they cannot.
-    problem: Option<String>,
-    missing: Vec<DuePeriod>,
-}
-
-#[derive(Debug, Serialize)]
-struct DuePeriod {
-    key: String,
-    label: String,
-    /// The last day it was meant to be run in has passed.
-    late: bool,
-}
-
-fn due(
-    qms_dir: &Path,
-    db: &Path,
-    doc: Option<&str>,
-    format: Format,
-    at: Option<&str>,
-) -> Result<u8, RunError> {
-    let (qms, problems) = load::load(qms_dir).map_err(|e| usage(e.to_string()))?;
-    let Some(settings) = qms.settings.as_ref() else {
-        return Err(usage(
-            "the QMS settings cannot be read: see `procdoc check`",
-        ));
-    };
-    // A procedure file that does not read is missing from the list; say so rather than
-    // let "no recurring flows" stand for it.
-    let unread = problems
-        .iter()
-        .filter(|d| d.severity() == Severity::Error)
-        .count();
-    if unread > 0 {
-        eprintln!(
-            "warning: the QMS has {unread} error(s) reading its files; procedures that did not load are not listed: see `procdoc check`"
-        );
-    }
-    let calendar = calendar_of(settings).map_err(|e| {
-        usage(format!(
-            "the QMS calendar cannot be used: {e}; see `procdoc check`"
-        ))
-    })?;
-    let tz = calendar.timezone();
-    let now = clock::now(at, tz).map_err(RunError::Usage)?;
-    let today = clock::local_date(now, tz);
-    let lang = settings.primary_language();
-    let mut store = SqliteStore::open(db)?;
-    let mut out = Vec::new();
-    transaction(&mut store, false, |s| {
-        for p in qms.procedures.iter().map(|p| &p.doc) {
-            if doc.is_some_and(|d| d != p.id) {
-                continue;
-            }
-            for flow in &p.flows {
-                let Some(Trigger::Every(rec)) = &flow.trigger else {
-                    continue;
-                };
-                let every = match &rec.during {
-                    Some(d) => format!("every {} in {d}", rec.every),
-                    None => format!("every {}", rec.every),
-                };
-                let mut entry = DueFlow {
-                    doc: p.id.clone(),
-                    flow: flow.id.clone(),
-                    title: flow.title.best(lang, lang).to_string(),
-                    every,
-                    problem: None,
-                    missing: Vec::new(),
-                };
-                match recurrence::started_by(p.effective.0, rec, &calendar, today) {
-                    Err(why) => entry.problem = Some(why),
-                    Ok(periods) => {
-                        let covered: BTreeSet<String> = s
-                            .list(&Filter {
-                                doc: Some(p.id.clone()),
-                                flow: Some(flow.id.clone()),
-                                parent: None,
-                                ..Default::default()
-                            })?
-                            .into_iter()
-                            .filter_map(|r| r.period)
-                            .collect();
-                        entry.missing = periods
-                            .into_iter()
-                            .filter(|period| !covered.contains(&period.key))
-                            .map(|period| DuePeriod {
-                                late: today > period.last_day,
-                                key: period.key,
-                                label: period.label,
-                            })
-                            .collect();
-                    }
-                }
-                out.push(entry);
-            }
-        }
-        Ok(())
-    })?;
-    if format == Format::Json {
-        println!("{}", to_json(&out));
-        return Ok(OK);
-    }
-    let p = Paint::for_stdout();
-    if out.is_empty() {
-        println!("no recurring flows");
-    }
-    /// Daily flows can miss hundreds of periods; the most recent say what to do next.
-    const SHOWN: usize = 12;
-    for f in &out {
-        println!("{} {} ({}), {}", f.doc, f.flow, f.title, f.every);
-        if let Some(problem) = &f.problem {
-            println!("  cannot list periods: {problem}");
-            continue;
-        }
-        if f.missing.is_empty() {
-            println!("  {}", p.green("every period has a run"));
-            continue;
-        }
-        let hidden = f.missing.len().saturating_sub(SHOWN);
-        if hidden > 0 {
-            println!(
-                "  ... {hidden} earlier period{} without a run",
-                if hidden == 1 { "" } else { "s" }
-            );
-        }
-        for m in &f.missing[hidden..] {
-            let late = if m.late {
-                format!(" {}", p.red("LATE"))
-            } else {
-                String::new()
-            };
-            let from = if m.label.starts_with(&m.key) {
-                String::new()
-            } else {
-                format!(" (period from {})", m.key)
-            };
-            println!("  {}  no run yet{from}{late}", m.label);
-        }
-    }
-    Ok(OK)
-}
-
-fn verify(db: &Path, reference: Option<&str>, flow: Option<&str>) -> Result<u8, RunError> {
-    let mut store = SqliteStore::open(db)?;
-    let (checked, events, problems) = transaction(&mut store, false, |s| {
+    let expect = expect
+        .map(StoreHead::parse)
+        .transpose()
+        .map_err(|e| usage(format!("--expect: {e}")))?;
+    let mut store = SqliteStore::open(db, false)?;
+    let (checked, events, mut tampered, chain) = transaction(&mut store, false, |s| {
         let rows = match reference {
             Some(r) => vec![engine::find(s, r, flow)?],
             None => s.list(&Filter::default())?,
         };
         let mut events = 0;
-        let mut problems = Vec::new();
+        let mut tampered = Vec::new();
         for row in &rows {
             let Some(stored) = s.load(row.id)? else {
                 continue;
             };
             events += stored.events.len();
-            if let Err(t) = audit::verify(&row.chain_key(), row.events, &row.head, &stored.events) {
-                problems.push(format!("{} ({}/{}): {t}", row.reference, row.doc, row.flow));
+            for problem in integrity::check_run(s, &stored)? {
+                tampered.push(format!(
+                    "{} ({}/{}): {problem}",
+                    row.reference, row.doc, row.flow
+                ));
             }
         }
-        Ok((rows.len(), events, problems))
+        Ok((rows.len(), events, tampered, integrity::check_store(s)?))
     })?;
-    if problems.is_empty() {
+    tampered.extend(chain.problems.iter().map(|p| format!("store: {p}")));
+    let expected = expect.as_ref().map(|h| (h, chain.expect(h)));
+    if let Some((_, Err(why))) = &expected {
+        tampered.push(format!("store: {why}"));
+    }
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    if tampered.is_empty() {
         println!(
-            "OK: {checked} run{}, {events} event{}, every audit chain intact",
-            if checked == 1 { "" } else { "s" },
-            if events == 1 { "" } else { "s" }
+            "OK: {}, {}, every audit chain intact",
+            plural(checked, "run"),
+            plural(events, "event")
         );
+    } else {
+        for p in &tampered {
+            println!("TAMPERED {p}");
+        }
+    }
+    println!("store head: {}", chain.head.text());
+    if let Some((head, Ok(added))) = &expected {
+        println!(
+            "the store holds every entry of the head written down ({}), unchanged; {added} added since",
+            head.count
+        );
+    } else if expect.is_none() && tampered.is_empty() {
+        println!(
+            "  write it down: `procdoc run verify --expect {}` later proves that none of these entries was removed or changed",
+            chain.head.text()
+        );
+    }
+    for note in chain.notes() {
+        println!("note: {note}");
+    }
+    if tampered.is_empty() {
         return Ok(OK);
     }
-    for p in &problems {
-        println!("TAMPERED {p}");
-    }
     eprintln!(
-        "error: {} of {checked} run{} failed verification",
-        problems.len(),
-        if checked == 1 { "" } else { "s" }
+        "error: the run store failed verification ({})",
+        plural(tampered.len(), "finding")
     );
     Ok(REFUSED)
 }
@@ -969,25 +733,123 @@ pub fn safe_name(reference: &str) -> String {
     }
 }
 
+/// The file name (without extension) a run exports to: [`safe_name`] of its reference, or,
+/// when another run of the store would get the same name on a case-insensitive disk (`SO/7`
+/// and `SO_7`, `so_7`, or one reference in two flows), that name with `~` and a short hash
+/// of the run's document, flow and reference, so no two runs ever share an export file.
+pub fn export_name<'a>(
+    run: (&str, &str, &str),
+    all: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+) -> String {
+    let (reference, doc, flow) = run;
+    let plain = safe_name(reference);
+    let shared = all
+        .into_iter()
+        .any(|other| other != run && crate::control::names::same_file(&safe_name(other.0), &plain));
+    if !shared {
+        return plain;
+    }
+    let hash = crate::control::command::sha256(format!("{doc}\n{flow}\n{reference}").as_bytes());
+    format!("{plain}~{}", &hash[..8])
+}
+
+/// Refuse to write an export over a file that is not an earlier export of this same run,
+/// comparing names as a case-insensitive disk does.
+fn export_target_free(output: &Path, name: &str, record: &RunRecord) -> Result<(), RunError> {
+    let ours = |path: &Path| {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .is_some_and(|v| {
+                v["reference"] == record.reference.as_str()
+                    && v["doc"]["id"] == record.doc.id.as_str()
+                    && v["flow"]["id"] == record.flow.id.as_str()
+            })
+    };
+    let describe = |path: &Path| {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .filter(|v| v["reference"].is_string())
+            .map(|v| {
+                format!(
+                    "the export of run {} ({}/{})",
+                    v["reference"].as_str().unwrap_or_default(),
+                    v["doc"]["id"].as_str().unwrap_or_default(),
+                    v["flow"]["id"].as_str().unwrap_or_default()
+                )
+            })
+            .unwrap_or_else(|| "a file procdoc did not export".to_string())
+    };
+    let entries = match std::fs::read_dir(output) {
+        Ok(entries) => entries,
+        Err(_) => return Ok(()),
+    };
+    let json_name = format!("{name}.json");
+    let mut witness = None;
+    for entry in entries.flatten() {
+        let existing = entry.file_name().to_string_lossy().into_owned();
+        for ext in ["json", "pdf"] {
+            let wanted = format!("{name}.{ext}");
+            if !crate::control::names::same_file(&existing, &wanted) {
+                continue;
+            }
+            let json = output.join(format!(
+                "{}.json",
+                existing
+                    .rsplit_once('.')
+                    .map(|(s, _)| s)
+                    .unwrap_or(&existing)
+            ));
+            if existing == wanted && ours(&output.join(&json_name)) {
+                continue;
+            }
+            witness = Some((existing.clone(), describe(&json)));
+        }
+    }
+    match witness {
+        None => Ok(()),
+        Some((existing, what)) => Err(usage(format!(
+            "run {} ({}/{}) exports to {name}.json and {name}.pdf, but {} already holds {existing} ({what}), which a case-insensitive disk stores as the same file; export into another folder",
+            record.reference,
+            record.doc.id,
+            record.flow.id,
+            output.display()
+        ))),
+    }
+}
+
 fn export(
     qms_dir: &Path,
     db: &Path,
     reference: &str,
     flow: Option<&str>,
     output: &Path,
+    tolerance: Option<&str>,
 ) -> Result<u8, RunError> {
-    let record = read_record(qms_dir, db, reference, flow, None)?;
-    std::fs::create_dir_all(output)
-        .map_err(|e| usage(format!("cannot create {}: {e}", output.display())))?;
-    let path = output.join(format!("{}.json", safe_name(&record.reference)));
-    std::fs::write(&path, to_json(&record) + "\n")
-        .map_err(|e| usage(format!("cannot write {}: {e}", path.display())))?;
-    println!("wrote {}", path.display());
+    let record = read_record(qms_dir, db, reference, flow, None, tolerance)?;
+    let rows = {
+        let mut store = SqliteStore::open(db, false)?;
+        transaction(&mut store, false, |s| Ok(s.list(&Filter::default())?))?
+    };
+    let name = export_name(
+        (&record.reference, &record.doc.id, &record.flow.id),
+        rows.iter()
+            .map(|r| (r.reference.as_str(), r.doc.as_str(), r.flow.as_str())),
+    );
+    export_target_free(output, &name, &record)?;
     let pdf =
         crate::render::build::run_record_pdf(&record, None).map_err(|e| usage(e.to_string()))?;
+    std::fs::create_dir_all(output)
+        .map_err(|e| usage(format!("cannot create {}: {e}", output.display())))?;
+    let path = output.join(format!("{name}.json"));
+    std::fs::write(&path, to_json(&record) + "\n")
+        .map_err(|e| usage(format!("cannot write {}: {e}", path.display())))?;
     let pdf_path = path.with_extension("pdf");
     std::fs::write(&pdf_path, pdf)
         .map_err(|e| usage(format!("cannot write {}: {e}", pdf_path.display())))?;
+    // Both files first, then the report: a reader that went away loses only the report.
+    println!("wrote {}", path.display());
     println!("wrote {}", pdf_path.display());
     Ok(if record.chain.intact { OK } else { REFUSED })
 }

@@ -10,8 +10,11 @@ pub mod command;
 pub mod completion;
 pub mod engine;
 pub mod fields;
+pub mod integrity;
+pub mod overview;
 pub mod record;
 pub mod recurrence;
+pub mod sqlite;
 pub mod state;
 pub mod store;
 

@@ -2,7 +2,10 @@
 //! source map that lets every later finding point at a line.
 
 pub mod duration;
+pub mod ident;
+pub mod limits;
 pub mod load;
 pub mod model;
 pub mod source;
 pub mod text;
+mod written;
