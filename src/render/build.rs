@@ -844,7 +844,7 @@ fn remove_stale(
         }
         if !output::is_intact(&file, &sha) {
             report.warnings.push(format!(
-                "left {}: procdoc no longer makes it, but it changed since procdoc wrote it",
+                "left {}: procdoc no longer makes it, but its bytes are not the ones procdoc recorded for it",
                 file.display()
             ));
             continue;

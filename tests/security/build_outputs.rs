@@ -1,11 +1,9 @@
 //! What `build` does to its output folder: a no-op build proves the files it keeps, two
 //! builds racing into one folder leave it as one build would, fonts given with
 //! `--font-path` decide rebuilds, a superseded revision leaves the top of any output folder
-//! for `obsolete/`, symbolic links in the QMS folder are followed or named, and the typst
-//! project of `--emit-typst` compiles on its own.
+//! for `obsolete/`, and symbolic links in the QMS folder are followed or named.
 
-mod common;
-use common::{build, copy_dir, pdf_text};
+use crate::common::{build, copy_dir, pdf_text};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -251,48 +249,4 @@ fn symbolic_links_inside_the_folder_are_followed_and_others_are_named() {
         text.contains("gone.yaml is a symbolic link") && text.contains("broken"),
         "{text}"
     );
-}
-
-#[test]
-fn the_emitted_typst_project_compiles_on_its_own_to_the_same_pages() {
-    use procdoc::render::typeset::{Typesetter, TypstJob};
-    let out = tempfile::tempdir().unwrap();
-    let (code, stderr) = build("specs/comm-service", out.path(), &["--emit-typst"]);
-    assert_eq!(code, 0, "{stderr}");
-    let root = out.path().join("typst");
-    // Everything the project holds, and nothing else: what `typst compile --root` sees.
-    let project: BTreeMap<String, Vec<u8>> = files(&root)
-        .into_iter()
-        .map(|(name, bytes)| (format!("/{name}"), bytes))
-        .collect();
-    let typesetter = Typesetter::new(&[PathBuf::from("fonts")], false).unwrap();
-    let date = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
-    let mut compiled = 0;
-    for (name, bytes) in &project {
-        let Some(stem) = name.strip_suffix(".typ") else {
-            continue;
-        };
-        let source = String::from_utf8(bytes.clone()).unwrap();
-        let job = TypstJob {
-            main: &source,
-            main_name: name,
-            files: &project,
-            date,
-            ident: "",
-            pdf_a: false,
-        };
-        let pdf = typesetter
-            .compile_pdf(&job)
-            .unwrap_or_else(|e| panic!("{name} does not compile on its own: {e}"));
-        let built = out.path().join(format!("{}.pdf", &stem[1..]));
-        let pages = lopdf::Document::load(&built).unwrap().get_pages().len();
-        assert_eq!(
-            pdf.pages,
-            pages,
-            "{name}: pages differ from {}",
-            built.display()
-        );
-        compiled += 1;
-    }
-    assert!(compiled >= 13, "only {compiled} sources");
 }
