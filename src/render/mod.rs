@@ -10,5 +10,6 @@ pub mod labels;
 pub mod markup;
 pub mod master;
 pub mod matrix;
+pub mod output;
 pub mod templates;
 pub mod typeset;
