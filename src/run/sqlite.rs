@@ -357,10 +357,18 @@ fn run_row(r: &rusqlite::Row) -> rusqlite::Result<RunRow> {
         parent: r.get::<_, Option<i64>>(7)?.map(RunId),
         period: r.get(8)?,
         started_at: r.get(9)?,
-        status: if status == "ended" {
-            Status::Ended
-        } else {
-            Status::Open
+        // Anything but the two words this program writes was put there by hand: reading it
+        // as "open" would let a tampered status pass `run verify`.
+        status: match status.as_str() {
+            "open" => Status::Open,
+            "ended" => Status::Ended,
+            other => {
+                return Err(rusqlite::Error::FromSqlConversionFailure(
+                    10,
+                    rusqlite::types::Type::Text,
+                    format!("run status `{other}` is neither `open` nor `ended`: the database was altered outside procdoc").into(),
+                ));
+            }
         },
         outcome: r.get(11)?,
         ended_at: r.get(12)?,

@@ -24,6 +24,13 @@ pub enum Lookalike {
     },
     /// A fullwidth or mathematical form of an ordinary letter or digit.
     Variant(char),
+    /// A letter written as a base letter and a combining mark where one character exists
+    /// (the name is not in Unicode normalisation form C): `é` typed as `e` + U+0301 prints
+    /// like `é` but is another id and another file name.
+    Decomposed(char),
+    /// Every letter is of one alphabet other than Latin, and each of them looks like a Latin
+    /// letter (Cyrillic `РО-1` for `PO-1`): a whole-script confusable (Unicode TS 39, 4).
+    WholeScript(&'static str),
 }
 
 impl fmt::Display for Lookalike {
@@ -50,6 +57,15 @@ impl fmt::Display for Lookalike {
                 "`{c}` ({}), a look-alike of an ordinary letter, digit or sign",
                 code(*c)
             ),
+            Lookalike::Decomposed(c) => write!(
+                f,
+                "a letter written with a separate accent mark ({}), which prints like the one-character letter but is not it",
+                code(*c)
+            ),
+            Lookalike::WholeScript(script) => write!(
+                f,
+                "only {script} letters that each look like a Latin letter"
+            ),
         }
     }
 }
@@ -70,6 +86,12 @@ impl Lookalike {
                     .map(|p| format!(" (`{p}`)"))
                     .unwrap_or_default();
                 format!("write the ordinary character{plain}, e.g. with the input method in half-width mode")
+            }
+            Lookalike::Decomposed(_) => {
+                "retype the accented letter as one character (most keyboards and input methods do)".to_string()
+            }
+            Lookalike::WholeScript(_) => {
+                "retype the id in Latin letters, or use letters of that alphabet that no Latin letter resembles".to_string()
             }
         }
     }
@@ -121,7 +143,75 @@ pub fn lookalike(name: &str) -> Option<Lookalike> {
             }
         }
     }
+    if !unicode_normalization::is_nfc(name)
+        && let Some(mark) = name
+            .chars()
+            .find(|c| unicode_normalization::char::is_combining_mark(*c))
+    {
+        return Some(Lookalike::Decomposed(mark));
+    }
+    if let Some((_, script)) = first_script
+        && script != "Latin"
+        && name.chars().filter(|c| c.is_alphabetic()).all(looks_latin)
+    {
+        return Some(Lookalike::WholeScript(script));
+    }
     None
+}
+
+/// Greek and Cyrillic letters that print like a Latin letter in common fonts (the
+/// prototypes of Unicode's confusables data that map to ASCII letters).
+fn looks_latin(c: char) -> bool {
+    matches!(
+        c,
+        'А' | 'В'
+            | 'Е'
+            | 'К'
+            | 'М'
+            | 'Н'
+            | 'О'
+            | 'Р'
+            | 'С'
+            | 'Т'
+            | 'Х'
+            | 'Ѕ'
+            | 'І'
+            | 'Ј'
+            | 'Ү'
+            | 'Ԛ'
+            | 'Ԝ'
+            | 'а'
+            | 'е'
+            | 'о'
+            | 'р'
+            | 'с'
+            | 'у'
+            | 'х'
+            | 'ѕ'
+            | 'і'
+            | 'ј'
+            | 'ԁ'
+            | 'ԛ'
+            | 'ԝ'
+            | 'һ'
+            | 'Α'
+            | 'Β'
+            | 'Ε'
+            | 'Ζ'
+            | 'Η'
+            | 'Ι'
+            | 'Κ'
+            | 'Μ'
+            | 'Ν'
+            | 'Ο'
+            | 'Ρ'
+            | 'Τ'
+            | 'Υ'
+            | 'Χ'
+            | 'ο'
+            | 'ν'
+            | 'ι'
+    )
 }
 
 /// Controls of the Unicode bidirectional algorithm (embeddings, overrides, isolates, marks).
@@ -259,5 +349,30 @@ mod tests {
         let found = lookalike("QP\u{FF0D}001").unwrap();
         assert_eq!(found, Lookalike::Variant('\u{FF0D}'));
         assert!(found.hint().contains("`-`"), "{}", found.hint());
+    }
+
+    #[test]
+    fn decomposed_letters_are_found() {
+        // `é` as `e` + combining acute: looks like the composed id, is another one.
+        assert_eq!(
+            lookalike("QP-07-e\u{0301}"),
+            Some(Lookalike::Decomposed('\u{0301}'))
+        );
+        assert_eq!(lookalike("QP-07-\u{00E9}"), None);
+    }
+
+    #[test]
+    fn whole_script_lookalikes_are_found() {
+        // Cyrillic Er, O; Greek Rho, Omicron: every letter looks Latin.
+        assert_eq!(
+            lookalike("\u{0420}\u{041E}-1"),
+            Some(Lookalike::WholeScript("Cyrillic"))
+        );
+        assert_eq!(
+            lookalike("\u{03A1}\u{039F}-1"),
+            Some(Lookalike::WholeScript("Greek"))
+        );
+        // A real Russian id has letters no Latin letter resembles.
+        assert_eq!(lookalike("ПРОЦ-1"), None);
     }
 }

@@ -255,6 +255,16 @@ fn lookalike_and_invisible_characters_in_ids_and_references_are_refused() {
             "id: \"in\u{00A0}spect\"",
         ),
         (
+            "accent typed as a separate mark in a step id",
+            "measure",
+            "measure\u{0301}",
+        ),
+        (
+            "document id all in Cyrillic letters that look Latin",
+            "id: QP-8",
+            "id: \u{0421}\u{0420}-8",
+        ),
+        (
             "left-to-right isolate in a goto",
             "goto: rework",
             "goto: \"\u{2066}rework\"",

@@ -244,6 +244,22 @@ fn verify_covers_what_a_run_was_run_against() {
             );
         }
     }
+    // A status word procdoc never writes is not read as "open": verify and show refuse it.
+    for word in ["closed", "OPEN", ""] {
+        let env = base.variant(word);
+        env.sql()
+            .execute("UPDATE runs SET status = ?1", [word])
+            .unwrap();
+        let o = env.run(&["verify"]);
+        assert_ne!(o.code, 0, "status `{word}`: {}", o.stdout);
+        assert!(!o.stdout.contains("OK:"), "status `{word}`: {}", o.stdout);
+        assert!(
+            format!("{}{}", o.stdout, o.stderr).contains("neither `open` nor `ended`"),
+            "status `{word}`: {}{}",
+            o.stdout,
+            o.stderr
+        );
+    }
     // A missing snapshot is also named as missing, never skipped.
     let env = base.variant("missing");
     env.sql().execute_batch("DELETE FROM snapshots").unwrap();
