@@ -6,6 +6,7 @@ pub mod diagnostic;
 mod calls;
 mod deadlines;
 mod documents;
+mod numbering;
 mod references;
 mod roles;
 pub mod settings;
@@ -129,6 +130,7 @@ pub fn check(qms: &Qms) -> Vec<Diagnostic> {
     for view in &views {
         references::check(&cx, view, &mut out);
         structure::check(&cx, view, &mut out);
+        numbering::check(&cx, view, &mut out);
         soundness::check(&cx, view, &mut out);
         deadlines::check(&cx, view, &mut out);
         roles::check(&cx, view, &mut out);

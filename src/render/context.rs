@@ -10,6 +10,7 @@ use super::diagram::{Chart, Edge, Lane, Node, NodeKind};
 use super::labels::{self, Script};
 use crate::flow::graph::{Exit, FlowGraph};
 use crate::spec::model::{FieldType, Procedure, Settings, Step, Trigger, Within};
+use crate::spec::numbers::DocNumbers;
 use crate::spec::text::Text;
 
 /// Texts in the printed languages, primary first; a language a text lacks is skipped.
@@ -104,6 +105,9 @@ pub struct DocContext {
     pub records: Vec<RecordContext>,
     /// Section numbers of the fixed parts.
     pub numbers: BTreeMap<&'static str, String>,
+    /// Indices into `flows` in the order the document prints them: stage by stage, then
+    /// the flows in no stage.
+    pub print_order: Vec<usize>,
     pub definitions: Vec<DefinitionContext>,
     pub purpose: Option<Multi>,
     pub scope: Option<Multi>,
@@ -126,6 +130,7 @@ pub struct HistoryContext {
 
 #[derive(Serialize)]
 pub struct DefinitionContext {
+    pub number: String,
     pub term: Multi,
     pub meaning: Multi,
 }
@@ -167,6 +172,10 @@ pub struct MatrixRow {
 pub struct FlowContext {
     pub id: String,
     pub number: String,
+    /// The title of the stage this flow opens (printed above it), if any.
+    pub stage: Option<Multi>,
+    /// Heading level: 3 for a flow in a stage, else 2.
+    pub level: u8,
     pub title: Multi,
     pub trigger: Option<Multi>,
     pub within: Option<Multi>,
@@ -213,6 +222,8 @@ pub struct ReferenceContext {
 
 #[derive(Serialize)]
 pub struct RecordContext {
+    /// The record's number in the records list (`7.5`); empty on a form of its own.
+    pub number: String,
     pub id: String,
     pub form: String,
     pub title: Multi,
@@ -234,55 +245,6 @@ pub struct FieldContext {
     pub rows: u32,
 }
 
-/// Numbers of steps: `5.1.3` for step 3 of flow 1 when the procedure is section 5.
-pub struct Numbering {
-    pub procedure: usize,
-}
-
-impl Numbering {
-    pub fn flow(&self, f: usize) -> String {
-        format!("{}.{}", self.procedure, f + 1)
-    }
-    pub fn step(&self, f: usize, s: usize) -> String {
-        format!("{}.{}.{}", self.procedure, f + 1, s + 1)
-    }
-}
-
-/// Section numbers of the fixed parts (absent parts take no number), the procedure's number,
-/// and the number of the first extra section, which follow the procedure.
-fn section_numbers(doc: &Procedure) -> (BTreeMap<&'static str, String>, usize, usize) {
-    let mut numbers = BTreeMap::new();
-    let mut n = 0;
-    let mut number = |parts: &[(&'static str, bool)], n: &mut usize| {
-        for &(key, present) in parts {
-            if present {
-                *n += 1;
-                numbers.insert(key, n.to_string());
-            }
-        }
-    };
-    number(
-        &[
-            ("purpose", doc.purpose.is_some()),
-            ("scope", doc.scope.is_some()),
-            ("definitions", !doc.definitions.is_empty()),
-            ("responsibilities", true),
-            ("procedure", true),
-        ],
-        &mut n,
-    );
-    let procedure = n;
-    n += doc.sections.len();
-    number(
-        &[
-            ("related", !doc.references.is_empty()),
-            ("records", !doc.records.is_empty()),
-        ],
-        &mut n,
-    );
-    (numbers, procedure, procedure + 1)
-}
-
 /// The typst language settings of each printed language.
 pub fn lang_contexts(langs: &[String]) -> Vec<LangContext> {
     langs
@@ -298,22 +260,19 @@ pub fn lang_contexts(langs: &[String]) -> Vec<LangContext> {
         .collect()
 }
 
-/// The step numbering of a document and the section numbers of its fixed parts, exactly as
-/// its controlled document prints them.
-pub fn numbers(doc: &Procedure) -> (Numbering, BTreeMap<&'static str, String>) {
-    let (numbers, procedure, _) = section_numbers(doc);
-    (Numbering { procedure }, numbers)
-}
-
 pub fn document(
     p: &Printing,
     doc: &Procedure,
     status_key: &'static str,
     fingerprint: &str,
 ) -> DocumentContext {
-    let (numbers, procedure_number, first_extra) = section_numbers(doc);
-    let numbering = Numbering {
-        procedure: procedure_number,
+    let numbering = DocNumbers::of(doc);
+    // Long texts print `[](#id)` links as the number they name.
+    let long = |t: &Text| -> Multi {
+        p.text(t)
+            .into_iter()
+            .map(|s| numbering.resolve_links(doc, &s))
+            .collect()
     };
     let labels = labels::labels(&p.langs);
     let status = labels.get(status_key).cloned().unwrap_or_default();
@@ -345,14 +304,16 @@ pub fn document(
                     by: h.by.clone().unwrap_or_default(),
                 })
                 .collect(),
-            purpose: p.opt(&doc.purpose),
-            scope: p.opt(&doc.scope),
+            purpose: doc.purpose.as_ref().map(long),
+            scope: doc.scope.as_ref().map(long),
             definitions: doc
                 .definitions
                 .iter()
-                .map(|d| DefinitionContext {
+                .enumerate()
+                .map(|(i, d)| DefinitionContext {
+                    number: numbering.definitions[i].clone(),
                     term: p.text(&d.term),
-                    meaning: p.text(&d.meaning),
+                    meaning: long(&d.meaning),
                 })
                 .collect(),
             sections: doc
@@ -360,9 +321,9 @@ pub fn document(
                 .iter()
                 .enumerate()
                 .map(|(i, s)| SectionContext {
-                    number: (first_extra + i).to_string(),
+                    number: numbering.sections[i].clone(),
                     title: p.text(&s.title),
-                    body: p.text(&s.body),
+                    body: long(&s.body),
                 })
                 .collect(),
             responsibilities: doc
@@ -371,7 +332,7 @@ pub fn document(
                 .map(|r| ResponsibilityContext {
                     code: r.who.clone(),
                     who: p.actor(&r.who),
-                    duties: r.duties.iter().map(|d| p.text(d)).collect(),
+                    duties: r.duties.iter().map(long).collect(),
                 })
                 .collect(),
             matrix: matrix(p, doc, &numbering),
@@ -381,9 +342,12 @@ pub fn document(
                 .enumerate()
                 .map(|(f, flow)| {
                     let graph = FlowGraph::new(flow);
+                    let (stage, level) = stage_of(p, doc, &numbering, f);
                     FlowContext {
                         id: flow.id.clone(),
-                        number: numbering.flow(f),
+                        number: numbering.flow(f).to_string(),
+                        stage,
+                        level,
                         title: p.text(&flow.title),
                         trigger: flow.trigger.as_ref().map(|t| trigger(p, t)),
                         within: flow.within.map(|d| p.each(|l| labels::duration(d, l))),
@@ -392,7 +356,12 @@ pub fn document(
                             .steps
                             .iter()
                             .enumerate()
-                            .map(|(s, step)| step_context(p, doc, &graph, &numbering, f, s, step))
+                            .map(|(s, step)| {
+                                let mut ctx =
+                                    step_context(p, doc, &graph, &numbering, f, s, step);
+                                ctx.detail = step.detail.as_ref().map(long);
+                                ctx
+                            })
                             .collect(),
                     }
                 })
@@ -416,10 +385,36 @@ pub fn document(
                     },
                 })
                 .collect(),
-            records: doc.records.iter().map(|r| record(p, r)).collect(),
-            numbers,
+            records: doc
+                .records
+                .iter()
+                .enumerate()
+                .map(|(i, r)| RecordContext {
+                    number: numbering.records[i].clone(),
+                    ..record(p, r)
+                })
+                .collect(),
+            print_order: numbering.flow_order.clone(),
+            numbers: numbering.parts.clone(),
         },
     }
+}
+
+/// The title of the stage that starts with flow `f` in print order, and the heading level
+/// of the flow (3 under a stage, else 2).
+fn stage_of(p: &Printing, doc: &Procedure, numbering: &DocNumbers, f: usize) -> (Option<Multi>, u8) {
+    let id = &doc.flows[f].id;
+    let Some(stage) = doc.stages.iter().find(|st| st.flows.contains(id)) else {
+        return (None, 2);
+    };
+    let first = numbering
+        .flow_order
+        .iter()
+        .find(|&&g| stage.flows.contains(&doc.flows[g].id));
+    (
+        (first == Some(&f)).then(|| p.text(&stage.title)),
+        3,
+    )
 }
 
 fn approvals(p: &Printing, doc: &Procedure) -> Vec<ApprovalContext> {
@@ -454,7 +449,7 @@ fn trigger(p: &Printing, t: &Trigger) -> Multi {
 }
 
 /// Departments (columns) × steps (rows): R for `by`, C for `with`.
-fn matrix(p: &Printing, doc: &Procedure, numbering: &Numbering) -> MatrixContext {
+fn matrix(p: &Printing, doc: &Procedure, numbering: &DocNumbers) -> MatrixContext {
     let mut codes: Vec<String> = Vec::new();
     for flow in &doc.flows {
         for step in &flow.steps {
@@ -477,10 +472,10 @@ fn matrix(p: &Printing, doc: &Procedure, numbering: &Numbering) -> MatrixContext
     };
     codes.sort_by_key(order);
     let mut rows = Vec::new();
-    for (f, flow) in doc.flows.iter().enumerate() {
-        for (s, step) in flow.steps.iter().enumerate() {
+    for &f in &numbering.flow_order {
+        for (s, step) in doc.flows[f].steps.iter().enumerate() {
             rows.push(MatrixRow {
-                number: numbering.step(f, s),
+                number: numbering.step(f, s).to_string(),
                 title: step_title(p, step),
                 cells: codes
                     .iter()
@@ -520,7 +515,7 @@ fn step_context(
     p: &Printing,
     doc: &Procedure,
     graph: &FlowGraph,
-    numbering: &Numbering,
+    numbering: &DocNumbers,
     f: usize,
     s: usize,
     step: &Step,
@@ -528,7 +523,7 @@ fn step_context(
     let number_of = |id: &str| {
         graph
             .index_of(id)
-            .map(|i| numbering.step(f, i))
+            .map(|i| numbering.step(f, i).to_string())
             .unwrap_or_else(|| id.to_string())
     };
     let outcomes: Vec<OutcomeContext> = step
@@ -562,7 +557,7 @@ fn step_context(
     };
     StepContext {
         id: step.id.clone(),
-        number: numbering.step(f, s),
+        number: numbering.step(f, s).to_string(),
         title: step_title(p, step),
         detail: p.opt(&step.detail),
         by: step.by.iter().map(|c| p.actor(c)).collect(),
@@ -639,6 +634,7 @@ fn record_name(p: &Printing, doc: &Procedure, name: &str) -> Multi {
 
 pub fn record(p: &Printing, r: &crate::spec::model::Record) -> RecordContext {
     RecordContext {
+        number: String::new(),
         id: r.id.clone(),
         form: r.form.clone().unwrap_or_else(|| r.id.clone()),
         title: p.text(&r.title),

@@ -4,5 +4,6 @@
 pub mod duration;
 pub mod load;
 pub mod model;
+pub mod numbers;
 pub mod source;
 pub mod text;
