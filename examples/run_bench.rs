@@ -53,7 +53,7 @@ fn main() {
     let start_at =
         procdoc::run::clock::parse("2026-03-02 09:00", chrono_tz::Asia::Shanghai).expect("time");
 
-    let mut store = SqliteStore::open(&db).expect("database");
+    let mut store = SqliteStore::create(&db).expect("database");
     let fill = Instant::now();
     store.begin(true).expect("begin");
     let mut notes = Vec::new();
@@ -65,6 +65,7 @@ fn main() {
             by: Some("Li Ming".into()),
             at: start_at,
             plan: Vec::new(),
+            calls_into: Vec::new(),
         };
         engine::start(&mut store, snapshot.clone(), &request, &mut notes).expect("start");
     }
@@ -118,6 +119,7 @@ fn main() {
                 flow: None,
                 format: Format::Text,
                 at: at.clone(),
+                tolerance: None,
             },
             &qms,
             Some(db.clone()),
@@ -137,6 +139,7 @@ fn main() {
             dept: Some("GM".into()),
             format: Format::Text,
             at: at.clone(),
+            tolerance: None,
         },
         &qms,
         Some(db.clone()),

@@ -35,6 +35,10 @@ enum Command {
         /// Exit with 1 on warnings too
         #[arg(long)]
         deny_warnings: bool,
+        /// Also print how many states the soundness check explored in each flow, and how
+        /// close that is to the limit (the JSON output always has them under `flows`)
+        #[arg(long)]
+        stats: bool,
     },
     /// Build the controlled documents, blank forms, checklist travellers and flowcharts
     Build {
@@ -206,7 +210,8 @@ pub fn main() -> ExitCode {
             dir,
             format,
             deny_warnings,
-        } => run_check(&dir, format, deny_warnings),
+            stats,
+        } => run_check(&dir, format, deny_warnings, stats),
         Command::Build {
             dir,
             output,
@@ -291,7 +296,7 @@ pub fn main() -> ExitCode {
             lang,
         } => run_graph(&qms, &doc, flow.as_deref(), format, lang.as_deref()),
     };
-    ExitCode::from(code)
+    ExitCode::from(crate::output::finish(code))
 }
 
 /// Load and check a QMS: all diagnostics, sorted. `Err` is a usage or I/O problem.
@@ -308,16 +313,28 @@ pub fn load_and_check(dir: &std::path::Path) -> Result<(Qms, Vec<Diagnostic>), u
     Ok((qms, diagnostics))
 }
 
-fn run_check(dir: &std::path::Path, format: Format, deny_warnings: bool) -> u8 {
-    let (qms, diagnostics) = match load_and_check(dir) {
-        Ok(r) => r,
-        Err(code) => return code,
+fn run_check(dir: &std::path::Path, format: Format, deny_warnings: bool, stats: bool) -> u8 {
+    let (qms, mut diagnostics) = match load::load(dir) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return USAGE;
+        }
     };
+    let (found, flows) = crate::check::check_with_stats(&qms);
+    diagnostics.extend(found);
+    diagnostic::sort(&mut diagnostics);
     match format {
-        Format::Json => println!("{}", diagnostic::render_json(&qms.sources, &diagnostics)),
+        Format::Json => println!(
+            "{}",
+            diagnostic::render_json_report(&qms.sources, &diagnostics, &flows)
+        ),
         Format::Text => {
             if diagnostic::print_text(&qms.sources, &diagnostics, false).is_err() {
                 return USAGE;
+            }
+            if stats {
+                println!("{}", state_table(&flows));
             }
             let documents = qms.procedures.len();
             eprintln!(
@@ -335,6 +352,44 @@ fn run_check(dir: &std::path::Path, format: Format, deny_warnings: bool) -> u8 {
     } else {
         CLEAN
     }
+}
+
+/// `check --stats`: states explored per flow, against the limit.
+fn state_table(flows: &[crate::check::FlowStats]) -> String {
+    let header = ["document", "flow", "states", "of limit", "explored"].map(String::from);
+    let rows: Vec<[String; 5]> = std::iter::once(header)
+        .chain(flows.iter().map(|f| {
+            [
+                f.document.clone(),
+                f.flow.clone(),
+                f.states.to_string(),
+                format!("{:.1}%", f.states as f64 * 100.0 / f.limit as f64),
+                if f.complete { "all" } else { "partly" }.to_string(),
+            ]
+        }))
+        .collect();
+    let widths: Vec<usize> = (0..5)
+        .map(|c| {
+            rows.iter()
+                .map(|r| crate::columns::width(&r[c]))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = format!(
+        "soundness: states explored per flow (limit {} per flow)",
+        crate::check::STATE_LIMIT
+    );
+    for row in &rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, &w)| crate::columns::pad(cell, w))
+            .collect();
+        out.push('\n');
+        out.push_str(cells.join("  ").trim_end());
+    }
+    out
 }
 
 fn run_build(

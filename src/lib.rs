@@ -4,6 +4,10 @@
 //! [`check`] proves each flow sound and collects located diagnostics; the generators take
 //! the checked model.
 
+// First, so that every module below prints through macros that never panic.
+#[macro_use]
+pub mod output;
+
 pub mod check;
 pub mod cli;
 pub mod columns;

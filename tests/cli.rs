@@ -94,6 +94,48 @@ fn warnings_fail_only_when_denied() {
 }
 
 #[test]
+fn check_reports_the_states_explored_per_flow() {
+    let dir = qms(PROCEDURE);
+    let out = procdoc()
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let report: Value = serde_json::from_slice(&out).unwrap();
+    // review, then sign or cancel, then the empty end state: four states.
+    assert_eq!(
+        report["flows"],
+        serde_json::json!([{ "document": "CS-P-001", "flow": "contract", "states": 4, "limit": 100000, "complete": true }])
+    );
+    let text = procdoc()
+        .args(["check", "--stats"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.contains("limit 100000 per flow"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>()
+                == ["CS-P-001", "contract", "4", "0.0%", "all"]),
+        "{text}"
+    );
+    // Without --stats the text output has no table.
+    procdoc()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout("");
+}
+
+#[test]
 fn json_output_lists_findings_with_positions() {
     let dir = qms(&PROCEDURE
         .replace("  - { who: GM, duties: [Sign] }\n", "")
@@ -106,8 +148,8 @@ fn json_output_lists_findings_with_positions() {
         .get_output()
         .stdout
         .clone();
-    let findings: Value = serde_json::from_slice(&out).unwrap();
-    let findings = findings.as_array().unwrap();
+    let report: Value = serde_json::from_slice(&out).unwrap();
+    let findings = report["findings"].as_array().unwrap();
     let unknown = findings
         .iter()
         .find(|f| f["code"] == "E0101")

@@ -25,6 +25,7 @@ fn codes_are_unique_and_well_formed() {
         let expected = match code.severity {
             procdoc::check::diagnostic::Severity::Error => 'E',
             procdoc::check::diagnostic::Severity::Warning => 'W',
+            procdoc::check::diagnostic::Severity::Info => 'I',
         };
         assert!(
             code.code.starts_with(expected),

@@ -32,7 +32,8 @@ fn qms_with(name: &str, contents: &[u8]) -> tempfile::TempDir {
 
 fn finding(json: &str, code: &str) -> serde_json::Value {
     let all: serde_json::Value = serde_json::from_str(json).expect("json findings");
-    all.as_array()
+    all["findings"]
+        .as_array()
         .unwrap()
         .iter()
         .find(|f| f["code"] == code)
@@ -133,7 +134,8 @@ fn alias_bombs_and_deep_nesting_are_refused_without_expanding() {
     assert_eq!(code, 1);
     let all: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert!(
-        all.as_array()
+        all["findings"]
+            .as_array()
             .unwrap()
             .iter()
             .any(|f| f["code"] == "E0001" || f["code"] == "E0002"),

@@ -878,6 +878,11 @@ fn a_calls_step_runs_a_child_and_completes_when_it_ends() {
 #[test]
 fn due_lists_periods_of_recurring_flows_without_a_run() {
     let env = Env::factory();
+    // A database named with --db must exist: reading commands never create one.
+    let o = env.run(&["due"]);
+    assert_eq!(o.code, 2, "{}", o.stdout);
+    assert!(o.stderr.contains("no run database at"), "{}", o.stderr);
+    env.ok(&["start", "QA-P-001", "--flow", "repeat", "--ref", "R-0"]);
     env.at("2026-06-30");
     let due = env.json(&["due"]);
     assert_eq!(due[0]["flow"], "survey");
@@ -909,6 +914,7 @@ fn due_lists_periods_of_recurring_flows_without_a_run() {
 #[test]
 fn due_warns_when_a_procedure_did_not_load() {
     let env = Env::factory();
+    env.ok(&["start", "QA-P-001", "--flow", "repeat", "--ref", "R-0"]);
     std::fs::write(env.qms.join("QA-P-009.yaml"), "id: [unclosed\n").unwrap();
     let o = env.run(&["due"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
@@ -995,7 +1001,18 @@ fn verify_finds_an_update_a_delete_and_an_insert() {
         o.stdout
     );
     assert!(!o.stdout.contains("R-INTACT"), "{}", o.stdout);
-    assert_eq!(env.run(&["verify", "R-INTACT"]).code, 0);
+    // The removed and the inserted event break the store chain too.
+    assert!(
+        o.stdout.contains("TAMPERED store: store entry #"),
+        "{}",
+        o.stdout
+    );
+    assert!(o.stdout.contains("added outside procdoc"), "{}", o.stdout);
+    // One run's verify names no finding of that run, but the store's still fail it.
+    let one = env.run(&["verify", "R-INTACT"]);
+    assert_eq!(one.code, 1, "{}", one.stdout);
+    assert!(!one.stdout.contains("TAMPERED R-INTACT"), "{}", one.stdout);
+    assert!(one.stdout.contains("TAMPERED store:"), "{}", one.stdout);
     assert_eq!(env.run(&["verify", "R-ALTER"]).code, 1);
     // A tampered run says so wherever it is shown, and takes no new events.
     assert_eq!(env.show("R-ALTER")["chain"]["intact"], false);
@@ -1012,7 +1029,8 @@ fn verify_finds_an_update_a_delete_and_an_insert() {
         err.contains("audit trail of run R-ALTER is broken"),
         "{err}"
     );
-    env.ok(&[
+    // An event slipped in beyond the store head blocks every write until it is resolved.
+    let err = env.refused(&[
         "done",
         "R-INTACT",
         "review",
@@ -1021,6 +1039,7 @@ fn verify_finds_an_update_a_delete_and_an_insert() {
         "--outcome",
         "stop",
     ]);
+    assert!(err.contains("beyond its recorded head"), "{err}");
 }
 
 #[test]
@@ -1073,8 +1092,21 @@ fn the_database_is_versioned_in_wal_mode_and_placed_by_env() {
     c.env("PROCDOC_DB", &other);
     assert_eq!(out_of(c.output().unwrap()).code, 0);
     assert!(other.is_file());
-    // Without --db or PROCDOC_DB the database lives in the QMS folder.
+    // Without --db or PROCDOC_DB the database lives in the QMS folder, made by the first
+    // run started (reading commands never create it).
     let mut c = child(&["--qms".into(), env.qms.display().to_string(), "list".into()]);
+    assert_eq!(out_of(c.output().unwrap()).code, 0);
+    assert!(!env.qms.join(".procdoc").exists());
+    let mut c = child(&[
+        "--qms".into(),
+        env.qms.display().to_string(),
+        "start".into(),
+        "QA-P-001".into(),
+        "--flow".into(),
+        "repeat".into(),
+        "--ref".into(),
+        "R-1".into(),
+    ]);
     assert_eq!(out_of(c.output().unwrap()).code, 0);
     assert!(env.qms.join(".procdoc/runs.sqlite").is_file());
 

@@ -2,7 +2,7 @@
 //! generated from this table (a test keeps it current), so users can look up and filter codes.
 
 use super::diagnostic::Severity;
-use super::diagnostic::Severity::{Error, Warning};
+use super::diagnostic::Severity::{Error, Info, Warning};
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Code {
@@ -72,6 +72,8 @@ codes! {
         "A `[](#id)` or `[text](#id)` link in a long text names no step, flow, section, record or definition of the procedure, or names a step id that several flows use (write `flow/step`). Sections and definitions are linked by their `id:`.";
     UNKNOWN_LANGUAGE = "W0108" "unknown-language" Warning "References"
         "A text gives a language that is not in the QMS `languages`; it will never be printed.";
+    LOOKALIKE_ID = "E0109" "lookalike-id" Error "References"
+        "An id, code or reference holds a character that is invisible (a zero-width space, a no-break space), changes the direction of the text (a bidirectional override), or only looks like another (a Cyrillic `Р` among Latin letters, a fullwidth `－`). Such names print like other ones, so one thing could pass for another. Retype the name with ordinary characters of one alphabet.";
 
     CANNOT_FINISH = "E0201" "cannot-finish" Error "Flow structure"
         "No path leads from this step to an `end`: a run that gets here can never finish.";
@@ -99,7 +101,7 @@ codes! {
     UNSYNCHRONISED = "E0402" "unsynchronised" Error "Soundness"
         "Parallel branches meet at a step without `join: all`, so the step is started twice in one run. Add `join: all` or end the branches separately.";
     END_WHILE_ACTIVE = "E0403" "end-while-active" Error "Soundness"
-        "A run can reach this `end` while other parallel steps are still active: the run would finish with work left open. Join the branches before the end.";
+        "A run can complete this `end` while other parallel steps are still active. A run ends only when no work is left (the proper completion of workflow nets, see the design notes), so it does not end there: it stays open until the other branches are done and records the outcome of the last end reached, or stays open for ever if a join waits for the branch that ended. Join the branches before one end.";
     DEAD_STEP = "W0404" "dead-step" Warning "Soundness"
         "The step is connected, but no possible run ever gets to it (for example it sits behind a join that can never fire).";
     STATE_LIMIT = "W0405" "state-space-limit" Warning "Soundness"
@@ -150,11 +152,16 @@ codes! {
         "A released document was changed but its `revision` was not raised. The message lists what changed since the release. Raise `revision`, add a `history` entry saying what changed, and release the new revision; or undo the change. Formatting and comments are not changes.";
     REVIEW_OVERDUE = "W0814" "review-overdue" Warning "Document control"
         "A released document's periodic review (`review_every`, counted from the effective date or the last recorded review) is overdue. Review it and record the review with `procdoc review <DOC-ID> --by <name>`, or release a new revision.";
+    APPROVAL_PENDING = "I0820" "approval-pending" Info "Document control"
+        "Names or dates in `approval` are left out (`approved: {}`): the document prints empty boxes to sign by hand and is awaiting approval. This is information, never a failure (not even with `--deny-warnings`): a draft awaiting signatures is normal. `procdoc release` refuses the document until every sign-off has a name and a date.";
 
     FIELD_OPTIONS = "E0901" "field-options" Error "Records"
         "A `choice` or `multichoice` field needs `options`; other field types must not have them.";
     TABLE_COLUMNS = "E0902" "table-columns" Error "Records"
         "A `table` field needs `columns`; other field types must not have `columns` or `rows`.";
+
+    MISSING_GLYPH = "W1001" "missing-glyph" Warning "Printing"
+        "A text has a character that no bundled font can print (it would print as an empty box). procdoc bundles Noto fonts for Latin, Greek, Cyrillic, Simplified and Traditional Chinese, Japanese, Korean and the ballot-box symbols. `procdoc release` refuses to issue a controlled copy with such a character; replace it, or build with `--font-path` for a draft.";
 }
 
 /// Look a code up by its code or name (`E0101` or `unknown-department`).
@@ -172,7 +179,9 @@ pub fn reference_markdown() -> String {
          Regenerate with `UPDATE_DOCS=1 cargo test --test docs`. -->\n\n\
          `procdoc check` reports every finding with a stable code and name. Errors (`E…`) make \
          `check` exit with 1 and stop `build`; warnings (`W…`) are printed and fail only with \
-         `--deny-warnings`. `--format json` gives the same findings to editors and CI.\n",
+         `--deny-warnings`; information (`I…`) never fails. `--format json` gives the same \
+         findings to editors and CI (under `findings`, with the states explored per flow under \
+         `flows`; `--stats` prints those in text).\n",
     );
     let mut family = "";
     for code in ALL {

@@ -15,6 +15,8 @@ use crate::spec::source::{Location, Sources};
 pub enum Severity {
     Error,
     Warning,
+    /// Worth knowing, never a failure (a draft awaiting its signatures).
+    Info,
 }
 
 #[derive(Debug, Clone)]
@@ -108,6 +110,7 @@ fn to_codespan(d: &Diagnostic) -> cs::Diagnostic<usize> {
     let severity = match d.severity() {
         Severity::Error => cs::Severity::Error,
         Severity::Warning => cs::Severity::Warning,
+        Severity::Info => cs::Severity::Note,
     };
     let mut labels = Vec::new();
     if let Some(loc) = &d.location {
@@ -169,24 +172,32 @@ pub fn print_text(
     let styles = Styles::default();
     let config = Config::default();
     let mut writer = StylesWriter::new(stream.lock(), &styles);
-    for d in diagnostics {
-        if term::emit_to_write_style(&mut writer, &config, sources, &to_codespan(d)).is_err() {
-            writeln!(
-                writer,
-                "{}[{}]: {}",
-                severity_word(d),
-                d.code.code,
-                d.message
-            )?;
+    let written = (|| {
+        for d in diagnostics {
+            if term::emit_to_write_style(&mut writer, &config, sources, &to_codespan(d)).is_err() {
+                writeln!(
+                    writer,
+                    "{}[{}]: {}",
+                    severity_word(d),
+                    d.code.code,
+                    d.message
+                )?;
+            }
         }
+        writer.flush()
+    })();
+    // A reader that went away (`| head`) is not a failure of the command.
+    match written {
+        Err(e) if crate::output::reader_gone(&e) => Ok(()),
+        other => other,
     }
-    writer.flush()
 }
 
 fn severity_word(d: &Diagnostic) -> &'static str {
     match d.severity() {
         Severity::Error => "error",
         Severity::Warning => "warning",
+        Severity::Info => "note",
     }
 }
 
@@ -195,11 +206,17 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
     let errors = count(diagnostics, Severity::Error);
     let warnings = count(diagnostics, Severity::Warning);
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    format!(
+    let notes = count(diagnostics, Severity::Info);
+    let mut out = format!(
         "{}, {}",
         plural(errors, "error"),
         plural(warnings, "warning")
-    )
+    );
+    // Only mentioned when there are some, so the usual summary stays short.
+    if notes > 0 {
+        out.push_str(&format!(", {}", plural(notes, "note")));
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -228,7 +245,31 @@ struct JsonDiagnostic<'a> {
 
 /// The findings as a JSON array, for editors and CI.
 pub fn render_json(sources: &Sources, diagnostics: &[Diagnostic]) -> String {
-    let items: Vec<JsonDiagnostic> = diagnostics
+    serde_json::to_string_pretty(&json_items(sources, diagnostics))
+        .unwrap_or_else(|_| "[]".to_string())
+}
+
+/// `check --format json`: `{ "findings": [...], "flows": [...] }`, the findings as
+/// [`render_json`] gives them and, per flow, how many states its soundness check explored.
+pub fn render_json_report(
+    sources: &Sources,
+    diagnostics: &[Diagnostic],
+    flows: &[crate::check::FlowStats],
+) -> String {
+    #[derive(Serialize)]
+    struct Report<'a> {
+        findings: Vec<JsonDiagnostic<'a>>,
+        flows: &'a [crate::check::FlowStats],
+    }
+    let report = Report {
+        findings: json_items(sources, diagnostics),
+        flows,
+    };
+    serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".to_string())
+}
+
+fn json_items<'a>(sources: &'a Sources, diagnostics: &'a [Diagnostic]) -> Vec<JsonDiagnostic<'a>> {
+    diagnostics
         .iter()
         .map(|d| {
             let place = d.location.as_ref().map(|loc| {
@@ -265,6 +306,5 @@ pub fn render_json(sources: &Sources, diagnostics: &[Diagnostic]) -> String {
                     .collect(),
             }
         })
-        .collect();
-    serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string())
+        .collect()
 }

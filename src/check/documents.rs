@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::codes;
 use super::diagnostic::Diagnostic;
 use super::{Context, DocView, flow_path, step_path};
-use crate::spec::model::{FieldType, Procedure, Settings, Trigger};
+use crate::spec::model::{Date, FieldType, Procedure, Settings, Trigger};
 use crate::spec::source::FileId;
 use crate::spec::text::Text;
 
@@ -112,21 +112,46 @@ fn history(cx: &Context, doc: &Procedure, file: FileId, out: &mut Vec<Diagnostic
 
 fn approvals(cx: &Context, doc: &Procedure, file: FileId, out: &mut Vec<Diagnostic>) {
     let a = &doc.approval;
-    let mut signoffs = vec![("prepared", &a.prepared)];
-    if let Some(reviewed) = &a.reviewed {
-        signoffs.push(("reviewed", reviewed));
+    let signoffs = a.signoffs();
+    // A draft still waiting for its signatures is normal: say so, fail nothing.
+    let blank: Vec<String> = signoffs
+        .iter()
+        .flat_map(|(role, s)| {
+            let name = s.name().is_none().then(|| format!("{role}.by"));
+            let date = s.date.is_none().then(|| format!("{role}.date"));
+            name.into_iter().chain(date)
+        })
+        .collect();
+    if let Some(first) = blank.first() {
+        // The first blank sign-off, or the nearest key written around it.
+        out.push(
+            Diagnostic::new(
+                &codes::APPROVAL_PENDING,
+                cx.at(file, &format!("approval.{first}")),
+                format!(
+                    "{} rev. {} awaits approval: {} left blank, printed as empty boxes to sign by hand",
+                    doc.id,
+                    doc.revision,
+                    blank.join(", ")
+                ),
+            )
+            .hint("fill in the names and dates once signed; `procdoc release` needs them all"),
+        );
     }
-    signoffs.push(("approved", &a.approved));
-    if let Some((role, latest)) = signoffs.iter().max_by_key(|(_, s)| s.date)
-        && doc.effective < latest.date
+    let dated: Vec<(&str, Date)> = signoffs
+        .iter()
+        .filter_map(|(role, s)| s.date.map(|d| (*role, d)))
+        .collect();
+    if let Some((role, latest)) = dated.iter().max_by_key(|(_, d)| *d)
+        && doc.effective < *latest
     {
         out.push(
             Diagnostic::new(
                 &codes::EFFECTIVE_BEFORE_APPROVAL,
                 cx.at(file, "effective"),
                 format!(
-                    "the document takes effect on {} but was {role} on {}",
-                    doc.effective, latest.date
+                    "the document takes effect on {} but was {role} on {latest}",
+                    doc.effective
                 ),
             )
             .label(
@@ -136,35 +161,27 @@ fn approvals(cx: &Context, doc: &Procedure, file: FileId, out: &mut Vec<Diagnost
             .hint("a document takes effect on or after its approval"),
         );
     }
-    for pair in signoffs.windows(2) {
+    for pair in dated.windows(2) {
         let ((first, a), (second, b)) = (pair[0], pair[1]);
-        if b.date < a.date {
+        if b < a {
             out.push(
                 Diagnostic::new(
                     &codes::APPROVAL_ORDER,
                     cx.at(file, &format!("approval.{second}.date")),
-                    format!(
-                        "the document was {second} ({}) before it was {first} ({})",
-                        b.date, a.date
-                    ),
+                    format!("the document was {second} ({b}) before it was {first} ({a})"),
                 )
                 .hint("documents are prepared, then reviewed, then approved"),
             );
         }
     }
-    if a.approved
-        .by
-        .trim()
-        .eq_ignore_ascii_case(a.prepared.by.trim())
+    if let (Some(approver), Some(preparer)) = (a.approved.name(), a.prepared.name())
+        && approver.eq_ignore_ascii_case(preparer)
     {
         out.push(
             Diagnostic::new(
                 &codes::APPROVER_IS_PREPARER,
                 cx.at(file, "approval.approved.by"),
-                format!(
-                    "`{}` both prepared and approved the document",
-                    a.approved.by.trim()
-                ),
+                format!("`{approver}` both prepared and approved the document"),
             )
             .label(cx.at(file, "approval.prepared.by"), "prepared by")
             .hint("have someone else approve it"),
@@ -412,6 +429,9 @@ pub fn procedure_texts(doc: &Procedure) -> Vec<(String, &Text)> {
         if let Some(t) = &r.retention {
             out.push((format!("records[{i}].retention"), t));
         }
+        if let Some(t) = &r.instructions {
+            out.push((format!("records[{i}].instructions"), t));
+        }
         for (j, field) in r.fields.iter().enumerate() {
             let fp = format!("records[{i}].fields[{j}]");
             out.push((format!("{fp}.label"), &field.label));
@@ -420,6 +440,11 @@ pub fn procedure_texts(doc: &Procedure) -> Vec<(String, &Text)> {
             }
             for (k, c) in field.columns.iter().enumerate() {
                 out.push((format!("{fp}.columns[{k}]"), c));
+            }
+            if let Some(crate::spec::model::Rows::Labels(labels)) = &field.rows {
+                for (k, l) in labels.iter().enumerate() {
+                    out.push((format!("{fp}.rows[{k}]"), l));
+                }
             }
         }
     }

@@ -7,6 +7,8 @@ mod calls;
 mod deadlines;
 mod documents;
 mod numbering;
+pub mod glyphs;
+mod lookalike;
 mod references;
 mod roles;
 pub mod settings;
@@ -107,17 +109,26 @@ pub fn step_path(flow: usize, step: usize) -> String {
     format!("flows[{flow}].steps[{step}]")
 }
 
+pub use soundness::{FlowStats, STATE_LIMIT};
+
 /// Run every rule over a loaded QMS. Load diagnostics are the caller's; these are the rest.
 pub fn check(qms: &Qms) -> Vec<Diagnostic> {
+    check_with_stats(qms).0
+}
+
+/// [`check`], with how many states the soundness check explored in each flow.
+pub fn check_with_stats(qms: &Qms) -> (Vec<Diagnostic>, Vec<FlowStats>) {
     let Some(settings) = &qms.settings else {
         // Without settings no reference can be resolved; the load error says why.
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
+    let mut stats = Vec::new();
     let cx = Context::new(qms, settings);
     let mut out = Vec::new();
     settings::check(&cx, &mut out);
     documents::check_settings_texts(&cx, &mut out);
     references::check_documents(&cx, &mut out);
+    lookalike::check_settings(&cx, &mut out);
     let views: Vec<DocView> = qms
         .procedures
         .iter()
@@ -129,14 +140,16 @@ pub fn check(qms: &Qms) -> Vec<Diagnostic> {
         .collect();
     for view in &views {
         references::check(&cx, view, &mut out);
+        lookalike::check(&cx, view, &mut out);
         structure::check(&cx, view, &mut out);
         numbering::check(&cx, view, &mut out);
-        soundness::check(&cx, view, &mut out);
+        soundness::check(&cx, view, &mut out, &mut stats);
         deadlines::check(&cx, view, &mut out);
         roles::check(&cx, view, &mut out);
         documents::check(&cx, view, &mut out);
     }
     calls::check(&cx, &views, &mut out);
     crate::control::checks::check(&cx, &views, &mut out);
-    out
+    glyphs::check(qms, &mut out);
+    (out, stats)
 }

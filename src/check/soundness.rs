@@ -8,7 +8,7 @@ use super::codes;
 use super::diagnostic::Diagnostic;
 use super::structure::reachable_from_start;
 use super::{Context, DocView, step_path};
-use crate::flow::graph::FlowGraph;
+use crate::flow::graph::{Exit, FlowGraph};
 use crate::flow::semantics::{Marking, Net};
 
 /// States explored per flow before giving up; real procedures have a few hundred at most.
@@ -19,19 +19,61 @@ struct State {
     parent: Option<(usize, usize, usize)>, // (state, step, choice)
 }
 
-pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
+/// How far the exploration of one flow went, so a user sees how close it is to the limit.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FlowStats {
+    /// The procedure's document id.
+    pub document: String,
+    pub flow: String,
+    /// Distinct states (markings) explored.
+    pub states: usize,
+    /// [`STATE_LIMIT`].
+    pub limit: usize,
+    /// Every reachable state was explored (false: the limit was hit, or the flow piles up
+    /// tokens without end and exploration stopped where it started to).
+    pub complete: bool,
+}
+
+pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>, stats: &mut Vec<FlowStats>) {
     for (f, graph) in view.graphs.iter().enumerate() {
         if !graph.is_empty() {
             // A first step that waits for a join can never start; the structure rule
             // `join-single-input` says so, and exploring would only echo it.
             if !graph.join[0] {
-                check_flow(cx, view.file, f, graph, out);
+                let (states, complete) = check_flow(cx, view.file, f, graph, out);
+                stats.push(FlowStats {
+                    document: view.doc.id.clone(),
+                    flow: graph.flow.id.clone(),
+                    states,
+                    limit: STATE_LIMIT,
+                    complete,
+                });
             }
         }
     }
 }
 
-fn check_flow(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut Vec<Diagnostic>) {
+/// Whether `marking` covers a marking on the run that leads to it: then the steps between
+/// can repeat for ever, each time adding tokens, and exploring on would never end.
+fn pumps(states: &[State], parent: usize, marking: &Marking) -> bool {
+    let mut current = Some(parent);
+    while let Some(s) = current {
+        if marking.covers(&states[s].marking) {
+            return true;
+        }
+        current = states[s].parent.map(|(p, _, _)| p);
+    }
+    false
+}
+
+/// Explore one flow; returns the number of states explored and whether that was all of them.
+fn check_flow(
+    cx: &Context,
+    file: usize,
+    f: usize,
+    graph: &FlowGraph,
+    out: &mut Vec<Diagnostic>,
+) -> (usize, bool) {
     let net = Net::new(graph);
     let mut states = vec![State {
         marking: net.initial(),
@@ -46,6 +88,8 @@ fn check_flow(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut 
     let mut reported_end: HashSet<usize> = HashSet::new();
     let mut deadlocks = 0;
     let mut capped = false;
+    // Exploration stopped where a flow started to pile up tokens (already an E0402).
+    let mut unbounded = false;
 
     while let Some(current) = queue.pop_front() {
         let marking = states[current].marking.clone();
@@ -85,32 +129,21 @@ fn check_flow(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut 
                         );
                     }
                 }
+                if firing.uncounted {
+                    unbounded = true;
+                    continue;
+                }
                 if firing.ended && !firing.marking.is_empty() && reported_end.insert(step) {
-                    let open: Vec<String> = net
-                        .active(&firing.marking)
-                        .iter()
-                        .map(|&s| format!("`{}`", graph.step(s).id))
-                        .collect();
-                    let open = if open.is_empty() {
-                        "a branch waiting at a join".to_string()
-                    } else {
-                        open.join(", ")
-                    };
                     out.push(
-                        Diagnostic::new(
-                            &codes::END_WHILE_ACTIVE,
-                            cx.at(file, &format!("{}.end", step_path(f, step))),
-                            format!(
-                                "the flow can end at step `{}` while {} still active",
-                                graph.step(step).id,
-                                open
-                            ),
-                        )
-                        .note(format!("shortest run: {}", run()))
-                        .hint("join the parallel branches (`join: all`) before the end"),
+                        end_while_active(cx, file, f, graph, &net, &firing.marking, step)
+                            .note(format!("shortest run: {}", run())),
                     );
                 }
                 if !index.contains_key(&firing.marking) {
+                    if firing.marking.is_unsafe() && pumps(&states, current, &firing.marking) {
+                        unbounded = true;
+                        continue;
+                    }
                     if states.len() >= STATE_LIMIT {
                         capped = true;
                         continue;
@@ -139,9 +172,47 @@ fn check_flow(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut 
             .hint("split the flow into smaller flows connected with `calls`"),
         );
     }
-    if !capped {
+    if !capped && !unbounded {
         dead_steps(cx, file, f, graph, &reached, &waiting_joins, out);
     }
+    (states.len(), !capped && !unbounded)
+}
+
+/// E0403: an `end` completed while other work is open. The runner ends a run only when no
+/// token remains (proper completion), so the run goes on; the message says so.
+fn end_while_active(
+    cx: &Context,
+    file: usize,
+    f: usize,
+    graph: &FlowGraph,
+    net: &Net,
+    after: &Marking,
+    step: usize,
+) -> Diagnostic {
+    let name = |s: usize| format!("`{}`", graph.step(s).id);
+    let active: Vec<String> = net.active(after).into_iter().map(name).collect();
+    let waiting: Vec<String> = net.waiting(after).into_iter().map(name).collect();
+    let what = if active.is_empty() {
+        format!(
+            "while {} waits for a branch that has ended: the run does not end there, and since that join can never start it stays open for ever",
+            waiting.join(", ")
+        )
+    } else {
+        format!(
+            "while {} {} still active: the run does not end there; it stays open while that work goes on and ends only when no work is left, with the outcome of the last end reached",
+            active.join(", "),
+            if active.len() == 1 { "is" } else { "are" }
+        )
+    };
+    Diagnostic::new(
+        &codes::END_WHILE_ACTIVE,
+        cx.at(file, &format!("{}.end", step_path(f, step))),
+        format!(
+            "a run can complete the end step `{}` {what}",
+            graph.step(step).id
+        ),
+    )
+    .hint("join the parallel branches (`join: all`) before one end, so a run ends once, with one outcome")
 }
 
 /// Steps no run ever reaches, reported once per flow. Behind a deadlocking join every step
@@ -215,15 +286,7 @@ fn deadlock(
         .iter()
         .map(|&p| format!("`{}`", graph.step(p).id))
         .collect();
-    let from_later = net
-        .missing_inputs(marking, waiting)
-        .iter()
-        .any(|&p| p > waiting);
-    let hint = if from_later {
-        "a loop back into a `join: all` step adds an input the first pass never fills; join before the loop or let the loop return to a step without `join`"
-    } else {
-        "a decision chooses one branch only, so a join after it waits forever; split with `next: [...]` for work in parallel, or end the branches separately"
-    };
+    let hint = deadlock_hint(graph, net, states, state, waiting);
     Diagnostic::new(
         &codes::DEADLOCK,
         cx.at(file, &format!("{}.join", step_path(f, waiting))),
@@ -242,6 +305,65 @@ fn deadlock(
         run_text(graph, net, states, state, None)
     ))
     .hint(hint)
+}
+
+/// The hint for a join that waits for ever, chosen from the graph and the run (never from
+/// the order in which steps are listed): a missing input that the join itself leads to comes
+/// back round a loop; otherwise the last decision of the run that could have led to the
+/// missing branch took another one.
+fn deadlock_hint(
+    graph: &FlowGraph,
+    net: &Net,
+    states: &[State],
+    state: usize,
+    join: usize,
+) -> String {
+    let missing = net.missing_inputs(&states[state].marking, join);
+    let downstream = reachable_from(graph, join);
+    if let Some(&back) = missing.iter().find(|p| downstream.contains(p)) {
+        return format!(
+            "`{}` leads back into `{}` after it has run, so it is an input the first pass never fills; let the loop return to a step without `join`, or join before the loop",
+            graph.step(back).id,
+            graph.step(join).id
+        );
+    }
+    // Walk the run backwards to the latest decision that had a way to a missing branch.
+    let mut current = state;
+    while let Some((parent, step, choice)) = states[current].parent {
+        current = parent;
+        let Exit::Decision(outcomes) = &graph.exits[step] else {
+            continue;
+        };
+        let could = outcomes.iter().enumerate().any(|(c, &(_, target))| {
+            c != choice
+                && missing
+                    .iter()
+                    .any(|&p| p == target || reachable_from(graph, target).contains(&p))
+        });
+        if could {
+            return format!(
+                "decision `{}` chooses one branch only, so `{}` waits for ever for the branch not taken; split with `next: [...]` for work in parallel, or drop `join: all`",
+                graph.step(step).id,
+                graph.step(join).id
+            );
+        }
+    }
+    format!(
+        "the branch `{}` waits for can finish elsewhere or never start; let every branch that reaches it come from one split (`next: [...]`)",
+        graph.step(join).id
+    )
+}
+
+/// Steps reachable from `from` by one or more moves.
+fn reachable_from(graph: &FlowGraph, from: usize) -> HashSet<usize> {
+    let mut seen = HashSet::new();
+    let mut stack = graph.successors(from);
+    while let Some(s) = stack.pop() {
+        if seen.insert(s) {
+            stack.extend(graph.successors(s));
+        }
+    }
+    seen
 }
 
 /// The completed steps leading to `state` (and then `last`), with decision outcomes.

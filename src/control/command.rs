@@ -140,12 +140,44 @@ fn release_inner(
         );
         return Err(FINDINGS);
     }
-    let a = &doc.approval;
-    let signoffs = [Some(&a.prepared), a.reviewed.as_ref(), Some(&a.approved)];
-    if signoffs.iter().flatten().any(|s| s.by.trim().is_empty()) {
+    // A character no bundled font has would print as an empty box in the controlled copy.
+    let file = qms.procedure(&doc.id).map(|p| p.file);
+    let unprintable: Vec<String> = std::iter::once(qms.settings_file)
+        .chain(file)
+        .flat_map(|f| crate::check::glyphs::missing(&qms, f))
+        .map(|(c, at)| {
+            let source = qms.sources.get(at.file);
+            let (line, column) = source.line_col(at.span.start);
+            format!(
+                "'{c}' (U+{:04X}) at {}:{line}:{column}",
+                u32::from(c),
+                source.name
+            )
+        })
+        .collect();
+    if !unprintable.is_empty() {
         eprintln!(
-            "error: the approval of {} rev. {} is incomplete: every sign-off needs a name and a date",
-            doc.id, doc.revision
+            "error: {} rev. {} has text no bundled font can print ({}); a controlled copy would show empty boxes, so nothing was released\n  hint: replace the character{}",
+            doc.id,
+            doc.revision,
+            unprintable.join(", "),
+            if unprintable.len() == 1 { "" } else { "s" }
+        );
+        return Err(FINDINGS);
+    }
+    let blank: Vec<String> = doc
+        .approval
+        .signoffs()
+        .iter()
+        .filter(|(_, s)| !s.is_complete())
+        .map(|(role, _)| format!("`approval.{role}`"))
+        .collect();
+    if !blank.is_empty() {
+        eprintln!(
+            "error: the approval of {} rev. {} is incomplete ({} without a name or a date); a controlled copy needs every sign-off, so nothing was released\n  hint: once signed, write each name and date into the spec, e.g. `approved: {{ by: <name>, date: <YYYY-MM-DD> }}`",
+            doc.id,
+            doc.revision,
+            blank.join(", ")
         );
         return Err(FINDINGS);
     }
@@ -224,12 +256,6 @@ fn release_inner(
         eprintln!("error: {e}");
         USAGE
     })?;
-    if let Some(path) = obsolete_written {
-        println!(
-            "kept the previous revision as {} (stamped OBSOLETE)",
-            path.display()
-        );
-    }
     // The previous revision's CONTROLLED COPY must not stay next to the current one: it
     // lives on only as the OBSOLETE copy (and in the register, to rebuild it exactly).
     if let Some((previous, _)) = &obsoleted {
@@ -247,6 +273,14 @@ fn release_inner(
                 ),
             }
         }
+    }
+    // Reported only now that every file is in place: nothing is left undone for a reader
+    // that went away.
+    if let Some(path) = obsolete_written {
+        println!(
+            "kept the previous revision as {} (stamped OBSOLETE)",
+            path.display()
+        );
     }
     println!(
         "released {} rev. {} as {} (CONTROLLED COPY)\n  fingerprint {}\n  sha256 {}\n  recorded in {}",
@@ -535,10 +569,12 @@ pub fn verify(dir: &Path, file: Option<&Path>, fingerprint_arg: Option<&str>) ->
     };
     let (claimed, bytes_hash) = match (file, fingerprint_arg) {
         (Some(path), _) => {
-            let bytes = match std::fs::read(path) {
+            // A PDF procdoc wrote is a few MiB; the bound keeps `/dev/zero` or a pipe from
+            // being read without end.
+            let bytes = match crate::spec::limits::read_file_at_most(path, 256 * 1024 * 1024) {
                 Ok(b) => b,
                 Err(e) => {
-                    eprintln!("error: cannot read {}: {e}", path.display());
+                    eprintln!("error: {e}");
                     return USAGE;
                 }
             };

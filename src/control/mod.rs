@@ -26,13 +26,17 @@ pub const RELEASED: &str = "released";
 pub const MODIFIED: &str = "modified since release";
 /// [`release_state`] of a revision never released.
 pub const DRAFT: &str = "draft";
+/// [`release_state`] of a revision never released whose approval still has blank names or
+/// dates (`approved: {}`): it cannot be released until they are signed.
+pub const AWAITING_APPROVAL: &str = "awaiting approval";
 
-/// The release state of a document's working revision: [`RELEASED`], [`MODIFIED`] or
-/// [`DRAFT`] (what `procdoc status` and the master list show).
+/// The release state of a document's working revision: [`RELEASED`], [`MODIFIED`],
+/// [`AWAITING_APPROVAL`] or [`DRAFT`] (what `procdoc status` and the master list show).
 pub fn release_state(register: Option<&register::Register>, doc: &Procedure) -> &'static str {
     match register.and_then(|r| r.release(&doc.id, &doc.revision)) {
         Some(r) if r.fingerprint == fingerprint::of(doc) => RELEASED,
         Some(_) => MODIFIED,
+        None if !doc.approval.is_complete() => AWAITING_APPROVAL,
         None => DRAFT,
     }
 }

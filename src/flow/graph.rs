@@ -153,6 +153,81 @@ impl<'a> FlowGraph<'a> {
             .is_some_and(|mut chain| chain.any(|d| d.index() == earlier))
     }
 
+    /// Steps that lie on a loop (a cycle of the flow, including a step that leads back to
+    /// itself): a run may do them more than once.
+    pub fn in_loops(&self) -> Vec<bool> {
+        let mut out = vec![false; self.len()];
+        for scc in petgraph::algo::tarjan_scc(&self.graph) {
+            let looped =
+                scc.len() > 1 || scc.first().is_some_and(|&n| self.graph.contains_edge(n, n));
+            if looped {
+                for n in scc {
+                    out[n.index()] = true;
+                }
+            }
+        }
+        out
+    }
+
+    /// Steps that some run skips: after a decision, a run can finish without them
+    /// (the branch they lie on is not taken). A step that every run must pass, such as the
+    /// join of parallel branches or a step before the first decision, is never skipped.
+    pub fn skippable(&self) -> Vec<bool> {
+        let n = self.len();
+        if n == 0 {
+            return Vec::new();
+        }
+        let ends = self.ends();
+        // Steps below a decision: only those can be on a branch not taken.
+        let mut after_decision = vec![false; n];
+        let mut stack: Vec<usize> = (0..n)
+            .filter(|&i| matches!(self.exits[i], Exit::Decision(_)))
+            .flat_map(|d| self.successors(d))
+            .collect();
+        while let Some(i) = stack.pop() {
+            if !std::mem::replace(&mut after_decision[i], true) {
+                stack.extend(self.successors(i));
+            }
+        }
+        (0..n)
+            .map(|blocked| {
+                after_decision[blocked] && blocked != 0 && {
+                    let reached = self.reachable_without(blocked);
+                    ends.iter().any(|&e| reached[e])
+                }
+            })
+            .collect()
+    }
+
+    /// Steps a run can get to from the first step without ever doing `blocked`; a step that
+    /// waits for all its branches (`join: all`) needs every one of them.
+    fn reachable_without(&self, blocked: usize) -> Vec<bool> {
+        let n = self.len();
+        let mut reached = vec![false; n];
+        reached[0] = blocked != 0;
+        loop {
+            let mut changed = false;
+            for i in 1..n {
+                if reached[i] || i == blocked {
+                    continue;
+                }
+                let preds = self.predecessors(i);
+                let ok = if self.join[i] {
+                    !preds.is_empty() && preds.iter().all(|&p| reached[p])
+                } else {
+                    preds.iter().any(|&p| reached[p])
+                };
+                if ok {
+                    reached[i] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                return reached;
+            }
+        }
+    }
+
     /// A human path such as `review → gm-sign → inform`.
     pub fn path_text(&self, path: &[usize]) -> String {
         path.iter()

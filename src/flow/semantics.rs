@@ -11,20 +11,33 @@ use std::collections::HashMap;
 
 use super::graph::{Exit, FlowGraph};
 
-/// Tokens per place. Counts saturate at [`Marking::LIMIT`] so that a flow that is not safe
-/// still has a finite state space; the overflow itself is reported by [`Firing::overflow`].
+/// Tokens per place, counted exactly: three branches that meet without a join leave three
+/// tokens, and the step runs three times. A flow that is not safe can pile up tokens without
+/// end; the checker bounds the number of states it explores instead (see
+/// [`Marking::covers`]), and [`Firing::overflow`] reports the unsynchronised step.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Marking(Vec<u8>);
 
 impl Marking {
-    const LIMIT: u8 = 2;
-
     pub fn is_empty(&self) -> bool {
         self.0.iter().all(|&t| t == 0)
     }
 
     pub fn tokens(&self) -> &[u8] {
         &self.0
+    }
+
+    /// Whether some place holds more than one token (the flow is not safe here).
+    pub fn is_unsafe(&self) -> bool {
+        self.0.iter().any(|&t| t > 1)
+    }
+
+    /// Whether this marking holds at least the tokens of `other` in every place and more in
+    /// some: reached from `other`, the same steps can repeat and add tokens for ever.
+    pub fn covers(&self, other: &Marking) -> bool {
+        self.0.len() == other.0.len()
+            && self.0.iter().zip(&other.0).all(|(a, b)| a >= b)
+            && self.0 != other.0
     }
 }
 
@@ -52,6 +65,9 @@ pub struct Firing {
     pub overflow: Vec<usize>,
     /// The completed step was an `end`.
     pub ended: bool,
+    /// A place already held the most tokens a marking can count (255), so one was not
+    /// counted; only a flow that piles up tokens without end gets here.
+    pub uncounted: bool,
 }
 
 /// Why a step cannot be completed in a state.
@@ -187,6 +203,7 @@ impl Net {
             next.0[p] -= 1;
         }
         let mut overflow = Vec::new();
+        let mut uncounted = false;
         for &t in &targets {
             let place = self
                 .edge_place
@@ -197,7 +214,10 @@ impl Net {
             if next.0[place] >= 1 {
                 overflow.push(t);
             }
-            next.0[place] = (next.0[place] + 1).min(Marking::LIMIT);
+            match next.0[place].checked_add(1) {
+                Some(count) => next.0[place] = count,
+                None => uncounted = true,
+            }
         }
         // A step that was active and is still active after a token arrived for it again is
         // also newly activated (a second instance), which the runner shows as a new iteration.
@@ -217,6 +237,7 @@ impl Net {
             activated,
             overflow,
             ended: matches!(self.exits[step], Exit::End | Exit::FallsOff),
+            uncounted,
         })
     }
 }

@@ -216,30 +216,41 @@ fn around_numbers(key: &str, lang: &str) -> [String; 3] {
     [pre.to_string(), mid.to_string(), post.to_string()]
 }
 
-/// Font families in the order text should use them: Latin first, then the Chinese font of
-/// the primary language before the other.
+/// Font families in the order text should use them: Latin first, then the CJK font of the
+/// primary language (Simplified, Traditional, Japanese or Korean glyph forms differ for the
+/// same character), then the other CJK fonts, then anything else, symbols last.
 pub fn font_order(families: &[String], primary: &str) -> Vec<String> {
-    let traditional_first = Script::of(primary) == Script::Traditional;
-    let rank = |f: &String| {
-        let is_hant = f.contains("Hant") || f.contains(" TC") || f.contains("T Chinese");
-        let is_hans = f.contains("Hans") || f.contains(" SC") || f.contains("S Chinese");
-        match (is_hans, is_hant) {
-            (false, false) => 0,
-            (true, _) => {
-                if traditional_first {
-                    2
-                } else {
-                    1
-                }
-            }
-            (_, true) => {
-                if traditional_first {
-                    1
-                } else {
-                    2
-                }
-            }
+    let lower = primary.to_ascii_lowercase();
+    let own = match Script::of(primary) {
+        Script::Traditional => "hant",
+        Script::Simplified => "hans",
+        Script::English if lower.starts_with("ja") => "ja",
+        Script::English if lower.starts_with("ko") => "ko",
+        Script::English => "hans",
+    };
+    let kind = |f: &str| {
+        if f.contains("Hant") || f.contains(" TC") || f.contains("T Chinese") {
+            Some("hant")
+        } else if f.contains("Hans") || f.contains(" SC") || f.contains("S Chinese") {
+            Some("hans")
+        } else if f.contains("Japanese") || f.ends_with(" JP") {
+            Some("ja")
+        } else if f.contains("Korean") || f.ends_with(" KR") {
+            Some("ko")
+        } else if f.contains("Symbols") {
+            Some("symbols")
+        } else {
+            None
         }
+    };
+    let rank = |f: &String| match kind(f) {
+        None => 0,
+        Some(k) if k == own => 1,
+        Some("hans") => 2,
+        Some("hant") => 3,
+        Some("ja") => 4,
+        Some("ko") => 5,
+        Some(_) => 6,
     };
     let mut sorted = families.to_vec();
     sorted.sort_by_key(|f| (rank(f), f.clone()));
@@ -247,7 +258,14 @@ pub fn font_order(families: &[String], primary: &str) -> Vec<String> {
 }
 
 /// The bundled families, known without loading a font, so that unchanged builds need none.
-pub const BUNDLED_FAMILIES: &[&str] = &["Noto Sans", "Noto Sans S Chinese", "Noto Sans T Chinese"];
+pub const BUNDLED_FAMILIES: &[&str] = &[
+    "Noto Sans",
+    "Noto Sans S Chinese",
+    "Noto Sans T Chinese",
+    "Noto Sans Japanese",
+    "Noto Sans Korean",
+    "Noto Sans Symbols2",
+];
 
 fn hash(parts: &[&[u8]]) -> String {
     let mut hasher = Sha256::new();
@@ -960,7 +978,7 @@ pub fn run_record_pdf(
             record => minijinja_ctx(record),
             fonts => fonts,
             date => minijinja_ctx(&date_parts(date)),
-            lang => Script::of(lang).typst_lang(),
+            lang => super::labels::typst_lang(lang),
             page_of => around_numbers("page_of", lang),
             chain_of => around_numbers("chain_of", lang),
             L => words,

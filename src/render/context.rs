@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::diagram::{Chart, Edge, Lane, Node, NodeKind};
 use super::labels::{self, Script};
 use crate::flow::graph::{Exit, FlowGraph};
-use crate::spec::model::{FieldType, Procedure, Settings, Step, Trigger, Within};
+use crate::spec::model::{FieldType, Procedure, Rows, Settings, Step, Trigger, Within};
 use crate::spec::numbers::DocNumbers;
 use crate::spec::text::Text;
 
@@ -58,6 +58,18 @@ impl Printing<'_> {
             .find(|(c, _)| c.as_str() == code)
             .map(|(_, name)| self.text(name))
             .unwrap_or_else(|| vec![code.to_string()])
+    }
+
+    /// A text that may be an amount of time (`3 years`): said in each printed language
+    /// ("3年"), like every duration; any other text is printed as written.
+    pub fn amount(&self, t: &Text) -> Multi {
+        match t {
+            Text::Plain(s) => match s.parse::<crate::spec::duration::Duration>() {
+                Ok(d) => self.each(|lang| labels::duration(d, lang)),
+                Err(_) => self.text(t),
+            },
+            Text::Languages(_) => self.text(t),
+        }
     }
 
     /// A sentence per printed language.
@@ -205,6 +217,10 @@ pub struct StepContext {
     pub calls: Option<Multi>,
     pub not_by: Vec<String>,
     pub planned: bool,
+    /// The step lies on a branch a run may not take: the traveller prints an N/A box.
+    pub skippable: bool,
+    /// Extra rows the traveller prints for a step on a loop, one per further pass.
+    pub repeats: Vec<u32>,
 }
 
 #[derive(Serialize)]
@@ -230,6 +246,8 @@ pub struct RecordContext {
     pub retention: Option<Multi>,
     pub keeper: Option<Multi>,
     pub has_form: bool,
+    /// How to fill in or return the form, per language (Markdown subset).
+    pub instructions: Option<Multi>,
     pub fields: Vec<FieldContext>,
 }
 
@@ -242,7 +260,10 @@ pub struct FieldContext {
     pub options: Vec<Multi>,
     pub unit: Option<String>,
     pub columns: Vec<Multi>,
+    /// Number of rows printed.
     pub rows: u32,
+    /// The label printed in the first column of each row; empty for blank rows.
+    pub row_labels: Vec<Multi>,
 }
 
 /// The typst language settings of each printed language.
@@ -250,7 +271,7 @@ pub fn lang_contexts(langs: &[String]) -> Vec<LangContext> {
     langs
         .iter()
         .map(|code| {
-            let (typst_lang, region) = Script::of(code).typst_lang();
+            let (typst_lang, region) = labels::typst_lang(code);
             LangContext {
                 code: code.clone(),
                 typst_lang,
@@ -343,6 +364,8 @@ pub fn document(
                 .map(|(f, flow)| {
                     let graph = FlowGraph::new(flow);
                     let (stage, level) = stage_of(p, doc, &numbering, f);
+                    let skippable = graph.skippable();
+                    let in_loops = graph.in_loops();
                     FlowContext {
                         id: flow.id.clone(),
                         number: numbering.flow(f).to_string(),
@@ -356,11 +379,15 @@ pub fn document(
                             .steps
                             .iter()
                             .enumerate()
-                            .map(|(s, step)| {
-                                let mut ctx =
-                                    step_context(p, doc, &graph, &numbering, f, s, step);
-                                ctx.detail = step.detail.as_ref().map(long);
-                                ctx
+                            .map(|(s, step)| StepContext {
+                                skippable: skippable.get(s).copied().unwrap_or(false),
+                                repeats: if in_loops.get(s).copied().unwrap_or(false) {
+                                    (2..2 + LOOP_REPEAT_ROWS).collect()
+                                } else {
+                                    Vec::new()
+                                },
+                                detail: step.detail.as_ref().map(long),
+                                ..step_context(p, doc, &graph, &numbering, f, s, step)
                             })
                             .collect(),
                     }
@@ -417,18 +444,17 @@ fn stage_of(p: &Printing, doc: &Procedure, numbering: &DocNumbers, f: usize) -> 
     )
 }
 
+/// One column per sign-off (prepared, reviewed when the spec has it, approved), each with
+/// the name and date the spec gives; what it leaves out stays blank, to be signed by hand.
 fn approvals(p: &Printing, doc: &Procedure) -> Vec<ApprovalContext> {
     let labels = labels::labels(&p.langs);
-    let mut out = vec![("prepared", &doc.approval.prepared)];
-    if let Some(r) = &doc.approval.reviewed {
-        out.push(("reviewed", r));
-    }
-    out.push(("approved", &doc.approval.approved));
-    out.into_iter()
+    doc.approval
+        .signoffs()
+        .into_iter()
         .map(|(role, s)| ApprovalContext {
             role: labels[role].clone(),
-            by: s.by.clone(),
-            date: s.date.to_string(),
+            by: s.name().unwrap_or_default().to_string(),
+            date: s.date.map(|d| d.to_string()).unwrap_or_default(),
         })
         .collect()
 }
@@ -438,7 +464,8 @@ fn trigger(p: &Printing, t: &Trigger) -> Multi {
         Trigger::Event(text) => p.text(text),
         Trigger::Every(r) => p.each(|lang| {
             let every = labels::duration(r.every, lang);
-            match (Script::of(lang), &r.during) {
+            let during = r.during.as_deref().map(|d| labels::month(d, lang));
+            match (Script::of(lang), &during) {
                 (Script::English, Some(during)) => format!("every {every}, in {during}"),
                 (Script::English, None) => format!("every {every}"),
                 (_, Some(during)) => format!("每{every}({during})"),
@@ -510,6 +537,10 @@ fn step_title(p: &Printing, step: &Step) -> Multi {
         .map(|t| p.text(t))
         .unwrap_or_else(|| vec![step.id.clone()])
 }
+
+/// Further passes a traveller leaves room for on a step in a loop (a third pass and more
+/// are rare; a run record keeps any number).
+const LOOP_REPEAT_ROWS: u32 = 2;
 
 fn step_context(
     p: &Printing,
@@ -591,27 +622,42 @@ fn step_context(
         }),
         not_by: step.not_by.iter().map(|id| number_of(id)).collect(),
         planned: step.planned,
+        skippable: false,
+        repeats: Vec::new(),
     }
 }
 
-/// A step deadline in words, per language.
+/// A step deadline in words, per language; the Chinese words come from the labels, so a
+/// Traditional document says 內/開始/後 where a Simplified one says 内/开始/后.
 fn deadline(p: &Printing, within: &Within, number_of: &dyn Fn(&str) -> String) -> Multi {
     let d = within.time();
     p.each(|lang| {
         let time = labels::duration(d, lang);
         let english = Script::of(lang) == Script::English;
-        let step_word = labels::label("step", lang);
+        let word = |key: &str| labels::label(key, lang);
+        let step_word = word("step");
+        // "within immediately" / "立即内" would be wrong: immediately is said alone.
+        let within_time = if d == crate::spec::duration::Duration::IMMEDIATELY {
+            time.clone()
+        } else if english {
+            format!("within {time}")
+        } else {
+            format!("{time}{}", word("within"))
+        };
         match (within.from(), within.before()) {
-            (Some("start"), _) if english => format!("within {time} from the start of the flow"),
-            (Some("start"), _) => format!("自流程开始{time}内"),
-            (Some(from), _) if english => format!("within {time} of step {}", number_of(from)),
-            (Some(from), _) => format!("{step_word} {} 完成后{time}内", number_of(from)),
+            (Some("start"), _) if english => format!("{within_time} from the start of the flow"),
+            (Some("start"), _) => format!("{}{within_time}", word("from_start")),
+            (Some(from), _) if english => format!("{within_time} of step {}", number_of(from)),
+            (Some(from), _) => format!(
+                "{step_word} {} {}{within_time}",
+                number_of(from),
+                word("after_completion")
+            ),
             (None, Some(before)) if english => {
                 format!("at least {time} before step {}", number_of(before))
             }
             (None, Some(before)) => format!("{step_word} {} 之前至少{time}", number_of(before)),
-            (None, None) if english => format!("within {time}"),
-            (None, None) => format!("{time}内"),
+            (None, None) => within_time,
         }
     })
 }
@@ -632,15 +678,19 @@ fn record_name(p: &Printing, doc: &Procedure, name: &str) -> Multi {
     }
 }
 
+/// The most rows a printed table gets: a longer list is a register, not a form.
+const MAX_FORM_ROWS: usize = 40;
+
 pub fn record(p: &Printing, r: &crate::spec::model::Record) -> RecordContext {
     RecordContext {
         number: String::new(),
         id: r.id.clone(),
         form: r.form.clone().unwrap_or_else(|| r.id.clone()),
         title: p.text(&r.title),
-        retention: p.opt(&r.retention),
+        retention: r.retention.as_ref().map(|t| p.amount(t)),
         keeper: r.keeper.as_ref().map(|k| p.actor(k)),
         has_form: !r.fields.is_empty(),
+        instructions: p.opt(&r.instructions),
         fields: r
             .fields
             .iter()
@@ -652,7 +702,15 @@ pub fn record(p: &Printing, r: &crate::spec::model::Record) -> RecordContext {
                 options: f.options.iter().map(|o| p.text(o)).collect(),
                 unit: f.unit.clone(),
                 columns: f.columns.iter().map(|c| p.text(c)).collect(),
-                rows: f.rows.unwrap_or(5).min(40),
+                rows: f.rows.as_ref().map_or(5, |r| r.len()).min(MAX_FORM_ROWS) as u32,
+                row_labels: match &f.rows {
+                    Some(Rows::Labels(labels)) => labels
+                        .iter()
+                        .take(MAX_FORM_ROWS)
+                        .map(|l| p.text(l))
+                        .collect(),
+                    _ => Vec::new(),
+                },
             })
             .collect(),
     }

@@ -38,6 +38,19 @@ impl Script {
     }
 }
 
+/// The typst language (and region) of a language code: Chinese by its script, Japanese
+/// and Korean for their line breaking, anything else English.
+pub fn typst_lang(code: &str) -> (&'static str, Option<&'static str>) {
+    let lower = code.to_ascii_lowercase();
+    if lower.starts_with("ja") {
+        ("ja", None)
+    } else if lower.starts_with("ko") {
+        ("ko", None)
+    } else {
+        Script::of(code).typst_lang()
+    }
+}
+
 /// (key, English, Simplified, Traditional). `{x}` and `{y}` are filled in by templates.
 const LABELS: &[(&str, &str, &str, &str)] = &[
     ("document_no", "Document No.", "文件编号", "文件編號"),
@@ -108,6 +121,7 @@ const LABELS: &[(&str, &str, &str, &str)] = &[
     ("planned", "Planned date", "计划日期", "計劃日期"),
     ("start", "Start", "开始", "開始"),
     ("draft", "DRAFT", "草稿", "草稿"),
+    ("awaiting_approval", "AWAITING APPROVAL", "待批准", "待批准"),
     ("controlled", "CONTROLLED COPY", "受控副本", "受控副本"),
     ("obsolete", "OBSOLETE", "作废", "作廢"),
     ("fingerprint", "Fingerprint", "指纹", "指紋"),
@@ -126,6 +140,19 @@ const LABELS: &[(&str, &str, &str, &str)] = &[
         "編號(訂單/案件)",
     ),
     ("traveller", "Checklist", "检查表", "檢查表"),
+    ("time_window", "Time", "时间", "時間"),
+    ("earliest", "Earliest", "最早", "最早"),
+    ("latest", "Latest", "最迟", "最遲"),
+    ("not_applicable", "N/A", "不适用", "不適用"),
+    (
+        "not_applicable_hint",
+        "N/A: tick for a step on a branch this run did not take",
+        "不适用：本次未走到的分支上的步骤请勾选",
+        "不適用：本次未走到的分支上的步驟請勾選",
+    ),
+    ("form_to_fill", "Form to fill", "填写表单", "填寫表單"),
+    ("date_time", "Date / time", "日期 / 时间", "日期 / 時間"),
+    ("repeat", "Repeat", "重复", "重複"),
     ("outcome", "Outcome", "结果", "結果"),
     ("done", "Done", "完成", "完成"),
     ("remarks", "Remarks", "备注", "備註"),
@@ -142,6 +169,7 @@ const LABELS: &[(&str, &str, &str, &str)] = &[
         "自流程開始",
     ),
     ("before", "before", "之前", "之前"),
+    ("after_completion", "after completion", "完成后", "完成後"),
     ("within", "within", "内", "內"),
     ("every", "every", "每", "每"),
     ("in", "in", "于", "於"),
@@ -230,6 +258,15 @@ const LABELS: &[(&str, &str, &str, &str)] = &[
         "稽核鏈共 {x} 個事件，末個雜湊 {y}",
     ),
     ("intact", "intact", "完整", "完整"),
+    // A sign-off whose stated time is further from its entry time than the tolerance.
+    ("entered", "entered", "录入于", "錄入於"),
+    (
+        "entry_flag",
+        "ENTERED APART",
+        "录入时间不符",
+        "錄入時間不符",
+    ),
+    ("tolerance", "tolerance", "容差", "容差"),
     ("broken", "BROKEN", "已损坏", "已損壞"),
     ("run_open", "open", "进行中", "進行中"),
     ("run_ended", "ended", "已结束", "已結束"),
@@ -346,6 +383,38 @@ pub fn duration(d: Duration, lang: &str) -> String {
     }
 }
 
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// A month named in a spec (`july`, `Jul`) said in `lang`: `July`, `7月`. Anything that is
+/// not a month name is printed as written.
+pub fn month(name: &str, lang: &str) -> String {
+    let lower = name.trim().to_lowercase();
+    let found = MONTHS
+        .iter()
+        .position(|m| lower.len() >= 3 && m.starts_with(lower.as_str()));
+    match (found, Script::of(lang)) {
+        (None, _) => name.to_string(),
+        (Some(i), Script::English) => {
+            let m = MONTHS[i];
+            m[..1].to_uppercase() + &m[1..]
+        }
+        (Some(i), _) => format!("{}月", i + 1),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,6 +436,43 @@ mod tests {
         assert_eq!(duration(d, "zh"), "2个工作日");
         assert_eq!(duration(d, "zh-Hant"), "2個工作日");
         assert_eq!(duration(Duration::IMMEDIATELY, "zh"), "立即");
+    }
+
+    #[test]
+    fn months_and_amounts_in_the_documents_language() {
+        assert_eq!(month("july", "zh"), "7月");
+        assert_eq!(month("Jul", "zh-Hant"), "7月");
+        assert_eq!(month("july", "en"), "July");
+        assert_eq!(month("Q3", "zh"), "Q3");
+        let years: Duration = "3 years".parse().unwrap();
+        assert_eq!(duration(years, "zh"), "3年");
+        assert_eq!(duration(years, "zh-Hant"), "3年");
+    }
+
+    /// Every fixed word of a Traditional document is in Traditional characters: none of
+    /// the Simplified-only characters procdoc's own labels could contain slips through.
+    #[test]
+    fn traditional_labels_use_no_simplified_characters() {
+        const SIMPLIFIED_ONLY: &str = "开内于关时间单这个门边车东务发动员问题处记录审签种类价质图产职责负协项检设计划评执续结务态监网络归档订损从复据传达认证编号页";
+        for &(key, _, _, hant) in LABELS {
+            for c in hant.chars() {
+                assert!(
+                    !SIMPLIFIED_ONLY.contains(c),
+                    "label `{key}` prints the Simplified `{c}` in Traditional documents: {hant}"
+                );
+            }
+        }
+        for unit in [
+            "2 working days",
+            "8 hours",
+            "3 minutes",
+            "2 weeks",
+            "2 months",
+        ] {
+            let d: Duration = unit.parse().unwrap();
+            let hant = duration(d, "zh-Hant");
+            assert!(!hant.chars().any(|c| SIMPLIFIED_ONLY.contains(c)), "{hant}");
+        }
     }
 
     #[test]

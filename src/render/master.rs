@@ -43,7 +43,8 @@ pub struct DocumentRow {
     pub effective: String,
     pub owner: Multi,
     pub owner_csv: String,
-    /// [`control::RELEASED`], [`control::MODIFIED`] or [`control::DRAFT`].
+    /// [`control::RELEASED`], [`control::MODIFIED`], [`control::AWAITING_APPROVAL`] or
+    /// [`control::DRAFT`].
     pub state: &'static str,
     /// `controlled_state`, `modified` or `draft`: the label key of the state.
     pub status_key: &'static str,
@@ -124,6 +125,7 @@ pub fn master_list(qms: &Qms, p: &Printing) -> MasterList {
             let status_key = match state {
                 control::RELEASED => "controlled_state",
                 control::MODIFIED => "modified",
+                control::AWAITING_APPROVAL => "awaiting_approval",
                 _ => "draft",
             };
             DocumentRow {
@@ -153,7 +155,7 @@ pub fn master_list(qms: &Qms, p: &Printing) -> MasterList {
                 procedure: doc.id.clone(),
                 keeper: r.keeper.as_ref().map(|k| p.actor(k)),
                 keeper_csv: r.keeper.as_deref().map(actor_csv).unwrap_or_default(),
-                retention: r.retention.as_ref().map(|t| p.text(t)),
+                retention: r.retention.as_ref().map(|t| p.amount(t)),
                 retention_csv: r.retention.as_ref().map(&csv).unwrap_or_default(),
             })
         })

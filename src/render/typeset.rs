@@ -30,17 +30,30 @@ pub const FAMILY_LATIN: &str = "Noto Sans";
 pub const FAMILY_HANS: &str = "Noto Sans S Chinese";
 /// Family name typst reports for the bundled Traditional Chinese font.
 pub const FAMILY_HANT: &str = "Noto Sans T Chinese";
+/// Family name typst reports for the bundled Japanese font.
+pub const FAMILY_JAPANESE: &str = "Noto Sans Japanese";
+/// Family name typst reports for the bundled Korean (Hangul) font.
+pub const FAMILY_KOREAN: &str = "Noto Sans Korean";
+/// Family name typst reports for the bundled symbol font (ballot boxes ☐ ☑ ☒, check marks ✔).
+pub const FAMILY_SYMBOLS: &str = "Noto Sans Symbols2";
 
 /// Default font list for documents that do not set one. Latin comes first so
 /// Latin text keeps Noto Sans glyphs even though the CJK fonts cover ASCII.
 /// Simplified precedes Traditional because the Hans font also covers almost
 /// all traditional characters; Traditional documents should list
 /// [`FAMILY_HANT`] before [`FAMILY_HANS`] themselves to get Hant glyph forms.
-pub const DEFAULT_FONTS: [&str; 3] = [FAMILY_LATIN, FAMILY_HANS, FAMILY_HANT];
+pub const DEFAULT_FONTS: [&str; 6] = [
+    FAMILY_LATIN,
+    FAMILY_HANS,
+    FAMILY_HANT,
+    FAMILY_JAPANESE,
+    FAMILY_KOREAN,
+    FAMILY_SYMBOLS,
+];
 
 /// Compiled into the binary so rendering never depends on what fonts the
 /// host happens to have installed.
-const BUNDLED_FONTS: [(&str, &[u8]); 8] = [
+const BUNDLED_FONTS: [(&str, &[u8]); 13] = [
     (
         "NotoSans-Regular.ttf",
         include_bytes!("../../fonts/NotoSans-Regular.ttf"),
@@ -73,7 +86,50 @@ const BUNDLED_FONTS: [(&str, &[u8]); 8] = [
         "NotoSansHant-Bold.otf",
         include_bytes!("../../fonts/NotoSansHant-Bold.otf"),
     ),
+    (
+        "NotoSansJP-Regular.otf",
+        include_bytes!("../../fonts/NotoSansJP-Regular.otf"),
+    ),
+    (
+        "NotoSansJP-Bold.otf",
+        include_bytes!("../../fonts/NotoSansJP-Bold.otf"),
+    ),
+    (
+        "NotoSansKR-Regular.otf",
+        include_bytes!("../../fonts/NotoSansKR-Regular.otf"),
+    ),
+    (
+        "NotoSansKR-Bold.otf",
+        include_bytes!("../../fonts/NotoSansKR-Bold.otf"),
+    ),
+    (
+        "NotoSansSymbols2-Regular.ttf",
+        include_bytes!("../../fonts/NotoSansSymbols2-Regular.ttf"),
+    ),
 ];
+
+/// Whether some bundled font has a glyph for `c` (whitespace, controls and invisible
+/// formatting characters need none). The coverage tables are read from the bundled fonts
+/// once per process, and only when a character outside ASCII is asked about.
+pub fn bundled_font_covers(c: char) -> bool {
+    static COVERAGE: std::sync::OnceLock<Vec<typst::text::Coverage>> = std::sync::OnceLock::new();
+    if c.is_ascii_graphic() || c.is_whitespace() || c.is_control() {
+        return true;
+    }
+    if typst::text::is_default_ignorable(c) {
+        return true;
+    }
+    COVERAGE
+        .get_or_init(|| {
+            BUNDLED_FONTS
+                .iter()
+                .flat_map(|(_, data)| Font::iter(Bytes::new(*data)))
+                .map(|font| font.info().coverage.clone())
+                .collect()
+        })
+        .iter()
+        .any(|coverage| coverage.contains(u32::from(c)))
+}
 
 /// Entries of typst's global memoization cache unused for this many
 /// compilations are dropped; without eviction a long batch run keeps every
@@ -547,7 +603,7 @@ mod tests {
                 "{family} missing from {families:?}"
             );
         }
-        assert_eq!(families.len(), 3, "{families:?}");
+        assert_eq!(families.len(), DEFAULT_FONTS.len(), "{families:?}");
     }
 
     #[test]

@@ -6,6 +6,12 @@
 //! by one), and a run's chain can be checked without reading any other. The run's header
 //! keeps the number of events and the last hash, which catches an event removed from or
 //! added at the end, where no later link would notice.
+//!
+//! A second chain runs through every event of the store in the order they were written
+//! (the store chain, [`link`]): its head (`N:HASH`, the number of events and the last
+//! link) is what an auditor writes down, and a later `run verify --expect N:HASH` proves
+//! that none of those events was removed or altered since and that the database was not
+//! replaced by an earlier copy, which no chain inside the database can show on its own.
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -26,16 +32,27 @@ pub struct Event {
     pub data: String,
     pub prev: String,
     pub hash: String,
+    /// When it was entered, by the computer's clock (stored form, UTC), whatever `at` says;
+    /// part of the hash. `None` for events written before procdoc kept it (schema 1).
+    pub entered: Option<String>,
+    /// The event's place in the store chain, counted from 1 over the whole store.
+    pub pos: u64,
+    /// The store chain's hash through this event ([`link`]); `None` where a database of
+    /// schema 1 is read without being upgraded.
+    pub link: Option<String>,
 }
 
 impl Event {
     /// A new event after `prev`, with its hash. `run` names the run (`DOC/FLOW/REF`) so that
-    /// an event cannot be moved to another run unnoticed.
+    /// an event cannot be moved to another run unnoticed; `entered` is the computer's clock.
+    /// Its place in the store chain is set by [`Event::chain_after`].
+    #[allow(clippy::too_many_arguments)]
     pub fn seal(
         run: &str,
         n: u64,
         prev: &str,
         at: String,
+        entered: String,
         by: Option<String>,
         kind: &str,
         data: String,
@@ -48,26 +65,106 @@ impl Event {
             data,
             prev: prev.to_string(),
             hash: String::new(),
+            entered: Some(entered),
+            pos: 0,
+            link: None,
         };
         event.hash = hash_of(run, &event);
         event
     }
+
+    /// Places the event after the store chain's current head.
+    pub fn chain_after(&mut self, head: &StoreHead) {
+        self.pos = head.count + 1;
+        self.link = Some(link(&head.link, self.pos, &self.hash));
+    }
 }
 
-/// The hash an event should carry.
+/// The store chain's end as the store records it: how many events it holds and the last
+/// link ([`GENESIS`] for none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreHead {
+    pub count: u64,
+    pub link: String,
+}
+
+impl StoreHead {
+    pub fn empty() -> StoreHead {
+        StoreHead {
+            count: 0,
+            link: GENESIS.to_string(),
+        }
+    }
+
+    /// `N:HASH`, as `run verify` prints it and `--expect` reads it.
+    pub fn text(&self) -> String {
+        format!("{}:{}", self.count, self.link)
+    }
+
+    /// Reads `N:HASH` (the hash in full, 64 hexadecimal digits).
+    pub fn parse(text: &str) -> Result<StoreHead, String> {
+        let bad = || {
+            format!(
+                "`{text}` is not a store head: give it as `run verify` printed it, N:HASH (a count, a colon and 64 hexadecimal digits)"
+            )
+        };
+        let (count, hash) = text.trim().split_once(':').ok_or_else(bad)?;
+        let count = count.trim().parse::<u64>().map_err(|_| bad())?;
+        let hash = hash.trim().to_ascii_lowercase();
+        if hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(bad());
+        }
+        Ok(StoreHead { count, link: hash })
+    }
+}
+
+/// The store chain's link through the event at `pos` whose own hash is `event_hash`.
+pub fn link(prev: &str, pos: u64, event_hash: &str) -> String {
+    let fields = serde_json::json!(["procdoc-store/1", pos, prev, event_hash]);
+    hex::encode(Sha256::digest(fields.to_string().as_bytes()))
+}
+
+/// The hash an event should carry. Events with an entry time hash it too (version 2);
+/// events from before procdoc kept it keep their version 1 hash.
 pub fn hash_of(run: &str, e: &Event) -> String {
     // A JSON array keeps the field boundaries unambiguous whatever the values contain.
-    let fields = serde_json::json!([
-        "procdoc-event/1",
-        run,
-        e.n,
-        e.at,
-        e.by,
-        e.kind,
-        e.data,
-        e.prev
-    ]);
+    let fields = match &e.entered {
+        Some(entered) => serde_json::json!([
+            "procdoc-event/2",
+            run,
+            e.n,
+            e.at,
+            entered,
+            e.by,
+            e.kind,
+            e.data,
+            e.prev
+        ]),
+        None => serde_json::json!([
+            "procdoc-event/1",
+            run,
+            e.n,
+            e.at,
+            e.by,
+            e.kind,
+            e.data,
+            e.prev
+        ]),
+    };
     hex::encode(Sha256::digest(fields.to_string().as_bytes()))
+}
+
+/// How far apart an event's stated time and its entry time are, in seconds (absolute);
+/// `None` when it has no entry time or either is unreadable.
+pub fn entry_gap(e: &Event) -> Option<i64> {
+    let at = super::clock::read_stamp(&e.at)?;
+    let entered = super::clock::read_stamp(e.entered.as_deref()?)?;
+    Some((entered - at).num_seconds().abs())
+}
+
+/// The largest [`entry_gap`] over a run's events; `None` when none has an entry time.
+pub fn largest_entry_gap(events: &[Event]) -> Option<i64> {
+    events.iter().filter_map(entry_gap).max()
 }
 
 /// What the chain shows about the first event that is not as recorded.
@@ -157,6 +254,7 @@ mod tests {
                 n,
                 &prev,
                 format!("2026-03-02T0{n}:00:00Z"),
+                format!("2026-03-02T0{n}:00:05Z"),
                 Some("Li".into()),
                 "completed",
                 format!("{{\"step\":\"s{n}\"}}"),
@@ -218,6 +316,7 @@ mod tests {
             5,
             &h,
             "2026-03-03T00:00:00Z".into(),
+            "2026-03-03T00:00:00Z".into(),
             None,
             "completed",
             "{}".into(),
@@ -226,6 +325,35 @@ mod tests {
         let mut twice = events.clone();
         twice.insert(2, events[1].clone());
         assert_eq!(verify(RUN, 4, &h, &twice), Err(Tamper::Inserted(2)));
+    }
+
+    #[test]
+    fn the_entry_time_is_part_of_the_hash_and_old_events_keep_theirs() {
+        let mut events = chain(2);
+        let h = head(&events);
+        events[0].entered = Some("2026-01-01T00:00:00Z".into());
+        assert_eq!(verify(RUN, 2, &h, &events), Err(Tamper::Altered(1)));
+        let mut old = chain(1);
+        old[0].entered = None;
+        old[0].hash = hash_of(RUN, &old[0]);
+        let h = head(&old);
+        assert_eq!(verify(RUN, 1, &h, &old), Ok(()));
+    }
+
+    #[test]
+    fn a_store_head_reads_back_and_refuses_other_text() {
+        let head = StoreHead {
+            count: 7,
+            link: link(GENESIS, 7, GENESIS),
+        };
+        assert_eq!(StoreHead::parse(&head.text()), Ok(head.clone()));
+        assert_eq!(
+            StoreHead::parse(&head.text().to_uppercase()).map(|h| h.link),
+            Ok(head.link)
+        );
+        for bad in ["", "7", "x:abc", "7:abc", &format!("7:{}g", &GENESIS[1..])] {
+            assert!(StoreHead::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

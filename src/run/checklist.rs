@@ -121,6 +121,18 @@ fn iteration_lines(
                 },
             };
             let _ = writeln!(out, "{pad}{} {} by {who}", p.green("signed"), sig.at.local);
+            if let Some(apart) = &sig.entered_apart {
+                let _ = writeln!(
+                    out,
+                    "{pad}{}",
+                    p.red(&format!(
+                        "ENTERED {}: {} {} the time signed",
+                        apart.entered.local,
+                        apart.by,
+                        if apart.later { "after" } else { "before" }
+                    ))
+                );
+            }
             if let Some(o) = &sig.outcome {
                 let _ = writeln!(out, "{pad}outcome: {}", p.bold(o));
             }
@@ -203,6 +215,24 @@ pub fn render(r: &RunRecord, p: Paint) -> String {
     if let Some(note) = &r.newer {
         let _ = writeln!(out, "{} {note}", p.yellow("note:"));
     }
+    if !r.entered_apart.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} {} event{} entered more than {} from the time {} (back-dated or forward-dated):",
+            p.red("ENTERED APART:"),
+            r.entered_apart.len(),
+            if r.entered_apart.len() == 1 { "" } else { "s" },
+            r.entry_tolerance,
+            if r.entered_apart.len() == 1 {
+                "it states"
+            } else {
+                "they state"
+            }
+        );
+        for line in &r.entered_apart {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
     let _ = writeln!(out);
     let width = r
         .steps
@@ -267,5 +297,23 @@ pub fn render(r: &RunRecord, p: Paint) -> String {
         r.chain.events,
         r.chain.hash.get(..16).unwrap_or(&r.chain.hash)
     );
+    if r.entry_unknown > 0 {
+        let _ = writeln!(
+            out,
+            "{} {} event{} recorded before procdoc kept entry times: when {} entered is unknown",
+            p.yellow("note:"),
+            r.entry_unknown,
+            if r.entry_unknown == 1 {
+                " was"
+            } else {
+                "s were"
+            },
+            if r.entry_unknown == 1 {
+                "it was"
+            } else {
+                "they were"
+            }
+        );
+    }
     out
 }

@@ -26,6 +26,65 @@ pub fn now(at: Option<&str>, tz: Tz) -> Result<DateTime<Utc>, String> {
     }
 }
 
+/// The computer's clock, to the second: when an event is really entered. Neither `--at`
+/// nor `PROCDOC_NOW` changes it, so a back-dated sign-off always shows as such.
+pub fn system_now() -> DateTime<Utc> {
+    whole_seconds(Utc::now())
+}
+
+/// The variable that sets how far a stated time may be from the entry time before records
+/// show both (`run show`, `list`, `export`), unless `--tolerance` is given.
+pub const TOLERANCE_VAR: &str = "PROCDOC_ENTRY_TOLERANCE";
+
+/// The tolerance when neither `--tolerance` nor `PROCDOC_ENTRY_TOLERANCE` is given.
+pub const DEFAULT_TOLERANCE: &str = "1h";
+
+/// How far a stated time may be from its entry time before it is flagged, in seconds:
+/// `--tolerance`, else `PROCDOC_ENTRY_TOLERANCE`, else one hour. Written as a whole number
+/// of minutes, hours or days (`30m`, `4h`, `2d`) or `0` (flag any difference).
+pub fn tolerance(arg: Option<&str>) -> Result<i64, String> {
+    let (text, origin) = match arg {
+        Some(t) => (t.to_string(), "--tolerance"),
+        None => match std::env::var(TOLERANCE_VAR) {
+            Ok(t) if !t.trim().is_empty() => (t, TOLERANCE_VAR),
+            _ => (DEFAULT_TOLERANCE.to_string(), "the default"),
+        },
+    };
+    let t = text.trim();
+    let bad = || {
+        format!(
+            "{origin}: `{t}` is not a tolerance: write minutes, hours or days such as 30m, 4h or 2d"
+        )
+    };
+    if t == "0" {
+        return Ok(0);
+    }
+    let (number, unit) = t.split_at(t.len().saturating_sub(1));
+    let number: i64 = number.trim().parse().map_err(|_| bad())?;
+    let seconds = match unit {
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    if number < 0 {
+        return Err(bad());
+    }
+    number.checked_mul(seconds).ok_or_else(bad)
+}
+
+/// A span of seconds as people read it: `40 min`, `5 h`, `92 d`.
+pub fn span(seconds: i64) -> String {
+    let s = seconds.abs();
+    if s < 3600 {
+        format!("{} min", (s / 60).max(1))
+    } else if s < 2 * 86_400 {
+        format!("{} h", s / 3600)
+    } else {
+        format!("{} d", s / 86_400)
+    }
+}
+
 /// Reads a moment as people write it. A date alone is the start of that day and a time
 /// without offset is read on the QMS's office clock.
 pub fn parse(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
@@ -167,6 +226,20 @@ mod tests {
         let berlin: Tz = chrono_tz::Europe::Berlin;
         let t = parse("2026-03-29 02:30", berlin).unwrap();
         assert_eq!(show(t, berlin), "2026-03-29 03:00");
+    }
+
+    #[test]
+    fn tolerances_read_minutes_hours_days_and_refuse_the_rest() {
+        assert_eq!(tolerance(Some("30m")), Ok(1800));
+        assert_eq!(tolerance(Some("4h")), Ok(14_400));
+        assert_eq!(tolerance(Some("2d")), Ok(172_800));
+        assert_eq!(tolerance(Some("0")), Ok(0));
+        for bad in ["", "h", "4", "-1h", "1w", "1.5h", "99999999999999999d"] {
+            assert!(tolerance(Some(bad)).is_err(), "{bad}");
+        }
+        assert_eq!(span(59), "1 min");
+        assert_eq!(span(7200), "2 h");
+        assert_eq!(span(-92 * 86_400), "92 d");
     }
 
     #[test]

@@ -9,13 +9,14 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::audit;
+use super::audit::StoreHead;
 use super::checklist::{self, Paint};
 use super::clock;
 use super::engine::{self, DoneRequest, Live, RunError, Snapshot, StartRequest};
+use super::integrity;
 use super::record::{self, RunRecord, Stamp};
 use super::recurrence;
-use super::store::{self, Filter, RunRow, SqliteStore, Status, Store};
+use super::store::{self, Filter, RunRow, SqliteStore, Status, Store, StoreError};
 use crate::check::diagnostic::{self, Severity};
 use crate::check::settings::calendar_of;
 use crate::columns;
@@ -69,6 +70,10 @@ pub enum RunCommand {
         /// Judge deadlines at this moment instead of now
         #[arg(long)]
         at: Option<String>,
+        /// Show when a sign-off was entered if that is further than this from the time it
+        /// states, e.g. 30m, 4h, 2d (default: PROCDOC_ENTRY_TOLERANCE, else 1h)
+        #[arg(long)]
+        tolerance: Option<String>,
     },
     /// Complete an active step
     Done {
@@ -139,6 +144,9 @@ pub enum RunCommand {
         format: Format,
         #[arg(long)]
         at: Option<String>,
+        /// Flag runs with an entry further than this from the time it states (see `show`)
+        #[arg(long)]
+        tolerance: Option<String>,
     },
     /// List the periods for which a recurring flow has no run yet
     Due {
@@ -149,13 +157,18 @@ pub enum RunCommand {
         #[arg(long)]
         at: Option<String>,
     },
-    /// Recompute the audit chains and report the first event altered, removed or inserted
+    /// Check every run against its audit chain, snapshot and start, and the store chain
+    /// through all events; prints the store head to write down
     Verify {
-        /// One run (default: every run)
+        /// One run (default: every run); the store chain is checked either way
         #[arg(value_name = "REF")]
         reference: Option<String>,
         #[arg(long)]
         flow: Option<String>,
+        /// A store head printed by an earlier verify (N:HASH): fail unless every entry up
+        /// to it is still there, unchanged
+        #[arg(long, value_name = "HEAD")]
+        expect: Option<String>,
     },
     /// Write the run record as JSON (<ref>.json)
     Export {
@@ -166,6 +179,10 @@ pub enum RunCommand {
         output: PathBuf,
         #[arg(long)]
         flow: Option<String>,
+        /// Show when a sign-off was entered if that is further than this from the time it
+        /// states (see `show`)
+        #[arg(long)]
+        tolerance: Option<String>,
     },
 }
 
@@ -179,10 +196,16 @@ pub fn database_path(qms_dir: &Path, db: Option<PathBuf>) -> PathBuf {
     .unwrap_or_else(|| store::default_path(qms_dir))
 }
 
+/// Whether the database was named (`--db` or `PROCDOC_DB`) rather than found in the QMS.
+fn database_named(db: Option<&PathBuf>) -> bool {
+    db.is_some() || std::env::var_os(DB_VAR).is_some_and(|v| !v.is_empty())
+}
+
 /// Runs one `procdoc run` command; returns the exit code.
 pub fn execute(command: RunCommand, qms_dir: &Path, db: Option<PathBuf>) -> u8 {
+    let named = database_named(db.as_ref());
     let db = database_path(qms_dir, db);
-    match dispatch(command, qms_dir, &db) {
+    match dispatch(command, qms_dir, &Db { path: &db, named }) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
@@ -191,7 +214,25 @@ pub fn execute(command: RunCommand, qms_dir: &Path, db: Option<PathBuf>) -> u8 {
     }
 }
 
-fn dispatch(command: RunCommand, qms_dir: &Path, db: &Path) -> Result<u8, RunError> {
+/// Where the run database is, and whether the user named it.
+struct Db<'a> {
+    path: &'a Path,
+    named: bool,
+}
+
+impl Db<'_> {
+    /// The store to read, read-only; `None` when no run was ever started in this QMS (its
+    /// default database does not exist yet). A database that was named must exist.
+    fn read(&self, qms_loads: bool) -> Result<Option<SqliteStore>, RunError> {
+        match SqliteStore::open(self.path, false) {
+            Err(StoreError::Missing(_)) if !self.named && qms_loads => Ok(None),
+            other => Ok(Some(other?)),
+        }
+    }
+}
+
+fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, RunError> {
+    let path = db.path;
     match command {
         RunCommand::Start {
             doc,
@@ -200,19 +241,21 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Path) -> Result<u8, RunErr
             by,
             at,
             plan,
-        } => start(qms_dir, db, doc, flow, reference, by, at, plan),
+        } => start(qms_dir, path, doc, flow, reference, by, at, plan),
         RunCommand::Show {
             reference,
             flow,
             format,
             at,
+            tolerance,
         } => show(
             qms_dir,
-            db,
+            path,
             &reference,
             flow.as_deref(),
             format,
             at.as_deref(),
+            tolerance.as_deref(),
         ),
         RunCommand::Done {
             reference,
@@ -239,7 +282,7 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Path) -> Result<u8, RunErr
                 fields,
                 note,
             };
-            done(db, &reference, flow.as_deref(), &request, at.as_deref())
+            done(path, &reference, flow.as_deref(), &request, at.as_deref())
         }
         RunCommand::Plan {
             reference,
@@ -249,7 +292,7 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Path) -> Result<u8, RunErr
             at,
             flow,
         } => plan(
-            db,
+            path,
             &reference,
             flow.as_deref(),
             &step,
@@ -265,6 +308,7 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Path) -> Result<u8, RunErr
             dept,
             format,
             at,
+            tolerance,
         } => {
             let status = match (open, closed) {
                 (true, _) => Some(Status::Open),
@@ -280,17 +324,35 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Path) -> Result<u8, RunErr
                 dept,
                 format,
                 at.as_deref(),
+                tolerance.as_deref(),
             )
         }
         RunCommand::Due { doc, format, at } => {
             due(qms_dir, db, doc.as_deref(), format, at.as_deref())
         }
-        RunCommand::Verify { reference, flow } => verify(db, reference.as_deref(), flow.as_deref()),
+        RunCommand::Verify {
+            reference,
+            flow,
+            expect,
+        } => verify(
+            path,
+            reference.as_deref(),
+            flow.as_deref(),
+            expect.as_deref(),
+        ),
         RunCommand::Export {
             reference,
             output,
             flow,
-        } => export(qms_dir, db, &reference, flow.as_deref(), &output),
+            tolerance,
+        } => export(
+            qms_dir,
+            path,
+            &reference,
+            flow.as_deref(),
+            &output,
+            tolerance.as_deref(),
+        ),
     }
 }
 
@@ -415,6 +477,19 @@ fn start(
         .ok_or_else(|| usage(format!("no procedure `{doc}`")))?;
     let tz = calendar_of(settings).map_or(Tz::UTC, |c| c.timezone());
     let at = clock::now(at.as_deref(), tz).map_err(RunError::Usage)?;
+    let calls_into = qms
+        .procedures
+        .iter()
+        .flat_map(|p| {
+            p.doc.flows.iter().flat_map(move |f| {
+                f.steps.iter().filter_map(move |s| {
+                    let call = s.calls.as_ref()?;
+                    let called = call.doc.clone().unwrap_or_else(|| p.doc.id.clone());
+                    Some((called, call.flow.clone(), s.id.clone()))
+                })
+            })
+        })
+        .collect();
     let request = StartRequest {
         doc,
         flow,
@@ -422,8 +497,9 @@ fn start(
         by: by.map(|b| b.trim().to_string()).filter(|b| !b.is_empty()),
         at,
         plan,
+        calls_into,
     };
-    let mut store = SqliteStore::open(db)?;
+    let mut store = SqliteStore::create(db)?;
     let mut notes = Vec::new();
     let live = transaction(&mut store, true, |s| {
         engine::start(s, snapshot, &request, &mut notes)
@@ -443,13 +519,15 @@ fn read_record(
     reference: &str,
     flow: Option<&str>,
     at: Option<&str>,
+    tolerance: Option<&str>,
 ) -> Result<RunRecord, RunError> {
-    let mut store = SqliteStore::open(db)?;
+    let tolerance = clock::tolerance(tolerance).map_err(RunError::Usage)?;
+    let mut store = SqliteStore::open(db, false)?;
     // The QMS is read only to say whether a newer revision exists; a run is shown from its
     // own snapshot even when the folder no longer loads.
     let qms = load::load(qms_dir).ok().map(|(q, _)| q);
     transaction(&mut store, false, |s| {
-        record::run_record(s, reference, flow, at, qms.as_ref())
+        record::run_record(s, reference, flow, at, qms.as_ref(), tolerance)
     })
 }
 
@@ -460,8 +538,9 @@ fn show(
     flow: Option<&str>,
     format: Format,
     at: Option<&str>,
+    tolerance: Option<&str>,
 ) -> Result<u8, RunError> {
-    let record = read_record(qms_dir, db, reference, flow, at)?;
+    let record = read_record(qms_dir, db, reference, flow, at, tolerance)?;
     match format {
         Format::Json => println!("{}", to_json(&record)),
         Format::Text => print!("{}", checklist::render(&record, Paint::for_stdout())),
@@ -480,7 +559,7 @@ fn done(
     request: &DoneRequest,
     at: Option<&str>,
 ) -> Result<u8, RunError> {
-    let mut store = SqliteStore::open(db)?;
+    let mut store = SqliteStore::open(db, true)?;
     let mut notes = Vec::new();
     let (live, at) = transaction(&mut store, true, |s| {
         let row = engine::find(s, reference, flow)?;
@@ -524,7 +603,7 @@ fn plan(
     by: Option<String>,
     at: Option<&str>,
 ) -> Result<u8, RunError> {
-    let mut store = SqliteStore::open(db)?;
+    let mut store = SqliteStore::open(db, true)?;
     let live = transaction(&mut store, true, |s| {
         let row = engine::find(s, reference, flow)?;
         let mut live = engine::open_for_change(s, row.id)?;
@@ -579,6 +658,9 @@ struct Listed {
     started: Stamp,
     ended: Option<Stamp>,
     open: Vec<ListedStep>,
+    /// Set when an event's entry time is further from its stated time than the tolerance:
+    /// the largest such gap (`92 d`).
+    entered_apart: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -637,18 +719,19 @@ fn open_steps(row: &RunRow, now: DateTime<Utc>, tz: Tz) -> Vec<ListedStep> {
 #[allow(clippy::too_many_arguments)]
 fn list(
     qms_dir: &Path,
-    db: &Path,
+    db: &Db,
     status: Option<Status>,
     overdue: bool,
     doc: Option<String>,
     dept: Option<String>,
     format: Format,
     at: Option<&str>,
+    tolerance: Option<&str>,
 ) -> Result<u8, RunError> {
+    let tolerance = clock::tolerance(tolerance).map_err(RunError::Usage)?;
     let qms = load::load(qms_dir).ok().map(|(q, _)| q);
     let tz = qms_tz(qms.as_ref());
     let now = clock::now(at, tz).map_err(RunError::Usage)?;
-    let mut store = SqliteStore::open(db)?;
     let filter = Filter {
         status,
         doc,
@@ -656,17 +739,20 @@ fn list(
         overdue_at: overdue.then(|| clock::stamp(now)),
         ..Default::default()
     };
-    let (rows, late) = transaction(&mut store, false, |s| {
-        let rows = s.list(&filter)?;
-        let late = s.overdue(
-            &clock::stamp(now),
-            &Filter {
-                overdue_at: None,
-                ..filter.clone()
-            },
-        )?;
-        Ok((rows, late))
-    })?;
+    let (rows, late) = match db.read(qms.is_some())? {
+        None => (Vec::new(), Vec::new()),
+        Some(mut store) => transaction(&mut store, false, |s| {
+            let rows = s.list(&filter)?;
+            let late = s.overdue(
+                &clock::stamp(now),
+                &Filter {
+                    overdue_at: None,
+                    ..filter.clone()
+                },
+            )?;
+            Ok((rows, late))
+        })?,
+    };
     let listed: Vec<Listed> = rows
         .iter()
         .map(|r| Listed {
@@ -680,6 +766,7 @@ fn list(
             started: stamp_of(&r.started_at, tz),
             ended: r.ended_at.as_deref().map(|e| stamp_of(e, tz)),
             open: open_steps(r, now, tz),
+            entered_apart: r.entry_gap.filter(|&g| g > tolerance).map(clock::span),
         })
         .collect();
     if format == Format::Json {
@@ -738,12 +825,28 @@ fn list(
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        let apart = l
+            .entered_apart
+            .as_deref()
+            .map(|gap| format!(" {}", p.red(&format!("ENTERED {gap} APART"))))
+            .unwrap_or_default();
         println!(
-            "{}  {}  {:<16}  {:<6}  {detail}",
+            "{}  {}  {:<16}  {:<6}  {detail}{apart}",
             columns::pad(&l.reference, ref_width),
             columns::pad(&format!("{}/{}", l.doc, l.flow), flow_width),
             l.started.local,
             l.status
+        );
+    }
+    if listed.iter().any(|l| l.entered_apart.is_some()) {
+        println!();
+        println!(
+            "ENTERED ... APART: a time stated with --at is that far from when it was entered (tolerance {}); see `procdoc run show REF`",
+            if tolerance == 0 {
+                "0".to_string()
+            } else {
+                clock::span(tolerance)
+            }
         );
     }
     if !late.is_empty() {
@@ -785,7 +888,7 @@ struct DuePeriod {
 
 fn due(
     qms_dir: &Path,
-    db: &Path,
+    db: &Db,
     doc: Option<&str>,
     format: Format,
     at: Option<&str>,
@@ -816,9 +919,29 @@ fn due(
     let now = clock::now(at, tz).map_err(RunError::Usage)?;
     let today = clock::local_date(now, tz);
     let lang = settings.primary_language();
-    let mut store = SqliteStore::open(db)?;
+    let mut store = db.read(true)?;
+    // One reading transaction: every flow is judged against the same state.
+    if let Some(s) = store.as_mut() {
+        s.begin(false)?;
+    }
+    let covered_periods = |doc: &str, flow: &str| -> Result<BTreeSet<String>, RunError> {
+        let Some(store) = store.as_ref() else {
+            return Ok(BTreeSet::new());
+        };
+        let filter = Filter {
+            doc: Some(doc.to_string()),
+            flow: Some(flow.to_string()),
+            parent: None,
+            ..Default::default()
+        };
+        Ok(store
+            .list(&filter)?
+            .into_iter()
+            .filter_map(|r| r.period)
+            .collect())
+    };
     let mut out = Vec::new();
-    transaction(&mut store, false, |s| {
+    {
         for p in qms.procedures.iter().map(|p| &p.doc) {
             if doc.is_some_and(|d| d != p.id) {
                 continue;
@@ -842,16 +965,7 @@ fn due(
                 match recurrence::started_by(p.effective.0, rec, &calendar, today) {
                     Err(why) => entry.problem = Some(why),
                     Ok(periods) => {
-                        let covered: BTreeSet<String> = s
-                            .list(&Filter {
-                                doc: Some(p.id.clone()),
-                                flow: Some(flow.id.clone()),
-                                parent: None,
-                                ..Default::default()
-                            })?
-                            .into_iter()
-                            .filter_map(|r| r.period)
-                            .collect();
+                        let covered = covered_periods(&p.id, &flow.id)?;
                         entry.missing = periods
                             .into_iter()
                             .filter(|period| !covered.contains(&period.key))
@@ -866,8 +980,10 @@ fn due(
                 out.push(entry);
             }
         }
-        Ok(())
-    })?;
+    }
+    if let Some(s) = store.as_mut() {
+        s.rollback()?;
+    }
     if format == Format::Json {
         println!("{}", to_json(&out));
         return Ok(OK);
@@ -912,41 +1028,76 @@ fn due(
     Ok(OK)
 }
 
-fn verify(db: &Path, reference: Option<&str>, flow: Option<&str>) -> Result<u8, RunError> {
-    let mut store = SqliteStore::open(db)?;
-    let (checked, events, problems) = transaction(&mut store, false, |s| {
+fn verify(
+    db: &Path,
+    reference: Option<&str>,
+    flow: Option<&str>,
+    expect: Option<&str>,
+) -> Result<u8, RunError> {
+    let expect = expect
+        .map(StoreHead::parse)
+        .transpose()
+        .map_err(|e| usage(format!("--expect: {e}")))?;
+    let mut store = SqliteStore::open(db, false)?;
+    let (checked, events, mut tampered, chain) = transaction(&mut store, false, |s| {
         let rows = match reference {
             Some(r) => vec![engine::find(s, r, flow)?],
             None => s.list(&Filter::default())?,
         };
         let mut events = 0;
-        let mut problems = Vec::new();
+        let mut tampered = Vec::new();
         for row in &rows {
             let Some(stored) = s.load(row.id)? else {
                 continue;
             };
             events += stored.events.len();
-            if let Err(t) = audit::verify(&row.chain_key(), row.events, &row.head, &stored.events) {
-                problems.push(format!("{} ({}/{}): {t}", row.reference, row.doc, row.flow));
+            for problem in integrity::check_run(s, &stored)? {
+                tampered.push(format!(
+                    "{} ({}/{}): {problem}",
+                    row.reference, row.doc, row.flow
+                ));
             }
         }
-        Ok((rows.len(), events, problems))
+        Ok((rows.len(), events, tampered, integrity::check_store(s)?))
     })?;
-    if problems.is_empty() {
+    tampered.extend(chain.problems.iter().map(|p| format!("store: {p}")));
+    let expected = expect.as_ref().map(|h| (h, chain.expect(h)));
+    if let Some((_, Err(why))) = &expected {
+        tampered.push(format!("store: {why}"));
+    }
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    if tampered.is_empty() {
         println!(
-            "OK: {checked} run{}, {events} event{}, every audit chain intact",
-            if checked == 1 { "" } else { "s" },
-            if events == 1 { "" } else { "s" }
+            "OK: {}, {}, every audit chain intact",
+            plural(checked, "run"),
+            plural(events, "event")
         );
+    } else {
+        for p in &tampered {
+            println!("TAMPERED {p}");
+        }
+    }
+    println!("store head: {}", chain.head.text());
+    if let Some((head, Ok(added))) = &expected {
+        println!(
+            "the store holds every entry of the head written down ({}), unchanged; {added} added since",
+            head.count
+        );
+    } else if expect.is_none() && tampered.is_empty() {
+        println!(
+            "  write it down: `procdoc run verify --expect {}` later proves that none of these entries was removed or changed",
+            chain.head.text()
+        );
+    }
+    for note in chain.notes() {
+        println!("note: {note}");
+    }
+    if tampered.is_empty() {
         return Ok(OK);
     }
-    for p in &problems {
-        println!("TAMPERED {p}");
-    }
     eprintln!(
-        "error: {} of {checked} run{} failed verification",
-        problems.len(),
-        if checked == 1 { "" } else { "s" }
+        "error: the run store failed verification ({})",
+        plural(tampered.len(), "finding")
     );
     Ok(REFUSED)
 }
@@ -975,19 +1126,21 @@ fn export(
     reference: &str,
     flow: Option<&str>,
     output: &Path,
+    tolerance: Option<&str>,
 ) -> Result<u8, RunError> {
-    let record = read_record(qms_dir, db, reference, flow, None)?;
+    let record = read_record(qms_dir, db, reference, flow, None, tolerance)?;
+    let pdf =
+        crate::render::build::run_record_pdf(&record, None).map_err(|e| usage(e.to_string()))?;
     std::fs::create_dir_all(output)
         .map_err(|e| usage(format!("cannot create {}: {e}", output.display())))?;
     let path = output.join(format!("{}.json", safe_name(&record.reference)));
     std::fs::write(&path, to_json(&record) + "\n")
         .map_err(|e| usage(format!("cannot write {}: {e}", path.display())))?;
-    println!("wrote {}", path.display());
-    let pdf =
-        crate::render::build::run_record_pdf(&record, None).map_err(|e| usage(e.to_string()))?;
     let pdf_path = path.with_extension("pdf");
     std::fs::write(&pdf_path, pdf)
         .map_err(|e| usage(format!("cannot write {}: {e}", pdf_path.display())))?;
+    // Both files first, then the report: a reader that went away loses only the report.
+    println!("wrote {}", path.display());
     println!("wrote {}", pdf_path.display());
     Ok(if record.chain.intact { OK } else { REFUSED })
 }

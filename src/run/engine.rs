@@ -60,7 +60,9 @@ impl RunError {
     pub fn exit_code(&self) -> u8 {
         match self {
             RunError::Refused(_) => 1,
-            RunError::Store(StoreError::Duplicate { .. } | StoreError::Conflict) => 1,
+            RunError::Store(
+                StoreError::Duplicate { .. } | StoreError::Conflict | StoreError::BeyondHead,
+            ) => 1,
             RunError::Corrupt { .. } => 1,
             RunError::Usage(_) | RunError::Store(_) => 2,
         }
@@ -241,31 +243,29 @@ pub fn open_run(store: &dyn Store, id: RunId) -> Result<Live, RunError> {
         reference: stored.row.reference.clone(),
         message,
     };
-    let snapshot = Snapshot::decode(&stored.snapshot).map_err(corrupt)?;
+    let Some(body) = &stored.snapshot else {
+        return Err(corrupt(super::integrity::missing_snapshot(&stored.row)));
+    };
+    let snapshot = Snapshot::decode(body).map_err(corrupt)?;
     let spec = Spec::new(&snapshot, &stored.row.doc, &stored.row.flow).map_err(corrupt)?;
     let state = State::replay(&spec, &stored.events).map_err(corrupt)?;
     drop(spec);
     Ok(Live {
         row: stored.row,
         snapshot,
-        snapshot_body: stored.snapshot,
+        snapshot_body: stored.snapshot.unwrap_or_default(),
         events: stored.events,
         state,
     })
 }
 
-/// A run about to be changed: refused when its audit chain is already broken, so that new
-/// events never seal over tampered ones.
+/// A run about to be changed: refused when its audit trail, snapshot or header is not as
+/// recorded, so that new events never seal over tampered ones.
 pub fn open_for_change(store: &dyn Store, id: RunId) -> Result<Live, RunError> {
     let live = open_run(store, id)?;
-    if let Err(t) = super::audit::verify(
-        &live.row.chain_key(),
-        live.row.events,
-        &live.row.head,
-        &live.events,
-    ) {
+    if let Some(problem) = super::integrity::check_live(store, &live)?.first() {
         return Err(refused(format!(
-            "the audit trail of run {} is broken ({t}); nothing was written: see `procdoc run verify`",
+            "the audit trail of run {} is broken ({problem}); nothing was written: see `procdoc run verify`",
             live.row.reference
         )));
     }
@@ -281,6 +281,17 @@ pub fn find(store: &dyn Store, reference: &str, flow: Option<&str>) -> Result<Ru
     let mut rows = store.list(&filter)?;
     if let Some(flow) = flow {
         rows.retain(|r| r.flow == flow || format!("{}/{}", r.doc, r.flow) == flow);
+    }
+    // A child run's name is its own: a run started by hand under it (possible only before
+    // the calling step existed) does not make the child unreachable.
+    let children: Vec<&RunRow> = rows.iter().filter(|r| r.parent.is_some()).collect();
+    if rows.len() > 1
+        && children.len() == 1
+        && rows
+            .iter()
+            .all(|r| r.doc == children[0].doc && r.flow == children[0].flow)
+    {
+        rows.retain(|r| r.parent.is_some());
     }
     match rows.len() {
         0 => Err(RunError::Usage(format!(
@@ -312,15 +323,20 @@ fn record(
             message,
         }
     })?;
-    let event = Event::seal(
+    let mut event = Event::seal(
         &live.row.chain_key(),
         live.row.events + 1,
         &live.row.head,
         clock::stamp(at),
+        clock::stamp(clock::system_now()),
         by.clone(),
         change.kind(),
         change.data(),
     );
+    let head = store
+        .head()?
+        .ok_or_else(|| RunError::Usage("the run database was opened read-only".to_string()))?;
+    event.chain_after(&head);
     let applied = live
         .state
         .apply(&spec, event.n, at, by, &change)
@@ -328,7 +344,11 @@ fn record(
             reference: live.row.reference.clone(),
             message,
         })?;
-    let summary = summary(&spec, &live.state);
+    let mut summary = summary(&spec, &live.state);
+    summary.entry_gap = super::audit::largest_entry_gap(&live.events)
+        .into_iter()
+        .chain(super::audit::entry_gap(&event))
+        .max();
     store.append(live.row.id, std::slice::from_ref(&event), &summary)?;
     live.row.events = event.n;
     live.row.head = event.hash.clone();
@@ -336,6 +356,7 @@ fn record(
     live.row.outcome = summary.outcome;
     live.row.ended_at = summary.ended_at;
     live.row.open = summary.open;
+    live.row.entry_gap = summary.entry_gap;
     live.events.push(event);
     Ok(applied)
 }
@@ -350,6 +371,9 @@ pub struct StartRequest {
     pub at: DateTime<Utc>,
     /// `STEP=YYYY-MM-DD` as typed.
     pub plan: Vec<String>,
+    /// Every `calls` in the QMS as (called doc, called flow, calling step id): the names
+    /// of child runs they start are reserved.
+    pub calls_into: Vec<(String, String, String)>,
 }
 
 /// Starts a run of a flow from a snapshot of the checked QMS. `notes` collects what else
@@ -361,6 +385,7 @@ pub fn start(
     notes: &mut Vec<String>,
 ) -> Result<Live, RunError> {
     check_reference(&request.reference)?;
+    printable("--by", request.by.as_deref().unwrap_or_default())?;
     let procedure = snapshot
         .procedure(&request.doc)
         .ok_or_else(|| RunError::Usage(format!("no procedure `{}`", request.doc)))?;
@@ -380,6 +405,7 @@ pub fn start(
             known.join(", ")
         )));
     }
+    reserved_for_children(request, &flow_id)?;
     let spec = Spec::new(&snapshot, &request.doc, &flow_id).map_err(RunError::Usage)?;
     let mut plan = BTreeMap::new();
     for item in &request.plan {
@@ -453,6 +479,41 @@ fn check_reference(reference: &str) -> Result<(), RunError> {
             "`{reference}` cannot be a run reference: give the order or case number, e.g. SO-1001 (no surrounding spaces, at most {MAX_REF_LEN} characters)"
         )));
     }
+    // A reference that prints like another one would let two runs pass for one.
+    if let Some(found) = crate::spec::ident::lookalike(reference) {
+        return Err(RunError::Usage(format!(
+            "`{}` cannot be a run reference: it holds {found}; {}",
+            reference.escape_debug(),
+            found.hint().replace("the id", "the reference")
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a reference of the form procdoc gives the child runs of this flow
+/// (`PARENT/STEP` or `PARENT/STEP#N`, where STEP calls this flow): such a name belongs to
+/// the run that step starts.
+fn reserved_for_children(request: &StartRequest, flow: &str) -> Result<(), RunError> {
+    for (doc, called, step) in &request.calls_into {
+        if *doc != request.doc || called != flow {
+            continue;
+        }
+        let Some((parent, tail)) = request.reference.rsplit_once('/') else {
+            continue;
+        };
+        let named = tail == step
+            || tail.strip_prefix(step.as_str()).is_some_and(|rest| {
+                rest.strip_prefix('#')
+                    .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+            });
+        if named && !parent.is_empty() {
+            return Err(RunError::Usage(format!(
+                "`{}` is the name procdoc gives the run that step {step} of run {parent} starts in flow {flow}; give this run a reference without `/{step}` at the end, e.g. {}",
+                request.reference,
+                request.reference.replace('/', "-")
+            )));
+        }
+    }
     Ok(())
 }
 
@@ -486,6 +547,7 @@ fn begin_run(
         ended_at: None,
         events: 0,
         head: super::audit::GENESIS.to_string(),
+        entry_gap: None,
         open: Vec::new(),
     };
     let spec = Spec::new(&snapshot, &row.doc, &row.flow).map_err(RunError::Usage)?;
@@ -704,11 +766,36 @@ pub fn complete(
     notes: &mut Vec<String>,
 ) -> Result<Applied, RunError> {
     refuse_while_child_runs(store, live, &request.step)?;
+    let entered = [
+        ("--by", Some(&request.by)),
+        ("--note", request.note.as_ref()),
+        ("--reason", request.reason.as_ref()),
+    ];
+    for (what, text) in entered {
+        printable(what, text.map(String::as_str).unwrap_or_default())?;
+    }
+    for field in &request.fields {
+        printable("--field", field)?;
+    }
     let completion = completion::validate(live, request, at)?;
     let by = Some(request.by.trim().to_string());
     let applied = record(store, live, at, by.clone(), Change::Completed(completion))?;
     settle(store, live, applied.clone(), at, by, 0, notes)?;
     Ok(applied)
+}
+
+/// Text a person enters is printed in the run record: a word longer than a line can hold (or
+/// than a PDF string can be) would make `run export` fail later, so it is refused now, with
+/// the limit every spec text has too.
+fn printable(what: &str, text: &str) -> Result<(), RunError> {
+    use crate::spec::limits::{MAX_WORD_CHARS, longest_word};
+    let (longest, _) = longest_word(text);
+    if longest > MAX_WORD_CHARS {
+        return Err(RunError::Usage(format!(
+            "{what} holds a word of {longest} characters with no space; at most {MAX_WORD_CHARS} can be printed in the run record"
+        )));
+    }
+    Ok(())
 }
 
 /// A `calls` step completes itself when its child run ends; by hand only when the child

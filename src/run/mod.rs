@@ -10,6 +10,7 @@ pub mod command;
 pub mod completion;
 pub mod engine;
 pub mod fields;
+pub mod integrity;
 pub mod record;
 pub mod recurrence;
 pub mod state;

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::audit::{self, Tamper};
+use super::audit;
 use super::clock;
 use super::engine::{self, Change, Iteration, Live, ParentLink, RunError, Spec, StepState};
 use super::fields;
@@ -104,11 +104,54 @@ pub struct FieldValue {
     pub raw: serde_json::Value,
 }
 
+/// When an event was really entered, if that is further from its stated time than the
+/// tolerance: a back-dated (or forward-dated) entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnteredApart {
+    /// The computer's clock when it was entered.
+    pub entered: Stamp,
+    /// How far apart, as people read it (`92 d`).
+    pub by: String,
+    /// Entered after the time it states (back-dated); else before it.
+    pub later: bool,
+}
+
+impl EnteredApart {
+    /// `entered 2026-11-30 10:00, 92 d after the time stated`.
+    pub fn text(&self) -> String {
+        format!(
+            "entered {}, {} {} the time stated",
+            self.entered.local,
+            self.by,
+            if self.later { "after" } else { "before" }
+        )
+    }
+}
+
+fn entered_apart(e: &audit::Event, tolerance: i64, tz: Tz) -> Option<EnteredApart> {
+    let gap = audit::entry_gap(e)?;
+    if gap <= tolerance {
+        return None;
+    }
+    let entered = clock::read_stamp(e.entered.as_deref()?)?;
+    let at = clock::read_stamp(&e.at)?;
+    Some(EnteredApart {
+        entered: Stamp::of(entered, tz),
+        by: clock::span(gap),
+        later: entered > at,
+    })
+}
+
 /// Who completed an iteration, when, and everything they entered.
 #[derive(Debug, Clone, Serialize)]
 pub struct Signature {
     pub event: u64,
     pub at: Stamp,
+    /// When it was entered, by the computer's clock; `None` for events from before procdoc
+    /// kept entry times.
+    pub entered: Option<Stamp>,
+    /// Set when the entry time is further from `at` than the record's tolerance.
+    pub entered_apart: Option<EnteredApart>,
     /// `None` when the system completed it (a child run ended).
     pub by: Option<String>,
     pub acting_for: Option<Actor>,
@@ -162,6 +205,8 @@ pub struct StepRecord {
 pub struct EventRecord {
     pub n: u64,
     pub at: Stamp,
+    pub entered: Option<Stamp>,
+    pub entered_apart: Option<EnteredApart>,
     pub by: Option<String>,
     pub kind: String,
     /// One line saying what happened.
@@ -207,6 +252,13 @@ pub struct RunRecord {
     pub steps: Vec<StepRecord>,
     pub events: Vec<EventRecord>,
     pub chain: Chain,
+    /// How far a stated time may be from its entry time before both are shown (`1 h`).
+    pub entry_tolerance: String,
+    /// Events whose entry time is further from their stated time than the tolerance:
+    /// one line each, `#3 review signed 2026-03-02 09:00, entered ...`.
+    pub entered_apart: Vec<String>,
+    /// Events recorded before procdoc kept entry times: when they were entered is unknown.
+    pub entry_unknown: usize,
 }
 
 fn deadline(
@@ -252,7 +304,13 @@ fn actor(spec: &Spec, code: &str) -> Actor {
     }
 }
 
-fn signature(spec: &Spec, step: usize, done: &engine::Done) -> Signature {
+fn signature(
+    spec: &Spec,
+    step: usize,
+    done: &engine::Done,
+    event: Option<&audit::Event>,
+    tolerance: i64,
+) -> Signature {
     let s = spec.step(step);
     let c = &done.completion;
     let tz = spec.tz();
@@ -298,6 +356,11 @@ fn signature(spec: &Spec, step: usize, done: &engine::Done) -> Signature {
     Signature {
         event: done.event,
         at: Stamp::of(done.at, tz),
+        entered: event
+            .and_then(|e| e.entered.as_deref())
+            .and_then(clock::read_stamp)
+            .map(|t| Stamp::of(t, tz)),
+        entered_apart: event.and_then(|e| entered_apart(e, tolerance, tz)),
         by: done.by.clone(),
         acting_for: c.acting_for.as_deref().map(|code| actor(spec, code)),
         outcome: c.outcome_label.clone(),
@@ -315,6 +378,7 @@ fn iteration(
     number: usize,
     it: &Iteration,
     now: DateTime<Utc>,
+    tolerance: i64,
 ) -> IterationRecord {
     let tz = spec.tz();
     IterationRecord {
@@ -323,7 +387,10 @@ fn iteration(
         due: engine::due(spec, &live.state, step, it)
             .map(|d| deadline(d, it.completed.as_ref().map(|c| c.at), now, tz)),
         child: it.child.clone(),
-        completed: it.completed.as_ref().map(|d| signature(spec, step, d)),
+        completed: it.completed.as_ref().map(|d| {
+            let event = live.events.iter().find(|e| e.n == d.event);
+            signature(spec, step, d, event, tolerance)
+        }),
     }
 }
 
@@ -376,13 +443,16 @@ fn event_summary(spec: &Spec, e: &audit::Event) -> String {
 }
 
 /// Builds the record of a loaded run. `children` are the runs it started; `newer` a note
-/// about the QMS's current revision; `chain` the audit check's result.
+/// about the QMS's current revision; `problems` what [`super::integrity::check_run`] found
+/// (empty: intact); `tolerance` how many seconds a stated time may be from its entry time
+/// before the record shows both.
 pub fn build(
     live: &Live,
     children: &[RunRow],
     now: DateTime<Utc>,
     newer: Option<String>,
-    chain: Result<(), Tamper>,
+    problems: Vec<String>,
+    tolerance: i64,
 ) -> Result<RunRecord, RunError> {
     let spec = live.spec()?;
     let tz = spec.tz();
@@ -396,7 +466,7 @@ pub fn build(
             let iterations: Vec<IterationRecord> = state.steps[i]
                 .iter()
                 .enumerate()
-                .map(|(n, it)| iteration(&spec, live, i, n + 1, it, now))
+                .map(|(n, it)| iteration(&spec, live, i, n + 1, it, now, tolerance))
                 .collect();
             let due = if states[i] == StepState::Active {
                 iterations.last().and_then(|it| it.due.clone())
@@ -457,11 +527,17 @@ pub fn build(
             }
         })
         .collect();
-    let events = live
+    let events: Vec<EventRecord> = live
         .events
         .iter()
         .map(|e| EventRecord {
             n: e.n,
+            entered: e
+                .entered
+                .as_deref()
+                .and_then(clock::read_stamp)
+                .map(|t| Stamp::of(t, tz)),
+            entered_apart: entered_apart(e, tolerance, tz),
             at: clock::read_stamp(&e.at).map_or_else(
                 || Stamp {
                     iso: e.at.clone(),
@@ -477,8 +553,29 @@ pub fn build(
             hash: e.hash.clone(),
         })
         .collect();
+    let apart = events
+        .iter()
+        .filter_map(|e| {
+            let a = e.entered_apart.as_ref()?;
+            Some(format!(
+                "#{} {} at {}: {}",
+                e.n,
+                e.summary,
+                e.at.local,
+                a.text()
+            ))
+        })
+        .collect();
+    let entry_unknown = live.events.iter().filter(|e| e.entered.is_none()).count();
     let p = spec.procedure;
     Ok(RunRecord {
+        entry_tolerance: if tolerance == 0 {
+            "0".to_string()
+        } else {
+            clock::span(tolerance)
+        },
+        entered_apart: apart,
+        entry_unknown,
         reference: live.row.reference.clone(),
         company: spec.settings.company.best(&lang, &lang).to_string(),
         language: lang.clone(),
@@ -537,8 +634,8 @@ pub fn build(
         chain: Chain {
             events: live.row.events,
             hash: live.row.head.clone(),
-            intact: chain.is_ok(),
-            problem: chain.err().map(|t| t.to_string()),
+            intact: problems.is_empty(),
+            problem: (!problems.is_empty()).then(|| problems.join("; ")),
         },
     })
 }
@@ -578,13 +675,14 @@ pub fn newer_revision(qms: &Qms, row: &RunRow) -> Option<String> {
 
 /// The record of run `reference` in an open store. `at` overrides "now" (else
 /// `PROCDOC_NOW`, else the clock); `qms` (when it loads) tells whether a newer revision
-/// exists.
+/// exists; `tolerance` is [`build`]'s.
 pub fn run_record(
     store: &dyn Store,
     reference: &str,
     flow: Option<&str>,
     at: Option<&str>,
     qms: Option<&Qms>,
+    tolerance: i64,
 ) -> Result<RunRecord, RunError> {
     let row = engine::find(store, reference, flow)?;
     let live = engine::open_run(store, row.id)?;
@@ -593,18 +691,14 @@ pub fn run_record(
         parent: Some(live.row.id),
         ..Default::default()
     })?;
-    let chain = audit::verify(
-        &live.row.chain_key(),
-        live.row.events,
-        &live.row.head,
-        &live.events,
-    );
+    let problems = super::integrity::check_live(store, &live)?;
     let newer = qms.and_then(|q| newer_revision(q, &live.row));
-    build(&live, &children, now, newer, chain)
+    build(&live, &children, now, newer, problems, tolerance)
 }
 
 /// [`run_record`] for a QMS folder and its run database (`db`, else `PROCDOC_DB`, else
-/// `<QMS>/.procdoc/runs.sqlite`), in one reading transaction.
+/// `<QMS>/.procdoc/runs.sqlite`), read-only, in one reading transaction, with the entry
+/// tolerance of `PROCDOC_ENTRY_TOLERANCE` or the default.
 pub fn load_record(
     qms_dir: &Path,
     db: Option<&Path>,
@@ -612,10 +706,11 @@ pub fn load_record(
     flow: Option<&str>,
 ) -> Result<RunRecord, RunError> {
     let path = super::command::database_path(qms_dir, db.map(Path::to_path_buf));
-    let mut store = SqliteStore::open(&path)?;
+    let tolerance = clock::tolerance(None).map_err(RunError::Usage)?;
+    let mut store = SqliteStore::open(&path, false)?;
     let qms = crate::spec::load::load(qms_dir).ok().map(|(q, _)| q);
     store.begin(false)?;
-    let record = run_record(&store, reference, flow, None, qms.as_ref());
+    let record = run_record(&store, reference, flow, None, qms.as_ref(), tolerance);
     store.rollback()?;
     record
 }

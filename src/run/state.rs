@@ -491,5 +491,7 @@ pub fn summary(spec: &Spec, state: &State) -> Summary {
             .map(|e| spec.text(&e.outcome).to_string()),
         ended_at: state.ended.as_ref().map(|e| clock::stamp(e.at)),
         open,
+        // The engine sets it from the events: the state does not keep entry times.
+        entry_gap: None,
     }
 }

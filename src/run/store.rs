@@ -4,16 +4,25 @@
 //! rows: runs with a few summary columns for listing, the frozen procedure snapshots they
 //! point at, their events, and the steps open right now with their deadlines (so that
 //! "what is overdue" is one indexed query, not a replay of every run).
+//!
+//! Commands that only read open the database read-only: they never create, upgrade or
+//! otherwise write it, so they work on read-only media and a mistyped path is an error
+//! instead of a new empty database.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, ToSql, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql, params};
 
-use super::audit::{Event, GENESIS};
+use super::audit::{self, Event, GENESIS, StoreHead};
 
-/// The schema version this build writes; older databases are migrated forward on open.
-pub const SCHEMA_VERSION: i64 = 1;
+/// The schema version this build writes; older databases are migrated forward when a
+/// command writes to them, and read as they are by commands that only read.
+///
+/// - 1: runs, snapshots, events (per-run chains), open steps.
+/// - 2: entry times of events, the store chain and its head, child runs in a namespace of
+///   their own (a user reference can no longer take a child run's name).
+pub const SCHEMA_VERSION: i64 = 2;
 /// How long a command waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -28,6 +37,10 @@ pub enum StoreError {
     #[error("the run changed while this command was working on it; try again")]
     Conflict,
     #[error(
+        "the run store holds events beyond its recorded head, which only tampering leaves; nothing was written: see `procdoc run verify`"
+    )]
+    BeyondHead,
+    #[error(
         "the run database {path} has schema version {found}, newer than this procdoc understands ({SCHEMA_VERSION}): update procdoc"
     )]
     TooNew { path: String, found: i64 },
@@ -35,6 +48,12 @@ pub enum StoreError {
     Folder(String, std::io::Error),
     #[error("cannot open the run database {0}: {1}")]
     Open(String, rusqlite::Error),
+    #[error(
+        "there is no run database at {0}: check --qms, --db and PROCDOC_DB (`procdoc run start` creates it)"
+    )]
+    Missing(String),
+    #[error("{0} is not a run database (schema version 0); check --db and PROCDOC_DB")]
+    NotRuns(String),
     #[error("run database: {0}")]
     Sql(#[from] rusqlite::Error),
 }
@@ -79,6 +98,9 @@ pub struct RunRow {
     /// Events recorded so far and the last one's hash: the chain's end as the header knows it.
     pub events: u64,
     pub head: String,
+    /// The largest gap between an event's stated time and when it was entered, in seconds;
+    /// `None` when no event has an entry time (runs from before schema 2).
+    pub entry_gap: Option<i64>,
     /// Steps open now, one entry per responsible department.
     pub open: Vec<OpenStep>,
 }
@@ -117,7 +139,8 @@ pub struct OpenStep {
 #[derive(Debug, Clone)]
 pub struct StoredRun {
     pub row: RunRow,
-    pub snapshot: String,
+    /// The snapshot's text; `None` when the store no longer holds it.
+    pub snapshot: Option<String>,
     pub events: Vec<Event>,
 }
 
@@ -128,6 +151,7 @@ pub struct Summary {
     pub outcome: Option<String>,
     pub ended_at: Option<String>,
     pub open: Vec<OpenStep>,
+    pub entry_gap: Option<i64>,
 }
 
 /// Which runs to list. Every condition given must hold.
@@ -142,6 +166,30 @@ pub struct Filter {
     /// Runs with an open deadline before this stored moment.
     pub overdue_at: Option<String>,
     pub parent: Option<RunId>,
+}
+
+/// One event's place in the store chain, as `entries` lists them.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub pos: u64,
+    pub run: RunId,
+    pub n: u64,
+    pub hash: String,
+    /// `None` where a database of schema 1 is read without being upgraded.
+    pub link: Option<String>,
+    /// Whether the event has an entry time (events from before schema 2 have none).
+    pub entered: bool,
+}
+
+/// How the store came to hold its chain, for honest reports on older databases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    /// The schema the database has (older than [`SCHEMA_VERSION`] only when read-only).
+    pub schema: i64,
+    /// Events that existed when the database was upgraded to keep the store chain (they
+    /// were chained as they were then), and when that was; `None` for a store that kept
+    /// it from its first event.
+    pub upgraded: Option<(u64, String)>,
 }
 
 /// One open deadline that has passed.
@@ -160,16 +208,24 @@ pub struct Overdue {
 pub trait Store {
     /// Starts one transaction. A writing transaction excludes other writers until it ends,
     /// so that a command sees the state it changes; a reading one sees a consistent state.
+    /// A store opened read-only refuses `begin(true)`.
     fn begin(&mut self, write: bool) -> Result<(), StoreError>;
     fn commit(&mut self) -> Result<(), StoreError>;
     fn rollback(&mut self) -> Result<(), StoreError>;
     /// Adds a run without events. Fails with `Duplicate` when the flow already has the ref.
     fn start(&mut self, run: &NewRun) -> Result<RunId, StoreError>;
     fn load(&self, run: RunId) -> Result<Option<StoredRun>, StoreError>;
-    /// Appends events after the run's current last one and replaces its summary. Fails
-    /// with `Conflict` if the run has gained events since it was loaded.
+    /// Appends events after the run's current last one and replaces its summary; the
+    /// events carry their store chain places ([`Event::chain_after`]) and move the store
+    /// head. Fails with `Conflict` if the run or the store has gained events since they
+    /// were sealed.
     fn append(&mut self, run: RunId, events: &[Event], summary: &Summary)
     -> Result<(), StoreError>;
+    /// The store chain's head as recorded; `None` for a schema 1 database read as it is.
+    fn head(&self) -> Result<Option<StoreHead>, StoreError>;
+    /// Every event's place in the store chain, in chain order.
+    fn entries(&self) -> Result<Vec<Entry>, StoreError>;
+    fn provenance(&self) -> Result<Provenance, StoreError>;
     fn list(&self, filter: &Filter) -> Result<Vec<RunRow>, StoreError>;
     /// Open deadlines before `now` (stored form), earliest first.
     fn overdue(&self, now: &str, filter: &Filter) -> Result<Vec<Overdue>, StoreError>;
@@ -179,6 +235,9 @@ pub trait Store {
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
+    /// The schema as found: older than [`SCHEMA_VERSION`] only when opened read-only.
+    schema: i64,
+    writable: bool,
 }
 
 /// The database a QMS folder uses unless told otherwise.
@@ -187,13 +246,73 @@ pub fn default_path(qms_dir: &Path) -> PathBuf {
 }
 
 impl SqliteStore {
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
+    /// Opens the database to write, creating it (and its folder) if needed: for `run start`.
+    pub fn create(path: &Path) -> Result<Self, StoreError> {
         if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(folder)
                 .map_err(|e| StoreError::Folder(folder.display().to_string(), e))?;
         }
+        Self::open_writable(path, OpenFlags::SQLITE_OPEN_CREATE)
+    }
+
+    /// Opens an existing database: to write (upgraded to this schema first), or read-only
+    /// (as it is). A missing file is [`StoreError::Missing`], and nothing is created.
+    pub fn open(path: &Path, write: bool) -> Result<Self, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::Missing(path.display().to_string()));
+        }
+        if write {
+            Self::open_writable(path, OpenFlags::empty())
+        } else {
+            Self::open_read_only(path)
+        }
+    }
+
+    fn open_read_only(path: &Path) -> Result<Self, StoreError> {
         let opened = |e| StoreError::Open(path.display().to_string(), e);
-        let conn = Connection::open(path).map_err(opened)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let first = Connection::open_with_flags(path, flags)
+            .and_then(|c| Ok((c.query_row("PRAGMA user_version", [], |r| r.get(0))?, c)));
+        let (schema, conn): (i64, Connection) = match first {
+            Ok(found) => found,
+            // On read-only media SQLite cannot make the shared-memory file a WAL database
+            // needs; nobody can write there either, so the file is read as immutable.
+            Err(_) => {
+                let uri = format!("file:{}?immutable=1", uri_path(path));
+                let conn = Connection::open_with_flags(uri, flags).map_err(opened)?;
+                let schema = conn
+                    .query_row("PRAGMA user_version", [], |r| r.get(0))
+                    .map_err(opened)?;
+                (schema, conn)
+            }
+        };
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(opened)?;
+        if schema > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                path: path.display().to_string(),
+                found: schema,
+            });
+        }
+        if schema < 1 {
+            return Err(StoreError::NotRuns(path.display().to_string()));
+        }
+        Ok(SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+            schema,
+            writable: false,
+        })
+    }
+
+    fn open_writable(path: &Path, create: OpenFlags) -> Result<Self, StoreError> {
+        let opened = |e| StoreError::Open(path.display().to_string(), e);
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | create;
+        let conn = Connection::open_with_flags(path, flags).map_err(opened)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(opened)?;
         // WAL: readers see the last commit while a writer works. FULL: a commit reported
         // to the user survives a power cut, not only a killed process.
@@ -206,8 +325,11 @@ impl SqliteStore {
         let mut store = SqliteStore {
             conn,
             path: path.to_path_buf(),
+            schema: 0,
+            writable: true,
         };
         store.migrate()?;
+        store.schema = SCHEMA_VERSION;
         Ok(store)
     }
 
@@ -234,30 +356,80 @@ impl SqliteStore {
                 found,
             });
         }
+        // Schema 2 rebuilds the runs table, which other tables refer to; SQLite checks
+        // foreign keys of the whole database at commit instead (`foreign_key_check`).
+        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         let result = (|| {
             let mut version = self.version()?;
             while version < SCHEMA_VERSION {
-                let step = MIGRATIONS
-                    .get(usize::try_from(version).unwrap_or(usize::MAX))
-                    .copied()
-                    .unwrap_or("");
-                self.conn.execute_batch(step)?;
+                match version {
+                    0 => self.conn.execute_batch(SCHEMA_1)?,
+                    1 => self.upgrade_to_2()?,
+                    _ => {}
+                }
                 version += 1;
                 self.conn.pragma_update(None, "user_version", version)?;
             }
             Ok(())
         })();
-        match result {
-            Ok(()) => {
-                self.conn.execute_batch("COMMIT")?;
-                Ok(())
-            }
+        let result = match result {
+            Ok(()) => self.conn.execute_batch("COMMIT").map_err(StoreError::from),
             Err(e) => {
                 let _ = self.conn.execute_batch("ROLLBACK");
                 Err(e)
             }
+        };
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        result
+    }
+
+    /// Schema 1 to 2. Events keep their hashes (version 1, without entry time); the store
+    /// chain is laid through them in the order they were written, and the head records
+    /// how many there were and when, so that reports can say what it covers.
+    fn upgrade_to_2(&self) -> Result<(), StoreError> {
+        self.conn.execute_batch(SCHEMA_2)?;
+        let events: Vec<(i64, String)> = self
+            .conn
+            .prepare("SELECT seq, hash FROM events ORDER BY seq")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut head = StoreHead::empty();
+        {
+            let mut update = self
+                .conn
+                .prepare("UPDATE events SET link = ?1 WHERE seq = ?2")?;
+            for (seq, hash) in &events {
+                let pos = u64::try_from(*seq).unwrap_or(0);
+                head.link = audit::link(&head.link, pos, hash);
+                head.count = pos;
+                update.execute(params![head.link, seq])?;
+            }
         }
+        let upgraded_at =
+            (!events.is_empty()).then(|| super::clock::stamp(super::clock::system_now()));
+        self.conn.execute(
+            "INSERT INTO store_head (id, count, link, upgraded, upgraded_at) VALUES (1, ?1, ?2, ?3, ?4)",
+            params![
+                i64::try_from(head.count).unwrap_or(i64::MAX),
+                head.link,
+                i64::try_from(events.len()).unwrap_or(i64::MAX),
+                upgraded_at
+            ],
+        )?;
+        let broken: Option<String> = self
+            .conn
+            .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+            .optional()?;
+        if let Some(table) = broken {
+            return Err(StoreError::Sql(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT),
+                Some(format!(
+                    "the database's table `{table}` refers to rows that do not exist; it cannot be upgraded"
+                )),
+            )));
+        }
+        Ok(())
     }
 
     fn open_steps(&self, run: RunId) -> Result<Vec<OpenStep>, StoreError> {
@@ -275,8 +447,22 @@ impl SqliteStore {
     }
 }
 
-/// `MIGRATIONS[v]` takes the schema from version `v` to `v + 1`.
-const MIGRATIONS: &[&str] = &["
+/// A path as the file name of an SQLite URI.
+fn uri_path(path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = String::new();
+    for b in absolute.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Schema 1, as the first procdoc with runs made it.
+const SCHEMA_1: &str = "
     CREATE TABLE snapshots (
         hash TEXT PRIMARY KEY,
         body TEXT NOT NULL
@@ -323,7 +509,51 @@ const MIGRATIONS: &[&str] = &["
     CREATE INDEX open_steps_run ON open_steps(run);
     CREATE INDEX open_steps_due ON open_steps(due);
     CREATE INDEX open_steps_dept ON open_steps(dept);
-"];
+";
+
+/// Schema 2's tables and columns; [`SqliteStore::upgrade_to_2`] fills them. The runs table
+/// is rebuilt without `UNIQUE (doc, flow, ref)`: top-level runs are unique by reference
+/// per flow, child runs by reference per parent, so no run started by hand can take the
+/// name a child run will need.
+const SCHEMA_2: &str = "
+    ALTER TABLE events ADD COLUMN entered TEXT;
+    ALTER TABLE events ADD COLUMN link TEXT;
+    CREATE TABLE store_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        count INTEGER NOT NULL,
+        link TEXT NOT NULL,
+        upgraded INTEGER NOT NULL,
+        upgraded_at TEXT
+    );
+    CREATE TABLE runs_2 (
+        id INTEGER PRIMARY KEY,
+        ref TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        flow TEXT NOT NULL,
+        revision TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        snapshot TEXT NOT NULL REFERENCES snapshots(hash),
+        parent INTEGER REFERENCES runs(id),
+        period TEXT,
+        started_at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        outcome TEXT,
+        ended_at TEXT,
+        events INTEGER NOT NULL,
+        head TEXT NOT NULL,
+        entry_gap INTEGER
+    );
+    INSERT INTO runs_2 (id, ref, doc, flow, revision, fingerprint, snapshot, parent, period,
+                        started_at, status, outcome, ended_at, events, head)
+        SELECT id, ref, doc, flow, revision, fingerprint, snapshot, parent, period,
+               started_at, status, outcome, ended_at, events, head FROM runs;
+    DROP TABLE runs;
+    ALTER TABLE runs_2 RENAME TO runs;
+    CREATE INDEX runs_ref ON runs(ref);
+    CREATE INDEX runs_parent ON runs(parent);
+    CREATE UNIQUE INDEX runs_top ON runs(doc, flow, ref) WHERE parent IS NULL;
+    CREATE UNIQUE INDEX runs_child ON runs(parent, ref) WHERE parent IS NOT NULL;
+";
 
 const RUN_COLUMNS: &str = "r.id, r.ref, r.doc, r.flow, r.revision, r.fingerprint, r.snapshot, r.parent, \
      r.period, r.started_at, r.status, r.outcome, r.ended_at, r.events, r.head";
@@ -351,8 +581,29 @@ fn run_row(r: &rusqlite::Row) -> rusqlite::Result<RunRow> {
         ended_at: r.get(12)?,
         events: u64::try_from(events).unwrap_or(0),
         head: r.get(14)?,
+        entry_gap: r.get(15)?,
         open: Vec::new(),
     })
+}
+
+impl SqliteStore {
+    /// The run columns of this database's schema, `entry_gap` last.
+    fn run_columns(&self) -> String {
+        if self.schema >= 2 {
+            format!("{RUN_COLUMNS}, r.entry_gap")
+        } else {
+            format!("{RUN_COLUMNS}, NULL")
+        }
+    }
+
+    /// The event columns of this database's schema: `entered` and `link` last.
+    fn event_columns(&self) -> &'static str {
+        if self.schema >= 2 {
+            "n, at, by, kind, data, prev, hash, seq, entered, link"
+        } else {
+            "n, at, by, kind, data, prev, hash, seq, NULL, NULL"
+        }
+    }
 }
 
 /// The WHERE clause and parameters of a filter over `runs r`.
@@ -397,6 +648,12 @@ fn conditions(filter: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
 
 impl Store for SqliteStore {
     fn begin(&mut self, write: bool) -> Result<(), StoreError> {
+        if write && !self.writable {
+            return Err(StoreError::Sql(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+                Some("the run database was opened read-only".to_string()),
+            )));
+        }
         // IMMEDIATE takes the write lock at once: a command that reads a state and then
         // changes it cannot interleave with another doing the same.
         self.conn.execute_batch(if write {
@@ -458,21 +715,27 @@ impl Store for SqliteStore {
     }
 
     fn load(&self, run: RunId) -> Result<Option<StoredRun>, StoreError> {
+        // A LEFT JOIN: a run whose snapshot is gone is still loaded, to be reported.
         let sql = format!(
-            "SELECT {RUN_COLUMNS}, s.body FROM runs r JOIN snapshots s ON s.hash = r.snapshot WHERE r.id = ?1"
+            "SELECT {}, s.body FROM runs r LEFT JOIN snapshots s ON s.hash = r.snapshot WHERE r.id = ?1",
+            self.run_columns()
         );
         let found = self
             .conn
             .prepare_cached(&sql)?
-            .query_row([run.0], |r| Ok((run_row(r)?, r.get::<_, String>(15)?)))
+            .query_row([run.0], |r| {
+                Ok((run_row(r)?, r.get::<_, Option<String>>(16)?))
+            })
             .optional()?;
         let Some((mut row, snapshot)) = found else {
             return Ok(None);
         };
         row.open = self.open_steps(run)?;
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT n, at, by, kind, data, prev, hash FROM events WHERE run = ?1 ORDER BY n, seq",
-        )?;
+        let sql = format!(
+            "SELECT {} FROM events WHERE run = ?1 ORDER BY n, seq",
+            self.event_columns()
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let events = stmt
             .query_map([run.0], |r| {
                 Ok(Event {
@@ -483,6 +746,9 @@ impl Store for SqliteStore {
                     data: r.get(4)?,
                     prev: r.get(5)?,
                     hash: r.get(6)?,
+                    pos: u64::try_from(r.get::<_, i64>(7)?).unwrap_or(0),
+                    entered: r.get(8)?,
+                    link: r.get(9)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
@@ -509,8 +775,8 @@ impl Store for SqliteStore {
         let updated = self
             .conn
             .prepare_cached(
-                "UPDATE runs SET events = ?1, head = ?2, status = ?3, outcome = ?4, ended_at = ?5 \
-                 WHERE id = ?6 AND events = ?7",
+                "UPDATE runs SET events = ?1, head = ?2, status = ?3, outcome = ?4, ended_at = ?5, \
+                 entry_gap = ?6 WHERE id = ?7 AND events = ?8",
             )?
             .execute(params![
                 after,
@@ -518,18 +784,35 @@ impl Store for SqliteStore {
                 summary.status.as_str(),
                 summary.outcome,
                 summary.ended_at,
+                summary.entry_gap,
                 run.0,
                 before
             ])?;
         if updated != 1 {
             return Err(StoreError::Conflict);
         }
+        // Likewise the store head moves only from the place the events were chained after.
+        let store_before = i64::try_from(events[0].pos.saturating_sub(1)).unwrap_or(i64::MAX);
+        let moved = self
+            .conn
+            .prepare_cached(
+                "UPDATE store_head SET count = ?1, link = ?2 WHERE id = 1 AND count = ?3",
+            )?
+            .execute(params![
+                i64::try_from(last.pos).unwrap_or(i64::MAX),
+                last.link,
+                store_before
+            ])?;
+        if moved != 1 {
+            return Err(StoreError::Conflict);
+        }
         let mut insert = self.conn.prepare_cached(
-            "INSERT INTO events (run, n, at, by, kind, data, prev, hash) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO events (seq, run, n, at, by, kind, data, prev, hash, entered, link) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )?;
         for e in events {
-            insert.execute(params![
+            let inserted = insert.execute(params![
+                i64::try_from(e.pos).unwrap_or(i64::MAX),
                 run.0,
                 i64::try_from(e.n).unwrap_or(i64::MAX),
                 e.at,
@@ -537,8 +820,20 @@ impl Store for SqliteStore {
                 e.kind,
                 e.data,
                 e.prev,
-                e.hash
-            ])?;
+                e.hash,
+                e.entered,
+                e.link
+            ]);
+            match inserted {
+                Ok(_) => {}
+                // The place after the head is taken: an event was added without moving it.
+                Err(rusqlite::Error::SqliteFailure(f, _))
+                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    return Err(StoreError::BeyondHead);
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         self.conn
             .prepare_cached("DELETE FROM open_steps WHERE run = ?1")?
@@ -552,9 +847,76 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn head(&self) -> Result<Option<StoreHead>, StoreError> {
+        if self.schema < 2 {
+            return Ok(None);
+        }
+        let head = self
+            .conn
+            .prepare_cached("SELECT count, link FROM store_head WHERE id = 1")?
+            .query_row([], |r| {
+                Ok(StoreHead {
+                    count: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+                    link: r.get(1)?,
+                })
+            })
+            .optional()?;
+        // A missing head row is itself a finding: it reads as an empty store's head, which
+        // no store with events matches.
+        Ok(Some(head.unwrap_or_else(StoreHead::empty)))
+    }
+
+    fn entries(&self) -> Result<Vec<Entry>, StoreError> {
+        let extra = if self.schema >= 2 {
+            "link, entered IS NOT NULL"
+        } else {
+            "NULL, 0"
+        };
+        let sql = format!("SELECT seq, run, n, hash, {extra} FROM events ORDER BY seq");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Entry {
+                pos: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+                run: RunId(r.get(1)?),
+                n: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+                hash: r.get(3)?,
+                link: r.get(4)?,
+                entered: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn provenance(&self) -> Result<Provenance, StoreError> {
+        if self.schema < 2 {
+            return Ok(Provenance {
+                schema: self.schema,
+                upgraded: None,
+            });
+        }
+        let upgraded = self
+            .conn
+            .prepare_cached("SELECT upgraded, upgraded_at FROM store_head WHERE id = 1")?
+            .query_row([], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
+            })
+            .optional()?
+            .and_then(|(count, at)| {
+                let count = u64::try_from(count).unwrap_or(0);
+                (count > 0).then(|| (count, at.unwrap_or_default()))
+            });
+        Ok(Provenance {
+            schema: self.schema,
+            upgraded,
+        })
+    }
+
     fn list(&self, filter: &Filter) -> Result<Vec<RunRow>, StoreError> {
         let (clause, args) = conditions(filter);
-        let sql = format!("SELECT {RUN_COLUMNS} FROM runs r{clause} ORDER BY r.started_at, r.id");
+        let sql = format!(
+            "SELECT {} FROM runs r{clause} ORDER BY r.started_at, r.id",
+            self.run_columns()
+        );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let params: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
         let mut rows = stmt

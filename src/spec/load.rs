@@ -7,10 +7,12 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::model::{Procedure, Settings};
 use super::source::{FileId, Location, SourceFile, Sources};
+use super::{limits, text, written};
 use crate::check::codes;
 use crate::check::diagnostic::Diagnostic;
 
@@ -25,7 +27,6 @@ pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 pub const MAX_FILES: usize = 2000;
 /// Sub-folder depth searched for procedure files.
 pub const MAX_DEPTH: usize = 12;
-
 #[derive(Debug)]
 pub struct LoadedProcedure {
     pub file: FileId,
@@ -135,8 +136,23 @@ pub fn load(root: &Path) -> Result<(Qms, Vec<Diagnostic>), LoadError> {
         let file = sources.add(source);
         diagnostics.extend(found.into_iter().map(|d| placed(d, file)));
         if let Some(doc) = doc {
-            procedures.push(LoadedProcedure { file, doc });
+            // A procedure beyond the limits is left out, as one that does not parse: every
+            // later stage then stays within bounded time and memory.
+            match limits::beyond_limits(&doc, sources.get(file), file) {
+                Some(d) => diagnostics.push(d),
+                None => procedures.push(LoadedProcedure { file, doc }),
+            }
         }
+    }
+    if let Some(settings) = &settings {
+        diagnostics.extend(limits::long_word(
+            settings,
+            sources.get(settings_file),
+            settings_file,
+        ));
+    }
+    for p in &procedures {
+        diagnostics.extend(limits::long_word(&p.doc, sources.get(p.file), p.file));
     }
     if paths.is_empty() {
         diagnostics.push(
@@ -244,7 +260,7 @@ fn find_yaml(
 }
 
 /// Read one spec file into the sources and parse it; on failure push a located diagnostic.
-fn read_spec<T: DeserializeOwned>(
+fn read_spec<T: Serialize + DeserializeOwned>(
     sources: &mut Sources,
     root: &Path,
     path: &Path,
@@ -271,7 +287,7 @@ fn placed(mut d: Diagnostic, id: FileId) -> Diagnostic {
 }
 
 /// Read and parse one spec file on its own, so that files can be parsed in parallel.
-fn parse_spec<T: DeserializeOwned>(
+fn parse_spec<T: Serialize + DeserializeOwned>(
     root: &Path,
     path: &Path,
 ) -> (SourceFile, Option<T>, Vec<Diagnostic>) {
@@ -303,6 +319,11 @@ fn parse_spec<T: DeserializeOwned>(
             (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
         }
     };
+    // Editors on Windows start UTF-8 files with a byte-order mark; it is not content.
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
     let file = SourceFile::new(name, path.to_path_buf(), text);
     if let Some(invalid) = invalid_at {
         let d = Diagnostic::new(
@@ -322,7 +343,12 @@ fn parse_spec<T: DeserializeOwned>(
             .hint("write the procedure (id, title, revision, ...) or delete the file");
         return (file, None, vec![d]);
     }
+    text::take_resolved_scalar();
     match serde_yaml::from_str::<T>(&file.text) {
+        Ok(value) if text::take_resolved_scalar() => {
+            let value = written::keep_written_scalars(&file, value);
+            (file, Some(value), Vec::new())
+        }
         Ok(value) => (file, Some(value), Vec::new()),
         Err(error) => {
             let d = yaml_error(&file, PENDING, &error);
@@ -518,7 +544,20 @@ fn yaml_error(file: &SourceFile, id: FileId, error: &serde_yaml::Error) -> Diagn
         )
         .maybe_hint(hint);
     }
+    // Where YAML read a value as another type than the one written means, say so.
+    let hint = if body.contains("invalid type: unit value") {
+        Some(
+            "YAML reads an empty value, `~` and `null` as no value at all; write the value, in quotes if it is literally `~` or `null`",
+        )
+    } else if body.contains("expected a boolean") {
+        Some("write `true` or `false`")
+    } else if body.contains("expected u32") || body.contains("expected u64") {
+        Some("write a whole number without quotes, e.g. `5`")
+    } else {
+        None
+    };
     Diagnostic::new(&codes::INVALID_VALUE, location, format!("{body}{at}"))
+        .maybe_hint(hint.map(str::to_string))
 }
 
 /// The first "at line L column C" in a message.

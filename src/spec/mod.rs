@@ -2,8 +2,11 @@
 //! source map that lets every later finding point at a line.
 
 pub mod duration;
+pub mod ident;
+pub mod limits;
 pub mod load;
 pub mod model;
 pub mod numbers;
 pub mod source;
 pub mod text;
+mod written;

@@ -10,7 +10,7 @@ use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::duration::{Duration, Unit};
-use super::text::{Text, scalar_string};
+use super::text::{ScalarAsString, Text, scalar_string};
 
 /// `procdoc.yaml`: the company-wide settings every procedure shares.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -77,7 +77,8 @@ pub struct CalendarSpec {
     #[serde(default = "default_workdays")]
     pub workdays: Vec<Weekday>,
     /// Working hours of a workday, `HH:MM-HH:MM`, one range or several.
-    #[serde(default = "default_hours")]
+    #[serde(default = "default_hours", deserialize_with = "one_or_many_strings")]
+    #[schemars(schema_with = "hours_schema")]
     pub hours: Vec<String>,
     #[serde(default)]
     pub holidays: Vec<Date>,
@@ -88,6 +89,22 @@ pub struct CalendarSpec {
 
 fn default_timezone() -> String {
     "UTC".to_string()
+}
+
+/// One string or a list of them (`hours: "08:00-16:30"` or `hours: [..., ...]`).
+fn one_or_many_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    OneOrMany::deserialize(d).map(|o| o.0)
+}
+
+fn hours_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "description": "Working hours of a workday, `HH:MM-HH:MM`: one range, or a list of ranges.",
+        "default": ["09:00-17:00"],
+        "anyOf": [
+            { "type": "string" },
+            { "type": "array", "items": { "type": "string" } }
+        ]
+    })
 }
 
 fn default_hours() -> Vec<String> {
@@ -188,20 +205,61 @@ impl<'de> Deserialize<'de> for Scalar {
     }
 }
 
+/// Who prepared, reviewed and approved the revision. Names and dates the original leaves
+/// blank are left out (`approved: {}`): the document then prints empty boxes to sign by
+/// hand, and cannot be released until they are filled in.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Approval {
+    /// Always printed; blank when left out.
+    #[serde(default)]
     pub prepared: Signoff,
+    /// Printed only when given: a document without a review step has no such box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewed: Option<Signoff>,
+    /// Always printed; blank when left out.
+    #[serde(default)]
     pub approved: Signoff,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+impl Approval {
+    /// The sign-offs in the order they are given, with their roles (`prepared`, `reviewed`,
+    /// `approved`); `reviewed` only when the spec has it.
+    pub fn signoffs(&self) -> Vec<(&'static str, &Signoff)> {
+        let mut out = vec![("prepared", &self.prepared)];
+        if let Some(reviewed) = &self.reviewed {
+            out.push(("reviewed", reviewed));
+        }
+        out.push(("approved", &self.approved));
+        out
+    }
+
+    /// Whether every sign-off has a name and a date (a controlled copy needs both).
+    pub fn is_complete(&self) -> bool {
+        self.signoffs().iter().all(|(_, s)| s.is_complete())
+    }
+}
+
+/// One sign-off. Either part may be left out when it is still to be signed by hand.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Signoff {
-    pub by: String,
-    pub date: Date,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<Date>,
+}
+
+impl Signoff {
+    /// The name, if one is written (blank names count as none).
+    pub fn name(&self) -> Option<&str> {
+        self.by.as_deref().map(str::trim).filter(|n| !n.is_empty())
+    }
+
+    /// Both a name and a date are written.
+    pub fn is_complete(&self) -> bool {
+        self.name().is_some() && self.date.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -258,6 +316,10 @@ pub struct Record {
     /// Department that keeps the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keeper: Option<String>,
+    /// How to fill in or return the form (Markdown subset), printed on it under the title,
+    /// e.g. "Return within 3 days".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<Text>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<Field>,
 }
@@ -280,9 +342,81 @@ pub struct Field {
     /// Column headings of a `table` field.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub columns: Vec<Text>,
-    /// Number of blank rows of a `table` field on the printed form.
+    /// Rows of a `table` field on the printed form: a number of blank rows, or the labels of
+    /// rows printed pre-filled in the first column (`[Quality, Delivery, Service]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rows: Option<u32>,
+    pub rows: Option<Rows>,
+}
+
+/// The rows of a printed table: `rows: 15` (blank rows) or `rows: [Quality, Delivery]`
+/// (one row per label, the label printed in the first column).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Rows {
+    Count(u32),
+    Labels(Vec<Text>),
+}
+
+impl Rows {
+    /// How many rows the printed form has.
+    pub fn len(&self) -> usize {
+        match self {
+            Rows::Count(n) => *n as usize,
+            Rows::Labels(labels) => labels.len(),
+        }
+    }
+
+    /// Whether the table has no rows at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<'de> Deserialize<'de> for Rows {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Read in the visitor (not untagged-buffered) so errors keep their position.
+        struct RowsVisitor;
+        impl<'de> Visitor<'de> for RowsVisitor {
+            type Value = Rows;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number of blank rows (`rows: 15`) or a list of row labels (`rows: [Quality, Delivery]`)")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Rows, E> {
+                u32::try_from(v)
+                    .map(Rows::Count)
+                    .map_err(|_| E::custom(format!("{v} rows are too many for a form")))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Rows, E> {
+                u64::try_from(v)
+                    .map_err(|_| E::custom("a number of rows cannot be negative"))
+                    .and_then(|v| self.visit_u64(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Rows, A::Error> {
+                let mut out = Vec::new();
+                while let Some(label) = seq.next_element::<Text>()? {
+                    out.push(label);
+                }
+                Ok(Rows::Labels(out))
+            }
+        }
+        deserializer.deserialize_any(RowsVisitor)
+    }
+}
+
+impl JsonSchema for Rows {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Rows".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let text = generator.subschema_for::<Text>();
+        schemars::json_schema!({
+            "description": "A number of blank rows, or a list of row labels printed pre-filled in the first column.",
+            "anyOf": [
+                { "type": "integer", "minimum": 0 },
+                { "type": "array", "items": text }
+            ]
+        })
+    }
 }
 
 fn is_false(b: &bool) -> bool {
@@ -404,6 +538,26 @@ impl<'de> Deserialize<'de> for Trigger {
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Trigger, E> {
                 Ok(Trigger::Event(Text::Plain(v.to_string())))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Trigger, E> {
+                ScalarAsString
+                    .visit_u64(v)
+                    .map(|s| Trigger::Event(Text::Plain(s)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Trigger, E> {
+                ScalarAsString
+                    .visit_i64(v)
+                    .map(|s| Trigger::Event(Text::Plain(s)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Trigger, E> {
+                ScalarAsString
+                    .visit_f64(v)
+                    .map(|s| Trigger::Event(Text::Plain(s)))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Trigger, E> {
+                ScalarAsString
+                    .visit_bool(v)
+                    .map(|s| Trigger::Event(Text::Plain(s)))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Trigger, A::Error> {
                 let mut every = None;
@@ -650,11 +804,19 @@ impl<'de> Deserialize<'de> for OneOrMany {
             fn visit_str<E: de::Error>(self, v: &str) -> Result<OneOrMany, E> {
                 Ok(OneOrMany(vec![v.to_string()]))
             }
+            // A number or boolean (`next: 1.10`) becomes its text; the loader restores the
+            // characters written (see `text::note_resolved_scalar`).
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<OneOrMany, E> {
-                Ok(OneOrMany(vec![v.to_string()]))
+                ScalarAsString.visit_u64(v).map(|s| OneOrMany(vec![s]))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<OneOrMany, E> {
-                Ok(OneOrMany(vec![v.to_string()]))
+                ScalarAsString.visit_i64(v).map(|s| OneOrMany(vec![s]))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<OneOrMany, E> {
+                ScalarAsString.visit_f64(v).map(|s| OneOrMany(vec![s]))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<OneOrMany, E> {
+                ScalarAsString.visit_bool(v).map(|s| OneOrMany(vec![s]))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OneOrMany, A::Error> {
                 let mut out = Vec::new();

@@ -40,6 +40,8 @@ struct Index {
     values: HashMap<String, Range<usize>>,
     keys: HashMap<String, Range<usize>>,
     duplicate_key: Option<Range<usize>>,
+    /// Plain scalars YAML may read as a number or boolean, as written, by model path.
+    resolved: HashMap<String, String>,
 }
 
 impl SourceFile {
@@ -76,8 +78,15 @@ impl SourceFile {
                 values: indexer.values,
                 keys: indexer.keys,
                 duplicate_key: indexer.duplicate_key,
+                resolved: indexer.resolved,
             }
         })
+    }
+
+    /// Every plain scalar that YAML may read as a number or boolean (`1.10`, `007`, `True`),
+    /// with the characters written, by model path (aliases of such scalars included).
+    pub fn resolved_scalars(&self) -> &HashMap<String, String> {
+        &self.index().resolved
     }
 
     /// The first key written twice in one mapping (serde reports the mapping, not the key).
@@ -182,6 +191,19 @@ struct Indexer {
     /// Depth of complex (non-scalar) keys being skipped.
     skipping: usize,
     duplicate_key: Option<Range<usize>>,
+    resolved: HashMap<String, String>,
+    /// Written text of anchored scalars that may resolve to another type, by anchor id.
+    anchored: HashMap<usize, String>,
+}
+
+/// Whether a plain scalar may be read by YAML as something other than a string. Generous:
+/// a string kept by mistake is compared with the parsed value and changes nothing.
+fn may_resolve(value: &str) -> bool {
+    value.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.'))
+        || matches!(
+            value,
+            "true" | "True" | "TRUE" | "false" | "False" | "FALSE"
+        )
 }
 
 fn child(path: &str, key: &str) -> String {
@@ -216,10 +238,17 @@ impl Indexer {
             return;
         }
         match event {
-            Event::Scalar(value, style, ..) => {
+            Event::Scalar(value, style, anchor, _) => {
                 let span = start..scalar_end(text, start, &value, style);
+                let resolves = style == TScalarStyle::Plain && may_resolve(&value);
+                if resolves && anchor > 0 {
+                    self.anchored.insert(anchor, value.clone());
+                }
                 match self.next_value_path() {
                     Some(path) => {
+                        if resolves {
+                            self.resolved.insert(path.clone(), value);
+                        }
                         self.values.insert(path, span);
                     }
                     None => {
@@ -242,8 +271,11 @@ impl Indexer {
                     }
                 }
             }
-            Event::Alias(_) => {
+            Event::Alias(anchor) => {
                 if let Some(path) = self.next_value_path() {
+                    if let Some(value) = self.anchored.get(&anchor) {
+                        self.resolved.insert(path.clone(), value.clone());
+                    }
                     self.values.insert(path, start..start + 1);
                 }
             }

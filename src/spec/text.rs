@@ -89,7 +89,29 @@ impl From<&str> for Text {
 
 /// A scalar written where a string is expected (`when: 1`, `revision: 2`) is read as its
 /// text, because users write labels and numbers without thinking of YAML types.
+///
+/// YAML would read `1.10` as the number 1.1; [`scalar_string`] asks the parser for the
+/// characters as written instead, so `revision: 1.10` stays `1.10`. Where a value can be a
+/// text or a map (a [`Text`]), the parser has already turned the scalar into a number when
+/// the visitor sees it; the visitor then records it with [`note_resolved_scalar`] and the
+/// loader puts back the characters written (see `spec::load`).
 pub(crate) struct ScalarAsString;
+
+thread_local! {
+    /// Set when a scalar that YAML read as a number, boolean or null became text, so its
+    /// written form has to be restored from the source. Parsing one file stays on one thread.
+    static RESOLVED_SCALAR: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Record that a text was made from a scalar YAML had read as another type.
+pub(crate) fn note_resolved_scalar() {
+    RESOLVED_SCALAR.with(|flag| flag.set(true));
+}
+
+/// Whether [`note_resolved_scalar`] was called on this thread since the last call; resets it.
+pub(crate) fn take_resolved_scalar() -> bool {
+    RESOLVED_SCALAR.with(|flag| flag.replace(false))
+}
 
 impl Visitor<'_> for ScalarAsString {
     type Value = String;
@@ -103,22 +125,27 @@ impl Visitor<'_> for ScalarAsString {
         Ok(v)
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+        note_resolved_scalar();
         Ok(v.to_string())
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+        note_resolved_scalar();
         Ok(v.to_string())
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+        note_resolved_scalar();
         Ok(v.to_string())
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+        note_resolved_scalar();
         Ok(v.to_string())
     }
 }
 
-/// Deserialize any scalar as a string (see [`ScalarAsString`]).
+/// Deserialize any scalar as the string written (see [`ScalarAsString`]): `1.10`, `007`
+/// and `True` keep their characters.
 pub(crate) fn scalar_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    d.deserialize_any(ScalarAsString)
+    d.deserialize_str(ScalarAsString)
 }
 
 impl<'de> Deserialize<'de> for Text {
