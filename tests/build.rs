@@ -168,6 +168,50 @@ fn a_chinese_only_qms_builds_with_chinese_labels() {
 }
 
 #[test]
+fn documents_print_the_originals_numbers_stages_and_cross_references() {
+    let out = tempfile::tempdir().unwrap();
+    let (code, stderr) = build(Path::new("specs/zza-feed"), out.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let text = squash(&pdf_text(&out.path().join("ZZA-QP-004_A-0.pdf")));
+    // The original's clause numbers, not counted ones; its sections 6 and 7 stay 6 and 7.
+    for number in [
+        "5.1.1.1",
+        "5.1.5 a)",
+        "5.1.11.10",
+        "5.2.1.4 b.",
+        "5.2.2.4",
+        "5.3.4.1",
+    ] {
+        assert!(text.contains(number), "`{number}` is not in the document");
+    }
+    let related = text.rfind("相关文件").expect("related documents");
+    assert!(
+        text[..related].trim_end().ends_with('6'),
+        "related documents are not 6"
+    );
+    let records = text.rfind("7.9").expect("records list");
+    assert!(records > related, "records are not 7");
+    // `[](#regular-review)` in a duty prints the number of that step.
+    assert!(
+        text.replace(' ', "")
+            .contains("常规合同在合同上签字（5.1.4）")
+    );
+    assert!(!text.contains("](#"), "a link printed as written");
+
+    let (code, stderr) = build(Path::new("specs/dyne"), out.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let text = squash(&pdf_text(&out.path().join("DYN-QP-07_A.pdf")));
+    // The three stages print in the original's order, each title right above its flows.
+    for heading in [
+        "Pre-sale service 5.1 From the customer's inquiry to the order",
+        "The sale of services 5.2 From the sales order to the shipment",
+        "After-sales service 5.3 Foreign trade",
+    ] {
+        assert!(text.contains(heading), "`{heading}` is not in the document");
+    }
+}
+
+#[test]
 fn lang_prints_a_single_language() {
     let out = tempfile::tempdir().unwrap();
     let (code, stderr) = build(Path::new("specs/red-maple"), out.path(), &["--lang", "en"]);

@@ -33,7 +33,10 @@ fn check_stages(cx: &Context, file: FileId, doc: &Procedure, out: &mut Vec<Diagn
                     cx.at(file, &format!("stages[{i}].id")),
                     format!("stage id `{}` is used twice", stage.id),
                 )
-                .label(cx.at(file, &format!("stages[{first}].id")), "also used here"),
+                .label(
+                    cx.at(file, &format!("stages[{first}].id")),
+                    "also used here",
+                ),
             );
         }
         for (j, flow) in stage.flows.iter().enumerate() {
@@ -44,7 +47,10 @@ fn check_stages(cx: &Context, file: FileId, doc: &Procedure, out: &mut Vec<Diagn
                     Diagnostic::new(
                         &codes::UNKNOWN_FLOW,
                         cx.at(file, &path),
-                        format!("stage `{}` names flow `{flow}`, which the procedure does not have", stage.id),
+                        format!(
+                            "stage `{}` names flow `{flow}`, which the procedure does not have",
+                            stage.id
+                        ),
                     )
                     .maybe_hint(super::settings::did_you_mean(flow, &known)),
                 );
@@ -270,6 +276,8 @@ fn known_ids(doc: &Procedure) -> Vec<String> {
     ids.extend(doc.sections.iter().filter_map(|s| s.id.clone()));
     ids.extend(doc.records.iter().map(|r| r.id.clone()));
     ids.extend(doc.definitions.iter().filter_map(|d| d.id.clone()));
+    ids.sort();
+    ids.dedup();
     ids
 }
 
@@ -278,7 +286,10 @@ fn known_ids(doc: &Procedure) -> Vec<String> {
 fn link_location(cx: &Context, file: FileId, path: &str, link: &str) -> Location {
     let value = cx.at(file, path);
     let source = &cx.qms.sources.get(file).text;
-    match source.get(value.span.start..).and_then(|rest| rest.find(link)) {
+    match source
+        .get(value.span.start..)
+        .and_then(|rest| rest.find(link))
+    {
         Some(offset) => {
             let start = value.span.start + offset;
             Location {

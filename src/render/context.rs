@@ -429,7 +429,12 @@ pub fn document(
 
 /// The title of the stage that starts with flow `f` in print order, and the heading level
 /// of the flow (3 under a stage, else 2).
-fn stage_of(p: &Printing, doc: &Procedure, numbering: &DocNumbers, f: usize) -> (Option<Multi>, u8) {
+fn stage_of(
+    p: &Printing,
+    doc: &Procedure,
+    numbering: &DocNumbers,
+    f: usize,
+) -> (Option<Multi>, u8) {
     let id = &doc.flows[f].id;
     let Some(stage) = doc.stages.iter().find(|st| st.flows.contains(id)) else {
         return (None, 2);
@@ -438,10 +443,7 @@ fn stage_of(p: &Printing, doc: &Procedure, numbering: &DocNumbers, f: usize) -> 
         .flow_order
         .iter()
         .find(|&&g| stage.flows.contains(&doc.flows[g].id));
-    (
-        (first == Some(&f)).then(|| p.text(&stage.title)),
-        3,
-    )
+    ((first == Some(&f)).then(|| p.text(&stage.title)), 3)
 }
 
 /// One column per sign-off (prepared, reviewed when the spec has it, approved), each with
@@ -551,10 +553,19 @@ fn step_context(
     s: usize,
     step: &Step,
 ) -> StepContext {
+    // A step the original leaves unnumbered is named by its title.
+    let name_of = |i: usize| {
+        let number = numbering.step(f, i);
+        if number.is_empty() {
+            step_title(p, graph.step(i)).join(" / ")
+        } else {
+            number.to_string()
+        }
+    };
     let number_of = |id: &str| {
         graph
             .index_of(id)
-            .map(|i| numbering.step(f, i).to_string())
+            .map(name_of)
             .unwrap_or_else(|| id.to_string())
     };
     let outcomes: Vec<OutcomeContext> = step
@@ -567,18 +578,18 @@ fn step_context(
         })
         .collect();
     let next = match &graph.exits[s] {
-        Exit::Continue(t) => p.each(|_| format!("→ {}", numbering.step(f, *t))),
+        Exit::Continue(t) => p.each(|_| format!("→ {}", name_of(*t))),
         Exit::Next(ts) if ts.len() > 1 => {
             let list = ts
                 .iter()
-                .map(|&t| numbering.step(f, t))
+                .map(|&t| name_of(t))
                 .collect::<Vec<_>>()
                 .join(", ");
             p.each(|l| format!("→ {list} ({})", labels::label("parallel", l)))
         }
         Exit::Next(ts) => p.each(|_| {
             ts.iter()
-                .map(|&t| format!("→ {}", numbering.step(f, t)))
+                .map(|&t| format!("→ {}", name_of(t)))
                 .collect::<Vec<_>>()
                 .join(", ")
         }),

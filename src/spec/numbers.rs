@@ -96,7 +96,14 @@ impl DocNumbers {
             }
             flows[f] = number;
         }
+        // Sections and the fixed parts after them count on from the greatest number printed
+        // so far at the top level (a flow may be written `6` after a procedure section `5`).
         let mut last = procedure;
+        for n in flows.iter().chain(steps.iter().flatten()) {
+            if compare(n, &last).is_some_and(Ordering::is_gt) {
+                last = top_level(n);
+            }
+        }
         let sections = doc
             .sections
             .iter()
@@ -107,7 +114,9 @@ impl DocNumbers {
                 };
                 // Parts without a number of their own count on from the last decimal one:
                 // after `第5章` the records are still `5`, `6`, not `第6`.
-                if n.starts_with(|c: char| c.is_ascii_digit()) {
+                // A number out of order (reported by the checker) does not pull the
+                // parts after it back.
+                if compare(&n, &last).is_some_and(Ordering::is_gt) {
                     last = n.clone();
                 }
                 n
