@@ -109,6 +109,10 @@ enum Command {
         /// The QMS folder
         #[arg(default_value = ".")]
         dir: PathBuf,
+        /// A register head written down earlier (`R3V1-3F2A-91C0-7B1E`): fail unless the
+        /// register still holds every entry it covered, unchanged
+        #[arg(long, value_name = "HEAD")]
+        expect: Option<String>,
     },
     /// Say which document and revision a PDF (or a footer fingerprint) is
     Verify {
@@ -168,7 +172,7 @@ enum Command {
         /// The QMS folder
         #[arg(long, default_value = ".")]
         qms: PathBuf,
-        /// Language of the labels (default: the primary language)
+        /// Language of the labels (default: the primary language; for svg: every language)
         #[arg(long)]
         lang: Option<String>,
     },
@@ -190,6 +194,9 @@ enum DiffFormat {
 enum GraphFormat {
     Dot,
     Mermaid,
+    /// The flowchart the controlled document prints, as one SVG whose shapes and lines
+    /// carry `data-step`, `data-from`, `data-to` and `data-outcome`.
+    Svg,
 }
 
 /// Exit codes.
@@ -257,7 +264,7 @@ pub fn main() -> ExitCode {
             at,
             qms,
         } => crate::control::command::review(&qms, &doc, &by, note.as_deref(), at.as_deref()),
-        Command::Status { dir } => crate::control::command::status(&dir),
+        Command::Status { dir, expect } => crate::control::command::status(&dir, expect.as_deref()),
         Command::Verify {
             file,
             fingerprint,
@@ -493,10 +500,36 @@ fn run_graph(
         return USAGE;
     };
     let graph = FlowGraph::new(chosen);
-    let lang = lang.unwrap_or(settings.primary_language());
     let text = match format {
-        GraphFormat::Dot => crate::render::graph_export::dot(&graph, settings, lang),
-        GraphFormat::Mermaid => crate::render::graph_export::mermaid(&graph, settings, lang),
+        GraphFormat::Dot => crate::render::graph_export::dot(
+            &graph,
+            settings,
+            lang.unwrap_or(settings.primary_language()),
+        ),
+        GraphFormat::Mermaid => crate::render::graph_export::mermaid(
+            &graph,
+            settings,
+            lang.unwrap_or(settings.primary_language()),
+        ),
+        GraphFormat::Svg => {
+            // Without --lang, every language of the QMS, like the printed document.
+            let langs = match lang {
+                Some(l) => vec![l.to_string()],
+                None => settings.languages.clone(),
+            };
+            let index = procedure
+                .doc
+                .flows
+                .iter()
+                .position(|f| std::ptr::eq(f, chosen));
+            let procedures = qms.procedures.iter().map(|p| &p.doc).collect();
+            match index.and_then(|f| {
+                crate::render::flowchart::of_flow(settings, procedures, &procedure.doc, f, langs)
+            }) {
+                Some(drawn) => drawn.whole,
+                None => return USAGE,
+            }
+        }
     };
     print!("{text}");
     CLEAN

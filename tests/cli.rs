@@ -225,7 +225,7 @@ fn schema_commands_print_json_schemas() {
 }
 
 #[test]
-fn graph_exports_dot_and_mermaid() {
+fn graph_exports_dot_mermaid_and_svg() {
     let dir = qms(PROCEDURE);
     let out = procdoc()
         .args(["graph", "CS-P-001", "--qms"])
@@ -253,6 +253,29 @@ fn graph_exports_dot_and_mermaid() {
     let mermaid = String::from_utf8(out).unwrap();
     assert!(mermaid.starts_with("flowchart TD"), "{mermaid}");
     assert!(mermaid.contains("-->|\"No\"|"), "{mermaid}");
+    // The flowchart the document prints, its parts marked with the flow's steps.
+    let out = procdoc()
+        .args([
+            "graph", "CS-P-001", "--flow", "contract", "--format", "svg", "--qms",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let svg = String::from_utf8(out).unwrap();
+    assert!(svg.starts_with("<svg "), "{svg}");
+    assert!(
+        svg.contains(r#"<g data-step="start" data-kind="start">"#),
+        "{svg}"
+    );
+    assert!(svg.contains(r#"data-kind="decision""#), "{svg}");
+    assert!(svg.contains(r#" data-outcome="No""#), "{svg}");
+    assert!(
+        svg.contains(r#"<path d="M"#) && svg.contains(" data-from=\""),
+        "{svg}"
+    );
     procdoc()
         .args(["graph", "NOPE", "--qms"])
         .arg(dir.path())

@@ -147,11 +147,13 @@ codes! {
     APPROVAL_ORDER = "W0811" "approval-out-of-order" Warning "Document control"
         "The approval dates are not in order: prepared, then reviewed, then approved.";
     REGISTER_INVALID = "E0812" "register-invalid" Error "Document control"
-        "`register.yaml`, the record of releases and periodic reviews, cannot be read or has been tampered with: invalid YAML, a missing or unknown key, or an entry whose stored fingerprint does not match its stored content. procdoc only ever appends to the register; restore it from version control.";
+        "`register.yaml`, the record of releases and periodic reviews, cannot be read or has been tampered with: invalid YAML, a missing or unknown key, an entry whose stored fingerprint does not match its stored content, a field recorded beside the content (effective date, approval, file name) that contradicts it, releases out of order or without the OBSOLETE copy of the revision they replaced, a release before its approval, or a release or review dated in the future or before what it confirms. procdoc only ever appends to the register; restore it from version control.";
     MODIFIED_WITHOUT_REVISION = "E0813" "modified-without-revision" Error "Document control"
         "A released document was changed but its `revision` was not raised. The message lists what changed since the release. Raise `revision`, add a `history` entry saying what changed, and release the new revision; or undo the change. Formatting and comments are not changes.";
     REVIEW_OVERDUE = "W0814" "review-overdue" Warning "Document control"
         "A released document's periodic review (`review_every`, counted from the effective date or the last recorded review) is overdue. Review it and record the review with `procdoc review <DOC-ID> --by <name>`, or release a new revision.";
+    OUTPUT_NAME_COLLISION = "E0815" "output-name-collision" Error "Document control"
+        "Two different things would be written to one output file: ids that differ only in characters a file name cannot hold (`QP/001` and `QP-001` are both `QP-001_A.pdf`), in case, or in Unicode spelling (a case-insensitive disk, as on macOS and Windows, stores `QP-001` and `qp-001` as one file). The message names both sources. Give one of them a distinct id.";
     APPROVAL_PENDING = "I0820" "approval-pending" Info "Document control"
         "Names or dates in `approval` are left out (`approved: {}`): the document prints empty boxes to sign by hand and is awaiting approval. This is information, never a failure (not even with `--deny-warnings`): a draft awaiting signatures is normal. `procdoc release` refuses the document until every sign-off has a name and a date.";
 

@@ -150,6 +150,7 @@ pub fn check_with_stats(qms: &Qms) -> (Vec<Diagnostic>, Vec<FlowStats>) {
     }
     calls::check(&cx, &views, &mut out);
     crate::control::checks::check(&cx, &views, &mut out);
+    crate::control::names::check(&cx, &views, &mut out);
     glyphs::check(qms, &mut out);
     (out, stats)
 }

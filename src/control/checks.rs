@@ -3,10 +3,11 @@
 
 use chrono::NaiveDate;
 
-use super::{diff, fingerprint, register};
+use super::{diff, printed, register};
 use crate::check::codes;
 use crate::check::diagnostic::Diagnostic;
 use crate::check::{Context, DocView};
+use crate::spec::model::Procedure;
 use crate::spec::source::Location;
 
 /// The day `check` compares review dates with: `PROCDOC_NOW` or today, on the QMS clock.
@@ -25,7 +26,9 @@ pub fn check(cx: &Context, views: &[DocView], out: &mut Vec<Diagnostic>) {
     let (Some(register), Some(file)) = (&cx.qms.register, cx.qms.register_file) else {
         return;
     };
-    for problem in register.integrity() {
+    let today = today(cx);
+    let tz = crate::run::clock::office_timezone(Some(cx.settings));
+    for problem in register.integrity(cx.primary(), Some(today), tz) {
         out.push(
             Diagnostic::new(
                 &codes::REGISTER_INVALID,
@@ -38,14 +41,13 @@ pub fn check(cx: &Context, views: &[DocView], out: &mut Vec<Diagnostic>) {
             )),
         );
     }
-    let today = today(cx);
     for view in views {
         let doc = view.doc;
         if let Some(release) = register.release(&doc.id, &doc.revision) {
-            let fp = fingerprint::of(doc);
-            if fp != release.fingerprint {
-                let changes = diff::compare(&release.content, doc, cx.primary());
-                let listed: Vec<String> = changes.iter().map(diff::Change::short).collect();
+            let listed = changes_since(cx, release, doc);
+            // A release whose stored content no longer matches its fingerprint, with no
+            // change to name against the working files, is E0812 above.
+            if !listed.is_empty() {
                 let (shown, more) = if listed.len() > 8 {
                     (
                         listed[..8].join(", "),
@@ -107,6 +109,27 @@ pub fn check(cx: &Context, views: &[DocView], out: &mut Vec<Diagnostic>) {
             );
         }
     }
+}
+
+/// What differs between a release and the working document, in the procedure's terms:
+/// its content ([`diff::compare`]) and what it prints from the QMS ([`printed::changes`]).
+/// Empty when it is unchanged.
+fn changes_since(cx: &Context, release: &register::Release, doc: &Procedure) -> Vec<String> {
+    if super::unchanged_since(cx.qms, cx.settings, release, doc) {
+        return Vec::new();
+    }
+    let mut listed: Vec<String> = diff::compare(&release.content, doc, cx.primary())
+        .iter()
+        .map(diff::Change::short)
+        .collect();
+    if let Some(recorded) = &release.printed {
+        listed.extend(printed::changes(
+            recorded,
+            &printed::of(cx.qms, cx.settings, doc),
+            cx.primary(),
+        ));
+    }
+    listed
 }
 
 fn release_location(

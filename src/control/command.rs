@@ -8,7 +8,9 @@ use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
 
 use super::diff;
+use super::files;
 use super::fingerprint;
+use super::names;
 use super::register::{self, Register, Release, Review};
 use crate::check::diagnostic::{self, Severity};
 use crate::columns;
@@ -37,6 +39,13 @@ fn options(out_dir: PathBuf, templates: Option<PathBuf>) -> BuildOptions {
         emit_typst: false,
         progress: false,
     }
+}
+
+fn primary_language(qms: &Qms) -> String {
+    qms.settings
+        .as_ref()
+        .map(|s| s.primary_language().to_string())
+        .unwrap_or_else(|| "en".into())
 }
 
 fn timezone(qms: &Qms) -> Tz {
@@ -88,15 +97,87 @@ fn with_replaced<'a>(qms: &'a Qms, doc: &'a Procedure) -> Vec<&'a Procedure> {
         .collect()
 }
 
-fn write_new(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+/// Write a PDF procdoc made to `path`, replacing what is there only when it is a PDF procdoc
+/// made (it carries a procdoc fingerprint) or a copy the register records: a file planted
+/// where an output goes is never overwritten.
+fn write_output(path: &Path, bytes: &[u8], register: &Register) -> Result<(), String> {
+    match files::Existing::at(path) {
+        files::Existing::Absent => {}
+        files::Existing::Foreign(why) => {
+            return Err(format!(
+                "{} {why}; procdoc writes its outputs only as regular files it made: move it away",
+                path.display()
+            ));
+        }
+        files::Existing::File(hash) => {
+            let ours = hash == sha256(bytes)
+                || register.by_pdf(&hash).is_some()
+                || register.by_obsolete_pdf(&hash).is_some()
+                || std::fs::read(path)
+                    .ok()
+                    .and_then(|b| embedded_fingerprint(&b))
+                    .is_some();
+            if !ours {
+                return Err(format!(
+                    "{} is already there and is not a PDF procdoc made (sha256 {hash}); procdoc never replaces a file it did not write: move it away",
+                    path.display()
+                ));
+            }
+        }
     }
-    let tmp = path.with_extension("partial");
-    std::fs::write(&tmp, bytes)
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    files::write_atomic(path, bytes)
+}
+
+/// A release recorded at `at` must come after the document was approved, after the
+/// document's previous release, and not after the present: a register is a record of what
+/// happened, in the order it happened.
+fn release_time_fits(
+    register: &Register,
+    doc: &Procedure,
+    at: chrono::DateTime<chrono::Utc>,
+    tz: Tz,
+) -> Result<(), String> {
+    let day = clock::local_date(at, tz);
+    let a = &doc.approval;
+    for (what, signoff) in [
+        ("prepared", Some(&a.prepared)),
+        ("reviewed", a.reviewed.as_ref()),
+        ("approved", Some(&a.approved)),
+    ] {
+        if let Some(date) = signoff.and_then(|s| s.date)
+            && day < date.0
+        {
+            return Err(format!(
+                "{} rev. {} cannot be released on {}: it was {what} on {date} (a document is released after its approval)",
+                doc.id,
+                doc.revision,
+                register::day(day),
+            ));
+        }
+    }
+    if let Some(previous) = register.latest(&doc.id)
+        && clock::read_stamp(&previous.released_at).is_some_and(|p| at < p)
+    {
+        return Err(format!(
+            "{} rev. {} cannot be released at {}: rev. {} was released later, at {}",
+            doc.id,
+            doc.revision,
+            clock::show(at, tz),
+            previous.revision,
+            clock::show_stamp(&previous.released_at, tz)
+        ));
+    }
+    let present = clock::now(None, tz).unwrap_or_else(|_| chrono::Utc::now());
+    if at > present + chrono::Duration::minutes(5) {
+        return Err(format!(
+            "{} rev. {} cannot be released at {}, which is in the future (now {})",
+            doc.id,
+            doc.revision,
+            clock::show(at, tz),
+            clock::show(present, tz)
+        ));
+    }
+    Ok(())
 }
 
 fn unwrap_code(r: Result<u8, u8>) -> u8 {
@@ -121,6 +202,12 @@ fn release_inner(
     output: Option<PathBuf>,
     templates: Option<PathBuf>,
 ) -> Result<u8, u8> {
+    // Held until the command ends: a second `release` or `review` waits, then reads the
+    // register this one wrote.
+    let _lock = files::RegisterLock::acquire(dir).map_err(|e| {
+        eprintln!("error: {e}");
+        USAGE
+    })?;
     let qms = load_clean(dir, "nothing was released")?;
     let doc = find_doc(&qms, id)?;
     let old = qms.register.clone().unwrap_or_default();
@@ -185,44 +272,67 @@ fn release_inner(
         eprintln!("error: {e}");
         USAGE
     })?;
+    if let Err(why) = release_time_fits(&old, doc, now, timezone(&qms)) {
+        eprintln!("error: {why}");
+        return Err(FINDINGS);
+    }
     let out_dir = output.unwrap_or_else(|| default_out_dir(&qms));
     let opts = options(out_dir.clone(), templates);
 
     // The previous revision becomes obsolete: keep a copy stamped so, never overwritten,
-    // and record its checksum so `verify` recognises it.
+    // and record its checksum so `verify` recognises it. Its name is derived from the
+    // released content, never taken from the register.
     let mut obsolete_written = None;
     let mut obsoleted = None;
     if let Some(previous) = old.latest(&doc.id) {
         let name = builder::document_file(&previous.content);
         let path = out_dir.join("obsolete").join(&name);
-        let pdf = match std::fs::read(&path) {
-            Ok(existing) => existing,
-            Err(_) => {
-                let pdf = builder::document_pdf(
-                    &qms,
-                    &previous.content,
-                    with_replaced(&qms, &previous.content),
-                    "obsolete",
-                    &opts,
-                )
-                .map_err(|e| {
-                    eprintln!("error: {e}");
-                    FINDINGS
-                })?;
-                write_new(&path, &pdf).map_err(|e| {
+        let pdf = builder::document_pdf(
+            &qms,
+            &previous.content,
+            with_replaced(&qms, &previous.content),
+            "obsolete",
+            &opts,
+        )
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            FINDINGS
+        })?;
+        let hash = sha256(&pdf);
+        // Only the copy procdoc makes is certified: a file already there (left by an
+        // interrupted release) counts only if it is byte for byte that copy.
+        match files::Existing::at(&path) {
+            files::Existing::Absent => {
+                files::write_atomic(&path, &pdf).map_err(|e| {
                     eprintln!("error: {e}");
                     USAGE
                 })?;
                 obsolete_written = Some(path.clone());
-                pdf
             }
-        };
+            files::Existing::File(h) if h == hash => {}
+            files::Existing::File(h) => {
+                eprintln!(
+                    "error: {} is already there but is not the OBSOLETE copy procdoc makes of {} rev. {} (sha256 {h}, expected {hash}); procdoc neither certifies nor replaces a file it did not write: move it away and release again",
+                    path.display(),
+                    previous.doc,
+                    previous.revision
+                );
+                return Err(FINDINGS);
+            }
+            files::Existing::Foreign(why) => {
+                eprintln!(
+                    "error: {} {why}; procdoc neither certifies nor replaces it: move it away and release again",
+                    path.display()
+                );
+                return Err(FINDINGS);
+            }
+        }
         obsoleted = Some((
             previous,
             register::ObsoleteCopy {
                 revision: previous.revision.clone(),
                 pdf: name,
-                pdf_sha256: sha256(&pdf),
+                pdf_sha256: hash,
             },
         ));
     }
@@ -233,12 +343,31 @@ fn release_inner(
             FINDINGS
         })?;
     let file = builder::document_file(doc);
+    if let Some(other) = old
+        .releases
+        .iter()
+        .find(|r| r.doc != doc.id && names::same_file(&builder::document_file(&r.content), &file))
+    {
+        eprintln!(
+            "error: the controlled copy of {} rev. {} would be written as {file}, the file of {} rev. {} ({}); give one of the documents a distinct id",
+            doc.id,
+            doc.revision,
+            other.doc,
+            other.revision,
+            builder::document_file(&other.content)
+        );
+        return Err(FINDINGS);
+    }
     let pdf_path = out_dir.join(&file);
-    write_new(&pdf_path, &pdf).map_err(|e| {
+    write_output(&pdf_path, &pdf, &old).map_err(|e| {
         eprintln!("error: {e}");
         USAGE
     })?;
-    let fp = fingerprint::of(doc);
+    let settings = qms.settings.as_ref().ok_or_else(|| {
+        eprintln!("error: the QMS settings could not be read");
+        USAGE
+    })?;
+    let fp = fingerprint::meaning(doc, settings.primary_language());
     let mut register = old.clone();
     register.releases.push(Release {
         doc: doc.id.clone(),
@@ -250,6 +379,7 @@ fn release_inner(
         pdf: file.clone(),
         pdf_sha256: sha256(&pdf),
         content: doc.clone(),
+        printed: Some(super::printed::of(&qms, settings, doc)),
         obsoleted: obsoleted.as_ref().map(|(_, copy)| copy.clone()),
     });
     register.save(&qms.root, &old).map_err(|e| {
@@ -257,20 +387,19 @@ fn release_inner(
         USAGE
     })?;
     // The previous revision's CONTROLLED COPY must not stay next to the current one: it
-    // lives on only as the OBSOLETE copy (and in the register, to rebuild it exactly).
+    // lives on only as the OBSOLETE copy (and in the register, to rebuild it exactly). Only
+    // the copy procdoc released is removed, found by the name derived from its content.
     if let Some((previous, _)) = &obsoleted {
-        let stale = out_dir.join(&previous.pdf);
-        if previous.pdf != file && stale.is_file() {
-            match std::fs::remove_file(&stale) {
-                Ok(()) => println!(
+        let stale_name = builder::document_file(&previous.content);
+        if stale_name != file {
+            match files::remove_recorded(&out_dir.join(&stale_name), &previous.pdf_sha256) {
+                Ok(true) => println!(
                     "removed the controlled copy of rev. {} from {}",
                     previous.revision,
                     out_dir.display()
                 ),
-                Err(e) => eprintln!(
-                    "warning: cannot remove the superseded controlled copy {}: {e}",
-                    stale.display()
-                ),
+                Ok(false) => {}
+                Err(e) => eprintln!("warning: the superseded controlled copy was not removed: {e}"),
             }
         }
     }
@@ -283,13 +412,14 @@ fn release_inner(
         );
     }
     println!(
-        "released {} rev. {} as {} (CONTROLLED COPY)\n  fingerprint {}\n  sha256 {}\n  recorded in {}",
+        "released {} rev. {} as {} (CONTROLLED COPY)\n  fingerprint {}\n  sha256 {}\n  recorded in {} (head {})",
         doc.id,
         doc.revision,
         pdf_path.display(),
         fingerprint::short(&fp),
         sha256(&pdf),
-        Register::path(&qms.root).display()
+        Register::path(&qms.root).display(),
+        register.head()
     );
     Ok(CLEAN)
 }
@@ -340,8 +470,10 @@ fn rebuild_inner(
         eprintln!("error: {e}");
         FINDINGS
     })?;
-    let path = out_dir.join("revisions").join(&release.pdf);
-    write_new(&path, &pdf).map_err(|e| {
+    let path = out_dir
+        .join("revisions")
+        .join(builder::document_file(&release.content));
+    write_output(&path, &pdf, &register).map_err(|e| {
         eprintln!("error: {e}");
         USAGE
     })?;
@@ -358,6 +490,12 @@ fn rebuild_inner(
             path.display(),
             release.pdf_sha256
         );
+        if let (Some(recorded), Some(settings)) = (&release.printed, qms.settings.as_ref()) {
+            let now = super::printed::of(&qms, settings, &release.content);
+            for change in super::printed::changes(recorded, &now, settings.primary_language()) {
+                println!("  printed differently since the release: {change}");
+            }
+        }
         Ok(FINDINGS)
     }
 }
@@ -395,6 +533,10 @@ fn review_inner(
     note: Option<&str>,
     at: Option<&str>,
 ) -> Result<u8, u8> {
+    let _lock = files::RegisterLock::acquire(dir).map_err(|e| {
+        eprintln!("error: {e}");
+        USAGE
+    })?;
     let qms = load_register_only(dir)?;
     let doc = find_doc(&qms, id)?;
     if by.trim().is_empty() {
@@ -415,6 +557,38 @@ fn review_inner(
         USAGE
     })?;
     let date = crate::spec::model::Date(clock::local_date(now, tz));
+    let present = clock::now(None, tz).unwrap_or_else(|_| chrono::Utc::now());
+    if now > present + chrono::Duration::minutes(5) {
+        eprintln!(
+            "error: a review cannot be recorded for {date}, which is in the future (today is {})",
+            register::day(clock::local_date(present, tz))
+        );
+        return Err(USAGE);
+    }
+    if let Some(released) = clock::read_stamp(&latest.released_at)
+        && date.0 < clock::local_date(released, tz)
+    {
+        eprintln!(
+            "error: {} rev. {} was released on {}; a review of it cannot be dated {date}, before its release",
+            doc.id,
+            latest.revision,
+            register::day(clock::local_date(released, tz))
+        );
+        return Err(USAGE);
+    }
+    if let Some(last) = old
+        .reviews
+        .iter()
+        .filter_map(|r| clock::read_stamp(&r.recorded_at))
+        .max()
+        .filter(|last| now < *last)
+    {
+        eprintln!(
+            "error: the register already has a review recorded at {}; a review cannot be recorded before it (reviews are kept in the order they happen)",
+            clock::show(last, tz)
+        );
+        return Err(USAGE);
+    }
     let mut register = old.clone();
     register.reviews.push(Review {
         doc: doc.id.clone(),
@@ -432,10 +606,11 @@ fn review_inner(
         .map(|d| format!("; next review due {}", register::day(d)))
         .unwrap_or_default();
     println!(
-        "recorded the review of {} rev. {} by {} on {date}{next}",
+        "recorded the review of {} rev. {} by {} on {date}{next} (register head {})",
         doc.id,
         latest.revision,
-        by.trim()
+        by.trim(),
+        register.head()
     );
     Ok(CLEAN)
 }
@@ -467,7 +642,7 @@ pub fn status_rows(qms: &Qms, today: chrono::NaiveDate) -> Vec<StatusRow> {
         .map(|p| {
             let doc = &p.doc;
             let latest = register.latest(&doc.id);
-            let state = super::release_state(Some(register), doc);
+            let state = super::release_state(qms, doc);
             let next = register::next_review(register, &doc.id, doc.review_every);
             StatusRow {
                 id: doc.id.clone(),
@@ -486,8 +661,8 @@ pub fn status_rows(qms: &Qms, today: chrono::NaiveDate) -> Vec<StatusRow> {
         .collect()
 }
 
-/// `procdoc status [QMS-DIR]`.
-pub fn status(dir: &Path) -> u8 {
+/// `procdoc status [QMS-DIR] [--expect HEAD]`.
+pub fn status(dir: &Path, expect: Option<&str>) -> u8 {
     let qms = match load_register_only(dir) {
         Ok(q) => q,
         Err(c) => return c,
@@ -545,7 +720,29 @@ pub fn status(dir: &Path) -> u8 {
     if overdue > 0 {
         eprintln!("{overdue} periodic review(s) overdue");
     }
-    CLEAN
+    let empty = Register::default();
+    let register = qms.register.as_ref().unwrap_or(&empty);
+    println!(
+        "\n{}: {} release(s), {} review(s); head {}",
+        register::FILE,
+        register.releases.len(),
+        register.reviews.len(),
+        register.head()
+    );
+    match expect.map(|h| (h, register.covers(h))) {
+        None | Some((_, Some(true))) => CLEAN,
+        Some((h, None)) => {
+            eprintln!("error: `{h}` is not a register head (they read like R3V1-3F2A-91C0-7B1E)");
+            USAGE
+        }
+        Some((h, Some(false))) => {
+            eprintln!(
+                "error: {} no longer holds the entries of head {h}: a release or review was removed or changed since",
+                register::FILE
+            );
+            FINDINGS
+        }
+    }
 }
 
 /// `procdoc verify <FILE.pdf>` or `procdoc verify --fingerprint <F>`.
@@ -555,6 +752,7 @@ pub fn verify(dir: &Path, file: Option<&Path>, fingerprint_arg: Option<&str>) ->
         Err(c) => return c,
     };
     let tz = timezone(&qms);
+    let primary = primary_language(&qms);
     let empty = Register::default();
     let register = qms.register.as_ref().unwrap_or(&empty);
     let state_of = |r: &Release| {
@@ -632,7 +830,7 @@ pub fn verify(dir: &Path, file: Option<&Path>, fingerprint_arg: Option<&str>) ->
         .procedures
         .iter()
         .map(|p| &p.doc)
-        .filter(|d| normalise(&fingerprint::short(&fingerprint::of(d))) == short)
+        .filter(|d| normalise(&fingerprint::short(&fingerprint::meaning(d, &primary))) == short)
         .collect();
     let byte_note = if bytes_hash.is_some() {
         "; but it does NOT match the released PDF byte for byte (altered, or not printed from the release)"
@@ -747,7 +945,23 @@ pub fn diff(dir: &Path, id: &str, from: Option<&str>, to: Option<&str>, markdown
         .as_ref()
         .map(|s| s.primary_language().to_string())
         .unwrap_or_else(|| "en".into());
-    let changes = diff::compare(old, new, &primary);
+    let mut changes = diff::compare(old, new, &primary);
+    // Against the working files, a release also names what it printed from procdoc.yaml
+    // (company, department names, ...) that is printed differently now.
+    let released = from
+        .map(|rev| register.release(id, rev))
+        .unwrap_or_else(|| register.latest(id));
+    if to.is_none_or(|rev| rev == working.revision && register.release(id, rev).is_none())
+        && let (Some(release), Some(settings)) = (released, qms.settings.as_ref())
+        && let Some(recorded) = &release.printed
+    {
+        let now = super::printed::of(&qms, settings, working);
+        changes.extend(
+            super::printed::changes(recorded, &now, &primary)
+                .into_iter()
+                .map(diff::Change::printed),
+        );
+    }
     if markdown {
         println!("## {id}: {old_name} → {new_name}\n");
         if changes.is_empty() {

@@ -68,6 +68,20 @@ impl Change {
         self
     }
 
+    /// A change of what the document prints from outside its file (`procdoc.yaml`, other
+    /// procedures), described by [`crate::control::printed::changes`].
+    pub fn printed(description: String) -> Self {
+        let (subject, detail) = match description.split_once(": ") {
+            Some((s, d)) => (s.to_string(), Some(d.to_string())),
+            None => (description, None),
+        };
+        let change = Change::new(Kind::Changed, subject);
+        match detail {
+            Some(d) => change.detail(d),
+            None => change,
+        }
+    }
+
     /// `step contract/review (actors)`, for one-line summaries.
     pub fn short(&self) -> String {
         match (&self.aspect, self.kind) {
@@ -83,16 +97,45 @@ fn json<T: Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
+/// A value as a reader of the procedure writes it, never as JSON: lists as `a, b`, fields
+/// as `name: value`, a text in several languages as its texts.
 fn show(value: &Value) -> String {
     match value {
         Value::Null => "(none)".to_string(),
         Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Value::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(items) if items.is_empty() => "(none)".to_string(),
+        Value::Array(items) => {
+            let nested = items.iter().any(|v| v.is_object() || v.is_array());
+            let parts: Vec<String> = items.iter().map(show).collect();
+            if nested {
+                parts
+                    .iter()
+                    .map(|p| format!("({p})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            } else {
+                parts.join(", ")
+            }
+        }
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| match v {
+                Value::Object(_) => format!("{k} ({})", show(v)),
+                _ => format!("{k}: {}", show(v)),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
     }
 }
 
-/// Every change from `old` to `new`; `primary` is the QMS's primary language.
+/// Every change from `old` to `new`; `primary` is the QMS's primary language. Both are
+/// compared as normalised ([`crate::control::fingerprint::normalise`]), so an equivalent
+/// spelling is no change, and every change of the fingerprint is named here.
 pub fn compare(old: &Procedure, new: &Procedure, primary: &str) -> Vec<Change> {
+    let old = &crate::control::fingerprint::normalise(old, primary);
+    let new = &crate::control::fingerprint::normalise(new, primary);
     let mut out = Vec::new();
     text(
         &mut out,
@@ -161,7 +204,56 @@ pub fn compare(old: &Procedure, new: &Procedure, primary: &str) -> Vec<Change> {
     value(&mut out, "stages", &old.stages, &new.stages);
     flows(&mut out, &old.flows, &new.flows, primary);
     value(&mut out, "sections", &old.sections, &new.sections);
+    order(
+        &mut out,
+        "history",
+        old.history.iter().map(|h| h.revision.as_str()),
+        new.history.iter().map(|h| h.revision.as_str()),
+    );
+    order(
+        &mut out,
+        "records",
+        old.records.iter().map(|r| r.id.as_str()),
+        new.records.iter().map(|r| r.id.as_str()),
+    );
+    order(
+        &mut out,
+        "flows",
+        old.flows.iter().map(|f| f.id.as_str()),
+        new.flows.iter().map(|f| f.id.as_str()),
+    );
+    for (o, n) in old.records.iter().zip(&new.records) {
+        if o.id == n.id {
+            order(
+                &mut out,
+                &format!("fields of record {}", n.id),
+                o.fields.iter().map(|f| f.id.as_str()),
+                n.fields.iter().map(|f| f.id.as_str()),
+            );
+        }
+    }
     out
+}
+
+/// The same entries listed in another order (entries added or removed are named elsewhere).
+fn order<'a>(
+    out: &mut Vec<Change>,
+    subject: &str,
+    old: impl Iterator<Item = &'a str>,
+    new: impl Iterator<Item = &'a str>,
+) {
+    let (old, new): (Vec<&str>, Vec<&str>) = (old.collect(), new.collect());
+    let kept_old: Vec<&str> = old.iter().copied().filter(|o| new.contains(o)).collect();
+    let kept_new: Vec<&str> = new.iter().copied().filter(|n| old.contains(n)).collect();
+    if kept_old != kept_new {
+        out.push(
+            Change::new(Kind::Moved, format!("order of {subject}")).detail(format!(
+                "{} → {}",
+                kept_old.join(", "),
+                kept_new.join(", ")
+            )),
+        );
+    }
 }
 
 fn value<T: Serialize>(out: &mut Vec<Change>, subject: &str, old: &T, new: &T) {

@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use super::fingerprint;
 use crate::spec::duration::{Duration, Unit};
 use crate::spec::model::{Approval, Date, Procedure};
 
@@ -40,7 +39,8 @@ pub struct Release {
     /// When it was released (UTC, `2026-03-02T01:00:00Z`).
     pub released_at: String,
     pub approval: Approval,
-    /// [`fingerprint::of`] the content.
+    /// [`super::fingerprint::meaning`] of the content (or, in registers written before procdoc
+    /// normalised, [`super::fingerprint::of`]).
     pub fingerprint: String,
     /// The released PDF's file name in the output folder.
     pub pdf: String,
@@ -48,6 +48,10 @@ pub struct Release {
     pub pdf_sha256: String,
     /// The procedure as released.
     pub content: Procedure,
+    /// What the document printed from outside its file (company, department names, ...)
+    /// when released (absent in registers written before procdoc recorded it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub printed: Option<super::printed::Printed>,
     /// The OBSOLETE copy of the revision this release replaced, written under `obsolete/`
     /// when this release was made (absent in registers written before procdoc kept its
     /// checksum, and on a document's first release).
@@ -137,45 +141,6 @@ impl Register {
         })
     }
 
-    /// Every entry that breaks the register's integrity.
-    pub fn integrity(&self) -> Vec<Integrity> {
-        let mut out = Vec::new();
-        for (i, r) in self.releases.iter().enumerate() {
-            let actual = fingerprint::of(&r.content);
-            if actual != r.fingerprint {
-                out.push(Integrity {
-                    path: format!("releases[{i}].fingerprint"),
-                    message: format!(
-                        "the release of {} rev. {} has been altered: its stored content has fingerprint {}, not the recorded {}",
-                        r.doc,
-                        r.revision,
-                        fingerprint::short(&actual),
-                        fingerprint::short(&r.fingerprint)
-                    ),
-                });
-            }
-            if r.content.id != r.doc || r.content.revision != r.revision {
-                out.push(Integrity {
-                    path: format!("releases[{i}].content"),
-                    message: format!(
-                        "the release of {} rev. {} stores the content of {} rev. {}",
-                        r.doc, r.revision, r.content.id, r.content.revision
-                    ),
-                });
-            }
-            if self.releases[..i]
-                .iter()
-                .any(|o| o.doc == r.doc && o.revision == r.revision)
-            {
-                out.push(Integrity {
-                    path: format!("releases[{i}].revision"),
-                    message: format!("{} rev. {} is released twice", r.doc, r.revision),
-                });
-            }
-        }
-        out
-    }
-
     /// The file's text: a fixed header and the entries in the order they were made.
     pub fn to_text(&self) -> String {
         let body = serde_yaml::to_string(self).unwrap_or_default();
@@ -185,11 +150,6 @@ impl Register {
     /// Append-only save: refuses when the file on disk changed since `self` was read from
     /// `old` (its entries must be a prefix of ours).
     pub fn save(&self, root: &Path, old: &Register) -> Result<(), String> {
-        if !old.integrity().is_empty() {
-            return Err(format!(
-                "{FILE} has been altered; refusing to append to it (run `procdoc check`)"
-            ));
-        }
         let prefix = |a: &[Release], b: &[Release]| {
             a.len() <= b.len()
                 && a.iter()
@@ -205,11 +165,28 @@ impl Register {
         if !prefix(&old.releases, &self.releases) || !reviews_prefix {
             return Err(format!("refusing to rewrite the history in {FILE}"));
         }
+        // Re-read under the caller's lock: what is on disk must still be what `old` was read
+        // from, or another writer got in between and appending would drop its entry.
         let path = Self::path(root);
-        let tmp = path.with_extension("yaml.partial");
-        std::fs::write(&tmp, self.to_text())
-            .and_then(|_| std::fs::rename(&tmp, &path))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        let on_disk = match std::fs::read_to_string(&path) {
+            Ok(text)
+                if text
+                    .lines()
+                    .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) =>
+            {
+                Register::default()
+            }
+            Ok(text) => serde_yaml::from_str::<Register>(&text)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Register::default(),
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        };
+        if serde_json::to_value(&on_disk).ok() != serde_json::to_value(old).ok() {
+            return Err(format!(
+                "{FILE} changed while this command ran; nothing was recorded, run it again"
+            ));
+        }
+        super::files::write_atomic(&path, self.to_text().as_bytes())
     }
 }
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::context::{self, DocumentContext, Printing};
-use super::diagram::{self, Style};
+use super::flowchart;
 use super::labels::Script;
 use super::master::{self, MasterList};
 use super::templates::Templates;
@@ -183,7 +183,7 @@ fn printed_languages(settings: &crate::spec::model::Settings, opts: &BuildOption
 }
 
 /// The bundled font families, in the order that suits the primary language.
-fn bundled_fonts(primary: &str) -> Vec<String> {
+pub(crate) fn bundled_fonts(primary: &str) -> Vec<String> {
     font_order(
         &BUNDLED_FAMILIES
             .iter()
@@ -530,24 +530,19 @@ fn document_job(
         option_key,
         ..
     } = *parts;
-    let fp = fingerprint::of(doc);
+    let fp = fingerprint::meaning(doc, printing.settings.primary_language());
     let mut ctx = context::document(printing, doc, status, &fp);
     let mut files = files_common.clone();
     for (f, flow) in doc.flows.iter().enumerate() {
         let graph = FlowGraph::new(flow);
-        let chart = context::chart(printing, &ctx.doc.flows[f], &graph);
-        let layout = diagram::layout(&chart, &diagram_style(fonts));
+        let drawn = flowchart::draw(printing, &ctx.doc.flows[f], &graph, fonts);
         let stem = format!("{}_{}", file_stem(&doc.id), file_stem(&flow.id));
-        let whole = layout.to_svg();
         jobs.push(bytes_job(
             format!("diagrams/{stem}.svg"),
-            whole.into_bytes(),
+            drawn.whole.into_bytes(),
         ));
-        for (i, page) in layout
-            .to_svg_pages(DIAGRAM_PAGE_HEIGHT_PT)
-            .into_iter()
-            .enumerate()
-        {
+        ctx.doc.flows[f].landscape = drawn.landscape;
+        for (i, page) in drawn.pages.into_iter().enumerate() {
             let name = format!("/diagrams/{stem}-{}.svg", i + 1);
             files.insert(name.clone(), page.into_bytes());
             ctx.doc.flows[f].diagrams.push(name);
@@ -810,16 +805,6 @@ fn inputs_key(
 pub const MANIFEST: &str = ".procdoc-build.json";
 
 /// Drawing height per page: an A4 page less header, footer and the flow's heading.
-const DIAGRAM_PAGE_HEIGHT_PT: f64 = 610.0;
-
-fn diagram_style(fonts: &[String]) -> Style {
-    Style {
-        width_pt: 481.0,
-        font_family: fonts.join(", "),
-        font_size_pt: 7.0,
-    }
-}
-
 fn date_parts(date: chrono::NaiveDate) -> DateParts {
     use chrono::Datelike;
     DateParts {

@@ -193,6 +193,8 @@ pub struct FlowContext {
     pub within: Option<Multi>,
     /// Virtual paths of the flowchart's pages.
     pub diagrams: Vec<String>,
+    /// The flowchart's pages are landscape (a chart with many lanes).
+    pub landscape: bool,
     pub steps: Vec<StepContext>,
 }
 
@@ -375,6 +377,7 @@ pub fn document(
                         trigger: flow.trigger.as_ref().map(|t| trigger(p, t)),
                         within: flow.within.map(|d| p.each(|l| labels::duration(d, l))),
                         diagrams: Vec::new(),
+                        landscape: false,
                         steps: flow
                             .steps
                             .iter()
@@ -778,9 +781,30 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
             )
         })
         .collect();
+    // Lanes of roles inside one department (`in:`) stand side by side, next to the
+    // department's own lane, in order of first appearance of the department.
+    let group_of = |code: &str| -> String {
+        p.settings
+            .departments
+            .iter()
+            .find(|d| d.code == code)
+            .and_then(|d| d.within.clone())
+            .unwrap_or_else(|| code.to_string())
+    };
+    let groups: Vec<String> = lanes.iter().map(|l| group_of(&l.id)).collect();
+    let mut order: Vec<usize> = (0..lanes.len()).collect();
+    let first_of = |g: &str| groups.iter().position(|x| x == g).unwrap_or(0);
+    order.sort_by_key(|&i| (first_of(&groups[i]), i));
+    let mut new_index = vec![0; lanes.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old] = new;
+    }
+    let lanes: Vec<Lane> = order.iter().map(|&i| lanes[i].clone()).collect();
+    let step_lane: Vec<usize> = step_lane.iter().map(|&l| new_index[l]).collect();
     if !graph.is_empty() {
         nodes.push(Node {
             id: "start".into(),
+            step: "start".into(),
             kind: NodeKind::Start,
             lane: step_lane[0],
             number: None,
@@ -794,9 +818,11 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
     for (s, step_ctx) in flow_ctx.steps.iter().enumerate() {
         let lane = step_lane[s];
         let step = graph.step(s);
+        let sid = step.id.clone();
         if graph.join[s] {
             nodes.push(Node {
                 id: format!("join:{s}"),
+                step: sid.clone(),
                 kind: NodeKind::Join,
                 lane,
                 number: None,
@@ -806,6 +832,7 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
         }
         nodes.push(Node {
             id: format!("step:{s}"),
+            step: sid.clone(),
             kind: if step.calls.is_some() {
                 NodeKind::Call
             } else {
@@ -821,6 +848,7 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
             Exit::Next(ts) if ts.len() > 1 => {
                 nodes.push(Node {
                     id: format!("fork:{s}"),
+                    step: sid.clone(),
                     kind: NodeKind::Fork,
                     lane,
                     number: None,
@@ -843,6 +871,7 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
                     .unwrap_or_else(|| vec!["?".to_string()]);
                 nodes.push(Node {
                     id: format!("decision:{s}"),
+                    step: sid.clone(),
                     kind: NodeKind::Decision,
                     lane,
                     number: None,
@@ -860,6 +889,7 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
             Exit::End => {
                 nodes.push(Node {
                     id: format!("end:{s}"),
+                    step: format!("end:{sid}"),
                     kind: NodeKind::End,
                     lane,
                     number: None,

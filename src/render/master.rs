@@ -121,7 +121,7 @@ pub fn master_list(qms: &Qms, p: &Printing) -> MasterList {
     let documents = docs
         .iter()
         .map(|doc| {
-            let state = control::release_state(qms.register.as_ref(), doc);
+            let state = control::release_state(qms, doc);
             let status_key = match state {
                 control::RELEASED => "controlled_state",
                 control::MODIFIED => "modified",

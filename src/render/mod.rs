@@ -4,6 +4,7 @@
 pub mod build;
 pub mod context;
 pub mod diagram;
+pub mod flowchart;
 pub mod graph_export;
 pub mod labels;
 pub mod markup;

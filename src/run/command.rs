@@ -2,7 +2,6 @@
 //! to standard output, refusals and errors to standard error with exit code 1 (refused) or
 //! 2 (usage, I/O).
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -14,19 +13,16 @@ use super::checklist::{self, Paint};
 use super::clock;
 use super::engine::{self, DoneRequest, Live, RunError, Snapshot, StartRequest};
 use super::integrity;
-use super::record::{self, RunRecord, Stamp};
-use super::recurrence;
-use super::store::{self, Filter, RunRow, SqliteStore, Status, Store, StoreError};
+use super::record::{self, RunRecord};
+use super::store::{self, Filter, SqliteStore, Status, Store, StoreError};
 use crate::check::diagnostic::{self, Severity};
 use crate::check::settings::calendar_of;
-use crate::columns;
 use crate::spec::load::{self, Qms};
-use crate::spec::model::Trigger;
 
 /// The variable that places the run database when `--db` is not given.
 pub const DB_VAR: &str = "PROCDOC_DB";
 
-const OK: u8 = 0;
+pub(super) const OK: u8 = 0;
 const REFUSED: u8 = 1;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -215,7 +211,7 @@ pub fn execute(command: RunCommand, qms_dir: &Path, db: Option<PathBuf>) -> u8 {
 }
 
 /// Where the run database is, and whether the user named it.
-struct Db<'a> {
+pub(super) struct Db<'a> {
     path: &'a Path,
     named: bool,
 }
@@ -223,7 +219,7 @@ struct Db<'a> {
 impl Db<'_> {
     /// The store to read, read-only; `None` when no run was ever started in this QMS (its
     /// default database does not exist yet). A database that was named must exist.
-    fn read(&self, qms_loads: bool) -> Result<Option<SqliteStore>, RunError> {
+    pub(super) fn read(&self, qms_loads: bool) -> Result<Option<SqliteStore>, RunError> {
         match SqliteStore::open(self.path, false) {
             Err(StoreError::Missing(_)) if !self.named && qms_loads => Ok(None),
             other => Ok(Some(other?)),
@@ -315,7 +311,7 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, RunError
                 (_, true) => Some(Status::Ended),
                 _ => None,
             };
-            list(
+            super::overview::list(
                 qms_dir,
                 db,
                 status,
@@ -328,7 +324,7 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, RunError
             )
         }
         RunCommand::Due { doc, format, at } => {
-            due(qms_dir, db, doc.as_deref(), format, at.as_deref())
+            super::overview::due(qms_dir, db, doc.as_deref(), format, at.as_deref())
         }
         RunCommand::Verify {
             reference,
@@ -357,7 +353,7 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, RunError
 }
 
 /// Runs `f` in one transaction: committed if it succeeds (and writes), rolled back otherwise.
-fn transaction<T>(
+pub(super) fn transaction<T>(
     store: &mut dyn Store,
     write: bool,
     f: impl FnOnce(&mut dyn Store) -> Result<T, RunError>,
@@ -380,11 +376,11 @@ fn transaction<T>(
 }
 
 /// The QMS's time zone for commands that are not about one run; UTC without a QMS.
-fn qms_tz(qms: Option<&Qms>) -> Tz {
+pub(super) fn qms_tz(qms: Option<&Qms>) -> Tz {
     clock::office_timezone(qms.and_then(|q| q.settings.as_ref()))
 }
 
-fn usage(message: impl Into<String>) -> RunError {
+pub(super) fn usage(message: impl Into<String>) -> RunError {
     RunError::Usage(message.into())
 }
 
@@ -548,7 +544,7 @@ fn show(
     Ok(OK)
 }
 
-fn to_json<T: Serialize>(value: &T) -> String {
+pub(super) fn to_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".to_string())
 }
 
@@ -645,389 +641,6 @@ fn plan(
     Ok(OK)
 }
 
-/// A run as `run list --format json` gives it.
-#[derive(Debug, Serialize)]
-struct Listed {
-    reference: String,
-    doc: String,
-    flow: String,
-    revision: String,
-    period: Option<String>,
-    status: &'static str,
-    outcome: Option<String>,
-    started: Stamp,
-    ended: Option<Stamp>,
-    open: Vec<ListedStep>,
-    /// Set when an event's entry time is further from its stated time than the tolerance:
-    /// the largest such gap (`92 d`).
-    entered_apart: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct ListedStep {
-    /// `None`: the whole flow's deadline.
-    step: Option<String>,
-    depts: Vec<String>,
-    due: Option<Stamp>,
-    overdue: bool,
-    late_by: Option<String>,
-}
-
-fn stamp_of(text: &str, tz: Tz) -> Stamp {
-    match clock::read_stamp(text) {
-        Some(t) => Stamp {
-            iso: clock::iso(t, tz),
-            local: clock::show(t, tz),
-        },
-        None => Stamp {
-            iso: text.to_string(),
-            local: text.to_string(),
-        },
-    }
-}
-
-/// The open steps of a row, one entry per step with its departments.
-fn open_steps(row: &RunRow, now: DateTime<Utc>, tz: Tz) -> Vec<ListedStep> {
-    let mut grouped: BTreeMap<(Option<String>, Option<String>), Vec<String>> = BTreeMap::new();
-    let mut order = Vec::new();
-    for o in &row.open {
-        let key = (o.step.clone(), o.due.clone());
-        if !grouped.contains_key(&key) {
-            order.push(key.clone());
-        }
-        grouped.entry(key).or_default().extend(o.dept.clone());
-    }
-    order
-        .into_iter()
-        .map(|key| {
-            let due = key.1.as_deref().and_then(clock::read_stamp);
-            let overdue = due.is_some_and(|d| now > d);
-            ListedStep {
-                depts: grouped.remove(&key).unwrap_or_default(),
-                step: key.0,
-                due: due.map(|d| Stamp {
-                    iso: clock::iso(d, tz),
-                    local: clock::show(d, tz),
-                }),
-                overdue,
-                late_by: due.filter(|_| overdue).map(|d| engine::lateness(d, now)),
-            }
-        })
-        .collect()
-}
-
-#[allow(clippy::too_many_arguments)]
-fn list(
-    qms_dir: &Path,
-    db: &Db,
-    status: Option<Status>,
-    overdue: bool,
-    doc: Option<String>,
-    dept: Option<String>,
-    format: Format,
-    at: Option<&str>,
-    tolerance: Option<&str>,
-) -> Result<u8, RunError> {
-    let tolerance = clock::tolerance(tolerance).map_err(RunError::Usage)?;
-    let qms = load::load(qms_dir).ok().map(|(q, _)| q);
-    let tz = qms_tz(qms.as_ref());
-    let now = clock::now(at, tz).map_err(RunError::Usage)?;
-    let filter = Filter {
-        status,
-        doc,
-        dept,
-        overdue_at: overdue.then(|| clock::stamp(now)),
-        ..Default::default()
-    };
-    let (rows, late) = match db.read(qms.is_some())? {
-        None => (Vec::new(), Vec::new()),
-        Some(mut store) => transaction(&mut store, false, |s| {
-            let rows = s.list(&filter)?;
-            let late = s.overdue(
-                &clock::stamp(now),
-                &Filter {
-                    overdue_at: None,
-                    ..filter.clone()
-                },
-            )?;
-            Ok((rows, late))
-        })?,
-    };
-    let listed: Vec<Listed> = rows
-        .iter()
-        .map(|r| Listed {
-            reference: r.reference.clone(),
-            doc: r.doc.clone(),
-            flow: r.flow.clone(),
-            revision: r.revision.clone(),
-            period: r.period.clone(),
-            status: record::status_word(r.status),
-            outcome: r.outcome.clone(),
-            started: stamp_of(&r.started_at, tz),
-            ended: r.ended_at.as_deref().map(|e| stamp_of(e, tz)),
-            open: open_steps(r, now, tz),
-            entered_apart: r.entry_gap.filter(|&g| g > tolerance).map(clock::span),
-        })
-        .collect();
-    if format == Format::Json {
-        println!("{}", to_json(&listed));
-        return Ok(OK);
-    }
-    let p = Paint::for_stdout();
-    if listed.is_empty() {
-        let filtered = filter.status.is_some()
-            || filter.doc.is_some()
-            || filter.dept.is_some()
-            || filter.overdue_at.is_some();
-        println!(
-            "{}",
-            if filtered {
-                "no runs match"
-            } else {
-                "no runs yet"
-            }
-        );
-        return Ok(OK);
-    }
-    let ref_width = listed
-        .iter()
-        .map(|l| columns::width(&l.reference))
-        .max()
-        .unwrap_or(3)
-        .max(3);
-    let flow_width = listed
-        .iter()
-        .map(|l| columns::width(&l.doc) + columns::width(&l.flow) + 1)
-        .max()
-        .unwrap_or(4)
-        .max(4);
-    println!(
-        "{:<ref_width$}  {:<flow_width$}  {:<16}  {:<6}  OPEN STEPS / OUTCOME",
-        "REF", "FLOW", "STARTED", "STATUS"
-    );
-    for l in &listed {
-        let detail = if l.status == "ended" {
-            l.outcome.clone().unwrap_or_default()
-        } else {
-            l.open
-                .iter()
-                .filter_map(|o| {
-                    let step = o.step.as_deref()?;
-                    let mut text = format!("{step} ({})", o.depts.join("/"));
-                    if o.overdue {
-                        text.push_str(&format!(
-                            " {}",
-                            p.red(&format!("OVERDUE {}", o.late_by.as_deref().unwrap_or("")))
-                        ));
-                    }
-                    Some(text)
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let apart = l
-            .entered_apart
-            .as_deref()
-            .map(|gap| format!(" {}", p.red(&format!("ENTERED {gap} APART"))))
-            .unwrap_or_default();
-        println!(
-            "{}  {}  {:<16}  {:<6}  {detail}{apart}",
-            columns::pad(&l.reference, ref_width),
-            columns::pad(&format!("{}/{}", l.doc, l.flow), flow_width),
-            l.started.local,
-            l.status
-        );
-    }
-    if listed.iter().any(|l| l.entered_apart.is_some()) {
-        println!();
-        println!(
-            "ENTERED ... APART: a time stated with --at is that far from when it was entered (tolerance {}); see `procdoc run show REF`",
-            if tolerance == 0 {
-                "0".to_string()
-            } else {
-                clock::span(tolerance)
-            }
-        );
-    }
-    if !late.is_empty() {
-        println!();
-        println!("{}", p.bold("overdue:"));
-        for o in &late {
-            let due = o.open.due.as_deref().and_then(clock::read_stamp);
-            println!(
-                "  {}  {}  for {}  due {}, {} late",
-                o.reference,
-                o.open.step.as_deref().unwrap_or("(whole flow)"),
-                o.open.dept.as_deref().unwrap_or("-"),
-                due.map_or_else(String::new, |d| clock::show(d, tz)),
-                due.map_or_else(String::new, |d| engine::lateness(d, now))
-            );
-        }
-    }
-    Ok(OK)
-}
-
-#[derive(Debug, Serialize)]
-struct DueFlow {
-    doc: String,
-    flow: String,
-    title: String,
-    every: String,
-    /// Why periods cannot be laid out, if they cannot.
-    problem: Option<String>,
-    missing: Vec<DuePeriod>,
-}
-
-#[derive(Debug, Serialize)]
-struct DuePeriod {
-    key: String,
-    label: String,
-    /// The last day it was meant to be run in has passed.
-    late: bool,
-}
-
-fn due(
-    qms_dir: &Path,
-    db: &Db,
-    doc: Option<&str>,
-    format: Format,
-    at: Option<&str>,
-) -> Result<u8, RunError> {
-    let (qms, problems) = load::load(qms_dir).map_err(|e| usage(e.to_string()))?;
-    let Some(settings) = qms.settings.as_ref() else {
-        return Err(usage(
-            "the QMS settings cannot be read: see `procdoc check`",
-        ));
-    };
-    // A procedure file that does not read is missing from the list; say so rather than
-    // let "no recurring flows" stand for it.
-    let unread = problems
-        .iter()
-        .filter(|d| d.severity() == Severity::Error)
-        .count();
-    if unread > 0 {
-        eprintln!(
-            "warning: the QMS has {unread} error(s) reading its files; procedures that did not load are not listed: see `procdoc check`"
-        );
-    }
-    let calendar = calendar_of(settings).map_err(|e| {
-        usage(format!(
-            "the QMS calendar cannot be used: {e}; see `procdoc check`"
-        ))
-    })?;
-    let tz = calendar.timezone();
-    let now = clock::now(at, tz).map_err(RunError::Usage)?;
-    let today = clock::local_date(now, tz);
-    let lang = settings.primary_language();
-    let mut store = db.read(true)?;
-    // One reading transaction: every flow is judged against the same state.
-    if let Some(s) = store.as_mut() {
-        s.begin(false)?;
-    }
-    let covered_periods = |doc: &str, flow: &str| -> Result<BTreeSet<String>, RunError> {
-        let Some(store) = store.as_ref() else {
-            return Ok(BTreeSet::new());
-        };
-        let filter = Filter {
-            doc: Some(doc.to_string()),
-            flow: Some(flow.to_string()),
-            parent: None,
-            ..Default::default()
-        };
-        Ok(store
-            .list(&filter)?
-            .into_iter()
-            .filter_map(|r| r.period)
-            .collect())
-    };
-    let mut out = Vec::new();
-    {
-        for p in qms.procedures.iter().map(|p| &p.doc) {
-            if doc.is_some_and(|d| d != p.id) {
-                continue;
-            }
-            for flow in &p.flows {
-                let Some(Trigger::Every(rec)) = &flow.trigger else {
-                    continue;
-                };
-                let every = match &rec.during {
-                    Some(d) => format!("every {} in {d}", rec.every),
-                    None => format!("every {}", rec.every),
-                };
-                let mut entry = DueFlow {
-                    doc: p.id.clone(),
-                    flow: flow.id.clone(),
-                    title: flow.title.best(lang, lang).to_string(),
-                    every,
-                    problem: None,
-                    missing: Vec::new(),
-                };
-                match recurrence::started_by(p.effective.0, rec, &calendar, today) {
-                    Err(why) => entry.problem = Some(why),
-                    Ok(periods) => {
-                        let covered = covered_periods(&p.id, &flow.id)?;
-                        entry.missing = periods
-                            .into_iter()
-                            .filter(|period| !covered.contains(&period.key))
-                            .map(|period| DuePeriod {
-                                late: today > period.last_day,
-                                key: period.key,
-                                label: period.label,
-                            })
-                            .collect();
-                    }
-                }
-                out.push(entry);
-            }
-        }
-    }
-    if let Some(s) = store.as_mut() {
-        s.rollback()?;
-    }
-    if format == Format::Json {
-        println!("{}", to_json(&out));
-        return Ok(OK);
-    }
-    let p = Paint::for_stdout();
-    if out.is_empty() {
-        println!("no recurring flows");
-    }
-    /// Daily flows can miss hundreds of periods; the most recent say what to do next.
-    const SHOWN: usize = 12;
-    for f in &out {
-        println!("{} {} ({}), {}", f.doc, f.flow, f.title, f.every);
-        if let Some(problem) = &f.problem {
-            println!("  cannot list periods: {problem}");
-            continue;
-        }
-        if f.missing.is_empty() {
-            println!("  {}", p.green("every period has a run"));
-            continue;
-        }
-        let hidden = f.missing.len().saturating_sub(SHOWN);
-        if hidden > 0 {
-            println!(
-                "  ... {hidden} earlier period{} without a run",
-                if hidden == 1 { "" } else { "s" }
-            );
-        }
-        for m in &f.missing[hidden..] {
-            let late = if m.late {
-                format!(" {}", p.red("LATE"))
-            } else {
-                String::new()
-            };
-            let from = if m.label.starts_with(&m.key) {
-                String::new()
-            } else {
-                format!(" (period from {})", m.key)
-            };
-            println!("  {}  no run yet{from}{late}", m.label);
-        }
-    }
-    Ok(OK)
-}
-
 fn verify(
     db: &Path,
     reference: Option<&str>,
@@ -1120,6 +733,92 @@ pub fn safe_name(reference: &str) -> String {
     }
 }
 
+/// The file name (without extension) a run exports to: [`safe_name`] of its reference, or,
+/// when another run of the store would get the same name on a case-insensitive disk (`SO/7`
+/// and `SO_7`, `so_7`, or one reference in two flows), that name with `~` and a short hash
+/// of the run's document, flow and reference, so no two runs ever share an export file.
+pub fn export_name<'a>(
+    run: (&str, &str, &str),
+    all: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+) -> String {
+    let (reference, doc, flow) = run;
+    let plain = safe_name(reference);
+    let shared = all
+        .into_iter()
+        .any(|other| other != run && crate::control::names::same_file(&safe_name(other.0), &plain));
+    if !shared {
+        return plain;
+    }
+    let hash = crate::control::command::sha256(format!("{doc}\n{flow}\n{reference}").as_bytes());
+    format!("{plain}~{}", &hash[..8])
+}
+
+/// Refuse to write an export over a file that is not an earlier export of this same run,
+/// comparing names as a case-insensitive disk does.
+fn export_target_free(output: &Path, name: &str, record: &RunRecord) -> Result<(), RunError> {
+    let ours = |path: &Path| {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .is_some_and(|v| {
+                v["reference"] == record.reference.as_str()
+                    && v["doc"]["id"] == record.doc.id.as_str()
+                    && v["flow"]["id"] == record.flow.id.as_str()
+            })
+    };
+    let describe = |path: &Path| {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .filter(|v| v["reference"].is_string())
+            .map(|v| {
+                format!(
+                    "the export of run {} ({}/{})",
+                    v["reference"].as_str().unwrap_or_default(),
+                    v["doc"]["id"].as_str().unwrap_or_default(),
+                    v["flow"]["id"].as_str().unwrap_or_default()
+                )
+            })
+            .unwrap_or_else(|| "a file procdoc did not export".to_string())
+    };
+    let entries = match std::fs::read_dir(output) {
+        Ok(entries) => entries,
+        Err(_) => return Ok(()),
+    };
+    let json_name = format!("{name}.json");
+    let mut witness = None;
+    for entry in entries.flatten() {
+        let existing = entry.file_name().to_string_lossy().into_owned();
+        for ext in ["json", "pdf"] {
+            let wanted = format!("{name}.{ext}");
+            if !crate::control::names::same_file(&existing, &wanted) {
+                continue;
+            }
+            let json = output.join(format!(
+                "{}.json",
+                existing
+                    .rsplit_once('.')
+                    .map(|(s, _)| s)
+                    .unwrap_or(&existing)
+            ));
+            if existing == wanted && ours(&output.join(&json_name)) {
+                continue;
+            }
+            witness = Some((existing.clone(), describe(&json)));
+        }
+    }
+    match witness {
+        None => Ok(()),
+        Some((existing, what)) => Err(usage(format!(
+            "run {} ({}/{}) exports to {name}.json and {name}.pdf, but {} already holds {existing} ({what}), which a case-insensitive disk stores as the same file; export into another folder",
+            record.reference,
+            record.doc.id,
+            record.flow.id,
+            output.display()
+        ))),
+    }
+}
+
 fn export(
     qms_dir: &Path,
     db: &Path,
@@ -1129,11 +828,21 @@ fn export(
     tolerance: Option<&str>,
 ) -> Result<u8, RunError> {
     let record = read_record(qms_dir, db, reference, flow, None, tolerance)?;
+    let rows = {
+        let mut store = SqliteStore::open(db, false)?;
+        transaction(&mut store, false, |s| Ok(s.list(&Filter::default())?))?
+    };
+    let name = export_name(
+        (&record.reference, &record.doc.id, &record.flow.id),
+        rows.iter()
+            .map(|r| (r.reference.as_str(), r.doc.as_str(), r.flow.as_str())),
+    );
+    export_target_free(output, &name, &record)?;
     let pdf =
         crate::render::build::run_record_pdf(&record, None).map_err(|e| usage(e.to_string()))?;
     std::fs::create_dir_all(output)
         .map_err(|e| usage(format!("cannot create {}: {e}", output.display())))?;
-    let path = output.join(format!("{}.json", safe_name(&record.reference)));
+    let path = output.join(format!("{name}.json"));
     std::fs::write(&path, to_json(&record) + "\n")
         .map_err(|e| usage(format!("cannot write {}: {e}", path.display())))?;
     let pdf_path = path.with_extension("pdf");

@@ -11,8 +11,10 @@ pub mod completion;
 pub mod engine;
 pub mod fields;
 pub mod integrity;
+pub mod overview;
 pub mod record;
 pub mod recurrence;
+pub mod sqlite;
 pub mod state;
 pub mod store;
 

@@ -3,7 +3,12 @@
 //! fault; each test states the right value and asserts it on real commands, with variants
 //! beyond the first input that showed the fault.
 //!
-//! - [`register`]: the document control register, hand-edited or hostile.
+//! - [`register`]: the document control register, hand-edited or hostile (paths it names,
+//!   its order, its dates, the content of each release) and written by concurrent commands.
+//! - [`output_names`]: different things never share one output file (document ids, forms,
+//!   run exports), compared as a case-insensitive, normalising disk compares names.
+//! - [`release_meaning`]: a released document changes when its meaning or what it prints
+//!   changes, and only then.
 //! - [`runs`]: run records: tampering with what a run was run against, removed events and
 //!   rolled-back databases, read commands that never write, back-dated sign-offs, child run
 //!   names.
@@ -19,6 +24,8 @@ mod common;
 mod qms;
 
 mod loader;
+mod output_names;
 mod register;
+mod release_meaning;
 mod runs;
 mod streams;

@@ -127,3 +127,38 @@ pub fn sha256(path: &Path) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(std::fs::read(path).unwrap()))
 }
+
+/// The English-only example QMS and its one procedure.
+pub const DYNE: &str = "dyne";
+pub const DYNE_DOC: &str = "DYN-QP-07";
+pub const DYNE_FILE: &str = "DYN-QP-07.yaml";
+
+impl Qms {
+    /// Raise DYN-QP-07 of the dyne copy to revision B with a history entry.
+    pub fn bump_dyne(&self) {
+        self.edit(DYNE_FILE, "revision: A\n", "revision: B\n");
+        self.edit(DYNE_FILE, "effective: 2012-01-01", "effective: 2026-02-01");
+        self.edit(
+            DYNE_FILE,
+            "  - { revision: A, date: 2012-01-01, change: First issue, by: Wang Lin }\n",
+            "  - { revision: A, date: 2012-01-01, change: First issue, by: Wang Lin }\n  - { revision: B, date: 2026-02-01, change: Wording, by: Wang Lin }\n",
+        );
+    }
+
+    /// Release DYN-QP-07 rev. A, then rev. B; both must succeed.
+    pub fn release_dyne_twice(&self) {
+        let a = self.release(DYNE_DOC, "2026-01-10");
+        assert_eq!(a.code, 0, "{}", a.text());
+        self.bump_dyne();
+        let b = self.release(DYNE_DOC, "2026-02-10");
+        assert_eq!(b.code, 0, "{}", b.text());
+    }
+
+    /// The messages of `check`'s findings with this code.
+    pub fn messages(&self, code: &str) -> Vec<String> {
+        self.findings(code)
+            .iter()
+            .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+}

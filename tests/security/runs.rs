@@ -308,6 +308,14 @@ fn removals_and_rollbacks_are_found() {
     remove_last_event(&env, "R-1");
     env.tampered(&[], &["store entry #5 is missing"]);
 
+    // The store's very last event, its run's header fixed: the store head still counts it.
+    let env = base.variant("last event, head kept");
+    remove_last_event(&env, "R-2");
+    env.tampered(
+        &[],
+        &["store entry #6 is missing: an event was removed from the end of the store"],
+    );
+
     // The store's very last event, header and store head fixed: the store is consistent
     // and shorter; only the head written down shows it.
     let env = base.variant("last event of the store");

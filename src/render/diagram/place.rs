@@ -1,0 +1,534 @@
+//! Ranks, rows, box sizes and final coordinates of a chart.
+
+use super::*;
+
+/// Lays out the chart. Never fails: unusable input is repaired or dropped
+/// and reported through [`Layout::issues`].
+pub fn layout(chart: &Chart, style: &Style) -> Layout {
+    let mut issues = Vec::new();
+    let m = Metrics::new(style, &mut issues);
+    let nl = chart.lanes.len().max(1);
+    let n = chart.nodes.len();
+
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(n);
+    for (i, node) in chart.nodes.iter().enumerate() {
+        if index.contains_key(node.id.as_str()) {
+            issues.push(LayoutIssue::DuplicateNodeId(node.id.clone()));
+        } else {
+            index.insert(node.id.as_str(), i);
+        }
+    }
+    let kinds: Vec<NodeKind> = chart.nodes.iter().map(|x| x.kind).collect();
+    let mut lane_of = Vec::with_capacity(n);
+    for node in &chart.nodes {
+        if node.lane < nl {
+            lane_of.push(node.lane);
+        } else {
+            issues.push(LayoutIssue::LaneOutOfRange {
+                node: node.id.clone(),
+                lane: node.lane,
+            });
+            lane_of.push(nl - 1);
+        }
+    }
+    let mut edges: Vec<Ed> = Vec::new();
+    for (src, e) in chart.edges.iter().enumerate() {
+        let a = index.get(e.from.as_str()).copied();
+        let b = index.get(e.to.as_str()).copied();
+        match (a, b) {
+            (Some(from), Some(to)) => edges.push(Ed { from, to, src }),
+            _ => issues.push(LayoutIssue::UnknownNode {
+                from: e.from.clone(),
+                to: e.to.clone(),
+                missing: if a.is_none() {
+                    e.from.clone()
+                } else {
+                    e.to.clone()
+                },
+            }),
+        }
+    }
+
+    // Ranks: longest path over edges that go forward in input order, so a
+    // loop-back never pushes its target down. Every forward predecessor has
+    // a smaller index, hence a single pass in input order suffices.
+    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for e in &edges {
+        if e.from < e.to {
+            preds[e.to].push(e.from);
+        }
+    }
+    let mut rank = vec![0usize; n];
+    for v in 0..n {
+        rank[v] = preds[v].iter().map(|&u| rank[u] + 1).max().unwrap_or(0);
+    }
+
+    // Bars span the lanes of the branches they split or join.
+    let mut span: Vec<(usize, usize)> = lane_of.iter().map(|&l| (l, l)).collect();
+    for e in &edges {
+        if e.from < e.to {
+            if kinds[e.from] == NodeKind::Fork {
+                let l = lane_of[e.to];
+                let sp = &mut span[e.from];
+                *sp = (sp.0.min(l), sp.1.max(l));
+            }
+            if kinds[e.to] == NodeKind::Join {
+                let l = lane_of[e.from];
+                let sp = &mut span[e.to];
+                *sp = (sp.0.min(l), sp.1.max(l));
+            }
+        }
+    }
+
+    // Rows: each rank gets as many rows as it needs so that nodes sharing a
+    // lane (or a bar crossing a node's lane) never overlap.
+    let max_rank = rank.iter().copied().max().unwrap_or(0);
+    let mut by_rank: Vec<Vec<usize>> = vec![Vec::new(); if n == 0 { 0 } else { max_rank + 1 }];
+    for (v, &r) in rank.iter().enumerate() {
+        by_rank[r].push(v);
+    }
+    let mut row_of = vec![0usize; n];
+    let mut row_rank: Vec<usize> = Vec::new();
+    let mut occ: Vec<Vec<Option<usize>>> = Vec::new();
+    for (r, members) in by_rank.iter().enumerate() {
+        let base = occ.len();
+        for &v in members {
+            let (a, b) = span[v];
+            let mut s = 0;
+            loop {
+                if base + s == occ.len() {
+                    occ.push(vec![None; nl]);
+                    row_rank.push(r);
+                }
+                if occ[base + s][a..=b].iter().all(|c| c.is_none()) {
+                    break;
+                }
+                s += 1;
+            }
+            for c in &mut occ[base + s][a..=b] {
+                *c = Some(v);
+            }
+            row_of[v] = base + s;
+        }
+    }
+    let nrows = occ.len();
+    let mut bars_in_row: Vec<Vec<usize>> = vec![Vec::new(); nrows];
+    for v in 0..n {
+        if kinds[v].is_bar() {
+            bars_in_row[row_of[v]].push(v);
+        }
+    }
+
+    // Box sizes follow the wrapped text; widths are fixed by the lane.
+    let geo = Geo::new(&m, nl);
+    let mut nx = vec![0.0; n];
+    let mut nw = vec![0.0; n];
+    let mut nh = vec![0.0; n];
+    let mut content: Vec<Vec<Line>> = vec![Vec::new(); n];
+    // Text size of each node: smaller than the base size only where a word would not fit.
+    let mut nsize = vec![m.fs; n];
+    for (v, node) in chart.nodes.iter().enumerate() {
+        let l = lane_of[v];
+        let prep = prepare(node, m.fs);
+        let (w, h, lines) = match node.kind {
+            NodeKind::Task | NodeKind::Call => {
+                let inset = if node.kind == NodeKind::Call {
+                    m.fs * 0.5
+                } else {
+                    0.0
+                };
+                let ww = geo.box_w - 2.0 * (m.pad_x + inset);
+                let size = fitting_size(&prep, ww, m.fs, m.min_fs());
+                nsize[v] = size;
+                let lines = content_lines(&prep, ww * m.fs / size, m.fs);
+                let lh = m.lh * size / m.fs;
+                let h = (lines.len() as f64 * lh + 2.0 * m.pad_y).max(m.fs * 3.4);
+                (geo.box_w, h, lines)
+            }
+            NodeKind::Decision => {
+                // Each line must fit the diamond's width at its own height:
+                // half-height >= (|dy| + lh/2) / (1 - line_w / w). A wider
+                // measure means fewer lines but a steeper diamond, so try
+                // several and keep the flattest.
+                let mut best: Option<(f64, Vec<Line>)> = None;
+                let size = fitting_size(&prep, geo.box_w * 0.8 - m.fs * 0.9, m.fs, m.min_fs());
+                nsize[v] = size;
+                let lh = m.lh * size / m.fs;
+                for ratio in [0.5, 0.6, 0.7, 0.8] {
+                    // Never narrower than the longest word: a narrow measure must not
+                    // cut words that fit a wider one.
+                    let longest = prep
+                        .iter()
+                        .flat_map(|(paras, _, _)| paras.iter().flatten())
+                        .map(|(_, w)| *w)
+                        .fold(0.0, f64::max);
+                    let measure_w = (geo.box_w * ratio * m.fs / size).max(longest);
+                    let lines = content_lines(&prep, measure_w, m.fs);
+                    let k = lines.len() as f64;
+                    let mut half: f64 = 0.0;
+                    for (i, l) in lines.iter().enumerate() {
+                        let dy = ((i as f64 + 0.5) - k / 2.0).abs() * lh;
+                        let lw = text_width(&l.text, size, l.bold) + m.fs * 0.9;
+                        let room = (1.0 - lw / geo.box_w).max(0.12);
+                        half = half.max((dy + lh * 0.5) / room);
+                    }
+                    let h = (2.0 * half + m.fs * 0.3).max(m.fs * 4.6);
+                    if best.as_ref().is_none_or(|(bh, _)| h < *bh - 0.01) {
+                        best = Some((h, lines));
+                    }
+                }
+                let (h, lines) = best.unwrap_or((m.fs * 4.6, Vec::new()));
+                (geo.box_w, h, lines)
+            }
+            NodeKind::Start | NodeKind::End => {
+                let ww = geo.box_w - 2.0 * m.pad_x - m.fs * 1.2;
+                let size = fitting_size(&prep, ww, m.fs, m.min_fs());
+                nsize[v] = size;
+                let lines = content_lines(&prep, ww * m.fs / size, m.fs);
+                let h = (lines.len() as f64 * m.lh * size / m.fs + 2.0 * m.pad_y).max(m.fs * 2.5);
+                let rx = (h / 2.0).min(m.fs * 1.4);
+                let w =
+                    (widest(&lines, size) + 2.0 * m.pad_x + rx).clamp(geo.box_w * 0.55, geo.box_w);
+                (w, h, lines)
+            }
+            NodeKind::Fork | NodeKind::Join => {
+                let (a, b) = span[v];
+                let pad = geo.box_w * 0.3;
+                let w = geo.cx(b) - geo.cx(a) + 2.0 * pad;
+                nx[v] = geo.cx(a) - pad;
+                (w, m.bar_thickness(), Vec::new())
+            }
+        };
+        if !node.kind.is_bar() {
+            nx[v] = geo.cx(l) - w / 2.0;
+        }
+        nw[v] = w;
+        nh[v] = h;
+        content[v] = lines;
+    }
+    let mut row_h = vec![0.0f64; nrows];
+    for v in 0..n {
+        let r = row_of[v];
+        row_h[r] = row_h[r].max(nh[v]);
+    }
+
+    let plan = Plan {
+        geo,
+        kinds,
+        lane_of,
+        span,
+        row_of,
+        nrows,
+        occ,
+        bars_in_row,
+        nx,
+        nw,
+    };
+
+    // Routing: forward edges first in input order so that short decision
+    // exits get the corridor tracks next to the boxes, then loop-backs from
+    // shortest to longest so that they nest instead of crossing.
+    let sides = exit_sides(&plan, &edges, n);
+    let mut right_exit = vec![false; n];
+    let mut left_exit = vec![false; n];
+    for (i, e) in edges.iter().enumerate() {
+        match sides[i] {
+            Side::Right => right_exit[e.from] = true,
+            Side::Left => left_exit[e.from] = true,
+            _ => {}
+        }
+    }
+    let mut order: Vec<usize> = (0..edges.len()).collect();
+    order.sort_by_key(|&i| {
+        let e = edges[i];
+        let (rs, rt) = (plan.row_of[e.from], plan.row_of[e.to]);
+        if rt > rs { (0, 0, i) } else { (1, rs - rt, i) }
+    });
+    let mut router = Router::new(&plan);
+    let mut routes: Vec<Vec<APt>> = vec![Vec::new(); edges.len()];
+    for &i in &order {
+        let e = edges[i];
+        let t = e.to;
+        let right_ok = !plan.kinds[t].is_bar() && !right_exit[t];
+        let left_ok = !plan.kinds[t].is_bar() && !left_exit[t];
+        routes[i] = router.route(e.from, t, sides[i], right_ok, left_ok);
+    }
+    let (gap_lo, gap_hi) = (router.gap_lo.clone(), router.gap_hi.clone());
+    drop(router);
+
+    // Labels leaving downwards sit in the gap below their decision, so that
+    // gap grows by the label height.
+    let label_lines: Vec<Vec<Line>> = edges
+        .iter()
+        .map(|e| {
+            let mut out = Vec::new();
+            if let Some(edge) = chart.edges.get(e.src) {
+                let ww = (plan.geo.box_w * 0.55).min(m.fs * 14.0).max(m.fs * 3.0);
+                for (k, lang) in edge.label.iter().enumerate() {
+                    // A label floats beside its line, so it widens to its longest word
+                    // rather than cutting it.
+                    let longest = measure(lang, m.label_fs, false)
+                        .iter()
+                        .flatten()
+                        .map(|(_, w)| *w)
+                        .fold(0.0, f64::max);
+                    for text in wrap(lang, ww.max(longest), m.label_fs, false) {
+                        out.push(Line {
+                            text,
+                            bold: false,
+                            secondary: k > 0,
+                        });
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    let mut reserve = vec![0.0f64; nrows + 1];
+    for (i, e) in edges.iter().enumerate() {
+        if !label_lines[i].is_empty()
+            && sides[i] == Side::Bottom
+            && let Some(r) = reserve.get_mut(plan.row_of[e.from] + 1)
+        {
+            *r = r.max(label_lines[i].len() as f64 * m.label_lh + 2.0);
+        }
+    }
+
+    // Vertical positions are known only now that every gap knows how
+    // many tracks and how much label room it needs.
+    // Lane headers wrap between words; a word too long for its lane shrinks the
+    // lane's header text rather than being cut.
+    let header_w = plan.geo.lane_w - 2.0 * m.pad_x;
+    let mut header_size = vec![m.fs; nl];
+    let header_lines: Vec<Vec<Line>> = (0..nl)
+        .map(|l| {
+            let mut out = Vec::new();
+            if let Some(lane) = chart.lanes.get(l) {
+                let prep: Prepared = lane
+                    .label
+                    .iter()
+                    .enumerate()
+                    .map(|(k, lang)| (measure(lang, m.fs, k == 0), k == 0, k > 0))
+                    .collect();
+                let size = fitting_size(&prep, header_w, m.fs, m.min_fs());
+                header_size[l] = size;
+                out = content_lines(&prep, header_w * m.fs / size, m.fs);
+            }
+            out
+        })
+        .collect();
+    let header_text_h = header_lines
+        .iter()
+        .zip(&header_size)
+        .map(|(lines, size)| lines.len() as f64 * m.lh * size / m.fs)
+        .fold(0.0, f64::max);
+    let header_h = (header_text_h + 2.0 * m.pad_y + m.fs * 0.4).max(m.fs * 2.4);
+    let mut gaps = Vec::with_capacity(nrows + 1);
+    let mut rows = Vec::with_capacity(nrows);
+    let mut y = header_h;
+    for g in 0..=nrows {
+        let tracks = (gap_hi[g] - gap_lo[g]).max(1);
+        let h = reserve[g]
+            + m.stroke_gap_top()
+            + (tracks - 1) as f64 * m.track_sp()
+            + m.stroke_gap_bottom();
+        gaps.push(Band { y, h });
+        y += h;
+        if g < nrows {
+            rows.push(Band { y, h: row_h[g] });
+            y += row_h[g];
+        }
+    }
+    let height = y;
+    let ny: Vec<f64> = (0..n)
+        .map(|v| {
+            let r = rows[plan.row_of[v]];
+            r.y + (r.h - nh[v]) / 2.0
+        })
+        .collect();
+    let y_of = |a: Ay| -> f64 {
+        match a {
+            Ay::Top(v) => ny[v],
+            Ay::Bottom(v) => ny[v] + nh[v],
+            Ay::Mid(v) => ny[v] + nh[v] / 2.0,
+            Ay::MidOff(v, sgn) => ny[v] + nh[v] / 2.0 + sgn * (nh[v] / 4.0).min(m.fs),
+            Ay::Gap(g, t) => {
+                gaps[g].y
+                    + reserve[g]
+                    + m.stroke_gap_top()
+                    + t.saturating_sub(gap_lo[g]) as f64 * m.track_sp()
+            }
+        }
+    };
+
+    let placed: Vec<PlacedNode> = chart
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(v, node)| {
+            let rect = Rect {
+                x: plan.nx[v],
+                y: ny[v],
+                w: plan.nw[v],
+                h: nh[v],
+            };
+            PlacedNode {
+                id: node.id.clone(),
+                step: node.step.clone(),
+                kind: node.kind,
+                lane: plan.lane_of[v],
+                rank: rank[v],
+                row: plan.row_of[v],
+                rect,
+                lines: place_lines(
+                    &content[v],
+                    rect.x + rect.w / 2.0,
+                    rect.y + rect.h / 2.0,
+                    nsize[v],
+                    m.lh * nsize[v] / m.fs,
+                ),
+            }
+        })
+        .collect();
+
+    let mut routed: Vec<RoutedEdge> = edges
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let pts: Vec<Point> = routes[i]
+                .iter()
+                .map(|&(x, a)| Point { x, y: y_of(a) })
+                .collect();
+            RoutedEdge {
+                from: chart.nodes[e.from].id.clone(),
+                to: chart.nodes[e.to].id.clone(),
+                points: simplify(pts),
+                loop_back: e.to <= e.from,
+                label: None,
+                from_steps: ends_of(&edges, &chart.nodes, e.from, true),
+                to_steps: ends_of(&edges, &chart.nodes, e.to, false),
+                outcome: (plan.kinds[e.from] == NodeKind::Decision)
+                    .then(|| chart.edges[e.src].label.first().cloned())
+                    .flatten(),
+                from_idx: e.from,
+                to_idx: e.to,
+            }
+        })
+        .collect();
+
+    let lanes: Vec<LaneColumn> = (0..nl)
+        .map(|l| LaneColumn {
+            id: chart.lanes.get(l).map(|x| x.id.clone()).unwrap_or_default(),
+            x: plan.geo.lane_x(l),
+            w: plan.geo.lane_w,
+            lines: place_lines(
+                &header_lines[l],
+                plan.geo.lane_x(l) + plan.geo.lane_w / 2.0,
+                header_h / 2.0,
+                header_size[l],
+                m.lh * header_size[l] / m.fs,
+            ),
+        })
+        .collect();
+
+    place_labels(
+        &mut routed,
+        &label_lines,
+        &placed,
+        &lanes,
+        &m,
+        header_h,
+        height,
+    );
+
+    let mut row_starts_rank = vec![true; nrows];
+    for r in 1..nrows {
+        row_starts_rank[r] = row_rank[r] != row_rank[r - 1];
+    }
+
+    Layout {
+        width: m.width,
+        height,
+        header_h,
+        font_family: m.family.clone(),
+        font_size: m.fs,
+        lanes,
+        nodes: placed,
+        edges: routed,
+        rows,
+        gaps,
+        row_starts_rank,
+        issues,
+    }
+}
+
+/// Drops repeated points and straight-through bends; endpoints stay.
+pub(super) fn simplify(pts: Vec<Point>) -> Vec<Point> {
+    let mut out: Vec<Point> = Vec::with_capacity(pts.len());
+    for p in pts {
+        if let Some(last) = out.last()
+            && (last.x - p.x).abs() < 0.01
+            && (last.y - p.y).abs() < 0.01
+        {
+            continue;
+        }
+        out.push(p);
+    }
+    let mut i = 1;
+    while i + 1 < out.len() {
+        let (a, b, c) = (out[i - 1], out[i], out[i + 1]);
+        let vertical = (a.x - b.x).abs() < 0.01 && (b.x - c.x).abs() < 0.01;
+        let horizontal = (a.y - b.y).abs() < 0.01 && (b.y - c.y).abs() < 0.01;
+        // Only a point the path passes straight through is removable; a
+        // reversal must stay or the drawn line would change.
+        let same_dir = if vertical {
+            (b.y - a.y) * (c.y - b.y) > 0.0
+        } else {
+            (b.x - a.x) * (c.x - b.x) > 0.0
+        };
+        if (vertical || horizontal) && same_dir {
+            out.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+    if out.len() == 1
+        && let Some(&p) = out.first()
+    {
+        out.push(p);
+    }
+    out
+}
+
+/// The flow nodes a line ending (`back`: starting) at node `v` connects to: `v`'s own step
+/// for a box or terminator, and through a decision or bar the steps on its other side.
+pub(super) fn ends_of(edges: &[Ed], nodes: &[Node], v: usize, back: bool) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut seen = vec![false; nodes.len()];
+    let mut stack = vec![v];
+    while let Some(u) = stack.pop() {
+        if std::mem::replace(&mut seen[u], true) {
+            continue;
+        }
+        let node = &nodes[u];
+        let junction = matches!(
+            node.kind,
+            NodeKind::Decision | NodeKind::Fork | NodeKind::Join
+        );
+        if !junction {
+            if !out.contains(&node.step) {
+                out.push(node.step.clone());
+            }
+            continue;
+        }
+        // Walk on in the same direction; collected in edge order for stable output.
+        for e in edges.iter().rev() {
+            match back {
+                true if e.to == u => stack.push(e.from),
+                false if e.from == u => stack.push(e.to),
+                _ => {}
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,634 @@
+//! Orthogonal edge routing over the grid, with free-channel bookkeeping.
+
+use super::*;
+
+pub(super) struct Router<'a> {
+    pub(super) p: &'a Plan,
+    pub(super) vreg: HashMap<(Chan, usize), Vec<VUse>>,
+    pub(super) hreg: HashMap<HKey, Vec<HUse>>,
+    /// Tracks used in each gap: `lo..hi`. Track numbers start at [`TRACK_BASE`] so that
+    /// a run that must turn above every other one in its gap still gets a track.
+    pub(super) gap_lo: Vec<usize>,
+    pub(super) gap_hi: Vec<usize>,
+}
+
+pub(super) fn pk(node: usize, side: Side, x: f64) -> PortKey {
+    PortKey {
+        node,
+        side,
+        xq: (x * 100.0).round() as i64,
+    }
+}
+
+impl<'a> Router<'a> {
+    pub(super) fn new(p: &'a Plan) -> Router<'a> {
+        Router {
+            p,
+            vreg: HashMap::new(),
+            hreg: HashMap::new(),
+            gap_lo: vec![TRACK_BASE; p.nrows + 1],
+            gap_hi: vec![TRACK_BASE; p.nrows + 1],
+        }
+    }
+
+    pub(super) fn vfree(
+        &self,
+        ch: Chan,
+        tr: usize,
+        a: u64,
+        b: u64,
+        from: PortKey,
+        to: PortKey,
+    ) -> bool {
+        let (lo, hi) = (a.min(b), a.max(b));
+        self.vreg.get(&(ch, tr)).is_none_or(|uses| {
+            uses.iter()
+                // Runs that only touch at a row level are apart: the box is between them.
+                .all(|u| u.hi <= lo || hi <= u.lo || u.from == from || u.to == to)
+        })
+    }
+
+    pub(super) fn vtake(
+        &mut self,
+        ch: Chan,
+        tr: usize,
+        a: u64,
+        b: u64,
+        from: PortKey,
+        to: PortKey,
+    ) {
+        self.vreg.entry((ch, tr)).or_default().push(VUse {
+            lo: a.min(b),
+            hi: a.max(b),
+            from,
+            to,
+        });
+    }
+
+    pub(super) fn hfree(&self, key: HKey, x0: f64, x1: f64, from: PortKey, to: PortKey) -> bool {
+        // A small margin keeps unrelated runs from touching end to end,
+        // which would read as one line.
+        let (lo, hi) = (x0.min(x1) - 1.5, x0.max(x1) + 1.5);
+        self.hreg.get(&key).is_none_or(|uses| {
+            uses.iter()
+                .all(|u| u.x1 < lo || hi < u.x0 || u.from == from || u.to == to)
+        })
+    }
+
+    pub(super) fn htake(&mut self, key: HKey, x0: f64, x1: f64, from: PortKey, to: PortKey) {
+        self.hreg.entry(key).or_default().push(HUse {
+            x0: x0.min(x1),
+            x1: x0.max(x1),
+            from,
+            to,
+        });
+    }
+
+    /// Picks a track in gap `g` for a run from xa to xb. `checks` are the
+    /// centre-line verticals that join the run (to a row level); a track is
+    /// preferred where none of them overlaps an unrelated vertical, because
+    /// two such runs on one x would read as a single line.
+    pub(super) fn pick_gap(
+        &mut self,
+        g: usize,
+        xa: f64,
+        xb: f64,
+        from: PortKey,
+        to: PortKey,
+        checks: &[(Chan, u64)],
+    ) -> usize {
+        let good = self.track_order(g).find(|&t| {
+            self.hfree(HKey::Gap(g, t), xa, xb, from, to)
+                && checks
+                    .iter()
+                    .all(|&(ch, other)| self.vfree(ch, 0, lvl_gap(g, t), other, from, to))
+        });
+        let t = match good {
+            Some(t) => t,
+            None => {
+                let mut t = TRACK_BASE;
+                while !self.hfree(HKey::Gap(g, t), xa, xb, from, to) {
+                    t += 1;
+                }
+                t
+            }
+        };
+        self.htake(HKey::Gap(g, t), xa, xb, from, to);
+        for &(ch, other) in checks {
+            self.vtake(ch, 0, lvl_gap(g, t), other, from, to);
+        }
+        if let Some(n) = self.gap_hi.get_mut(g) {
+            *n = (*n).max(t + 1);
+        }
+        if let Some(n) = self.gap_lo.get_mut(g) {
+            *n = (*n).min(t);
+        }
+        t
+    }
+
+    /// Tracks of gap `g` to try, in order: the used ones and a few below them, then a few
+    /// above all of them (a run leaving the box above must turn above a run that enters
+    /// the box below on the same line).
+    pub(super) fn track_order(&self, g: usize) -> impl Iterator<Item = usize> + use<> {
+        let lo = self.gap_lo.get(g).copied().unwrap_or(TRACK_BASE);
+        let hi = self.gap_hi.get(g).copied().unwrap_or(TRACK_BASE);
+        (lo..hi + 3).chain((lo.saturating_sub(4).max(1)..lo).rev())
+    }
+
+    /// First corridor track free over the level range; when all are taken
+    /// the outermost is shared, which only costs legibility.
+    pub(super) fn find_cor(
+        &self,
+        lane: usize,
+        side: Side,
+        a: u64,
+        b: u64,
+        from: PortKey,
+        to: PortKey,
+    ) -> Option<usize> {
+        (0..self.p.geo.cap(side)).find(|&t| self.vfree(Chan::Cor(lane, side), t, a, b, from, to))
+    }
+
+    pub(super) fn take_cor(
+        &mut self,
+        lane: usize,
+        side: Side,
+        a: u64,
+        b: u64,
+        from: PortKey,
+        to: PortKey,
+    ) -> f64 {
+        let t = self
+            .find_cor(lane, side, a, b, from, to)
+            .unwrap_or(self.p.geo.cap(side).saturating_sub(1));
+        self.vtake(Chan::Cor(lane, side), t, a, b, from, to);
+        self.p.geo.cor_x(lane, side, t)
+    }
+
+    pub(super) fn route(
+        &mut self,
+        s: usize,
+        t: usize,
+        exit: Side,
+        entry_right_ok: bool,
+        entry_left_ok: bool,
+    ) -> Vec<APt> {
+        if s == t {
+            return self.self_loop(s, exit);
+        }
+        let p = self.p;
+        if p.row_of[t] > p.row_of[s] {
+            match exit {
+                Side::Left | Side::Right => self.fwd_side(s, t, exit),
+                _ => self.fwd_bottom(s, t),
+            }
+        } else {
+            self.back(s, t, exit, entry_right_ok, entry_left_ok)
+        }
+    }
+
+    pub(super) fn fwd_bottom(&mut self, s: usize, t: usize) -> Vec<APt> {
+        let p = self.p;
+        let (rs, rt) = (p.row_of[s], p.row_of[t]);
+        let (sx, sl) = p.tb_port(s, p.lane_of[t]);
+        let (tx, tl) = p.tb_port(t, sl);
+        let from = pk(s, Side::Bottom, sx);
+        let to = pk(t, Side::Top, tx);
+        let start = (sx, Ay::Bottom(s));
+        let end = (tx, Ay::Top(t));
+        if sl == tl
+            && p.center_free(tl, rs + 1, rt)
+            && self.vfree(Chan::Center(tl), 0, lvl_row(rs), lvl_row(rt), from, to)
+        {
+            self.vtake(Chan::Center(tl), 0, lvl_row(rs), lvl_row(rt), from, to);
+            return vec![start, end];
+        }
+        // Across in the gap right below the source, then down the target's
+        // column: the usual shape of a hand-off between lanes.
+        if p.center_free(tl, rs + 1, rt) {
+            let g = rs + 1;
+            let checks = [
+                (Chan::Center(sl), lvl_row(rs)),
+                (Chan::Center(tl), lvl_row(rt)),
+            ];
+            if rt == rs + 1
+                || self.track_order(g).any(|tr| {
+                    self.vfree(Chan::Center(tl), 0, lvl_gap(g, tr), lvl_row(rt), from, to)
+                })
+            {
+                let tr = self.pick_gap(g, sx, tx, from, to, &checks);
+                return vec![start, (sx, Ay::Gap(g, tr)), (tx, Ay::Gap(g, tr)), end];
+            }
+        }
+        if p.center_free(sl, rs + 1, rt)
+            && self.vfree(
+                Chan::Center(sl),
+                0,
+                lvl_row(rs),
+                lvl_gap_start(rt),
+                from,
+                to,
+            )
+        {
+            let g = rt;
+            let checks = [
+                (Chan::Center(sl), lvl_row(rs)),
+                (Chan::Center(tl), lvl_row(rt)),
+            ];
+            let tr = self.pick_gap(g, sx, tx, from, to, &checks);
+            return vec![start, (sx, Ay::Gap(g, tr)), (tx, Ay::Gap(g, tr)), end];
+        }
+        // Both columns are blocked: detour through a corridor.
+        let xc = self.detour(sl, tl, rs, rt, from, to);
+        let g1 = rs + 1;
+        let t1 = self.pick_gap(g1, sx, xc, from, to, &[(Chan::Center(sl), lvl_row(rs))]);
+        let t2 = self.pick_gap(rt, xc, tx, from, to, &[(Chan::Center(tl), lvl_row(rt))]);
+        vec![
+            start,
+            (sx, Ay::Gap(g1, t1)),
+            (xc, Ay::Gap(g1, t1)),
+            (xc, Ay::Gap(rt, t2)),
+            (tx, Ay::Gap(rt, t2)),
+            end,
+        ]
+    }
+
+    pub(super) fn fwd_side(&mut self, s: usize, t: usize, side: Side) -> Vec<APt> {
+        let p = self.p;
+        let (rs, rt) = (p.row_of[s], p.row_of[t]);
+        let (xv, cl) = p.side_port(s, side);
+        let (tx, tl) = p.tb_port(t, cl);
+        let from = pk(s, side, xv);
+        let to = pk(t, Side::Top, tx);
+        let start = (xv, Ay::Mid(s));
+        let end = (tx, Ay::Top(t));
+        let dir = if side == Side::Right { 1.0 } else { -1.0 };
+        // Straight out of the vertex and down into the target: the classic
+        // "No" branch shape, possible when the cells on the way are empty.
+        if (tx - xv) * dir > 1.0
+            && p.row_clear(rs, xv, tx, &[s])
+            && p.center_free(tl, rs + 1, rt)
+            && self.hfree(HKey::Row(rs), xv, tx, from, to)
+            && self.vfree(Chan::Center(tl), 0, lvl_row(rs), lvl_row(rt), from, to)
+        {
+            self.htake(HKey::Row(rs), xv, tx, from, to);
+            self.vtake(Chan::Center(tl), 0, lvl_row(rs), lvl_row(rt), from, to);
+            return vec![start, (tx, Ay::Mid(s)), end];
+        }
+        let t_col = p.center_free(tl, rs + 1, rt);
+        if t_col || p.cor_open(cl, side, rs + 1, rt) {
+            let g = if t_col { rs + 1 } else { rt };
+            let xc = self.take_cor(cl, side, lvl_row(rs), lvl_gap_end(g), from, to);
+            self.htake(HKey::Row(rs), xv, xc, from, to);
+            let tr = self.pick_gap(g, xc, tx, from, to, &[(Chan::Center(tl), lvl_row(rt))]);
+            return vec![
+                start,
+                (xc, Ay::Mid(s)),
+                (xc, Ay::Gap(g, tr)),
+                (tx, Ay::Gap(g, tr)),
+                end,
+            ];
+        }
+        // A bar cuts the own corridor further down: step into the next gap
+        // and continue in a corridor that is open all the way.
+        let g1 = rs + 1;
+        let xc = self.take_cor(cl, side, lvl_row(rs), lvl_gap_end(g1), from, to);
+        self.htake(HKey::Row(rs), xv, xc, from, to);
+        let xd = self.detour(cl, tl, rs, rt, from, to);
+        let t1 = self.pick_gap(g1, xc, xd, from, to, &[]);
+        let t2 = self.pick_gap(rt, xd, tx, from, to, &[(Chan::Center(tl), lvl_row(rt))]);
+        vec![
+            start,
+            (xc, Ay::Mid(s)),
+            (xc, Ay::Gap(g1, t1)),
+            (xd, Ay::Gap(g1, t1)),
+            (xd, Ay::Gap(rt, t2)),
+            (tx, Ay::Gap(rt, t2)),
+            end,
+        ]
+    }
+
+    /// Takes a corridor track that runs from the gap below row `rs` to the
+    /// gap above row `rt` without crossing a bar, preferring corridors near
+    /// the two ends of the edge.
+    pub(super) fn detour(
+        &mut self,
+        sl: usize,
+        tl: usize,
+        rs: usize,
+        rt: usize,
+        from: PortKey,
+        to: PortKey,
+    ) -> f64 {
+        let p = self.p;
+        let cands = [
+            (tl, Side::Left),
+            (sl, Side::Right),
+            (sl, Side::Left),
+            (tl, Side::Right),
+            (0, Side::Left),
+            (p.geo.nl - 1, Side::Right),
+        ];
+        let (a, b) = (lvl_gap_start(rs + 1), lvl_gap_end(rt));
+        let pick = cands
+            .iter()
+            .copied()
+            .find(|&(l, side)| {
+                p.cor_open(l, side, rs + 1, rt) && self.find_cor(l, side, a, b, from, to).is_some()
+            })
+            .or_else(|| {
+                cands
+                    .iter()
+                    .copied()
+                    .find(|&(l, side)| p.cor_open(l, side, rs + 1, rt))
+            })
+            .unwrap_or(cands[4]);
+        self.take_cor(pick.0, pick.1, a, b, from, to)
+    }
+
+    pub(super) fn back(
+        &mut self,
+        s: usize,
+        t: usize,
+        exit: Side,
+        right_ok: bool,
+        left_ok: bool,
+    ) -> Vec<APt> {
+        let p = self.p;
+        let (rs, rt) = (p.row_of[s], p.row_of[t]);
+        if exit == Side::Bottom {
+            return self.back_outer(s, t, exit);
+        }
+        let (xs, cl) = p.side_port(s, exit);
+        let from = pk(s, exit, xs);
+        let start = (xs, Ay::Mid(s));
+        // Same row: a plain horizontal arrow when nothing is in between.
+        if rs == rt {
+            let t_right = p.nx[t] > p.nx[s];
+            let entry = if t_right { Side::Left } else { Side::Right };
+            let facing = (exit == Side::Right && t_right && left_ok)
+                || (exit == Side::Left && !t_right && right_ok);
+            let (xt, _) = p.side_port(t, entry);
+            let to = pk(t, entry, xt);
+            if facing
+                && p.row_clear(rs, xs, xt, &[s, t])
+                && self.hfree(HKey::Row(rs), xs, xt, from, to)
+            {
+                self.htake(HKey::Row(rs), xs, xt, from, to);
+                return vec![start, (xt, Ay::Mid(t))];
+            }
+        }
+        // Up the exit corridor and sideways into the target's facing side:
+        // a loop-back that enters from the top would merge with the forward
+        // flow into the same box and hide which way it runs.
+        if p.cor_open(cl, exit, rt, rs + 1) {
+            let x0 = p.geo.cor_x(cl, exit, 0);
+            let entry = if p.nx[t] + p.nw[t] / 2.0 < x0 {
+                Side::Right
+            } else {
+                Side::Left
+            };
+            let ok = if entry == Side::Right {
+                right_ok
+            } else {
+                left_ok
+            };
+            let (xt, _) = p.side_port(t, entry);
+            let to = pk(t, entry, xt);
+            if ok && p.row_clear(rt, x0, xt, &[t]) && self.hfree(HKey::Row(rt), x0, xt, from, to) {
+                let xc = self.take_cor(cl, exit, lvl_row(rt), lvl_row(rs), from, to);
+                self.htake(HKey::Row(rs), xs, xc, from, to);
+                self.htake(HKey::Row(rt), xt, xc, from, to);
+                return vec![start, (xc, Ay::Mid(s)), (xc, Ay::Mid(t)), (xt, Ay::Mid(t))];
+            }
+        }
+        // Otherwise up the exit corridor and into the target from above.
+        if p.cor_open(cl, exit, rt, rs + 1) {
+            let (tx, tl) = p.tb_port(t, cl);
+            let to = pk(t, Side::Top, tx);
+            let xc = self.take_cor(cl, exit, lvl_gap_start(rt), lvl_row(rs), from, to);
+            self.htake(HKey::Row(rs), xs, xc, from, to);
+            let tr = self.pick_gap(rt, xc, tx, from, to, &[(Chan::Center(tl), lvl_row(rt))]);
+            return vec![
+                start,
+                (xc, Ay::Mid(s)),
+                (xc, Ay::Gap(rt, tr)),
+                (tx, Ay::Gap(rt, tr)),
+                (tx, Ay::Top(t)),
+            ];
+        }
+        self.back_outer(s, t, exit)
+    }
+
+    /// Fallback loop-back: down to the gap below the source, over to a
+    /// corridor that no bar crosses, up, and into the target from above.
+    pub(super) fn back_outer(&mut self, s: usize, t: usize, exit: Side) -> Vec<APt> {
+        let p = self.p;
+        let (rs, rt) = (p.row_of[s], p.row_of[t]);
+        let (tx, tl) = p.tb_port(t, p.lane_of[s]);
+        let g1 = rs + 1;
+        let mut pts = Vec::new();
+        let (from, x1, first_check) = if exit == Side::Bottom {
+            let (sx, sl) = p.tb_port(s, p.lane_of[t]);
+            pts.push((sx, Ay::Bottom(s)));
+            (
+                pk(s, Side::Bottom, sx),
+                sx,
+                Some((Chan::Center(sl), lvl_row(rs))),
+            )
+        } else {
+            let (xs, cl) = p.side_port(s, exit);
+            let from = pk(s, exit, xs);
+            let to = pk(t, Side::Top, tx);
+            let xc = self.take_cor(cl, exit, lvl_row(rs), lvl_gap_end(g1), from, to);
+            pts.push((xs, Ay::Mid(s)));
+            pts.push((xc, Ay::Mid(s)));
+            (from, xc, None)
+        };
+        let to = pk(t, Side::Top, tx);
+        let cands = [
+            (p.geo.nl - 1, Side::Right),
+            (0, Side::Left),
+            (tl, Side::Right),
+            (tl, Side::Left),
+        ];
+        let (a, b) = (lvl_gap_start(rt), lvl_gap_end(g1));
+        let pick = cands
+            .iter()
+            .copied()
+            .find(|&(l, side)| p.cor_open(l, side, rt, rs + 1))
+            .unwrap_or(cands[0]);
+        let xo = self.take_cor(pick.0, pick.1, a, b, from, to);
+        let checks: Vec<(Chan, u64)> = first_check.into_iter().collect();
+        let t1 = self.pick_gap(g1, x1, xo, from, to, &checks);
+        let t2 = self.pick_gap(rt, xo, tx, from, to, &[(Chan::Center(tl), lvl_row(rt))]);
+        pts.extend([
+            (x1, Ay::Gap(g1, t1)),
+            (xo, Ay::Gap(g1, t1)),
+            (xo, Ay::Gap(rt, t2)),
+            (tx, Ay::Gap(rt, t2)),
+            (tx, Ay::Top(t)),
+        ]);
+        pts
+    }
+
+    pub(super) fn self_loop(&mut self, s: usize, side: Side) -> Vec<APt> {
+        let p = self.p;
+        let rs = p.row_of[s];
+        if p.kinds[s] == NodeKind::Decision || p.kinds[s].is_bar() {
+            // Diamonds and bars have no vertical side to loop on, so go
+            // round through the gaps above and below.
+            let (sx, sl) = p.tb_port(s, p.lane_of[s]);
+            let from = pk(s, Side::Bottom, sx);
+            let to = pk(s, Side::Top, sx);
+            let cl = p.span[s].1;
+            let xc = self.take_cor(
+                cl,
+                Side::Right,
+                lvl_gap_start(rs),
+                lvl_gap_end(rs + 1),
+                from,
+                to,
+            );
+            let t1 = self.pick_gap(rs + 1, sx, xc, from, to, &[(Chan::Center(sl), lvl_row(rs))]);
+            let t2 = self.pick_gap(rs, xc, sx, from, to, &[(Chan::Center(sl), lvl_row(rs))]);
+            return vec![
+                (sx, Ay::Bottom(s)),
+                (sx, Ay::Gap(rs + 1, t1)),
+                (xc, Ay::Gap(rs + 1, t1)),
+                (xc, Ay::Gap(rs, t2)),
+                (sx, Ay::Gap(rs, t2)),
+                (sx, Ay::Top(s)),
+            ];
+        }
+        let side = if side == Side::Left {
+            Side::Left
+        } else {
+            Side::Right
+        };
+        let (xr, cl) = p.side_port(s, side);
+        // The loop leaves and re-enters off mid-height, so its ports are
+        // distinct from a loop-back leaving the same side at mid-height;
+        // sharing a key would let both claim the same corridor track.
+        let from = PortKey {
+            node: s,
+            side,
+            xq: i64::MIN,
+        };
+        let to = PortKey {
+            node: s,
+            side,
+            xq: i64::MIN + 1,
+        };
+        let xc = self.take_cor(cl, side, lvl_row(rs), lvl_row(rs), from, to);
+        vec![
+            (xr, Ay::MidOff(s, 1.0)),
+            (xc, Ay::MidOff(s, 1.0)),
+            (xc, Ay::MidOff(s, -1.0)),
+            (xr, Ay::MidOff(s, -1.0)),
+        ]
+    }
+}
+
+/// Chooses the side each outgoing edge leaves a node by. Decisions spread
+/// their outcomes over three vertices so that each outcome has its own
+/// line and label; other shapes use one bottom port (a fan-out) for the
+/// flow and a side port for loop-backs.
+pub(super) fn exit_sides(p: &Plan, edges: &[Ed], n_nodes: usize) -> Vec<Side> {
+    let mut sides = vec![Side::Bottom; edges.len()];
+    let mut outs: Vec<Vec<usize>> = vec![Vec::new(); n_nodes];
+    for (i, e) in edges.iter().enumerate() {
+        outs[e.from].push(i);
+    }
+    for (n, list) in outs.iter().enumerate() {
+        let ln = p.lane_of[n];
+        let is_down = |i: usize| p.row_of[edges[i].to] > p.row_of[n];
+        let toward = |i: usize| {
+            let e = edges[i];
+            if p.lane_of[e.to] < ln || (p.lane_of[e.to] == ln && p.nx[e.to] < p.nx[n]) {
+                Side::Left
+            } else {
+                Side::Right
+            }
+        };
+        let is_self = |i: usize| edges[i].to == n;
+        if p.kinds[n] != NodeKind::Decision {
+            for &i in list.iter().filter(|&&i| !is_self(i)) {
+                sides[i] = if is_down(i) { Side::Bottom } else { toward(i) };
+            }
+            // A self-loop takes whichever side no other edge leaves by.
+            let right_used = list.iter().any(|&i| !is_self(i) && sides[i] == Side::Right);
+            for &i in list.iter().filter(|&&i| is_self(i)) {
+                sides[i] = if right_used { Side::Left } else { Side::Right };
+            }
+            continue;
+        }
+        let mut same: Vec<usize> = list
+            .iter()
+            .copied()
+            .filter(|&i| is_down(i) && p.lane_of[edges[i].to] == ln)
+            .collect();
+        same.sort_by_key(|&i| (p.row_of[edges[i].to], i));
+        let mut right: Vec<usize> = list
+            .iter()
+            .copied()
+            .filter(|&i| is_down(i) && p.lane_of[edges[i].to] > ln)
+            .collect();
+        right.sort_by_key(|&i| (std::cmp::Reverse(p.lane_of[edges[i].to]), i));
+        let mut left: Vec<usize> = list
+            .iter()
+            .copied()
+            .filter(|&i| is_down(i) && p.lane_of[edges[i].to] < ln)
+            .collect();
+        left.sort_by_key(|&i| (p.lane_of[edges[i].to], i));
+        // Decision self-loops go round through the gaps, not a vertex.
+        let ups: Vec<usize> = list
+            .iter()
+            .copied()
+            .filter(|&i| !is_down(i) && !is_self(i))
+            .collect();
+
+        let mut taken: Vec<Side> = Vec::new();
+        let mut assign = |i: usize, prefs: &[Side], sides: &mut Vec<Side>| {
+            let side = prefs
+                .iter()
+                .copied()
+                .find(|s| !taken.contains(s))
+                .unwrap_or(prefs[0]);
+            taken.push(side);
+            sides[i] = side;
+        };
+        if let Some(&i) = same.first() {
+            assign(i, &[Side::Bottom], &mut sides);
+        }
+        if let Some(&i) = right.first() {
+            assign(i, &[Side::Right, Side::Bottom, Side::Left], &mut sides);
+        }
+        if let Some(&i) = left.first() {
+            assign(i, &[Side::Left, Side::Bottom, Side::Right], &mut sides);
+        }
+        let rest = same
+            .iter()
+            .skip(1)
+            .chain(right.iter().skip(1))
+            .chain(left.iter().skip(1))
+            .copied();
+        for i in rest {
+            let prefs = if toward(i) == Side::Left {
+                [Side::Bottom, Side::Left, Side::Right]
+            } else {
+                [Side::Bottom, Side::Right, Side::Left]
+            };
+            assign(i, &prefs, &mut sides);
+        }
+        for i in ups {
+            let prefs = if toward(i) == Side::Left {
+                [Side::Left, Side::Right, Side::Bottom]
+            } else {
+                [Side::Right, Side::Left, Side::Bottom]
+            };
+            assign(i, &prefs, &mut sides);
+        }
+    }
+    sides
+}

@@ -1,0 +1,470 @@
+//! SVG output: one document for a whole chart or one page of it.
+
+use super::*;
+
+pub(super) fn num(v: f64) -> String {
+    if !v.is_finite() {
+        return "0".to_string();
+    }
+    let mut s = format!("{:.2}", (v * 100.0).round() / 100.0);
+    if s.contains('.') {
+        while s.ends_with('0') {
+            s.pop();
+        }
+        if s.ends_with('.') {
+            s.pop();
+        }
+    }
+    if s == "-0" {
+        s = "0".to_string();
+    }
+    s
+}
+
+/// Escapes text and attribute values; characters XML 1.0 forbids are
+/// dropped because one of them would make the whole document unreadable.
+pub(super) fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 || matches!(c as u32, 0xFFFE | 0xFFFF) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One drawn piece of an edge, in page coordinates.
+pub(super) struct DrawEdge {
+    pub(super) pts: Vec<Point>,
+    pub(super) arrow: bool,
+    pub(super) label: Option<PlacedLabel>,
+    /// `data-` attributes naming the connections the line draws.
+    pub(super) marks: String,
+    /// The lines' targets: lines into one target may meet, others cross with a gap.
+    pub(super) target: String,
+}
+
+pub(super) struct Circle {
+    pub(super) x: f64,
+    pub(super) y: f64,
+    pub(super) text: String,
+}
+
+/// What one SVG document shows: a range of rows shifted by `dy`.
+pub(super) struct Page {
+    pub(super) a: usize,
+    pub(super) b: usize,
+    pub(super) dy: f64,
+    pub(super) height: f64,
+    pub(super) edges: Vec<DrawEdge>,
+    pub(super) circles: Vec<Circle>,
+}
+
+pub(super) const INK: &str = "#000";
+pub(super) const GREY: &str = "#7f7f7f";
+pub(super) const HEADER_FILL: &str = "#e6e6e6";
+pub(super) const SECONDARY: &str = "#3a3a3a";
+
+pub(super) fn letter(mut i: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (i % 26) as u8);
+        if i < 26 {
+            break;
+        }
+        i = i / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8_lossy(&s).into_owned()
+}
+
+/// The `data-from`, `data-to` (and `data-outcome`) attributes of a drawn line;
+/// `connector` adds the letter of the off-page connector the line runs into or out of.
+pub(super) fn edge_marks(e: &RoutedEdge, connector: Option<&str>) -> String {
+    let mut m = format!(
+        r#" data-from="{}" data-to="{}""#,
+        esc(&e.from_steps.join(" ")),
+        esc(&e.to_steps.join(" "))
+    );
+    if let Some(o) = &e.outcome {
+        let _ = write!(m, r#" data-outcome="{}""#, esc(o));
+    }
+    if let Some(c) = connector {
+        let _ = write!(m, r#" data-connector="{}""#, esc(c));
+    }
+    m
+}
+
+impl Layout {
+    /// The whole chart as one SVG, `width_pt` wide.
+    pub fn to_svg(&self) -> String {
+        let edges = self
+            .edges
+            .iter()
+            .map(|e| DrawEdge {
+                pts: e.points.clone(),
+                arrow: true,
+                label: e.label.clone(),
+                marks: edge_marks(e, None),
+                target: e.to_steps.join(" "),
+            })
+            .collect();
+        let page = Page {
+            a: 0,
+            b: self.rows.len(),
+            dy: 0.0,
+            height: self.height,
+            edges,
+            circles: Vec::new(),
+        };
+        self.render(&page, None)
+    }
+
+    pub(super) fn conn_r(&self) -> f64 {
+        self.font_size * 0.9
+    }
+    pub(super) fn conn_margin(&self) -> f64 {
+        self.conn_r() * 2.0 + 14.0
+    }
+
+    pub(super) fn render(&self, page: &Page, fit_height: Option<f64>) -> String {
+        let w = self.width;
+        let h = page.height;
+        let fs = self.font_size;
+        let mut o = String::with_capacity(4096 + self.nodes.len() * 600);
+        let (attr_w, attr_h) = match fit_height {
+            Some(max_h) if h > 0.0 => (w * max_h / h, max_h),
+            _ => (w, h),
+        };
+        let _ = write!(
+            o,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{}pt" height="{}pt" viewBox="0 0 {} {}" font-family="{}" font-size="{}">"#,
+            num(attr_w),
+            num(attr_h),
+            num(w),
+            num(h),
+            esc(&self.font_family),
+            num(fs)
+        );
+        o.push('\n');
+        let _ = writeln!(
+            o,
+            r#"<rect x="0" y="0" width="{}" height="{}" fill="white"/>"#,
+            num(w),
+            num(h)
+        );
+        // Lane headers and separators.
+        let _ = writeln!(
+            o,
+            r#"<rect x="0.45" y="0.45" width="{}" height="{}" fill="{HEADER_FILL}" stroke="none"/>"#,
+            num(w - 0.9),
+            num(self.header_h - 0.45)
+        );
+        for (i, lane) in self.lanes.iter().enumerate() {
+            if i > 0 {
+                let _ = writeln!(
+                    o,
+                    r#"<line x1="{x}" y1="0" x2="{x}" y2="{}" stroke="{GREY}" stroke-width="0.6"/>"#,
+                    num(h),
+                    x = num(lane.x)
+                );
+            }
+            for l in &lane.lines {
+                text_el(&mut o, l, 0.0);
+            }
+        }
+        let _ = writeln!(
+            o,
+            r#"<line x1="0" y1="{y}" x2="{}" y2="{y}" stroke="{INK}" stroke-width="0.8"/>"#,
+            num(w),
+            y = num(self.header_h)
+        );
+        let _ = writeln!(
+            o,
+            r#"<rect x="0.45" y="0.45" width="{}" height="{}" fill="none" stroke="{INK}" stroke-width="0.9"/>"#,
+            num(w - 0.9),
+            num(h - 0.9)
+        );
+
+        // Edges below boxes so that a box always has a clean outline.
+        let al = fs * 0.68;
+        let ah = fs * 0.28;
+        for e in &page.edges {
+            if e.pts.len() < 2 {
+                continue;
+            }
+            let pts = &e.pts;
+            let n = pts.len();
+            let (tip, prev) = (pts[n - 1], pts[n - 2]);
+            let len = ((tip.x - prev.x).powi(2) + (tip.y - prev.y).powi(2)).sqrt();
+            let (ux, uy) = if len > 1e-9 {
+                ((tip.x - prev.x) / len, (tip.y - prev.y) / len)
+            } else {
+                (0.0, 1.0)
+            };
+            // Only squeezed charts have a last run shorter than an
+            // arrowhead; shrinking the head keeps it on its own line.
+            let al = if len > 1e-9 { al.min(len) } else { al };
+            let mut d = String::new();
+            for (i, p) in pts.iter().enumerate() {
+                let _ = write!(
+                    d,
+                    "{}{} {}",
+                    if i == 0 { "M" } else { " L" },
+                    num(p.x),
+                    num(p.y)
+                );
+            }
+            // The path keeps its true end on the target's border (so that it can be read
+            // back); the stroke stops inside the arrowhead so that it does not poke
+            // through the tip.
+            let mut dash = String::new();
+            if e.arrow && len > al * 0.5 {
+                let total: f64 = pts
+                    .windows(2)
+                    .map(|w| (w[1].x - w[0].x).abs() + (w[1].y - w[0].y).abs())
+                    .sum();
+                let _ = write!(
+                    dash,
+                    r#" stroke-dasharray="{} {}""#,
+                    num(total - al * 0.6),
+                    num(total + 1.0)
+                );
+            }
+            let _ = writeln!(
+                o,
+                r#"<path d="{d}"{} fill="none" stroke="{INK}" stroke-width="0.75" stroke-linejoin="miter"{dash}/>"#,
+                e.marks
+            );
+            if e.arrow {
+                let bx = tip.x - ux * al;
+                let by = tip.y - uy * al;
+                let _ = writeln!(
+                    o,
+                    r#"<polygon points="{},{} {},{} {},{}" fill="{INK}"/>"#,
+                    num(tip.x),
+                    num(tip.y),
+                    num(bx - uy * ah),
+                    num(by + ux * ah),
+                    num(bx + uy * ah),
+                    num(by - ux * ah)
+                );
+            }
+        }
+
+        write_gaps(&mut o, &page.edges);
+
+        for node in self
+            .nodes
+            .iter()
+            .filter(|n| n.row >= page.a && n.row < page.b)
+        {
+            let r = Rect {
+                y: node.rect.y + page.dy,
+                ..node.rect
+            };
+            let _ = writeln!(
+                o,
+                r#"<g data-step="{}" data-kind="{}">"#,
+                esc(&node.step),
+                node.kind.name()
+            );
+            match node.kind {
+                NodeKind::Task => {
+                    let _ = writeln!(
+                        o,
+                        r#"<rect x="{}" y="{}" width="{}" height="{}" fill="white" stroke="{INK}" stroke-width="0.9"/>"#,
+                        num(r.x),
+                        num(r.y),
+                        num(r.w),
+                        num(r.h)
+                    );
+                }
+                NodeKind::Call => {
+                    let inset = fs * 0.5;
+                    let _ = writeln!(
+                        o,
+                        r#"<rect x="{}" y="{}" width="{}" height="{}" fill="white" stroke="{INK}" stroke-width="0.9"/>"#,
+                        num(r.x),
+                        num(r.y),
+                        num(r.w),
+                        num(r.h)
+                    );
+                    for x in [r.x + inset, r.right() - inset] {
+                        let _ = writeln!(
+                            o,
+                            r#"<line x1="{x}" y1="{}" x2="{x}" y2="{}" stroke="{INK}" stroke-width="0.7"/>"#,
+                            num(r.y),
+                            num(r.bottom()),
+                            x = num(x)
+                        );
+                    }
+                }
+                NodeKind::Start | NodeKind::End => {
+                    let rx = (r.h / 2.0).min(fs * 1.4);
+                    let _ = writeln!(
+                        o,
+                        r#"<rect x="{}" y="{}" width="{}" height="{}" rx="{}" ry="{}" fill="white" stroke="{INK}" stroke-width="0.9"/>"#,
+                        num(r.x),
+                        num(r.y),
+                        num(r.w),
+                        num(r.h),
+                        num(rx),
+                        num(rx)
+                    );
+                }
+                NodeKind::Decision => {
+                    let (cx, cy) = (r.x + r.w / 2.0, r.y + r.h / 2.0);
+                    let _ = writeln!(
+                        o,
+                        r#"<polygon points="{},{} {},{} {},{} {},{}" fill="white" stroke="{INK}" stroke-width="0.9" stroke-linejoin="miter"/>"#,
+                        num(cx),
+                        num(r.y),
+                        num(r.right()),
+                        num(cy),
+                        num(cx),
+                        num(r.bottom()),
+                        num(r.x),
+                        num(cy)
+                    );
+                }
+                NodeKind::Fork | NodeKind::Join => {
+                    let _ = writeln!(
+                        o,
+                        r#"<rect x="{}" y="{}" width="{}" height="{}" fill="{INK}"/>"#,
+                        num(r.x),
+                        num(r.y),
+                        num(r.w),
+                        num(r.h)
+                    );
+                }
+            }
+            for l in &node.lines {
+                text_el(&mut o, l, page.dy);
+            }
+            o.push_str("</g>\n");
+        }
+
+        for e in &page.edges {
+            if let Some(label) = &e.label {
+                let r = label.rect;
+                let _ = writeln!(
+                    o,
+                    r#"<rect data-label="" x="{}" y="{}" width="{}" height="{}" fill="white"/>"#,
+                    num(r.x),
+                    num(r.y),
+                    num(r.w),
+                    num(r.h)
+                );
+                for l in &label.lines {
+                    text_el(&mut o, l, 0.0);
+                }
+            }
+        }
+        let cr = self.conn_r();
+        for c in &page.circles {
+            let _ = writeln!(o, r#"<g data-connector="{}">"#, esc(&c.text));
+            let _ = writeln!(
+                o,
+                r#"<circle cx="{}" cy="{}" r="{}" fill="white" stroke="{INK}" stroke-width="0.8"/>"#,
+                num(c.x),
+                num(c.y),
+                num(cr)
+            );
+            let size = fs * 0.9;
+            let _ = writeln!(
+                o,
+                r#"<text x="{}" y="{}" text-anchor="middle" font-size="{}" font-weight="bold">{}</text>"#,
+                num(c.x),
+                num(c.y + 0.35 * size),
+                num(size),
+                esc(&c.text)
+            );
+            o.push_str("</g>\n");
+        }
+        o.push_str("</svg>\n");
+        o
+    }
+}
+
+pub(super) fn text_el(o: &mut String, l: &TextLine, dy: f64) {
+    let _ = write!(
+        o,
+        r#"<text x="{}" y="{}" text-anchor="middle""#,
+        num(l.x),
+        num(l.y + dy)
+    );
+    if (l.size - 0.0).abs() > 0.0 {
+        let _ = write!(o, r#" font-size="{}""#, num(l.size));
+    }
+    if l.bold {
+        o.push_str(r#" font-weight="bold""#);
+    }
+    if l.secondary {
+        let _ = write!(o, r#" fill="{SECONDARY}""#);
+    }
+    let _ = writeln!(o, ">{}</text>", esc(&l.text));
+}
+
+/// Where a horizontal line crosses a vertical one of a line into another target, the
+/// vertical one is interrupted (a white gap marked `data-gap="x,y"`) and the horizontal one
+/// drawn on across it, so that a crossing never reads as a junction.
+fn write_gaps(o: &mut String, edges: &[DrawEdge]) {
+    let segs = |e: &DrawEdge| -> Vec<(Point, Point)> {
+        e.pts
+            .windows(2)
+            .map(|w| (w[0], w[1]))
+            .filter(|(a, b)| (a.x - b.x).abs() + (a.y - b.y).abs() > 0.01)
+            .collect()
+    };
+    let all: Vec<Vec<(Point, Point)>> = edges.iter().map(segs).collect();
+    let mut done: Vec<(f64, f64)> = Vec::new();
+    for (i, hs) in all.iter().enumerate() {
+        for h in hs.iter().filter(|(a, b)| (a.y - b.y).abs() < 0.01) {
+            let (hx0, hx1) = (h.0.x.min(h.1.x), h.0.x.max(h.1.x));
+            for (j, vs) in all.iter().enumerate() {
+                if i == j || edges[i].target == edges[j].target {
+                    continue;
+                }
+                for v in vs.iter().filter(|(a, b)| (a.x - b.x).abs() < 0.01) {
+                    let (x, y) = (v.0.x, h.0.y);
+                    let (vy0, vy1) = (v.0.y.min(v.1.y), v.0.y.max(v.1.y));
+                    let m = 0.6;
+                    if x <= hx0 + m || x >= hx1 - m || y <= vy0 + m || y >= vy1 - m {
+                        continue;
+                    }
+                    if done
+                        .iter()
+                        .any(|&(dx, dy)| (dx - x).abs() < 0.01 && (dy - y).abs() < 0.01)
+                    {
+                        continue;
+                    }
+                    done.push((x, y));
+                    let gap = 1.6;
+                    let _ = writeln!(
+                        o,
+                        r#"<rect data-gap="{},{}" x="{}" y="{}" width="1.5" height="{}" fill="white"/>"#,
+                        num(x),
+                        num(y),
+                        num(x - 0.75),
+                        num(y - gap),
+                        num(2.0 * gap)
+                    );
+                    let _ = writeln!(
+                        o,
+                        r#"<line x1="{}" y1="{y}" x2="{}" y2="{y}" stroke="{INK}" stroke-width="0.75"/>"#,
+                        num(x - 1.2),
+                        num(x + 1.2),
+                        y = num(y)
+                    );
+                }
+            }
+        }
+    }
+}
