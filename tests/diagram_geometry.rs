@@ -714,8 +714,8 @@ fn every_example_flowchart_draws_its_flow() {
         problems.len(),
         problems.join("\n")
     );
-    // Still open, and allowed no further: two lines in dyne's order flow that share a corridor
-    // segment, and outcome labels beside off-page connectors on a few pages.
+    // Still open, and allowed no further: two lines in dyne's order flow that share a
+    // vertical run in one lane (drawn whole and on its page).
     assert!(
         broken.len() <= EXAMPLE_RULE_BREAKS,
         "{} routing or label rules broken (at most {EXAMPLE_RULE_BREAKS} are known):\n{}",
@@ -725,10 +725,11 @@ fn every_example_flowchart_draws_its_flow() {
 }
 
 /// Rule breaks the examples still have (see the test); lower it when fixing one.
-const EXAMPLE_RULE_BREAKS: usize = 12;
-/// Generated flows (of 300) that still break a routing or label rule: lines out of one
-/// decision or fork bar that share their first run, and labels beside off-page connectors.
-const GENERATED_RULE_BREAKS: usize = 154;
+const EXAMPLE_RULE_BREAKS: usize = 2;
+/// Generated flows (of 300) that still break a routing rule, nearly all of them lines out of
+/// one decision or fork bar that share their first run (more outcomes than the diamond has
+/// free vertices, or several branches into one lane).
+const GENERATED_RULE_BREAKS: usize = 140;
 
 // ------------------------------------------------------- generated flows --
 

@@ -76,7 +76,7 @@ pub(crate) fn long_word<T: Serialize>(
 ) -> Option<Diagnostic> {
     // Only a file with a long run of characters, or with escapes that could join lines into
     // one, can hold such a word; every other file skips the walk over its values.
-    if !source.text.contains('\\') && longest_word(&source.text).0 <= MAX_WORD_CHARS {
+    if !may_hold_long_word(source.text.as_bytes()) {
         return None;
     }
     let json = serde_json::to_value(value).ok()?;
@@ -94,6 +94,26 @@ pub(crate) fn long_word<T: Serialize>(
         )
         .hint("break it with spaces, or put the long data in a document of its own and refer to it"),
     )
+}
+
+/// Whether a file may hold a word beyond [`MAX_WORD_CHARS`]: a run of that many bytes with
+/// no ASCII space, or an escape that could join lines into one. Counting bytes overcounts
+/// non-ASCII text (a Chinese paragraph has no spaces), which only costs the exact walk.
+fn may_hold_long_word(bytes: &[u8]) -> bool {
+    let mut run = 0;
+    for &b in bytes {
+        match b {
+            b'\\' => return true,
+            b' ' | b'\n' | b'\r' | b'\t' => run = 0,
+            _ => {
+                run += 1;
+                if run > MAX_WORD_CHARS {
+                    return true;
+                }
+            }
+        }
+    }
+    false
 }
 
 /// The path and length of the first string under `json` with a word beyond the limit.

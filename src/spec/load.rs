@@ -144,16 +144,6 @@ pub fn load(root: &Path) -> Result<(Qms, Vec<Diagnostic>), LoadError> {
             }
         }
     }
-    if let Some(settings) = &settings {
-        diagnostics.extend(limits::long_word(
-            settings,
-            sources.get(settings_file),
-            settings_file,
-        ));
-    }
-    for p in &procedures {
-        diagnostics.extend(limits::long_word(&p.doc, sources.get(p.file), p.file));
-    }
     if paths.is_empty() {
         diagnostics.push(
             Diagnostic::new(
@@ -345,11 +335,17 @@ fn parse_spec<T: Serialize + DeserializeOwned>(
     }
     text::take_resolved_scalar();
     match serde_yaml::from_str::<T>(&file.text) {
-        Ok(value) if text::take_resolved_scalar() => {
-            let value = written::keep_written_scalars(&file, value);
-            (file, Some(value), Vec::new())
+        Ok(value) => {
+            let value = if text::take_resolved_scalar() {
+                written::keep_written_scalars(&file, value)
+            } else {
+                value
+            };
+            let found = limits::long_word(&value, &file, PENDING)
+                .into_iter()
+                .collect();
+            (file, Some(value), found)
         }
-        Ok(value) => (file, Some(value), Vec::new()),
         Err(error) => {
             let d = yaml_error(&file, PENDING, &error);
             (file, None, vec![d])

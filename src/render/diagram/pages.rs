@@ -325,6 +325,9 @@ impl Layout {
                 }
             }
         }
+        for page in &mut pages {
+            self.clear_labels(page);
+        }
         pages
             .iter()
             .map(|p| {
@@ -401,4 +404,88 @@ pub(super) fn clip_walk(
     // the last point so callers still get a consistent answer.
     let last = kept.last().copied().unwrap_or(first);
     (kept, last.x, false)
+}
+
+impl Layout {
+    /// Labels were placed on the whole chart; on a page, connectors and the lines to them
+    /// are new. A label that now covers a connector, another label or a line moves to the
+    /// nearest free spot around it (or stays, when there is none).
+    pub(super) fn clear_labels(&self, page: &mut Page) {
+        let r = self.conn_r();
+        let circles: Vec<Rect> = page
+            .circles
+            .iter()
+            .map(|c| Rect {
+                x: c.x - r,
+                y: c.y - r,
+                w: 2.0 * r,
+                h: 2.0 * r,
+            })
+            .collect();
+        let segs: Vec<(Point, Point)> = page
+            .edges
+            .iter()
+            .flat_map(|e| e.pts.windows(2).map(|w| (w[0], w[1])))
+            .collect();
+        let shapes: Vec<(Rect, bool)> = self
+            .nodes
+            .iter()
+            .filter(|n| n.row >= page.a && n.row < page.b)
+            .map(|n| {
+                let rect = Rect {
+                    y: n.rect.y + page.dy,
+                    ..n.rect
+                };
+                (rect.inflate(1.0), n.kind == NodeKind::Decision)
+            })
+            .collect();
+        for i in 0..page.edges.len() {
+            let Some(label) = page.edges[i].label.clone() else {
+                continue;
+            };
+            let others: Vec<Rect> = page
+                .edges
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .filter_map(|(_, e)| e.label.as_ref().map(|l| l.rect))
+                .collect();
+            let free = |rect: &Rect| {
+                rect.x >= 1.0
+                    && rect.right() <= self.width - 1.0
+                    && rect.y >= self.header_h + 1.0
+                    && rect.bottom() <= page.height - 1.0
+                    && !circles.iter().any(|c| c.inflate(1.0).intersects(rect))
+                    && !others.iter().any(|o| o.inflate(1.0).intersects(rect))
+                    && !shapes
+                        .iter()
+                        .any(|(b, diamond)| shape_hits_rect(b, *diamond, rect))
+                    && !segs
+                        .iter()
+                        .any(|(a, b)| seg_hits_rect(*a, *b, &rect.inflate(0.5)))
+            };
+            if free(&label.rect) {
+                continue;
+            }
+            let (w, h) = (label.rect.w, label.rect.h);
+            let mut best: Option<(f64, Rect)> = None;
+            for ky in -12..=12 {
+                for kx in -6..=6 {
+                    let rect = Rect {
+                        x: label.rect.x + kx as f64 * (w / 2.0 + 1.0),
+                        y: label.rect.y + ky as f64 * (h / 2.0 + 1.0),
+                        w,
+                        h,
+                    };
+                    let dist = (kx as f64 * w).abs() + (ky as f64 * h).abs();
+                    if best.is_none_or(|(d, _)| dist < d) && free(&rect) {
+                        best = Some((dist, rect));
+                    }
+                }
+            }
+            if let Some((_, rect)) = best {
+                page.edges[i].label = Some(move_label(&label, rect));
+            }
+        }
+    }
 }

@@ -115,7 +115,7 @@ impl Layout {
                 target: e.to_steps.join(" "),
             })
             .collect();
-        let page = Page {
+        let mut page = Page {
             a: 0,
             b: self.rows.len(),
             dy: 0.0,
@@ -123,6 +123,7 @@ impl Layout {
             edges,
             circles: Vec::new(),
         };
+        self.clear_labels(&mut page);
         self.render(&page, None)
     }
 
