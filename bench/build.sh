@@ -1,75 +1,73 @@
 #!/usr/bin/env bash
-# Build benchmark: time per document and documents per second for every example QMS and for
-# a generated QMS of 200 procedures, the no-op rebuild, `check` over all examples, and the
-# typst compiler alone on the same generated sources (`procdoc build --emit-typst`).
+# Build benchmark. Generates QMSs of N copies of the comm-service procedure (8 flows and 4
+# forms each: 13 PDFs per procedure), then for each N: a full build (wall time, CPU time,
+# peak memory), a no-op rebuild, and the typst compiler alone on the sources that
+# `procdoc build --emit-typst` writes, compiled one by one as `typst compile --root DIR
+# --font-path fonts --ignore-system-fonts` would (through typst's Python binding).
 #
-#   bench/build.sh            # needs the Rust toolchain; python3 + pip for the typst comparison
+#   bench/build.sh                 # N = 50 and 200
+#   bench/build.sh 20 50           # other sizes
+#
+# Needs the Rust toolchain and GNU time (/usr/bin/time); python3 + pip for the typst
+# comparison. Run it on a quiet machine: the load average is printed first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(50 200)
 cargo build --release --quiet
-bin=target/release/procdoc
+bin=$PWD/target/release/procdoc
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+echo "load before: $(uptime)"
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { print b - a }'; }
-div() { awk -v a="$1" -v b="$2" 'BEGIN { print a / b }'; }
-count_docs() { find "$1" -maxdepth 1 -name '*.pdf' ! -name 'master-list.pdf' | wc -l; }
+# `generate N DIR`: N copies of comm-service with their own ids and form numbers.
+generate() {
+    mkdir -p "$2"
+    sed 's/^# yaml-language-server.*//' specs/comm-service/procdoc.yaml > "$2/procdoc.yaml"
+    for i in $(seq -w 1 "$1"); do
+        sed -e "s/^id: IC-CS-02/id: GEN-$i/" -e "s/\(form: \)\([A-Z]\)/\1G$i-\2/" -e "s/design-change-notice/design-change-notice-$i/g" \
+            -e 's/^# yaml-language-server.*//' specs/comm-service/IC-CS-02.yaml > "$2/gen-$i.yaml"
+    done
+}
 
-echo "== check, all five examples"
-start=$(now)
-for qms in specs/*/; do
-    [ -f "$qms/procdoc.yaml" ] || continue
-    "$bin" check --deny-warnings "$qms" 2>/dev/null >/dev/null
-done
-printf 'check of all examples: %.3f s\n' "$(elapsed "$start" "$(now)")"
+# `measure LABEL CMD...`: wall s, CPU s (user + system) and peak resident MB of CMD.
+measure() {
+    local label=$1
+    shift
+    /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" 2>"$work/stderr" >/dev/null ||
+        { cat "$work/stderr"; exit 1; }
+    read -r wall user sys kb < "$work/time"
+    awk -v l="$label" -v w="$wall" -v u="$user" -v s="$sys" -v k="$kb" 'BEGIN {
+        printf "%-34s %7.2f s wall %7.2f s CPU (%.2f x wall) %6.0f MB peak\n", l, w, u + s, (u + s) / (w > 0 ? w : 1), k / 1024 }'
+}
 
-echo "== build, every example (forced)"
-for qms in specs/*/; do
-    [ -f "$qms/procdoc.yaml" ] || continue
-    name=$(basename "$qms")
-    start=$(now)
-    "$bin" build "$qms" -o "$work/$name" --force 2>/dev/null
-    t=$(elapsed "$start" "$(now)")
-    docs=$(count_docs "$work/$name")
-    files=$(find "$work/$name" -name '*.pdf' | wc -l)
-    printf '%-16s %2d documents, %3d PDFs: %.3f s, %.3f s per document\n' "$name" "$docs" "$files" "$t" "$(div "$t" "$docs")"
-done
-
-echo "== generated QMS of 200 procedures"
-gen="$work/gen200"
-mkdir -p "$gen"
-sed 's/^# yaml-language-server.*//' specs/red-maple/procdoc.yaml > "$gen/procdoc.yaml"
-for i in $(seq -w 1 200); do
-    sed -e "s/^id: CS-P-001/id: GEN-P-$i/" -e "s/CS-F-/GEN-$i-F-/" -e 's/^# yaml-language-server.*//' \
-        specs/red-maple/CS-P-001.yaml > "$gen/gen-$i.yaml"
-done
-start=$(now)
-"$bin" build "$gen" -o "$work/out200" --force 2>/dev/null
-full=$(elapsed "$start" "$(now)")
-pdfs=$(find "$work/out200" -name '*.pdf' | wc -l)
-printf 'full build: 200 documents (%d PDFs) in %.2f s = %.1f documents/s, %.1f PDFs/s\n' \
-    "$pdfs" "$full" "$(div 200 "$full")" "$(div "$pdfs" "$full")"
-start=$(now)
-"$bin" build "$gen" -o "$work/out200" 2>/dev/null
-printf 'no-op rebuild of 200 procedures: %.3f s\n' "$(elapsed "$start" "$(now)")"
-
-echo "== typst compiler alone on the same sources"
-"$bin" build "$gen" -o "$work/emit" --emit-typst --force 2>/dev/null
+have_typst=false
 if python3 -c 'import typst' 2>/dev/null || python3 -m pip install --quiet typst==0.15.0 2>/dev/null; then
-    python3 - "$work/emit/typst" fonts <<'PY'
-import pathlib, sys, time, typst
+    have_typst=true
+fi
+
+for n in "${sizes[@]}"; do
+    echo "== $n procedures"
+    qms="$work/gen$n"
+    generate "$n" "$qms"
+    out="$work/out$n"
+    measure "full build" "$bin" build "$qms" -o "$out"
+    echo "  $(find "$out" -name '*.pdf' | wc -l) PDFs"
+    measure "no-op rebuild" "$bin" build "$qms" -o "$out"
+    if $have_typst; then
+        emit="$work/emit$n"
+        "$bin" build "$qms" -o "$emit" --emit-typst 2>/dev/null
+        measure "typst, the same sources one by one" python3 - "$emit/typst" fonts <<'PY'
+import pathlib, sys, typst
 root, fonts = pathlib.Path(sys.argv[1]), sys.argv[2]
-sources = sorted(root.rglob("*.typ"))
-start = time.time()
-for src in sources:
+for src in sorted(root.rglob("*.typ")):
     typst.compile(str(src), output=str(src.with_suffix(".pdf")), root=str(root),
                   font_paths=[fonts], ignore_system_fonts=True, pdf_standards="a-2b")
-t = time.time() - start
-print(f"typst (python binding of the typst 0.15 compiler), {len(sources)} sources one by one: "
-      f"{t:.2f} s = {len(sources) / t:.1f} PDFs/s")
 PY
-else
-    echo "python typst package not available: comparison skipped"
-fi
+    else
+        echo "python typst package not available: comparison skipped"
+    fi
+    rm -rf "$qms" "$out" "${emit:-}"
+done
+echo "load after: $(uptime)"

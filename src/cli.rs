@@ -437,8 +437,19 @@ fn run_build(
             for warning in &report.warnings {
                 eprintln!("warning: {warning}");
             }
+            for removed in &report.removed {
+                eprintln!("removed {} (no longer made)", removed.display());
+            }
+            let remade = if report.remade_same > 0 {
+                format!(
+                    " ({} more made again, byte for byte the same)",
+                    report.remade_same
+                )
+            } else {
+                String::new()
+            };
             eprintln!(
-                "built {} into {}: {} written, {} unchanged ({:.2} s)",
+                "built {} into {}: {} written{remade}, {} unchanged ({:.2} s)",
                 dir.display(),
                 options.out_dir.display(),
                 report.written.len(),

@@ -525,3 +525,65 @@ fn the_company_logo_is_on_every_page_of_documents_and_forms() {
         }
     }
 }
+
+/// Every file under `dir` (relative, `/`-separated) and its bytes.
+fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let name = path.strip_prefix(root).unwrap().to_string_lossy();
+                out.insert(name.replace('\\', "/"), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+#[test]
+fn the_emitted_typst_project_compiles_on_its_own_to_the_same_pages() {
+    use procdoc::render::typeset::{Typesetter, TypstJob};
+    let out = tempfile::tempdir().unwrap();
+    let (code, stderr) = build("specs/comm-service", out.path(), &["--emit-typst"]);
+    assert_eq!(code, 0, "{stderr}");
+    let root = out.path().join("typst");
+    // Everything the project holds, and nothing else: what `typst compile --root` sees.
+    let project: std::collections::BTreeMap<String, Vec<u8>> = files(&root)
+        .into_iter()
+        .map(|(name, bytes)| (format!("/{name}"), bytes))
+        .collect();
+    let typesetter = Typesetter::new(&[PathBuf::from("fonts")], false).unwrap();
+    let date = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+    let mut compiled = 0;
+    for (name, bytes) in &project {
+        let Some(stem) = name.strip_suffix(".typ") else {
+            continue;
+        };
+        let source = String::from_utf8(bytes.clone()).unwrap();
+        let job = TypstJob {
+            main: &source,
+            main_name: name,
+            files: &project,
+            date,
+            ident: "",
+            pdf_a: false,
+        };
+        let pdf = typesetter
+            .compile_pdf(&job)
+            .unwrap_or_else(|e| panic!("{name} does not compile on its own: {e}"));
+        let built = out.path().join(format!("{}.pdf", &stem[1..]));
+        let pages = lopdf::Document::load(&built).unwrap().get_pages().len();
+        assert_eq!(
+            pdf.pages,
+            pages,
+            "{name}: pages differ from {}",
+            built.display()
+        );
+        compiled += 1;
+    }
+    assert!(compiled >= 13, "only {compiled} sources");
+}

@@ -42,7 +42,7 @@ codes! {
     INPUT_LIMIT = "E0006" "input-limit" Error "Reading files"
         "A file or folder is beyond procdoc's limits (file size, number of procedure files, folder depth). The limits keep checking fast and safe on hostile input.";
     PATH_OUTSIDE = "E0007" "path-outside-qms" Error "Reading files"
-        "A path in the settings (the logo) points outside the QMS folder or does not exist. Keep every file the documents use inside the folder.";
+        "A path in the settings (the logo) points outside the QMS folder or does not exist, or a procedure file is a symbolic link leading outside the folder (or nowhere) and was not read. Keep every file the documents use inside the folder; links inside it are followed.";
     INVALID_CALENDAR = "E0008" "invalid-calendar" Error "Reading files"
         "The working calendar cannot be used: an unknown timezone, working hours not written `HH:MM-HH:MM`, overlapping ranges, or no workdays.";
     NO_PROCEDURES = "W0009" "no-procedures" Warning "Reading files"

@@ -1,6 +1,8 @@
 //! `build`: every output of a checked QMS. Each output is a job whose key is the hash of
-//! everything it is made from (typst source, images, options); a job whose key and file are
-//! unchanged is skipped, so a no-op rebuild never loads a font or starts typst.
+//! everything it is made from (typst source, images, options, fonts); a job whose key is
+//! unchanged and whose file still has the bytes it was written with is skipped, so a no-op
+//! rebuild never loads a font or starts typst. How files get into the folder (lock,
+//! temporary names, manifest) is [`super::output`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,9 +15,11 @@ use super::context::{self, DocumentContext, Printing};
 use super::flowchart;
 use super::labels::Script;
 use super::master::{self, MasterList};
+use super::output::{self, FolderLock, Manifest, Recorded, Staged};
 use super::templates::Templates;
 use super::typeset::{TypesetError, Typesetter, TypstJob};
 use crate::control::fingerprint;
+use crate::control::register::{Register, Release};
 use crate::flow::graph::FlowGraph;
 use crate::spec::load::Qms;
 use crate::spec::model::Procedure;
@@ -39,6 +43,10 @@ pub struct BuildOptions {
 #[derive(Debug, Default)]
 pub struct BuildReport {
     pub written: Vec<PathBuf>,
+    /// Files of earlier builds or releases that this build no longer makes.
+    pub removed: Vec<PathBuf>,
+    /// Outputs made again (their inputs changed) that came out byte for byte as on disk.
+    pub remade_same: usize,
     pub unchanged: usize,
     pub warnings: Vec<String>,
 }
@@ -59,6 +67,8 @@ pub enum BuildError {
     Io(PathBuf, std::io::Error),
     #[error("the QMS settings could not be read")]
     NoSettings,
+    #[error("two outputs would be written to one file: {0} and {1}")]
+    Collision(String, String),
 }
 
 /// One output file and how to make it.
@@ -277,33 +287,39 @@ fn hash(parts: &[&[u8]]) -> String {
 }
 
 /// Build everything for a QMS without errors into `opts.out_dir`.
+///
+/// The folder is locked for the whole build (a second build into it waits, then finds
+/// the first one's outputs). Outputs are typeset on every core, a procedure at a time per
+/// core, and each is written to a temporary file as soon as it is ready, so memory holds
+/// only the documents being typeset. Only when every output succeeded are the temporary
+/// files renamed into place: a failed build changes nothing.
 pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let settings = qms.settings.as_ref().ok_or(BuildError::NoSettings)?;
     let templates = Templates::new(opts.templates.as_deref())?;
     let langs = printed_languages(settings, opts);
     let logo = Logo::read(qms, settings);
+    let fonts_key = font_dirs_key(&opts.font_dirs);
     // Everything the outputs are made from. When it is what the last build saw and every
-    // output it wrote is still there, nothing needs to be rendered at all.
+    // output it wrote is still there with the bytes it wrote, nothing needs rendering.
     let inputs_key = inputs_key(
         qms,
         &templates,
         opts,
         logo.as_ref().map(|l| l.bytes.as_slice()),
+        &fonts_key,
     );
-    let manifest_path = opts.out_dir.join(MANIFEST);
-    let previous: BTreeMap<String, String> = std::fs::read_to_string(&manifest_path)
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default();
-    if !opts.force
-        && previous.get(INPUTS_KEY) == Some(&inputs_key)
-        && previous
-            .keys()
-            .filter(|k| k.as_str() != INPUTS_KEY)
-            .all(|path| opts.out_dir.join(path).is_file())
-    {
+    let out_dir = &opts.out_dir;
+    let _lock = FolderLock::acquire(out_dir, || {
+        eprintln!(
+            "waiting for another build into {} to finish",
+            out_dir.display()
+        )
+    })
+    .map_err(|e| BuildError::Io(out_dir.join(output::LOCK_FILE), e))?;
+    let previous = Manifest::read(out_dir);
+    if !opts.force && previous.inputs == inputs_key && previous.all_intact(out_dir) {
         return Ok(BuildReport {
-            unchanged: previous.len() - 1,
+            unchanged: previous.outputs.len(),
             ..Default::default()
         });
     }
@@ -316,12 +332,11 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
     let fonts = bundled_fonts(settings.primary_language());
     let files_common = common_files(logo.as_ref());
     let option_key = format!(
-        "{:?}|{}|{}",
+        "{:?}|{}|{}|{fonts_key}",
         langs,
         opts.system_fonts,
         env!("CARGO_PKG_VERSION")
     );
-
     let parts = DocumentParts {
         printing: &printing,
         templates: &templates,
@@ -331,175 +346,554 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
         option_key: &option_key,
         emit_typst: opts.emit_typst,
     };
-    let mut jobs = Vec::new();
-    let mut warnings = Vec::new();
-    for loaded in &qms.procedures {
-        let doc = &loaded.doc;
-        let status = crate::control::status_of(qms, doc);
-        let ctx = document_job(&parts, doc, status, &mut jobs)?;
 
-        for record in doc.records.iter().filter(|r| !r.fields.is_empty()) {
-            let record_ctx = context::record(&printing, record);
-            let form_ident = format!("{} ({} rev. {})", record_ctx.form, doc.id, doc.revision);
-            let shared = SharedContext::new(&ctx, doc, &fonts, &langs, &form_ident);
-            let source = templates.render(
-                "form.typ.j2",
-                &minijinja::context! {
-                    ctx => shared.value(),
-                    record => minijinja::Value::from(minijinja::value::Serde(&record_ctx)),
-                    doc_id => doc.id.clone(),
-                    doc_revision => doc.revision.clone(),
-                    doc_effective => doc.effective.to_string(),
-                },
-            )?;
-            let name = format!("forms/{}.pdf", file_stem(&record_ctx.form));
-            if opts.emit_typst {
-                jobs.push(bytes_job(
-                    format!("typst/forms/{}.typ", file_stem(&record_ctx.form)),
-                    source.clone().into_bytes(),
-                ));
-            }
-            jobs.push(pdf_job(
-                name,
-                "form.typ.j2",
-                source,
-                files_common.clone(),
-                doc.effective.0,
-                form_ident,
-                &option_key,
-            ));
-        }
-        for (f, flow) in doc.flows.iter().enumerate() {
-            let traveller_ident = format!("{} / {} rev. {}", doc.id, flow.id, doc.revision);
-            let shared = SharedContext::new(&ctx, doc, &fonts, &langs, &traveller_ident);
-            let source = templates.render(
-                "traveller.typ.j2",
-                &minijinja::context! {
-                    ctx => shared.value(),
-                    flow => minijinja::Value::from(minijinja::value::Serde(&ctx.doc.flows[f])),
-                },
-            )?;
-            let stem = format!("{}_{}", file_stem(&doc.id), file_stem(&flow.id));
-            if opts.emit_typst {
-                jobs.push(bytes_job(
-                    format!("typst/travellers/{stem}.typ"),
-                    source.clone().into_bytes(),
-                ));
-            }
-            jobs.push(pdf_job(
-                format!("travellers/{stem}.pdf"),
-                "traveller.typ.j2",
-                source,
-                files_common.clone(),
-                doc.effective.0,
-                traveller_ident,
-                &option_key,
-            ));
-        }
-        warnings.extend(glyph_candidates(&ctx));
+    // The master list is the longest single output: it goes first so that it is typeset
+    // beside the procedures instead of alone at the end.
+    let mut tasks = vec![Task::MasterList];
+    if opts.emit_typst {
+        tasks.push(Task::CommonFiles);
     }
-    master_list_jobs(qms, &parts, &mut jobs)?;
-
-    let manifest = previous;
-    let (todo, unchanged): (Vec<&Job>, Vec<&Job>) = jobs.iter().partition(|job| {
-        opts.force
-            || manifest.get(&job.path) != Some(&job.key)
-            || !opts.out_dir.join(&job.path).is_file()
-    });
-    let mut report = BuildReport {
-        unchanged: unchanged.len(),
-        ..Default::default()
+    let register = qms.register.as_ref();
+    tasks.extend(
+        register
+            .iter()
+            .flat_map(|r| superseded(r))
+            .map(Task::Obsolete),
+    );
+    tasks.extend(qms.procedures.iter().map(|p| Task::Procedure(&p.doc)));
+    let pdfs = tasks.iter().map(|t| t.pdf_count()).sum();
+    let bar = progress_bar(opts.progress, pdfs);
+    let run = Run {
+        qms,
+        parts: &parts,
+        opts,
+        previous: &previous,
+        typesetter: std::sync::OnceLock::new(),
+        bar: bar.as_ref(),
     };
-    if todo.is_empty() {
-        let mut same = manifest.clone();
-        same.insert(INPUTS_KEY.to_string(), inputs_key);
-        let text = serde_json::to_string_pretty(&same).unwrap_or_default();
-        write_if_changed(&manifest_path, text.as_bytes())?;
-        return Ok(report);
-    }
-
-    let needs_typst = todo.iter().any(|j| matches!(j.kind, JobKind::Pdf { .. }));
-    let typesetter = if needs_typst {
-        let t = Typesetter::new(&opts.font_dirs, opts.system_fonts)
-            .map_err(|e| BuildError::Fonts(e.to_string()))?;
-        for text in &warnings {
-            let missing = t.missing_glyphs(text);
-            if !missing.is_empty() {
-                report.warnings.push(format!(
-                    "no bundled font has a glyph for {} in “{}”",
-                    missing
-                        .iter()
-                        .map(|c| format!("'{c}' (U+{:04X})", *c as u32))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    text
-                ));
-            }
-        }
-        Some(t)
-    } else {
-        None
-    };
-    let bar = progress_bar(opts.progress, todo.len());
     // Typst recurses deeply on long tables (a master list of hundreds of procedures);
     // rayon's default 2 MiB worker stacks are not enough for that.
     let pool = rayon::ThreadPoolBuilder::new()
         .stack_size(COMPILE_STACK_BYTES)
         .build()
         .map_err(|e| BuildError::Fonts(format!("cannot start the build threads: {e}")))?;
-    let results: Vec<Result<(String, Vec<u8>), BuildError>> = pool.install(|| {
-        todo.par_iter()
-            .map(|job| {
-                let out = match &job.kind {
-                    JobKind::Bytes(bytes) => Ok((job.path.clone(), bytes.clone())),
-                    JobKind::Pdf {
-                        source,
-                        files,
-                        date,
-                        ident,
-                    } => {
-                        let typesetter = typesetter
-                            .as_ref()
-                            .ok_or_else(|| BuildError::Fonts("no typesetter".into()))?;
-                        let pdf = compile_pdf(
-                            typesetter,
-                            &job.path,
-                            job.template,
-                            source,
-                            files,
-                            *date,
-                            ident,
-                        )?;
-                        Ok((job.path.clone(), pdf))
-                    }
-                };
-                if let Some(bar) = &bar {
-                    bar.inc(1);
-                }
-                out
-            })
-            .collect()
-    });
-    if let Some(bar) = bar {
+    let outcomes: Vec<Result<Settled, BuildError>> =
+        pool.install(|| tasks.par_iter().map(|task| run.task(task)).collect());
+    if let Some(bar) = &bar {
         bar.finish_and_clear();
+    }
+    let mut settled = Vec::new();
+    let mut failure = None;
+    for outcome in outcomes {
+        match outcome {
+            Ok(s) => settled.push(s),
+            Err(e) => {
+                failure.get_or_insert(e);
+            }
+        }
+    }
+    let mut done: Vec<Done> = Vec::new();
+    let mut glyph_texts = Vec::new();
+    for s in settled {
+        done.extend(s.done);
+        glyph_texts.extend(s.glyph_texts);
+    }
+    if failure.is_none() {
+        failure = name_collision(&done).err();
     }
     // One failed output means nothing is written: a half-updated set of controlled
     // documents is worse than the previous complete one.
-    let results: Vec<(String, Vec<u8>)> = results.into_iter().collect::<Result<_, _>>()?;
-    let mut new_manifest = manifest.clone();
-    for (job, (path, bytes)) in todo.iter().zip(results) {
-        let target = opts.out_dir.join(&path);
-        write_if_changed(&target, &bytes)?;
-        new_manifest.insert(job.path.clone(), job.key.clone());
-        report.written.push(target);
+    if let Some(e) = failure {
+        for d in done {
+            if let Some(staged) = d.staged {
+                staged.discard();
+            }
+        }
+        return Err(e);
     }
-    for job in &unchanged {
-        new_manifest.insert(job.path.clone(), job.key.clone());
+
+    let mut report = BuildReport::default();
+    if let Some(Ok(typesetter)) = run.typesetter.get() {
+        report.warnings = missing_glyph_warnings(typesetter, glyph_texts);
     }
-    new_manifest.insert(INPUTS_KEY.to_string(), inputs_key);
-    let text = serde_json::to_string_pretty(&new_manifest).unwrap_or_default();
-    write_if_changed(&manifest_path, text.as_bytes())?;
+    let mut manifest = Manifest::new(inputs_key);
+    let mut failure = None;
+    for d in done {
+        if d.remade && d.staged.is_none() {
+            report.remade_same += 1;
+        }
+        manifest.outputs.insert(
+            d.path.clone(),
+            Recorded {
+                key: d.key,
+                sha256: d.sha256,
+            },
+        );
+        match d.staged {
+            Some(staged) if failure.is_none() => {
+                let target = staged.target().to_path_buf();
+                match staged.commit() {
+                    Ok(()) => report.written.push(target),
+                    Err(e) => failure = Some(BuildError::Io(target, e)),
+                }
+            }
+            Some(staged) => staged.discard(),
+            None => report.unchanged += 1,
+        }
+    }
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    remove_stale(qms, out_dir, &previous, &manifest, &mut report);
+    manifest
+        .write(out_dir)
+        .map_err(|e| BuildError::Io(out_dir.join(output::MANIFEST), e))?;
     Ok(report)
+}
+
+/// One unit of parallel work: everything of one procedure, the master list, one obsolete
+/// copy, or the files every emitted typst source shares.
+enum Task<'a> {
+    MasterList,
+    CommonFiles,
+    Obsolete(&'a Release),
+    Procedure(&'a Procedure),
+}
+
+impl Task<'_> {
+    /// How many PDFs the task makes, for the progress bar.
+    fn pdf_count(&self) -> usize {
+        match self {
+            Task::MasterList | Task::Obsolete(_) => 1,
+            Task::CommonFiles => 0,
+            Task::Procedure(doc) => {
+                1 + doc.flows.len() + doc.records.iter().filter(|r| !r.fields.is_empty()).count()
+            }
+        }
+    }
+}
+
+/// Every released revision that a later release of its document replaced.
+fn superseded(register: &Register) -> impl Iterator<Item = &Release> {
+    register.releases.iter().filter(move |r| {
+        register
+            .latest(&r.doc)
+            .is_some_and(|latest| latest.revision != r.revision)
+    })
+}
+
+/// What one build shares between its threads.
+struct Run<'a> {
+    qms: &'a Qms,
+    parts: &'a DocumentParts<'a>,
+    opts: &'a BuildOptions,
+    previous: &'a Manifest,
+    /// Loaded by the first output that needs typst; never when nothing is typeset.
+    typesetter: std::sync::OnceLock<Result<Typesetter, String>>,
+    bar: Option<&'a indicatif::ProgressBar>,
+}
+
+/// The outputs of one task, each settled: unchanged, or staged under a temporary name.
+struct Settled {
+    done: Vec<Done>,
+    /// Texts to test for missing glyphs.
+    glyph_texts: Vec<String>,
+}
+
+struct Done {
+    path: String,
+    key: String,
+    sha256: String,
+    /// The new bytes, not yet in place; `None` when the file on disk is already right.
+    staged: Option<Staged>,
+    /// Made again rather than kept by its key.
+    remade: bool,
+}
+
+impl Run<'_> {
+    fn task(&self, task: &Task) -> Result<Settled, BuildError> {
+        let mut jobs = Vec::new();
+        let mut glyph_texts = Vec::new();
+        match task {
+            Task::MasterList => master_list_jobs(self.qms, self.parts, &mut jobs)?,
+            Task::CommonFiles => {
+                // The files every source reads, so `typst compile --root typst` finds them.
+                for (name, bytes) in self.parts.files_common {
+                    jobs.push(bytes_job(format!("typst{name}"), bytes.clone()));
+                }
+            }
+            Task::Obsolete(release) => return self.obsolete(release),
+            Task::Procedure(doc) => {
+                glyph_texts = procedure_jobs(self.qms, self.parts, doc, &mut jobs)?;
+            }
+        }
+        let done = jobs
+            .into_par_iter()
+            .map(|job| self.settle(job))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Settled { done, glyph_texts })
+    }
+
+    /// The copy of a superseded revision stamped OBSOLETE, under `obsolete/`. The copy
+    /// `release` certified in the register is kept as it is, even when a build today
+    /// would print it differently.
+    fn obsolete(&self, release: &Release) -> Result<Settled, BuildError> {
+        let name = format!("obsolete/{}", document_file(&release.content));
+        let target = self.opts.out_dir.join(&name);
+        let certified = self
+            .qms
+            .register
+            .as_ref()
+            .and_then(|r| {
+                r.releases_of(&release.doc).find_map(|later| {
+                    later
+                        .obsoleted
+                        .as_ref()
+                        .filter(|o| o.revision == release.revision)
+                })
+            })
+            .map(|o| o.pdf_sha256.clone());
+        if let Some(sha) = certified.filter(|sha| output::is_intact(&target, sha)) {
+            if let Some(bar) = self.bar {
+                bar.inc(1);
+            }
+            return Ok(Settled {
+                done: vec![Done {
+                    path: name,
+                    key: format!("certified:{sha}"),
+                    sha256: sha,
+                    staged: None,
+                    remade: false,
+                }],
+                glyph_texts: Vec::new(),
+            });
+        }
+        let content = &release.content;
+        let printing = Printing {
+            procedures: self
+                .qms
+                .procedures
+                .iter()
+                .map(|p| {
+                    if p.doc.id == content.id {
+                        content
+                    } else {
+                        &p.doc
+                    }
+                })
+                .collect(),
+            langs: self.parts.printing.langs.clone(),
+            logo: self.parts.printing.logo.clone(),
+            ..*self.parts.printing
+        };
+        let parts = DocumentParts {
+            printing: &printing,
+            emit_typst: false,
+            ..*self.parts
+        };
+        let mut jobs = Vec::new();
+        document_job(&parts, content, "obsolete", &mut jobs)?;
+        let done = jobs
+            .into_iter()
+            .filter(|job| matches!(job.kind, JobKind::Pdf { .. }))
+            .map(|mut job| {
+                job.path = name.clone();
+                self.settle(job)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Settled {
+            done,
+            glyph_texts: Vec::new(),
+        })
+    }
+
+    /// Decides whether `job`'s file is already right; makes and stages it when not.
+    fn settle(&self, job: Job) -> Result<Done, BuildError> {
+        let target = self.opts.out_dir.join(&job.path);
+        let is_pdf = matches!(job.kind, JobKind::Pdf { .. });
+        let kept = (!self.opts.force)
+            .then(|| self.previous.outputs.get(&job.path))
+            .flatten()
+            .filter(|r| r.key == job.key && output::is_intact(&target, &r.sha256));
+        if let Some(recorded) = kept {
+            if is_pdf && let Some(bar) = self.bar {
+                bar.inc(1);
+            }
+            return Ok(Done {
+                path: job.path,
+                key: job.key,
+                sha256: recorded.sha256.clone(),
+                staged: None,
+                remade: false,
+            });
+        }
+        let bytes = match job.kind {
+            JobKind::Bytes(bytes) => bytes,
+            JobKind::Pdf {
+                source,
+                files,
+                date,
+                ident,
+            } => {
+                let typesetter = self
+                    .typesetter
+                    .get_or_init(|| {
+                        Typesetter::new(&self.opts.font_dirs, self.opts.system_fonts)
+                            .map_err(|e| e.to_string())
+                    })
+                    .as_ref()
+                    .map_err(|e| BuildError::Fonts(e.clone()))?;
+                let pdf = compile_pdf(
+                    typesetter,
+                    &job.path,
+                    job.template,
+                    &source,
+                    &files,
+                    date,
+                    &ident,
+                )?;
+                if let Some(bar) = self.bar {
+                    bar.inc(1);
+                }
+                pdf
+            }
+        };
+        let sha256 = output::sha256(&bytes);
+        let staged = if output::is_intact(&target, &sha256) {
+            None
+        } else {
+            Some(Staged::write(&target, &bytes).map_err(|e| BuildError::Io(target, e))?)
+        };
+        Ok(Done {
+            path: job.path,
+            key: job.key,
+            sha256,
+            staged,
+            remade: true,
+        })
+    }
+}
+
+/// The jobs of one procedure (its document, diagrams, forms and travellers); returns the
+/// texts it prints, to test for missing glyphs.
+fn procedure_jobs(
+    qms: &Qms,
+    parts: &DocumentParts,
+    doc: &Procedure,
+    jobs: &mut Vec<Job>,
+) -> Result<Vec<String>, BuildError> {
+    let DocumentParts {
+        printing,
+        templates,
+        fonts,
+        langs,
+        files_common,
+        option_key,
+        emit_typst,
+    } = *parts;
+    let status = crate::control::status_of(qms, doc);
+    let ctx = document_job(parts, doc, status, jobs)?;
+
+    for record in doc.records.iter().filter(|r| !r.fields.is_empty()) {
+        let record_ctx = context::record(printing, record);
+        let form_ident = format!("{} ({} rev. {})", record_ctx.form, doc.id, doc.revision);
+        let shared = SharedContext::new(&ctx, doc, fonts, langs, &form_ident);
+        let source = templates.render(
+            "form.typ.j2",
+            &minijinja::context! {
+                ctx => shared.value(),
+                record => minijinja::Value::from(minijinja::value::Serde(&record_ctx)),
+                doc_id => doc.id.clone(),
+                doc_revision => doc.revision.clone(),
+                doc_effective => doc.effective.to_string(),
+            },
+        )?;
+        let name = format!("forms/{}.pdf", file_stem(&record_ctx.form));
+        if emit_typst {
+            jobs.push(bytes_job(
+                format!("typst/forms/{}.typ", file_stem(&record_ctx.form)),
+                source.clone().into_bytes(),
+            ));
+        }
+        jobs.push(pdf_job(
+            name,
+            "form.typ.j2",
+            source,
+            files_common.clone(),
+            doc.effective.0,
+            form_ident,
+            option_key,
+        ));
+    }
+    for (f, flow) in doc.flows.iter().enumerate() {
+        let traveller_ident = format!("{} / {} rev. {}", doc.id, flow.id, doc.revision);
+        let shared = SharedContext::new(&ctx, doc, fonts, langs, &traveller_ident);
+        let source = templates.render(
+            "traveller.typ.j2",
+            &minijinja::context! {
+                ctx => shared.value(),
+                flow => minijinja::Value::from(minijinja::value::Serde(&ctx.doc.flows[f])),
+            },
+        )?;
+        let stem = format!("{}_{}", file_stem(&doc.id), file_stem(&flow.id));
+        if emit_typst {
+            jobs.push(bytes_job(
+                format!("typst/travellers/{stem}.typ"),
+                source.clone().into_bytes(),
+            ));
+        }
+        jobs.push(pdf_job(
+            format!("travellers/{stem}.pdf"),
+            "traveller.typ.j2",
+            source,
+            files_common.clone(),
+            doc.effective.0,
+            traveller_ident,
+            option_key,
+        ));
+    }
+    Ok(glyph_candidates(&ctx))
+}
+
+/// Two outputs of one build must never share a file name (compared as a case-insensitive
+/// file system would): one would silently replace the other.
+fn name_collision(done: &[Done]) -> Result<(), BuildError> {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for d in done {
+        if let Some(first) = seen.insert(d.path.to_lowercase(), &d.path) {
+            return Err(BuildError::Collision(first.to_string(), d.path.clone()));
+        }
+    }
+    Ok(())
+}
+
+/// Warnings for the texts no loaded font can print. Characters are tested once each, then
+/// only the texts holding a missing one are named.
+fn missing_glyph_warnings(typesetter: &Typesetter, mut texts: Vec<String>) -> Vec<String> {
+    texts.sort();
+    texts.dedup();
+    let mut chars: Vec<char> = texts.iter().flat_map(|t| t.chars()).collect();
+    chars.sort_unstable();
+    chars.dedup();
+    let all: String = chars.into_iter().collect();
+    let missing = typesetter.missing_glyphs(&all);
+    if missing.is_empty() {
+        return Vec::new();
+    }
+    texts
+        .iter()
+        .filter_map(|text| {
+            let here: Vec<char> = missing
+                .iter()
+                .copied()
+                .filter(|c| text.contains(*c))
+                .collect();
+            (!here.is_empty()).then(|| {
+                format!(
+                    "no bundled font has a glyph for {} in “{}”",
+                    here.iter()
+                        .map(|c| format!("'{c}' (U+{:04X})", *c as u32))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    text
+                )
+            })
+        })
+        .collect()
+}
+
+/// Removes what earlier builds or releases left in `dir` that this build no longer makes:
+/// outputs of the last build (a renamed form, a new revision's document) and the
+/// controlled copy of a superseded revision. A file goes only when its bytes are the ones
+/// procdoc recorded; one changed since is left and named in a warning.
+fn remove_stale(
+    qms: &Qms,
+    dir: &Path,
+    previous: &Manifest,
+    now: &Manifest,
+    report: &mut BuildReport,
+) {
+    let register = qms.register.as_ref();
+    // The controlled copies in force stay, whoever wrote them.
+    let in_force: Vec<String> = register
+        .map(|r| {
+            qms.procedures
+                .iter()
+                .filter_map(|p| r.latest(&p.doc.id))
+                .map(|latest| document_file(&latest.content))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut candidates: BTreeMap<String, String> = previous
+        .outputs
+        .iter()
+        .map(|(path, r)| (path.clone(), r.sha256.clone()))
+        .collect();
+    for release in register.iter().flat_map(|r| superseded(r)) {
+        candidates
+            .entry(document_file(&release.content))
+            .or_insert_with(|| release.pdf_sha256.clone());
+    }
+    for (path, sha) in candidates {
+        if now.outputs.contains_key(&path) || in_force.contains(&path) {
+            continue;
+        }
+        let file = dir.join(&path);
+        if std::fs::symlink_metadata(&file).is_err() {
+            continue;
+        }
+        if !output::is_intact(&file, &sha) {
+            report.warnings.push(format!(
+                "left {}: procdoc no longer makes it, but its bytes are not the ones procdoc recorded for it",
+                file.display()
+            ));
+            continue;
+        }
+        match std::fs::remove_file(&file) {
+            Ok(()) => report.removed.push(file),
+            Err(e) => report
+                .warnings
+                .push(format!("cannot remove {}: {e}", file.display())),
+        }
+    }
+}
+
+/// What identifies the fonts of `--font-path` folders: every file's path, size and
+/// modification time, so replacing a font rebuilds what it prints.
+fn font_dirs_key(dirs: &[PathBuf]) -> String {
+    fn walk(dir: &Path, depth: usize, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            if meta.is_dir() {
+                if depth < 8 {
+                    walk(&path, depth + 1, out);
+                }
+            } else {
+                let modified = meta
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map(|d| d.as_nanos())
+                    .unwrap_or_default();
+                out.push(format!("{}|{}|{modified}", path.display(), meta.len()));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    for dir in dirs {
+        files.push(format!("dir {}", dir.display()));
+        walk(dir, 0, &mut files);
+    }
+    let joined = files.join("\n");
+    hash(&[joined.as_bytes()])
 }
 
 /// What every document job shares within one build.
@@ -560,9 +954,12 @@ fn document_job(
             format!("typst/{}.typ", stem.trim_end_matches(".pdf")),
             source.clone().into_bytes(),
         ));
-        // The images the source reads, so `typst compile --root typst` finds them.
+        // The drawings the source reads, so `typst compile --root typst` finds them (the
+        // files every source shares are emitted once, by the build).
         for (name, bytes) in &files {
-            jobs.push(bytes_job(format!("typst{name}"), bytes.clone()));
+            if !files_common.contains_key(name) {
+                jobs.push(bytes_job(format!("typst{name}"), bytes.clone()));
+            }
         }
     }
     jobs.push(pdf_job(
@@ -769,9 +1166,6 @@ fn compile_pdf(
 /// Stack of each build thread; see where the pool is made.
 const COMPILE_STACK_BYTES: usize = 64 * 1024 * 1024;
 
-/// The manifest entry holding the key of all inputs together (not an output path).
-const INPUTS_KEY: &str = ":inputs";
-
 /// The key of everything a build reads: every source file, the templates, the logo, the
 /// options and procdoc's own version (which pins the bundled fonts).
 fn inputs_key(
@@ -779,6 +1173,7 @@ fn inputs_key(
     templates: &Templates,
     opts: &BuildOptions,
     logo: Option<&[u8]>,
+    fonts_key: &str,
 ) -> String {
     let options = format!(
         "{}|{:?}|{}|{:?}|{}",
@@ -790,6 +1185,7 @@ fn inputs_key(
     );
     let mut parts: Vec<&[u8]> = vec![
         options.as_bytes(),
+        fonts_key.as_bytes(),
         templates.fingerprint().as_bytes(),
         logo.unwrap_or_default(),
     ];
@@ -801,8 +1197,8 @@ fn inputs_key(
     hash(&parts)
 }
 
-/// Remembers the key of every output, to skip unchanged ones next time.
-pub const MANIFEST: &str = ".procdoc-build.json";
+/// Remembers the key and checksum of every output, to skip unchanged ones next time.
+pub use super::output::MANIFEST;
 
 /// Drawing height per page: an A4 page less header, footer and the flow's heading.
 fn date_parts(date: chrono::NaiveDate) -> DateParts {
@@ -920,20 +1316,6 @@ fn progress_bar(enabled: bool, len: usize) -> Option<indicatif::ProgressBar> {
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     Some(bar)
-}
-
-/// Write only when the content differs, through a temporary file and a rename, so a killed
-/// build never leaves a half-written PDF behind.
-fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
-    if std::fs::read(path).is_ok_and(|old| old == bytes) {
-        return Ok(());
-    }
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| BuildError::Io(parent.to_path_buf(), e))?;
-    }
-    let tmp = path.with_extension("partial");
-    std::fs::write(&tmp, bytes).map_err(|e| BuildError::Io(tmp.clone(), e))?;
-    std::fs::rename(&tmp, path).map_err(|e| BuildError::Io(path.to_path_buf(), e))
 }
 
 /// The PDF of one checklist run's record, in the look of the controlled documents.

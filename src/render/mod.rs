@@ -9,5 +9,6 @@ pub mod graph_export;
 pub mod labels;
 pub mod markup;
 pub mod master;
+pub mod output;
 pub mod templates;
 pub mod typeset;

@@ -91,12 +91,28 @@ pub fn load(root: &Path) -> Result<(Qms, Vec<Diagnostic>), LoadError> {
     let (settings_file, settings) =
         read_spec::<Settings>(&mut sources, root, &settings_path, &mut diagnostics);
 
-    let mut paths = Vec::new();
-    let mut overflow = false;
-    let mut too_deep = None;
-    find_yaml(root, 0, &mut paths, &mut overflow, &mut too_deep)
+    let mut walk = Walk::new(root);
+    walk.dir(root, 0, false)
         .map_err(|e| LoadError::Io(root.to_path_buf(), e))?;
-    paths.sort();
+    let overflow = walk.overflow;
+    let too_deep = walk.too_deep.take();
+    for (link, why) in std::mem::take(&mut walk.skipped_links) {
+        diagnostics.push(
+            Diagnostic::new(
+                &codes::PATH_OUTSIDE,
+                Location {
+                    file: settings_file,
+                    span: 0..0,
+                },
+                format!(
+                    "{} is a symbolic link that was not read: {why}",
+                    display_name(root, &link)
+                ),
+            )
+            .hint("procdoc reads only files inside the QMS folder: copy the procedure into it, or link to a file inside it"),
+        );
+    }
+    let paths = walk.paths();
     if overflow {
         diagnostics.push(Diagnostic::new(
             &codes::INPUT_LIMIT,
@@ -206,47 +222,117 @@ fn read_register(
     (Some(file), register)
 }
 
-/// Collect `*.yaml`/`*.yml` files below `dir`, skipping hidden entries, symlinks and the
-/// reserved files, with bounded depth and count so a hostile folder cannot hang us.
-fn find_yaml(
-    dir: &Path,
-    depth: usize,
-    out: &mut Vec<PathBuf>,
-    overflow: &mut bool,
-    too_deep: &mut Option<PathBuf>,
-) -> std::io::Result<()> {
-    if depth > MAX_DEPTH {
-        too_deep.get_or_insert_with(|| dir.to_path_buf());
-        return Ok(());
+/// The procedure files of a QMS folder, found by [`Walk::dir`].
+struct Walk {
+    /// The folder, canonical, to tell links that stay inside it from those that leave it.
+    root: PathBuf,
+    /// Files found: path as seen in the folder, canonical path, reached through a link.
+    found: Vec<(PathBuf, PathBuf, bool)>,
+    overflow: bool,
+    too_deep: Option<PathBuf>,
+    /// Links not followed, and why.
+    skipped_links: Vec<(PathBuf, String)>,
+    /// Canonical folders already walked, so a link back up cannot loop.
+    walked: std::collections::HashSet<PathBuf>,
+}
+
+impl Walk {
+    fn new(root: &Path) -> Walk {
+        Walk {
+            root: fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()),
+            found: Vec::new(),
+            overflow: false,
+            too_deep: None,
+            skipped_links: Vec::new(),
+            walked: std::collections::HashSet::new(),
+        }
     }
-    let mut entries: Vec<_> = fs::read_dir(dir)?.filter_map(Result::ok).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') {
-            continue;
+
+    /// Collect `*.yaml`/`*.yml` files below `dir`, skipping hidden entries and the reserved
+    /// files, with bounded depth and count so a hostile folder cannot hang us. Symbolic
+    /// links are followed when they lead to a file or folder inside the QMS folder;
+    /// others are recorded in `skipped_links`.
+    fn dir(&mut self, dir: &Path, depth: usize, via_link: bool) -> std::io::Result<()> {
+        if depth > MAX_DEPTH {
+            self.too_deep.get_or_insert_with(|| dir.to_path_buf());
+            return Ok(());
         }
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_symlink() {
-            continue;
-        }
-        if kind.is_dir() {
-            find_yaml(&entry.path(), depth + 1, out, overflow, too_deep)?;
-        } else if kind.is_file()
-            && (name.ends_with(".yaml") || name.ends_with(".yml"))
-            && !(depth == 0 && RESERVED_FILES.contains(&name.as_ref()))
+        if let Ok(canonical) = fs::canonicalize(dir)
+            && !self.walked.insert(canonical)
         {
-            if out.len() >= MAX_FILES {
-                *overflow = true;
-                return Ok(());
-            }
-            out.push(entry.path());
+            return Ok(());
         }
+        let mut entries: Vec<_> = fs::read_dir(dir)?.filter_map(Result::ok).collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') {
+                continue;
+            }
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            let path = entry.path();
+            let is_yaml = (name.ends_with(".yaml") || name.ends_with(".yml"))
+                && !(depth == 0 && RESERVED_FILES.contains(&name.as_ref()));
+            let (is_dir, is_file, linked) = if kind.is_symlink() {
+                let target = match fs::canonicalize(&path) {
+                    Ok(t) => t,
+                    Err(_) => {
+                        if is_yaml {
+                            self.skipped_links
+                                .push((path, "it leads to nothing (a broken link)".into()));
+                        }
+                        continue;
+                    }
+                };
+                if !target.starts_with(&self.root) {
+                    if is_yaml || target.is_dir() {
+                        self.skipped_links.push((
+                            path,
+                            format!("it leads to {}, outside the QMS folder", target.display()),
+                        ));
+                    }
+                    continue;
+                }
+                (target.is_dir(), target.is_file(), true)
+            } else {
+                (kind.is_dir(), kind.is_file(), via_link)
+            };
+            if is_dir {
+                self.dir(&path, depth + 1, linked)?;
+            } else if is_file && is_yaml {
+                if self.found.len() >= MAX_FILES {
+                    self.overflow = true;
+                    return Ok(());
+                }
+                let canonical = fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+                self.found.push((path, canonical, linked));
+            }
+        }
+        Ok(())
     }
-    Ok(())
+
+    /// The files to read, sorted: a file reached both directly and through a link (or
+    /// through two links) is read once, under its own name.
+    fn paths(mut self) -> Vec<PathBuf> {
+        let direct: std::collections::HashSet<PathBuf> = self
+            .found
+            .iter()
+            .filter(|(_, _, linked)| !linked)
+            .map(|(_, canonical, _)| canonical.clone())
+            .collect();
+        self.found.sort();
+        let mut taken = std::collections::HashSet::new();
+        self.found
+            .into_iter()
+            .filter(|(_, canonical, linked)| {
+                !(*linked && direct.contains(canonical)) && taken.insert(canonical.clone())
+            })
+            .map(|(path, _, _)| path)
+            .collect()
+    }
 }
 
 /// Read one spec file into the sources and parse it; on failure push a located diagnostic.

@@ -13,6 +13,8 @@
 //!   rolled-back databases, read commands that never write, back-dated sign-offs, child run
 //!   names.
 //! - [`streams`]: a closed or full output stream never cuts a command short.
+//! - [`build_outputs`]: the output folder of `build`: a no-op build proves what it keeps,
+//!   builds racing into one folder, fonts deciding rebuilds, superseded revisions, links.
 //! - [`loader`]: values kept as written, byte-order marks, ids with invisible or look-alike
 //!   characters, and oversized input (long words, huge flows, endless files) in bounded time.
 //!
@@ -23,6 +25,7 @@ mod common;
 
 mod qms;
 
+mod build_outputs;
 mod loader;
 mod output_names;
 mod register;
