@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::diagram::{Chart, Edge, Lane, Node, NodeKind};
 use super::labels::{self, Script};
+use super::matrix::{self, MatrixContext};
 use crate::flow::graph::{Exit, FlowGraph};
 use crate::spec::model::{FieldType, Procedure, Rows, Settings, Step, Trigger, Within};
 use crate::spec::numbers::DocNumbers;
@@ -159,25 +160,6 @@ pub struct ResponsibilityContext {
     pub code: String,
     pub who: Multi,
     pub duties: Vec<Multi>,
-}
-
-#[derive(Serialize)]
-pub struct MatrixContext {
-    pub departments: Vec<MatrixDepartment>,
-    pub rows: Vec<MatrixRow>,
-}
-
-#[derive(Serialize)]
-pub struct MatrixDepartment {
-    pub code: String,
-    pub name: Multi,
-}
-
-#[derive(Serialize)]
-pub struct MatrixRow {
-    pub number: String,
-    pub title: Multi,
-    pub cells: Vec<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -358,7 +340,7 @@ pub fn document(
                     duties: r.duties.iter().map(long).collect(),
                 })
                 .collect(),
-            matrix: matrix(p, doc, &numbering),
+            matrix: matrix::matrix(p, doc, &numbering, |step| step_title(p, step)),
             flows: doc
                 .flows
                 .iter()
@@ -477,62 +459,6 @@ fn trigger(p: &Printing, t: &Trigger) -> Multi {
                 (_, None) => format!("每{every}"),
             }
         }),
-    }
-}
-
-/// Departments (columns) × steps (rows): R for `by`, C for `with`.
-fn matrix(p: &Printing, doc: &Procedure, numbering: &DocNumbers) -> MatrixContext {
-    let mut codes: Vec<String> = Vec::new();
-    for flow in &doc.flows {
-        for step in &flow.steps {
-            for code in step.by.iter().chain(step.with.iter()) {
-                if !codes.contains(code) {
-                    codes.push(code.clone());
-                }
-            }
-        }
-    }
-    // Departments in the order procdoc.yaml lists them, then parties: the reader's order.
-    let order = |code: &String| {
-        p.settings
-            .departments
-            .iter()
-            .map(|d| &d.code)
-            .chain(p.settings.parties.iter().map(|x| &x.code))
-            .position(|c| c == code)
-            .unwrap_or(usize::MAX)
-    };
-    codes.sort_by_key(order);
-    let mut rows = Vec::new();
-    for &f in &numbering.flow_order {
-        for (s, step) in doc.flows[f].steps.iter().enumerate() {
-            rows.push(MatrixRow {
-                number: numbering.step(f, s).to_string(),
-                title: step_title(p, step),
-                cells: codes
-                    .iter()
-                    .map(|c| {
-                        if step.by.iter().any(|b| b == c) {
-                            "R"
-                        } else if step.with.iter().any(|w| w == c) {
-                            "C"
-                        } else {
-                            ""
-                        }
-                    })
-                    .collect(),
-            });
-        }
-    }
-    MatrixContext {
-        departments: codes
-            .iter()
-            .map(|c| MatrixDepartment {
-                code: c.clone(),
-                name: p.actor(c),
-            })
-            .collect(),
-        rows,
     }
 }
 

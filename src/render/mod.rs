@@ -9,6 +9,7 @@ pub mod graph_export;
 pub mod labels;
 pub mod markup;
 pub mod master;
+pub mod matrix;
 pub mod output;
 pub mod templates;
 pub mod typeset;

@@ -2,6 +2,8 @@
 //! build, and the text of a PDF. Each test file uses only part of it.
 #![allow(dead_code)]
 
+pub mod words;
+
 use std::path::Path;
 
 /// The example QMS folders under `specs/`.
