@@ -64,7 +64,7 @@ fn red_maple_document_has_header_pages_languages_and_fonts() {
         "Review the order item by item",
         "对订单内容逐一进行评审",
         "Contract review form",
-        "CS-F-006",
+        "contract-review",
         "Prepared by",
         "编制",
         "Revision history",
@@ -92,9 +92,10 @@ fn red_maple_document_has_header_pages_languages_and_fonts() {
 #[test]
 fn forms_travellers_and_diagrams_are_written() {
     let (_keep, out) = red_maple_build();
-    let form = out.join("forms/CS-F-006.pdf");
+    // The original gives no form numbers: a blank form is named by its record id.
+    let form = out.join("forms/contract-review.pdf");
     let text = squash(&pdf_text(&form));
-    assert!(text.contains("CS-F-006"), "{text}");
+    assert!(text.contains("contract-review"), "{text}");
     assert!(text.contains("Contract review form"), "{text}");
     assert!(page_count(&form) >= 1);
     for traveller in [
@@ -125,7 +126,7 @@ fn builds_are_byte_identical_and_unchanged_outputs_are_skipped() {
     );
     for name in [
         "CS-P-001_A-01.pdf",
-        "forms/CS-F-006.pdf",
+        "forms/contract-review.pdf",
         "travellers/CS-P-001_contract.pdf",
     ] {
         let first = std::fs::read(a.path().join(name)).unwrap();
@@ -164,6 +165,50 @@ fn a_chinese_only_qms_builds_with_chinese_labels() {
     assert!(text.contains("客户管理控制程序"));
     assert!(text.contains("目的"));
     assert!(text.contains(&format!("共 {} 页", page_count(&pdf))));
+}
+
+#[test]
+fn documents_print_the_originals_numbers_stages_and_cross_references() {
+    let out = tempfile::tempdir().unwrap();
+    let (code, stderr) = build(Path::new("specs/zza-feed"), out.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let text = squash(&pdf_text(&out.path().join("ZZA-QP-004_A-0.pdf")));
+    // The original's clause numbers, not counted ones; its sections 6 and 7 stay 6 and 7.
+    for number in [
+        "5.1.1.1",
+        "5.1.5 a)",
+        "5.1.11.10",
+        "5.2.1.4 b.",
+        "5.2.2.4",
+        "5.3.4.1",
+    ] {
+        assert!(text.contains(number), "`{number}` is not in the document");
+    }
+    let related = text.rfind("相关文件").expect("related documents");
+    assert!(
+        text[..related].trim_end().ends_with('6'),
+        "related documents are not 6"
+    );
+    let records = text.rfind("7.9").expect("records list");
+    assert!(records > related, "records are not 7");
+    // `[](#regular-review)` in a duty prints the number of that step.
+    assert!(
+        text.replace(' ', "")
+            .contains("常规合同在合同上签字（5.1.4）")
+    );
+    assert!(!text.contains("](#"), "a link printed as written");
+
+    let (code, stderr) = build(Path::new("specs/dyne"), out.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let text = squash(&pdf_text(&out.path().join("DYN-QP-07_A.pdf")));
+    // The three stages print in the original's order, each title right above its flows.
+    for heading in [
+        "Pre-sale service 5.1 From the customer's inquiry to the order",
+        "The sale of services 5.2 From the sales order to the shipment",
+        "After-sales service 5.3 Foreign trade",
+    ] {
+        assert!(text.contains(heading), "`{heading}` is not in the document");
+    }
 }
 
 #[test]
@@ -468,7 +513,7 @@ fn the_company_logo_is_on_every_page_of_documents_and_forms() {
     let out = tempfile::tempdir().unwrap();
     let (code, stderr) = build(qms.path(), out.path(), &[]);
     assert_eq!(code, 0, "{stderr}");
-    for pdf in ["CS-P-001_A-01.pdf", "forms/CS-F-006.pdf"] {
+    for pdf in ["CS-P-001_A-01.pdf", "forms/contract-review.pdf"] {
         let pages = images_per_page(&out.path().join(pdf));
         assert!(!pages.is_empty());
         for (n, images) in pages.iter().enumerate() {

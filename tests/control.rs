@@ -24,6 +24,7 @@ impl Qms {
             let entry = entry.unwrap();
             std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
         }
+        common::sign_approvals(&dir);
         let out = tmp.path().join("out");
         Qms {
             _tmp: tmp,
@@ -81,8 +82,8 @@ impl Qms {
         self.edit("revision: A/01\n", "revision: A/02\n");
         self.edit("effective: 2009-06-01", "effective: 2026-02-01");
         self.edit(
-            "    change: { en: First release, zh: 首次发行 }\n    by: Chen Lei\n",
-            "    change: { en: First release, zh: 首次发行 }\n    by: Chen Lei\n  - revision: A/02\n    date: 2026-02-01\n    change: { en: Contract review wording, zh: 合同评审措辞 }\n    by: Chen Lei\n",
+            "    change: { en: First release, zh: 首次发行 }\n",
+            "    change: { en: First release, zh: 首次发行 }\n  - revision: A/02\n    date: 2026-02-01\n    change: { en: Contract review wording, zh: 合同评审措辞 }\n    by: Chen Lei\n",
         );
         self.edit(
             "Review the order item by item, zh",

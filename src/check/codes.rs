@@ -55,13 +55,21 @@ codes! {
     UNKNOWN_STEP = "E0103" "unknown-step" Error "References"
         "`next`, `goto`, `from`, `before` or `not_by` names a step that is not in the flow.";
     UNKNOWN_FLOW = "E0104" "unknown-flow" Error "References"
-        "`calls` names a flow that the procedure does not have.";
+        "`calls` or a stage names a flow that the procedure does not have.";
     UNKNOWN_DOCUMENT = "E0105" "unknown-document" Error "References"
         "`calls`, `references` or a `DOC#record` reference names a document id that no procedure in the QMS has.";
     DUPLICATE_ID = "E0106" "duplicate-id" Error "References"
-        "Two things that must be told apart share an id: documents in the QMS, flows of a procedure, steps of a flow, records, fields of a record, department or party codes.";
+        "Two things that must be told apart share an id: documents in the QMS, flows of a procedure, stages, steps of a flow, records, fields of a record, department or party codes.";
     INVALID_REFERENCE = "E0107" "invalid-reference" Error "References"
         "A `references` entry must give exactly one of `doc` (a procedure of this QMS) or `title` (an outside document).";
+    DUPLICATE_NUMBER = "E0110" "duplicate-number" Error "References"
+        "Two clauses of a document print the same number (`number:` of a flow, step or section, or one counted on from it), so a reader or a cross-reference could not tell them apart. Give each its own number; where the original repeats a number, say so in a YAML comment.";
+    NUMBER_OUT_OF_ORDER = "E0111" "number-out-of-order" Error "References"
+        "A clause number is not after the one printed before it (`5.1.9` comes before `5.1.10`, `5.1.5` before `5.1.5 a)`). Numbers follow the document's order: fixed parts, then flows (stage by stage) with their steps, extra sections, related documents, records.";
+    DUPLICATE_STAGE_FLOW = "E0112" "duplicate-stage-flow" Error "References"
+        "`stages` names a flow twice (in one stage or in two). A flow belongs to at most one stage; the document prints it once, under that stage.";
+    UNKNOWN_LINK = "E0113" "unknown-link" Error "References"
+        "A `[](#id)` or `[text](#id)` link in a long text names no step, flow, section, record or definition of the procedure, or names a step id that several flows use (write `flow/step`). Sections and definitions are linked by their `id:`.";
     UNKNOWN_LANGUAGE = "W0108" "unknown-language" Warning "References"
         "A text gives a language that is not in the QMS `languages`; it will never be printed.";
     LOOKALIKE_ID = "E0109" "lookalike-id" Error "References"

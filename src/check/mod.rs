@@ -8,6 +8,7 @@ mod deadlines;
 mod documents;
 pub mod glyphs;
 mod lookalike;
+mod numbering;
 mod references;
 mod roles;
 pub mod settings;
@@ -141,6 +142,7 @@ pub fn check_with_stats(qms: &Qms) -> (Vec<Diagnostic>, Vec<FlowStats>) {
         references::check(&cx, view, &mut out);
         lookalike::check(&cx, view, &mut out);
         structure::check(&cx, view, &mut out);
+        numbering::check(&cx, view, &mut out);
         soundness::check(&cx, view, &mut out, &mut stats);
         deadlines::check(&cx, view, &mut out);
         roles::check(&cx, view, &mut out);

@@ -201,6 +201,7 @@ pub fn compare(old: &Procedure, new: &Procedure, primary: &str) -> Vec<Change> {
     );
     value(&mut out, "references", &old.references, &new.references);
     records(&mut out, &old.records, &new.records, primary);
+    value(&mut out, "stages", &old.stages, &new.stages);
     flows(&mut out, &old.flows, &new.flows, primary);
     value(&mut out, "sections", &old.sections, &new.sections);
     order(
@@ -393,6 +394,7 @@ fn flows(out: &mut Vec<Change>, old: &[Flow], new: &[Flow], primary: &str) {
             "trigger",
             &[("trigger", &o.trigger, &n.trigger)],
         );
+        aspect(out, &subject, "number", &[("number", &o.number, &n.number)]);
         aspect(
             out,
             &subject,
@@ -494,6 +496,7 @@ fn steps(out: &mut Vec<Change>, flow: &str, old: &[Step], new: &[Step], primary:
             n.title.as_ref(),
             primary,
         );
+        aspect(out, &subject, "number", &[("number", &o.number, &n.number)]);
         text(
             out,
             &subject,

@@ -11,6 +11,7 @@ use super::labels::{self, Script};
 use super::matrix::{self, MatrixContext};
 use crate::flow::graph::{Exit, FlowGraph};
 use crate::spec::model::{FieldType, Procedure, Rows, Settings, Step, Trigger, Within};
+use crate::spec::numbers::DocNumbers;
 use crate::spec::text::Text;
 
 /// Texts in the printed languages, primary first; a language a text lacks is skipped.
@@ -117,6 +118,9 @@ pub struct DocContext {
     pub records: Vec<RecordContext>,
     /// Section numbers of the fixed parts.
     pub numbers: BTreeMap<&'static str, String>,
+    /// Indices into `flows` in the order the document prints them: stage by stage, then
+    /// the flows in no stage.
+    pub print_order: Vec<usize>,
     pub definitions: Vec<DefinitionContext>,
     pub purpose: Option<Multi>,
     pub scope: Option<Multi>,
@@ -139,6 +143,7 @@ pub struct HistoryContext {
 
 #[derive(Serialize)]
 pub struct DefinitionContext {
+    pub number: String,
     pub term: Multi,
     pub meaning: Multi,
 }
@@ -161,6 +166,10 @@ pub struct ResponsibilityContext {
 pub struct FlowContext {
     pub id: String,
     pub number: String,
+    /// The title of the stage this flow opens (printed above it), if any.
+    pub stage: Option<Multi>,
+    /// Heading level: 3 for a flow in a stage, else 2.
+    pub level: u8,
     pub title: Multi,
     pub trigger: Option<Multi>,
     pub within: Option<Multi>,
@@ -213,6 +222,8 @@ pub struct ReferenceContext {
 
 #[derive(Serialize)]
 pub struct RecordContext {
+    /// The record's number in the records list (`7.5`); empty on a form of its own.
+    pub number: String,
     pub id: String,
     pub form: String,
     pub title: Multi,
@@ -239,55 +250,6 @@ pub struct FieldContext {
     pub row_labels: Vec<Multi>,
 }
 
-/// Numbers of steps: `5.1.3` for step 3 of flow 1 when the procedure is section 5.
-pub struct Numbering {
-    pub procedure: usize,
-}
-
-impl Numbering {
-    pub fn flow(&self, f: usize) -> String {
-        format!("{}.{}", self.procedure, f + 1)
-    }
-    pub fn step(&self, f: usize, s: usize) -> String {
-        format!("{}.{}.{}", self.procedure, f + 1, s + 1)
-    }
-}
-
-/// Section numbers of the fixed parts (absent parts take no number), the procedure's number,
-/// and the number of the first extra section, which follow the procedure.
-fn section_numbers(doc: &Procedure) -> (BTreeMap<&'static str, String>, usize, usize) {
-    let mut numbers = BTreeMap::new();
-    let mut n = 0;
-    let mut number = |parts: &[(&'static str, bool)], n: &mut usize| {
-        for &(key, present) in parts {
-            if present {
-                *n += 1;
-                numbers.insert(key, n.to_string());
-            }
-        }
-    };
-    number(
-        &[
-            ("purpose", doc.purpose.is_some()),
-            ("scope", doc.scope.is_some()),
-            ("definitions", !doc.definitions.is_empty()),
-            ("responsibilities", true),
-            ("procedure", true),
-        ],
-        &mut n,
-    );
-    let procedure = n;
-    n += doc.sections.len();
-    number(
-        &[
-            ("related", !doc.references.is_empty()),
-            ("records", !doc.records.is_empty()),
-        ],
-        &mut n,
-    );
-    (numbers, procedure, procedure + 1)
-}
-
 /// The typst language settings of each printed language.
 pub fn lang_contexts(langs: &[String]) -> Vec<LangContext> {
     langs
@@ -303,22 +265,19 @@ pub fn lang_contexts(langs: &[String]) -> Vec<LangContext> {
         .collect()
 }
 
-/// The step numbering of a document and the section numbers of its fixed parts, exactly as
-/// its controlled document prints them.
-pub fn numbers(doc: &Procedure) -> (Numbering, BTreeMap<&'static str, String>) {
-    let (numbers, procedure, _) = section_numbers(doc);
-    (Numbering { procedure }, numbers)
-}
-
 pub fn document(
     p: &Printing,
     doc: &Procedure,
     status_key: &'static str,
     fingerprint: &str,
 ) -> DocumentContext {
-    let (numbers, procedure_number, first_extra) = section_numbers(doc);
-    let numbering = Numbering {
-        procedure: procedure_number,
+    let numbering = DocNumbers::of(doc);
+    // Long texts print `[](#id)` links as the number they name.
+    let long = |t: &Text| -> Multi {
+        p.text(t)
+            .into_iter()
+            .map(|s| numbering.resolve_links(doc, &s))
+            .collect()
     };
     let labels = labels::labels(&p.langs);
     let status = labels.get(status_key).cloned().unwrap_or_default();
@@ -350,14 +309,16 @@ pub fn document(
                     by: h.by.clone().unwrap_or_default(),
                 })
                 .collect(),
-            purpose: p.opt(&doc.purpose),
-            scope: p.opt(&doc.scope),
+            purpose: doc.purpose.as_ref().map(long),
+            scope: doc.scope.as_ref().map(long),
             definitions: doc
                 .definitions
                 .iter()
-                .map(|d| DefinitionContext {
+                .enumerate()
+                .map(|(i, d)| DefinitionContext {
+                    number: numbering.definitions[i].clone(),
                     term: p.text(&d.term),
-                    meaning: p.text(&d.meaning),
+                    meaning: long(&d.meaning),
                 })
                 .collect(),
             sections: doc
@@ -365,9 +326,9 @@ pub fn document(
                 .iter()
                 .enumerate()
                 .map(|(i, s)| SectionContext {
-                    number: (first_extra + i).to_string(),
+                    number: numbering.sections[i].clone(),
                     title: p.text(&s.title),
-                    body: p.text(&s.body),
+                    body: long(&s.body),
                 })
                 .collect(),
             responsibilities: doc
@@ -376,7 +337,7 @@ pub fn document(
                 .map(|r| ResponsibilityContext {
                     code: r.who.clone(),
                     who: p.actor(&r.who),
-                    duties: r.duties.iter().map(|d| p.text(d)).collect(),
+                    duties: r.duties.iter().map(long).collect(),
                 })
                 .collect(),
             matrix: matrix::matrix(p, doc, &numbering, |step| step_title(p, step)),
@@ -386,11 +347,14 @@ pub fn document(
                 .enumerate()
                 .map(|(f, flow)| {
                     let graph = FlowGraph::new(flow);
+                    let (stage, level) = stage_of(p, doc, &numbering, f);
                     let skippable = graph.skippable();
                     let in_loops = graph.in_loops();
                     FlowContext {
                         id: flow.id.clone(),
-                        number: numbering.flow(f),
+                        number: numbering.flow(f).to_string(),
+                        stage,
+                        level,
                         title: p.text(&flow.title),
                         trigger: flow.trigger.as_ref().map(|t| trigger(p, t)),
                         within: flow.within.map(|d| p.each(|l| labels::duration(d, l))),
@@ -407,6 +371,7 @@ pub fn document(
                                 } else {
                                     Vec::new()
                                 },
+                                detail: step.detail.as_ref().map(long),
                                 ..step_context(p, doc, &graph, &numbering, f, s, step)
                             })
                             .collect(),
@@ -432,10 +397,38 @@ pub fn document(
                     },
                 })
                 .collect(),
-            records: doc.records.iter().map(|r| record(p, r)).collect(),
-            numbers,
+            records: doc
+                .records
+                .iter()
+                .enumerate()
+                .map(|(i, r)| RecordContext {
+                    number: numbering.records[i].clone(),
+                    ..record(p, r)
+                })
+                .collect(),
+            print_order: numbering.flow_order.clone(),
+            numbers: numbering.parts.clone(),
         },
     }
+}
+
+/// The title of the stage that starts with flow `f` in print order, and the heading level
+/// of the flow (3 under a stage, else 2).
+fn stage_of(
+    p: &Printing,
+    doc: &Procedure,
+    numbering: &DocNumbers,
+    f: usize,
+) -> (Option<Multi>, u8) {
+    let id = &doc.flows[f].id;
+    let Some(stage) = doc.stages.iter().find(|st| st.flows.contains(id)) else {
+        return (None, 2);
+    };
+    let first = numbering
+        .flow_order
+        .iter()
+        .find(|&&g| stage.flows.contains(&doc.flows[g].id));
+    ((first == Some(&f)).then(|| p.text(&stage.title)), 3)
 }
 
 /// One column per sign-off (prepared, reviewed when the spec has it, approved), each with
@@ -484,15 +477,24 @@ fn step_context(
     p: &Printing,
     doc: &Procedure,
     graph: &FlowGraph,
-    numbering: &Numbering,
+    numbering: &DocNumbers,
     f: usize,
     s: usize,
     step: &Step,
 ) -> StepContext {
+    // A step the original leaves unnumbered is named by its title.
+    let name_of = |i: usize| {
+        let number = numbering.step(f, i);
+        if number.is_empty() {
+            step_title(p, graph.step(i)).join(" / ")
+        } else {
+            number.to_string()
+        }
+    };
     let number_of = |id: &str| {
         graph
             .index_of(id)
-            .map(|i| numbering.step(f, i))
+            .map(name_of)
             .unwrap_or_else(|| id.to_string())
     };
     let outcomes: Vec<OutcomeContext> = step
@@ -505,18 +507,18 @@ fn step_context(
         })
         .collect();
     let next = match &graph.exits[s] {
-        Exit::Continue(t) => p.each(|_| format!("→ {}", numbering.step(f, *t))),
+        Exit::Continue(t) => p.each(|_| format!("→ {}", name_of(*t))),
         Exit::Next(ts) if ts.len() > 1 => {
             let list = ts
                 .iter()
-                .map(|&t| numbering.step(f, t))
+                .map(|&t| name_of(t))
                 .collect::<Vec<_>>()
                 .join(", ");
             p.each(|l| format!("→ {list} ({})", labels::label("parallel", l)))
         }
         Exit::Next(ts) => p.each(|_| {
             ts.iter()
-                .map(|&t| format!("→ {}", numbering.step(f, t)))
+                .map(|&t| format!("→ {}", name_of(t)))
                 .collect::<Vec<_>>()
                 .join(", ")
         }),
@@ -526,7 +528,7 @@ fn step_context(
     };
     StepContext {
         id: step.id.clone(),
-        number: numbering.step(f, s),
+        number: numbering.step(f, s).to_string(),
         title: step_title(p, step),
         detail: p.opt(&step.detail),
         by: step.by.iter().map(|c| p.actor(c)).collect(),
@@ -621,6 +623,7 @@ const MAX_FORM_ROWS: usize = 40;
 
 pub fn record(p: &Printing, r: &crate::spec::model::Record) -> RecordContext {
     RecordContext {
+        number: String::new(),
         id: r.id.clone(),
         form: r.form.clone().unwrap_or_else(|| r.id.clone()),
         title: p.text(&r.title),

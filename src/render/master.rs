@@ -4,7 +4,7 @@
 //! (each form, department or party and document, and the steps that use it). Each is a CSV
 //! and a section of `master-list.pdf`.
 //!
-//! Everything here follows the documents' own numbering ([`context::numbers`]) and the
+//! Everything here follows the documents' own numbering ([`crate::spec::numbers::DocNumbers`]) and the
 //! register's state ([`crate::control::release_state`], [`register::next_review`]), so the
 //! lists say exactly what the documents and `procdoc status` say.
 
@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::context::{self, Multi, Printing};
+use super::context::{Multi, Printing};
 use super::labels;
 use crate::control::{self, register};
 use crate::spec::load::Qms;
@@ -167,7 +167,8 @@ pub fn master_list(qms: &Qms, p: &Printing) -> MasterList {
     let mut internal: BTreeMap<String, Vec<Use>> = BTreeMap::new();
     let mut external: Vec<(Text, Vec<Use>)> = Vec::new();
     for doc in &docs {
-        let (numbering, numbers) = context::numbers(doc);
+        let numbering = crate::spec::numbers::DocNumbers::of(doc);
+        let numbers = &numbering.parts;
         let whole = |role: &'static str, at: String| Use {
             doc: doc.id.clone(),
             at,

@@ -7,8 +7,9 @@
 use serde::Serialize;
 use unicode_width::UnicodeWidthChar;
 
-use super::context::{Multi, Numbering, Printing};
+use super::context::{Multi, Printing};
 use crate::spec::model::{Procedure, Step};
+use crate::spec::numbers::DocNumbers;
 
 /// Width of the matrix on the page: an A4 portrait page less its margins (1.8 cm each side).
 const TABLE_WIDTH_PT: f64 = 493.0;
@@ -62,7 +63,7 @@ pub struct MatrixRow {
 pub fn matrix(
     p: &Printing,
     doc: &Procedure,
-    numbering: &Numbering,
+    numbering: &DocNumbers,
     step_title: impl Fn(&Step) -> Multi,
 ) -> MatrixContext {
     let settings = p.settings;
@@ -98,10 +99,10 @@ pub fn matrix(
         (position(&group), group != *c, position(c), c.clone())
     });
     let mut rows = Vec::new();
-    for (f, flow) in doc.flows.iter().enumerate() {
-        for (s, step) in flow.steps.iter().enumerate() {
+    for &f in &numbering.flow_order {
+        for (s, step) in doc.flows[f].steps.iter().enumerate() {
             rows.push(MatrixRow {
-                number: numbering.step(f, s),
+                number: numbering.step(f, s).to_string(),
                 title: step_title(step),
                 cells: codes
                     .iter()

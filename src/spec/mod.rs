@@ -6,6 +6,7 @@ pub mod ident;
 pub mod limits;
 pub mod load;
 pub mod model;
+pub mod numbers;
 pub mod source;
 pub mod text;
 mod written;

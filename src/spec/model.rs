@@ -184,6 +184,10 @@ pub struct Procedure {
     pub references: Vec<Reference>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub records: Vec<Record>,
+    /// Titled groups of flows, in order (pre-sale, in-sale, after-sale): the document
+    /// prints each stage's flows under its title.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<Stage>,
     pub flows: Vec<Flow>,
     /// Extra sections printed after the procedure section.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -272,6 +276,9 @@ pub struct HistoryEntry {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Definition {
+    /// Id for cross-references (`[](#id)` prints the definition's number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     pub term: Text,
     pub meaning: Text,
 }
@@ -434,8 +441,24 @@ pub enum FieldType {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Section {
+    /// Id for cross-references (`[](#id)` prints the section's number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The clause number printed (`"6"`); computed from the one before when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<Scalar>,
     pub title: Text,
     pub body: Text,
+}
+
+/// A titled group of flows (a stage of the process, a chapter of the original).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    pub id: String,
+    pub title: Text,
+    /// The flows of the stage, in the order they are printed.
+    pub flows: Vec<String>,
 }
 
 /// One flow of a procedure, started by its own trigger.
@@ -443,6 +466,9 @@ pub struct Section {
 #[serde(deny_unknown_fields)]
 pub struct Flow {
     pub id: String,
+    /// The clause number printed (`"5.2"`); computed from the one before when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<Scalar>,
     pub title: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger: Option<Trigger>,
@@ -584,6 +610,9 @@ impl JsonSchema for Trigger {
 #[serde(deny_unknown_fields)]
 pub struct Step {
     pub id: String,
+    /// The clause number printed (`"5.2.2"`); computed from the one before when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<Scalar>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<Text>,
     /// Long description (Markdown subset) printed under the step.

@@ -64,3 +64,36 @@ pub fn pdf_text(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     pdf_extract::extract_text_from_mem(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// Sign every blank approval (`prepared: {}` and the like) of the procedure files in `dir`:
+/// the examples leave them blank as their originals do, and `release` refuses an unsigned
+/// document. Tests of document control sign a copy first, as a quality manager would.
+pub fn sign_approvals(dir: &Path) {
+    for entry in std::fs::read_dir(dir).expect("QMS folder").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            sign_approvals(&path);
+            continue;
+        }
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("spec text");
+        let signed = text
+            .replace(
+                "prepared: {}",
+                "prepared: { by: Ann Preparer, date: 2000-01-01 }",
+            )
+            .replace(
+                "reviewed: {}",
+                "reviewed: { by: Rob Reviewer, date: 2000-01-01 }",
+            )
+            .replace(
+                "approved: {}",
+                "approved: { by: Abe Approver, date: 2000-01-01 }",
+            );
+        if signed != text {
+            std::fs::write(&path, signed).expect("write the signed spec");
+        }
+    }
+}

@@ -115,7 +115,7 @@ fn runs_whose_references_make_one_file_name_export_to_different_files() {
         let start = run(
             &q,
             &db,
-            &["start", DYNE_DOC, "--flow", "order", "--ref", reference],
+            &["start", DYNE_DOC, "--flow", "pre-sale", "--ref", reference],
         );
         assert_eq!(start.code, 0, "{reference}: {}", start.text());
     }
@@ -129,9 +129,9 @@ fn runs_whose_references_make_one_file_name_export_to_different_files() {
     let out = q.tmp.path().join("exports");
     let mut written = Vec::new();
     for (reference, flow) in [
-        ("SO/7", "order"),
-        ("SO_7", "order"),
-        ("so_7", "order"),
+        ("SO/7", "pre-sale"),
+        ("SO_7", "pre-sale"),
+        ("so_7", "pre-sale"),
         ("SO/7", "complaint"),
     ] {
         let export = run(
@@ -173,7 +173,7 @@ fn an_export_never_overwrites_a_file_it_did_not_write() {
     let start = run(
         &q,
         &db,
-        &["start", DYNE_DOC, "--flow", "order", "--ref", "SO-9"],
+        &["start", DYNE_DOC, "--flow", "pre-sale", "--ref", "SO-9"],
     );
     assert_eq!(start.code, 0, "{}", start.text());
     let out = q.tmp.path().join("exports");

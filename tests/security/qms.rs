@@ -32,6 +32,10 @@ impl Qms {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join(example);
         super::common::copy_dir(&Path::new("specs").join(example), &dir);
+        if example == "dyne" {
+            sign_dyne(&dir);
+        }
+        super::common::sign_approvals(&dir);
         let out = tmp.path().join("out");
         Qms { tmp, dir, out }
     }
@@ -161,4 +165,29 @@ impl Qms {
             .map(|f| f["message"].as_str().unwrap_or_default().to_string())
             .collect()
     }
+}
+
+/// The example leaves its sign-offs blank, as its original does; these tests release it, so
+/// the copy is signed, with the history's reviser, as a quality manager would sign it.
+fn sign_dyne(dir: &Path) {
+    let path = dir.join("DYN-QP-07.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let signed = text
+        .replacen(
+            "  prepared: {}",
+            "  prepared: { by: Wang Lin,   date: 2011-12-05 }",
+            1,
+        )
+        .replacen(
+            "  approved: {}",
+            "  approved: { by: Sun Jun,    date: 2011-12-19 }",
+            1,
+        )
+        .replacen(
+            "  - { revision: A, date: 2012-01-01, change: First issue }",
+            "  - { revision: A, date: 2012-01-01, change: First issue, by: Wang Lin }",
+            1,
+        );
+    assert!(signed.contains("Sun Jun") && signed.contains("change: First issue, by: Wang Lin"));
+    std::fs::write(&path, signed).unwrap();
 }

@@ -87,8 +87,8 @@ fn every_real_change_is_named_by_check_and_diff_never_as_json() {
 fn reordering_history_or_records_is_named() {
     let q = released();
     let text = std::fs::read_to_string(q.file(DYNE_FILE)).unwrap();
-    let a = "  - { id: k3-sales-order,     title: Sales order (K3),              keeper: BU,  retention: 3 years }\n";
-    let b = "  - { id: k3-task-list,       title: Production task list (K3),     keeper: BU,  retention: 3 years }\n";
+    let a = "  - { id: k3-sales-order,     title: Sales order (K3),              keeper: BU }\n";
+    let b = "  - { id: k3-task-list,       title: Production task list (K3),     keeper: BU }\n";
     assert!(text.contains(&format!("{a}{b}")));
     std::fs::write(
         q.file(DYNE_FILE),
