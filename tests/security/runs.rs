@@ -387,7 +387,12 @@ fn removals_and_rollbacks_are_found() {
     );
 
     // A different history of the same length (a rewritten store) does not match either.
-    let other = two_runs();
+    // Another signer makes it differ even when both stores are written within one clock tick.
+    let other = Runs::factory();
+    inspected(&other, "R-1");
+    inspected(&other, "R-2");
+    other.ok(&["done", "R-1", "release", "--by", "Zhao", "--as", "GM"]);
+    other.ok(&["done", "R-2", "release", "--by", "Zhao", "--as", "GM"]);
     other.tampered(
         &["--expect", &head],
         &["are not those of the head written down"],
