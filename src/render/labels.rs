@@ -383,35 +383,15 @@ pub fn duration(d: Duration, lang: &str) -> String {
     }
 }
 
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
-
 /// A month named in a spec (`july`, `Jul`) said in `lang`: `July`, `7月`. Anything that is
 /// not a month name is printed as written.
 pub fn month(name: &str, lang: &str) -> String {
-    let lower = name.trim().to_lowercase();
-    let found = MONTHS
-        .iter()
-        .position(|m| lower.len() >= 3 && m.starts_with(lower.as_str()));
+    // The runner's reading of `in:`, so that what prints as a month is the month it plans.
+    let found = crate::run::recurrence::month_of(name);
     match (found, Script::of(lang)) {
         (None, _) => name.to_string(),
-        (Some(i), Script::English) => {
-            let m = MONTHS[i];
-            m[..1].to_uppercase() + &m[1..]
-        }
-        (Some(i), _) => format!("{}月", i + 1),
+        (Some(n), Script::English) => crate::run::recurrence::month_name(n),
+        (Some(n), _) => format!("{n}月"),
     }
 }
 

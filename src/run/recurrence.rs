@@ -71,6 +71,12 @@ pub fn month_of(text: &str) -> Option<u32> {
         .and_then(|i| u32::try_from(i + 1).ok())
 }
 
+/// The English name of month `n` (1-12), capitalised: `July`.
+pub fn month_name(n: u32) -> String {
+    let m = MONTHS[(n.clamp(1, 12) - 1) as usize];
+    m[..1].to_uppercase() + &m[1..]
+}
+
 fn step_of(rec: &Recurrence) -> Result<Step, String> {
     let n = rec.every.amount;
     if n == 0 {
