@@ -935,6 +935,7 @@ fn generated(seed: u64) -> (Chart, BTreeSet<Conn>) {
         chart.lanes.push(Lane {
             id: format!("L{l}"),
             label: vec![words_of(&mut g.rng, w)],
+            group: None,
         });
     }
     let entry = |t: usize| {

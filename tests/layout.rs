@@ -86,3 +86,56 @@ fn big_procedures_stay_within_their_page_budget() {
         );
     }
 }
+
+#[test]
+fn a_long_unbroken_token_wraps_inside_its_table_cell() {
+    // A record named by one long token: printed in the narrow records column of the step
+    // table and in the records list, it must wrap in its cell, not run over the next one.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("layout-long-token");
+    let _ = std::fs::remove_dir_all(&dir);
+    let qms = dir.join("qms");
+    common::copy_dir(Path::new("specs/red-maple"), &qms);
+    let file = qms.join("CS-P-001.yaml");
+    let token = "contract_delivery_list_of_every_export_order_with_its_agreed_delivery_dates";
+    let spec = std::fs::read_to_string(&file).unwrap();
+    let changed = spec.replace(
+        "en: Contract and delivery time list",
+        &format!("en: {token}"),
+    );
+    assert_ne!(spec, changed, "the fixture's record title was not found");
+    std::fs::write(&file, changed).unwrap();
+    let out = dir.join("out");
+    let (code, stderr) = common::build(&qms, &out, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let document = out.join("CS-P-001_A-01.pdf");
+    let faults = text_faults(&document, false);
+    assert!(faults.is_empty(), "{}", faults.join("\n"));
+    // Nothing of the token is lost: its pieces, line after line, spell it whole, and it
+    // takes more than one line.
+    let (_, words) = common::words::words(&document);
+    let pieces: Vec<String> = words
+        .iter()
+        .map(|w| w.text.replace('\u{200b}', ""))
+        .filter(|t| t.len() >= 3 && token.contains(t.as_str()))
+        .collect();
+    let mut spelled = String::new();
+    let mut whole = 0;
+    let mut broken = 0;
+    for piece in &pieces {
+        if token.starts_with(piece.as_str()) {
+            spelled.clear();
+        }
+        spelled.push_str(piece);
+        if spelled == token {
+            whole += 1;
+            if piece != token {
+                broken += 1;
+            }
+        }
+    }
+    assert!(
+        whole >= 2,
+        "the token is not printed whole in the tables: {pieces:?}"
+    );
+    assert!(broken >= 1, "the token never wraps: {pieces:?}");
+}

@@ -941,6 +941,23 @@ fn document_job(
             files.insert(name.clone(), page.into_bytes());
             ctx.doc.flows[f].diagrams.push(name);
         }
+        for (k, (room_pt, pages)) in drawn.starts.into_iter().enumerate() {
+            let diagrams = match pages {
+                None => ctx.doc.flows[f].diagrams.clone(),
+                Some(pages) => pages
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, page)| {
+                        let name = format!("/diagrams/{stem}-s{}-{}.svg", k + 1, i + 1);
+                        files.insert(name.clone(), page.into_bytes());
+                        name
+                    })
+                    .collect(),
+            };
+            ctx.doc.flows[f]
+                .starts
+                .push(context::ChartStart { room_pt, diagrams });
+        }
     }
     let ident = format!("{} rev. {}", doc.id, doc.revision);
     let shared = SharedContext::new(&ctx, doc, fonts, langs, &ident);

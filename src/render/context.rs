@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::diagram::{Chart, Edge, Lane, Node, NodeKind};
+use super::diagram::{Chart, Edge, Lane, LaneGroup, Node, NodeKind};
 use super::labels::{self, Script};
 use super::matrix::{self, MatrixContext};
 use crate::flow::graph::{Exit, FlowGraph};
@@ -175,9 +175,21 @@ pub struct FlowContext {
     pub within: Option<Multi>,
     /// Virtual paths of the flowchart's pages.
     pub diagrams: Vec<String>,
+    /// The same chart paginated to start in the room left on a page, smallest room first:
+    /// the document prints the one for the largest room that is left, or `diagrams` on a
+    /// new page when less than the smallest is left.
+    pub starts: Vec<ChartStart>,
     /// The flowchart's pages are landscape (a chart with many lanes).
     pub landscape: bool,
     pub steps: Vec<StepContext>,
+}
+
+/// A flowchart's pages when its first page may be at most `room_pt` points tall.
+#[derive(Serialize)]
+pub struct ChartStart {
+    pub room_pt: f64,
+    /// Virtual paths of the pages.
+    pub diagrams: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -359,6 +371,7 @@ pub fn document(
                         trigger: flow.trigger.as_ref().map(|t| trigger(p, t)),
                         within: flow.within.map(|d| p.each(|l| labels::duration(d, l))),
                         diagrams: Vec::new(),
+                        starts: Vec::new(),
                         landscape: false,
                         steps: flow
                             .steps
@@ -680,9 +693,19 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
         if let Some(i) = lanes.iter().position(|l| l.id == code) {
             return i;
         }
+        let within = p
+            .settings
+            .departments
+            .iter()
+            .find(|d| d.code == code)
+            .and_then(|d| d.within.clone());
         lanes.push(Lane {
             id: code.to_string(),
             label: p.actor(code),
+            group: within.map(|g| LaneGroup {
+                label: p.actor(&g),
+                id: g,
+            }),
         });
         lanes.len() - 1
     };
@@ -720,7 +743,9 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
     let groups: Vec<String> = lanes.iter().map(|l| group_of(&l.id)).collect();
     let mut order: Vec<usize> = (0..lanes.len()).collect();
     let first_of = |g: &str| groups.iter().position(|x| x == g).unwrap_or(0);
-    order.sort_by_key(|&i| (first_of(&groups[i]), i));
+    // The department's own lane comes first, so that its roles' lanes stay together
+    // under one band.
+    order.sort_by_key(|&i| (first_of(&groups[i]), lanes[i].group.is_some(), i));
     let mut new_index = vec![0; lanes.len()];
     for (new, &old) in order.iter().enumerate() {
         new_index[old] = new;

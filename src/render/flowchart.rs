@@ -18,12 +18,21 @@ const LANDSCAPE_HEIGHT_PT: f64 = 400.0;
 /// longer hold a word of a department name at a legible size.
 pub const LANDSCAPE_FROM_LANES: usize = 8;
 
+/// Rooms, in pt, that a portrait chart's first page may be fitted to when the chart starts
+/// below the top of a page (after its heading, or after a short flow's table): a chart
+/// that would leave that much of a page empty starts on it instead.
+const FIRST_PAGE_ROOMS_PT: [f64; 4] = [150.0, 260.0, 370.0, 480.0];
+
 /// A flow's drawing: its layout, the whole chart as one SVG, and the page-sized SVGs the
 /// controlled document prints.
 pub struct Flowchart {
     pub layout: Layout,
     pub whole: String,
     pub pages: Vec<String>,
+    /// The chart paginated to start in a part of a page: `(room in pt, pages)`, smallest
+    /// room first. `pages` is `None` where the pagination equals `Flowchart::pages`, and
+    /// rooms whose pagination equals a smaller room's are left out.
+    pub starts: Vec<(f64, Option<Vec<String>>)>,
     /// The pages are meant for landscape paper.
     pub landscape: bool,
 }
@@ -50,10 +59,29 @@ pub fn draw(
     let layout = diagram::layout(&chart, &style);
     let whole = layout.to_svg();
     let pages = layout.to_svg_pages(page_h);
+    let mut starts: Vec<(f64, Option<Vec<String>>)> = Vec::new();
+    if !landscape {
+        let mut last: Option<Vec<String>> = None;
+        for room in FIRST_PAGE_ROOMS_PT {
+            let Some(fitted) = layout.to_svg_pages_from(room, page_h) else {
+                continue;
+            };
+            if last.as_ref() == Some(&fitted) {
+                continue;
+            }
+            let same = fitted == pages;
+            starts.push((room, (!same).then(|| fitted.clone())));
+            last = Some(fitted);
+            if same {
+                break;
+            }
+        }
+    }
     Flowchart {
         layout,
         whole,
         pages,
+        starts,
         landscape,
     }
 }

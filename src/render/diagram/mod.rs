@@ -51,6 +51,18 @@ pub struct Chart {
 pub struct Lane {
     pub id: String,
     pub label: Vec<String>,
+    /// The department this lane's role belongs to (`in:`), if any. Neighbouring lanes of
+    /// one group share a band above their headers that names the department.
+    pub group: Option<LaneGroup>,
+}
+
+/// A department whose roles' lanes are grouped under one header band.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LaneGroup {
+    /// Department code: neighbouring lanes with the same code share one band.
+    pub id: String,
+    /// Department name, one line per language.
+    pub label: Vec<String>,
 }
 
 /// Flowchart symbol of a node.
@@ -228,6 +240,21 @@ pub struct LaneColumn {
     pub w: f64,
     /// Header lines, positioned inside the header band at the top.
     pub lines: Vec<TextLine>,
+    /// The lane sits under a group band, so its header starts below the band.
+    pub grouped: bool,
+}
+
+/// The band naming a department above the headers of its roles' lanes, spanning lanes
+/// `first..=last`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupBand {
+    pub id: String,
+    pub first: usize,
+    pub last: usize,
+    pub x: f64,
+    pub w: f64,
+    /// The department name, centred in the band.
+    pub lines: Vec<TextLine>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -282,6 +309,9 @@ pub struct Layout {
     width: f64,
     height: f64,
     header_h: f64,
+    /// Height of the group bands at the top of the header (0 without groups).
+    group_h: f64,
+    groups: Vec<GroupBand>,
     font_family: String,
     font_size: f64,
     lanes: Vec<LaneColumn>,
@@ -365,6 +395,10 @@ impl Layout {
     }
     pub fn lanes(&self) -> &[LaneColumn] {
         &self.lanes
+    }
+    /// The department bands above grouped lanes, left to right.
+    pub fn groups(&self) -> &[GroupBand] {
+        &self.groups
     }
     pub fn nodes(&self) -> &[PlacedNode] {
         &self.nodes

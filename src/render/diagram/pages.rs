@@ -8,9 +8,21 @@ impl Layout {
     /// break ends in a lettered off-page connector that reappears on the
     /// page where the edge continues.
     pub fn to_svg_pages(&self, max_height_pt: f64) -> Vec<String> {
+        self.to_svg_pages_from(max_height_pt, max_height_pt)
+            .unwrap_or_else(|| vec![self.to_svg()])
+    }
+
+    /// As [`Layout::to_svg_pages`], with a first page of at most `first_pt` (the room left
+    /// on the page where the chart starts) and further pages of at most `max_height_pt`.
+    /// `None` when not even the first row fits in `first_pt` unscaled, or a height is not
+    /// a positive number.
+    pub fn to_svg_pages_from(&self, first_pt: f64, max_height_pt: f64) -> Option<Vec<String>> {
         let nrows = self.rows.len();
-        if nrows == 0 || !max_height_pt.is_finite() || max_height_pt <= 0.0 {
-            return vec![self.to_svg()];
+        if !(max_height_pt.is_finite() && max_height_pt > 0.0 && first_pt.is_finite()) {
+            return None;
+        }
+        if nrows == 0 {
+            return (self.height <= first_pt).then(|| vec![self.to_svg()]);
         }
         let cm = self.conn_margin();
         let end_pad = self.font_size;
@@ -54,8 +66,10 @@ impl Layout {
             self.header_h + top + (self.row_bottom(b) - self.gap_top(a)) + bottom
         };
         let mut ranges: Vec<(usize, usize)> = Vec::new();
+        let limit = |page: usize| if page == 0 { first_pt } else { max_height_pt };
         let mut a = 0;
         while a < nrows {
+            let max_height_pt = limit(ranges.len());
             let mut best_rank = None;
             let mut best_row = None;
             let mut best_any = None;
@@ -75,6 +89,9 @@ impl Layout {
                 if b + 1 == nrows || self.row_starts_rank[b + 1] {
                     best_rank = Some(b);
                 }
+            }
+            if ranges.is_empty() && best_any.is_none() && first_pt < max_height_pt {
+                return None;
             }
             let b = best_rank.or(best_row).or(best_any).unwrap_or(a);
             ranges.push((a, b));
@@ -328,13 +345,16 @@ impl Layout {
         for page in &mut pages {
             self.clear_labels(page);
         }
-        pages
-            .iter()
-            .map(|p| {
-                let scale = (p.height > max_height_pt).then_some(max_height_pt);
-                self.render(p, scale)
-            })
-            .collect()
+        Some(
+            pages
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let scale = (p.height > limit(i)).then_some(limit(i));
+                    self.render(p, scale)
+                })
+                .collect(),
+        )
     }
 }
 

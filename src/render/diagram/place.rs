@@ -322,7 +322,35 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
         .zip(&header_size)
         .map(|(lines, size)| lines.len() as f64 * m.lh * size / m.fs)
         .fold(0.0, f64::max);
-    let header_h = (header_text_h + 2.0 * m.pad_y + m.fs * 0.4).max(m.fs * 2.4);
+    let lane_header_h = (header_text_h + 2.0 * m.pad_y + m.fs * 0.4).max(m.fs * 2.4);
+    // Runs of neighbouring lanes of one department share a band above their headers.
+    let mut runs: Vec<(usize, usize, &LaneGroup)> = Vec::new();
+    for (l, lane) in chart.lanes.iter().enumerate().take(nl) {
+        let Some(g) = &lane.group else { continue };
+        match runs.last_mut() {
+            Some(run) if run.1 + 1 == l && run.2.id == g.id => run.1 = l,
+            _ => runs.push((l, l, g)),
+        }
+    }
+    let group_lines: Vec<(Vec<Line>, f64)> = runs
+        .iter()
+        .map(|&(a, b, g)| {
+            let w = plan.geo.lane_w * (b - a + 1) as f64 - 2.0 * m.pad_x;
+            let prep: Prepared = g
+                .label
+                .iter()
+                .enumerate()
+                .map(|(k, lang)| (measure(lang, m.fs, k == 0), k == 0, k > 0))
+                .collect();
+            let size = fitting_size(&prep, w, m.fs, m.min_fs());
+            (content_lines(&prep, w * m.fs / size, m.fs), size)
+        })
+        .collect();
+    let group_h = group_lines
+        .iter()
+        .map(|(lines, size)| lines.len() as f64 * m.lh * size / m.fs + 2.0 * m.pad_y)
+        .fold(0.0, f64::max);
+    let header_h = group_h + lane_header_h;
     let mut gaps = Vec::with_capacity(nrows + 1);
     let mut rows = Vec::with_capacity(nrows);
     let mut y = header_h;
@@ -417,17 +445,39 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
         .collect();
 
     let lanes: Vec<LaneColumn> = (0..nl)
-        .map(|l| LaneColumn {
-            id: chart.lanes.get(l).map(|x| x.id.clone()).unwrap_or_default(),
-            x: plan.geo.lane_x(l),
-            w: plan.geo.lane_w,
-            lines: place_lines(
-                &header_lines[l],
-                plan.geo.lane_x(l) + plan.geo.lane_w / 2.0,
-                header_h / 2.0,
-                header_size[l],
-                m.lh * header_size[l] / m.fs,
-            ),
+        .map(|l| {
+            let grouped = runs.iter().any(|&(a, b, _)| (a..=b).contains(&l));
+            // A lane outside any group has its header cell over the full header height.
+            let top = if grouped { group_h } else { 0.0 };
+            LaneColumn {
+                id: chart.lanes.get(l).map(|x| x.id.clone()).unwrap_or_default(),
+                x: plan.geo.lane_x(l),
+                w: plan.geo.lane_w,
+                lines: place_lines(
+                    &header_lines[l],
+                    plan.geo.lane_x(l) + plan.geo.lane_w / 2.0,
+                    (top + header_h) / 2.0,
+                    header_size[l],
+                    m.lh * header_size[l] / m.fs,
+                ),
+                grouped,
+            }
+        })
+        .collect();
+    let groups: Vec<GroupBand> = runs
+        .iter()
+        .zip(&group_lines)
+        .map(|(&(a, b, g), (lines, size))| {
+            let x = plan.geo.lane_x(a);
+            let w = plan.geo.lane_w * (b - a + 1) as f64;
+            GroupBand {
+                id: g.id.clone(),
+                first: a,
+                last: b,
+                x,
+                w,
+                lines: place_lines(lines, x + w / 2.0, group_h / 2.0, *size, m.lh * size / m.fs),
+            }
         })
         .collect();
 
@@ -450,6 +500,8 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
         width: m.width,
         height,
         header_h,
+        group_h,
+        groups,
         font_family: m.family.clone(),
         font_size: m.fs,
         lanes,

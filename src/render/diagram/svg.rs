@@ -169,14 +169,30 @@ impl Layout {
         );
         for (i, lane) in self.lanes.iter().enumerate() {
             if i > 0 {
+                // Between two lanes of one group the line starts below the group's band.
+                let inside_group = self.groups.iter().any(|g| g.first < i && i <= g.last);
+                let y1 = if inside_group { self.group_h } else { 0.0 };
                 let _ = writeln!(
                     o,
-                    r#"<line x1="{x}" y1="0" x2="{x}" y2="{}" stroke="{GREY}" stroke-width="0.6"/>"#,
+                    r#"<line x1="{x}" y1="{}" x2="{x}" y2="{}" stroke="{GREY}" stroke-width="0.6"/>"#,
+                    num(y1),
                     num(h),
                     x = num(lane.x)
                 );
             }
             for l in &lane.lines {
+                text_el(&mut o, l, 0.0);
+            }
+        }
+        for g in &self.groups {
+            let _ = writeln!(
+                o,
+                r#"<line x1="{}" y1="{y}" x2="{}" y2="{y}" stroke="{GREY}" stroke-width="0.6"/>"#,
+                num(g.x),
+                num(g.x + g.w),
+                y = num(self.group_h)
+            );
+            for l in &g.lines {
                 text_el(&mut o, l, 0.0);
             }
         }

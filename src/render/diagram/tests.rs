@@ -4,6 +4,7 @@ fn lane(id: &str, label: &[&str]) -> Lane {
     Lane {
         id: id.into(),
         label: label.iter().map(|s| s.to_string()).collect(),
+        group: None,
     }
 }
 
