@@ -148,7 +148,7 @@ enum Command {
         #[arg(long)]
         settings: bool,
     },
-    /// Run a flow as a checklist for one order or case (start, show, done, plan, list, due, verify, export)
+    /// Run a flow as a checklist for one order or case (start, show, done, plan, list, inbox, due, verify, export)
     Run {
         /// The QMS folder
         #[arg(long, default_value = ".", global = true)]

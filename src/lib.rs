@@ -8,6 +8,7 @@
 #[macro_use]
 pub mod output;
 
+pub mod app;
 pub mod check;
 pub mod cli;
 pub mod columns;
