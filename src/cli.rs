@@ -35,6 +35,10 @@ enum Command {
         /// Exit with 1 on warnings too
         #[arg(long)]
         deny_warnings: bool,
+        /// Where `release` wrote the controlled and OBSOLETE copies, to check them against
+        /// the register (default: output/<QMS folder name>)
+        #[arg(short, long)]
+        output: Option<PathBuf>,
         /// Also print how many states the soundness check explored in each flow, and how
         /// close that is to the limit (the JSON output always has them under `flows`)
         #[arg(long)]
@@ -217,8 +221,9 @@ pub fn main() -> ExitCode {
             dir,
             format,
             deny_warnings,
+            output,
             stats,
-        } => run_check(&dir, format, deny_warnings, stats),
+        } => run_check(&dir, format, deny_warnings, output, stats),
         Command::Build {
             dir,
             output,
@@ -320,7 +325,13 @@ pub fn load_and_check(dir: &std::path::Path) -> Result<(Qms, Vec<Diagnostic>), u
     Ok((qms, diagnostics))
 }
 
-fn run_check(dir: &std::path::Path, format: Format, deny_warnings: bool, stats: bool) -> u8 {
+fn run_check(
+    dir: &std::path::Path,
+    format: Format,
+    deny_warnings: bool,
+    output: Option<PathBuf>,
+    stats: bool,
+) -> u8 {
     let (qms, mut diagnostics) = match load::load(dir) {
         Ok(loaded) => loaded,
         Err(e) => {
@@ -330,6 +341,8 @@ fn run_check(dir: &std::path::Path, format: Format, deny_warnings: bool, stats: 
     };
     let (found, flows) = crate::check::check_with_stats(&qms);
     diagnostics.extend(found);
+    let copies = output.unwrap_or_else(|| crate::control::command::default_out_dir(&qms));
+    diagnostics.extend(crate::control::checks::copies(&qms, &copies));
     diagnostic::sort(&mut diagnostics);
     match format {
         Format::Json => println!(
