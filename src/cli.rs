@@ -10,6 +10,8 @@ use crate::check::diagnostic::{self, Diagnostic, Severity};
 use crate::flow::graph::FlowGraph;
 use crate::spec::load::{self, Qms};
 
+mod user;
+
 #[derive(Parser)]
 #[command(
     name = "procdoc",
@@ -163,6 +165,36 @@ enum Command {
         #[command(subcommand)]
         command: crate::run::RunCommand,
     },
+    /// Manage the people who sign in to `procdoc serve` (add, list, disable, passwd, token)
+    User {
+        /// The QMS folder (its procdoc.yaml lists the departments)
+        #[arg(long, default_value = ".", global = true)]
+        qms: PathBuf,
+        /// The run database (default: <QMS>/.procdoc/runs.sqlite, or PROCDOC_DB)
+        #[arg(long, global = true)]
+        db: Option<PathBuf>,
+        #[command(subcommand)]
+        command: user::UserCommand,
+    },
+    /// Serve the QMS in the browser: sign-in, my work, the documents, and a JSON API
+    Serve {
+        /// The QMS folder (holding procdoc.yaml)
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Address and port to listen on
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// The run database (default: <QMS>/.procdoc/runs.sqlite, or PROCDOC_DB)
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// The address people reach the server at, e.g. https://qms.example.com (sets
+        /// the Secure flag of the session cookie when https, and the accepted form origin)
+        #[arg(long)]
+        public_url: Option<String>,
+        /// The folder `procdoc build` wrote the documents to (default: output/<QMS folder name>)
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Print the graph of a flow for other tools
     Graph {
         /// Document id, e.g. CS-P-001
@@ -300,6 +332,20 @@ pub fn main() -> ExitCode {
             CLEAN
         }
         Command::Run { qms, db, command } => crate::run::execute(command, &qms, db),
+        Command::User { qms, db, command } => user::execute(command, &qms, db),
+        Command::Serve {
+            dir,
+            listen,
+            db,
+            public_url,
+            output,
+        } => crate::web::serve(crate::web::ServeOptions {
+            qms_dir: dir,
+            listen,
+            db,
+            public_url,
+            output,
+        }),
         Command::Graph {
             doc,
             flow,
