@@ -499,10 +499,10 @@ fn images_per_page(path: &Path) -> Vec<Vec<(i64, i64)>> {
         .collect()
 }
 
-#[test]
-fn the_company_logo_is_on_every_page_of_documents_and_forms() {
+/// A copy of `specs/<example>` whose settings give a company logo.
+fn with_logo(example: &str) -> tempfile::TempDir {
     let qms = tempfile::tempdir().unwrap();
-    common::copy_dir(Path::new("specs/red-maple"), qms.path());
+    common::copy_dir(&Path::new("specs").join(example), qms.path());
     std::fs::write(qms.path().join("logo.png"), tiny_png()).unwrap();
     let settings = std::fs::read_to_string(qms.path().join("procdoc.yaml")).unwrap();
     std::fs::write(
@@ -510,6 +510,12 @@ fn the_company_logo_is_on_every_page_of_documents_and_forms() {
         settings.replacen("\ncompany:", "\nlogo: logo.png\ncompany:", 1),
     )
     .unwrap();
+    qms
+}
+
+#[test]
+fn the_company_logo_is_on_every_page_of_documents_and_forms() {
+    let qms = with_logo("red-maple");
     let out = tempfile::tempdir().unwrap();
     let (code, stderr) = build(qms.path(), out.path(), &[]);
     assert_eq!(code, 0, "{stderr}");
@@ -597,15 +603,7 @@ fn referenced_files_are_read_from_typst_syntax() {
 fn the_emitted_typst_project_holds_every_file_it_reads_and_compiles_on_its_own_to_the_same_pages() {
     use procdoc::render::typeset::{Typesetter, TypstJob};
     // With a logo, so that the files every source shares are in the project too.
-    let qms = tempfile::tempdir().unwrap();
-    common::copy_dir(Path::new("specs/comm-service"), qms.path());
-    std::fs::write(qms.path().join("logo.png"), tiny_png()).unwrap();
-    let settings = std::fs::read_to_string(qms.path().join("procdoc.yaml")).unwrap();
-    std::fs::write(
-        qms.path().join("procdoc.yaml"),
-        settings.replacen("\ncompany:", "\nlogo: logo.png\ncompany:", 1),
-    )
-    .unwrap();
+    let qms = with_logo("comm-service");
     let out = tempfile::tempdir().unwrap();
     let (code, stderr) = build(qms.path(), out.path(), &["--emit-typst"]);
     assert_eq!(code, 0, "{stderr}");
