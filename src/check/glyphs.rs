@@ -12,9 +12,14 @@ use crate::spec::source::{FileId, Location};
 
 /// One warning per character and file, at its first place outside a YAML comment.
 pub fn check(qms: &Qms, out: &mut Vec<Diagnostic>) {
-    let files = std::iter::once(qms.settings_file).chain(qms.procedures.iter().map(|p| p.file));
-    for file in files {
-        for (c, location) in missing(qms, file) {
+    use rayon::prelude::*;
+    let files: Vec<FileId> = std::iter::once(qms.settings_file)
+        .chain(qms.procedures.iter().map(|p| p.file))
+        .collect();
+    // Files are scanned in parallel, their findings kept in file order.
+    let found: Vec<Vec<(char, Location)>> = files.par_iter().map(|&f| missing(qms, f)).collect();
+    for file_found in found {
+        for (c, location) in file_found {
             out.push(
                 Diagnostic::new(
                     &codes::MISSING_GLYPH,
@@ -38,7 +43,14 @@ pub fn missing(qms: &Qms, file: FileId) -> Vec<(char, Location)> {
     }
     let text = &qms.sources.get(file).text;
     let mut first: BTreeMap<char, usize> = BTreeMap::new();
+    // Every printable ASCII character is covered, and most lines are ASCII only; each other
+    // character of the Basic Multilingual Plane is looked up once (0: not yet, 1: covered,
+    // 2: not covered), the rest every time (rare).
+    let mut covered = vec![0u8; 0x1_0000];
     for (line_start, line) in line_spans(text) {
+        if line.is_ascii() {
+            continue;
+        }
         let mut in_quotes = None;
         let mut previous = ' ';
         for (i, c) in line.char_indices() {
@@ -51,7 +63,16 @@ pub fn missing(qms: &Qms, file: FileId) -> Vec<(char, Location)> {
                 _ => {}
             }
             previous = c;
-            if !bundled_font_covers(c) {
+            let printable = match covered.get_mut(c as usize) {
+                Some(known) => {
+                    if *known == 0 {
+                        *known = if bundled_font_covers(c) { 1 } else { 2 };
+                    }
+                    *known == 1
+                }
+                None => bundled_font_covers(c),
+            };
+            if !printable {
                 first.entry(c).or_insert(line_start + i);
             }
         }

@@ -129,24 +129,35 @@ pub fn check_with_stats(qms: &Qms) -> (Vec<Diagnostic>, Vec<FlowStats>) {
     documents::check_settings_texts(&cx, &mut out);
     references::check_documents(&cx, &mut out);
     lookalike::check_settings(&cx, &mut out);
-    let views: Vec<DocView> = qms
-        .procedures
-        .iter()
-        .map(|p| DocView {
-            file: p.file,
-            doc: &p.doc,
-            graphs: p.doc.flows.iter().map(FlowGraph::new).collect(),
-        })
-        .collect();
-    for view in &views {
-        references::check(&cx, view, &mut out);
-        lookalike::check(&cx, view, &mut out);
-        structure::check(&cx, view, &mut out);
-        numbering::check(&cx, view, &mut out);
-        soundness::check(&cx, view, &mut out, &mut stats);
-        deadlines::check(&cx, view, &mut out);
-        roles::check(&cx, view, &mut out);
-        documents::check(&cx, view, &mut out);
+    // The rules of one document read only it and the shared context, so documents are
+    // checked in parallel; their findings and stats are joined in document order.
+    let (views, found): (Vec<DocView>, Vec<(Vec<Diagnostic>, Vec<FlowStats>)>) = {
+        use rayon::prelude::*;
+        qms.procedures
+            .par_iter()
+            .map(|p| {
+                let view = DocView {
+                    file: p.file,
+                    doc: &p.doc,
+                    graphs: p.doc.flows.iter().map(FlowGraph::new).collect(),
+                };
+                let mut out = Vec::new();
+                let mut stats = Vec::new();
+                references::check(&cx, &view, &mut out);
+                lookalike::check(&cx, &view, &mut out);
+                structure::check(&cx, &view, &mut out);
+                numbering::check(&cx, &view, &mut out);
+                soundness::check(&cx, &view, &mut out, &mut stats);
+                deadlines::check(&cx, &view, &mut out);
+                roles::check(&cx, &view, &mut out);
+                documents::check(&cx, &view, &mut out);
+                (view, (out, stats))
+            })
+            .unzip()
+    };
+    for (mut found, mut flows) in found {
+        out.append(&mut found);
+        stats.append(&mut flows);
     }
     calls::check(&cx, &views, &mut out);
     crate::control::checks::check(&cx, &views, &mut out);
