@@ -27,12 +27,7 @@ echo "load before: $(uptime)"
 
 # `generate N DIR`: N copies of comm-service with their own ids and form numbers.
 generate() {
-    mkdir -p "$2"
-    sed 's/^# yaml-language-server.*//' specs/comm-service/procdoc.yaml > "$2/procdoc.yaml"
-    for i in $(seq -w 1 "$1"); do
-        sed -e "s/^id: IC-CS-02/id: GEN-$i/" -e "s/\(form: \)\([A-Z]\)/\1G$i-\2/" -e "s/design-change-notice/design-change-notice-$i/g" \
-            -e 's/^# yaml-language-server.*//' specs/comm-service/IC-CS-02.yaml > "$2/gen-$i.yaml"
-    done
+    bench/generate.sh "$1" "$2"
 }
 
 # `measure LABEL CMD...`: runs CMD under `/usr/bin/time -v` and prints its wall time, CPU

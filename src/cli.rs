@@ -75,6 +75,10 @@ enum Command {
         /// Rebuild one released revision from the register instead, e.g. CS-P-001@A/01
         #[arg(long, value_name = "DOC-ID@REV")]
         revision: Option<String>,
+        /// Build even when a flow is not proven sound (its states were explored only
+        /// partly, W0405)
+        #[arg(long)]
+        allow_unproven: bool,
     },
     /// Release a document's current revision: controlled PDF plus an entry in register.yaml
     Release {
@@ -92,6 +96,10 @@ enum Command {
         /// Use a company's own templates from this folder
         #[arg(long)]
         templates: Option<PathBuf>,
+        /// Release even when a flow of the document is not proven sound (its states were
+        /// explored only partly, W0405)
+        #[arg(long)]
+        allow_unproven: bool,
     },
     /// Record a periodic review of a released document (no new revision)
     Review {
@@ -266,6 +274,7 @@ pub fn main() -> ExitCode {
             font_dirs,
             emit_typst,
             revision: None,
+            allow_unproven,
         } => run_build(
             &dir,
             output,
@@ -279,6 +288,7 @@ pub fn main() -> ExitCode {
                 emit_typst,
                 progress: true,
             },
+            allow_unproven,
         ),
         Command::Build {
             dir,
@@ -293,7 +303,15 @@ pub fn main() -> ExitCode {
             at,
             output,
             templates,
-        } => crate::control::command::release(&qms, &doc, at.as_deref(), output, templates),
+            allow_unproven,
+        } => crate::control::command::release(
+            &qms,
+            &doc,
+            at.as_deref(),
+            output,
+            templates,
+            allow_unproven,
+        ),
         Command::Review {
             doc,
             by,
@@ -359,6 +377,13 @@ pub fn main() -> ExitCode {
 
 /// Load and check a QMS: all diagnostics, sorted. `Err` is a usage or I/O problem.
 pub fn load_and_check(dir: &std::path::Path) -> Result<(Qms, Vec<Diagnostic>), u8> {
+    load_and_check_with_stats(dir).map(|(qms, diagnostics, _)| (qms, diagnostics))
+}
+
+/// [`load_and_check`], with how far the soundness check explored each flow.
+pub fn load_and_check_with_stats(
+    dir: &std::path::Path,
+) -> Result<(Qms, Vec<Diagnostic>, Vec<crate::check::FlowStats>), u8> {
     let (qms, mut diagnostics) = match load::load(dir) {
         Ok(loaded) => loaded,
         Err(e) => {
@@ -366,9 +391,43 @@ pub fn load_and_check(dir: &std::path::Path) -> Result<(Qms, Vec<Diagnostic>), u
             return Err(USAGE);
         }
     };
-    diagnostics.extend(crate::check::check(&qms));
+    let (found, flows) = crate::check::check_with_stats(&qms);
+    diagnostics.extend(found);
     diagnostic::sort(&mut diagnostics);
-    Ok((qms, diagnostics))
+    Ok((qms, diagnostics, flows))
+}
+
+/// `build` and `release` make controlled copies only of flows proven sound: a flow whose
+/// states were not all explored (W0405) is refused, naming it and the flag that accepts it
+/// anyway, `--allow-unproven` (then it is only warned about). `doc` limits the question to
+/// one document's flows; `what` says what was not done. Prints to stderr; `Err` is the exit
+/// code.
+pub fn refuse_unproven(
+    flows: &[crate::check::FlowStats],
+    doc: Option<&str>,
+    allow: bool,
+    what: &str,
+) -> Result<(), u8> {
+    let unproven: Vec<String> = flows
+        .iter()
+        .filter(|f| !f.complete && doc.is_none_or(|d| f.document == d))
+        .map(|f| format!("flow `{}` of {}", f.flow, f.document))
+        .collect();
+    if unproven.is_empty() {
+        return Ok(());
+    }
+    let list = unproven.join(", ");
+    let verb = if unproven.len() == 1 { "is" } else { "are" };
+    if allow {
+        eprintln!(
+            "warning: {list} {verb} not proven sound (its states were explored only partly, W0405); going on because of --allow-unproven"
+        );
+        return Ok(());
+    }
+    eprintln!(
+        "error: {list} {verb} not proven sound: its states were explored only partly (W0405), so a run could get stuck; {what}\n  hint: split the flow into smaller flows connected with `calls`, or pass --allow-unproven to accept it unproven"
+    );
+    Err(FINDINGS)
 }
 
 fn run_check(
@@ -430,7 +489,12 @@ fn state_table(flows: &[crate::check::FlowStats]) -> String {
                 f.flow.clone(),
                 f.states.to_string(),
                 format!("{:.1}%", f.states as f64 * 100.0 / f.limit as f64),
-                if f.complete { "all" } else { "partly" }.to_string(),
+                match (f.complete, f.reduced) {
+                    (true, false) => "all",
+                    (true, true) => "all (reduced)",
+                    (false, _) => "partly",
+                }
+                .to_string(),
             ]
         }))
         .collect();
@@ -462,9 +526,10 @@ fn run_build(
     dir: &std::path::Path,
     output: Option<PathBuf>,
     mut options: crate::render::build::BuildOptions,
+    allow_unproven: bool,
 ) -> u8 {
     let started = std::time::Instant::now();
-    let (qms, diagnostics) = match load_and_check(dir) {
+    let (qms, diagnostics, flows) = match load_and_check_with_stats(dir) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -479,6 +544,9 @@ fn run_build(
             diagnostic::summary(&diagnostics)
         );
         return FINDINGS;
+    }
+    if let Err(code) = refuse_unproven(&flows, None, allow_unproven, "nothing was built") {
+        return code;
     }
     if let Some(lang) = &options.lang
         && let Some(settings) = &qms.settings

@@ -105,7 +105,7 @@ codes! {
     DEAD_STEP = "W0404" "dead-step" Warning "Soundness"
         "The step is connected, but no possible run ever gets to it (for example it sits behind a join that can never fire).";
     STATE_LIMIT = "W0405" "state-space-limit" Warning "Soundness"
-        "The flow has too many possible states to explore completely; soundness was checked only partly.";
+        "The flow has too many possible states to explore completely, even with partial-order reduction (which proves most flows of many parallel branches); soundness was checked only partly. Until a flow is proven, `build` and `release` refuse it unless given `--allow-unproven`.";
 
     FLOW_DEADLINE = "W0501" "flow-deadline-exceeded" Warning "Deadlines"
         "The step deadlines on the worst-case path add up to more than the flow's own `within`. The note shows the path and the figures.";
