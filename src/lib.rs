@@ -18,3 +18,4 @@ pub mod render;
 pub mod run;
 pub mod schema;
 pub mod spec;
+pub mod web;

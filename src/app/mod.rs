@@ -1,6 +1,7 @@
-//! Everything a user can do on runs, as plain functions over a [`Store`] and the loaded
-//! QMS: start a run, complete or plan a step, show, list, export and verify runs, list the
-//! periods of recurring flows without a run, and the inbox of a set of departments.
+//! The application layer: every operation a user can do, as plain functions over the store
+//! and the loaded QMS. On runs: start a run, complete or plan a step, show, list, export and
+//! verify runs, list the periods of recurring flows without a run, and the inbox of a set of
+//! departments. On identity ([`users`]) and controlled documents ([`documents`]).
 //!
 //! Each operation is one store transaction and returns a typed result, or a [`Refusal`]
 //! that says why nothing was written, with one `{field, message}` problem per input it
@@ -13,11 +14,13 @@
 //! read by the helpers below before the store is opened, so that a malformed request never
 //! opens, creates or upgrades a database.
 
+pub mod documents;
 mod export;
 mod inbox;
 mod listing;
 mod refusal;
 mod runs;
+pub mod users;
 mod verify;
 
 use chrono::{DateTime, Utc};
