@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use procdoc::app::{self, DoneRequest, ListQuery, RefusalKind, RunRef, StartRun};
 use procdoc::run::store::{SqliteStore, Status, Store};
-use procdoc::spec::load::{self, Qms};
+use procdoc::spec::load::Qms;
 
 /// A copy of the factory fixture (with `edit` applied to its procedure), loaded and
 /// checked, and an empty store.

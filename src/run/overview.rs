@@ -45,7 +45,7 @@ pub(super) fn print_list(list: &RunList, narrowed: bool, format: Format) {
         "{:<ref_width$}  {:<flow_width$}  {:<16}  {:<6}  OPEN STEPS / OUTCOME",
         "REF", "FLOW", "STARTED", "STATUS"
     );
-    for l in &listed {
+    for l in listed {
         let detail = if l.status == "ended" {
             l.outcome.clone().unwrap_or_default()
         } else {
