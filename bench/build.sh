@@ -1,73 +1,86 @@
 #!/usr/bin/env bash
-# Build benchmark. Generates QMSs of N copies of the comm-service procedure (8 flows and 4
-# forms each: 13 PDFs per procedure), then for each N: a full build (wall time, CPU time,
-# peak memory), a no-op rebuild, and the typst compiler alone on the sources that
-# `procdoc build --emit-typst` writes, compiled one by one as `typst compile --root DIR
-# --font-path fonts --ignore-system-fonts` would (through typst's Python binding).
+# Build benchmark. Generates QMSs of N copies of the comm-service procedure (8 flows and 5
+# forms each: 14 PDFs per procedure), then for each N prints the wall time, CPU time (user +
+# system) and peak resident memory (GNU time's `-v` report) of a full build and of a no-op
+# rebuild. When TYPST names a typst CLI (0.15.1, the version procdoc embeds), the sources
+# that `procdoc build --emit-typst` writes are also compiled one by one with it, as
+# `typst compile --root OUT/typst --font-path fonts --ignore-system-fonts --pdf-standard a-2b`
+# (PDF/A-2b, as procdoc prints them), and that loop is measured the same way.
 #
-#   bench/build.sh                 # N = 50 and 200
-#   bench/build.sh 20 50           # other sizes
+#   bench/build.sh                       # N = 50 and 200
+#   bench/build.sh 20 50                 # other sizes
+#   TYPST=path/to/typst bench/build.sh   # with the typst CLI comparison
 #
-# Needs the Rust toolchain and GNU time (/usr/bin/time); python3 + pip for the typst
-# comparison. Run it on a quiet machine: the load average is printed first.
+# Needs the Rust toolchain and GNU time (/usr/bin/time). Other processes skew every figure:
+# the load average is printed before and after, run it on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(50 200)
-cargo build --release --quiet
+cargo build --release --quiet --bin procdoc
 bin=$PWD/target/release/procdoc
+fonts=$PWD/fonts
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "load before: $(uptime)"
 
 # `generate N DIR`: N copies of comm-service with their own ids and form numbers.
 generate() {
-    mkdir -p "$2"
-    sed 's/^# yaml-language-server.*//' specs/comm-service/procdoc.yaml > "$2/procdoc.yaml"
-    for i in $(seq -w 1 "$1"); do
-        sed -e "s/^id: IC-CS-02/id: GEN-$i/" -e "s/\(form: \)\([A-Z]\)/\1G$i-\2/" -e "s/design-change-notice/design-change-notice-$i/g" \
-            -e 's/^# yaml-language-server.*//' specs/comm-service/IC-CS-02.yaml > "$2/gen-$i.yaml"
-    done
+    bench/generate.sh "$1" "$2"
 }
 
-# `measure LABEL CMD...`: wall s, CPU s (user + system) and peak resident MB of CMD.
+# `measure LABEL CMD...`: runs CMD under `/usr/bin/time -v` and prints its wall time, CPU
+# time and peak resident memory; the figures are also left in $wall, $cpu and $mb.
 measure() {
     local label=$1
     shift
-    /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" 2>"$work/stderr" >/dev/null ||
+    /usr/bin/time -v -o "$work/time" "$@" 2>"$work/stderr" >/dev/null ||
         { cat "$work/stderr"; exit 1; }
-    read -r wall user sys kb < "$work/time"
-    awk -v l="$label" -v w="$wall" -v u="$user" -v s="$sys" -v k="$kb" 'BEGIN {
-        printf "%-34s %7.2f s wall %7.2f s CPU (%.2f x wall) %6.0f MB peak\n", l, w, u + s, (u + s) / (w > 0 ? w : 1), k / 1024 }'
+    read -r wall cpu mb < <(awk -F': ' '
+        /User time/ { cpu += $2 }
+        /System time/ { cpu += $2 }
+        /Elapsed \(wall clock\)/ { n = split($2, p, ":"); wall = 0; for (i = 1; i <= n; i++) wall = wall * 60 + p[i] }
+        /Maximum resident set size/ { mb = $2 / 1024 }
+        END { printf "%.2f %.2f %.0f\n", wall, cpu, mb }' "$work/time")
+    awk -v l="$label" -v w="$wall" -v c="$cpu" -v m="$mb" 'BEGIN {
+        printf "%-36s %8.2f s wall %8.2f s CPU (%.2f x wall) %6d MB peak\n", l, w, c, c / (w > 0 ? w : 1), m }'
 }
 
-have_typst=false
-if python3 -c 'import typst' 2>/dev/null || python3 -m pip install --quiet typst==0.15.0 2>/dev/null; then
-    have_typst=true
-fi
+# `typst_one_by_one DIR`: compiles every emitted source under DIR with the typst CLI.
+typst_one_by_one() {
+    find "$1" -name '*.typ' -print0 | sort -z | while IFS= read -r -d '' src; do
+        "$TYPST" compile --root "$1" --font-path "$fonts" --ignore-system-fonts \
+            --pdf-standard a-2b "$src" "${src%.typ}.pdf" || exit 1
+    done
+}
+export -f typst_one_by_one
+export fonts TYPST="${TYPST:-}"
 
+declare -A full_wall full_mb
 for n in "${sizes[@]}"; do
     echo "== $n procedures"
     qms="$work/gen$n"
     generate "$n" "$qms"
     out="$work/out$n"
     measure "full build" "$bin" build "$qms" -o "$out"
+    full_wall[$n]=$wall
+    full_mb[$n]=$mb
     echo "  $(find "$out" -name '*.pdf' | wc -l) PDFs"
     measure "no-op rebuild" "$bin" build "$qms" -o "$out"
-    if $have_typst; then
+    if [ -n "$TYPST" ]; then
         emit="$work/emit$n"
         "$bin" build "$qms" -o "$emit" --emit-typst 2>/dev/null
-        measure "typst, the same sources one by one" python3 - "$emit/typst" fonts <<'PY'
-import pathlib, sys, typst
-root, fonts = pathlib.Path(sys.argv[1]), sys.argv[2]
-for src in sorted(root.rglob("*.typ")):
-    typst.compile(str(src), output=str(src.with_suffix(".pdf")), root=str(root),
-                  font_paths=[fonts], ignore_system_fonts=True, pdf_standards="a-2b")
-PY
-    else
-        echo "python typst package not available: comparison skipped"
+        measure "typst CLI, the same sources 1 by 1" bash -c 'typst_one_by_one "$0"' "$emit/typst"
+        echo "  $(find "$emit/typst" -name '*.pdf' | wc -l) PDFs"
     fi
     rm -rf "$qms" "$out" "${emit:-}"
 done
+if [ ${#sizes[@]} -ge 2 ]; then
+    small=${sizes[0]} large=${sizes[-1]}
+    awk -v s="$small" -v l="$large" -v ws="${full_wall[$small]}" -v wl="${full_wall[$large]}" \
+        -v ms="${full_mb[$small]}" -v ml="${full_mb[$large]}" 'BEGIN {
+        printf "%d against %d procedures (%.1f x the work): %.2f x the wall time, %.2f x the peak memory\n",
+            l, s, l / s, wl / ws, ml / ms }'
+fi
 echo "load after: $(uptime)"

@@ -10,6 +10,8 @@ use crate::check::diagnostic::{self, Diagnostic, Severity};
 use crate::flow::graph::FlowGraph;
 use crate::spec::load::{self, Qms};
 
+mod user;
+
 #[derive(Parser)]
 #[command(
     name = "procdoc",
@@ -35,6 +37,10 @@ enum Command {
         /// Exit with 1 on warnings too
         #[arg(long)]
         deny_warnings: bool,
+        /// Where `release` wrote the controlled and OBSOLETE copies, to check them against
+        /// the register (default: output/<QMS folder name>)
+        #[arg(short, long)]
+        output: Option<PathBuf>,
         /// Also print how many states the soundness check explored in each flow, and how
         /// close that is to the limit (the JSON output always has them under `flows`)
         #[arg(long)]
@@ -69,6 +75,10 @@ enum Command {
         /// Rebuild one released revision from the register instead, e.g. CS-P-001@A/01
         #[arg(long, value_name = "DOC-ID@REV")]
         revision: Option<String>,
+        /// Build even when a flow is not proven sound (its states were explored only
+        /// partly, W0405)
+        #[arg(long)]
+        allow_unproven: bool,
     },
     /// Release a document's current revision: controlled PDF plus an entry in register.yaml
     Release {
@@ -86,6 +96,10 @@ enum Command {
         /// Use a company's own templates from this folder
         #[arg(long)]
         templates: Option<PathBuf>,
+        /// Release even when a flow of the document is not proven sound (its states were
+        /// explored only partly, W0405)
+        #[arg(long)]
+        allow_unproven: bool,
     },
     /// Record a periodic review of a released document (no new revision)
     Review {
@@ -148,7 +162,7 @@ enum Command {
         #[arg(long)]
         settings: bool,
     },
-    /// Run a flow as a checklist for one order or case (start, show, done, plan, list, due, verify, export)
+    /// Run a flow as a checklist for one order or case (start, show, done, plan, list, inbox, due, verify, export)
     Run {
         /// The QMS folder
         #[arg(long, default_value = ".", global = true)]
@@ -158,6 +172,36 @@ enum Command {
         db: Option<PathBuf>,
         #[command(subcommand)]
         command: crate::run::RunCommand,
+    },
+    /// Manage the people who sign in to `procdoc serve` (add, list, disable, passwd, token)
+    User {
+        /// The QMS folder (its procdoc.yaml lists the departments)
+        #[arg(long, default_value = ".", global = true)]
+        qms: PathBuf,
+        /// The run database (default: <QMS>/.procdoc/runs.sqlite, or PROCDOC_DB)
+        #[arg(long, global = true)]
+        db: Option<PathBuf>,
+        #[command(subcommand)]
+        command: user::UserCommand,
+    },
+    /// Serve the QMS in the browser: sign-in, my work, the documents, and a JSON API
+    Serve {
+        /// The QMS folder (holding procdoc.yaml)
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Address and port to listen on
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// The run database (default: <QMS>/.procdoc/runs.sqlite, or PROCDOC_DB)
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// The address people reach the server at, e.g. https://qms.example.com (sets
+        /// the Secure flag of the session cookie when https, and the accepted form origin)
+        #[arg(long)]
+        public_url: Option<String>,
+        /// The folder `procdoc build` wrote the documents to (default: output/<QMS folder name>)
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
     /// Print the graph of a flow for other tools
     Graph {
@@ -217,8 +261,9 @@ pub fn main() -> ExitCode {
             dir,
             format,
             deny_warnings,
+            output,
             stats,
-        } => run_check(&dir, format, deny_warnings, stats),
+        } => run_check(&dir, format, deny_warnings, output, stats),
         Command::Build {
             dir,
             output,
@@ -229,6 +274,7 @@ pub fn main() -> ExitCode {
             font_dirs,
             emit_typst,
             revision: None,
+            allow_unproven,
         } => run_build(
             &dir,
             output,
@@ -242,6 +288,7 @@ pub fn main() -> ExitCode {
                 emit_typst,
                 progress: true,
             },
+            allow_unproven,
         ),
         Command::Build {
             dir,
@@ -256,7 +303,15 @@ pub fn main() -> ExitCode {
             at,
             output,
             templates,
-        } => crate::control::command::release(&qms, &doc, at.as_deref(), output, templates),
+            allow_unproven,
+        } => crate::control::command::release(
+            &qms,
+            &doc,
+            at.as_deref(),
+            output,
+            templates,
+            allow_unproven,
+        ),
         Command::Review {
             doc,
             by,
@@ -295,6 +350,20 @@ pub fn main() -> ExitCode {
             CLEAN
         }
         Command::Run { qms, db, command } => crate::run::execute(command, &qms, db),
+        Command::User { qms, db, command } => user::execute(command, &qms, db),
+        Command::Serve {
+            dir,
+            listen,
+            db,
+            public_url,
+            output,
+        } => crate::web::serve(crate::web::ServeOptions {
+            qms_dir: dir,
+            listen,
+            db,
+            public_url,
+            output,
+        }),
         Command::Graph {
             doc,
             flow,
@@ -308,6 +377,13 @@ pub fn main() -> ExitCode {
 
 /// Load and check a QMS: all diagnostics, sorted. `Err` is a usage or I/O problem.
 pub fn load_and_check(dir: &std::path::Path) -> Result<(Qms, Vec<Diagnostic>), u8> {
+    load_and_check_with_stats(dir).map(|(qms, diagnostics, _)| (qms, diagnostics))
+}
+
+/// [`load_and_check`], with how far the soundness check explored each flow.
+pub fn load_and_check_with_stats(
+    dir: &std::path::Path,
+) -> Result<(Qms, Vec<Diagnostic>, Vec<crate::check::FlowStats>), u8> {
     let (qms, mut diagnostics) = match load::load(dir) {
         Ok(loaded) => loaded,
         Err(e) => {
@@ -315,12 +391,52 @@ pub fn load_and_check(dir: &std::path::Path) -> Result<(Qms, Vec<Diagnostic>), u
             return Err(USAGE);
         }
     };
-    diagnostics.extend(crate::check::check(&qms));
+    let (found, flows) = crate::check::check_with_stats(&qms);
+    diagnostics.extend(found);
     diagnostic::sort(&mut diagnostics);
-    Ok((qms, diagnostics))
+    Ok((qms, diagnostics, flows))
 }
 
-fn run_check(dir: &std::path::Path, format: Format, deny_warnings: bool, stats: bool) -> u8 {
+/// `build` and `release` make controlled copies only of flows proven sound: a flow whose
+/// states were not all explored (W0405) is refused, naming it and the flag that accepts it
+/// anyway, `--allow-unproven` (then it is only warned about). `doc` limits the question to
+/// one document's flows; `what` says what was not done. Prints to stderr; `Err` is the exit
+/// code.
+pub fn refuse_unproven(
+    flows: &[crate::check::FlowStats],
+    doc: Option<&str>,
+    allow: bool,
+    what: &str,
+) -> Result<(), u8> {
+    let unproven: Vec<String> = flows
+        .iter()
+        .filter(|f| !f.complete && doc.is_none_or(|d| f.document == d))
+        .map(|f| format!("flow `{}` of {}", f.flow, f.document))
+        .collect();
+    if unproven.is_empty() {
+        return Ok(());
+    }
+    let list = unproven.join(", ");
+    let verb = if unproven.len() == 1 { "is" } else { "are" };
+    if allow {
+        eprintln!(
+            "warning: {list} {verb} not proven sound (its states were explored only partly, W0405); going on because of --allow-unproven"
+        );
+        return Ok(());
+    }
+    eprintln!(
+        "error: {list} {verb} not proven sound: its states were explored only partly (W0405), so a run could get stuck; {what}\n  hint: split the flow into smaller flows connected with `calls`, or pass --allow-unproven to accept it unproven"
+    );
+    Err(FINDINGS)
+}
+
+fn run_check(
+    dir: &std::path::Path,
+    format: Format,
+    deny_warnings: bool,
+    output: Option<PathBuf>,
+    stats: bool,
+) -> u8 {
     let (qms, mut diagnostics) = match load::load(dir) {
         Ok(loaded) => loaded,
         Err(e) => {
@@ -330,6 +446,8 @@ fn run_check(dir: &std::path::Path, format: Format, deny_warnings: bool, stats: 
     };
     let (found, flows) = crate::check::check_with_stats(&qms);
     diagnostics.extend(found);
+    let copies = output.unwrap_or_else(|| crate::control::command::default_out_dir(&qms));
+    diagnostics.extend(crate::control::checks::copies(&qms, &copies));
     diagnostic::sort(&mut diagnostics);
     match format {
         Format::Json => println!(
@@ -371,7 +489,12 @@ fn state_table(flows: &[crate::check::FlowStats]) -> String {
                 f.flow.clone(),
                 f.states.to_string(),
                 format!("{:.1}%", f.states as f64 * 100.0 / f.limit as f64),
-                if f.complete { "all" } else { "partly" }.to_string(),
+                match (f.complete, f.reduced) {
+                    (true, false) => "all",
+                    (true, true) => "all (reduced)",
+                    (false, _) => "partly",
+                }
+                .to_string(),
             ]
         }))
         .collect();
@@ -403,9 +526,10 @@ fn run_build(
     dir: &std::path::Path,
     output: Option<PathBuf>,
     mut options: crate::render::build::BuildOptions,
+    allow_unproven: bool,
 ) -> u8 {
     let started = std::time::Instant::now();
-    let (qms, diagnostics) = match load_and_check(dir) {
+    let (qms, diagnostics, flows) = match load_and_check_with_stats(dir) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -420,6 +544,9 @@ fn run_build(
             diagnostic::summary(&diagnostics)
         );
         return FINDINGS;
+    }
+    if let Err(code) = refuse_unproven(&flows, None, allow_unproven, "nothing was built") {
+        return code;
     }
     if let Some(lang) = &options.lang
         && let Some(settings) = &qms.settings

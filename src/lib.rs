@@ -8,6 +8,7 @@
 #[macro_use]
 pub mod output;
 
+pub mod app;
 pub mod check;
 pub mod cli;
 pub mod columns;
@@ -17,3 +18,4 @@ pub mod render;
 pub mod run;
 pub mod schema;
 pub mod spec;
+pub mod web;

@@ -499,10 +499,10 @@ fn images_per_page(path: &Path) -> Vec<Vec<(i64, i64)>> {
         .collect()
 }
 
-#[test]
-fn the_company_logo_is_on_every_page_of_documents_and_forms() {
+/// A copy of `specs/<example>` whose settings give a company logo.
+fn with_logo(example: &str) -> tempfile::TempDir {
     let qms = tempfile::tempdir().unwrap();
-    common::copy_dir(Path::new("specs/red-maple"), qms.path());
+    common::copy_dir(&Path::new("specs").join(example), qms.path());
     std::fs::write(qms.path().join("logo.png"), tiny_png()).unwrap();
     let settings = std::fs::read_to_string(qms.path().join("procdoc.yaml")).unwrap();
     std::fs::write(
@@ -510,6 +510,12 @@ fn the_company_logo_is_on_every_page_of_documents_and_forms() {
         settings.replacen("\ncompany:", "\nlogo: logo.png\ncompany:", 1),
     )
     .unwrap();
+    qms
+}
+
+#[test]
+fn the_company_logo_is_on_every_page_of_documents_and_forms() {
+    let qms = with_logo("red-maple");
     let out = tempfile::tempdir().unwrap();
     let (code, stderr) = build(qms.path(), out.path(), &[]);
     assert_eq!(code, 0, "{stderr}");
@@ -544,11 +550,62 @@ fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     out
 }
 
+/// The project files a typst source reads: the string paths of its `image(..)`, `read(..)`
+/// and data-loading calls, `import` and `include`, found in typst's own syntax tree so that
+/// escapes and comments are read as typst reads them.
+fn referenced_files(source: &str) -> Vec<String> {
+    use typst::syntax::ast::{Arg, Expr};
+    use typst::syntax::{SyntaxNode, parse};
+    fn path(expr: Expr) -> Option<String> {
+        match expr {
+            Expr::Str(s) => Some(s.get().to_string()),
+            _ => None,
+        }
+    }
+    fn walk(node: &SyntaxNode, out: &mut Vec<String>) {
+        match node.cast::<Expr>() {
+            Some(Expr::FuncCall(call)) => {
+                let reads = matches!(call.callee(), Expr::Ident(f) if matches!(
+                    f.get().as_str(),
+                    "image" | "read" | "json" | "csv" | "yaml" | "toml" | "xml" | "cbor" | "plugin"
+                ));
+                let first = call.args().items().find_map(|arg| match arg {
+                    Arg::Pos(expr) => Some(expr),
+                    _ => None,
+                });
+                out.extend(first.filter(|_| reads).and_then(path));
+            }
+            Some(Expr::ModuleImport(import)) => out.extend(path(import.source())),
+            Some(Expr::ModuleInclude(include)) => out.extend(path(include.source())),
+            _ => {}
+        }
+        for child in node.children() {
+            walk(child, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&parse(source), &mut out);
+    out
+}
+
 #[test]
-fn the_emitted_typst_project_compiles_on_its_own_to_the_same_pages() {
+fn referenced_files_are_read_from_typst_syntax() {
+    let source = "#import \"/lib.typ\": x\n// #image(\"/commented.svg\")\n\
+                  #block(image(\"/diagrams/a \\\"b\\\".svg\", width: 1cm))\n\
+                  #include \"part.typ\"\n#read(\"data.txt\")\n#text(\"not a file\")";
+    assert_eq!(
+        referenced_files(source),
+        ["/lib.typ", "/diagrams/a \"b\".svg", "part.typ", "data.txt"]
+    );
+}
+
+#[test]
+fn the_emitted_typst_project_holds_every_file_it_reads_and_compiles_on_its_own_to_the_same_pages() {
     use procdoc::render::typeset::{Typesetter, TypstJob};
+    // With a logo, so that the files every source shares are in the project too.
+    let qms = with_logo("comm-service");
     let out = tempfile::tempdir().unwrap();
-    let (code, stderr) = build("specs/comm-service", out.path(), &["--emit-typst"]);
+    let (code, stderr) = build(qms.path(), out.path(), &["--emit-typst"]);
     assert_eq!(code, 0, "{stderr}");
     let root = out.path().join("typst");
     // Everything the project holds, and nothing else: what `typst compile --root` sees.
@@ -564,6 +621,29 @@ fn the_emitted_typst_project_compiles_on_its_own_to_the_same_pages() {
             continue;
         };
         let source = String::from_utf8(bytes.clone()).unwrap();
+        // What `typst compile --root` resolves: `/x` from the root, `x` beside the source.
+        let dir = Path::new(name).parent().unwrap();
+        let read = referenced_files(&source);
+        assert!(read.iter().any(|r| r == "/logo.png"), "{name}: {read:?}");
+        // A controlled document prints its flowcharts from the project's drawings.
+        if dir == Path::new("/") && name != "/master-list.typ" {
+            assert!(
+                read.iter().any(|r| r.starts_with("/diagrams/")),
+                "{name} reads no drawing: {read:?}"
+            );
+        }
+        for file in read {
+            let full = if file.starts_with('/') {
+                PathBuf::from(&file)
+            } else {
+                dir.join(&file)
+            };
+            let full = full.to_string_lossy().replace('\\', "/");
+            assert!(
+                project.contains_key(&full),
+                "{name} reads {file}, which the project does not hold"
+            );
+        }
         let job = TypstJob {
             main: &source,
             main_name: name,

@@ -379,3 +379,82 @@ fn a_run_record_speaks_the_language_of_its_qms() {
         );
     }
 }
+
+/// A copy of the QMS whose management-review flow has more states than the soundness check
+/// can explore even with partial-order reduction (W0405), and no error.
+fn unproven_qms() -> tempfile::TempDir {
+    let qms = tempfile::tempdir().unwrap();
+    common::copy_dir(
+        std::path::Path::new("tests/fixtures/check/W0405-state-space-limit"),
+        qms.path(),
+    );
+    qms
+}
+
+#[test]
+fn build_refuses_a_flow_not_proven_sound_unless_allowed() {
+    let qms = unproven_qms();
+    let out = qms.path().join("out");
+    let refused = procdoc()
+        .arg("build")
+        .arg(qms.path())
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("flow `review` of QP-09 is not proven sound"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--allow-unproven"), "{stderr}");
+    assert!(stderr.contains("nothing was built"), "{stderr}");
+    assert!(!out.exists(), "a refused build writes nothing");
+
+    let allowed = procdoc()
+        .arg("build")
+        .arg(qms.path())
+        .arg("-o")
+        .arg(&out)
+        .arg("--allow-unproven")
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&allowed.stderr);
+    assert!(
+        stderr.contains("warning: flow `review` of QP-09 is not proven sound"),
+        "{stderr}"
+    );
+    assert!(out.join("QP-09_A.pdf").is_file(), "the document is built");
+}
+
+#[test]
+fn release_refuses_a_flow_not_proven_sound_unless_allowed() {
+    let qms = unproven_qms();
+    let out = qms.path().join("out");
+    let release = |extra: &[&str]| {
+        let mut cmd = procdoc();
+        cmd.args(["release", "QP-09", "--at", "2025-04-01T09:00:00Z", "--qms"])
+            .arg(qms.path())
+            .arg("-o")
+            .arg(&out)
+            .args(extra);
+        cmd.assert()
+    };
+    let refused = release(&[]).code(1).get_output().clone();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("flow `review` of QP-09 is not proven sound"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--allow-unproven"), "{stderr}");
+    assert!(stderr.contains("nothing was released"), "{stderr}");
+    assert!(!qms.path().join("register.yaml").exists());
+
+    release(&["--allow-unproven"]).code(0);
+    let register = std::fs::read_to_string(qms.path().join("register.yaml")).unwrap();
+    assert!(register.contains("QP-09"), "{register}");
+}

@@ -105,7 +105,7 @@ codes! {
     DEAD_STEP = "W0404" "dead-step" Warning "Soundness"
         "The step is connected, but no possible run ever gets to it (for example it sits behind a join that can never fire).";
     STATE_LIMIT = "W0405" "state-space-limit" Warning "Soundness"
-        "The flow has too many possible states to explore completely; soundness was checked only partly.";
+        "The flow has too many possible states to explore completely, even with partial-order reduction (which proves most flows of many parallel branches); soundness was checked only partly. Until a flow is proven, `build` and `release` refuse it unless given `--allow-unproven`.";
 
     FLOW_DEADLINE = "W0501" "flow-deadline-exceeded" Warning "Deadlines"
         "The step deadlines on the worst-case path add up to more than the flow's own `within`. The note shows the path and the figures.";
@@ -147,7 +147,7 @@ codes! {
     APPROVAL_ORDER = "W0811" "approval-out-of-order" Warning "Document control"
         "The approval dates are not in order: prepared, then reviewed, then approved.";
     REGISTER_INVALID = "E0812" "register-invalid" Error "Document control"
-        "`register.yaml`, the record of releases and periodic reviews, cannot be read or has been tampered with: invalid YAML, a missing or unknown key, an entry whose stored fingerprint does not match its stored content, a field recorded beside the content (effective date, approval, file name) that contradicts it, releases out of order or without the OBSOLETE copy of the revision they replaced, a release before its approval, or a release or review dated in the future or before what it confirms. procdoc only ever appends to the register; restore it from version control.";
+        "`register.yaml`, the record of releases and periodic reviews, cannot be read or has been tampered with: invalid YAML, a missing or unknown key, an entry whose stored fingerprint does not match its stored content, a field recorded beside the content (effective date, approval, file name) that contradicts it, releases out of order or without the OBSOLETE copy of the revision they replaced, a release before its approval, or a release or review dated in the future or before what it confirms, or a copy in the output folder the register cannot account for (an OBSOLETE copy no release made obsolete, a CONTROLLED COPY of no release: releases were removed from the register). procdoc only ever appends to the register; restore it from version control.";
     MODIFIED_WITHOUT_REVISION = "E0813" "modified-without-revision" Error "Document control"
         "A released document was changed but its `revision` was not raised. The message lists what changed since the release. Raise `revision`, add a `history` entry saying what changed, and release the new revision; or undo the change. Formatting and comments are not changes.";
     REVIEW_OVERDUE = "W0814" "review-overdue" Warning "Document control"

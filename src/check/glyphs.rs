@@ -2,7 +2,7 @@
 //! them, so a controlled copy could lose words without anyone noticing; `check` points at
 //! each one and `release` refuses the document.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::codes;
 use super::diagnostic::Diagnostic;
@@ -38,6 +38,9 @@ pub fn missing(qms: &Qms, file: FileId) -> Vec<(char, Location)> {
     }
     let text = &qms.sources.get(file).text;
     let mut first: BTreeMap<char, usize> = BTreeMap::new();
+    // Looking a character up in every font's coverage table costs far more than this map;
+    // a spec repeats few distinct characters many times.
+    let mut covered: HashMap<char, bool> = HashMap::new();
     for (line_start, line) in line_spans(text) {
         let mut in_quotes = None;
         let mut previous = ' ';
@@ -51,7 +54,7 @@ pub fn missing(qms: &Qms, file: FileId) -> Vec<(char, Location)> {
                 _ => {}
             }
             previous = c;
-            if !bundled_font_covers(c) {
+            if !*covered.entry(c).or_insert_with(|| bundled_font_covers(c)) {
                 first.entry(c).or_insert(line_start + i);
             }
         }

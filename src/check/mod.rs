@@ -116,6 +116,9 @@ pub fn check(qms: &Qms) -> Vec<Diagnostic> {
     check_with_stats(qms).0
 }
 
+/// One document's findings and the soundness check's figures for each of its flows.
+type DocumentFindings = (Vec<Diagnostic>, Vec<FlowStats>);
+
 /// [`check`], with how many states the soundness check explored in each flow.
 pub fn check_with_stats(qms: &Qms) -> (Vec<Diagnostic>, Vec<FlowStats>) {
     let Some(settings) = &qms.settings else {
@@ -129,24 +132,35 @@ pub fn check_with_stats(qms: &Qms) -> (Vec<Diagnostic>, Vec<FlowStats>) {
     documents::check_settings_texts(&cx, &mut out);
     references::check_documents(&cx, &mut out);
     lookalike::check_settings(&cx, &mut out);
-    let views: Vec<DocView> = qms
-        .procedures
-        .iter()
-        .map(|p| DocView {
-            file: p.file,
-            doc: &p.doc,
-            graphs: p.doc.flows.iter().map(FlowGraph::new).collect(),
-        })
-        .collect();
-    for view in &views {
-        references::check(&cx, view, &mut out);
-        lookalike::check(&cx, view, &mut out);
-        structure::check(&cx, view, &mut out);
-        numbering::check(&cx, view, &mut out);
-        soundness::check(&cx, view, &mut out, &mut stats);
-        deadlines::check(&cx, view, &mut out);
-        roles::check(&cx, view, &mut out);
-        documents::check(&cx, view, &mut out);
+    // The rules of one document read only it and the shared context, so documents are
+    // checked in parallel; their findings and stats are joined in document order.
+    let (views, found): (Vec<DocView>, Vec<DocumentFindings>) = {
+        use rayon::prelude::*;
+        qms.procedures
+            .par_iter()
+            .map(|p| {
+                let view = DocView {
+                    file: p.file,
+                    doc: &p.doc,
+                    graphs: p.doc.flows.iter().map(FlowGraph::new).collect(),
+                };
+                let mut out = Vec::new();
+                let mut stats = Vec::new();
+                references::check(&cx, &view, &mut out);
+                lookalike::check(&cx, &view, &mut out);
+                structure::check(&cx, &view, &mut out);
+                numbering::check(&cx, &view, &mut out);
+                soundness::check(&cx, &view, &mut out, &mut stats);
+                deadlines::check(&cx, &view, &mut out);
+                roles::check(&cx, &view, &mut out);
+                documents::check(&cx, &view, &mut out);
+                (view, (out, stats))
+            })
+            .unzip()
+    };
+    for (mut found, mut flows) in found {
+        out.append(&mut found);
+        stats.append(&mut flows);
     }
     calls::check(&cx, &views, &mut out);
     crate::control::checks::check(&cx, &views, &mut out);

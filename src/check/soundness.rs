@@ -1,6 +1,8 @@
 //! Soundness of each flow by exhaustive exploration of its states (van der Aalst): no run
 //! gets stuck, parallel branches are synchronised, no run ends with work open, and every
-//! step can occur. Each finding comes with the shortest run that shows it.
+//! step can occur. Each finding comes with the shortest run that shows it. A flow with more
+//! states than [`STATE_LIMIT`] is explored again with partial-order reduction
+//! ([`crate::flow::reduction`]), which keeps every finding and the shortest stuck run.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -9,6 +11,7 @@ use super::diagnostic::Diagnostic;
 use super::structure::reachable_from_start;
 use super::{Context, DocView, step_path};
 use crate::flow::graph::{Exit, FlowGraph};
+use crate::flow::reduction::Reduction;
 use crate::flow::semantics::{Marking, Net};
 
 /// States explored per flow before giving up; real procedures have a few hundred at most.
@@ -17,6 +20,8 @@ pub const STATE_LIMIT: usize = 100_000;
 struct State {
     marking: Marking,
     parent: Option<(usize, usize, usize)>, // (state, step, choice)
+    /// Steps completed on the way here (breadth-first: the fewest possible).
+    depth: u32,
 }
 
 /// How far the exploration of one flow went, so a user sees how close it is to the limit.
@@ -32,6 +37,10 @@ pub struct FlowStats {
     /// Every reachable state was explored (false: the limit was hit, or the flow piles up
     /// tokens without end and exploration stopped where it started to).
     pub complete: bool,
+    /// The flow had more than [`STATE_LIMIT`] states, and was explored with partial-order
+    /// reduction (`states` counts those of the reduced exploration).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub reduced: bool,
 }
 
 pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>, stats: &mut Vec<FlowStats>) {
@@ -40,13 +49,14 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>, stats: &mu
             // A first step that waits for a join can never start; the structure rule
             // `join-single-input` says so, and exploring would only echo it.
             if !graph.join[0] {
-                let (states, complete) = check_flow(cx, view.file, f, graph, out);
+                let (states, complete, reduced) = check_flow(cx, view.file, f, graph, out);
                 stats.push(FlowStats {
                     document: view.doc.id.clone(),
                     flow: graph.flow.id.clone(),
                     states,
                     limit: STATE_LIMIT,
                     complete,
+                    reduced,
                 });
             }
         }
@@ -66,33 +76,104 @@ fn pumps(states: &[State], parent: usize, marking: &Marking) -> bool {
     false
 }
 
-/// Explore one flow; returns the number of states explored and whether that was all of them.
+/// Explore one flow; returns the number of states explored, whether that was all of them,
+/// and whether the exploration was reduced. Every state is explored first; a flow with more
+/// than [`STATE_LIMIT`] states is explored again with partial-order reduction, which keeps
+/// every finding (see [`crate::flow::reduction`]) in far fewer states.
 fn check_flow(
     cx: &Context,
     file: usize,
     f: usize,
     graph: &FlowGraph,
     out: &mut Vec<Diagnostic>,
-) -> (usize, bool) {
+) -> (usize, bool, bool) {
     let net = Net::new(graph);
+    let mut found = Vec::new();
+    let mut explored = explore(cx, file, f, graph, &net, None, &mut found);
+    let reduced = explored.capped;
+    if reduced {
+        found.clear();
+        let reduction = Reduction::new(&net);
+        explored = explore(cx, file, f, graph, &net, Some(&reduction), &mut found);
+    }
+    out.append(&mut found);
+    if explored.capped {
+        out.push(
+            Diagnostic::new(
+                &codes::STATE_LIMIT,
+                cx.at(file, &format!("flows[{f}].id")),
+                format!(
+                    "flow `{}` has more than {STATE_LIMIT} states even with partial-order reduction; soundness was checked only partly",
+                    graph.flow.id
+                ),
+            )
+            .note("until every state is explored the flow is not proven sound: `build` and `release` refuse it unless given `--allow-unproven`")
+            .hint("split the flow into smaller flows connected with `calls`"),
+        );
+    }
+    let complete = !explored.capped && !explored.unbounded;
+    if complete {
+        dead_steps(
+            cx,
+            file,
+            f,
+            graph,
+            &explored.reached,
+            &explored.waiting_joins,
+            out,
+        );
+    }
+    (explored.states, complete, reduced)
+}
+
+/// What one exploration of a flow's states found besides its diagnostics.
+struct Explored {
+    states: usize,
+    /// Steps active in some reachable state: reached, whether or not they can be left.
+    reached: Vec<bool>,
+    /// Joins waiting in some state where a run is stuck.
+    waiting_joins: Vec<usize>,
+    /// [`STATE_LIMIT`] states were explored and more remained.
+    capped: bool,
+    /// Exploration stopped where a flow started to pile up tokens (already an E0402).
+    unbounded: bool,
+}
+
+/// Breadth-first exploration of a flow's states, in full or reduced with stubborn sets.
+fn explore(
+    cx: &Context,
+    file: usize,
+    f: usize,
+    graph: &FlowGraph,
+    net: &Net,
+    reduction: Option<&Reduction>,
+    out: &mut Vec<Diagnostic>,
+) -> Explored {
     let mut states = vec![State {
         marking: net.initial(),
         parent: None,
+        depth: 0,
     }];
     let mut index: HashMap<Marking, usize> = HashMap::from([(net.initial(), 0)]);
     let mut queue = VecDeque::from([0usize]);
-    // Steps active in some reachable state: reached, whether or not they can be left.
     let mut reached = vec![false; graph.len()];
     let mut waiting_joins: Vec<usize> = Vec::new();
     let mut reported_unsync: HashSet<usize> = HashSet::new();
     let mut reported_end: HashSet<usize> = HashSet::new();
     let mut deadlocks = 0;
     let mut capped = false;
-    // Exploration stopped where a flow started to pile up tokens (already an E0402).
     let mut unbounded = false;
+    // A reduced exploration reaches each overflow and early end, but not always by the
+    // shortest run; stuck runs are found by a shortest one either way.
+    let run_label = if reduction.is_some() {
+        "a run"
+    } else {
+        "shortest run"
+    };
 
     while let Some(current) = queue.pop_front() {
         let marking = states[current].marking.clone();
+        let depth = states[current].depth;
         let active = net.active(&marking);
         for &s in &active {
             reached[s] = true;
@@ -102,17 +183,24 @@ fn check_flow(
                 waiting_joins.extend(net.waiting(&marking));
                 if deadlocks == 0 {
                     deadlocks += 1;
-                    out.push(deadlock(cx, file, f, graph, &net, &states, current));
+                    out.push(deadlock(cx, file, f, graph, net, &states, current));
                 }
             }
             continue;
         }
-        for step in active {
+        let stubborn = match reduction {
+            Some(r) => r.stubborn(&marking, &active),
+            None => active.clone(),
+        };
+        // Every active step's completion is looked at for findings; only those of the
+        // stubborn set lead on.
+        let mut successors: Vec<(usize, usize, Marking, bool)> = Vec::new();
+        for &step in &active {
             for choice in 0..net.choices(step) {
                 let Ok(firing) = net.fire(&marking, step, choice) else {
                     continue;
                 };
-                let run = || run_text(graph, &net, &states, current, Some((step, choice)));
+                let run = || run_text(graph, net, &states, current, Some((step, choice)));
                 for &t in &firing.overflow {
                     if reported_unsync.insert(t) {
                         out.push(
@@ -124,7 +212,7 @@ fn check_flow(
                                     graph.step(t).id
                                 ),
                             )
-                            .note(format!("shortest run: {}", run()))
+                            .note(format!("{run_label}: {}", run()))
                             .hint("add `join: all` to this step to wait for every branch"),
                         );
                     }
@@ -135,47 +223,47 @@ fn check_flow(
                 }
                 if firing.ended && !firing.marking.is_empty() && reported_end.insert(step) {
                     out.push(
-                        end_while_active(cx, file, f, graph, &net, &firing.marking, step)
-                            .note(format!("shortest run: {}", run())),
+                        end_while_active(cx, file, f, graph, net, &firing.marking, step)
+                            .note(format!("{run_label}: {}", run())),
                     );
                 }
-                if !index.contains_key(&firing.marking) {
-                    if firing.marking.is_unsafe() && pumps(&states, current, &firing.marking) {
-                        unbounded = true;
-                        continue;
-                    }
-                    if states.len() >= STATE_LIMIT {
-                        capped = true;
-                        continue;
-                    }
-                    index.insert(firing.marking.clone(), states.len());
-                    states.push(State {
-                        marking: firing.marking,
-                        parent: Some((current, step, choice)),
-                    });
-                    queue.push_back(states.len() - 1);
-                }
+                successors.push((step, choice, firing.marking, stubborn.contains(&step)));
             }
         }
+        // The cycle proviso: a reduced state leading back to a state no deeper is expanded
+        // in full, so that no step is put off for ever round a cycle.
+        let full = stubborn.len() == active.len()
+            || successors.iter().any(|(_, _, m, chosen)| {
+                *chosen && index.get(m).is_some_and(|&i| states[i].depth <= depth)
+            });
+        for (step, choice, next, chosen) in successors {
+            if !(full || chosen) || index.contains_key(&next) {
+                continue;
+            }
+            if next.is_unsafe() && pumps(&states, current, &next) {
+                unbounded = true;
+                continue;
+            }
+            if states.len() >= STATE_LIMIT {
+                capped = true;
+                continue;
+            }
+            index.insert(next.clone(), states.len());
+            states.push(State {
+                marking: next,
+                parent: Some((current, step, choice)),
+                depth: depth + 1,
+            });
+            queue.push_back(states.len() - 1);
+        }
     }
-
-    if capped {
-        out.push(
-            Diagnostic::new(
-                &codes::STATE_LIMIT,
-                cx.at(file, &format!("flows[{f}].id")),
-                format!(
-                    "flow `{}` has more than {STATE_LIMIT} states; soundness was checked only partly",
-                    graph.flow.id
-                ),
-            )
-            .hint("split the flow into smaller flows connected with `calls`"),
-        );
+    Explored {
+        states: states.len(),
+        reached,
+        waiting_joins,
+        capped,
+        unbounded,
     }
-    if !capped && !unbounded {
-        dead_steps(cx, file, f, graph, &reached, &waiting_joins, out);
-    }
-    (states.len(), !capped && !unbounded)
 }
 
 /// E0403: an `end` completed while other work is open. The runner ends a run only when no

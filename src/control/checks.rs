@@ -111,6 +111,33 @@ pub fn check(cx: &Context, views: &[DocView], out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The copies in `out_dir` (where `release` wrote) that the register cannot account for
+/// ([`super::copies::unaccounted`]), as E0812 findings at the register: the evidence left
+/// when releases are removed from its end, which the register alone cannot show. Nothing
+/// when the QMS has no register.
+pub fn copies(qms: &crate::spec::load::Qms, out_dir: &std::path::Path) -> Vec<Diagnostic> {
+    let (Some(settings), Some(register), Some(file)) =
+        (&qms.settings, &qms.register, qms.register_file)
+    else {
+        return Vec::new();
+    };
+    let cx = Context::new(qms, settings);
+    super::copies::unaccounted(register, out_dir)
+        .into_iter()
+        .map(|problem| {
+            Diagnostic::new(
+                &codes::REGISTER_INVALID,
+                cx.at(file, &problem.path),
+                problem.message,
+            )
+            .hint(format!(
+                "procdoc only appends to {}; restore it from version control, or move away a copy procdoc did not write",
+                register::FILE
+            ))
+        })
+        .collect()
+}
+
 /// What differs between a release and the working document, in the procedure's terms:
 /// its content ([`diff::compare`]) and what it prints from the QMS ([`printed::changes`]).
 /// Empty when it is unchanged.

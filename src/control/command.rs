@@ -58,8 +58,8 @@ pub fn sha256(bytes: &[u8]) -> String {
 
 /// Load and check; print the findings to stderr. `Err` carries the exit code when the QMS
 /// cannot be used (`what` says what was refused).
-fn load_clean(dir: &Path, what: &str) -> Result<Qms, u8> {
-    let (qms, diagnostics) = crate::cli::load_and_check(dir)?;
+fn load_clean(dir: &Path, what: &str) -> Result<(Qms, Vec<crate::check::FlowStats>), u8> {
+    let (qms, diagnostics, flows) = crate::cli::load_and_check_with_stats(dir)?;
     if diagnostic::print_text(&qms.sources, &diagnostics, true).is_err() {
         return Err(USAGE);
     }
@@ -71,7 +71,7 @@ fn load_clean(dir: &Path, what: &str) -> Result<Qms, u8> {
         );
         return Err(FINDINGS);
     }
-    Ok(qms)
+    Ok((qms, flows))
 }
 
 fn find_doc<'a>(qms: &'a Qms, id: &str) -> Result<&'a Procedure, u8> {
@@ -191,8 +191,16 @@ pub fn release(
     at: Option<&str>,
     output: Option<PathBuf>,
     templates: Option<PathBuf>,
+    allow_unproven: bool,
 ) -> u8 {
-    unwrap_code(release_inner(dir, id, at, output, templates))
+    unwrap_code(release_inner(
+        dir,
+        id,
+        at,
+        output,
+        templates,
+        allow_unproven,
+    ))
 }
 
 fn release_inner(
@@ -201,6 +209,7 @@ fn release_inner(
     at: Option<&str>,
     output: Option<PathBuf>,
     templates: Option<PathBuf>,
+    allow_unproven: bool,
 ) -> Result<u8, u8> {
     // Held until the command ends: a second `release` or `review` waits, then reads the
     // register this one wrote.
@@ -208,8 +217,14 @@ fn release_inner(
         eprintln!("error: {e}");
         USAGE
     })?;
-    let qms = load_clean(dir, "nothing was released")?;
+    let (qms, flows) = load_clean(dir, "nothing was released")?;
     let doc = find_doc(&qms, id)?;
+    crate::cli::refuse_unproven(
+        &flows,
+        Some(doc.id.as_str()),
+        allow_unproven,
+        "nothing was released",
+    )?;
     let old = qms.register.clone().unwrap_or_default();
     if let Some(done) = old.release(&doc.id, &doc.revision) {
         eprintln!(

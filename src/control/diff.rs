@@ -518,6 +518,12 @@ fn steps(out: &mut Vec<Change>, flow: &str, old: &[Step], new: &[Step], primary:
         aspect(
             out,
             &subject,
+            "signature",
+            &[("signature", &json(&o.signature), &json(&n.signature))],
+        );
+        aspect(
+            out,
+            &subject,
             "deadline",
             &[
                 ("within", &json(&o.within), &json(&n.within)),

@@ -4,6 +4,7 @@
 
 pub mod checks;
 pub mod command;
+pub mod copies;
 pub mod diff;
 pub mod files;
 pub mod fingerprint;

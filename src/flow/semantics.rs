@@ -177,12 +177,34 @@ impl Net {
         }
     }
 
-    /// Complete `step` in state `m`, taking choice `choice` (0 unless the step decides).
-    pub fn fire(&self, m: &Marking, step: usize, choice: usize) -> Result<Firing, FireError> {
-        if !self.is_active(m, step) {
-            return Err(FireError::NotActive);
-        }
-        let targets: Vec<usize> = match &self.exits[step] {
+    /// Number of places (token counters) in a marking.
+    pub fn places(&self) -> usize {
+        self.places
+    }
+
+    /// Number of steps.
+    pub fn steps(&self) -> usize {
+        self.inputs.len()
+    }
+
+    /// The places a step takes one token from each when it is completed.
+    pub fn inputs(&self, step: usize) -> &[usize] {
+        &self.inputs[step]
+    }
+
+    /// The places completing `step` with choice `choice` puts a token in, one entry per
+    /// token (a place named twice gets two).
+    pub fn outputs(&self, step: usize, choice: usize) -> Result<Vec<usize>, FireError> {
+        Ok(self
+            .targets(step, choice)?
+            .into_iter()
+            .filter_map(|t| self.place_towards(step, t))
+            .collect())
+    }
+
+    /// The steps a completion of `step` with `choice` sends a token to.
+    fn targets(&self, step: usize, choice: usize) -> Result<Vec<usize>, FireError> {
+        Ok(match &self.exits[step] {
             Exit::Continue(t) => vec![*t],
             Exit::Next(ts) => ts.clone(),
             Exit::Decision(outcomes) => match outcomes.get(choice) {
@@ -194,7 +216,23 @@ impl Net {
                 }
             },
             Exit::End | Exit::FallsOff => Vec::new(),
-        };
+        })
+    }
+
+    /// The place a token travelling from `from` to `to` lands in.
+    fn place_towards(&self, from: usize, to: usize) -> Option<usize> {
+        self.edge_place
+            .get(&(from, to))
+            .copied()
+            .or(self.step_place[to])
+    }
+
+    /// Complete `step` in state `m`, taking choice `choice` (0 unless the step decides).
+    pub fn fire(&self, m: &Marking, step: usize, choice: usize) -> Result<Firing, FireError> {
+        if !self.is_active(m, step) {
+            return Err(FireError::NotActive);
+        }
+        let targets = self.targets(step, choice)?;
         let before: Vec<bool> = (0..self.inputs.len())
             .map(|s| self.is_active(m, s))
             .collect();
@@ -205,12 +243,9 @@ impl Net {
         let mut overflow = Vec::new();
         let mut uncounted = false;
         for &t in &targets {
-            let place = self
-                .edge_place
-                .get(&(step, t))
-                .copied()
-                .or(self.step_place[t]);
-            let Some(place) = place else { continue };
+            let Some(place) = self.place_towards(step, t) else {
+                continue;
+            };
             if next.0[place] >= 1 {
                 overflow.push(t);
             }

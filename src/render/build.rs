@@ -531,6 +531,9 @@ impl Run<'_> {
             .into_par_iter()
             .map(|job| self.settle(job))
             .collect::<Result<Vec<_>, _>>()?;
+        // Once per procedure: often enough to keep a long build's memory flat, rarely
+        // enough to cost nothing measurable.
+        super::typeset::return_freed_memory();
         Ok(Settled { done, glyph_texts })
     }
 

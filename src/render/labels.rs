@@ -242,6 +242,10 @@ const LABELS: &[(&str, &str, &str, &str)] = &[
     ("state", "State", "状态", "狀態"),
     ("signed", "Signed", "签署", "簽署"),
     ("for_dept", "for", "代表", "代表"),
+    // The meaning of a signature (21 CFR Part 11 §11.50(a)(3)).
+    ("sig_performed", "performed", "执行", "執行"),
+    ("sig_reviewed", "reviewed", "审核", "審核"),
+    ("sig_approved", "approved", "批准", "核准"),
     ("late_by", "late by", "逾期", "逾期"),
     ("due", "due", "期限", "期限"),
     ("overdue", "overdue", "已逾期", "已逾期"),

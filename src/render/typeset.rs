@@ -136,6 +136,23 @@ pub fn bundled_font_covers(c: char) -> bool {
 /// intermediate layout result alive.
 const CACHE_MAX_AGE: usize = 10;
 
+/// Gives the heap memory freed since the last call back to the system.
+///
+/// Typst allocates millions of small objects per document, and some of them (memoized
+/// results) outlive the document. glibc's allocator only returns memory at the top of its
+/// heap, so the free space those survivors pin is kept: measured on a 200-procedure build,
+/// more than half of the peak resident memory was such free space, growing with every
+/// document. Trimming after each batch of documents keeps memory to what is live. Elsewhere
+/// than on glibc it does nothing (other allocators return memory on their own).
+pub fn return_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `malloc_trim` only releases free pages of the allocator's own arenas; it
+    // touches no memory in use and is safe to call from any thread at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Shared, immutable typesetting resources. Build once and share `&Typesetter`
 /// across threads; every compile creates its own lightweight world.
 pub struct Typesetter {

@@ -120,7 +120,13 @@ fn iteration_lines(
                     None => "the system".to_string(),
                 },
             };
-            let _ = writeln!(out, "{pad}{} {} by {who}", p.green("signed"), sig.at.local);
+            let meaning = sig.meaning.map(|m| format!(" ({m})")).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{pad}{} {} by {who}{meaning}",
+                p.green("signed"),
+                sig.at.local
+            );
             if let Some(apart) = &sig.entered_apart {
                 let _ = writeln!(
                     out,

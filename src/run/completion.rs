@@ -33,7 +33,7 @@ pub(super) fn validate(
 ) -> Result<Completion, RunError> {
     let spec = live.spec()?;
     let state = &live.state;
-    let step = spec.find_step(&request.step)?;
+    let step = spec.find_step(&request.step).map_err(|e| e.about("step"))?;
     let s = spec.step(step);
     if let Some(ended) = &state.ended {
         return Err(refused(format!(
@@ -44,24 +44,28 @@ pub(super) fn validate(
         )));
     }
     if !state.is_active(&spec, step) {
-        return Err(refused(not_active(&spec, state, step)));
+        return Err(refused(not_active(&spec, state, step)).about("step"));
     }
     let name = request.by.trim();
     if name.is_empty() {
-        return Err(RunError::Usage(
-            "--by: give the name of the person who did the step".into(),
-        ));
+        return Err(
+            RunError::Usage("--by: give the name of the person who did the step".into())
+                .about("by"),
+        );
     }
     if at < state.last_at {
         return Err(refused(format!(
             "--at {} is before the run's last recorded event ({}): events are recorded in order",
             clock::show(at, spec.tz()),
             clock::show(state.last_at, spec.tz())
-        )));
+        ))
+        .about("at"));
     }
-    let acting_for = acting_for(&spec, step, request.acting_for.as_deref())?;
-    separation_of_duties(&spec, state, step, name)?;
-    let (outcome, outcome_label) = outcome(&spec, step, request.outcome.as_deref())?;
+    let acting_for =
+        acting_for(&spec, step, request.acting_for.as_deref()).map_err(|e| e.about("as"))?;
+    separation_of_duties(&spec, state, step, name).map_err(|e| e.about("by"))?;
+    let (outcome, outcome_label) =
+        outcome(&spec, step, request.outcome.as_deref()).map_err(|e| e.about("outcome"))?;
     let (checked, waived) = checks(&spec, step, request)?;
     let produced = spec.produced(step);
     let fields = fields::collect(&produced, &request.fields, spec.tz(), spec.lang())?;
@@ -82,6 +86,7 @@ pub(super) fn validate(
         fields,
         note,
         child: None,
+        signature: Some(s.signature_meaning()),
     })
 }
 
@@ -273,23 +278,21 @@ fn checks(
     let count = items.len();
     let checked = match request.check.as_deref().map(str::trim) {
         Some(all) if all.eq_ignore_ascii_case("all") => (1..=count).collect(),
-        Some(list) => item_numbers(list, count, "--check")?,
+        Some(list) => item_numbers(list, count, "--check").map_err(|e| e.about("check"))?,
         None => Vec::new(),
     };
     let waived_items = match request.waive.as_deref() {
-        Some(list) => item_numbers(list, count, "--waive")?,
+        Some(list) => item_numbers(list, count, "--waive").map_err(|e| e.about("waive"))?,
         None => Vec::new(),
     };
     let reason = request.reason.as_deref().map(str::trim).unwrap_or("");
     if !waived_items.is_empty() && reason.is_empty() {
-        return Err(refused(
-            "--waive needs --reason: say why the item does not apply",
-        ));
+        return Err(
+            refused("--waive needs --reason: say why the item does not apply").about("reason"),
+        );
     }
     if let Some(both) = waived_items.iter().find(|n| checked.contains(n)) {
-        return Err(refused(format!(
-            "check item {both} is both ticked and waived"
-        )));
+        return Err(refused(format!("check item {both} is both ticked and waived")).about("waive"));
     }
     let missing: Vec<String> = (1..=count)
         .filter(|n| !checked.contains(n) && !waived_items.contains(n))
@@ -300,7 +303,8 @@ fn checks(
             "step {} has unticked check items; tick them with --check (or --check all), or waive them with --waive N --reason TEXT:\n{}",
             spec.step_id(step),
             missing.join("\n")
-        )));
+        ))
+        .about("check"));
     }
     let waived = waived_items
         .into_iter()
@@ -318,7 +322,7 @@ pub(super) fn planned_date(
     step: &str,
     date: &str,
 ) -> Result<(usize, NaiveDate), RunError> {
-    let index = spec.find_step(step)?;
+    let index = spec.find_step(step).map_err(|e| e.about("step"))?;
     if !spec.step(index).planned {
         let planned: Vec<&str> = spec
             .flow
@@ -334,10 +338,11 @@ pub(super) fn planned_date(
             } else {
                 format!("planned steps: {}", planned.join(", "))
             }
-        )));
+        ))
+        .about("step"));
     }
     let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| {
-        RunError::Usage(format!("planned date `{date}` of {step}: write YYYY-MM-DD"))
+        RunError::Usage(format!("planned date `{date}` of {step}: write YYYY-MM-DD")).about("date")
     })?;
     Ok((index, date))
 }

@@ -46,9 +46,20 @@ pub enum RunError {
     /// The command is not allowed in the run's state; nothing was written.
     #[error("{0}")]
     Refused(String),
-    /// The command itself is malformed (an argument, an unknown run).
+    /// The command itself is malformed (an argument).
     #[error("{0}")]
     Usage(String),
+    /// No run has the reference (or not in the flow given).
+    #[error("{0}")]
+    Unknown(String),
+    /// A refusal or usage error about named inputs of the request: each `(input, message)`
+    /// pair says which input is wrong and why, so that a form can show it next to that input;
+    /// the whole still reads (and exits) as `error`.
+    #[error("{error}")]
+    Inputs {
+        inputs: Vec<(String, String)>,
+        error: Box<RunError>,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The stored run cannot be replayed: its events or snapshot were damaged.
@@ -64,7 +75,29 @@ impl RunError {
                 StoreError::Duplicate { .. } | StoreError::Conflict | StoreError::BeyondHead,
             ) => 1,
             RunError::Corrupt { .. } => 1,
-            RunError::Usage(_) | RunError::Store(_) => 2,
+            RunError::Usage(_) | RunError::Unknown(_) | RunError::Store(_) => 2,
+            RunError::Inputs { error, .. } => error.exit_code(),
+        }
+    }
+
+    /// The same error, said to concern the request's input `input` (`outcome`, `as`,
+    /// `fields.contract-review.customer`); an error that already names its inputs keeps them.
+    pub fn about(self, input: &str) -> RunError {
+        match self {
+            RunError::Inputs { .. } => self,
+            error => RunError::Inputs {
+                inputs: vec![(input.to_string(), error.to_string())],
+                error: Box::new(error),
+            },
+        }
+    }
+
+    /// The same error about `input` instead of the inputs it named: a part's error said of
+    /// the whole (a step's date inside `plan`).
+    pub fn instead(self, input: &str) -> RunError {
+        match self {
+            RunError::Inputs { error, .. } => error.about(input),
+            error => error.about(input),
         }
     }
 }
@@ -294,7 +327,7 @@ pub fn find(store: &dyn Store, reference: &str, flow: Option<&str>) -> Result<Ru
         rows.retain(|r| r.parent.is_some());
     }
     match rows.len() {
-        0 => Err(RunError::Usage(format!(
+        0 => Err(RunError::Unknown(format!(
             "no run `{reference}`{}: see `procdoc run list`",
             flow.map(|f| format!(" of flow `{f}`")).unwrap_or_default()
         ))),
@@ -384,11 +417,11 @@ pub fn start(
     request: &StartRequest,
     notes: &mut Vec<String>,
 ) -> Result<Live, RunError> {
-    check_reference(&request.reference)?;
-    printable("--by", request.by.as_deref().unwrap_or_default())?;
+    check_reference(&request.reference).map_err(|e| e.about("ref"))?;
+    printable("--by", request.by.as_deref().unwrap_or_default()).map_err(|e| e.about("by"))?;
     let procedure = snapshot
         .procedure(&request.doc)
-        .ok_or_else(|| RunError::Usage(format!("no procedure `{}`", request.doc)))?;
+        .ok_or_else(|| RunError::Usage(format!("no procedure `{}`", request.doc)).about("doc"))?;
     let flow_id = match &request.flow {
         Some(f) => f.clone(),
         None => procedure
@@ -403,16 +436,18 @@ pub fn start(
             "procedure `{}` has no flow `{flow_id}` (flows: {})",
             request.doc,
             known.join(", ")
-        )));
+        ))
+        .about("flow"));
     }
-    reserved_for_children(request, &flow_id)?;
+    reserved_for_children(request, &flow_id).map_err(|e| e.about("ref"))?;
     let spec = Spec::new(&snapshot, &request.doc, &flow_id).map_err(RunError::Usage)?;
     let mut plan = BTreeMap::new();
     for item in &request.plan {
-        let (step, date) = item
-            .split_once('=')
-            .ok_or_else(|| RunError::Usage(format!("--plan `{item}`: write STEP=YYYY-MM-DD")))?;
-        let (step, date) = completion::planned_date(&spec, step.trim(), date.trim())?;
+        let (step, date) = item.split_once('=').ok_or_else(|| {
+            RunError::Usage(format!("--plan `{item}`: write STEP=YYYY-MM-DD")).about("plan")
+        })?;
+        let (step, date) = completion::planned_date(&spec, step.trim(), date.trim())
+            .map_err(|e| e.instead(&format!("plan.{}", step.trim())))?;
         plan.insert(
             spec.step_id(step).to_string(),
             date.format("%Y-%m-%d").to_string(),
@@ -772,10 +807,14 @@ pub fn complete(
         ("--reason", request.reason.as_ref()),
     ];
     for (what, text) in entered {
-        printable(what, text.map(String::as_str).unwrap_or_default())?;
+        printable(what, text.map(String::as_str).unwrap_or_default())
+            .map_err(|e| e.about(what.trim_start_matches('-')))?;
     }
     for field in &request.fields {
-        printable("--field", field)?;
+        let key = field
+            .split_once('=')
+            .map_or(field.as_str(), |(k, _)| k.trim());
+        printable("--field", field).map_err(|e| e.about(&format!("fields.{key}")))?;
     }
     let completion = completion::validate(live, request, at)?;
     let by = Some(request.by.trim().to_string());
@@ -822,7 +861,8 @@ fn refuse_while_child_runs(store: &dyn Store, live: &Live, step: &str) -> Result
     }
     Err(refused(format!(
         "step {step} runs child run {child}; it completes when that run ends"
-    )))
+    ))
+    .about("step"))
 }
 
 /// Sets or moves a planned date.
@@ -848,7 +888,8 @@ pub fn plan(
             "step {step} was completed by {} at {}: its date can no longer be planned",
             done.by.as_deref().unwrap_or("the system"),
             clock::show(done.at, spec.tz())
-        )));
+        ))
+        .about("step"));
     }
     let step = spec.step_id(index).to_string();
     let at = at.max(live.state.last_at);

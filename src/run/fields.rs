@@ -66,16 +66,19 @@ pub fn collect(
             RunError::Usage(format!(
                 "--field `{item}`: write KEY=VALUE, e.g. --field contract-review.customer=ACME"
             ))
+            .about("fields")
         })?;
-        let (record, field) = resolve(produced, key.trim())?;
+        let (record, field) = resolve(produced, key.trim())
+            .map_err(|e| e.about(&format!("fields.{}", key.trim())))?;
         let full = format!("{}.{}", record.key, field.id);
+        let input = format!("fields.{full}");
         let value = read(field, value, tz, lang)
-            .map_err(|why| RunError::Refused(format!("--field {full}: {why}")))?;
+            .map_err(|why| RunError::Refused(format!("--field {full}: {why}")).about(&input))?;
         if out.insert(full.clone(), value).is_some() {
-            return Err(RunError::Refused(format!("--field {full} is given twice")));
+            return Err(RunError::Refused(format!("--field {full} is given twice")).about(&input));
         }
     }
-    let missing: Vec<String> = produced
+    let missing: Vec<(String, &str)> = produced
         .iter()
         .flat_map(|p| {
             p.record
@@ -84,14 +87,25 @@ pub fn collect(
                 .filter(|f| f.required)
                 .map(move |f| (p, f))
         })
-        .filter(|(p, f)| !out.contains_key(&format!("{}.{}", p.key, f.id)))
-        .map(|(p, f)| format!("  {}.{} ({})", p.key, f.id, f.label.best(lang, lang)))
+        .map(|(p, f)| (format!("{}.{}", p.key, f.id), f.label.best(lang, lang)))
+        .filter(|(key, _)| !out.contains_key(key))
         .collect();
     if !missing.is_empty() {
-        return Err(RunError::Refused(format!(
-            "required record fields are missing; give them with --field KEY=VALUE:\n{}",
-            missing.join("\n")
-        )));
+        let lines: Vec<String> = missing
+            .iter()
+            .map(|(key, label)| format!("  {key} ({label})"))
+            .collect();
+        // One input per missing field, so a form marks each of them.
+        return Err(RunError::Inputs {
+            inputs: missing
+                .iter()
+                .map(|(key, label)| (format!("fields.{key}"), format!("{label} is required")))
+                .collect(),
+            error: Box::new(RunError::Refused(format!(
+                "required record fields are missing; give them with --field KEY=VALUE:\n{}",
+                lines.join("\n")
+            ))),
+        });
     }
     Ok(out)
 }

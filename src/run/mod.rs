@@ -2,6 +2,7 @@
 //! rules too), the engine that replays a run's events through the shared flow semantics,
 //! the store behind one narrow trait, the hash-chained audit trail, and the commands.
 
+pub mod accounts;
 pub mod audit;
 pub mod calendar;
 pub mod checklist;

@@ -18,7 +18,7 @@ use crate::spec::load::Qms;
 use crate::spec::model::Trigger;
 
 /// A moment, stored (UTC) and as read on the office clock.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Stamp {
     /// RFC 3339 with the QMS's UTC offset.
     pub iso: String,
@@ -160,6 +160,9 @@ pub struct Signature {
     pub fields: Vec<FieldValue>,
     pub note: Option<String>,
     pub child: Option<String>,
+    /// The meaning of the signature (`performed`, `reviewed`, `approved`); `None` for a
+    /// completion by the system or one recorded before procdoc kept the meaning.
+    pub meaning: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -368,6 +371,7 @@ fn signature(
         fields,
         note: c.note.clone(),
         child: c.child.clone(),
+        meaning: c.signature.map(|m| m.word()),
     }
 }
 

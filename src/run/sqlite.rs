@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql, params};
 
+mod accounts;
+
 use super::audit::{self, Event, GENESIS, StoreHead};
 use super::store::{
     Entry, Filter, NewRun, OpenStep, Overdue, Provenance, RunId, RunRow, SCHEMA_VERSION, Status,
@@ -151,6 +153,7 @@ impl SqliteStore {
                 match version {
                     0 => self.conn.execute_batch(SCHEMA_1)?,
                     1 => self.upgrade_to_2()?,
+                    2 => self.conn.execute_batch(accounts::SCHEMA_3)?,
                     _ => {}
                 }
                 version += 1;

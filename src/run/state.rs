@@ -12,6 +12,7 @@ use super::clock;
 use super::engine::Spec;
 use super::store::{OpenStep, Status, Summary};
 use crate::flow::semantics::{FireError, Marking};
+use crate::spec::model::SignatureMeaning;
 use crate::spec::text::Text;
 
 /// Which run started this one, and from which step and iteration.
@@ -77,6 +78,10 @@ pub struct Completion {
     /// Completed by the system when this child run ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub child: Option<String>,
+    /// What the signer attested (the step's `signature:`); `None` in completions by the
+    /// system and in events recorded before procdoc kept it, whose hashes stay as they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<SignatureMeaning>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -493,5 +498,30 @@ pub fn summary(spec: &Spec, state: &State) -> Summary {
         open,
         // The engine sets it from the events: the state does not keep entry times.
         entry_gap: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_completion_recorded_before_signature_meanings_reads_and_writes_back_unchanged() {
+        // The event hash covers the data as stored, so old events verify as long as they
+        // are read without being rewritten; the meaning is simply absent.
+        let old = r#"{"step":"inspect","iteration":1,"as":"QA","checked":[1,2]}"#;
+        let read: Completion = serde_json::from_str(old).unwrap();
+        assert_eq!(read.signature, None);
+        assert_eq!(Change::Completed(read).data(), old);
+        let new = Completion {
+            step: "release".into(),
+            iteration: 1,
+            signature: Some(SignatureMeaning::Approved),
+            ..Default::default()
+        };
+        assert_eq!(
+            Change::Completed(new).data(),
+            r#"{"step":"release","iteration":1,"signature":"approved"}"#
+        );
     }
 }

@@ -21,7 +21,9 @@ pub use super::sqlite::SqliteStore;
 /// - 1: runs, snapshots, events (per-run chains), open steps.
 /// - 2: entry times of events, the store chain and its head, child runs in a namespace of
 ///   their own (a user reference can no longer take a child run's name).
-pub const SCHEMA_VERSION: i64 = 2;
+/// - 3: people: users and their departments, sign-in sessions, API tokens, failed
+///   sign-ins, training records ([`super::accounts`]).
+pub const SCHEMA_VERSION: i64 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -51,6 +53,8 @@ pub enum StoreError {
     Missing(String),
     #[error("{0} is not a run database (schema version 0); check --db and PROCDOC_DB")]
     NotRuns(String),
+    #[error("a user with the login `{0}` already exists")]
+    DuplicateLogin(String),
     #[error("run database: {0}")]
     Sql(#[from] rusqlite::Error),
 }

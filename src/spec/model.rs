@@ -627,6 +627,10 @@ pub struct Step {
     /// Steps whose performer may not complete this one (separation of duties).
     #[serde(default, skip_serializing_if = "OneOrMany::is_empty")]
     pub not_by: OneOrMany,
+    /// What completing the step signs for (the meaning of the electronic signature, 21 CFR
+    /// Part 11 §11.50(a)(3)): `performed` (the default), `reviewed` or `approved`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<SignatureMeaning>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub within: Option<Within>,
     /// The step's date is set when a run is started or later (an audit date, a visit date).
@@ -655,6 +659,40 @@ pub struct Step {
     /// Runs another flow (of this or another procedure) as this step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calls: Option<Call>,
+}
+
+impl Step {
+    /// The meaning a completion of this step signs for; `performed` when the spec says none.
+    pub fn signature_meaning(&self) -> SignatureMeaning {
+        self.signature.unwrap_or_default()
+    }
+}
+
+/// The meaning of an electronic signature (21 CFR Part 11 §11.50(a)(3)): what the signer
+/// attests by completing a step. Recorded in each completion event and printed with it.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum SignatureMeaning {
+    /// The signer did the step's work.
+    #[default]
+    Performed,
+    /// The signer reviewed work done by others.
+    Reviewed,
+    /// The signer approved (released, authorised) what the step decides.
+    Approved,
+}
+
+impl SignatureMeaning {
+    /// The word written in specs, events and records (`performed`).
+    pub fn word(self) -> &'static str {
+        match self {
+            SignatureMeaning::Performed => "performed",
+            SignatureMeaning::Reviewed => "reviewed",
+            SignatureMeaning::Approved => "approved",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

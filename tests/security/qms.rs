@@ -100,9 +100,16 @@ impl Qms {
         ])
     }
 
-    /// `procdoc check QMS --format json`: exit code and the findings.
+    /// `procdoc check QMS --format json -o OUT`: exit code and the findings.
     pub fn check_json(&self) -> (i32, Vec<serde_json::Value>) {
-        let o = self.run(&["check", "--format", "json", self.qms()]);
+        let o = self.run(&[
+            "check",
+            "--format",
+            "json",
+            self.qms(),
+            "-o",
+            self.out_arg(),
+        ]);
         let all: serde_json::Value = serde_json::from_str(&o.stdout)
             .unwrap_or_else(|e| panic!("json findings: {e}\n{}", o.text()));
         (

@@ -413,7 +413,22 @@ fn removing_the_last_release_breaks_the_head_written_down_at_release() {
     let text = q.register();
     let (header, entries, _) = releases(&text);
     std::fs::write(q.file("register.yaml"), format!("{header}{}", entries[0])).unwrap();
-    assert!(q.messages("E0812").is_empty());
+    // `check` alone sees it too, from the copies the removed release left behind.
+    let found = q.messages("E0812");
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("OBSOLETE copy DYN-QP-07_A.pdf")
+                && m.contains("the release that replaced it is missing")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("DYN-QP-07_B.pdf is a CONTROLLED COPY that matches no release")),
+        "{found:?}"
+    );
     let gone = q.run(&["status", q.qms(), "--expect", &head]);
     assert_eq!(gone.code, 1, "{}", gone.text());
     assert!(
@@ -423,4 +438,45 @@ fn removing_the_last_release_breaks_the_head_written_down_at_release() {
     );
     let bad = q.run(&["status", q.qms(), "--expect", "not-a-head"]);
     assert_eq!(bad.code, 2, "{}", bad.text());
+}
+
+#[test]
+fn removing_a_documents_only_release_is_seen_from_its_controlled_copy() {
+    let q = Qms::copy(DYNE);
+    let a = q.release(DYNE_DOC, "2026-01-10");
+    assert_eq!(a.code, 0, "{}", a.text());
+    // A build into the same folder rewrites the controlled copy: still the released bytes.
+    let built = q.run(&["build", q.qms(), "-o", q.out_arg()]);
+    assert_eq!(built.code, 0, "{}", built.text());
+    assert!(q.messages("E0812").is_empty());
+    std::fs::write(
+        q.file("register.yaml"),
+        "# procdoc register\nreleases: []\nreviews: []\n",
+    )
+    .unwrap();
+    let found = q.messages("E0812");
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("DYN-QP-07_A.pdf is a CONTROLLED COPY that matches no release")),
+        "{found:?}"
+    );
+    // A draft build's copy claims nothing: once rebuilt as a draft, nothing is reported.
+    let draft = q.run(&["build", q.qms(), "-o", q.out_arg()]);
+    assert!(q.messages("E0812").is_empty(), "{}", draft.text());
+}
+
+#[test]
+fn a_pdf_planted_in_the_obsolete_folder_is_reported() {
+    let q = Qms::copy(DYNE);
+    q.release_dyne_twice();
+    assert!(q.messages("E0812").is_empty());
+    std::fs::write(
+        q.out.join("obsolete").join("DYN-QP-07_0.pdf"),
+        b"%PDF-1.7 planted",
+    )
+    .unwrap();
+    let found = q.messages("E0812");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("DYN-QP-07_0.pdf"), "{found:?}");
 }

@@ -1,0 +1,320 @@
+//! Listing runs (what is open, overdue or entered apart from its stated time, for whom) and
+//! the periods of recurring flows that have no run yet. Both only read the store.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use super::{Refusal, RefusalKind, transaction};
+use crate::check::settings::calendar_of;
+use crate::run::calendar::Calendar;
+use crate::run::clock;
+use crate::run::engine::{self, RunError};
+use crate::run::record::{self, Stamp};
+use crate::run::recurrence;
+use crate::run::store::{Filter, RunRow, Status, Store};
+use crate::spec::load::Qms;
+use crate::spec::model::Trigger;
+
+/// Which runs to list; every condition given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    /// Open or ended runs only.
+    pub status: Option<Status>,
+    /// Only runs with a deadline passed at the moment of the listing.
+    pub overdue: bool,
+    pub doc: Option<String>,
+    /// Only runs with an open step this department is responsible for.
+    pub dept: Option<String>,
+}
+
+impl ListQuery {
+    /// Whether any condition narrows the list.
+    pub fn narrows(&self) -> bool {
+        self.status.is_some() || self.doc.is_some() || self.dept.is_some() || self.overdue
+    }
+}
+
+/// A run as `run list --format json` gives it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listed {
+    pub reference: String,
+    pub doc: String,
+    pub flow: String,
+    pub revision: String,
+    pub period: Option<String>,
+    /// `open` or `ended`.
+    pub status: &'static str,
+    pub outcome: Option<String>,
+    pub started: Stamp,
+    pub ended: Option<Stamp>,
+    pub open: Vec<ListedStep>,
+    /// Set when an event's entry time is further from its stated time than the tolerance:
+    /// the largest such gap (`92 d`).
+    pub entered_apart: Option<String>,
+}
+
+/// An open step of a listed run, with every department responsible for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListedStep {
+    /// `None`: the whole flow's deadline.
+    pub step: Option<String>,
+    pub depts: Vec<String>,
+    pub due: Option<Stamp>,
+    pub overdue: bool,
+    /// How late (`3 h`, `2 d`) when overdue.
+    pub late_by: Option<String>,
+}
+
+/// One passed deadline of the listed runs, earliest first.
+#[derive(Debug, Clone)]
+pub struct OverdueStep {
+    pub reference: String,
+    /// `None`: the whole flow's deadline.
+    pub step: Option<String>,
+    pub dept: Option<String>,
+    pub due: Option<DateTime<Utc>>,
+}
+
+/// The runs a [`ListQuery`] selects, and the deadlines of theirs that have passed.
+#[derive(Debug, Clone)]
+pub struct RunList {
+    pub runs: Vec<Listed>,
+    /// Passed deadlines of the runs the query selects, ignoring its `overdue` condition.
+    pub overdue: Vec<OverdueStep>,
+    /// The moment the list was judged at, and the office time zone it is shown in.
+    pub now: DateTime<Utc>,
+    pub tz: Tz,
+    /// The entry tolerance (seconds) `entered_apart` was judged by.
+    pub tolerance: i64,
+}
+
+fn stamp_of(text: &str, tz: Tz) -> Stamp {
+    match clock::read_stamp(text) {
+        Some(t) => Stamp {
+            iso: clock::iso(t, tz),
+            local: clock::show(t, tz),
+        },
+        None => Stamp {
+            iso: text.to_string(),
+            local: text.to_string(),
+        },
+    }
+}
+
+/// The open steps of a row, one entry per step with its departments.
+fn open_steps(row: &RunRow, now: DateTime<Utc>, tz: Tz) -> Vec<ListedStep> {
+    let mut grouped: BTreeMap<(Option<String>, Option<String>), Vec<String>> = BTreeMap::new();
+    let mut order = Vec::new();
+    for o in &row.open {
+        let key = (o.step.clone(), o.due.clone());
+        if !grouped.contains_key(&key) {
+            order.push(key.clone());
+        }
+        grouped.entry(key).or_default().extend(o.dept.clone());
+    }
+    order
+        .into_iter()
+        .map(|key| {
+            let due = key.1.as_deref().and_then(clock::read_stamp);
+            let overdue = due.is_some_and(|d| now > d);
+            ListedStep {
+                depts: grouped.remove(&key).unwrap_or_default(),
+                step: key.0,
+                due: due.map(|d| Stamp {
+                    iso: clock::iso(d, tz),
+                    local: clock::show(d, tz),
+                }),
+                overdue,
+                late_by: due.filter(|_| overdue).map(|d| engine::lateness(d, now)),
+            }
+        })
+        .collect()
+}
+
+/// Lists the runs `query` selects as of `now`, shown in `tz`; `store` is `None` when no
+/// run was ever started (the list is then empty). `tolerance` is [`super::tolerance`]'s.
+pub fn list_runs(
+    store: Option<&mut dyn Store>,
+    query: &ListQuery,
+    now: DateTime<Utc>,
+    tz: Tz,
+    tolerance: i64,
+) -> Result<RunList, Refusal> {
+    let filter = Filter {
+        status: query.status,
+        doc: query.doc.clone(),
+        dept: query.dept.clone(),
+        overdue_at: query.overdue.then(|| clock::stamp(now)),
+        ..Default::default()
+    };
+    let (rows, late) = match store {
+        None => (Vec::new(), Vec::new()),
+        Some(store) => transaction(store, false, |s| {
+            let rows = s.list(&filter)?;
+            let late = s.overdue(
+                &clock::stamp(now),
+                &Filter {
+                    overdue_at: None,
+                    ..filter.clone()
+                },
+            )?;
+            Ok((rows, late))
+        })?,
+    };
+    let runs = rows
+        .iter()
+        .map(|r| Listed {
+            reference: r.reference.clone(),
+            doc: r.doc.clone(),
+            flow: r.flow.clone(),
+            revision: r.revision.clone(),
+            period: r.period.clone(),
+            status: record::status_word(r.status),
+            outcome: r.outcome.clone(),
+            started: stamp_of(&r.started_at, tz),
+            ended: r.ended_at.as_deref().map(|e| stamp_of(e, tz)),
+            open: open_steps(r, now, tz),
+            entered_apart: r.entry_gap.filter(|&g| g > tolerance).map(clock::span),
+        })
+        .collect();
+    let overdue = late
+        .into_iter()
+        .map(|o| OverdueStep {
+            reference: o.reference,
+            step: o.open.step,
+            dept: o.open.dept,
+            due: o.open.due.as_deref().and_then(clock::read_stamp),
+        })
+        .collect();
+    Ok(RunList {
+        runs,
+        overdue,
+        now,
+        tz,
+        tolerance,
+    })
+}
+
+/// A recurring flow and the periods it has no run for.
+#[derive(Debug, Clone, Serialize)]
+pub struct DueFlow {
+    pub doc: String,
+    pub flow: String,
+    /// The flow's title (primary language).
+    pub title: String,
+    /// The recurrence as written (`every 1 month`, `every 1 year in july`).
+    pub every: String,
+    /// Why periods cannot be laid out, if they cannot.
+    pub problem: Option<String>,
+    /// Oldest first.
+    pub missing: Vec<DuePeriod>,
+}
+
+/// A period without a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct DuePeriod {
+    /// The period's first day, as a run of it records it.
+    pub key: String,
+    pub label: String,
+    /// The last day it was meant to be run in has passed.
+    pub late: bool,
+}
+
+/// The QMS's working-time calendar; refused when its settings cannot be read or its
+/// calendar cannot be used.
+pub fn office_calendar(qms: &Qms) -> Result<Calendar, Refusal> {
+    let Some(settings) = qms.settings.as_ref() else {
+        return Err(Refusal::new(
+            RefusalKind::Invalid,
+            None,
+            "the QMS settings cannot be read: see `procdoc check`",
+        ));
+    };
+    calendar_of(settings).map_err(|e| {
+        Refusal::new(
+            RefusalKind::Invalid,
+            None,
+            format!("the QMS calendar cannot be used: {e}; see `procdoc check`"),
+        )
+    })
+}
+
+/// The periods up to `now` for which each recurring flow (of `doc` only, when given) has
+/// no run, judged in one reading transaction; `store` is `None` when no run was ever
+/// started. `calendar` is [`office_calendar`]'s.
+pub fn due_periods(
+    store: Option<&mut dyn Store>,
+    qms: &Qms,
+    calendar: &Calendar,
+    doc: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Vec<DueFlow>, Refusal> {
+    let lang = qms.settings.as_ref().map_or("en", |s| s.primary_language());
+    let today = clock::local_date(now, calendar.timezone());
+    let judge = |store: Option<&dyn Store>| -> Result<Vec<DueFlow>, RunError> {
+        let covered_periods = |doc: &str, flow: &str| -> Result<BTreeSet<String>, RunError> {
+            let Some(store) = store else {
+                return Ok(BTreeSet::new());
+            };
+            let filter = Filter {
+                doc: Some(doc.to_string()),
+                flow: Some(flow.to_string()),
+                parent: None,
+                ..Default::default()
+            };
+            Ok(store
+                .list(&filter)?
+                .into_iter()
+                .filter_map(|r| r.period)
+                .collect())
+        };
+        let mut out = Vec::new();
+        for p in qms.procedures.iter().map(|p| &p.doc) {
+            if doc.is_some_and(|d| d != p.id) {
+                continue;
+            }
+            for flow in &p.flows {
+                let Some(Trigger::Every(rec)) = &flow.trigger else {
+                    continue;
+                };
+                let every = match &rec.during {
+                    Some(d) => format!("every {} in {d}", rec.every),
+                    None => format!("every {}", rec.every),
+                };
+                let mut entry = DueFlow {
+                    doc: p.id.clone(),
+                    flow: flow.id.clone(),
+                    title: flow.title.best(lang, lang).to_string(),
+                    every,
+                    problem: None,
+                    missing: Vec::new(),
+                };
+                match recurrence::started_by(p.effective.0, rec, calendar, today) {
+                    Err(why) => entry.problem = Some(why),
+                    Ok(periods) => {
+                        let covered = covered_periods(&p.id, &flow.id)?;
+                        entry.missing = periods
+                            .into_iter()
+                            .filter(|period| !covered.contains(&period.key))
+                            .map(|period| DuePeriod {
+                                late: today > period.last_day,
+                                key: period.key,
+                                label: period.label,
+                            })
+                            .collect();
+                    }
+                }
+                out.push(entry);
+            }
+        }
+        Ok(out)
+    };
+    // One reading transaction: every flow is judged against the same state.
+    Ok(match store {
+        None => judge(None)?,
+        Some(store) => transaction(store, false, |s| judge(Some(&*s)))?,
+    })
+}

@@ -1,0 +1,97 @@
+//! The application layer: every operation a user can do, as plain functions over the store
+//! and the loaded QMS. On runs: start a run, complete or plan a step, show, list, export and
+//! verify runs, list the periods of recurring flows without a run, and the inbox of a set of
+//! departments. On identity ([`users`]) and controlled documents ([`documents`]).
+//!
+//! Each operation is one store transaction and returns a typed result, or a [`Refusal`]
+//! that says why nothing was written, with one `{field, message}` problem per input it
+//! concerns. The command line (`procdoc run ...`) and the web handlers are adapters over
+//! these functions: they read their inputs, open the store, call one operation and present
+//! its result; the rules live here and in the engine ([`crate::run::engine`]), which the
+//! checker shares.
+//!
+//! Inputs that do not depend on the run (the moment, the entry tolerance, a store head) are
+//! read by the helpers below before the store is opened, so that a malformed request never
+//! opens, creates or upgrades a database.
+
+pub mod documents;
+mod export;
+mod inbox;
+mod listing;
+mod refusal;
+mod runs;
+pub mod users;
+mod verify;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::run::clock;
+use crate::run::engine::RunError;
+use crate::run::store::Store;
+use crate::spec::load::Qms;
+
+pub use export::{Exported, export_name, export_run, safe_name, to_json};
+pub use inbox::{Inbox, InboxItem, inbox};
+pub use listing::{
+    DueFlow, DuePeriod, ListQuery, Listed, ListedStep, OverdueStep, RunList, due_periods,
+    list_runs, office_calendar,
+};
+pub use refusal::{Problem, Refusal, RefusalKind};
+pub use runs::{
+    ActiveStep, Completed, PlannedStep, PreparedStart, Progress, RunInfo, RunRef, StartRun,
+    Started, complete_step, plan_step, prepare_start, show_run, start_prepared, start_run,
+};
+pub use verify::{Expected, Verification, verify};
+
+// The vocabulary of requests the engine validates, re-exported for adapters.
+pub use crate::run::audit::StoreHead;
+pub use crate::run::completion::DoneRequest;
+pub use crate::run::record::RunRecord;
+pub use crate::run::store::Status;
+
+/// The moment a request is about: `at` as typed (`YYYY-MM-DD`, `YYYY-MM-DD HH:MM` in `tz`,
+/// or RFC 3339), else `PROCDOC_NOW`, else the system clock. Refused about input `at`.
+pub fn moment(at: Option<&str>, tz: Tz) -> Result<DateTime<Utc>, Refusal> {
+    clock::now(at, tz).map_err(|e| Refusal::invalid("at", e))
+}
+
+/// How far (seconds) a sign-off may be entered from the time it states before records flag
+/// it: `text` (`30m`, `4h`, `2d`), else `PROCDOC_ENTRY_TOLERANCE`, else one hour. Refused
+/// about input `tolerance`.
+pub fn tolerance(text: Option<&str>) -> Result<i64, Refusal> {
+    clock::tolerance(text).map_err(|e| Refusal::invalid("tolerance", e))
+}
+
+/// A store head written down from an earlier verify (`N:HASH`). Refused about input `expect`.
+pub fn store_head(text: &str) -> Result<StoreHead, Refusal> {
+    StoreHead::parse(text).map_err(|e| Refusal::invalid("expect", format!("--expect: {e}")))
+}
+
+/// The QMS's office time zone (its calendar's); UTC without a QMS or settings.
+pub fn office_tz(qms: Option<&Qms>) -> Tz {
+    clock::office_timezone(qms.and_then(|q| q.settings.as_ref()))
+}
+
+/// Runs `f` in one transaction: committed if it succeeds (and writes), rolled back otherwise.
+pub fn transaction<T>(
+    store: &mut dyn Store,
+    write: bool,
+    f: impl FnOnce(&mut dyn Store) -> Result<T, RunError>,
+) -> Result<T, RunError> {
+    store.begin(write)?;
+    match f(store) {
+        Ok(value) => {
+            if write {
+                store.commit()?;
+            } else {
+                store.rollback()?;
+            }
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = store.rollback();
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! Why an operation did nothing, in a form every adapter can show: a kind (which says how
+//! to answer: exit code, HTTP status), the whole message as the command line prints it, and
+//! one `{field, message}` problem per input concerned, so that a form or the JSON API
+//! (`POST /api/runs/{ref}/steps/{step}`) shows each one next to the input it is about.
+
+use serde::Serialize;
+
+use crate::run::engine::RunError;
+use crate::run::store::StoreError;
+
+/// What kind of refusal it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RefusalKind {
+    /// The procedure does not allow it in the run's state (a step that is not active, a
+    /// signer barred by `not_by`, unticked check items, a missing required field).
+    Refused,
+    /// The request is malformed (an unreadable date, an unknown step or flow).
+    Invalid,
+    /// No run has the reference given.
+    NotFound,
+    /// Someone else changed the run first, or the reference is taken: try again or pick
+    /// another.
+    Conflict,
+    /// The run's audit trail or snapshot is damaged; `procdoc run verify` says how.
+    Broken,
+    /// The store cannot be opened, read or written.
+    Storage,
+}
+
+/// One problem with one input of the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The input it concerns, by its API name: `ref`, `doc`, `flow`, `plan.STEP`, `step`,
+    /// `by`, `as`, `at`, `outcome`, `check`, `waive`, `reason`, `note`, `date`, `depts`,
+    /// `tolerance`, `expect`, `fields` or `fields.RECORD.FIELD`; `None` when it concerns the
+    /// run or the request as a whole.
+    pub field: Option<String>,
+    pub message: String,
+}
+
+/// An operation that did nothing, and why. Nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    pub kind: RefusalKind,
+    /// The whole reason in one text, as `procdoc run` prints it after `error: `.
+    pub message: String,
+    /// At least one; each input concerned has its own.
+    pub problems: Vec<Problem>,
+}
+
+impl Refusal {
+    /// A refusal about one input (`None`: the request as a whole).
+    pub fn new(kind: RefusalKind, field: Option<&str>, message: impl Into<String>) -> Refusal {
+        let message = message.into();
+        Refusal {
+            kind,
+            problems: vec![Problem {
+                field: field.map(str::to_string),
+                message: message.clone(),
+            }],
+            message,
+        }
+    }
+
+    /// A malformed input.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Refusal {
+        Refusal::new(RefusalKind::Invalid, Some(field), message)
+    }
+
+    /// The exit code `procdoc run` ends with: 1 for what the procedure or the store's state
+    /// refuses, 2 for usage and I/O problems.
+    pub fn exit_code(&self) -> u8 {
+        match self.kind {
+            RefusalKind::Refused | RefusalKind::Conflict | RefusalKind::Broken => 1,
+            RefusalKind::Invalid | RefusalKind::NotFound | RefusalKind::Storage => 2,
+        }
+    }
+
+    /// The problem about `field`, if any.
+    pub fn about(&self, field: &str) -> Option<&Problem> {
+        self.problems
+            .iter()
+            .find(|p| p.field.as_deref() == Some(field))
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+fn kind_of(error: &RunError) -> RefusalKind {
+    match error {
+        RunError::Refused(_) => RefusalKind::Refused,
+        RunError::Usage(_) => RefusalKind::Invalid,
+        RunError::Unknown(_) => RefusalKind::NotFound,
+        RunError::Corrupt { .. } | RunError::Store(StoreError::BeyondHead) => RefusalKind::Broken,
+        RunError::Store(StoreError::Duplicate { .. } | StoreError::Conflict) => {
+            RefusalKind::Conflict
+        }
+        RunError::Store(_) => RefusalKind::Storage,
+        RunError::Inputs { error, .. } => kind_of(error),
+    }
+}
+
+impl From<RunError> for Refusal {
+    fn from(error: RunError) -> Refusal {
+        let kind = kind_of(&error);
+        let message = error.to_string();
+        let problems = match &error {
+            RunError::Inputs { inputs, .. } => inputs
+                .iter()
+                .map(|(field, message)| Problem {
+                    field: Some(field.clone()),
+                    message: message.clone(),
+                })
+                .collect(),
+            // A taken reference is about the reference the request gave.
+            RunError::Store(StoreError::Duplicate { .. }) => vec![Problem {
+                field: Some("ref".to_string()),
+                message: message.clone(),
+            }],
+            _ => vec![Problem {
+                field: None,
+                message: message.clone(),
+            }],
+        };
+        Refusal {
+            kind,
+            message,
+            problems,
+        }
+    }
+}
+
+impl From<StoreError> for Refusal {
+    fn from(error: StoreError) -> Refusal {
+        Refusal::from(RunError::from(error))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_follow_the_kind_of_the_engine_error() {
+        let refused = Refusal::from(RunError::Refused("no".into()).about("outcome"));
+        assert_eq!(refused.kind, RefusalKind::Refused);
+        assert_eq!(refused.exit_code(), 1);
+        assert_eq!(refused.message, "no");
+        assert_eq!(
+            refused.about("outcome").map(|p| p.message.as_str()),
+            Some("no")
+        );
+        let unknown = Refusal::from(RunError::Unknown("no run `X`".into()));
+        assert_eq!(
+            (unknown.kind, unknown.exit_code()),
+            (RefusalKind::NotFound, 2)
+        );
+        assert_eq!(unknown.problems[0].field, None);
+        let taken = Refusal::from(StoreError::Duplicate {
+            reference: "SO-1".into(),
+            doc: "CS-P-001".into(),
+            flow: "order".into(),
+        });
+        assert_eq!((taken.kind, taken.exit_code()), (RefusalKind::Conflict, 1));
+        assert!(taken.about("ref").is_some());
+    }
+
+    #[test]
+    fn an_error_keeps_the_inputs_it_first_named() {
+        let inner = RunError::Usage("bad date".into()).about("date");
+        let refusal = Refusal::from(inner.about("plan"));
+        assert_eq!(refusal.problems.len(), 1);
+        assert!(refusal.about("date").is_some());
+        let renamed = Refusal::from(
+            RunError::Usage("bad date".into())
+                .about("date")
+                .instead("plan.visit"),
+        );
+        assert!(renamed.about("plan.visit").is_some() && renamed.about("date").is_none());
+    }
+}

@@ -1,0 +1,374 @@
+//! The operations on one run: start it, complete or plan one of its steps, show it, export
+//! its record.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::{Refusal, RefusalKind, transaction};
+use crate::check::diagnostic::{Diagnostic, Severity};
+use crate::check::settings::calendar_of;
+use crate::run::clock;
+use crate::run::completion::DoneRequest;
+use crate::run::engine::{self, Live, RunError, Snapshot, StartRequest};
+use crate::run::record::{self, RunRecord};
+use crate::run::store::Store;
+use crate::spec::load::Qms;
+use crate::spec::model::SignatureMeaning;
+
+/// Which run a request is about: its reference, and when the reference names runs of
+/// several flows, the flow (`flow` or `DOC/flow`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunRef {
+    pub reference: String,
+    pub flow: Option<String>,
+}
+
+impl RunRef {
+    /// A run by reference alone.
+    pub fn new(reference: impl Into<String>) -> RunRef {
+        RunRef {
+            reference: reference.into(),
+            flow: None,
+        }
+    }
+}
+
+/// What starting a run asks for, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct StartRun {
+    /// The procedure (`CS-P-001`).
+    pub doc: String,
+    /// The flow; the procedure's first when `None`.
+    pub flow: Option<String>,
+    /// The order or case number; unique per flow.
+    pub reference: String,
+    /// Who starts it; blank is nobody.
+    pub by: Option<String>,
+    /// When, as [`super::moment`] reads it; now when `None`.
+    pub at: Option<String>,
+    /// Dates of planned steps, `STEP=YYYY-MM-DD`.
+    pub plan: Vec<String>,
+}
+
+/// A run's identity and the time zone its times are shown in (its calendar's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunInfo {
+    pub reference: String,
+    pub doc: String,
+    pub revision: String,
+    pub flow: String,
+    pub tz: Tz,
+}
+
+/// A step active after a change, with its deadline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveStep {
+    pub step: String,
+    /// The departments responsible as written (`GM / DGM`), `-` for none.
+    pub by: String,
+    pub due: Option<DateTime<Utc>>,
+    /// The deadline had passed at the moment of the change.
+    pub overdue: bool,
+}
+
+/// Where a run stands after a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// What else happened: child runs started, parents' steps completed by them.
+    pub notes: Vec<String>,
+    /// The run ended with this outcome (primary language).
+    pub ended: Option<String>,
+    /// The steps active now; empty once ended.
+    pub active: Vec<ActiveStep>,
+}
+
+/// A run started.
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub run: RunInfo,
+    pub at: DateTime<Utc>,
+    pub progress: Progress,
+}
+
+/// A start that passed every check that needs no store: the QMS is free of errors, the
+/// procedure exists, the moment reads. [`start_prepared`] records it.
+#[derive(Debug, Clone)]
+pub struct PreparedStart {
+    snapshot: Snapshot,
+    request: StartRequest,
+}
+
+/// A step completed: the electronic signature as recorded.
+#[derive(Debug, Clone)]
+pub struct Completed {
+    pub run: RunInfo,
+    pub step: String,
+    /// The signer, as recorded.
+    pub by: String,
+    /// The department of the step's `by` they acted for.
+    pub acting_for: Option<String>,
+    /// The decision's outcome (primary language).
+    pub outcome: Option<String>,
+    /// The meaning of the signature (the step's `signature:`).
+    pub meaning: Option<SignatureMeaning>,
+    pub at: DateTime<Utc>,
+    pub progress: Progress,
+}
+
+/// A planned step's date set, and the deadlines that now count back from it.
+#[derive(Debug, Clone)]
+pub struct PlannedStep {
+    pub run: RunInfo,
+    pub step: String,
+    /// `YYYY-MM-DD` as given.
+    pub date: String,
+    /// Steps whose `within: { before: STEP }` deadline follows from the date.
+    pub due: Vec<(String, DateTime<Utc>)>,
+}
+
+fn info(live: &Live) -> Result<RunInfo, RunError> {
+    Ok(RunInfo {
+        reference: live.row.reference.clone(),
+        doc: live.row.doc.clone(),
+        revision: live.row.revision.clone(),
+        flow: live.row.flow.clone(),
+        tz: live.spec()?.tz(),
+    })
+}
+
+fn progress(live: &Live, notes: Vec<String>, now: DateTime<Utc>) -> Result<Progress, RunError> {
+    let spec = live.spec()?;
+    if let Some(ended) = &live.state.ended {
+        return Ok(Progress {
+            notes,
+            ended: Some(spec.text(&ended.outcome).to_string()),
+            active: Vec::new(),
+        });
+    }
+    let active = spec
+        .net
+        .active(&live.state.marking)
+        .into_iter()
+        .map(|s| {
+            let due = live.state.steps[s]
+                .last()
+                .and_then(|it| engine::due(&spec, &live.state, s, it));
+            ActiveStep {
+                step: spec.step_id(s).to_string(),
+                by: spec.by_text(s),
+                due,
+                overdue: due.is_some_and(|d| now > d),
+            }
+        })
+        .collect();
+    Ok(Progress {
+        notes,
+        ended: None,
+        active,
+    })
+}
+
+/// Checks a start against the loaded QMS and its `diagnostics` (from loading and checking
+/// it): refused while the QMS has errors, for an unknown procedure, or an unreadable `at`.
+pub fn prepare_start(
+    qms: &Qms,
+    diagnostics: &[Diagnostic],
+    request: &StartRun,
+) -> Result<PreparedStart, Refusal> {
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity() == Severity::Error)
+        .count();
+    if errors > 0 {
+        return Err(Refusal::new(
+            RefusalKind::Refused,
+            None,
+            format!(
+                "refusing to start a run: the QMS in {} has {errors} error{}; fix them first (see `procdoc check`)",
+                qms.root.display(),
+                if errors == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+    let Some(settings) = qms.settings.as_ref() else {
+        return Err(Refusal::new(
+            RefusalKind::Invalid,
+            None,
+            "the QMS settings cannot be read",
+        ));
+    };
+    let doc = &request.doc;
+    if qms.procedure(doc).is_none() {
+        let known: Vec<&str> = qms.procedures.iter().map(|p| p.doc.id.as_str()).collect();
+        return Err(Refusal::invalid(
+            "doc",
+            format!(
+                "no procedure `{doc}` in {} (known: {})",
+                qms.root.display(),
+                known.join(", ")
+            ),
+        ));
+    }
+    let snapshot = Snapshot::take(qms, settings, doc)
+        .ok_or_else(|| Refusal::invalid("doc", format!("no procedure `{doc}`")))?;
+    let tz = calendar_of(settings).map_or(Tz::UTC, |c| c.timezone());
+    let at = super::moment(request.at.as_deref(), tz)?;
+    // The names of the child runs every `calls` starts are reserved for them.
+    let calls_into = qms
+        .procedures
+        .iter()
+        .flat_map(|p| {
+            p.doc.flows.iter().flat_map(move |f| {
+                f.steps.iter().filter_map(move |s| {
+                    let call = s.calls.as_ref()?;
+                    let called = call.doc.clone().unwrap_or_else(|| p.doc.id.clone());
+                    Some((called, call.flow.clone(), s.id.clone()))
+                })
+            })
+        })
+        .collect();
+    Ok(PreparedStart {
+        snapshot,
+        request: StartRequest {
+            doc: doc.clone(),
+            flow: request.flow.clone(),
+            reference: request.reference.clone(),
+            by: request
+                .by
+                .as_deref()
+                .map(str::trim)
+                .filter(|b| !b.is_empty())
+                .map(str::to_string),
+            at,
+            plan: request.plan.clone(),
+            calls_into,
+        },
+    })
+}
+
+/// Records a prepared start in one writing transaction: the run pinned to the snapshot of
+/// its procedure's current revision, and any child runs its first steps start.
+pub fn start_prepared(store: &mut dyn Store, prepared: PreparedStart) -> Result<Started, Refusal> {
+    let PreparedStart { snapshot, request } = prepared;
+    let mut notes = Vec::new();
+    let live = transaction(store, true, |s| {
+        engine::start(s, snapshot, &request, &mut notes)
+    })?;
+    Ok(Started {
+        run: info(&live)?,
+        at: request.at,
+        progress: progress(&live, notes, request.at)?,
+    })
+}
+
+/// Starts a run: [`prepare_start`], then [`start_prepared`].
+pub fn start_run(
+    store: &mut dyn Store,
+    qms: &Qms,
+    diagnostics: &[Diagnostic],
+    request: &StartRun,
+) -> Result<Started, Refusal> {
+    let prepared = prepare_start(qms, diagnostics, request)?;
+    start_prepared(store, prepared)
+}
+
+/// Completes an active step of a run: the signature of `request.by` (acting for
+/// `request.acting_for`), at `at` as typed in the run's time zone (now when `None`), with
+/// the outcome, ticks, waivers, fields and note the step demands. Refused, with nothing
+/// written, when the step is not active, the signer may not sign it (`--as`, `not_by`), or
+/// anything the step demands is missing or malformed; each problem names its input.
+pub fn complete_step(
+    store: &mut dyn Store,
+    run: &RunRef,
+    request: &DoneRequest,
+    at: Option<&str>,
+) -> Result<Completed, Refusal> {
+    let mut notes = Vec::new();
+    let (live, at) = transaction(store, true, |s| {
+        let row = engine::find(s, &run.reference, run.flow.as_deref())?;
+        let mut live = engine::open_for_change(s, row.id)?;
+        let at = clock::now(at, live.spec()?.tz()).map_err(|e| RunError::Usage(e).about("at"))?;
+        engine::complete(s, &mut live, request, at, &mut notes)?;
+        Ok((live, at))
+    })?;
+    let spec = live.spec()?;
+    let step = spec.find_step(&request.step)?;
+    let done = live.state.steps[step]
+        .iter()
+        .rev()
+        .find_map(|i| i.completed.as_ref());
+    let completed = Completed {
+        run: info(&live)?,
+        step: spec.step_id(step).to_string(),
+        by: request.by.trim().to_string(),
+        acting_for: done.and_then(|d| d.completion.acting_for.clone()),
+        outcome: done.and_then(|d| d.completion.outcome_label.clone()),
+        meaning: done.and_then(|d| d.completion.signature),
+        at,
+        progress: progress(&live, notes, at)?,
+    };
+    Ok(completed)
+}
+
+/// Sets or moves the date (`YYYY-MM-DD`) of a planned step of an open run.
+pub fn plan_step(
+    store: &mut dyn Store,
+    run: &RunRef,
+    step: &str,
+    date: &str,
+    by: Option<String>,
+    at: Option<&str>,
+) -> Result<PlannedStep, Refusal> {
+    let live = transaction(store, true, |s| {
+        let row = engine::find(s, &run.reference, run.flow.as_deref())?;
+        let mut live = engine::open_for_change(s, row.id)?;
+        let at = clock::now(at, live.spec()?.tz()).map_err(|e| RunError::Usage(e).about("at"))?;
+        engine::plan(s, &mut live, step, date, by, at)?;
+        Ok(live)
+    })?;
+    let spec = live.spec()?;
+    let index = spec.find_step(step)?;
+    let due = (0..spec.graph.len())
+        .filter(|&s| {
+            spec.step(s)
+                .within
+                .as_ref()
+                .and_then(|w| w.before())
+                .is_some_and(|b| b == spec.step_id(index))
+        })
+        .filter_map(|s| {
+            let it = live.state.steps[s]
+                .last()
+                .cloned()
+                .unwrap_or(engine::Iteration {
+                    activated_at: live.state.started_at,
+                    completed: None,
+                    child: None,
+                });
+            engine::due(&spec, &live.state, s, &it).map(|d| (spec.step_id(s).to_string(), d))
+        })
+        .collect();
+    Ok(PlannedStep {
+        run: info(&live)?,
+        step: spec.step_id(index).to_string(),
+        date: date.to_string(),
+        due,
+    })
+}
+
+/// A run's record: the checklist with every step's state, deadlines, signatures and
+/// iterations, the audit trail and its verification (what `run show --format json` prints
+/// and `GET /api/runs/{ref}` returns). `at` (as typed, in the run's time zone) judges
+/// deadlines instead of now; `qms`, when it loads, says whether a newer revision exists;
+/// `tolerance` is [`super::tolerance`]'s.
+pub fn show_run(
+    store: &mut dyn Store,
+    qms: Option<&Qms>,
+    run: &RunRef,
+    at: Option<&str>,
+    tolerance: i64,
+) -> Result<RunRecord, Refusal> {
+    Ok(transaction(store, false, |s| {
+        record::run_record(s, &run.reference, run.flow.as_deref(), at, qms, tolerance)
+    })?)
+}

@@ -1,0 +1,378 @@
+//! Accounts and signing in: adding and disabling users, passwords (argon2id), API tokens,
+//! sessions with idle expiry, and throttling of repeated failed sign-ins.
+//!
+//! Secrets the user holds (a session cookie, an API token) are 32 random bytes from the
+//! operating system; the store keeps only their SHA-256 digest, so a copy of the database
+//! lets nobody sign in. Passwords are kept as argon2id PHC strings (RFC 9106 parameters as
+//! the `argon2` crate defaults them).
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::run::accounts::{Accounts, NewUser, Role, Session, User};
+use crate::run::store::StoreError;
+
+/// A password shorter than this (in characters) is refused.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Failed sign-ins of one login after which it is locked for [`LOCKOUT`].
+pub const MAX_FAILURES: u32 = 5;
+/// How long a login stays locked after [`MAX_FAILURES`] failed sign-ins in a row.
+pub const LOCKOUT: Duration = Duration::minutes(15);
+/// A session unused for this long is over.
+pub const IDLE_EXPIRY: Duration = Duration::hours(8);
+/// A session's last use is written at most this often, so that reading a page does not
+/// write the database every time.
+const TOUCH_EVERY: Duration = Duration::minutes(1);
+/// How API tokens start, so that a leaked one is recognisable in logs and secret scanners.
+pub const TOKEN_PREFIX: &str = "procdoc_";
+
+/// Why an operation on accounts was refused; nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    #[error(
+        "the login `{0}` is not usable: use 1 to 64 letters, digits, `.`, `_`, `-` or `@`, starting with a letter or digit"
+    )]
+    BadLogin(String),
+    #[error("a user with the login `{0}` already exists")]
+    LoginTaken(String),
+    #[error("no user has the login `{0}`")]
+    UnknownUser(String),
+    #[error("the printed name is empty")]
+    NoName,
+    #[error("a user needs at least one department (--dept)")]
+    NoDepartment,
+    #[error("`{0}` is not a department of procdoc.yaml (known: {1})")]
+    UnknownDepartment(String, String),
+    #[error("the password is too short: use at least {MIN_PASSWORD_CHARS} characters")]
+    WeakPassword,
+    /// Said the same way for an unknown login, a wrong password and an account without a
+    /// password, so that sign-in does not tell which logins exist.
+    #[error("the login or the password is wrong")]
+    WrongCredentials,
+    #[error("too many failed sign-ins for this login: try again after {0}")]
+    Throttled(DateTime<Utc>),
+    #[error("the account `{0}` is disabled")]
+    Disabled(String),
+    #[error("not signed in, or the session has expired")]
+    NoSession,
+    #[error("the API token is not valid")]
+    BadToken,
+    #[error("cannot hash the password: {0}")]
+    Hash(String),
+    #[error("cannot draw a random secret from the operating system: {0}")]
+    Random(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A user to add, as typed on the command line or in the setup form.
+#[derive(Debug, Clone)]
+pub struct AddUser {
+    pub login: String,
+    pub name: String,
+    pub departments: Vec<String>,
+    pub role: Role,
+    pub password: Option<String>,
+}
+
+/// Checks a new user against the QMS's department codes and adds them; returns the user.
+pub fn add_user(
+    store: &mut dyn Accounts,
+    known_departments: &[String],
+    request: AddUser,
+    now: DateTime<Utc>,
+) -> Result<User, Refusal> {
+    let login = request.login.trim().to_string();
+    check_login(&login)?;
+    let name = request.name.trim().to_string();
+    if name.is_empty() {
+        return Err(Refusal::NoName);
+    }
+    let mut departments: Vec<String> = Vec::new();
+    for dept in request.departments {
+        let dept = dept.trim().to_string();
+        if !known_departments.contains(&dept) {
+            return Err(Refusal::UnknownDepartment(
+                dept,
+                known_departments.join(", "),
+            ));
+        }
+        if !departments.contains(&dept) {
+            departments.push(dept);
+        }
+    }
+    if departments.is_empty() {
+        return Err(Refusal::NoDepartment);
+    }
+    let password = request.password.as_deref().map(hash_password).transpose()?;
+    let id = store
+        .add_user(&NewUser {
+            login: login.clone(),
+            name,
+            departments,
+            role: request.role,
+            password,
+            created_at: now,
+        })
+        .map_err(|e| match e {
+            StoreError::DuplicateLogin(l) => Refusal::LoginTaken(l),
+            other => Refusal::Store(other),
+        })?;
+    store
+        .user(id)?
+        .ok_or_else(|| Refusal::UnknownUser(login.clone()))
+}
+
+/// Adds the first quality manager, only while the store has no user at all (the setup
+/// link of a new server); `Ok(None)` when someone was quicker.
+pub fn add_first_user(
+    store: &mut dyn Accounts,
+    known_departments: &[String],
+    request: AddUser,
+    now: DateTime<Utc>,
+) -> Result<Option<User>, Refusal> {
+    store.begin(true)?;
+    let result = (|| {
+        if !store.users()?.is_empty() {
+            return Ok(None);
+        }
+        let request = AddUser {
+            role: Role::Quality,
+            ..request
+        };
+        add_user(store, known_departments, request, now).map(Some)
+    })();
+    match result {
+        Ok(user) => {
+            store.commit()?;
+            Ok(user)
+        }
+        Err(e) => {
+            let _ = store.rollback();
+            Err(e)
+        }
+    }
+}
+
+/// Every user, by login.
+pub fn list_users(store: &dyn Accounts) -> Result<Vec<User>, Refusal> {
+    Ok(store.users()?)
+}
+
+fn existing(store: &dyn Accounts, login: &str) -> Result<User, Refusal> {
+    store
+        .user_by_login(login.trim())?
+        .ok_or_else(|| Refusal::UnknownUser(login.trim().to_string()))
+}
+
+/// Disables an account and ends its sessions; its signatures stay as they were.
+pub fn disable_user(store: &mut dyn Accounts, login: &str) -> Result<User, Refusal> {
+    let user = existing(store, login)?;
+    store.set_disabled(user.id, true)?;
+    store.remove_sessions_of(user.id)?;
+    Ok(User {
+        disabled: true,
+        ..user
+    })
+}
+
+/// Sets a new password and ends the user's sessions (a password is changed because the old
+/// one may be known to someone else).
+pub fn set_password(
+    store: &mut dyn Accounts,
+    login: &str,
+    password: &str,
+) -> Result<User, Refusal> {
+    let user = existing(store, login)?;
+    let hash = hash_password(password)?;
+    store.set_password(user.id, &hash)?;
+    store.remove_sessions_of(user.id)?;
+    store.clear_failures(&user.login)?;
+    Ok(user)
+}
+
+/// Sets the interface language a user picked (`None`: the QMS's primary language).
+pub fn set_language(
+    store: &mut dyn Accounts,
+    user: &User,
+    language: Option<&str>,
+) -> Result<(), Refusal> {
+    Ok(store.set_language(user.id, language)?)
+}
+
+/// Makes a new API token for a user and returns it: the only time it is ever shown.
+pub fn create_token(
+    store: &mut dyn Accounts,
+    login: &str,
+    now: DateTime<Utc>,
+) -> Result<String, Refusal> {
+    let user = existing(store, login)?;
+    if user.disabled {
+        return Err(Refusal::Disabled(user.login));
+    }
+    let token = format!("{TOKEN_PREFIX}{}", new_secret()?);
+    store.add_token(&digest(&token), user.id, now)?;
+    Ok(token)
+}
+
+/// Signs in with login and password. Locked logins are refused before the password is
+/// looked at; each failure counts, a success clears the count.
+pub fn sign_in(
+    store: &mut dyn Accounts,
+    login: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<User, Refusal> {
+    let login = login.trim();
+    if let Some(f) = store.failures(login)?
+        && f.count >= MAX_FAILURES
+        && now < f.last + LOCKOUT
+    {
+        return Err(Refusal::Throttled(f.last + LOCKOUT));
+    }
+    let user = store.user_by_login(login)?;
+    let verified = match user.as_ref().and_then(|u| u.password.as_deref()) {
+        Some(hash) => verify_password(password, hash),
+        // Spend the time a verification takes, so that response times do not tell which
+        // logins exist.
+        None => {
+            let _ = Argon2::default().hash_password(password.as_bytes());
+            false
+        }
+    };
+    let user = match user {
+        Some(user) if verified => user,
+        _ => {
+            store.add_failure(login, now)?;
+            return Err(Refusal::WrongCredentials);
+        }
+    };
+    if user.disabled {
+        return Err(Refusal::Disabled(user.login));
+    }
+    store.clear_failures(login)?;
+    Ok(user)
+}
+
+/// Checks a user's password again (to sign a step), without counting towards sign-in.
+pub fn confirm_password(user: &User, password: &str) -> bool {
+    user.password
+        .as_deref()
+        .is_some_and(|hash| verify_password(password, hash))
+}
+
+/// The user an API token belongs to; disabled users' tokens no longer work.
+pub fn authenticate_token(store: &dyn Accounts, token: &str) -> Result<User, Refusal> {
+    let token = token.trim();
+    if !token.starts_with(TOKEN_PREFIX) {
+        return Err(Refusal::BadToken);
+    }
+    let user = match store.token_user(&digest(token))? {
+        Some(id) => store.user(id)?.ok_or(Refusal::BadToken)?,
+        None => return Err(Refusal::BadToken),
+    };
+    if user.disabled {
+        return Err(Refusal::Disabled(user.login));
+    }
+    Ok(user)
+}
+
+/// Opens a session for a signed-in user; returns the secret for the cookie.
+pub fn open_session(
+    store: &mut dyn Accounts,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<String, Refusal> {
+    let secret = new_secret()?;
+    store.add_session(
+        &digest(&secret),
+        &Session {
+            user: user.id,
+            created_at: now,
+            last_seen: now,
+        },
+    )?;
+    Ok(secret)
+}
+
+/// The user of a session cookie's secret, if the session is still open: not idle for
+/// [`IDLE_EXPIRY`] and its user not disabled. An expired session is removed.
+pub fn session_user(
+    store: &mut dyn Accounts,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> Result<User, Refusal> {
+    let key = digest(secret);
+    let Some(session) = store.session(&key)? else {
+        return Err(Refusal::NoSession);
+    };
+    if now >= session.last_seen + IDLE_EXPIRY {
+        store.remove_session(&key)?;
+        return Err(Refusal::NoSession);
+    }
+    let user = match store.user(session.user)? {
+        Some(user) if !user.disabled => user,
+        _ => {
+            store.remove_session(&key)?;
+            return Err(Refusal::NoSession);
+        }
+    };
+    if now >= session.last_seen + TOUCH_EVERY {
+        store.touch_session(&key, now)?;
+    }
+    Ok(user)
+}
+
+/// Ends a session (sign-out); ending one that is not open is no error.
+pub fn close_session(store: &mut dyn Accounts, secret: &str) -> Result<(), Refusal> {
+    Ok(store.remove_session(&digest(secret))?)
+}
+
+/// Removes every session idle for [`IDLE_EXPIRY`] at `now`; returns how many.
+pub fn expire_sessions(store: &mut dyn Accounts, now: DateTime<Utc>) -> Result<u64, Refusal> {
+    Ok(store.remove_idle_sessions(now - IDLE_EXPIRY)?)
+}
+
+/// A new secret: 32 random bytes of the operating system, as 64 hex digits.
+pub fn new_secret() -> Result<String, Refusal> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| Refusal::Random(e.to_string()))?;
+    Ok(hex::encode(bytes))
+}
+
+/// The SHA-256 digest (hex) under which a secret is kept.
+pub fn digest(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+fn check_login(login: &str) -> Result<(), Refusal> {
+    let ok = !login.is_empty()
+        && login.len() <= 64
+        && login.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && login
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Refusal::BadLogin(login.to_string()))
+    }
+}
+
+fn hash_password(password: &str) -> Result<String, Refusal> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(Refusal::WeakPassword);
+    }
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| Refusal::Hash(e.to_string()))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    Argon2::default()
+        .verify_password(password.as_bytes(), hash)
+        .is_ok()
+}

@@ -1,0 +1,141 @@
+//! Who is asking: a session cookie for the pages, a bearer token for `/api/*`. The API
+//! never looks at cookies, so a page open in the browser cannot be used to call it.
+
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use cookie::{Cookie, SameSite};
+
+use super::AppState;
+use crate::app::users::{self, Refusal};
+use crate::run::accounts::User;
+use crate::run::clock;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "procdoc_session";
+
+/// The user signed in with the request's session cookie. Without a valid session the
+/// request is sent to the sign-in page (303) and nothing else happens.
+pub struct SignedIn {
+    pub user: User,
+    /// The cookie's secret, to end the session at sign-out.
+    pub secret: String,
+}
+
+impl FromRequestParts<Arc<AppState>> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(secret) = session_secret(&parts.headers) else {
+            return Err(Redirect::to("/sign-in").into_response());
+        };
+        let key = secret.clone();
+        let found = state
+            .with_store(move |store| users::session_user(store, &key, clock::system_now()))
+            .await;
+        match found {
+            Ok(user) => Ok(SignedIn { user, secret }),
+            Err(Refusal::NoSession) => Err(Redirect::to("/sign-in").into_response()),
+            Err(e) => Err(internal(&e)),
+        }
+    }
+}
+
+/// The user of the request's `Authorization: Bearer <token>`; 401 otherwise.
+pub struct ApiUser(pub User);
+
+impl FromRequestParts<Arc<AppState>> for ApiUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_string());
+        let Some(token) = token else {
+            return Err(unauthorized(
+                "an `Authorization: Bearer <token>` header is needed",
+            ));
+        };
+        let found = state
+            .with_store(move |store| users::authenticate_token(store, &token))
+            .await;
+        match found {
+            Ok(user) => Ok(ApiUser(user)),
+            Err(Refusal::Store(e)) => Err(internal(&e)),
+            Err(e) => Err(unauthorized(&e.to_string())),
+        }
+    }
+}
+
+fn unauthorized(message: &str) -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, "Bearer")],
+        [(header::CONTENT_TYPE, "application/json")],
+        serde_json::json!({ "error": message }).to_string(),
+    )
+        .into_response()
+}
+
+/// A 500 response for a failure of the store; the details go to the server's log only.
+pub fn internal(e: &dyn std::fmt::Display) -> Response {
+    eprintln!("error: {e}");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the server could not read or write its store; see its log",
+    )
+        .into_response()
+}
+
+/// The secret of the request's session cookie, if it has one.
+pub fn session_secret(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == SESSION_COOKIE)
+        .map(|c| c.value().to_string())
+}
+
+/// The `Set-Cookie` value that opens a session: HttpOnly, SameSite=Strict, Secure when the
+/// server is reached over https; no expiry date, so it ends with the browser too.
+pub fn session_cookie(secret: &str, secure: bool) -> HeaderValue {
+    let cookie = Cookie::build((SESSION_COOKIE, secret.to_string()))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .build();
+    header_value(&cookie.to_string())
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clear_cookie(secure: bool) -> HeaderValue {
+    let cookie = Cookie::build((SESSION_COOKIE, ""))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .removal()
+        .build();
+    header_value(&cookie.to_string())
+}
+
+fn header_value(text: &str) -> HeaderValue {
+    // The secret is hex and the attributes fixed words, so this is always a valid value.
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}

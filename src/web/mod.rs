@@ -1,0 +1,220 @@
+//! `procdoc serve`: the QMS in the browser and a JSON API, one process with the store
+//! embedded. Handlers are thin adapters over [`crate::app`]; the pages are minijinja
+//! templates under `templates/web/` with HTML auto-escaping, and every asset is embedded
+//! in the binary so that the server works without internet.
+//!
+//! - [`routes`]: the router, its security layers and the cross-site form check;
+//! - [`auth`]: sessions (cookie) for pages, bearer tokens for `/api/*`;
+//! - [`pages`] and [`api`]: the handlers; [`render`]: templates and labels.
+
+pub mod api;
+pub mod assets;
+pub mod auth;
+pub mod files;
+pub mod form;
+pub mod labels;
+pub mod pages;
+pub mod render;
+pub mod routes;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use crate::app::users;
+use crate::run::accounts::Accounts;
+use crate::run::command::database_path;
+use crate::run::store::SqliteStore;
+use crate::spec::load::{self, Qms};
+
+pub use routes::router;
+
+/// What `procdoc serve` was asked for.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub qms_dir: PathBuf,
+    /// `host:port` to listen on.
+    pub listen: String,
+    pub db: Option<PathBuf>,
+    /// The address people reach the server at (`https://qms.example.com`).
+    pub public_url: Option<String>,
+    /// The folder the documents were built into.
+    pub output: Option<PathBuf>,
+}
+
+/// Everything a request may need; shared by all handlers.
+pub struct AppState {
+    /// One connection: SQLite serialises writers anyway, and the lock keeps a request's
+    /// reads and writes together. Handlers use it through [`AppState::with_store`].
+    store: Mutex<SqliteStore>,
+    pub qms: Qms,
+    /// Department codes of procdoc.yaml.
+    pub departments: Vec<String>,
+    /// The QMS's languages, primary first.
+    pub languages: Vec<String>,
+    /// The folder the documents were built into; downloads never leave it.
+    pub output: PathBuf,
+    /// `scheme://host[:port]` of the public URL: the only origin whose forms are accepted
+    /// when given (else the request's own host).
+    pub public_origin: Option<String>,
+    /// Whether the session cookie is marked Secure (public URL on https).
+    pub secure_cookies: bool,
+    /// The digest of the one-time setup secret, while the store has no user.
+    setup: Mutex<Option<String>>,
+    pub templates: render::Templates,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Qms(String),
+    #[error("the public URL `{0}` is not an http:// or https:// address")]
+    PublicUrl(String),
+    #[error(transparent)]
+    Store(#[from] crate::run::store::StoreError),
+    #[error(transparent)]
+    Refused(#[from] users::Refusal),
+    #[error("cannot listen on {0}: {1}")]
+    Listen(String, std::io::Error),
+}
+
+impl AppState {
+    /// Loads the QMS and opens (or creates) the store. When the store has no user yet, a
+    /// setup secret is drawn and returned: the link to create the first account.
+    pub fn open(options: &ServeOptions) -> Result<(AppState, Option<String>), StartError> {
+        let (qms, _) = load::load(&options.qms_dir).map_err(|e| StartError::Qms(e.to_string()))?;
+        let settings = qms.settings.as_ref().ok_or_else(|| {
+            StartError::Qms(format!(
+                "{} has no readable procdoc.yaml: run `procdoc check` on it",
+                options.qms_dir.display()
+            ))
+        })?;
+        let departments = settings
+            .departments
+            .iter()
+            .map(|d| d.code.clone())
+            .collect();
+        let languages = settings.languages.clone();
+        let public_origin = options.public_url.as_deref().map(origin_of).transpose()?;
+        let secure_cookies = public_origin
+            .as_deref()
+            .is_some_and(|o| o.starts_with("https://"));
+        let output = options
+            .output
+            .clone()
+            .unwrap_or_else(|| crate::control::command::default_out_dir(&qms));
+        let store = SqliteStore::create(&database_path(&options.qms_dir, options.db.clone()))?;
+        let setup = if store.users()?.is_empty() {
+            Some(users::new_secret()?)
+        } else {
+            None
+        };
+        let state = AppState {
+            store: Mutex::new(store),
+            qms,
+            departments,
+            languages,
+            output,
+            public_origin,
+            secure_cookies,
+            setup: Mutex::new(setup.as_deref().map(users::digest)),
+            templates: render::Templates::new(),
+        };
+        Ok((state, setup))
+    }
+
+    /// Runs `f` on the store on a blocking thread (SQLite and argon2 block), one request at
+    /// a time.
+    pub async fn with_store<T, F>(self: &Arc<Self>, f: F) -> T
+    where
+        F: FnOnce(&mut SqliteStore) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let state = Arc::clone(self);
+        let job = tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock cannot leave a half-done transaction behind
+            // (SQLite rolls it back), so a poisoned lock is still a usable store.
+            let mut store = state.store.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut store)
+        });
+        match job.await {
+            Ok(value) => value,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+
+    /// Whether `secret` is the pending one-time setup secret.
+    pub fn setup_matches(&self, secret: &str) -> bool {
+        let pending = self.setup.lock().unwrap_or_else(|p| p.into_inner());
+        pending.as_deref() == Some(users::digest(secret).as_str())
+    }
+
+    /// Uses up the setup secret once the first account exists.
+    pub fn setup_done(&self) {
+        *self.setup.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// The QMS's primary language.
+    pub fn primary_language(&self) -> &str {
+        self.languages.first().map_or("en", String::as_str)
+    }
+}
+
+/// `scheme://host[:port]` of an http(s) URL, lower-cased, without path.
+fn origin_of(url: &str) -> Result<String, StartError> {
+    let bad = || StartError::PublicUrl(url.to_string());
+    let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return Err(bad());
+    }
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || host.contains('@') {
+        return Err(bad());
+    }
+    Ok(format!("{scheme}://{}", host.to_ascii_lowercase()))
+}
+
+/// `procdoc serve`: runs until interrupted; returns the exit code.
+pub fn serve(options: ServeOptions) -> u8 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the server's runtime: {e}");
+            return 2;
+        }
+    };
+    match runtime.block_on(run(options)) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+async fn run(options: ServeOptions) -> Result<(), StartError> {
+    let (state, setup) = AppState::open(&options)?;
+    let listener = tokio::net::TcpListener::bind(&options.listen)
+        .await
+        .map_err(|e| StartError::Listen(options.listen.clone(), e))?;
+    let base = state
+        .public_origin
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", options.listen));
+    println!("procdoc serves {} at {base}/", state.qms.name());
+    if let Some(secret) = setup {
+        println!("no user yet: create the first quality manager at {base}/setup?token={secret}");
+        println!("(this link works once, until the first account exists)");
+    }
+    let app = router(Arc::new(state));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| StartError::Listen(options.listen.clone(), e))
+}

@@ -1,0 +1,244 @@
+//! The HTML pages: sign-in and sign-out, the first account's setup, My work, the
+//! documents, downloads and the language switch. Each handler reads the request, calls
+//! [`crate::app`] and draws a template; the rules live in the application layer.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::{Value, context};
+use serde::Serialize;
+
+use super::auth::{SignedIn, clear_cookie, internal, session_cookie};
+use super::form::Fields;
+use super::render::{base_context, department_choices, language_of};
+use super::{AppState, files};
+use crate::app::documents::current_documents;
+use crate::app::users::{self, AddUser, Refusal};
+use crate::run::accounts::{Role, User};
+use crate::run::clock;
+
+fn page(
+    state: &AppState,
+    user: Option<&User>,
+    status: StatusCode,
+    name: &str,
+    own: Value,
+) -> Response {
+    let page_name = name.trim_end_matches(".html");
+    let ctx = base_context(state, user, page_name, own);
+    state.templates.page(status, name, ctx)
+}
+
+/// A redirect after a form (303, so the browser follows with GET) that also sets a cookie.
+fn redirect_with_cookie(to: &'static str, cookie: HeaderValue) -> Response {
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (header::LOCATION, HeaderValue::from_static(to)),
+            (header::SET_COOKIE, cookie),
+        ],
+    )
+        .into_response()
+}
+
+/// `GET /sign-in`.
+pub async fn sign_in_page(State(state): State<Arc<AppState>>) -> Response {
+    page(
+        &state,
+        None,
+        StatusCode::OK,
+        "sign_in.html",
+        context! { login => "" },
+    )
+}
+
+/// `POST /sign-in`: a session on success; the form again with the reason otherwise.
+pub async fn sign_in(State(state): State<Arc<AppState>>, form: Fields) -> Response {
+    let login = form.get("login");
+    let password = form.get("password");
+    let given = login.clone();
+    let result = state
+        .with_store(move |store| {
+            let now = clock::system_now();
+            let user = users::sign_in(store, &given, &password, now)?;
+            users::open_session(store, &user, now)
+        })
+        .await;
+    let (status, error) = match result {
+        Ok(secret) => {
+            return redirect_with_cookie("/", session_cookie(&secret, state.secure_cookies));
+        }
+        Err(Refusal::WrongCredentials) => (StatusCode::UNAUTHORIZED, "wrong_credentials"),
+        Err(Refusal::Throttled(_)) => (StatusCode::TOO_MANY_REQUESTS, "throttled"),
+        Err(Refusal::Disabled(_)) => (StatusCode::FORBIDDEN, "disabled"),
+        Err(e) => return internal(&e),
+    };
+    page(
+        &state,
+        None,
+        status,
+        "sign_in.html",
+        context! { login => login, error => error },
+    )
+}
+
+/// `POST /sign-out`: ends the session and removes the cookie.
+pub async fn sign_out(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> Response {
+    let secret = signed_in.secret;
+    if let Err(e) = state
+        .with_store(move |store| users::close_session(store, &secret))
+        .await
+    {
+        return internal(&e);
+    }
+    redirect_with_cookie("/sign-in", clear_cookie(state.secure_cookies))
+}
+
+/// `GET /setup?token=...`: the form for the first quality manager, while the link is valid.
+pub async fn setup_page(State(state): State<Arc<AppState>>, uri: Uri) -> Response {
+    let token = Fields::parse(uri.query().unwrap_or("").as_bytes()).get("token");
+    if !state.setup_matches(&token) {
+        return setup_used(&state);
+    }
+    let own = context! { token => token, departments => department_choices(&state) };
+    page(&state, None, StatusCode::OK, "setup.html", own)
+}
+
+fn setup_used(state: &AppState) -> Response {
+    let own = context! { message_key => "setup_used", link => "/sign-in" };
+    page(state, None, StatusCode::NOT_FOUND, "message.html", own)
+}
+
+/// `POST /setup`: creates the first account (role quality) and signs it in.
+pub async fn setup(State(state): State<Arc<AppState>>, form: Fields) -> Response {
+    let field = |name: &str| form.get(name);
+    let token = field("token");
+    if !state.setup_matches(&token) {
+        return setup_used(&state);
+    }
+    let request = AddUser {
+        login: field("login"),
+        name: field("name"),
+        departments: form.all("dept"),
+        role: Role::Quality,
+        password: Some(field("password")),
+    };
+    let (login, name) = (request.login.clone(), request.name.clone());
+    let known = state.departments.clone();
+    let result = state
+        .with_store(move |store| {
+            let now = clock::system_now();
+            match users::add_first_user(store, &known, request, now)? {
+                Some(user) => users::open_session(store, &user, now).map(Some),
+                None => Ok(None),
+            }
+        })
+        .await;
+    match result {
+        Ok(Some(secret)) => {
+            state.setup_done();
+            redirect_with_cookie("/", session_cookie(&secret, state.secure_cookies))
+        }
+        Ok(None) => {
+            state.setup_done();
+            setup_used(&state)
+        }
+        Err(Refusal::Store(e)) => internal(&e),
+        Err(refusal) => {
+            let own = context! {
+                token => token,
+                departments => department_choices(&state),
+                login => login,
+                name => name,
+                error => refusal.to_string(),
+            };
+            page(&state, None, StatusCode::BAD_REQUEST, "setup.html", own)
+        }
+    }
+}
+
+/// `GET /`: My work.
+pub async fn home(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> Response {
+    page(
+        &state,
+        Some(&signed_in.user),
+        StatusCode::OK,
+        "home.html",
+        context! {},
+    )
+}
+
+/// A document row of the documents page.
+#[derive(Serialize)]
+struct DocumentRow {
+    #[serde(flatten)]
+    entry: crate::app::documents::DocumentEntry,
+    has_pdf: bool,
+}
+
+/// `GET /documents`: the current documents with links to their PDFs.
+pub async fn documents(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> Response {
+    let lang = language_of(&state, Some(&signed_in.user));
+    let rows: Vec<DocumentRow> = current_documents(&state.qms, &lang)
+        .into_iter()
+        .map(|entry| DocumentRow {
+            has_pdf: files::exists(&state.output, &entry.pdf),
+            entry,
+        })
+        .collect();
+    let own = context! { documents => Value::from(minijinja::value::Serde(&rows)) };
+    page(
+        &state,
+        Some(&signed_in.user),
+        StatusCode::OK,
+        "documents.html",
+        own,
+    )
+}
+
+/// `GET /files/{path}`: a PDF or CSV of the output folder.
+pub async fn file(
+    State(state): State<Arc<AppState>>,
+    _signed_in: SignedIn,
+    Path(path): Path<String>,
+) -> Response {
+    let root = state.output.clone();
+    tokio::task::spawn_blocking(move || files::serve(&root, &path))
+        .await
+        .unwrap_or_else(|e| internal(&e))
+}
+
+/// `POST /language`: the signed-in user's interface language, kept with their account.
+pub async fn language(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    form: Fields,
+) -> Response {
+    let lang = form.get("lang");
+    if !state.languages.contains(&lang) {
+        return StatusCode::BAD_REQUEST.into_response();
+    }
+    let user = signed_in.user;
+    let back = form.get("back");
+    if let Err(e) = state
+        .with_store(move |store| users::set_language(store, &user, Some(&lang)))
+        .await
+    {
+        return internal(&e);
+    }
+    // Back to a page of this site only: a path, never `//host` or a full address.
+    let back = if back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') {
+        back
+    } else {
+        "/".to_string()
+    };
+    Redirect::to(&back).into_response()
+}
+
+/// Anything else: 404.
+pub async fn not_found(State(state): State<Arc<AppState>>) -> Response {
+    let own = context! { message_key => "not_found", link => "/" };
+    page(&state, None, StatusCode::NOT_FOUND, "message.html", own)
+}
