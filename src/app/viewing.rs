@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 
 use super::access::{self, check_see, check_start};
 use super::{
-    Inbox, ListQuery, Refusal, RefusalKind, RunList, RunRef, StartRun, Started, inbox, transaction,
+    Inbox, ListQuery, Refusal, RefusalKind, RunList, RunRef, StartRun, Started, transaction,
 };
 use crate::check::diagnostic::Diagnostic;
 use crate::render::build::document_file;
@@ -18,13 +18,15 @@ use crate::run::store::Store;
 use crate::spec::load::Qms;
 
 /// The work of `user` at `now`: the inbox of [`access::work_departments`] (`all` being the
-/// QMS's department codes, `only` a pick among them). A user without departments has none.
+/// QMS's department codes, `only` a pick among them), titled in `lang` where the runs'
+/// revisions have it. A user without departments has none.
 pub fn my_work(
     store: Option<&mut dyn Store>,
     user: &User,
     all: &[String],
     only: Option<&str>,
     now: DateTime<Utc>,
+    lang: Option<&str>,
 ) -> Result<Inbox, Refusal> {
     let depts = access::work_departments(user, all, only);
     if depts.is_empty() {
@@ -33,7 +35,7 @@ pub fn my_work(
             at: now,
         });
     }
-    inbox(store, &depts, now)
+    super::inbox::inbox_in(store, &depts, now, lang)
 }
 
 /// Starts a run signed by `user`: refused (kind `Forbidden`, about `flow`) when they may not

@@ -64,7 +64,7 @@ async fn work_count(state: &Arc<AppState>, user: &User) -> Option<usize> {
     let (user, all) = (user.clone(), state.departments.clone());
     state
         .with_store(move |store| {
-            crate::app::my_work(Some(store), &user, &all, None, clock::system_now())
+            crate::app::my_work(Some(store), &user, &all, None, clock::system_now(), None)
                 .ok()
                 .map(|inbox| inbox.items.len())
         })

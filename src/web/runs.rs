@@ -107,14 +107,23 @@ pub async fn home(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
     let dept = given(query(&uri).get("dept"));
     let user = signed_in.user.clone();
     let (all, pick) = (state.departments.clone(), dept.clone());
+    let lang = language_of(&state, Some(&user));
+    let wording = lang.clone();
     let found = state
         .with_store(move |store| {
             let now = clock::system_now();
             let store: &mut dyn Store = store;
-            let shown = app::my_work(Some(&mut *store), &user, &all, pick.as_deref(), now)?;
+            let shown = app::my_work(
+                Some(&mut *store),
+                &user,
+                &all,
+                pick.as_deref(),
+                now,
+                Some(&wording),
+            )?;
             let total = match pick {
                 None => shown.items.len(),
-                Some(_) => app::my_work(Some(store), &user, &all, None, now)?
+                Some(_) => app::my_work(Some(store), &user, &all, None, now, None)?
                     .items
                     .len(),
             };
@@ -126,7 +135,6 @@ pub async fn home(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
         Ok(found) => found,
         Err(refusal) => return refused(&state, user, &refusal).await,
     };
-    let lang = language_of(&state, Some(user));
     let overdue = inbox.overdue();
     let rows: Vec<WorkRow> = inbox
         .items
