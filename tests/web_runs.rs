@@ -239,6 +239,13 @@ fn a_started_run_waits_in_the_inbox_of_the_department_of_its_first_step_only() {
         at(&home, "href=\"/runs/C-100\"");
         at(&home, "<span class=\"count\">1</span>");
 
+        // The header counts the work on every page, and follows the store.
+        let (_, runs) = site.page("/runs", &cs).await;
+        at(&runs, "<span class=\"count\">1</span>");
+        site.start("complaint", "C-101", None);
+        let (_, runs) = site.page("/runs", &cs).await;
+        at(&runs, "<span class=\"count\">2</span>");
+
         // PROD does the second step, not the first: nothing for them yet.
         let prod = site.sign_in("prod").await;
         let (_, home) = site.page("/", &prod).await;
