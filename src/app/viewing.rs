@@ -93,14 +93,16 @@ pub struct RunView {
     pub document_pdf: String,
 }
 
-/// The record of run `run` (as [`super::show_run`] gives it) for `user`: refused (kind
-/// `Forbidden`) when they may not see runs of its procedure ([`access::may_see`]).
+/// The record of run `run` (as [`super::show_run_in`] gives it, read in `reading`) for
+/// `user`: refused (kind `Forbidden`) when they may not see runs of its procedure
+/// ([`access::may_see`]).
 pub fn view_run(
     store: &mut dyn Store,
     qms: Option<&Qms>,
     user: &User,
     run: &RunRef,
     tolerance: i64,
+    reading: Option<&str>,
 ) -> Result<RunView, Refusal> {
     let (active, doc, revision, fallback) = read_visible(store, user, run, |_, live| {
         let spec = live.spec()?;
@@ -118,7 +120,7 @@ pub fn view_run(
             document_file(spec.procedure),
         ))
     })?;
-    let record = super::show_run(store, qms, run, None, tolerance)?;
+    let record = super::show_run_in(store, qms, run, None, tolerance, reading)?;
     let document_pdf = qms
         .and_then(|q| q.register.as_ref())
         .and_then(|r| r.release(&doc, &revision))

@@ -412,8 +412,11 @@ pub async fn show(
         Err(refusal) => return refused(&state, &signed_in.user, &refusal).await,
     };
     let (st, user, asked) = (Arc::clone(&state), signed_in.user.clone(), run.clone());
+    let lang = language_of(&state, Some(&signed_in.user));
     let found = state
-        .with_store(move |store| app::view_run(store, Some(&st.qms), &user, &asked, tolerance))
+        .with_store(move |store| {
+            app::view_run(store, Some(&st.qms), &user, &asked, tolerance, Some(&lang))
+        })
         .await;
     let user = &signed_in.user;
     let view = match found {
@@ -506,7 +509,8 @@ async fn record(
     };
     let (st, user) = (Arc::clone(&state), signed_in.user.clone());
     let found = state
-        .with_store(move |store| app::view_run(store, Some(&st.qms), &user, &run, tolerance))
+        // The record as `run show` and `run export` give it: in the primary language.
+        .with_store(move |store| app::view_run(store, Some(&st.qms), &user, &run, tolerance, None))
         .await;
     let record = match found {
         Ok(view) => view.record,
