@@ -1,7 +1,8 @@
 //! The application layer: every operation a user can do, as plain functions over the store
 //! and the loaded QMS. On runs: start a run, complete or plan a step, show, list, export and
 //! verify runs, list the periods of recurring flows without a run, and the inbox of a set of
-//! departments. On identity ([`users`]) and controlled documents ([`documents`]).
+//! departments. On identity ([`users`]) and controlled documents ([`documents`]); who may
+//! start and see which runs ([`access`]).
 //!
 //! Each operation is one store transaction and returns a typed result, or a [`Refusal`]
 //! that says why nothing was written, with one `{field, message}` problem per input it
@@ -14,6 +15,7 @@
 //! read by the helpers below before the store is opened, so that a malformed request never
 //! opens, creates or upgrades a database.
 
+pub mod access;
 pub mod documents;
 mod export;
 mod inbox;
@@ -22,6 +24,7 @@ mod refusal;
 mod runs;
 pub mod users;
 mod verify;
+mod viewing;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -40,9 +43,14 @@ pub use listing::{
 pub use refusal::{Problem, Refusal, RefusalKind};
 pub use runs::{
     ActiveStep, Completed, PlannedStep, PreparedStart, Progress, RunInfo, RunRef, StartRun,
-    Started, complete_step, plan_step, prepare_start, show_run, start_prepared, start_run,
+    Started, complete_step, plan_step, prepare_start, show_run, show_run_in, start_prepared,
+    start_run,
 };
 pub use verify::{Expected, Verification, verify};
+pub use viewing::{
+    RunView, list_runs_as, my_work, print_record, run_flowchart, show_run_as, start_run_as,
+    view_run,
+};
 
 // The vocabulary of requests the engine validates, re-exported for adapters.
 pub use crate::run::audit::StoreHead;

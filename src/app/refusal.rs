@@ -17,6 +17,8 @@ pub enum RefusalKind {
     Refused,
     /// The request is malformed (an unreadable date, an unknown step or flow).
     Invalid,
+    /// The signed-in user may not do this or see this run (their role or departments).
+    Forbidden,
     /// No run has the reference given.
     NotFound,
     /// Someone else changed the run first, or the reference is taken: try again or pick
@@ -72,7 +74,10 @@ impl Refusal {
     /// refuses, 2 for usage and I/O problems.
     pub fn exit_code(&self) -> u8 {
         match self.kind {
-            RefusalKind::Refused | RefusalKind::Conflict | RefusalKind::Broken => 1,
+            RefusalKind::Refused
+            | RefusalKind::Forbidden
+            | RefusalKind::Conflict
+            | RefusalKind::Broken => 1,
             RefusalKind::Invalid | RefusalKind::NotFound | RefusalKind::Storage => 2,
         }
     }

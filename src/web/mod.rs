@@ -5,28 +5,38 @@
 //!
 //! - [`routes`]: the router, its security layers and the cross-site form check;
 //! - [`auth`]: sessions (cookie) for pages, bearer tokens for `/api/*`;
-//! - [`pages`] and [`api`]: the handlers; [`render`]: templates and labels.
+//! - [`pages`], [`runs`] and [`api`]: the handlers; [`render`]: templates and labels;
+//! - [`api_request`]: the API's JSON bodies; [`refusal`]: how refusals are answered.
 
 pub mod api;
+pub mod api_request;
 pub mod assets;
 pub mod auth;
 pub mod files;
 pub mod form;
 pub mod labels;
 pub mod pages;
+pub mod refusal;
 pub mod render;
 pub mod routes;
+pub mod run_labels;
+pub mod runs;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use crate::app::users;
+use crate::check::diagnostic::{Diagnostic, Severity};
 use crate::run::accounts::Accounts;
 use crate::run::command::database_path;
 use crate::run::store::SqliteStore;
 use crate::spec::load::{self, Qms};
 
 pub use routes::router;
+
+/// Whose work a count is of: the user, and the role and departments it was counted for.
+pub type WorkKey = (i64, &'static str, Vec<String>);
 
 /// What `procdoc serve` was asked for.
 #[derive(Debug, Clone)]
@@ -47,6 +57,8 @@ pub struct AppState {
     /// reads and writes together. Handlers use it through [`AppState::with_store`].
     store: Mutex<SqliteStore>,
     pub qms: Qms,
+    /// The errors `procdoc check` finds in the QMS, as loaded at start.
+    pub diagnostics: Vec<Diagnostic>,
     /// Department codes of procdoc.yaml.
     pub departments: Vec<String>,
     /// The QMS's languages, primary first.
@@ -60,6 +72,9 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The digest of the one-time setup secret, while the store has no user.
     setup: Mutex<Option<String>>,
+    /// The header's count of each user's work, with the store head it was counted at: a
+    /// count holds until the store changes (see [`pages::signed_page`]).
+    pub work_counts: Mutex<HashMap<WorkKey, (String, usize)>>,
     pub templates: render::Templates,
 }
 
@@ -82,7 +97,11 @@ impl AppState {
     /// Loads the QMS and opens (or creates) the store. When the store has no user yet, a
     /// setup secret is drawn and returned: the link to create the first account.
     pub fn open(options: &ServeOptions) -> Result<(AppState, Option<String>), StartError> {
-        let (qms, _) = load::load(&options.qms_dir).map_err(|e| StartError::Qms(e.to_string()))?;
+        let (qms, mut diagnostics) =
+            load::load(&options.qms_dir).map_err(|e| StartError::Qms(e.to_string()))?;
+        // Checked once: a QMS with errors starts no run (as `procdoc run start` refuses).
+        diagnostics.extend(crate::check::check(&qms));
+        diagnostics.retain(|d| d.severity() == Severity::Error);
         let settings = qms.settings.as_ref().ok_or_else(|| {
             StartError::Qms(format!(
                 "{} has no readable procdoc.yaml: run `procdoc check` on it",
@@ -112,12 +131,14 @@ impl AppState {
         let state = AppState {
             store: Mutex::new(store),
             qms,
+            diagnostics,
             departments,
             languages,
             output,
             public_origin,
             secure_cookies,
             setup: Mutex::new(setup.as_deref().map(users::digest)),
+            work_counts: Mutex::new(HashMap::new()),
             templates: render::Templates::new(),
         };
         Ok((state, setup))

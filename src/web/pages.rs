@@ -1,6 +1,7 @@
-//! The HTML pages: sign-in and sign-out, the first account's setup, My work, the
-//! documents, downloads and the language switch. Each handler reads the request, calls
-//! [`crate::app`] and draws a template; the rules live in the application layer.
+//! The HTML pages: sign-in and sign-out, the first account's setup, the documents,
+//! downloads and the language switch (the run pages are in [`super::runs`]). Each handler
+//! reads the request, calls [`crate::app`] and draws a template; the rules live in the
+//! application layer.
 
 use std::sync::Arc;
 
@@ -29,6 +30,62 @@ fn page(
     let page_name = name.trim_end_matches(".html");
     let ctx = base_context(state, user, page_name, own);
     state.templates.page(status, name, ctx)
+}
+
+/// A page for a signed-in user, with the count of their work in the header.
+pub async fn signed_page(
+    state: &Arc<AppState>,
+    user: &User,
+    status: StatusCode,
+    name: &str,
+    own: Value,
+) -> Response {
+    let count = work_count(state, user).await;
+    counted_page(state, user, count, status, name, own)
+}
+
+/// [`signed_page`] when the count of the user's work is known already (`None`: unknown,
+/// not shown).
+pub fn counted_page(
+    state: &AppState,
+    user: &User,
+    count: Option<usize>,
+    status: StatusCode,
+    name: &str,
+    own: Value,
+) -> Response {
+    let own = context! { work_count => count, ..own };
+    page(state, Some(user), status, name, own)
+}
+
+/// How many steps wait for the user ([`crate::app::my_work`]); `None` when the store
+/// cannot say (the page is still drawn). Which steps are active changes only with the
+/// store, so a count is kept until the store's head moves: pages other than My work do not
+/// replay every open run.
+pub async fn work_count(state: &Arc<AppState>, user: &User) -> Option<usize> {
+    let (user, all, st) = (user.clone(), state.departments.clone(), Arc::clone(state));
+    state
+        .with_store(move |store| {
+            let head = crate::run::store::Store::head(&*store).ok()?;
+            let head = head
+                .map(|h| format!("{}:{}", h.count, h.link))
+                .unwrap_or_default();
+            let key = (user.id.0, user.role.as_str(), user.departments.clone());
+            let mut counts = st.work_counts.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((at, count)) = counts.get(&key)
+                && *at == head
+            {
+                return Some(*count);
+            }
+            let count =
+                crate::app::my_work(Some(store), &user, &all, None, clock::system_now(), None)
+                    .ok()?
+                    .items
+                    .len();
+            counts.insert(key, (head, count));
+            Some(count)
+        })
+        .await
 }
 
 /// A redirect after a form (303, so the browser follows with GET) that also sets a cookie.
@@ -159,17 +216,6 @@ pub async fn setup(State(state): State<Arc<AppState>>, form: Fields) -> Response
     }
 }
 
-/// `GET /`: My work.
-pub async fn home(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> Response {
-    page(
-        &state,
-        Some(&signed_in.user),
-        StatusCode::OK,
-        "home.html",
-        context! {},
-    )
-}
-
 /// A document row of the documents page.
 #[derive(Serialize)]
 struct DocumentRow {
@@ -189,13 +235,14 @@ pub async fn documents(State(state): State<Arc<AppState>>, signed_in: SignedIn) 
         })
         .collect();
     let own = context! { documents => Value::from(minijinja::value::Serde(&rows)) };
-    page(
+    signed_page(
         &state,
-        Some(&signed_in.user),
+        &signed_in.user,
         StatusCode::OK,
         "documents.html",
         own,
     )
+    .await
 }
 
 /// `GET /files/{path}`: a PDF or CSV of the output folder.
