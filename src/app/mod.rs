@@ -1,7 +1,7 @@
 //! The application layer: every operation a user can do, as plain functions over the store
 //! and the loaded QMS. On runs: start a run, complete or plan a step, show, list, export and
 //! verify runs, list the periods of recurring flows without a run, and the inbox of a set of
-//! departments. On identity ([`users`]) and controlled documents ([`documents`]).
+//! departments; sign a step as the signed-in user ([`sign_step`]). On identity ([`users`]) and controlled documents ([`documents`]).
 //!
 //! Each operation is one store transaction and returns a typed result, or a [`Refusal`]
 //! that says why nothing was written, with one `{field, message}` problem per input it
@@ -20,6 +20,7 @@ mod inbox;
 mod listing;
 mod refusal;
 mod runs;
+mod sign;
 pub mod users;
 mod verify;
 
@@ -42,6 +43,7 @@ pub use runs::{
     ActiveStep, Completed, PlannedStep, PreparedStart, Progress, RunInfo, RunRef, StartRun,
     Started, complete_step, plan_step, prepare_start, show_run, start_prepared, start_run,
 };
+pub use sign::{Eligible, SignStep, eligible, sign_step};
 pub use verify::{Expected, Verification, verify};
 
 // The vocabulary of requests the engine validates, re-exported for adapters.

@@ -26,13 +26,31 @@ pub enum RefusalKind {
     Broken,
     /// The store cannot be opened, read or written.
     Storage,
+    /// The signed-in user may not do it: they belong to no department that acts in the
+    /// step, or their account is disabled.
+    Forbidden,
+}
+
+impl RefusalKind {
+    /// The HTTP status a page or the API answers with (RFC 9110 §15): 422 for what the
+    /// procedure refuses or a malformed input, 403, 404, 409, and 500 for a damaged run or
+    /// a store that cannot be used.
+    pub fn http_status(self) -> u16 {
+        match self {
+            RefusalKind::Refused | RefusalKind::Invalid => 422,
+            RefusalKind::Forbidden => 403,
+            RefusalKind::NotFound => 404,
+            RefusalKind::Conflict => 409,
+            RefusalKind::Broken | RefusalKind::Storage => 500,
+        }
+    }
 }
 
 /// One problem with one input of the request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     /// The input it concerns, by its API name: `ref`, `doc`, `flow`, `plan.STEP`, `step`,
-    /// `by`, `as`, `at`, `outcome`, `check`, `waive`, `reason`, `note`, `date`, `depts`,
+    /// `by`, `as`, `at`, `password`, `outcome`, `check`, `waive`, `reason`, `note`, `date`, `depts`,
     /// `tolerance`, `expect`, `fields` or `fields.RECORD.FIELD`; `None` when it concerns the
     /// run or the request as a whole.
     pub field: Option<String>,
@@ -72,7 +90,10 @@ impl Refusal {
     /// refuses, 2 for usage and I/O problems.
     pub fn exit_code(&self) -> u8 {
         match self.kind {
-            RefusalKind::Refused | RefusalKind::Conflict | RefusalKind::Broken => 1,
+            RefusalKind::Refused
+            | RefusalKind::Conflict
+            | RefusalKind::Broken
+            | RefusalKind::Forbidden => 1,
             RefusalKind::Invalid | RefusalKind::NotFound | RefusalKind::Storage => 2,
         }
     }
