@@ -1,7 +1,8 @@
 //! The application layer: every operation a user can do, as plain functions over the store
 //! and the loaded QMS. On runs: start a run, complete or plan a step, show, list, export and
 //! verify runs, list the periods of recurring flows without a run, and the inbox of a set of
-//! departments; sign a step as the signed-in user ([`sign_step`]). On identity ([`users`]) and controlled documents ([`documents`]).
+//! departments; sign a step as the signed-in user ([`sign_step`]). On identity ([`users`]) and controlled documents ([`documents`]); who may
+//! start and see which runs ([`access`]).
 //!
 //! Each operation is one store transaction and returns a typed result, or a [`Refusal`]
 //! that says why nothing was written, with one `{field, message}` problem per input it
@@ -14,6 +15,7 @@
 //! read by the helpers below before the store is opened, so that a malformed request never
 //! opens, creates or upgrades a database.
 
+pub mod access;
 pub mod documents;
 mod export;
 mod inbox;
@@ -23,6 +25,7 @@ mod runs;
 mod sign;
 pub mod users;
 mod verify;
+mod viewing;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -45,6 +48,9 @@ pub use runs::{
 };
 pub use sign::{Eligible, SignStep, eligible, sign_step};
 pub use verify::{Expected, Verification, verify};
+pub use viewing::{
+    RunView, list_runs_as, my_work, print_record, run_flowchart, start_run_as, view_run,
+};
 
 // The vocabulary of requests the engine validates, re-exported for adapters.
 pub use crate::run::audit::StoreHead;

@@ -17,6 +17,9 @@ pub enum RefusalKind {
     Refused,
     /// The request is malformed (an unreadable date, an unknown step or flow).
     Invalid,
+    /// The signed-in user may not do this or see this run (their role or departments, a
+    /// step none of their departments acts in, a disabled account).
+    Forbidden,
     /// No run has the reference given.
     NotFound,
     /// Someone else changed the run first, or the reference is taken: try again or pick
@@ -26,9 +29,6 @@ pub enum RefusalKind {
     Broken,
     /// The store cannot be opened, read or written.
     Storage,
-    /// The signed-in user may not do it: they belong to no department that acts in the
-    /// step, or their account is disabled.
-    Forbidden,
 }
 
 impl RefusalKind {
@@ -91,9 +91,9 @@ impl Refusal {
     pub fn exit_code(&self) -> u8 {
         match self.kind {
             RefusalKind::Refused
+            | RefusalKind::Forbidden
             | RefusalKind::Conflict
-            | RefusalKind::Broken
-            | RefusalKind::Forbidden => 1,
+            | RefusalKind::Broken => 1,
             RefusalKind::Invalid | RefusalKind::NotFound | RefusalKind::Storage => 2,
         }
     }

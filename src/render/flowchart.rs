@@ -79,3 +79,19 @@ pub fn of_flow(
     let graph = FlowGraph::new(doc.flows.get(flow)?);
     Some(draw(&printing, ctx.doc.flows.get(flow)?, &graph, &fonts))
 }
+
+/// The whole chart of flow `flow` (its id) of `doc`, worded in `lang`, with the boxes of the
+/// steps `marked` highlighted (a run's page marks its active steps); `None` for a flow `doc`
+/// does not have.
+pub fn marked_svg(
+    settings: &crate::spec::model::Settings,
+    procedures: Vec<&Procedure>,
+    doc: &Procedure,
+    flow: &str,
+    lang: &str,
+    marked: &[String],
+) -> Option<String> {
+    let index = doc.flows.iter().position(|f| f.id == flow)?;
+    let chart = of_flow(settings, procedures, doc, index, vec![lang.to_string()])?;
+    Some(chart.layout.to_svg_marked(marked))
+}

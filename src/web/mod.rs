@@ -5,7 +5,7 @@
 //!
 //! - [`routes`]: the router, its security layers and the cross-site form check;
 //! - [`auth`]: sessions (cookie) for pages, bearer tokens for `/api/*`;
-//! - [`pages`] and [`api`]: the handlers; [`render`]: templates and labels.
+//! - [`pages`], [`runs`] and [`api`]: the handlers; [`render`]: templates and labels.
 
 pub mod api;
 pub mod assets;
@@ -16,11 +16,14 @@ pub mod labels;
 pub mod pages;
 pub mod render;
 pub mod routes;
+pub mod run_labels;
+pub mod runs;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use crate::app::users;
+use crate::check::diagnostic::{Diagnostic, Severity};
 use crate::run::accounts::Accounts;
 use crate::run::command::database_path;
 use crate::run::store::SqliteStore;
@@ -47,6 +50,8 @@ pub struct AppState {
     /// reads and writes together. Handlers use it through [`AppState::with_store`].
     store: Mutex<SqliteStore>,
     pub qms: Qms,
+    /// The errors `procdoc check` finds in the QMS, as loaded at start.
+    pub diagnostics: Vec<Diagnostic>,
     /// Department codes of procdoc.yaml.
     pub departments: Vec<String>,
     /// The QMS's languages, primary first.
@@ -82,7 +87,11 @@ impl AppState {
     /// Loads the QMS and opens (or creates) the store. When the store has no user yet, a
     /// setup secret is drawn and returned: the link to create the first account.
     pub fn open(options: &ServeOptions) -> Result<(AppState, Option<String>), StartError> {
-        let (qms, _) = load::load(&options.qms_dir).map_err(|e| StartError::Qms(e.to_string()))?;
+        let (qms, mut diagnostics) =
+            load::load(&options.qms_dir).map_err(|e| StartError::Qms(e.to_string()))?;
+        // Checked once: a QMS with errors starts no run (as `procdoc run start` refuses).
+        diagnostics.extend(crate::check::check(&qms));
+        diagnostics.retain(|d| d.severity() == Severity::Error);
         let settings = qms.settings.as_ref().ok_or_else(|| {
             StartError::Qms(format!(
                 "{} has no readable procdoc.yaml: run `procdoc check` on it",
@@ -112,6 +121,7 @@ impl AppState {
         let state = AppState {
             store: Mutex::new(store),
             qms,
+            diagnostics,
             departments,
             languages,
             output,

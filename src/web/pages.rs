@@ -1,6 +1,7 @@
-//! The HTML pages: sign-in and sign-out, the first account's setup, My work, the
-//! documents, downloads and the language switch. Each handler reads the request, calls
-//! [`crate::app`] and draws a template; the rules live in the application layer.
+//! The HTML pages: sign-in and sign-out, the first account's setup, the documents,
+//! downloads and the language switch (the run pages are in [`super::runs`]). Each handler
+//! reads the request, calls [`crate::app`] and draws a template; the rules live in the
+//! application layer.
 
 use std::sync::Arc;
 
@@ -29,6 +30,45 @@ fn page(
     let page_name = name.trim_end_matches(".html");
     let ctx = base_context(state, user, page_name, own);
     state.templates.page(status, name, ctx)
+}
+
+/// A page for a signed-in user, with the count of their work in the header.
+pub async fn signed_page(
+    state: &Arc<AppState>,
+    user: &User,
+    status: StatusCode,
+    name: &str,
+    own: Value,
+) -> Response {
+    let count = work_count(state, user).await;
+    counted_page(state, user, count, status, name, own)
+}
+
+/// [`signed_page`] when the count of the user's work is known already (`None`: unknown,
+/// not shown).
+pub fn counted_page(
+    state: &AppState,
+    user: &User,
+    count: Option<usize>,
+    status: StatusCode,
+    name: &str,
+    own: Value,
+) -> Response {
+    let own = context! { work_count => count, ..own };
+    page(state, Some(user), status, name, own)
+}
+
+/// How many steps wait for the user ([`crate::app::my_work`]); `None` when the store
+/// cannot say (the page is still drawn).
+async fn work_count(state: &Arc<AppState>, user: &User) -> Option<usize> {
+    let (user, all) = (user.clone(), state.departments.clone());
+    state
+        .with_store(move |store| {
+            crate::app::my_work(Some(store), &user, &all, None, clock::system_now())
+                .ok()
+                .map(|inbox| inbox.items.len())
+        })
+        .await
 }
 
 /// A redirect after a form (303, so the browser follows with GET) that also sets a cookie.
@@ -159,17 +199,6 @@ pub async fn setup(State(state): State<Arc<AppState>>, form: Fields) -> Response
     }
 }
 
-/// `GET /`: My work.
-pub async fn home(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> Response {
-    page(
-        &state,
-        Some(&signed_in.user),
-        StatusCode::OK,
-        "home.html",
-        context! {},
-    )
-}
-
 /// A document row of the documents page.
 #[derive(Serialize)]
 struct DocumentRow {
@@ -189,13 +218,14 @@ pub async fn documents(State(state): State<Arc<AppState>>, signed_in: SignedIn) 
         })
         .collect();
     let own = context! { documents => Value::from(minijinja::value::Serde(&rows)) };
-    page(
+    signed_page(
         &state,
-        Some(&signed_in.user),
+        &signed_in.user,
         StatusCode::OK,
         "documents.html",
         own,
     )
+    .await
 }
 
 /// `GET /files/{path}`: a PDF or CSV of the output folder.

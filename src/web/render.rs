@@ -28,6 +28,16 @@ const TEMPLATES: &[(&str, &str)] = &[
         "message.html",
         include_str!("../../templates/web/message.html"),
     ),
+    (
+        "refused.html",
+        include_str!("../../templates/web/refused.html"),
+    ),
+    ("runs.html", include_str!("../../templates/web/runs.html")),
+    (
+        "run_new.html",
+        include_str!("../../templates/web/run_new.html"),
+    ),
+    ("run.html", include_str!("../../templates/web/run.html")),
 ];
 
 /// The compiled templates.

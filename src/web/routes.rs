@@ -13,7 +13,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use super::{AppState, api, assets, pages};
+use super::{AppState, api, assets, pages, runs};
 
 /// The largest request body accepted (bytes): forms of text only so far.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -41,7 +41,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         ),
     ];
     let mut app = Router::new()
-        .route("/", get(pages::home))
+        .route("/", get(runs::home))
+        .route("/runs", get(runs::list))
+        .route("/runs/new", get(runs::new_run).post(runs::start))
+        .route("/runs/{ref}", get(runs::show))
+        .route("/runs/{ref}/flowchart.svg", get(runs::flowchart))
+        .route("/runs/{ref}/record.pdf", get(runs::record_pdf))
+        .route("/runs/{ref}/record.json", get(runs::record_json))
         .route("/sign-in", get(pages::sign_in_page).post(pages::sign_in))
         .route("/sign-out", post(pages::sign_out))
         .route("/setup", get(pages::setup_page).post(pages::setup))

@@ -70,6 +70,8 @@ pub(super) const INK: &str = "#000";
 pub(super) const GREY: &str = "#7f7f7f";
 pub(super) const HEADER_FILL: &str = "#e6e6e6";
 pub(super) const SECONDARY: &str = "#3a3a3a";
+/// The fill of a marked step's box (an active step on a run's page).
+pub const MARKED_FILL: &str = "#ffd966";
 
 pub(super) fn letter(mut i: usize) -> String {
     let mut s = Vec::new();
@@ -104,6 +106,12 @@ pub(super) fn edge_marks(e: &RoutedEdge, connector: Option<&str>) -> String {
 impl Layout {
     /// The whole chart as one SVG, `width_pt` wide.
     pub fn to_svg(&self) -> String {
+        self.to_svg_marked(&[])
+    }
+
+    /// [`Self::to_svg`] with the boxes of the steps `marked` (ids) filled in
+    /// [`MARKED_FILL`] and drawn with a heavier outline: the active steps of a run.
+    pub fn to_svg_marked(&self, marked: &[String]) -> String {
         let edges = self
             .edges
             .iter()
@@ -124,7 +132,7 @@ impl Layout {
             circles: Vec::new(),
         };
         self.clear_labels(&mut page);
-        self.render(&page, None)
+        self.render_marked(&page, None, marked)
     }
 
     pub(super) fn conn_r(&self) -> f64 {
@@ -135,6 +143,10 @@ impl Layout {
     }
 
     pub(super) fn render(&self, page: &Page, fit_height: Option<f64>) -> String {
+        self.render_marked(page, fit_height, &[])
+    }
+
+    fn render_marked(&self, page: &Page, fit_height: Option<f64>, marked: &[String]) -> String {
         let w = self.width;
         let h = page.height;
         let fs = self.font_size;
@@ -270,17 +282,24 @@ impl Layout {
                 y: node.rect.y + page.dy,
                 ..node.rect
             };
+            let is_marked = marked.contains(&node.step);
             let _ = writeln!(
                 o,
-                r#"<g data-step="{}" data-kind="{}">"#,
+                r#"<g data-step="{}" data-kind="{}"{}>"#,
                 esc(&node.step),
-                node.kind.name()
+                node.kind.name(),
+                if is_marked { r#" data-marked="""# } else { "" }
             );
+            let (fill, outline) = if is_marked {
+                (MARKED_FILL, "2")
+            } else {
+                ("white", "0.9")
+            };
             match node.kind {
                 NodeKind::Task => {
                     let _ = writeln!(
                         o,
-                        r#"<rect x="{}" y="{}" width="{}" height="{}" fill="white" stroke="{INK}" stroke-width="0.9"/>"#,
+                        r#"<rect x="{}" y="{}" width="{}" height="{}" fill="{fill}" stroke="{INK}" stroke-width="{outline}"/>"#,
                         num(r.x),
                         num(r.y),
                         num(r.w),
@@ -291,7 +310,7 @@ impl Layout {
                     let inset = fs * 0.5;
                     let _ = writeln!(
                         o,
-                        r#"<rect x="{}" y="{}" width="{}" height="{}" fill="white" stroke="{INK}" stroke-width="0.9"/>"#,
+                        r#"<rect x="{}" y="{}" width="{}" height="{}" fill="{fill}" stroke="{INK}" stroke-width="{outline}"/>"#,
                         num(r.x),
                         num(r.y),
                         num(r.w),
@@ -311,7 +330,7 @@ impl Layout {
                     let rx = (r.h / 2.0).min(fs * 1.4);
                     let _ = writeln!(
                         o,
-                        r#"<rect x="{}" y="{}" width="{}" height="{}" rx="{}" ry="{}" fill="white" stroke="{INK}" stroke-width="0.9"/>"#,
+                        r#"<rect x="{}" y="{}" width="{}" height="{}" rx="{}" ry="{}" fill="{fill}" stroke="{INK}" stroke-width="{outline}"/>"#,
                         num(r.x),
                         num(r.y),
                         num(r.w),
@@ -324,7 +343,7 @@ impl Layout {
                     let (cx, cy) = (r.x + r.w / 2.0, r.y + r.h / 2.0);
                     let _ = writeln!(
                         o,
-                        r#"<polygon points="{},{} {},{} {},{} {},{}" fill="white" stroke="{INK}" stroke-width="0.9" stroke-linejoin="miter"/>"#,
+                        r#"<polygon points="{},{} {},{} {},{} {},{}" fill="{fill}" stroke="{INK}" stroke-width="{outline}" stroke-linejoin="miter"/>"#,
                         num(cx),
                         num(r.y),
                         num(r.right()),

@@ -1,0 +1,175 @@
+//! Who may start and see runs, and whose work is whose.
+//!
+//! - Quality users start any run, see every run and may look at the work of any department.
+//! - Staff start the flows whose first step one of their departments does, and every flow of
+//!   a procedure one of their departments owns (the owner is in charge of the whole
+//!   procedure, including the steps of parties such as the customer).
+//! - Staff see the runs of procedures one of their departments acts in: does a step (`by`),
+//!   takes part in one (`with`) or owns the procedure.
+//!
+//! The rules read the procedure a run is pinned to (its snapshot), so a later revision that
+//! drops a department does not hide the runs it already worked on.
+
+use serde::Serialize;
+
+use super::{Refusal, RefusalKind};
+use crate::control;
+use crate::run::accounts::{Role, User};
+use crate::spec::load::Qms;
+use crate::spec::model::{Flow, Procedure};
+
+fn owns(user: &User, procedure: &Procedure) -> bool {
+    user.departments.contains(&procedure.owner)
+}
+
+/// Whether `user` may see the runs of `procedure`.
+pub fn may_see(user: &User, procedure: &Procedure) -> bool {
+    user.role == Role::Quality
+        || owns(user, procedure)
+        || procedure.flows.iter().flat_map(|f| &f.steps).any(|s| {
+            s.by.iter()
+                .chain(s.with.iter())
+                .any(|d| user.departments.contains(d))
+        })
+}
+
+/// Refused (kind [`RefusalKind::Forbidden`]) unless `user` may see the runs of `procedure`.
+pub fn check_see(user: &User, procedure: &Procedure) -> Result<(), Refusal> {
+    if may_see(user, procedure) {
+        Ok(())
+    } else {
+        Err(Refusal::new(
+            RefusalKind::Forbidden,
+            None,
+            format!(
+                "{} may not see runs of {}: none of their departments ({}) acts in it",
+                user.login,
+                procedure.id,
+                user.departments.join(", ")
+            ),
+        ))
+    }
+}
+
+/// Whether `user` may start a run of `flow` of `procedure`: quality always; staff when one of
+/// their departments does the flow's first step or owns the procedure.
+pub fn may_start(user: &User, procedure: &Procedure, flow: &Flow) -> bool {
+    user.role == Role::Quality
+        || owns(user, procedure)
+        || flow
+            .steps
+            .first()
+            .is_some_and(|s| s.by.iter().any(|d| user.departments.contains(d)))
+}
+
+/// Refused (kind [`RefusalKind::Forbidden`], about input `flow`) unless `user` may start
+/// flow `flow` (the procedure's first when `None`) of procedure `doc`. An unknown procedure
+/// or flow is left for the start itself to refuse with its own message.
+pub fn check_start(user: &User, qms: &Qms, doc: &str, flow: Option<&str>) -> Result<(), Refusal> {
+    let Some(procedure) = qms.procedure(doc).map(|p| &p.doc) else {
+        return Ok(());
+    };
+    let found = match flow {
+        Some(id) => procedure.flows.iter().find(|f| f.id == id),
+        None => procedure.flows.first(),
+    };
+    let Some(found) = found else {
+        return Ok(());
+    };
+    if may_start(user, procedure, found) {
+        return Ok(());
+    }
+    Err(Refusal::new(
+        RefusalKind::Forbidden,
+        Some("flow"),
+        format!(
+            "{} may not start flow `{}` of {}: its first step is not done by one of their departments ({}), and they do not own the procedure",
+            user.login,
+            found.id,
+            procedure.id,
+            user.departments.join(", ")
+        ),
+    ))
+}
+
+/// The departments whose work `user` looks at: quality users every department of the QMS
+/// (`all`) or the one picked (`only`), staff their own (or the one of theirs picked). A pick
+/// the user may not look at gives their default.
+pub fn work_departments(user: &User, all: &[String], only: Option<&str>) -> Vec<String> {
+    let mine: &[String] = match user.role {
+        Role::Quality => all,
+        Role::Staff => &user.departments,
+    };
+    match only {
+        Some(pick) if mine.iter().any(|d| d == pick) => vec![pick.to_string()],
+        _ => mine.to_vec(),
+    }
+}
+
+/// A planned step of a flow, whose date a start may give.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedChoice {
+    pub step: String,
+    pub title: String,
+}
+
+/// A flow a user may start, as the start form offers it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StartChoice {
+    /// `DOC/flow`, the value the form sends back.
+    pub key: String,
+    pub doc: String,
+    pub doc_title: String,
+    pub flow: String,
+    pub flow_title: String,
+    /// The revision a run started now is pinned to.
+    pub revision: String,
+    /// That revision is not released (a draft, awaiting approval or modified since).
+    pub draft: bool,
+    /// Its release state as `procdoc status` words it.
+    pub state: &'static str,
+    pub planned: Vec<PlannedChoice>,
+}
+
+/// Every flow of the QMS that `user` may start, in the order of the procedure files, worded
+/// in `lang` (the primary language where a text lacks it).
+pub fn start_choices(qms: &Qms, user: &User, lang: &str) -> Vec<StartChoice> {
+    let primary = qms
+        .settings
+        .as_ref()
+        .map_or("en", |s| s.primary_language())
+        .to_string();
+    let mut out = Vec::new();
+    for loaded in &qms.procedures {
+        let p = &loaded.doc;
+        let state = control::release_state(qms, p);
+        for flow in &p.flows {
+            if !may_start(user, p, flow) {
+                continue;
+            }
+            out.push(StartChoice {
+                key: format!("{}/{}", p.id, flow.id),
+                doc: p.id.clone(),
+                doc_title: p.title.best(lang, &primary).to_string(),
+                flow: flow.id.clone(),
+                flow_title: flow.title.best(lang, &primary).to_string(),
+                revision: p.revision.clone(),
+                draft: state != control::RELEASED,
+                state,
+                planned: flow
+                    .steps
+                    .iter()
+                    .filter(|s| s.planned)
+                    .map(|s| PlannedChoice {
+                        step: s.id.clone(),
+                        title: s
+                            .title
+                            .as_ref()
+                            .map_or_else(|| s.id.clone(), |t| t.best(lang, &primary).to_string()),
+                    })
+                    .collect(),
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,547 @@
+//! The run pages: My work (the home page), the run list, starting a run, and a run's page
+//! with its flowchart, its audit trail and its record as PDF and JSON. Each handler reads
+//! the request, calls one operation of [`crate::app`] (which checks who may do what) and
+//! draws a template.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use minijinja::{Value, context};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Serialize;
+
+use super::auth::{SignedIn, internal};
+use super::form::Fields;
+use super::pages::{counted_page, signed_page};
+use super::render::{department_name, language_of};
+use super::{AppState, files};
+use crate::app::{self, InboxItem, ListQuery, Refusal, RefusalKind, RunRef, StartRun, Status};
+use crate::run::accounts::{Role, User};
+use crate::run::clock;
+use crate::run::store::Store;
+
+/// What a path segment keeps as is; everything else is percent-encoded, so that a
+/// reference with `/`, `?` or `#` still names one run.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The path of a run's page (`/runs/SO-1001`), the reference percent-encoded.
+pub fn run_path(reference: &str) -> String {
+    format!("/runs/{}", utf8_percent_encode(reference, SEGMENT))
+}
+
+/// The path of the form that completes a step of a run.
+pub fn step_path(reference: &str, step: &str) -> String {
+    format!(
+        "{}/steps/{}",
+        run_path(reference),
+        utf8_percent_encode(step, SEGMENT)
+    )
+}
+
+fn query(uri: &Uri) -> Fields {
+    Fields::parse(uri.query().unwrap_or("").as_bytes())
+}
+
+fn given(text: String) -> Option<String> {
+    let text = text.trim().to_string();
+    (!text.is_empty()).then_some(text)
+}
+
+fn serde<T: Serialize>(value: &T) -> Value {
+    Value::from(minijinja::value::Serde(value))
+}
+
+/// The page status a refusal answers with.
+fn status_of(kind: RefusalKind) -> StatusCode {
+    match kind {
+        RefusalKind::Forbidden => StatusCode::FORBIDDEN,
+        RefusalKind::NotFound => StatusCode::NOT_FOUND,
+        RefusalKind::Conflict => StatusCode::CONFLICT,
+        RefusalKind::Refused | RefusalKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        RefusalKind::Broken | RefusalKind::Storage => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// A page saying why a request did nothing.
+async fn refused(state: &Arc<AppState>, user: &User, refusal: &Refusal) -> Response {
+    if refusal.kind == RefusalKind::Storage {
+        return internal(refusal);
+    }
+    let key = match refusal.kind {
+        RefusalKind::NotFound => "not_found",
+        _ => "forbidden",
+    };
+    let own = context! { message_key => key, detail => refusal.message.clone(), back => "/" };
+    signed_page(state, user, status_of(refusal.kind), "refused.html", own).await
+}
+
+/// A step waiting for the user, with its links.
+#[derive(Serialize)]
+struct WorkRow {
+    #[serde(flatten)]
+    item: InboxItem,
+    run_href: String,
+    step_href: String,
+    /// The departments it waits for, by name.
+    dept_names: Vec<String>,
+}
+
+/// A department a quality user may filter their work by.
+#[derive(Serialize)]
+struct Pick {
+    code: String,
+    name: String,
+    selected: bool,
+}
+
+/// `GET /`: My work, overdue first, then by due time; `?dept=CS` narrows it to one
+/// department.
+pub async fn home(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: Uri) -> Response {
+    let dept = given(query(&uri).get("dept"));
+    let user = signed_in.user.clone();
+    let (all, pick) = (state.departments.clone(), dept.clone());
+    let found = state
+        .with_store(move |store| {
+            let now = clock::system_now();
+            let store: &mut dyn Store = store;
+            let shown = app::my_work(Some(&mut *store), &user, &all, pick.as_deref(), now)?;
+            let total = match pick {
+                None => shown.items.len(),
+                Some(_) => app::my_work(Some(store), &user, &all, None, now)?
+                    .items
+                    .len(),
+            };
+            Ok::<_, Refusal>((shown, total))
+        })
+        .await;
+    let user = &signed_in.user;
+    let (inbox, total) = match found {
+        Ok(found) => found,
+        Err(refusal) => return refused(&state, user, &refusal).await,
+    };
+    let lang = language_of(&state, Some(user));
+    let overdue = inbox.overdue();
+    let rows: Vec<WorkRow> = inbox
+        .items
+        .into_iter()
+        .map(|item| WorkRow {
+            run_href: run_path(&item.reference),
+            step_href: step_path(&item.reference, &item.step),
+            dept_names: item
+                .depts
+                .iter()
+                .map(|d| department_name(&state, d, &lang))
+                .collect(),
+            item,
+        })
+        .collect();
+    let picks: Vec<Pick> = match user.role {
+        Role::Quality => state.departments.as_slice(),
+        Role::Staff => user.departments.as_slice(),
+    }
+    .iter()
+    .map(|code| Pick {
+        code: code.clone(),
+        name: department_name(&state, code, &lang),
+        selected: dept.as_deref() == Some(code.as_str()),
+    })
+    .collect();
+    let own = context! {
+        items => serde(&rows),
+        overdue => overdue,
+        picks => serde(&picks),
+        can_pick => picks.len() > 1,
+    };
+    counted_page(&state, user, Some(total), StatusCode::OK, "home.html", own)
+}
+
+/// A run of the run list.
+#[derive(Serialize)]
+struct RunRow {
+    #[serde(flatten)]
+    run: app::Listed,
+    href: String,
+}
+
+/// A flow to filter the run list by.
+#[derive(Serialize)]
+struct FlowPick {
+    key: String,
+    title: String,
+    selected: bool,
+}
+
+/// `GET /runs`: the runs the user may see; `?flow=DOC/flow` and `?state=open|ended|overdue|all`
+/// (open by default) narrow it.
+pub async fn list(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: Uri) -> Response {
+    let q = query(&uri);
+    let flow = given(q.get("flow"));
+    let wanted = given(q.get("state")).unwrap_or_else(|| "open".to_string());
+    let listing = ListQuery {
+        status: match wanted.as_str() {
+            "ended" => Some(Status::Ended),
+            "all" => None,
+            _ => Some(Status::Open),
+        },
+        overdue: wanted == "overdue",
+        doc: flow
+            .as_deref()
+            .and_then(|f| f.split_once('/'))
+            .map(|(d, _)| d.to_string()),
+        dept: None,
+    };
+    let tolerance = match app::tolerance(None) {
+        Ok(t) => t,
+        Err(refusal) => return refused(&state, &signed_in.user, &refusal).await,
+    };
+    let (st, user, pick) = (Arc::clone(&state), signed_in.user.clone(), flow.clone());
+    let found = state
+        .with_store(move |store| {
+            let tz = app::office_tz(Some(&st.qms));
+            app::list_runs_as(
+                Some(store as &mut dyn Store),
+                &st.qms,
+                &user,
+                &listing,
+                pick.as_deref(),
+                clock::system_now(),
+                tz,
+                tolerance,
+            )
+        })
+        .await;
+    let user = &signed_in.user;
+    let list = match found {
+        Ok(list) => list,
+        Err(refusal) => return refused(&state, user, &refusal).await,
+    };
+    let lang = language_of(&state, Some(user));
+    let primary = state.primary_language().to_string();
+    let flows: Vec<FlowPick> = state
+        .qms
+        .procedures
+        .iter()
+        .flat_map(|p| {
+            let doc = &p.doc;
+            doc.flows.iter().map(move |f| (doc, f))
+        })
+        .map(|(doc, f)| {
+            let key = format!("{}/{}", doc.id, f.id);
+            FlowPick {
+                selected: flow.as_deref() == Some(key.as_str()),
+                title: format!("{} · {}", doc.id, f.title.best(&lang, &primary)),
+                key,
+            }
+        })
+        .collect();
+    let rows: Vec<RunRow> = list
+        .runs
+        .into_iter()
+        .map(|run| RunRow {
+            href: run_path(&run.reference),
+            run,
+        })
+        .collect();
+    let own = context! {
+        runs => serde(&rows),
+        flows => serde(&flows),
+        state_pick => wanted,
+    };
+    signed_page(&state, user, StatusCode::OK, "runs.html", own).await
+}
+
+/// `GET /runs/new`: the flows the user may start; `?flow=DOC/flow` opens the form for one.
+pub async fn new_run(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    uri: Uri,
+) -> Response {
+    let key = query(&uri).get("flow");
+    start_form(
+        &state,
+        &signed_in.user,
+        StatusCode::OK,
+        &key,
+        &Fields::default(),
+        None,
+    )
+    .await
+}
+
+/// The start form: the flow picker, and once a flow is picked its reference and planned
+/// dates, with what was typed and the refusal's problems next to their inputs.
+async fn start_form(
+    state: &Arc<AppState>,
+    user: &User,
+    status: StatusCode,
+    key: &str,
+    typed: &Fields,
+    refusal: Option<&Refusal>,
+) -> Response {
+    let lang = language_of(state, Some(user));
+    let choices = app::access::start_choices(&state.qms, user, &lang);
+    let chosen = choices.iter().find(|c| c.key == key).cloned();
+    let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut general = Vec::new();
+    let known = |field: &str| {
+        field == "ref"
+            || field == "flow"
+            || field == "doc"
+            || chosen.as_ref().is_some_and(|c| {
+                c.planned
+                    .iter()
+                    .any(|p| field == format!("plan.{}", p.step))
+            })
+    };
+    for problem in refusal.map(|r| r.problems.as_slice()).unwrap_or_default() {
+        match problem.field.as_deref() {
+            Some(field) if known(field) => {
+                let field = if field == "doc" { "flow" } else { field };
+                errors
+                    .entry(field.to_string())
+                    .or_default()
+                    .push(problem.message.clone());
+            }
+            _ => general.push(problem.message.clone()),
+        }
+    }
+    let plan: BTreeMap<String, String> = chosen
+        .iter()
+        .flat_map(|c| &c.planned)
+        .map(|p| {
+            let name = format!("plan.{}", p.step);
+            let value = typed.get(&name);
+            (name, value)
+        })
+        .collect();
+    let own = context! {
+        choices => serde(&choices),
+        chosen => chosen.as_ref().map(serde),
+        reference => typed.get("ref"),
+        plan => serde(&plan),
+        errors => serde(&errors),
+        general => general,
+        back => "/runs/new",
+    };
+    signed_page(state, user, status, "run_new.html", own).await
+}
+
+/// `POST /runs/new`: starts the run in the signed-in user's name and goes to its page
+/// (303); a refusal shows the form again with each problem next to its input.
+pub async fn start(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    form: Fields,
+) -> Response {
+    let key = form.get("flow");
+    let (doc, flow) = match key.split_once('/') {
+        Some((d, f)) => (d.to_string(), Some(f.to_string())),
+        None => (key.clone(), None),
+    };
+    let plan: Vec<String> = form
+        .pairs()
+        .filter_map(|(name, value)| {
+            let step = name.strip_prefix("plan.")?;
+            let value = value.trim();
+            (!value.is_empty()).then(|| format!("{step}={value}"))
+        })
+        .collect();
+    let request = StartRun {
+        doc,
+        flow,
+        reference: form.get("ref").trim().to_string(),
+        by: None,
+        at: None,
+        plan,
+    };
+    let (st, user) = (Arc::clone(&state), signed_in.user.clone());
+    let reference = request.reference.clone();
+    let result = state
+        .with_store(move |store| {
+            if request.reference.is_empty() {
+                return Err(Refusal::invalid("ref", "give the run's reference"));
+            }
+            app::start_run_as(store, &st.qms, &st.diagnostics, &user, &request)
+        })
+        .await;
+    match result {
+        Ok(_) => see_other(&run_path(&reference)),
+        Err(refusal) if refusal.kind == RefusalKind::Storage => internal(&refusal),
+        Err(refusal) => {
+            let status = match refusal.kind {
+                RefusalKind::Forbidden => StatusCode::FORBIDDEN,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            start_form(&state, &signed_in.user, status, &key, &form, Some(&refusal)).await
+        }
+    }
+}
+
+fn see_other(to: &str) -> Response {
+    match HeaderValue::from_str(to) {
+        Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
+        Err(e) => internal(&e),
+    }
+}
+
+/// The run a path and its `?flow=` name.
+fn run_ref(reference: String, uri: &Uri) -> RunRef {
+    RunRef {
+        reference,
+        flow: given(query(uri).get("flow")),
+    }
+}
+
+/// `GET /runs/{ref}`: the checklist, the flowchart with the active steps marked, the audit
+/// trail and the links to the controlled document and the run's record.
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    Path(reference): Path<String>,
+    uri: Uri,
+) -> Response {
+    let run = run_ref(reference, &uri);
+    let tolerance = match app::tolerance(None) {
+        Ok(t) => t,
+        Err(refusal) => return refused(&state, &signed_in.user, &refusal).await,
+    };
+    let (st, user, asked) = (Arc::clone(&state), signed_in.user.clone(), run.clone());
+    let found = state
+        .with_store(move |store| app::view_run(store, Some(&st.qms), &user, &asked, tolerance))
+        .await;
+    let user = &signed_in.user;
+    let view = match found {
+        Ok(view) => view,
+        Err(refusal) => return refused(&state, user, &refusal).await,
+    };
+    let base = run_path(&view.record.reference);
+    let suffix = run
+        .flow
+        .as_ref()
+        .map(|f| format!("?flow={}", utf8_percent_encode(f, SEGMENT)))
+        .unwrap_or_default();
+    let step_links: BTreeMap<String, String> = view
+        .active
+        .iter()
+        .map(|s| (s.clone(), step_path(&view.record.reference, s)))
+        .collect();
+    let own = context! {
+        back => format!("{base}{suffix}"),
+        run => serde(&view.record),
+        active => view.active,
+        step_links => serde(&step_links),
+        flowchart => format!("{base}/flowchart.svg{suffix}"),
+        record_pdf => format!("{base}/record.pdf{suffix}"),
+        record_json => format!("{base}/record.json{suffix}"),
+        document_pdf => files::exists(&state.output, &view.document_pdf)
+            .then(|| format!("/files/{}", view.document_pdf)),
+    };
+    signed_page(&state, user, StatusCode::OK, "run.html", own).await
+}
+
+/// `GET /runs/{ref}/flowchart.svg`: the run's flowchart, active steps marked, drawn here.
+pub async fn flowchart(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    Path(reference): Path<String>,
+    uri: Uri,
+) -> Response {
+    let run = run_ref(reference, &uri);
+    let lang = language_of(&state, Some(&signed_in.user));
+    let user = signed_in.user.clone();
+    let found = state
+        .with_store(move |store| app::run_flowchart(store, &user, &run, &lang))
+        .await;
+    match found {
+        Ok(svg) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("image/svg+xml"),
+            )],
+            svg,
+        )
+            .into_response(),
+        Err(refusal) => refused(&state, &signed_in.user, &refusal).await,
+    }
+}
+
+/// `GET /runs/{ref}/record.pdf`: the run's printed record, downloaded.
+pub async fn record_pdf(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    Path(reference): Path<String>,
+    uri: Uri,
+) -> Response {
+    record(state, signed_in, reference, uri, true).await
+}
+
+/// `GET /runs/{ref}/record.json`: the run's record as `run show --format json` gives it,
+/// downloaded.
+pub async fn record_json(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    Path(reference): Path<String>,
+    uri: Uri,
+) -> Response {
+    record(state, signed_in, reference, uri, false).await
+}
+
+async fn record(
+    state: Arc<AppState>,
+    signed_in: SignedIn,
+    reference: String,
+    uri: Uri,
+    pdf: bool,
+) -> Response {
+    let run = run_ref(reference, &uri);
+    let tolerance = match app::tolerance(None) {
+        Ok(t) => t,
+        Err(refusal) => return refused(&state, &signed_in.user, &refusal).await,
+    };
+    let (st, user) = (Arc::clone(&state), signed_in.user.clone());
+    let found = state
+        .with_store(move |store| app::view_run(store, Some(&st.qms), &user, &run, tolerance))
+        .await;
+    let record = match found {
+        Ok(view) => view.record,
+        Err(refusal) => return refused(&state, &signed_in.user, &refusal).await,
+    };
+    // A header value is ASCII: other letters of the reference become `_`.
+    let name: String = app::safe_name(&record.reference)
+        .chars()
+        .map(|c| if c.is_ascii() { c } else { '_' })
+        .collect();
+    let (kind, body, name) = if pdf {
+        // Typeset apart from the store, so that other requests go on meanwhile.
+        let printed = tokio::task::spawn_blocking(move || app::print_record(&record)).await;
+        match printed {
+            Ok(Ok(bytes)) => ("application/pdf", bytes, format!("{name}.pdf")),
+            Ok(Err(refusal)) => return refused(&state, &signed_in.user, &refusal).await,
+            Err(e) => return internal(&e),
+        }
+    } else {
+        let json = app::to_json(&record) + "\n";
+        (
+            "application/json",
+            json.into_bytes(),
+            format!("{name}.json"),
+        )
+    };
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(kind)),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response()
+}

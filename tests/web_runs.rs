@@ -1,0 +1,504 @@
+//! The run pages of `procdoc serve` over HTTP (My work, the run list, starting a run, a run's
+//! page and its record), the axum router driven in-process on a copy of the factory fixture
+//! whose texts carry markup.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode, header};
+use tower::ServiceExt;
+
+use procdoc::app::users::{self, AddUser};
+use procdoc::app::{self, DoneRequest, RunRef, StartRun};
+use procdoc::run::accounts::Role;
+use procdoc::run::clock;
+use procdoc::run::store::SqliteStore;
+use procdoc::web::{AppState, ServeOptions, router};
+
+const PASSWORD: &str = "correct horse battery";
+const HOSTILE: &str = r#"<script>alert(1)</script>"><img src=x onerror=alert(2)>"#;
+/// How the hostile text reads once escaped for HTML by minijinja (after [`body`] turned its
+/// `&#x2f;` back into `/`).
+const ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img";
+
+struct Site {
+    app: Router,
+    dir: tempfile::TempDir,
+}
+
+impl Site {
+    /// A server on the factory fixture, with markup in the complaint's first step title and
+    /// one more department (LOG) that acts in none of its flows, and the users `add` makes.
+    fn new(add: &[(&str, &[&str], Role)]) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let qms = dir.path().join("qms");
+        common::copy_dir(Path::new("tests/fixtures/run/factory"), &qms);
+        edit(&qms.join("QA-P-001.yaml"), |text| {
+            text.replacen(
+                "        title: Record the complaint\n",
+                &format!(
+                    "        title: 'Record the complaint {}'\n",
+                    HOSTILE.replace('\'', "''")
+                ),
+                1,
+            )
+        });
+        edit(&qms.join("procdoc.yaml"), |text| {
+            text.replacen(
+                "  - { code: GM, name: General Manager }\n",
+                "  - { code: GM, name: General Manager }\n  - { code: LOG, name: Logistics }\n",
+                1,
+            )
+        });
+        let db = dir.path().join("runs.sqlite");
+        let mut store = SqliteStore::create(&db).unwrap();
+        let known: Vec<String> = ["QA", "PROD", "CS", "GM", "LOG"].map(String::from).to_vec();
+        for (login, depts, role) in add {
+            users::add_user(
+                &mut store,
+                &known,
+                AddUser {
+                    login: login.to_string(),
+                    name: format!("Printed {login}"),
+                    departments: depts.iter().map(|d| d.to_string()).collect(),
+                    role: *role,
+                    password: Some(PASSWORD.to_string()),
+                },
+                clock::system_now(),
+            )
+            .unwrap();
+        }
+        drop(store);
+        let options = ServeOptions {
+            qms_dir: qms,
+            listen: "127.0.0.1:0".into(),
+            db: Some(db),
+            public_url: None,
+            output: Some(dir.path().join("out")),
+        };
+        let (state, _) = AppState::open(&options).unwrap();
+        assert!(
+            state.diagnostics.is_empty(),
+            "the edited fixture has no errors"
+        );
+        Site {
+            app: router(Arc::new(state)),
+            dir,
+        }
+    }
+
+    fn qms(&self) -> PathBuf {
+        self.dir.path().join("qms")
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("runs.sqlite")
+    }
+
+    /// Starts a run through the application layer (another connection to the store), at `at`
+    /// when given.
+    fn start(&self, flow: &str, reference: &str, at: Option<&str>) {
+        let (qms, _) = procdoc::spec::load::load(&self.qms()).unwrap();
+        let mut store = SqliteStore::create(&self.db()).unwrap();
+        app::start_run(
+            &mut store,
+            &qms,
+            &[],
+            &StartRun {
+                doc: "QA-P-001".into(),
+                flow: Some(flow.into()),
+                reference: reference.into(),
+                by: Some("Printed qa".into()),
+                at: at.map(str::to_string),
+                plan: Vec::new(),
+            },
+        )
+        .unwrap();
+    }
+
+    fn runs(&self) -> usize {
+        let store = SqliteStore::create(&self.db()).unwrap();
+        procdoc::run::store::Store::list(&store, &Default::default())
+            .unwrap()
+            .len()
+    }
+
+    async fn get(&self, path: &str, cookie: Option<&str>) -> Response<Body> {
+        let mut r = Request::get(path).header(header::HOST, "localhost");
+        if let Some(c) = cookie {
+            r = r.header(header::COOKIE, c);
+        }
+        self.app
+            .clone()
+            .oneshot(r.body(Body::empty()).unwrap())
+            .await
+            .unwrap()
+    }
+
+    /// A form post as a browser on this site sends it.
+    async fn post(&self, path: &str, form: &str, cookie: Option<&str>) -> Response<Body> {
+        let mut r = Request::post(path)
+            .header(header::HOST, "localhost")
+            .header(header::ORIGIN, "http://localhost")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            r = r.header(header::COOKIE, c);
+        }
+        self.app
+            .clone()
+            .oneshot(r.body(Body::from(form.to_string())).unwrap())
+            .await
+            .unwrap()
+    }
+
+    /// Signs in and returns the `name=value` of the session cookie.
+    async fn sign_in(&self, login: &str) -> String {
+        let form = format!("login={login}&password={}", PASSWORD.replace(' ', "+"));
+        let r = self.post("/sign-in", &form, None).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let set = r.headers()[header::SET_COOKIE].to_str().unwrap();
+        set.split(';').next().unwrap().to_string()
+    }
+
+    /// A page's status and text.
+    async fn page(&self, path: &str, cookie: &str) -> (StatusCode, String) {
+        let r = self.get(path, Some(cookie)).await;
+        (r.status(), body(r).await)
+    }
+}
+
+fn edit(path: &Path, f: impl FnOnce(&str) -> String) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let edited = f(&text);
+    assert_ne!(edited, text, "{} was edited", path.display());
+    std::fs::write(path, edited).unwrap();
+}
+
+/// Runs a test's requests on a runtime like the server's (handlers use blocking threads).
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+/// A response's text. minijinja writes `/` in values as `&#x2f;` (which browsers read as
+/// `/`); it is turned back so that tests can look for paths as people read them.
+async fn body(r: Response<Body>) -> String {
+    let bytes = axum::body::to_bytes(r.into_body(), 1 << 24).await.unwrap();
+    String::from_utf8_lossy(&bytes).replace("&#x2f;", "/")
+}
+
+fn location(r: &Response<Body>) -> String {
+    r.headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+/// The position of `needle` in `hay`, failing with the page when it is missing.
+fn at(hay: &str, needle: &str) -> usize {
+    hay.find(needle)
+        .unwrap_or_else(|| panic!("`{needle}` is not on the page:\n{hay}"))
+}
+
+const STAFF: &[(&str, &[&str], Role)] = &[
+    ("cs", &["CS"], Role::Staff),
+    ("qa", &["QA"], Role::Staff),
+    ("prod", &["PROD"], Role::Staff),
+    ("log", &["LOG"], Role::Staff),
+    ("boss", &["QA"], Role::Quality),
+];
+
+#[test]
+fn a_started_run_waits_in_the_inbox_of_the_department_of_its_first_step_only() {
+    block_on(async {
+        let site = Site::new(STAFF);
+        let cs = site.sign_in("cs").await;
+        let r = site
+            .post(
+                "/runs/new",
+                "flow=QA-P-001%2Fcomplaint&ref=C-100",
+                Some(&cs),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", body(r).await);
+        assert_eq!(location(&r), "/runs/C-100");
+        assert_eq!(site.runs(), 1);
+
+        let (status, home) = site.page("/", &cs).await;
+        assert_eq!(status, StatusCode::OK);
+        at(&home, "C-100");
+        at(&home, "href=\"/runs/C-100/steps/record\"");
+        at(&home, "href=\"/runs/C-100\"");
+        at(&home, "<span class=\"count\">1</span>");
+
+        // PROD does the second step, not the first: nothing for them yet.
+        let prod = site.sign_in("prod").await;
+        let (_, home) = site.page("/", &prod).await;
+        assert!(!home.contains("C-100"), "{home}");
+        assert!(home.contains("<span class=\"count\">0</span>"), "{home}");
+
+        // A quality user sees every department's work, and may narrow it to one.
+        let boss = site.sign_in("boss").await;
+        let (_, all) = site.page("/", &boss).await;
+        at(&all, "C-100");
+        let (_, qa_only) = site.page("/?dept=QA", &boss).await;
+        assert!(!qa_only.contains("/runs/C-100/steps/record"), "{qa_only}");
+    });
+}
+
+#[test]
+fn overdue_steps_come_first_with_how_late_they_are() {
+    block_on(async {
+        let site = Site::new(STAFF);
+        // Started long ago: its inspection (2 working hours) is long overdue.
+        site.start("inspection", "Z-OLD", Some("2026-03-02 09:00"));
+        site.start("inspection", "A-NEW", None);
+        let qa = site.sign_in("qa").await;
+        let (_, home) = site.page("/", &qa).await;
+        let old = at(&home, ">Z-OLD<");
+        let new = at(&home, ">A-NEW<");
+        assert!(old < new, "the overdue run is listed first:\n{home}");
+        let late = at(&home, "late by");
+        assert!(old < late && late < new, "{home}");
+        at(&home, "2026-03-02 11:00");
+    });
+}
+
+#[test]
+fn starting_a_run_records_it_in_the_users_name_and_a_refusal_shows_next_to_its_field() {
+    block_on(async {
+        let site = Site::new(STAFF);
+        let qa = site.sign_in("qa").await;
+        let (status, form) = site.page("/runs/new?flow=QA-P-001%2Faudit", &qa).await;
+        assert_eq!(status, StatusCode::OK);
+        at(&form, "name=\"plan.visit\"");
+        at(&form, "not released");
+
+        // A date that does not exist: refused, nothing written, values kept.
+        let r = site
+            .post(
+                "/runs/new",
+                "flow=QA-P-001%2Faudit&ref=AUD-%3Cb%3E7&plan.visit=2026-13-45",
+                Some(&qa),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = body(r).await;
+        let input = at(
+            &html,
+            "name=\"plan.visit\" value=\"2026-13-45\" aria-invalid",
+        );
+        let problem = at(&html, "role=\"alert\">planned date `2026-13-45`");
+        assert!(problem > input, "the problem follows its input:\n{html}");
+        at(&html, "value=\"AUD-&lt;b&gt;7\"");
+        assert!(!html.contains("AUD-<b>7"), "{html}");
+        assert_eq!(site.runs(), 0, "nothing was written");
+
+        // Without a reference: refused about the reference.
+        let r = site
+            .post("/runs/new", "flow=QA-P-001%2Faudit&ref=+", Some(&qa))
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(site.runs(), 0);
+
+        let r = site
+            .post(
+                "/runs/new",
+                "flow=QA-P-001%2Faudit&ref=AUD-7&plan.visit=2026-12-10",
+                Some(&qa),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&r), "/runs/AUD-7");
+        let (status, page) = site.page("/runs/AUD-7", &qa).await;
+        assert_eq!(status, StatusCode::OK);
+        at(&page, "Printed qa");
+        at(&page, "2026-12-10");
+
+        // The same reference again: refused about the reference.
+        let r = site
+            .post(
+                "/runs/new",
+                "flow=QA-P-001%2Faudit&ref=AUD-7&plan.visit=2026-12-10",
+                Some(&qa),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = body(r).await;
+        at(&html, "value=\"AUD-7\" placeholder");
+        at(&html, "autofocus aria-invalid=\"true\"");
+        assert_eq!(site.runs(), 1);
+
+        // PROD neither does the audit's first step nor owns the procedure.
+        let prod = site.sign_in("prod").await;
+        let (_, offered) = site.page("/runs/new", &prod).await;
+        assert!(!offered.contains("QA-P-001/audit"), "{offered}");
+        let r = site
+            .post(
+                "/runs/new",
+                "flow=QA-P-001%2Faudit&ref=AUD-8&plan.visit=2026-12-10",
+                Some(&prod),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert_eq!(site.runs(), 1);
+    });
+}
+
+#[test]
+fn the_run_page_shows_the_checklist_the_active_step_the_flowchart_and_the_audit_trail() {
+    block_on(async {
+        let site = Site::new(STAFF);
+        site.start("inspection", "LOT-1", None);
+        {
+            let mut store = SqliteStore::create(&site.db()).unwrap();
+            app::complete_step(
+                &mut store,
+                &RunRef::new("LOT-1"),
+                &DoneRequest {
+                    step: "inspect".into(),
+                    by: "Printed qa".into(),
+                    login: None,
+                    acting_for: None,
+                    outcome: Some("Rework".into()),
+                    check: Some("all".into()),
+                    waive: None,
+                    reason: None,
+                    fields: vec![
+                        format!("inspection-report.lot={HOSTILE}"),
+                        "inspection-report.measured=12.5".into(),
+                    ],
+                    note: Some(HOSTILE.into()),
+                },
+                None,
+            )
+            .unwrap();
+        }
+        let qa = site.sign_in("qa").await;
+        let (status, page) = site.page("/runs/LOT-1", &qa).await;
+        assert_eq!(status, StatusCode::OK);
+        // Every step, the done one signed, the active one marked with its form's link.
+        at(&page, "Inspect the lot");
+        at(&page, "Scrap the lot");
+        at(&page, "step state-done\" id=\"step-inspect\"");
+        at(&page, "step state-active\" id=\"step-rework\"");
+        at(&page, "href=\"/runs/LOT-1/steps/rework\"");
+        at(&page, "Printed qa");
+        at(&page, "12.5");
+        at(&page, "Rework");
+        // The audit trail: one line per event with its hash.
+        at(&page, "Audit trail");
+        assert!(page.matches("<code title=\"").count() >= 2, "{page}");
+        at(&page, "src=\"/runs/LOT-1/flowchart.svg\"");
+        assert!(!page.contains(HOSTILE), "{page}");
+        at(&page, ESCAPED);
+
+        let r = site.get("/runs/LOT-1/flowchart.svg", Some(&qa)).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "image/svg+xml");
+        let svg = body(r).await;
+        at(&svg, "<svg");
+        at(
+            &svg,
+            "data-step=\"rework\" data-kind=\"task\" data-marked=\"\"",
+        );
+        assert!(!svg.contains("data-step=\"inspect\" data-kind=\"decision\" data-marked"));
+
+        let r = site.get("/runs/LOT-1/record.pdf", Some(&qa)).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "application/pdf");
+        let disposition = r.headers()[header::CONTENT_DISPOSITION].to_str().unwrap();
+        assert!(disposition.starts_with("attachment"), "{disposition}");
+        let bytes = axum::body::to_bytes(r.into_body(), 1 << 26).await.unwrap();
+        assert!(bytes.starts_with(b"%PDF"));
+
+        let r = site.get("/runs/LOT-1/record.json", Some(&qa)).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
+        let json: serde_json::Value = serde_json::from_str(&body(r).await).unwrap();
+        assert_eq!(json["reference"], "LOT-1");
+
+        // The run list has it; the LOG user may not see it.
+        let (_, list) = site.page("/runs", &qa).await;
+        at(&list, "href=\"/runs/LOT-1\"");
+        let log = site.sign_in("log").await;
+        let (status, _) = site.page("/runs/LOT-1", &log).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let r = site.get("/runs/LOT-1/record.pdf", Some(&log)).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let r = site.get("/runs/LOT-1/flowchart.svg", Some(&log)).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let (_, list) = site.page("/runs", &log).await;
+        assert!(!list.contains("LOT-1"), "{list}");
+        let (status, _) = site.page("/runs/NOPE", &qa).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    });
+}
+
+#[test]
+fn markup_in_spec_texts_and_references_is_escaped_on_every_run_page() {
+    block_on(async {
+        let site = Site::new(STAFF);
+        site.start("complaint", HOSTILE, None);
+        let cs = site.sign_in("cs").await;
+        let encoded: String = HOSTILE
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        let run = format!("/runs/{encoded}");
+        for path in ["/", "/runs", "/runs/new?flow=QA-P-001%2Fcomplaint", &run] {
+            let (status, html) = site.page(path, &cs).await;
+            assert_eq!(status, StatusCode::OK, "{path}: {html}");
+            assert!(!html.contains("<script>"), "{path}: {html}");
+            assert!(!html.contains("<img src=x"), "{path}: {html}");
+        }
+        let (_, home) = site.page("/", &cs).await;
+        at(&home, ESCAPED);
+        let (_, page) = site.page(&run, &cs).await;
+        at(&page, ESCAPED);
+        let r = site.get(&format!("{run}/flowchart.svg"), Some(&cs)).await;
+        let svg = body(r).await;
+        assert!(!svg.contains("<script>"), "{svg}");
+    });
+}
+
+#[test]
+fn run_pages_need_a_session() {
+    block_on(async {
+        let site = Site::new(STAFF);
+        site.start("complaint", "C-1", None);
+        for path in [
+            "/",
+            "/runs",
+            "/runs/new",
+            "/runs/C-1",
+            "/runs/C-1/flowchart.svg",
+            "/runs/C-1/record.pdf",
+            "/runs/C-1/record.json",
+        ] {
+            let r = site.get(path, None).await;
+            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
+            assert_eq!(location(&r), "/sign-in", "{path}");
+        }
+        let r = site
+            .post("/runs/new", "flow=QA-P-001%2Fcomplaint&ref=C-2", None)
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&r), "/sign-in");
+        assert_eq!(site.runs(), 1);
+    });
+}
