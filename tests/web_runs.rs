@@ -54,9 +54,23 @@ impl Site {
                 1,
             )
         });
+        Site::open(dir, &["QA", "PROD", "CS", "GM", "LOG"], add)
+    }
+
+    /// A server on a plain copy of the bilingual red-maple example.
+    fn red_maple(add: &[(&str, &[&str], Role)]) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        common::copy_dir(Path::new("specs/red-maple"), &dir.path().join("qms"));
+        Site::open(dir, &["CS", "GM", "ENG", "QA", "PROD", "LOG"], add)
+    }
+
+    /// Serves `dir/qms` with the store `dir/runs.sqlite`, holding the users `add` (of the
+    /// departments `known`).
+    fn open(dir: tempfile::TempDir, known: &[&str], add: &[(&str, &[&str], Role)]) -> Site {
+        let qms = dir.path().join("qms");
         let db = dir.path().join("runs.sqlite");
         let mut store = SqliteStore::create(&db).unwrap();
-        let known: Vec<String> = ["QA", "PROD", "CS", "GM", "LOG"].map(String::from).to_vec();
+        let known: Vec<String> = known.iter().map(|d| d.to_string()).collect();
         for (login, depts, role) in add {
             users::add_user(
                 &mut store,
@@ -99,9 +113,13 @@ impl Site {
         self.dir.path().join("runs.sqlite")
     }
 
-    /// Starts a run through the application layer (another connection to the store), at `at`
-    /// when given.
+    /// Starts a run of QA-P-001 through the application layer (another connection to the
+    /// store), at `at` when given.
     fn start(&self, flow: &str, reference: &str, at: Option<&str>) {
+        self.start_of("QA-P-001", flow, reference, at);
+    }
+
+    fn start_of(&self, doc: &str, flow: &str, reference: &str, at: Option<&str>) {
         let (qms, _) = procdoc::spec::load::load(&self.qms()).unwrap();
         let mut store = SqliteStore::create(&self.db()).unwrap();
         app::start_run(
@@ -109,7 +127,7 @@ impl Site {
             &qms,
             &[],
             &StartRun {
-                doc: "QA-P-001".into(),
+                doc: doc.into(),
                 flow: Some(flow.into()),
                 reference: reference.into(),
                 by: Some("Printed qa".into()),
@@ -238,6 +256,13 @@ fn a_started_run_waits_in_the_inbox_of_the_department_of_its_first_step_only() {
         at(&home, "href=\"/runs/C-100/steps/record\"");
         at(&home, "href=\"/runs/C-100\"");
         at(&home, "<span class=\"count\">1</span>");
+
+        // The header counts the work on every page, and follows the store.
+        let (_, runs) = site.page("/runs", &cs).await;
+        at(&runs, "<span class=\"count\">1</span>");
+        site.start("complaint", "C-101", None);
+        let (_, runs) = site.page("/runs", &cs).await;
+        at(&runs, "<span class=\"count\">2</span>");
 
         // PROD does the second step, not the first: nothing for them yet.
         let prod = site.sign_in("prod").await;
@@ -500,5 +525,36 @@ fn run_pages_need_a_session() {
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         assert_eq!(location(&r), "/sign-in");
         assert_eq!(site.runs(), 1);
+    });
+}
+
+#[test]
+fn a_reader_of_chinese_gets_the_labels_and_the_procedures_texts_in_chinese() {
+    block_on(async {
+        let site = Site::red_maple(&[("mei", &["CS"], Role::Staff)]);
+        site.start_of("CS-P-001", "complaint", "TS-9", None);
+        let mei = site.sign_in("mei").await;
+        let (_, home) = site.page("/", &mei).await;
+        at(&home, "Record the complaint and make a temporary plan");
+        let r = site
+            .post("/language", "lang=zh&back=%2Fruns%2FTS-9", Some(&mei))
+            .await;
+        assert_eq!(location(&r), "/runs/TS-9");
+        let (_, home) = site.page("/", &mei).await;
+        at(&home, "我的工作");
+        at(&home, "客服部门记录投诉并制订临时性的计划");
+        let (status, page) = site.page("/runs/TS-9", &mei).await;
+        assert_eq!(status, StatusCode::OK);
+        at(&page, "审计追踪");
+        at(&page, "客服部门记录投诉并制订临时性的计划");
+        at(&page, "客服部");
+        // The record to keep stays in the QMS's primary language, as `run export` writes it.
+        let r = site.get("/runs/TS-9/record.json", Some(&mei)).await;
+        let json: serde_json::Value = serde_json::from_str(&body(r).await).unwrap();
+        assert_eq!(json["language"], "en");
+        assert_eq!(
+            json["steps"][0]["title"],
+            "Record the complaint and make a temporary plan"
+        );
     });
 }

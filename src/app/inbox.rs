@@ -12,6 +12,7 @@ use crate::run::clock;
 use crate::run::engine::{self, RunError, Snapshot, Spec, State};
 use crate::run::record::Stamp;
 use crate::run::store::{Filter, RunId, Status, Store};
+use crate::spec::text::Text;
 
 /// One step waiting for one of the departments.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -65,6 +66,17 @@ pub fn inbox(
     depts: &[String],
     now: DateTime<Utc>,
 ) -> Result<Inbox, Refusal> {
+    inbox_in(store, depts, now, None)
+}
+
+/// [`inbox`] with the titles in `lang` where the run's snapshot has them (its primary
+/// language otherwise, and when `lang` is `None`).
+pub fn inbox_in(
+    store: Option<&mut dyn Store>,
+    depts: &[String],
+    now: DateTime<Utc>,
+    lang: Option<&str>,
+) -> Result<Inbox, Refusal> {
     let wanted: BTreeSet<&str> = depts
         .iter()
         .map(|d| d.trim())
@@ -78,7 +90,7 @@ pub fn inbox(
     }
     let mut items = match store {
         None => Vec::new(),
-        Some(store) => transaction(store, false, |s| collect(s, &wanted, now))?,
+        Some(store) => transaction(store, false, |s| collect(s, &wanted, now, lang))?,
     };
     items.sort_by(|a, b| {
         (
@@ -103,6 +115,7 @@ fn collect(
     store: &dyn Store,
     wanted: &BTreeSet<&str>,
     now: DateTime<Utc>,
+    lang: Option<&str>,
 ) -> Result<Vec<InboxItem>, RunError> {
     // The store's summary says which open runs have a step of these departments; only
     // those are replayed.
@@ -143,6 +156,10 @@ fn collect(
         if state.ended.is_some() {
             continue;
         }
+        let text = |t: &Text| match lang {
+            Some(lang) => t.best(lang, spec.lang()).to_string(),
+            None => spec.text(t).to_string(),
+        };
         let tz = spec.tz();
         let stamp = |t: DateTime<Utc>| Stamp {
             iso: clock::iso(t, tz),
@@ -167,15 +184,12 @@ fn collect(
             items.push(InboxItem {
                 reference: stored.row.reference.clone(),
                 doc: stored.row.doc.clone(),
-                doc_title: spec.text(&spec.procedure.title).to_string(),
+                doc_title: text(&spec.procedure.title),
                 revision: stored.row.revision.clone(),
                 flow: stored.row.flow.clone(),
-                flow_title: spec.text(&spec.flow.title).to_string(),
+                flow_title: text(&spec.flow.title),
                 step: step.id.clone(),
-                step_title: step
-                    .title
-                    .as_ref()
-                    .map_or_else(|| step.id.clone(), |t| spec.text(t).to_string()),
+                step_title: step.title.as_ref().map_or_else(|| step.id.clone(), text),
                 by: step.by.iter().cloned().collect(),
                 depts,
                 active_since: stamp(iteration.activated_at),

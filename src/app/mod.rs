@@ -44,7 +44,8 @@ pub use listing::{
 pub use refusal::{Problem, Refusal, RefusalKind};
 pub use runs::{
     ActiveStep, Completed, PlannedStep, PreparedStart, Progress, RunInfo, RunRef, StartRun,
-    Started, complete_step, plan_step, prepare_start, show_run, start_prepared, start_run,
+    Started, complete_step, plan_step, prepare_start, show_run, show_run_in, start_prepared,
+    start_run,
 };
 pub use sign::{Eligible, SignStep, eligible, sign_step};
 pub use verify::{Expected, Verification, verify};

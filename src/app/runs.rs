@@ -388,7 +388,21 @@ pub fn show_run(
     at: Option<&str>,
     tolerance: i64,
 ) -> Result<RunRecord, Refusal> {
+    show_run_in(store, qms, run, at, tolerance, None)
+}
+
+/// [`show_run`] with the procedure's texts in `reading` where the run's revision has that
+/// language (the record's `language` says which it is).
+pub fn show_run_in(
+    store: &mut dyn Store,
+    qms: Option<&Qms>,
+    run: &RunRef,
+    at: Option<&str>,
+    tolerance: i64,
+    reading: Option<&str>,
+) -> Result<RunRecord, Refusal> {
     Ok(transaction(store, false, |s| {
-        record::run_record(s, &run.reference, run.flow.as_deref(), at, qms, tolerance)
+        let flow = run.flow.as_deref();
+        record::run_record_in(s, &run.reference, flow, at, qms, tolerance, reading)
     })?)
 }

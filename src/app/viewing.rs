@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 
 use super::access::{self, check_see, check_start};
 use super::{
-    Inbox, ListQuery, Refusal, RefusalKind, RunList, RunRef, StartRun, Started, inbox, transaction,
+    Inbox, ListQuery, Refusal, RefusalKind, RunList, RunRef, StartRun, Started, transaction,
 };
 use crate::check::diagnostic::Diagnostic;
 use crate::render::build::document_file;
@@ -18,13 +18,15 @@ use crate::run::store::Store;
 use crate::spec::load::Qms;
 
 /// The work of `user` at `now`: the inbox of [`access::work_departments`] (`all` being the
-/// QMS's department codes, `only` a pick among them). A user without departments has none.
+/// QMS's department codes, `only` a pick among them), titled in `lang` where the runs'
+/// revisions have it. A user without departments has none.
 pub fn my_work(
     store: Option<&mut dyn Store>,
     user: &User,
     all: &[String],
     only: Option<&str>,
     now: DateTime<Utc>,
+    lang: Option<&str>,
 ) -> Result<Inbox, Refusal> {
     let depts = access::work_departments(user, all, only);
     if depts.is_empty() {
@@ -33,7 +35,7 @@ pub fn my_work(
             at: now,
         });
     }
-    inbox(store, &depts, now)
+    super::inbox::inbox_in(store, &depts, now, lang)
 }
 
 /// Starts a run signed by `user`: refused (kind `Forbidden`, about `flow`) when they may not
@@ -91,14 +93,16 @@ pub struct RunView {
     pub document_pdf: String,
 }
 
-/// The record of run `run` (as [`super::show_run`] gives it) for `user`: refused (kind
-/// `Forbidden`) when they may not see runs of its procedure ([`access::may_see`]).
+/// The record of run `run` (as [`super::show_run_in`] gives it, read in `reading`) for
+/// `user`: refused (kind `Forbidden`) when they may not see runs of its procedure
+/// ([`access::may_see`]).
 pub fn view_run(
     store: &mut dyn Store,
     qms: Option<&Qms>,
     user: &User,
     run: &RunRef,
     tolerance: i64,
+    reading: Option<&str>,
 ) -> Result<RunView, Refusal> {
     let (active, doc, revision, fallback) = read_visible(store, user, run, |_, live| {
         let spec = live.spec()?;
@@ -116,7 +120,7 @@ pub fn view_run(
             document_file(spec.procedure),
         ))
     })?;
-    let record = super::show_run(store, qms, run, None, tolerance)?;
+    let record = super::show_run_in(store, qms, run, None, tolerance, reading)?;
     let document_pdf = qms
         .and_then(|q| q.register.as_ref())
         .and_then(|r| r.release(&doc, &revision))

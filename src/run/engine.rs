@@ -172,6 +172,9 @@ pub struct Spec<'a> {
     pub graph: FlowGraph<'a>,
     pub net: Net,
     pub calendar: Calendar,
+    /// The language texts are read in ([`Spec::text`]) when not the primary one: a record
+    /// shown to a reader of another QMS language. `None`: the primary language.
+    pub reading: Option<String>,
 }
 
 impl<'a> Spec<'a> {
@@ -196,6 +199,7 @@ impl<'a> Spec<'a> {
             graph,
             net,
             calendar,
+            reading: None,
         })
     }
 
@@ -207,9 +211,18 @@ impl<'a> Spec<'a> {
         self.settings.primary_language()
     }
 
-    /// A text in the primary language.
+    /// The language texts are read in: [`Spec::reading`] when the QMS has it, else the
+    /// primary language.
+    pub fn reading(&self) -> &str {
+        self.reading
+            .as_deref()
+            .filter(|l| self.settings.languages.iter().any(|k| k == l))
+            .unwrap_or_else(|| self.lang())
+    }
+
+    /// A text in the reading language ([`Spec::reading`]), else the primary language.
     pub fn text<'t>(&self, t: &'t Text) -> &'t str {
-        t.best(self.lang(), self.lang())
+        t.best(self.reading(), self.lang())
     }
 
     pub fn step(&self, i: usize) -> &'a Step {

@@ -294,19 +294,19 @@ fn deadline(
 }
 
 fn actor(spec: &Spec, code: &str) -> Actor {
-    let lang = spec.lang();
+    let (lang, primary) = (spec.reading(), spec.lang());
     let name = spec
         .settings
         .departments
         .iter()
         .find(|d| d.code == code)
-        .map(|d| d.name.best(lang, lang).to_string())
+        .map(|d| d.name.best(lang, primary).to_string())
         .or_else(|| {
             spec.settings
                 .parties
                 .iter()
                 .find(|p| p.code == code)
-                .map(|p| p.name.best(lang, lang).to_string())
+                .map(|p| p.name.best(lang, primary).to_string())
         })
         .unwrap_or_else(|| code.to_string());
     Actor {
@@ -477,9 +477,25 @@ pub fn build(
     problems: Vec<String>,
     tolerance: i64,
 ) -> Result<RunRecord, RunError> {
-    let spec = live.spec()?;
+    build_in(live, children, now, newer, problems, tolerance, None)
+}
+
+/// [`build`] with the procedure's texts in `reading` when the run's revision has that
+/// language (the record's `language` is then that language); the primary one otherwise.
+pub fn build_in(
+    live: &Live,
+    children: &[RunRow],
+    now: DateTime<Utc>,
+    newer: Option<String>,
+    problems: Vec<String>,
+    tolerance: i64,
+    reading: Option<&str>,
+) -> Result<RunRecord, RunError> {
+    let mut spec = live.spec()?;
+    spec.reading = reading.map(str::to_string);
     let tz = spec.tz();
-    let lang = spec.lang().to_string();
+    let primary = spec.lang().to_string();
+    let lang = spec.reading().to_string();
     let state = &live.state;
     let states = state.step_states(&spec);
     let mut overdue = Vec::new();
@@ -600,7 +616,7 @@ pub fn build(
         entered_apart: apart,
         entry_unknown,
         reference: live.row.reference.clone(),
-        company: spec.settings.company.best(&lang, &lang).to_string(),
+        company: spec.settings.company.best(&lang, &primary).to_string(),
         language: lang.clone(),
         doc: DocHeader {
             id: p.id.clone(),
@@ -708,6 +724,19 @@ pub fn run_record(
     qms: Option<&Qms>,
     tolerance: i64,
 ) -> Result<RunRecord, RunError> {
+    run_record_in(store, reference, flow, at, qms, tolerance, None)
+}
+
+/// [`run_record`] read in `reading` (see [`build_in`]).
+pub fn run_record_in(
+    store: &dyn Store,
+    reference: &str,
+    flow: Option<&str>,
+    at: Option<&str>,
+    qms: Option<&Qms>,
+    tolerance: i64,
+    reading: Option<&str>,
+) -> Result<RunRecord, RunError> {
     let row = engine::find(store, reference, flow)?;
     let live = engine::open_run(store, row.id)?;
     let now = clock::now(at, live.spec()?.tz()).map_err(RunError::Usage)?;
@@ -717,7 +746,7 @@ pub fn run_record(
     })?;
     let problems = super::integrity::check_live(store, &live)?;
     let newer = qms.and_then(|q| newer_revision(q, &live.row));
-    build(&live, &children, now, newer, problems, tolerance)
+    build_in(&live, &children, now, newer, problems, tolerance, reading)
 }
 
 /// [`run_record`] for a QMS folder and its run database (`db`, else `PROCDOC_DB`, else

@@ -19,6 +19,7 @@ pub mod routes;
 pub mod run_labels;
 pub mod runs;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -30,6 +31,9 @@ use crate::run::store::SqliteStore;
 use crate::spec::load::{self, Qms};
 
 pub use routes::router;
+
+/// Whose work a count is of: the user, and the role and departments it was counted for.
+pub type WorkKey = (i64, &'static str, Vec<String>);
 
 /// What `procdoc serve` was asked for.
 #[derive(Debug, Clone)]
@@ -65,6 +69,9 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The digest of the one-time setup secret, while the store has no user.
     setup: Mutex<Option<String>>,
+    /// The header's count of each user's work, with the store head it was counted at: a
+    /// count holds until the store changes (see [`pages::signed_page`]).
+    pub work_counts: Mutex<HashMap<WorkKey, (String, usize)>>,
     pub templates: render::Templates,
 }
 
@@ -128,6 +135,7 @@ impl AppState {
             public_origin,
             secure_cookies,
             setup: Mutex::new(setup.as_deref().map(users::digest)),
+            work_counts: Mutex::new(HashMap::new()),
             templates: render::Templates::new(),
         };
         Ok((state, setup))

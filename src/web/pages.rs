@@ -59,14 +59,31 @@ pub fn counted_page(
 }
 
 /// How many steps wait for the user ([`crate::app::my_work`]); `None` when the store
-/// cannot say (the page is still drawn).
-async fn work_count(state: &Arc<AppState>, user: &User) -> Option<usize> {
-    let (user, all) = (user.clone(), state.departments.clone());
+/// cannot say (the page is still drawn). Which steps are active changes only with the
+/// store, so a count is kept until the store's head moves: pages other than My work do not
+/// replay every open run.
+pub async fn work_count(state: &Arc<AppState>, user: &User) -> Option<usize> {
+    let (user, all, st) = (user.clone(), state.departments.clone(), Arc::clone(state));
     state
         .with_store(move |store| {
-            crate::app::my_work(Some(store), &user, &all, None, clock::system_now())
-                .ok()
-                .map(|inbox| inbox.items.len())
+            let head = crate::run::store::Store::head(&*store).ok()?;
+            let head = head
+                .map(|h| format!("{}:{}", h.count, h.link))
+                .unwrap_or_default();
+            let key = (user.id.0, user.role.as_str(), user.departments.clone());
+            let mut counts = st.work_counts.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((at, count)) = counts.get(&key)
+                && *at == head
+            {
+                return Some(*count);
+            }
+            let count =
+                crate::app::my_work(Some(store), &user, &all, None, clock::system_now(), None)
+                    .ok()?
+                    .items
+                    .len();
+            counts.insert(key, (head, count));
+            Some(count)
         })
         .await
 }

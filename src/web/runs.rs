@@ -107,14 +107,23 @@ pub async fn home(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
     let dept = given(query(&uri).get("dept"));
     let user = signed_in.user.clone();
     let (all, pick) = (state.departments.clone(), dept.clone());
+    let lang = language_of(&state, Some(&user));
+    let wording = lang.clone();
     let found = state
         .with_store(move |store| {
             let now = clock::system_now();
             let store: &mut dyn Store = store;
-            let shown = app::my_work(Some(&mut *store), &user, &all, pick.as_deref(), now)?;
+            let shown = app::my_work(
+                Some(&mut *store),
+                &user,
+                &all,
+                pick.as_deref(),
+                now,
+                Some(&wording),
+            )?;
             let total = match pick {
                 None => shown.items.len(),
-                Some(_) => app::my_work(Some(store), &user, &all, None, now)?
+                Some(_) => app::my_work(Some(store), &user, &all, None, now, None)?
                     .items
                     .len(),
             };
@@ -126,7 +135,6 @@ pub async fn home(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
         Ok(found) => found,
         Err(refusal) => return refused(&state, user, &refusal).await,
     };
-    let lang = language_of(&state, Some(user));
     let overdue = inbox.overdue();
     let rows: Vec<WorkRow> = inbox
         .items
@@ -413,8 +421,11 @@ pub async fn show(
         Err(refusal) => return refused(&state, &signed_in.user, &refusal).await,
     };
     let (st, user, asked) = (Arc::clone(&state), signed_in.user.clone(), run.clone());
+    let lang = language_of(&state, Some(&signed_in.user));
     let found = state
-        .with_store(move |store| app::view_run(store, Some(&st.qms), &user, &asked, tolerance))
+        .with_store(move |store| {
+            app::view_run(store, Some(&st.qms), &user, &asked, tolerance, Some(&lang))
+        })
         .await;
     let user = &signed_in.user;
     let view = match found {
@@ -507,7 +518,8 @@ async fn record(
     };
     let (st, user) = (Arc::clone(&state), signed_in.user.clone());
     let found = state
-        .with_store(move |store| app::view_run(store, Some(&st.qms), &user, &run, tolerance))
+        // The record as `run show` and `run export` give it: in the primary language.
+        .with_store(move |store| app::view_run(store, Some(&st.qms), &user, &run, tolerance, None))
         .await;
     let record = match found {
         Ok(view) => view.record,
