@@ -50,7 +50,8 @@ pub use runs::{
 pub use sign::{Eligible, SignStep, eligible, sign_step};
 pub use verify::{Expected, Verification, verify};
 pub use viewing::{
-    RunView, list_runs_as, my_work, print_record, run_flowchart, start_run_as, view_run,
+    RunView, list_runs_as, my_work, print_record, run_flowchart, show_run_as, start_run_as,
+    view_run,
 };
 
 // The vocabulary of requests the engine validates, re-exported for adapters.

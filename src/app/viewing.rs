@@ -132,6 +132,21 @@ pub fn view_run(
     })
 }
 
+/// The record of run `run` as [`super::show_run`] gives it (what `run show --format json`
+/// prints), deadlines judged at `at` as typed (now when `None`), for `user`: refused (kind
+/// `Forbidden`) when they may not see runs of its procedure ([`access::may_see`]).
+pub fn show_run_as(
+    store: &mut dyn Store,
+    qms: Option<&Qms>,
+    user: &User,
+    run: &RunRef,
+    at: Option<&str>,
+    tolerance: i64,
+) -> Result<RunRecord, Refusal> {
+    read_visible(store, user, run, |_, _| Ok(()))?;
+    super::show_run(store, qms, run, at, tolerance)
+}
+
 /// The flowchart of run `run`'s flow as the revision it is pinned to draws it, worded in
 /// `lang` (the run's primary language when its snapshot lacks it), with its active steps
 /// marked: one SVG document made by procdoc's own diagram writer, every text escaped.

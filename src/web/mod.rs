@@ -5,15 +5,18 @@
 //!
 //! - [`routes`]: the router, its security layers and the cross-site form check;
 //! - [`auth`]: sessions (cookie) for pages, bearer tokens for `/api/*`;
-//! - [`pages`], [`runs`] and [`api`]: the handlers; [`render`]: templates and labels.
+//! - [`pages`], [`runs`] and [`api`]: the handlers; [`render`]: templates and labels;
+//! - [`api_request`]: the API's JSON bodies; [`refusal`]: how refusals are answered.
 
 pub mod api;
+pub mod api_request;
 pub mod assets;
 pub mod auth;
 pub mod files;
 pub mod form;
 pub mod labels;
 pub mod pages;
+pub mod refusal;
 pub mod render;
 pub mod routes;
 pub mod run_labels;

@@ -56,6 +56,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/language", post(pages::language))
         .route("/static/{name}", get(assets::asset))
         .route("/api/documents", get(api::documents))
+        .route("/api/inbox", get(api::inbox))
+        .route("/api/runs", post(api::start))
+        .route("/api/runs/{ref}", get(api::show))
+        .route("/api/runs/{ref}/record.pdf", get(api::record_pdf))
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),

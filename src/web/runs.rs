@@ -16,11 +16,13 @@ use serde::Serialize;
 use super::auth::{SignedIn, internal};
 use super::form::Fields;
 use super::pages::{counted_page, signed_page};
+use super::refusal::status_of;
 use super::render::{department_name, language_of};
 use super::{AppState, files};
 use crate::app::{self, InboxItem, ListQuery, Refusal, RefusalKind, RunRef, StartRun, Status};
 use crate::run::accounts::{Role, User};
 use crate::run::clock;
+use crate::run::record::RunRecord;
 use crate::run::store::Store;
 
 /// What a path segment keeps as is; everything else is percent-encoded, so that a
@@ -56,17 +58,6 @@ fn given(text: String) -> Option<String> {
 
 fn serde<T: Serialize>(value: &T) -> Value {
     Value::from(minijinja::value::Serde(value))
-}
-
-/// The page status a refusal answers with.
-fn status_of(kind: RefusalKind) -> StatusCode {
-    match kind {
-        RefusalKind::Forbidden => StatusCode::FORBIDDEN,
-        RefusalKind::NotFound => StatusCode::NOT_FOUND,
-        RefusalKind::Conflict => StatusCode::CONFLICT,
-        RefusalKind::Refused | RefusalKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
-        RefusalKind::Broken | RefusalKind::Storage => StatusCode::INTERNAL_SERVER_ERROR,
-    }
 }
 
 /// A page saying why a request did nothing.
@@ -525,6 +516,15 @@ async fn record(
         Ok(view) => view.record,
         Err(refusal) => return refused(&state, &signed_in.user, &refusal).await,
     };
+    match download(record, pdf).await {
+        Ok(response) => response,
+        Err(refusal) => refused(&state, &signed_in.user, &refusal).await,
+    }
+}
+
+/// A run's record as an attachment named after its reference: the printed PDF, or the JSON
+/// `run show --format json` prints. Refused when the PDF cannot be typeset.
+pub async fn download(record: RunRecord, pdf: bool) -> Result<Response, Refusal> {
     // A header value is ASCII: other letters of the reference become `_`.
     let name: String = app::safe_name(&record.reference)
         .chars()
@@ -535,8 +535,8 @@ async fn record(
         let printed = tokio::task::spawn_blocking(move || app::print_record(&record)).await;
         match printed {
             Ok(Ok(bytes)) => ("application/pdf", bytes, format!("{name}.pdf")),
-            Ok(Err(refusal)) => return refused(&state, &signed_in.user, &refusal).await,
-            Err(e) => return internal(&e),
+            Ok(Err(refusal)) => return Err(refusal),
+            Err(e) => return Ok(internal(&e)),
         }
     } else {
         let json = app::to_json(&record) + "\n";
@@ -548,12 +548,12 @@ async fn record(
     };
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
-    (
+    Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(kind)),
             (header::CONTENT_DISPOSITION, disposition),
         ],
         body,
     )
-        .into_response()
+        .into_response())
 }

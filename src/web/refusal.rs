@@ -1,0 +1,90 @@
+//! How the server answers a refusal of the application layer: the one mapping of
+//! [`RefusalKind`] to an HTTP status, for pages and the API alike, and the API's JSON body
+//! `{"error", "kind", "problems": [{field, message}]}`.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::api_request::Malformed;
+use super::auth::internal;
+use crate::app::{Problem, Refusal, RefusalKind};
+
+/// The status a refusal answers with (RFC 9110):
+///
+/// | kind | status |
+/// | --- | --- |
+/// | forbidden (role or departments) | 403 |
+/// | not found (no such run) | 404 |
+/// | conflict (already done, reference taken, changed meanwhile) | 409 |
+/// | refused, invalid (the procedure or the input says no) | 422 |
+/// | broken (damaged audit trail), storage | 500 |
+pub fn status_of(kind: RefusalKind) -> StatusCode {
+    match kind {
+        RefusalKind::Forbidden => StatusCode::FORBIDDEN,
+        RefusalKind::NotFound => StatusCode::NOT_FOUND,
+        RefusalKind::Conflict => StatusCode::CONFLICT,
+        RefusalKind::Refused | RefusalKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        RefusalKind::Broken | RefusalKind::Storage => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The body of every API answer that did nothing.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    /// The whole reason in one text.
+    error: &'a str,
+    /// `malformed` (400), or the refusal's kind in kebab-case.
+    kind: &'a str,
+    problems: &'a [Problem],
+}
+
+fn body(status: StatusCode, error: &str, kind: &str, problems: &[Problem]) -> Response {
+    let text = serde_json::to_string(&ErrorBody {
+        error,
+        kind,
+        problems,
+    })
+    .unwrap_or_else(|_| "{}".to_string());
+    (
+        status,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        text,
+    )
+        .into_response()
+}
+
+/// A refusal as the API answers it: [`status_of`] with the JSON error body. A storage
+/// failure is a 500 whose details go to the server's log only.
+pub fn api_refusal(refusal: &Refusal) -> Response {
+    if refusal.kind == RefusalKind::Storage {
+        return internal(refusal);
+    }
+    let kind = serde_json::to_value(refusal.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    body(
+        status_of(refusal.kind),
+        &refusal.message,
+        &kind,
+        &refusal.problems,
+    )
+}
+
+/// A body that could not be read: 400, about the member where reading stopped.
+pub fn api_malformed(malformed: &Malformed) -> Response {
+    let error = match &malformed.field {
+        Some(field) => format!("{field}: {}", malformed.message),
+        None => malformed.message.clone(),
+    };
+    body(
+        StatusCode::BAD_REQUEST,
+        &error,
+        "malformed",
+        &[Problem {
+            field: malformed.field.clone(),
+            message: malformed.message.clone(),
+        }],
+    )
+}

@@ -1,0 +1,396 @@
+//! The JSON API over HTTP: the axum router driven in-process with bearer tokens, on a copy
+//! of the red-maple example. Every refusal is checked to have written nothing.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use assert_cmd::Command;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode, header};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use procdoc::app::users::{self, AddUser};
+use procdoc::run::accounts::Role;
+use procdoc::run::clock;
+use procdoc::run::store::{Filter, SqliteStore, Store};
+use procdoc::web::{AppState, ServeOptions, router};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A server on a copy of red-maple, with one user per login below and their API tokens.
+struct Api {
+    app: Router,
+    dir: tempfile::TempDir,
+    tokens: Vec<(String, String)>,
+}
+
+/// The users every test has: a login, their departments and role.
+const USERS: &[(&str, &[&str], Role)] = &[
+    ("cs", &["CS"], Role::Staff),
+    ("prod", &["PROD"], Role::Staff),
+    ("qa", &["QA"], Role::Staff),
+    ("log", &["LOG"], Role::Staff),
+    ("boss", &["QA"], Role::Quality),
+];
+
+impl Api {
+    fn new() -> Api {
+        let dir = tempfile::tempdir().unwrap();
+        let qms = dir.path().join("qms");
+        common::copy_dir(Path::new("specs/red-maple"), &qms);
+        let db = dir.path().join("runs.sqlite");
+        let mut store = SqliteStore::create(&db).unwrap();
+        let known: Vec<String> = ["CS", "GM", "ENG", "QA", "PROD", "LOG"]
+            .map(String::from)
+            .to_vec();
+        let mut tokens = Vec::new();
+        for (login, depts, role) in USERS {
+            users::add_user(
+                &mut store,
+                &known,
+                AddUser {
+                    login: login.to_string(),
+                    name: format!("Printed {login}"),
+                    departments: depts.iter().map(|d| d.to_string()).collect(),
+                    role: *role,
+                    password: Some(PASSWORD.to_string()),
+                },
+                clock::system_now(),
+            )
+            .unwrap();
+            let token = users::create_token(&mut store, login, clock::system_now()).unwrap();
+            tokens.push((login.to_string(), token));
+        }
+        drop(store);
+        let options = ServeOptions {
+            qms_dir: qms,
+            listen: "127.0.0.1:0".into(),
+            db: Some(db),
+            public_url: None,
+            output: Some(dir.path().join("out")),
+        };
+        let (state, _) = AppState::open(&options).unwrap();
+        Api {
+            app: router(Arc::new(state)),
+            dir,
+            tokens,
+        }
+    }
+
+    fn qms(&self) -> PathBuf {
+        self.dir.path().join("qms")
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("runs.sqlite")
+    }
+
+    fn token(&self, login: &str) -> &str {
+        &self.tokens.iter().find(|(l, _)| l == login).unwrap().1
+    }
+
+    /// A request as another system sends it: no cookie, no origin, the user's token.
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        login: Option<&str>,
+        body: Option<&str>,
+    ) -> Response<Body> {
+        let mut r = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "localhost");
+        if let Some(login) = login {
+            r = r.header(
+                header::AUTHORIZATION,
+                format!("Bearer {}", self.token(login)),
+            );
+        }
+        if body.is_some() {
+            r = r.header(header::CONTENT_TYPE, "application/json");
+        }
+        let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
+        self.app
+            .clone()
+            .oneshot(r.body(body).unwrap())
+            .await
+            .unwrap()
+    }
+
+    async fn get(&self, path: &str, login: &str) -> (StatusCode, Value) {
+        let r = self.call("GET", path, Some(login), None).await;
+        (r.status(), json_of(r).await)
+    }
+
+    async fn post(&self, path: &str, login: &str, body: &Value) -> (StatusCode, Value) {
+        let r = self
+            .call("POST", path, Some(login), Some(&body.to_string()))
+            .await;
+        (r.status(), json_of(r).await)
+    }
+
+    /// Starts a complaint run as `cs`.
+    async fn complaint(&self, reference: &str) -> Value {
+        let (status, run) = self
+            .post(
+                "/api/runs",
+                "cs",
+                &json!({"doc": "CS-P-001", "flow": "complaint", "ref": reference}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{run}");
+        run
+    }
+
+    /// How many runs and events the store holds: what a refusal must leave as it was.
+    fn written(&self) -> (usize, usize) {
+        let mut store = SqliteStore::open(&self.db(), false).unwrap();
+        store.begin(false).unwrap();
+        let runs = store.list(&Filter::default()).unwrap();
+        let events = runs
+            .iter()
+            .map(|r| store.load(r.id).unwrap().unwrap().events.len())
+            .sum();
+        store.rollback().unwrap();
+        (runs.len(), events)
+    }
+}
+
+/// Runs a test's requests on a runtime like the server's (handlers use blocking threads).
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+async fn bytes(r: Response<Body>) -> Vec<u8> {
+    axum::body::to_bytes(r.into_body(), 16 << 20)
+        .await
+        .unwrap()
+        .to_vec()
+}
+
+async fn json_of(r: Response<Body>) -> Value {
+    let body = bytes(r).await;
+    serde_json::from_slice(&body)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&body)))
+}
+
+/// The fields the problems of an error body name.
+fn fields(error: &Value) -> Vec<&str> {
+    error["problems"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no problems in {error}"))
+        .iter()
+        .map(|p| p["field"].as_str().unwrap_or("-"))
+        .collect()
+}
+
+fn step<'a>(run: &'a Value, id: &str) -> &'a Value {
+    run["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no step {id}"))
+}
+
+#[test]
+fn every_endpoint_needs_a_token() {
+    block_on(async {
+        let api = Api::new();
+        for (method, path) in [
+            ("GET", "/api/inbox"),
+            ("POST", "/api/runs"),
+            ("GET", "/api/runs/C-1"),
+            ("GET", "/api/runs/C-1/record.pdf"),
+        ] {
+            let r = api.call(method, path, None, Some("{}")).await;
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{method} {path}");
+            assert_eq!(r.headers()[header::WWW_AUTHENTICATE], "Bearer");
+        }
+        assert_eq!(api.written(), (0, 0));
+    });
+}
+
+#[test]
+fn a_started_run_reads_back_as_run_show_prints_it() {
+    block_on(async {
+        let api = Api::new();
+        let run = api.complaint("C-1").await;
+        assert_eq!(run["reference"], "C-1");
+        assert_eq!(run["flow"]["id"], "complaint");
+        assert_eq!(run["started_by"], "Printed cs");
+        assert_eq!(step(&run, "record")["state"], "active");
+        // Judged at one stated moment, the API's record is byte for byte the CLI's.
+        let at = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
+        let path = format!("/api/runs/C-1?at={}", at.replace('+', "%2B"));
+        let r = api.call("GET", &path, Some("qa"), None).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
+        let served = String::from_utf8(bytes(r).await).unwrap();
+        let printed = Command::cargo_bin("procdoc")
+            .unwrap()
+            .env_remove("PROCDOC_NOW")
+            .env_remove("PROCDOC_ENTRY_TOLERANCE")
+            .args(["run", "--qms"])
+            .arg(api.qms())
+            .arg("--db")
+            .arg(api.db())
+            .args(["show", "C-1", "--format", "json", "--at", &at])
+            .output()
+            .unwrap();
+        assert!(printed.status.success(), "{printed:?}");
+        assert_eq!(served, String::from_utf8(printed.stdout).unwrap());
+        // The inbox of CS lists the new run's first step.
+        let (status, inbox) = api.get("/api/inbox", "cs").await;
+        assert_eq!(status, StatusCode::OK);
+        let items = inbox["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{inbox}");
+        assert_eq!(
+            (&items[0]["reference"], &items[0]["step"]),
+            (&json!("C-1"), &json!("record"))
+        );
+        let (_, inbox) = api.get("/api/inbox", "log").await;
+        assert_eq!(inbox["items"], json!([]));
+    });
+}
+
+#[test]
+fn a_refused_start_names_its_field_and_writes_nothing() {
+    block_on(async {
+        let api = Api::new();
+        let (status, error) = api
+            .post("/api/runs", "cs", &json!({"doc": "CS-P-999", "ref": "C-1"}))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+        assert_eq!(fields(&error), ["doc"]);
+        assert!(error["error"].as_str().unwrap().contains("CS-P-999"));
+        let (status, error) = api
+            .post(
+                "/api/runs",
+                "cs",
+                &json!({"doc": "CS-P-001", "flow": "complaint", "ref": "C-1", "plan": {"nowhere": "2026-13-01"}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+        assert!(
+            fields(&error).iter().all(|f| f.starts_with("plan")),
+            "{error}"
+        );
+        // The warehouse neither does a first step nor owns the procedure.
+        let (status, error) = api
+            .post(
+                "/api/runs",
+                "log",
+                &json!({"doc": "CS-P-001", "flow": "complaint", "ref": "C-1"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+        assert_eq!(fields(&error), ["flow"]);
+        assert_eq!(api.written(), (0, 0));
+        // A reference already taken in the flow is a conflict about `ref`.
+        api.complaint("C-1").await;
+        let before = api.written();
+        let (status, error) = api
+            .post(
+                "/api/runs",
+                "cs",
+                &json!({"doc": "CS-P-001", "flow": "complaint", "ref": "C-1"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{error}");
+        assert_eq!(fields(&error), ["ref"]);
+        assert_eq!(api.written(), before);
+    });
+}
+
+#[test]
+fn malformed_json_is_a_bad_request_naming_the_member() {
+    block_on(async {
+        let api = Api::new();
+        for (path, body, field) in [
+            ("/api/runs", r#"{"doc": 1, "ref": "C-1"}"#, Some("doc")),
+            ("/api/runs", r#"{"doc": "CS-P-001"}"#, None),
+            ("/api/runs", "doc=CS-P-001", None),
+            (
+                "/api/runs",
+                r#"{"doc": "CS-P-001", "ref": "C-1", "plan": {"visit": 3}}"#,
+                Some("plan.visit"),
+            ),
+        ] {
+            let r = api.call("POST", path, Some("cs"), Some(body)).await;
+            assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{body}");
+            let error = json_of(r).await;
+            assert_eq!(error["kind"], "malformed");
+            assert_eq!(error["problems"][0]["field"].as_str(), field, "{error}");
+        }
+        let huge = json!({"doc": "CS-P-001", "ref": "x".repeat(70 * 1024)}).to_string();
+        let r = api.call("POST", "/api/runs", Some("cs"), Some(&huge)).await;
+        assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(api.written(), (0, 0));
+    });
+}
+
+#[test]
+fn an_unknown_run_is_not_found() {
+    block_on(async {
+        let api = Api::new();
+        let (status, error) = api.get("/api/runs/NOPE", "cs").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{error}");
+        assert_eq!(error["kind"], "not-found");
+        let r = api
+            .call("GET", "/api/runs/NOPE/record.pdf", Some("cs"), None)
+            .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert_eq!(api.written(), (0, 0));
+    });
+}
+
+#[test]
+fn the_run_record_downloads_as_a_pdf() {
+    block_on(async {
+        let api = Api::new();
+        api.complaint("C/1").await;
+        let r = api
+            .call("GET", "/api/runs/C%2F1/record.pdf", Some("cs"), None)
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "application/pdf");
+        let disposition = r.headers()[header::CONTENT_DISPOSITION].to_str().unwrap();
+        assert!(disposition.starts_with("attachment"), "{disposition}");
+        let pdf = bytes(r).await;
+        assert!(pdf.starts_with(b"%PDF"), "{:?}", &pdf[..pdf.len().min(16)]);
+    });
+}
+
+#[test]
+fn every_api_route_is_documented() {
+    let routes = std::fs::read_to_string("src/web/routes.rs").unwrap();
+    let docs = std::fs::read_to_string("docs/api.md").unwrap();
+    let mut found = 0;
+    for line in routes.lines().map(str::trim) {
+        let Some(rest) = line.strip_prefix(".route(\"/api/") else {
+            continue;
+        };
+        let (path, handlers) = rest.split_once('"').unwrap();
+        for method in ["get", "post"] {
+            if handlers.contains(&format!("{method}(")) {
+                let heading = format!("## `{} /api/{path}`", method.to_uppercase());
+                assert!(docs.contains(&heading), "docs/api.md lacks {heading}");
+                found += 1;
+            }
+        }
+    }
+    assert!(found >= 5, "only {found} API routes found in routes.rs");
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    assert!(readme.contains("(docs/api.md)"), "README links docs/api.md");
+}
