@@ -164,6 +164,7 @@ impl StepBody {
         Ok(DoneRequest {
             step: step.to_string(),
             by: String::new(),
+            login: None,
             acting_for: self.acting_for.filter(|a| !a.trim().is_empty()),
             outcome: self.outcome,
             check: self.check.map(Items::into_text),
