@@ -391,6 +391,7 @@ fn the_run_page_shows_the_checklist_the_active_step_the_flowchart_and_the_audit_
                 &DoneRequest {
                     step: "inspect".into(),
                     by: "Printed qa".into(),
+                    login: None,
                     acting_for: None,
                     outcome: Some("Rework".into()),
                     check: Some("all".into()),

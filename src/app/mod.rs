@@ -1,7 +1,7 @@
 //! The application layer: every operation a user can do, as plain functions over the store
 //! and the loaded QMS. On runs: start a run, complete or plan a step, show, list, export and
 //! verify runs, list the periods of recurring flows without a run, and the inbox of a set of
-//! departments. On identity ([`users`]) and controlled documents ([`documents`]); who may
+//! departments; sign a step as the signed-in user ([`sign_step`]). On identity ([`users`]) and controlled documents ([`documents`]); who may
 //! start and see which runs ([`access`]).
 //!
 //! Each operation is one store transaction and returns a typed result, or a [`Refusal`]
@@ -22,6 +22,7 @@ mod inbox;
 mod listing;
 mod refusal;
 mod runs;
+mod sign;
 pub mod users;
 mod verify;
 mod viewing;
@@ -46,6 +47,7 @@ pub use runs::{
     Started, complete_step, plan_step, prepare_start, show_run, show_run_in, start_prepared,
     start_run,
 };
+pub use sign::{Eligible, SignStep, eligible, sign_step};
 pub use verify::{Expected, Verification, verify};
 pub use viewing::{
     RunView, list_runs_as, my_work, print_record, run_flowchart, show_run_as, start_run_as,

@@ -17,7 +17,8 @@ pub enum RefusalKind {
     Refused,
     /// The request is malformed (an unreadable date, an unknown step or flow).
     Invalid,
-    /// The signed-in user may not do this or see this run (their role or departments).
+    /// The signed-in user may not do this or see this run (their role or departments, a
+    /// step none of their departments acts in, a disabled account).
     Forbidden,
     /// No run has the reference given.
     NotFound,
@@ -30,11 +31,26 @@ pub enum RefusalKind {
     Storage,
 }
 
+impl RefusalKind {
+    /// The HTTP status a page or the API answers with (RFC 9110 §15): 422 for what the
+    /// procedure refuses or a malformed input, 403, 404, 409, and 500 for a damaged run or
+    /// a store that cannot be used.
+    pub fn http_status(self) -> u16 {
+        match self {
+            RefusalKind::Refused | RefusalKind::Invalid => 422,
+            RefusalKind::Forbidden => 403,
+            RefusalKind::NotFound => 404,
+            RefusalKind::Conflict => 409,
+            RefusalKind::Broken | RefusalKind::Storage => 500,
+        }
+    }
+}
+
 /// One problem with one input of the request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     /// The input it concerns, by its API name: `ref`, `doc`, `flow`, `plan.STEP`, `step`,
-    /// `by`, `as`, `at`, `outcome`, `check`, `waive`, `reason`, `note`, `date`, `depts`,
+    /// `by`, `as`, `at`, `password`, `outcome`, `check`, `waive`, `reason`, `note`, `date`, `depts`,
     /// `tolerance`, `expect`, `fields` or `fields.RECORD.FIELD`; `None` when it concerns the
     /// run or the request as a whole.
     pub field: Option<String>,

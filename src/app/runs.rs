@@ -103,10 +103,15 @@ pub struct PreparedStart {
 pub struct Completed {
     pub run: RunInfo,
     pub step: String,
-    /// The signer, as recorded.
+    /// The signer, as recorded (their printed name).
     pub by: String,
-    /// The department of the step's `by` they acted for.
+    /// The signer's login when they signed in; `None` for a name typed at the command line.
+    pub login: Option<String>,
+    /// The department (or party) of the step's `by` they acted for.
     pub acting_for: Option<String>,
+    /// `acting_for` is a party (the customer, a supplier): the signer recorded the step on
+    /// its behalf.
+    pub on_behalf: bool,
     /// The decision's outcome (primary language).
     pub outcome: Option<String>,
     /// The meaning of the signature (the step's `signature:`).
@@ -126,7 +131,7 @@ pub struct PlannedStep {
     pub due: Vec<(String, DateTime<Utc>)>,
 }
 
-fn info(live: &Live) -> Result<RunInfo, RunError> {
+pub(super) fn info(live: &Live) -> Result<RunInfo, RunError> {
     Ok(RunInfo {
         reference: live.row.reference.clone(),
         doc: live.row.doc.clone(),
@@ -291,21 +296,36 @@ pub fn complete_step(
         engine::complete(s, &mut live, request, at, &mut notes)?;
         Ok((live, at))
     })?;
+    completed(&live, request, notes, at)
+}
+
+/// What a completion recorded, read back from the run after it.
+pub(super) fn completed(
+    live: &Live,
+    request: &DoneRequest,
+    notes: Vec<String>,
+    at: DateTime<Utc>,
+) -> Result<Completed, Refusal> {
     let spec = live.spec()?;
     let step = spec.find_step(&request.step)?;
     let done = live.state.steps[step]
         .iter()
         .rev()
         .find_map(|i| i.completed.as_ref());
+    let acting_for = done.and_then(|d| d.completion.acting_for.clone());
     let completed = Completed {
-        run: info(&live)?,
+        run: info(live)?,
         step: spec.step_id(step).to_string(),
         by: request.by.trim().to_string(),
-        acting_for: done.and_then(|d| d.completion.acting_for.clone()),
+        login: request.login.clone(),
+        on_behalf: acting_for
+            .as_deref()
+            .is_some_and(|code| spec.is_party(code)),
+        acting_for,
         outcome: done.and_then(|d| d.completion.outcome_label.clone()),
         meaning: done.and_then(|d| d.completion.signature),
         at,
-        progress: progress(&live, notes, at)?,
+        progress: progress(live, notes, at)?,
     };
     Ok(completed)
 }

@@ -242,6 +242,13 @@ const LABELS: &[(&str, &str, &str, &str)] = &[
     ("state", "State", "状态", "狀態"),
     ("signed", "Signed", "签署", "簽署"),
     ("for_dept", "for", "代表", "代表"),
+    (
+        "on_behalf_of",
+        "recorded on behalf of",
+        "代为记录，代表",
+        "代為記錄，代表",
+    ),
+    ("time_zone", "Time zone", "时区", "時區"),
     // The meaning of a signature (21 CFR Part 11 §11.50(a)(3)).
     ("sig_performed", "performed", "执行", "執行"),
     ("sig_reviewed", "reviewed", "审核", "審核"),

@@ -112,9 +112,17 @@ fn iteration_lines(
     let _ = writeln!(out, "{line}");
     match &it.completed {
         Some(sig) => {
+            let login = sig
+                .login
+                .as_deref()
+                .map(|l| format!(" ({l})"))
+                .unwrap_or_default();
             let who = match (&sig.by, &sig.acting_for) {
-                (Some(by), Some(a)) => format!("{by} for {}", a.code),
-                (Some(by), None) => by.clone(),
+                (Some(by), Some(a)) if sig.on_behalf => {
+                    format!("{by}{login} on behalf of {} ({})", a.name, a.code)
+                }
+                (Some(by), Some(a)) => format!("{by}{login} for {}", a.code),
+                (Some(by), None) => format!("{by}{login}"),
                 (None, _) => match &sig.child {
                     Some(child) => format!("the system when {child} ended"),
                     None => "the system".to_string(),
@@ -214,7 +222,11 @@ pub fn render(r: &RunRecord, p: Paint) -> String {
     if let Some(d) = &r.due {
         let _ = write!(status, " · flow {}", deadline_text(d, p));
     }
-    let _ = writeln!(out, "started {}{by} · {status}", r.started.local);
+    let _ = writeln!(
+        out,
+        "started {}{by} · {status} · times in {}",
+        r.started.local, r.timezone
+    );
     if let Some(parent) = &r.parent {
         let _ = writeln!(out, "child of run {} (step {})", parent.run, parent.step);
     }

@@ -308,6 +308,7 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, Refusal>
             let request = DoneRequest {
                 step,
                 by,
+                login: None,
                 acting_for,
                 outcome,
                 check,

@@ -14,7 +14,11 @@ use super::state::{Completion, State, Waiver};
 #[derive(Debug, Clone, Default)]
 pub struct DoneRequest {
     pub step: String,
+    /// The signer's printed name.
     pub by: String,
+    /// The signer's login when they signed in (the web, the API); `None` for a name typed
+    /// at the command line. `not_by` compares logins when both signatures have one.
+    pub login: Option<String>,
     pub acting_for: Option<String>,
     pub outcome: Option<String>,
     /// `all` or item numbers `1,3`.
@@ -63,7 +67,8 @@ pub(super) fn validate(
     }
     let acting_for =
         acting_for(&spec, step, request.acting_for.as_deref()).map_err(|e| e.about("as"))?;
-    separation_of_duties(&spec, state, step, name).map_err(|e| e.about("by"))?;
+    separation_of_duties(&spec, state, step, name, request.login.as_deref())
+        .map_err(|e| e.about("by"))?;
     let (outcome, outcome_label) =
         outcome(&spec, step, request.outcome.as_deref()).map_err(|e| e.about("outcome"))?;
     let (checked, waived) = checks(&spec, step, request)?;
@@ -87,6 +92,7 @@ pub(super) fn validate(
         note,
         child: None,
         signature: Some(s.signature_meaning()),
+        login: request.login.clone(),
     })
 }
 
@@ -159,17 +165,22 @@ fn acting_for(spec: &Spec, step: usize, given: Option<&str>) -> Result<Option<St
     }
 }
 
-/// `not_by`: the person who completed a named step may not complete this one.
+/// `not_by`: the person who completed a named step may not complete this one. Two signed-in
+/// signatures are the same person when their logins are; otherwise (a name typed at the
+/// command line on either side) when their printed names are, ignoring case.
 fn separation_of_duties(
     spec: &Spec,
     state: &State,
     step: usize,
     name: &str,
+    login: Option<&str>,
 ) -> Result<(), RunError> {
-    let same = |other: &Option<String>| {
-        other
+    let same = |other: &super::engine::Done| match (login, other.completion.login.as_deref()) {
+        (Some(mine), Some(theirs)) => mine == theirs,
+        _ => other
+            .by
             .as_deref()
-            .is_some_and(|o| o.trim().to_lowercase() == name.to_lowercase())
+            .is_some_and(|o| o.trim().to_lowercase() == name.to_lowercase()),
     };
     for other in spec.step(step).not_by.iter() {
         let Some(o) = spec.graph.index_of(other) else {
@@ -178,7 +189,7 @@ fn separation_of_duties(
         if let Some(done) = state.steps[o]
             .iter()
             .filter_map(|i| i.completed.as_ref())
-            .find(|d| same(&d.by))
+            .find(|d| same(d))
         {
             return Err(refused(format!(
                 "{name} completed {other} at {}; step {} must be completed by someone else (not_by: {other})",

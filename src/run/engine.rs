@@ -249,6 +249,12 @@ impl<'a> Spec<'a> {
         fields::produced(self.snapshot, self.procedure, self.step(step))
     }
 
+    /// Whether `code` names a party of procdoc.yaml (the customer, a supplier) rather than
+    /// a department: a party's steps are recorded on its behalf by a user of the company.
+    pub fn is_party(&self, code: &str) -> bool {
+        self.settings.parties.iter().any(|p| p.code == code)
+    }
+
     /// How the departments responsible for a step are written (`GM / DGM`).
     pub fn by_text(&self, step: usize) -> String {
         let by = &self.step(step).by;

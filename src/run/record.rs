@@ -154,7 +154,13 @@ pub struct Signature {
     pub entered_apart: Option<EnteredApart>,
     /// `None` when the system completed it (a child run ended).
     pub by: Option<String>,
+    /// The signer's login when they signed in (the web, the API); `None` for a name typed
+    /// at the command line.
+    pub login: Option<String>,
     pub acting_for: Option<Actor>,
+    /// `acting_for` is a party (the customer, a supplier): the signer recorded the step on
+    /// its behalf.
+    pub on_behalf: bool,
     pub outcome: Option<String>,
     pub checks: Vec<CheckTick>,
     pub fields: Vec<FieldValue>,
@@ -250,6 +256,8 @@ pub struct RunRecord {
     pub overdue: Vec<String>,
     /// The moment deadlines were judged at.
     pub now: Stamp,
+    /// The office time zone every local time of the record is on (IANA name).
+    pub timezone: String,
     /// Set when the QMS now holds a different revision or content of the procedure.
     pub newer: Option<String>,
     pub steps: Vec<StepRecord>,
@@ -365,7 +373,12 @@ fn signature(
             .map(|t| Stamp::of(t, tz)),
         entered_apart: event.and_then(|e| entered_apart(e, tolerance, tz)),
         by: done.by.clone(),
+        login: c.login.clone(),
         acting_for: c.acting_for.as_deref().map(|code| actor(spec, code)),
+        on_behalf: c
+            .acting_for
+            .as_deref()
+            .is_some_and(|code| spec.is_party(code)),
         outcome: c.outcome_label.clone(),
         checks,
         fields,
@@ -420,6 +433,12 @@ fn event_summary(spec: &Spec, e: &audit::Event) -> String {
             }
             if let Some(code) = &c.acting_for {
                 parts.push(format!("as {code}"));
+            }
+            if let Some(login) = &c.login {
+                parts.push(format!("signed in as {login}"));
+            }
+            if let Some(meaning) = c.signature {
+                parts.push(meaning.word().to_string());
             }
             if let Some(o) = &c.outcome_label {
                 parts.push(format!("outcome: {o}"));
@@ -648,6 +667,7 @@ pub fn build_in(
             .map(|d| deadline(d, state.ended.as_ref().map(|e| e.at), now, tz)),
         overdue,
         now: Stamp::of(now, tz),
+        timezone: tz.name().to_string(),
         newer,
         steps,
         events,

@@ -82,6 +82,11 @@ pub struct Completion {
     /// system and in events recorded before procdoc kept it, whose hashes stay as they were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<SignatureMeaning>,
+    /// The signer's login when they signed in (the web, the API); `None` for a name typed
+    /// at the command line and in events recorded before procdoc kept it, whose hashes stay
+    /// as they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -1,0 +1,238 @@
+//! Completing a step as an electronic signature of the signed-in user (21 CFR Part 11
+//! §11.50, §11.200): the signer is the authenticated account, never a typed name; signing
+//! asks for the password again; the user must belong to a department that acts in the
+//! step; and the event records the login, the printed name, the time and the meaning.
+//!
+//! Everything the step itself demands (outcome, ticks, waivers, fields, `not_by`) is
+//! checked by the engine, as for `procdoc run done`: this module adds only who may sign.
+
+use chrono::{DateTime, Utc};
+
+use super::runs::completed;
+use super::{Completed, Refusal, RefusalKind, RunRef, transaction};
+use crate::app::users;
+use crate::run::accounts::User;
+use crate::run::clock;
+use crate::run::completion::DoneRequest;
+use crate::run::engine::{self, Live, RunError, Spec};
+use crate::run::store::Store;
+
+/// What signing a step asks for, as a form or the API gives it; the signer is the
+/// signed-in user, so there is no name to type.
+#[derive(Debug, Clone, Default)]
+pub struct SignStep {
+    /// The step's id.
+    pub step: String,
+    /// The department (or party) of the step's `by` to act for (`as`); needed only when the
+    /// user may act for several.
+    pub acting_for: Option<String>,
+    /// A decision's outcome label, in any of the QMS's languages.
+    pub outcome: Option<String>,
+    /// `all` or item numbers `1,3`.
+    pub check: Option<String>,
+    /// Item numbers waived (`2`), with `reason`.
+    pub waive: Option<String>,
+    pub reason: Option<String>,
+    /// `record.field=value`, one per value (a table row: `record.field=a | b`).
+    pub fields: Vec<String>,
+    pub note: Option<String>,
+}
+
+/// A department (or party) of a step's `by` that a user may sign for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Eligible {
+    /// The code of the step's `by` signed for.
+    pub code: String,
+    /// The code is a party: the user records the step on its behalf (as a member of a
+    /// department of the step's `with` or of the procedure's owner).
+    pub on_behalf: bool,
+}
+
+/// The departments (or parties) of `step`'s `by` that `user` may sign for, in the step's
+/// order: a department they belong to, or a party when they belong to a department that
+/// takes part in the step (`with`) or owns the procedure.
+pub fn eligible(spec: &Spec, step: usize, user: &User) -> Vec<Eligible> {
+    let s = spec.step(step);
+    let member = |code: &str| user.departments.iter().any(|d| d == code);
+    let takes_part = s
+        .with
+        .iter()
+        .chain(std::iter::once(&spec.procedure.owner))
+        .any(|code| !spec.is_party(code) && member(code));
+    s.by.iter()
+        .filter_map(|code| {
+            let on_behalf = spec.is_party(code);
+            let may = if on_behalf { takes_part } else { member(code) };
+            may.then(|| Eligible {
+                code: code.clone(),
+                on_behalf,
+            })
+        })
+        .collect()
+}
+
+/// Signs (completes) an active step of a run as `user`, who re-entered `password`, now (the
+/// system clock, or `PROCDOC_NOW`). The event records the user's printed name as the
+/// signer, their login, the department or party acted for, the time and the step's
+/// signature meaning.
+///
+/// Refused, with nothing written:
+/// - a disabled account, or a user of no department that may sign the step:
+///   [`RefusalKind::Forbidden`];
+/// - a wrong password: about `password`;
+/// - a department given with `as` that the user does not belong to: Forbidden about `as`;
+///   several possible and none given: about `as`;
+/// - the step already completed by someone else (two people signing at once):
+///   [`RefusalKind::Conflict`] about `step`, naming who was first;
+/// - anything the engine refuses for `procdoc run done` (the step not active, `not_by` on
+///   this user's login or name, the outcome, ticks, waivers, fields), about its input.
+pub fn sign_step(
+    store: &mut dyn Store,
+    user: &User,
+    password: &str,
+    run: &RunRef,
+    request: &SignStep,
+) -> Result<Completed, Refusal> {
+    if user.disabled {
+        return Err(Refusal::new(
+            RefusalKind::Forbidden,
+            None,
+            format!("the account `{}` is disabled", user.login),
+        ));
+    }
+    if !users::confirm_password(user, password) {
+        return Err(Refusal::new(
+            RefusalKind::Refused,
+            Some("password"),
+            "the password is wrong: signing a step needs your password again",
+        ));
+    }
+    let mut refusal = None;
+    let mut notes = Vec::new();
+    let mut done = DoneRequest {
+        step: request.step.trim().to_string(),
+        by: user.name.clone(),
+        login: Some(user.login.clone()),
+        acting_for: None,
+        outcome: request.outcome.clone(),
+        check: request.check.clone(),
+        waive: request.waive.clone(),
+        reason: request.reason.clone(),
+        fields: request.fields.clone(),
+        note: request.note.clone(),
+    };
+    let result = transaction(store, true, |s| {
+        let row = engine::find(s, &run.reference, run.flow.as_deref())?;
+        let mut live = engine::open_for_change(s, row.id)?;
+        let at = clock::now(None, live.spec()?.tz()).map_err(|e| RunError::Usage(e).about("at"))?;
+        match who_signs(&live, user, request) {
+            Ok(acting_for) => done.acting_for = acting_for,
+            Err(r) => {
+                // Rolled back by the error; the refusal itself is returned below.
+                let message = r.message.clone();
+                refusal = Some(r);
+                return Err(RunError::Refused(message));
+            }
+        }
+        engine::complete(s, &mut live, &done, at, &mut notes)?;
+        Ok((live, at))
+    });
+    if let Some(r) = refusal {
+        return Err(r);
+    }
+    let (live, at): (Live, DateTime<Utc>) = result?;
+    completed(&live, &done, notes, at)
+}
+
+/// The department or party `user` signs the step for, or why they may not sign it.
+fn who_signs(live: &Live, user: &User, request: &SignStep) -> Result<Option<String>, Refusal> {
+    let spec = live.spec()?;
+    let step = spec
+        .find_step(request.step.trim())
+        .map_err(|e| e.about("step"))?;
+    let id = spec.step_id(step);
+    if let Some(done) = live
+        .state
+        .last_done(step)
+        .filter(|_| !live.state.is_active(&spec, step))
+    {
+        return Err(Refusal::new(
+            RefusalKind::Conflict,
+            Some("step"),
+            format!(
+                "step {id} was completed first, by {} at {}",
+                done.by.as_deref().unwrap_or("the system"),
+                clock::show(done.at, spec.tz())
+            ),
+        ));
+    }
+    let s = spec.step(step);
+    if s.by.is_empty() {
+        return Ok(None);
+    }
+    let options = eligible(&spec, step, user);
+    let who = format!("{} ({})", user.name, user.login);
+    let mine = if user.departments.is_empty() {
+        "no department".to_string()
+    } else {
+        user.departments.join(", ")
+    };
+    let given = request
+        .acting_for
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    match given {
+        Some(code) if s.by.iter().any(|b| b == code) => {
+            if options.iter().any(|o| o.code == code) {
+                Ok(Some(code.to_string()))
+            } else {
+                Err(Refusal::new(
+                    RefusalKind::Forbidden,
+                    Some("as"),
+                    format!("{who} may not sign step {id} for {code}: they belong to {mine}"),
+                ))
+            }
+        }
+        // Not a code of the step: the engine says which ones are.
+        Some(code) => Ok(Some(code.to_string())),
+        None => match options.as_slice() {
+            [one] => Ok(Some(one.code.clone())),
+            [] => {
+                let parties = s.by.iter().any(|b| spec.is_party(b));
+                let behalf = if parties {
+                    let mut takers: Vec<&str> = s
+                        .with
+                        .iter()
+                        .filter(|c| !spec.is_party(c))
+                        .map(String::as_str)
+                        .collect();
+                    takers.push(&spec.procedure.owner);
+                    format!(", or on the party's behalf a user of {}", takers.join(", "))
+                } else {
+                    String::new()
+                };
+                Err(Refusal::new(
+                    RefusalKind::Forbidden,
+                    None,
+                    format!(
+                        "{who} may not sign step {id}: it is done by {}{behalf}, and they belong to {mine}",
+                        spec.by_text(step)
+                    ),
+                ))
+            }
+            several => Err(Refusal::new(
+                RefusalKind::Refused,
+                Some("as"),
+                format!(
+                    "{who} may sign step {id} for {}: say which one they act for",
+                    several
+                        .iter()
+                        .map(|o| o.code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+        },
+    }
+}
