@@ -12,7 +12,7 @@ use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::api_request::{self, StartBody};
+use super::api_request::{self, StartBody, StepBody};
 use super::auth::ApiUser;
 use super::form::Fields;
 use super::refusal::{api_malformed, api_refusal};
@@ -189,6 +189,47 @@ pub async fn show(
     let found = state
         .with_store(move |store| {
             app::show_run_as(store, Some(&st.qms), &user, &run, at.as_deref(), tolerance)
+        })
+        .await;
+    match found {
+        Ok(record) => record_json(StatusCode::OK, &record),
+        Err(refusal) => api_refusal(&refusal),
+    }
+}
+
+/// `POST /api/runs/{ref}/steps/{step}` with `{outcome, check, waive, reason, fields, note,
+/// as, password}`: the token's user signs the step (their password confirms it); 200 with
+/// the run's record, or the refusal with one problem per input and nothing written.
+pub async fn complete(
+    State(state): State<Arc<AppState>>,
+    ApiUser(user): ApiUser,
+    Path((reference, step)): Path<(String, String)>,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let run = Query::of(&uri).run(reference);
+    let body = match api_request::parse::<StepBody>(&body) {
+        Ok(body) => body,
+        Err(malformed) => return api_malformed(&malformed),
+    };
+    let password = body.password.clone();
+    let request = match body.into_request(&step) {
+        Ok(request) => request,
+        Err(refusal) => return api_refusal(&refusal),
+    };
+    let tolerance = match app::tolerance(None) {
+        Ok(t) => t,
+        Err(refusal) => return api_refusal(&refusal),
+    };
+    let st = Arc::clone(&state);
+    let found = state
+        .with_store(move |store| {
+            let signed = app::sign_step(store, &user, &password, &run, &request)?;
+            let run = RunRef {
+                reference: signed.run.reference.clone(),
+                flow: Some(format!("{}/{}", signed.run.doc, signed.run.flow)),
+            };
+            app::show_run(store, Some(&st.qms), &run, None, tolerance)
         })
         .await;
     match found {
