@@ -136,14 +136,19 @@ impl Api {
 
     /// Starts a complaint run as `cs`.
     async fn complaint(&self, reference: &str) -> Value {
-        let (status, run) = self
-            .post(
-                "/api/runs",
-                "cs",
-                &json!({"doc": "CS-P-001", "flow": "complaint", "ref": reference}),
-            )
+        let body = json!({"doc": "CS-P-001", "flow": "complaint", "ref": reference});
+        let r = self
+            .call("POST", "/api/runs", Some("cs"), Some(&body.to_string()))
             .await;
-        assert_eq!(status, StatusCode::CREATED, "{run}");
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let location = r.headers()[header::LOCATION].to_str().unwrap().to_string();
+        let run = json_of(r).await;
+        // The new run reads back at its `Location`, as the same record.
+        let (status, mut again) = self.get(&location, "cs").await;
+        assert_eq!(status, StatusCode::OK, "{location}");
+        // Read a moment later: only the moment it was judged at may differ.
+        again["now"] = run["now"].clone();
+        assert_eq!(again, run);
         run
     }
 

@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, Uri, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 
 use super::api_request::{self, StartBody, StepBody};
@@ -138,7 +139,8 @@ pub async fn inbox(
 }
 
 /// `POST /api/runs` with `{doc, flow, ref, plan}`: starts a run in the token's user's name;
-/// 201 with the run's record (as `GET /api/runs/{ref}` gives it).
+/// 201 with the run's record (as `GET /api/runs/{ref}` gives it) and its address in
+/// `Location`.
 pub async fn start(
     State(state): State<Arc<AppState>>,
     ApiUser(user): ApiUser,
@@ -164,7 +166,20 @@ pub async fn start(
         })
         .await;
     match found {
-        Ok(record) => record_json(StatusCode::CREATED, &record),
+        Ok(record) => {
+            // Where the new run is read back: its reference and flow name exactly one run.
+            let location = format!(
+                "/api{}?flow={}%2F{}",
+                super::runs::run_path(&record.reference),
+                utf8_percent_encode(&record.doc.id, NON_ALPHANUMERIC),
+                utf8_percent_encode(&record.flow.id, NON_ALPHANUMERIC),
+            );
+            let mut response = record_json(StatusCode::CREATED, &record);
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, value);
+            }
+            response
+        }
         Err(refusal) => api_refusal(&refusal),
     }
 }
