@@ -136,14 +136,19 @@ impl Api {
 
     /// Starts a complaint run as `cs`.
     async fn complaint(&self, reference: &str) -> Value {
-        let (status, run) = self
-            .post(
-                "/api/runs",
-                "cs",
-                &json!({"doc": "CS-P-001", "flow": "complaint", "ref": reference}),
-            )
+        let body = json!({"doc": "CS-P-001", "flow": "complaint", "ref": reference});
+        let r = self
+            .call("POST", "/api/runs", Some("cs"), Some(&body.to_string()))
             .await;
-        assert_eq!(status, StatusCode::CREATED, "{run}");
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let location = r.headers()[header::LOCATION].to_str().unwrap().to_string();
+        let run = json_of(r).await;
+        // The new run reads back at its `Location`, as the same record.
+        let (status, mut again) = self.get(&location, "cs").await;
+        assert_eq!(status, StatusCode::OK, "{location}");
+        // Read a moment later: only the moment it was judged at may differ.
+        again["now"] = run["now"].clone();
+        assert_eq!(again, run);
         run
     }
 
@@ -203,6 +208,18 @@ fn step<'a>(run: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no step {id}"))
 }
 
+/// The signature of a step's last completed iteration.
+fn signature<'a>(run: &'a Value, id: &str) -> &'a Value {
+    step(run, id)["iterations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|i| !i["completed"].is_null())
+        .map(|i| &i["completed"])
+        .unwrap_or_else(|| panic!("step {id} not completed"))
+}
+
 #[test]
 fn every_endpoint_needs_a_token() {
     block_on(async {
@@ -211,6 +228,7 @@ fn every_endpoint_needs_a_token() {
             ("GET", "/api/inbox"),
             ("POST", "/api/runs"),
             ("GET", "/api/runs/C-1"),
+            ("POST", "/api/runs/C-1/steps/record"),
             ("GET", "/api/runs/C-1/record.pdf"),
         ] {
             let r = api.call(method, path, None, Some("{}")).await;
@@ -326,6 +344,16 @@ fn malformed_json_is_a_bad_request_naming_the_member() {
                 r#"{"doc": "CS-P-001", "ref": "C-1", "plan": {"visit": 3}}"#,
                 Some("plan.visit"),
             ),
+            (
+                "/api/runs/C-1/steps/record",
+                r#"{"check": {"all": true}}"#,
+                Some("check"),
+            ),
+            (
+                "/api/runs/C-1/steps/record",
+                r#"{"by": "Anyone"}"#,
+                Some("by"),
+            ),
         ] {
             let r = api.call("POST", path, Some("cs"), Some(body)).await;
             assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{body}");
@@ -333,10 +361,215 @@ fn malformed_json_is_a_bad_request_naming_the_member() {
             assert_eq!(error["kind"], "malformed");
             assert_eq!(error["problems"][0]["field"].as_str(), field, "{error}");
         }
+        let r = api
+            .call(
+                "POST",
+                "/api/runs/C-1/steps/record",
+                Some("cs"),
+                Some(r#"{"by": "Anyone"}"#),
+            )
+            .await;
+        let error = json_of(r).await;
+        assert!(
+            error["error"]
+                .as_str()
+                .unwrap()
+                .contains("unknown field `by`"),
+            "{error}"
+        );
         let huge = json!({"doc": "CS-P-001", "ref": "x".repeat(70 * 1024)}).to_string();
         let r = api.call("POST", "/api/runs", Some("cs"), Some(&huge)).await;
         assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(api.written(), (0, 0));
+    });
+}
+
+#[test]
+fn steps_are_signed_with_a_decision_and_fields() {
+    block_on(async {
+        let api = Api::new();
+        api.complaint("C-1").await;
+        // An outcome by its Chinese label; the record keeps the primary language's.
+        let (status, run) = api
+            .post(
+                "/api/runs/C-1/steps/record",
+                "cs",
+                &json!({"outcome": "需要维修", "note": "Mould <b>cracked</b>", "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{run}");
+        let signed = signature(&run, "record");
+        assert_eq!(signed["by"], "Printed cs");
+        assert_eq!(signed["outcome"], "Repair needed");
+        assert_eq!(signed["note"], "Mould <b>cracked</b>");
+        assert_eq!(step(&run, "repair")["state"], "active");
+        // Values of every JSON type, in the forms the command line reads.
+        let (status, run) = api
+            .post(
+                "/api/runs/C-1/steps/repair",
+                "prod",
+                &json!({
+                    "fields": {
+                        "repair-report.customer": "ACME <script>alert(1)</script>",
+                        "complaint_date": "2026-11-20",
+                        "repair-report.problem": "Crack at the gate",
+                        "repair-report.mould": null,
+                    },
+                    "password": PASSWORD,
+                }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{run}");
+        let values: Vec<(&str, &str)> = signature(&run, "repair")["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["key"].as_str().unwrap(), f["value"].as_str().unwrap()))
+            .collect();
+        assert!(
+            values.contains(&("repair-report.customer", "ACME <script>alert(1)</script>"))
+                && values.contains(&("repair-report.complaint_date", "2026-11-20")),
+            "{values:?}"
+        );
+        assert_eq!(step(&run, "solution")["state"], "active");
+        // A value the record field does not take is refused about that field.
+        let (status, _) = api
+            .post(
+                "/api/runs/C-1/steps/solution",
+                "qa",
+                &json!({"as": "QA", "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let before = api.written();
+        let (status, error) = api
+            .post(
+                "/api/runs/C-1/steps/close",
+                "cs",
+                &json!({
+                    "fields": {"satisfaction-survey.date": "soon", "satisfaction-survey.ratings": [["Service", "x", "", "", ""]]},
+                    "password": PASSWORD,
+                }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+        assert!(
+            fields(&error).contains(&"fields.satisfaction-survey.date"),
+            "{error}"
+        );
+        assert_eq!(api.written(), before);
+        let (status, run) = api
+            .post(
+                "/api/runs/C-1/steps/close",
+                "cs",
+                &json!({
+                    "fields": {"satisfaction-survey.customer": "ACME", "satisfaction-survey.ratings": [["Service", "x", "", "", ""], ["Price", "", "x"]]},
+                    "password": PASSWORD,
+                }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{run}");
+        assert_eq!(run["status"], "ended");
+        assert_eq!(run["outcome"], "Complaint closed");
+        // Completing it again is a conflict: someone was first.
+        let before = api.written();
+        let (status, error) = api
+            .post(
+                "/api/runs/C-1/steps/close",
+                "cs",
+                &json!({"fields": {"satisfaction-survey.customer": "ACME"}, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{error}");
+        assert_eq!(api.written(), before);
+    });
+}
+
+#[test]
+fn a_wrong_password_signs_nothing() {
+    block_on(async {
+        let api = Api::new();
+        api.complaint("C-1").await;
+        let before = api.written();
+        for password in ["wrong horse battery", ""] {
+            let (status, error) = api
+                .post(
+                    "/api/runs/C-1/steps/record",
+                    "cs",
+                    &json!({"outcome": "Repair needed", "password": password}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+            assert_eq!(fields(&error), ["password"]);
+        }
+        assert_eq!(api.written(), before);
+    });
+}
+
+#[test]
+fn a_department_that_does_not_do_the_step_cannot_sign_it() {
+    block_on(async {
+        let api = Api::new();
+        api.complaint("C-1").await;
+        let (status, _) = api
+            .post(
+                "/api/runs/C-1/steps/record",
+                "cs",
+                &json!({"outcome": "No repair needed", "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        // `solution` is done by ENG, QA or PROD: the warehouse may not sign it.
+        let before = api.written();
+        let (status, error) = api
+            .post(
+                "/api/runs/C-1/steps/solution",
+                "log",
+                &json!({"password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+        assert_eq!(api.written(), before);
+        let (status, run) = api.get("/api/runs/C-1", "qa").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(step(&run, "solution")["state"], "active");
+    });
+}
+
+#[test]
+fn a_reference_of_two_flows_is_picked_with_flow() {
+    block_on(async {
+        let api = Api::new();
+        api.complaint("X-1").await;
+        let (status, _) = api
+            .post(
+                "/api/runs",
+                "cs",
+                &json!({"doc": "CS-P-001", "flow": "contract", "ref": "X-1"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (status, error) = api.get("/api/runs/X-1", "cs").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+        assert!(error["error"].as_str().unwrap().contains("flow"), "{error}");
+        for (flow, first) in [("complaint", "record"), ("CS-P-001%2Fcontract", "request")] {
+            let (status, run) = api.get(&format!("/api/runs/X-1?flow={flow}"), "cs").await;
+            assert_eq!(status, StatusCode::OK, "{run}");
+            assert_eq!(step(&run, first)["state"], "active");
+        }
+        // A quality user's inbox is every department's (the contract's first step is the
+        // customer's, so no department's); a blank reference starts nothing.
+        let (_, inbox) = api.get("/api/inbox", "boss").await;
+        let items = inbox["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{inbox}");
+        assert_eq!(items[0]["depts"], json!(["CS"]));
+        let before = api.written();
+        let (status, error) = api
+            .post("/api/runs", "cs", &json!({"doc": "CS-P-001", "ref": " "}))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+        assert_eq!(fields(&error), ["ref"]);
+        assert_eq!(api.written(), before);
     });
 }
 
@@ -347,6 +580,14 @@ fn an_unknown_run_is_not_found() {
         let (status, error) = api.get("/api/runs/NOPE", "cs").await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{error}");
         assert_eq!(error["kind"], "not-found");
+        let (status, _) = api
+            .post(
+                "/api/runs/NOPE/steps/record",
+                "cs",
+                &json!({"password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
         let r = api
             .call("GET", "/api/runs/NOPE/record.pdf", Some("cs"), None)
             .await;
@@ -390,7 +631,7 @@ fn every_api_route_is_documented() {
             }
         }
     }
-    assert!(found >= 5, "only {found} API routes found in routes.rs");
+    assert!(found >= 6, "only {found} API routes found in routes.rs");
     let readme = std::fs::read_to_string("README.md").unwrap();
     assert!(readme.contains("(docs/api.md)"), "README links docs/api.md");
 }

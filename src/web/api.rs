@@ -8,11 +8,12 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, Uri, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 
-use super::api_request::{self, StartBody};
+use super::api_request::{self, StartBody, StepBody};
 use super::auth::ApiUser;
 use super::form::Fields;
 use super::refusal::{api_malformed, api_refusal};
@@ -138,7 +139,8 @@ pub async fn inbox(
 }
 
 /// `POST /api/runs` with `{doc, flow, ref, plan}`: starts a run in the token's user's name;
-/// 201 with the run's record (as `GET /api/runs/{ref}` gives it).
+/// 201 with the run's record (as `GET /api/runs/{ref}` gives it) and its address in
+/// `Location`.
 pub async fn start(
     State(state): State<Arc<AppState>>,
     ApiUser(user): ApiUser,
@@ -164,7 +166,20 @@ pub async fn start(
         })
         .await;
     match found {
-        Ok(record) => record_json(StatusCode::CREATED, &record),
+        Ok(record) => {
+            // Where the new run is read back: its reference and flow name exactly one run.
+            let location = format!(
+                "/api{}?flow={}%2F{}",
+                super::runs::run_path(&record.reference),
+                utf8_percent_encode(&record.doc.id, NON_ALPHANUMERIC),
+                utf8_percent_encode(&record.flow.id, NON_ALPHANUMERIC),
+            );
+            let mut response = record_json(StatusCode::CREATED, &record);
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, value);
+            }
+            response
+        }
         Err(refusal) => api_refusal(&refusal),
     }
 }
@@ -189,6 +204,47 @@ pub async fn show(
     let found = state
         .with_store(move |store| {
             app::show_run_as(store, Some(&st.qms), &user, &run, at.as_deref(), tolerance)
+        })
+        .await;
+    match found {
+        Ok(record) => record_json(StatusCode::OK, &record),
+        Err(refusal) => api_refusal(&refusal),
+    }
+}
+
+/// `POST /api/runs/{ref}/steps/{step}` with `{outcome, check, waive, reason, fields, note,
+/// as, password}`: the token's user signs the step (their password confirms it); 200 with
+/// the run's record, or the refusal with one problem per input and nothing written.
+pub async fn complete(
+    State(state): State<Arc<AppState>>,
+    ApiUser(user): ApiUser,
+    Path((reference, step)): Path<(String, String)>,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let run = Query::of(&uri).run(reference);
+    let body = match api_request::parse::<StepBody>(&body) {
+        Ok(body) => body,
+        Err(malformed) => return api_malformed(&malformed),
+    };
+    let password = body.password.clone();
+    let request = match body.into_request(&step) {
+        Ok(request) => request,
+        Err(refusal) => return api_refusal(&refusal),
+    };
+    let tolerance = match app::tolerance(None) {
+        Ok(t) => t,
+        Err(refusal) => return api_refusal(&refusal),
+    };
+    let st = Arc::clone(&state);
+    let found = state
+        .with_store(move |store| {
+            let signed = app::sign_step(store, &user, &password, &run, &request)?;
+            let run = RunRef {
+                reference: signed.run.reference.clone(),
+                flow: Some(format!("{}/{}", signed.run.doc, signed.run.flow)),
+            };
+            app::show_run(store, Some(&st.qms), &run, None, tolerance)
         })
         .await;
     match found {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::app::{DoneRequest, Problem, Refusal, RefusalKind, StartRun};
+use crate::app::{Problem, Refusal, RefusalKind, SignStep, StartRun};
 
 /// A body the API could not read: what was wrong and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,11 +133,10 @@ pub struct StepBody {
 }
 
 impl StepBody {
-    /// The completion of `step` as `procdoc run done` takes it, fields in their text forms
-    /// ([`field_text`]); the signer's name is left for the operation to set from the
-    /// authenticated user. Refused about `fields.KEY` for each value the text form cannot
-    /// carry.
-    pub fn into_request(self, step: &str) -> Result<DoneRequest, Refusal> {
+    /// The signature of `step` in the forms `procdoc run done` takes, fields in their text
+    /// forms ([`field_text`]); the password stays apart. Refused about `fields.KEY` for each
+    /// value the text form cannot carry.
+    pub fn into_request(self, step: &str) -> Result<SignStep, Refusal> {
         let mut fields = Vec::new();
         let mut problems = Vec::new();
         for (key, value) in &self.fields {
@@ -161,10 +160,8 @@ impl StepBody {
                 problems,
             });
         }
-        Ok(DoneRequest {
+        Ok(SignStep {
             step: step.to_string(),
-            by: String::new(),
-            login: None,
             acting_for: self.acting_for.filter(|a| !a.trim().is_empty()),
             outcome: self.outcome,
             check: self.check.map(Items::into_text),

@@ -10,23 +10,11 @@ use super::api_request::Malformed;
 use super::auth::internal;
 use crate::app::{Problem, Refusal, RefusalKind};
 
-/// The status a refusal answers with (RFC 9110):
-///
-/// | kind | status |
-/// | --- | --- |
-/// | forbidden (role or departments) | 403 |
-/// | not found (no such run) | 404 |
-/// | conflict (already done, reference taken, changed meanwhile) | 409 |
-/// | refused, invalid (the procedure or the input says no) | 422 |
-/// | broken (damaged audit trail), storage | 500 |
+/// The status a refusal answers with, pages and API alike: [`RefusalKind::http_status`]
+/// (403 forbidden, 404 not found, 409 conflict, 422 refused or invalid, 500 broken or
+/// storage).
 pub fn status_of(kind: RefusalKind) -> StatusCode {
-    match kind {
-        RefusalKind::Forbidden => StatusCode::FORBIDDEN,
-        RefusalKind::NotFound => StatusCode::NOT_FOUND,
-        RefusalKind::Conflict => StatusCode::CONFLICT,
-        RefusalKind::Refused | RefusalKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
-        RefusalKind::Broken | RefusalKind::Storage => StatusCode::INTERNAL_SERVER_ERROR,
-    }
+    StatusCode::from_u16(kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// The body of every API answer that did nothing.

@@ -63,6 +63,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/inbox", get(api::inbox))
         .route("/api/runs", post(api::start))
         .route("/api/runs/{ref}", get(api::show))
+        .route("/api/runs/{ref}/steps/{step}", post(api::complete))
         .route("/api/runs/{ref}/record.pdf", get(api::record_pdf))
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(
