@@ -144,6 +144,28 @@ pub fn sign_step(
     completed(&live, &done, notes, at)
 }
 
+/// Refused as a conflict when `step` is no longer active because someone completed it (two
+/// people signing at once, or a form opened before): says who was first, and when.
+pub(super) fn not_taken(live: &Live, spec: &Spec, step: usize) -> Result<(), Refusal> {
+    match live
+        .state
+        .last_done(step)
+        .filter(|_| !live.state.is_active(spec, step))
+    {
+        Some(done) => Err(Refusal::new(
+            RefusalKind::Conflict,
+            Some("step"),
+            format!(
+                "step {} was completed first, by {} at {}",
+                spec.step_id(step),
+                done.by.as_deref().unwrap_or("the system"),
+                clock::show(done.at, spec.tz())
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The department or party `user` signs the step for, or why they may not sign it.
 fn who_signs(live: &Live, user: &User, request: &SignStep) -> Result<Option<String>, Refusal> {
     let spec = live.spec()?;
@@ -151,21 +173,7 @@ fn who_signs(live: &Live, user: &User, request: &SignStep) -> Result<Option<Stri
         .find_step(request.step.trim())
         .map_err(|e| e.about("step"))?;
     let id = spec.step_id(step);
-    if let Some(done) = live
-        .state
-        .last_done(step)
-        .filter(|_| !live.state.is_active(&spec, step))
-    {
-        return Err(Refusal::new(
-            RefusalKind::Conflict,
-            Some("step"),
-            format!(
-                "step {id} was completed first, by {} at {}",
-                done.by.as_deref().unwrap_or("the system"),
-                clock::show(done.at, spec.tz())
-            ),
-        ));
-    }
+    not_taken(live, &spec, step)?;
     let s = spec.step(step);
     if s.by.is_empty() {
         return Ok(None);
@@ -235,4 +243,26 @@ fn who_signs(live: &Live, user: &User, request: &SignStep) -> Result<Option<Stri
             )),
         },
     }
+}
+
+/// A table field's rows as `fields` gives them (`KEY=a | b; c | d`): blank rows are left
+/// out, and no row at all gives `None`. Refused about `fields.KEY` when a cell holds `|` or
+/// `;`, which separate cells and rows.
+pub fn table_field(key: &str, rows: &[Vec<String>]) -> Result<Option<String>, Refusal> {
+    let mut out = Vec::new();
+    for row in rows {
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if let Some(cell) = row.iter().find(|c| c.contains(['|', ';'])) {
+            return Err(Refusal::new(
+                RefusalKind::Refused,
+                Some(&format!("fields.{key}")),
+                format!("the cell `{cell}` holds `|` or `;`, which a table cell cannot hold"),
+            ));
+        }
+        let cells: Vec<&str> = row.iter().map(|c| c.trim()).collect();
+        out.push(cells.join(" | "));
+    }
+    Ok((!out.is_empty()).then(|| format!("{key}={}", out.join("; "))))
 }

@@ -81,6 +81,7 @@ pub fn web_labels(lang: &str) -> BTreeMap<&'static str, String> {
     let mut out: BTreeMap<&'static str, String> = WEB_LABELS
         .iter()
         .chain(super::run_labels::RUN_LABELS)
+        .chain(super::sign_labels::SIGN_LABELS)
         .map(|(key, en, hans, hant)| {
             let text = match script {
                 Script::English => en,

@@ -21,6 +21,8 @@ pub mod render;
 pub mod routes;
 pub mod run_labels;
 pub mod runs;
+pub mod sign;
+pub mod sign_labels;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

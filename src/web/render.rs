@@ -24,6 +24,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "documents.html",
         include_str!("../../templates/web/documents.html"),
     ),
+    ("step.html", include_str!("../../templates/web/step.html")),
     (
         "message.html",
         include_str!("../../templates/web/message.html"),

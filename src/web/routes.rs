@@ -13,7 +13,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use super::{AppState, api, assets, pages, runs};
+use super::{AppState, api, assets, pages, runs, sign};
 
 /// The largest request body accepted (bytes): forms of text only so far.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -45,6 +45,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/runs", get(runs::list))
         .route("/runs/new", get(runs::new_run).post(runs::start))
         .route("/runs/{ref}", get(runs::show))
+        .route(
+            "/runs/{ref}/steps/{step}",
+            get(sign::step_page).post(sign::sign),
+        )
         .route("/runs/{ref}/flowchart.svg", get(runs::flowchart))
         .route("/runs/{ref}/record.pdf", get(runs::record_pdf))
         .route("/runs/{ref}/record.json", get(runs::record_json))

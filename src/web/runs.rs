@@ -27,7 +27,7 @@ use crate::run::store::Store;
 
 /// What a path segment keeps as is; everything else is percent-encoded, so that a
 /// reference with `/`, `?` or `#` still names one run.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+pub(super) const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')

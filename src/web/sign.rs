@@ -1,0 +1,353 @@
+//! The form that signs a step (`/runs/{ref}/steps/{step}`): made from the step of the run's
+//! pinned revision by [`crate::app::step_form`], and signed by [`crate::app::sign_step`] as
+//! the signed-in user, who types their password again. A refused signature draws the form
+//! again with what was entered and each problem next to its input; a signed one goes back
+//! to the run's page.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use minijinja::{Value, context};
+use percent_encoding::utf8_percent_encode;
+use serde::Serialize;
+
+use super::AppState;
+use super::auth::{SignedIn, internal};
+use super::form::Fields;
+use super::pages::signed_page;
+use super::render::language_of;
+use super::runs::{SEGMENT, run_path, step_path};
+use crate::app::{self, Refusal, RefusalKind, RunRef, SignStep, StepForm};
+use crate::run::accounts::User;
+
+/// What the person entered (or, on a new form, what it starts with).
+#[derive(Debug, Default, Serialize)]
+struct Entered {
+    outcome: String,
+    checked: BTreeSet<usize>,
+    waived: BTreeSet<usize>,
+    reason: String,
+    note: String,
+    acting_for: String,
+    /// A text, number, date, choice or signature field's value, by `record.field`.
+    value: BTreeMap<String, String>,
+    /// Every value of a multichoice or checkbox field.
+    multi: BTreeMap<String, Vec<String>>,
+    /// A table's cells, row by row, each row as wide as the table.
+    tables: BTreeMap<String, Vec<Vec<String>>>,
+}
+
+fn given(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+fn numbers(values: Vec<String>) -> BTreeSet<usize> {
+    values
+        .iter()
+        .filter_map(|v| v.trim().parse().ok())
+        .collect()
+}
+
+fn width(field: &app::FieldInput) -> usize {
+    field.columns.len().max(1)
+}
+
+impl Entered {
+    /// A new form: tables with their blank rows (labelled rows pre-filled), and signature
+    /// fields with the signer's printed name.
+    fn blank(form: &StepForm, user: &User) -> Entered {
+        let mut entered = Entered::default();
+        for field in form.records.iter().flat_map(|r| &r.fields) {
+            match field.kind {
+                "table" => {
+                    let rows = (0..field.rows)
+                        .map(|i| {
+                            let mut row = vec![String::new(); width(field)];
+                            if let Some(label) = field.row_labels.get(i) {
+                                row[0] = label.clone();
+                            }
+                            row
+                        })
+                        .collect();
+                    entered.tables.insert(field.key.clone(), rows);
+                }
+                "signature" => {
+                    entered.value.insert(field.key.clone(), user.name.clone());
+                }
+                _ => {}
+            }
+        }
+        entered
+    }
+
+    /// What a posted form holds; `add_row` is the table that asked for one more row.
+    fn posted(form: &StepForm, posted: &Fields, add_row: Option<&str>) -> Entered {
+        let mut entered = Entered {
+            outcome: posted.get("outcome"),
+            checked: numbers(posted.all("check")),
+            waived: numbers(posted.all("waive")),
+            reason: posted.get("reason"),
+            note: posted.get("note"),
+            acting_for: posted.get("as"),
+            ..Entered::default()
+        };
+        for field in form.records.iter().flat_map(|r| &r.fields) {
+            let name = format!("f.{}", field.key);
+            match field.kind {
+                "multichoice" | "checkbox" => {
+                    entered.multi.insert(field.key.clone(), posted.all(&name));
+                }
+                "table" => {
+                    let shown: usize = posted
+                        .get(&format!("rows.{}", field.key))
+                        .parse()
+                        .unwrap_or(field.rows);
+                    let extra = usize::from(add_row == Some(field.key.as_str()));
+                    // A forged row count cannot make the page huge.
+                    let rows = (shown + extra).clamp(1, 200);
+                    let grid = (0..rows)
+                        .map(|r| {
+                            (0..width(field))
+                                .map(|c| posted.get(&format!("t.{}.{r}.{c}", field.key)))
+                                .collect()
+                        })
+                        .collect();
+                    entered.tables.insert(field.key.clone(), grid);
+                }
+                _ => {
+                    entered.value.insert(field.key.clone(), posted.get(&name));
+                }
+            }
+        }
+        entered
+    }
+
+    /// The request the form makes: each filled field as `record.field=value`.
+    fn request(&self, form: &StepForm) -> Result<SignStep, Refusal> {
+        let list = |set: &BTreeSet<usize>| {
+            (!set.is_empty()).then(|| {
+                set.iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+        };
+        let mut fields = Vec::new();
+        for field in form.records.iter().flat_map(|r| &r.fields) {
+            let key = &field.key;
+            match field.kind {
+                "table" => {
+                    let rows = self.tables.get(key).map(Vec::as_slice).unwrap_or(&[]);
+                    fields.extend(app::table_field(key, rows)?);
+                }
+                "multichoice" | "checkbox" => {
+                    let values = self.multi.get(key).cloned().unwrap_or_default();
+                    if !values.is_empty() {
+                        fields.push(format!("{key}={}", values.join(", ")));
+                    }
+                }
+                kind => {
+                    let value = self.value.get(key).map(String::as_str).unwrap_or("");
+                    if let Some(value) = given(value) {
+                        // A browser's datetime-local is `YYYY-MM-DDTHH:MM` on the office clock.
+                        let value = if kind == "datetime" {
+                            value.replacen('T', " ", 1)
+                        } else {
+                            value
+                        };
+                        fields.push(format!("{key}={value}"));
+                    }
+                }
+            }
+        }
+        Ok(SignStep {
+            step: form.step.clone(),
+            acting_for: given(&self.acting_for),
+            outcome: given(&self.outcome),
+            check: list(&self.checked),
+            waive: list(&self.waived),
+            reason: given(&self.reason),
+            fields,
+            note: given(&self.note),
+        })
+    }
+}
+
+fn serde<T: Serialize>(value: &T) -> Value {
+    Value::from(minijinja::value::Serde(value))
+}
+
+fn status_of(kind: RefusalKind) -> StatusCode {
+    StatusCode::from_u16(kind.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+/// The run a path and its `?flow=` name.
+fn run_ref(reference: String, uri: &Uri) -> RunRef {
+    let flow = Fields::parse(uri.query().unwrap_or("").as_bytes()).get("flow");
+    RunRef {
+        reference,
+        flow: given(&flow),
+    }
+}
+
+fn flow_suffix(run: &RunRef) -> String {
+    run.flow
+        .as_ref()
+        .map(|f| format!("?flow={}", utf8_percent_encode(f, SEGMENT)))
+        .unwrap_or_default()
+}
+
+/// The inputs a problem can be shown next to; any other goes above the form.
+fn inputs_of(form: &StepForm) -> BTreeSet<String> {
+    let fixed = [
+        "password", "as", "outcome", "check", "waive", "reason", "note",
+    ];
+    fixed
+        .iter()
+        .map(|f| f.to_string())
+        .chain(
+            form.records
+                .iter()
+                .flat_map(|r| &r.fields)
+                .map(|f| format!("fields.{}", f.key)),
+        )
+        .collect()
+}
+
+/// Draws the form with what was entered and the refusal's problems.
+async fn draw(
+    state: &Arc<AppState>,
+    user: &User,
+    status: StatusCode,
+    run: &RunRef,
+    form: &StepForm,
+    entered: &Entered,
+    refusal: Option<&Refusal>,
+) -> Response {
+    let inputs = inputs_of(form);
+    let mut problems: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut general = Vec::new();
+    for p in refusal.iter().flat_map(|r| &r.problems) {
+        match &p.field {
+            Some(field) if inputs.contains(field) => {
+                problems
+                    .entry(field.clone())
+                    .or_default()
+                    .push(p.message.clone());
+            }
+            _ => general.push(p.message.clone()),
+        }
+    }
+    let suffix = flow_suffix(run);
+    let own = context! {
+        form => serde(form),
+        entered => serde(entered),
+        problems => serde(&problems),
+        general => general,
+        action => format!("{}{suffix}", step_path(&form.reference, &form.step)),
+        back => format!("{}{suffix}", run_path(&form.reference)),
+        signer => context! { name => user.name.clone(), login => user.login.clone() },
+    };
+    signed_page(state, user, status, "step.html", own).await
+}
+
+/// A page saying why there is no form to sign.
+async fn refused(state: &Arc<AppState>, user: &User, refusal: &Refusal) -> Response {
+    if refusal.kind == RefusalKind::Storage || refusal.kind == RefusalKind::Broken {
+        return internal(refusal);
+    }
+    let key = match refusal.kind {
+        RefusalKind::NotFound => "not_found",
+        _ => "forbidden",
+    };
+    let own = context! { message_key => key, detail => refusal.message.clone() };
+    signed_page(state, user, status_of(refusal.kind), "refused.html", own).await
+}
+
+async fn load_form(
+    state: &Arc<AppState>,
+    user: &User,
+    run: &RunRef,
+    step: &str,
+) -> Result<StepForm, Refusal> {
+    let lang = language_of(state, Some(user));
+    let (user, run, step) = (user.clone(), run.clone(), step.to_string());
+    state
+        .with_store(move |store| app::step_form(store, &user, &run, &step, &lang))
+        .await
+}
+
+/// `GET /runs/{ref}/steps/{step}`: the form that signs an active step.
+pub async fn step_page(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    Path((reference, step)): Path<(String, String)>,
+    uri: Uri,
+) -> Response {
+    let user = &signed_in.user;
+    let run = run_ref(reference, &uri);
+    match load_form(&state, user, &run, &step).await {
+        Ok(form) => {
+            let entered = Entered::blank(&form, user);
+            draw(&state, user, StatusCode::OK, &run, &form, &entered, None).await
+        }
+        Err(refusal) => refused(&state, user, &refusal).await,
+    }
+}
+
+/// `POST /runs/{ref}/steps/{step}`: signs the step; 303 to the run's page when signed, the
+/// form again with its problems when refused (422, 403, or 409 when someone signed first).
+/// The "add a row" buttons of tables post here too and only draw the form again.
+pub async fn sign(
+    State(state): State<Arc<AppState>>,
+    signed_in: SignedIn,
+    Path((reference, step)): Path<(String, String)>,
+    uri: Uri,
+    posted: Fields,
+) -> Response {
+    let user = &signed_in.user;
+    let run = run_ref(reference, &uri);
+    let form = match load_form(&state, user, &run, &step).await {
+        Ok(form) => form,
+        Err(refusal) => return refused(&state, user, &refusal).await,
+    };
+    let add_row = given(&posted.get("add_row"));
+    let entered = Entered::posted(&form, &posted, add_row.as_deref());
+    if add_row.is_some() {
+        return draw(&state, user, StatusCode::OK, &run, &form, &entered, None).await;
+    }
+    let request = match entered.request(&form) {
+        Ok(request) => request,
+        Err(refusal) => {
+            let status = status_of(refusal.kind);
+            return draw(&state, user, status, &run, &form, &entered, Some(&refusal)).await;
+        }
+    };
+    let password = posted.get("password");
+    let (signer, asked) = (user.clone(), run.clone());
+    let signed = state
+        .with_store(move |store| app::sign_step(store, &signer, &password, &asked, &request))
+        .await;
+    match signed {
+        Ok(done) => {
+            let to = format!("{}{}", run_path(&done.run.reference), flow_suffix(&run));
+            match HeaderValue::from_str(&to) {
+                Ok(location) => {
+                    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+                }
+                Err(e) => internal(&e),
+            }
+        }
+        Err(refusal) if matches!(refusal.kind, RefusalKind::Storage | RefusalKind::Broken) => {
+            internal(&refusal)
+        }
+        Err(refusal) => {
+            let status = status_of(refusal.kind);
+            draw(&state, user, status, &run, &form, &entered, Some(&refusal)).await
+        }
+    }
+}

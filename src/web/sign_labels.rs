@@ -1,0 +1,46 @@
+//! The fixed words of the form that signs a step, in English, Simplified and Traditional
+//! Chinese; [`super::labels::web_labels`] adds them to the labels every page gets.
+
+/// (key, English, Simplified, Traditional).
+pub const SIGN_LABELS: &[(&str, &str, &str, &str)] = &[
+    ("sign_step", "Sign", "签署", "簽署"),
+    ("done_by", "Done by", "执行部门", "執行部門"),
+    ("check_items", "Check items", "检查项", "檢查項"),
+    ("waive", "Does not apply", "不适用", "不適用"),
+    (
+        "waive_reason",
+        "Why the items marked “does not apply” do not apply",
+        "标为“不适用”的项目的理由",
+        "標為「不適用」的項目的理由",
+    ),
+    ("decision", "Decision", "决定", "決定"),
+    ("add_row", "Add a row", "添加一行", "新增一列"),
+    ("sign_for", "I sign for", "我代表", "我代表"),
+    (
+        "on_behalf",
+        "recorded on behalf of",
+        "代为记录，代表",
+        "代為記錄，代表",
+    ),
+    (
+        "password_to_sign",
+        "Your password, to sign",
+        "输入密码以签署",
+        "輸入密碼以簽署",
+    ),
+    (
+        "signing_as",
+        "Your electronic signature",
+        "您的电子签名",
+        "您的電子簽章",
+    ),
+    ("time_zone", "Time zone", "时区", "時區"),
+    ("required", "required", "必填", "必填"),
+    (
+        "not_signed",
+        "The step was not signed:",
+        "该步骤未签署：",
+        "該步驟未簽署：",
+    ),
+    ("yes", "Yes", "是", "是"),
+];

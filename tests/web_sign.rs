@@ -1,0 +1,397 @@
+//! Signing a step in the browser over HTTP (`/runs/{ref}/steps/{step}`): the form made
+//! from the step, the signature refused (403, 422, 409) with nothing written, and signed
+//! as the signed-in user. The axum router driven in-process on a copy of the factory
+//! fixture whose check items carry markup.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode, header};
+use tower::ServiceExt;
+
+use procdoc::app::users::{self, AddUser};
+use procdoc::app::{self, RunRef, StartRun};
+use procdoc::run::accounts::Role;
+use procdoc::run::clock;
+use procdoc::run::store::SqliteStore;
+use procdoc::web::{AppState, ServeOptions, router};
+
+const PASSWORD: &str = "correct horse battery";
+const HOSTILE: &str = r#"<script>alert(1)</script>"><img src=x onerror=alert(2)>"#;
+/// How the hostile text reads once escaped for HTML (after [`body`] turned `&#x2f;` back).
+const ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img";
+const STEP: &str = "/runs/LOT-1/steps/inspect";
+
+struct Site {
+    app: Router,
+    dir: tempfile::TempDir,
+}
+
+impl Site {
+    /// The factory fixture with markup in the third check item of `inspect`, one more
+    /// department (LOG) that acts in no flow, users `qa`, `qa2` (QA) and `log` (LOG), and a
+    /// run LOT-1 of the inspection flow.
+    fn new() -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let qms = dir.path().join("qms");
+        common::copy_dir(Path::new("tests/fixtures/run/factory"), &qms);
+        edit(&qms.join("QA-P-001.yaml"), |text| {
+            text.replacen(
+                "check: [Dimensions, Surface, Label]",
+                &format!("check: [Dimensions, Surface, 'Label {HOSTILE}']"),
+                1,
+            )
+        });
+        edit(&qms.join("procdoc.yaml"), |text| {
+            text.replacen(
+                "  - { code: GM, name: General Manager }\n",
+                "  - { code: GM, name: General Manager }\n  - { code: LOG, name: Logistics }\n",
+                1,
+            )
+        });
+        let db = dir.path().join("runs.sqlite");
+        let mut store = SqliteStore::create(&db).unwrap();
+        let known: Vec<String> = ["QA", "PROD", "CS", "GM", "LOG"].map(String::from).to_vec();
+        for (login, dept) in [("qa", "QA"), ("qa2", "QA"), ("log", "LOG")] {
+            users::add_user(
+                &mut store,
+                &known,
+                AddUser {
+                    login: login.to_string(),
+                    name: format!("Printed {login}"),
+                    departments: vec![dept.to_string()],
+                    role: Role::Staff,
+                    password: Some(PASSWORD.to_string()),
+                },
+                clock::system_now(),
+            )
+            .unwrap();
+        }
+        let (loaded, _) = procdoc::spec::load::load(&qms).unwrap();
+        app::start_run(
+            &mut store,
+            &loaded,
+            &[],
+            &StartRun {
+                doc: "QA-P-001".into(),
+                flow: Some("inspection".into()),
+                reference: "LOT-1".into(),
+                at: Some("2026-03-02 09:00".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        drop(store);
+        let options = ServeOptions {
+            qms_dir: qms,
+            listen: "127.0.0.1:0".into(),
+            db: Some(db),
+            public_url: None,
+            output: Some(dir.path().join("out")),
+        };
+        let (state, _) = AppState::open(&options).unwrap();
+        Site {
+            app: router(Arc::new(state)),
+            dir,
+        }
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("runs.sqlite")
+    }
+
+    /// The run's record, read over another connection.
+    fn record(&self) -> app::RunRecord {
+        let mut store = SqliteStore::create(&self.db()).unwrap();
+        app::show_run(&mut store, None, &RunRef::new("LOT-1"), None, 3600).unwrap()
+    }
+
+    async fn get(&self, path: &str, cookie: &str) -> Response<Body> {
+        let r = Request::get(path)
+            .header(header::HOST, "localhost")
+            .header(header::COOKIE, cookie);
+        self.app
+            .clone()
+            .oneshot(r.body(Body::empty()).unwrap())
+            .await
+            .unwrap()
+    }
+
+    /// A form post from `origin`, as a browser sends it.
+    async fn post_from(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+        origin: &str,
+    ) -> Response<Body> {
+        let encoded = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let mut r = Request::post(path)
+            .header(header::HOST, "localhost")
+            .header(header::ORIGIN, origin)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            r = r.header(header::COOKIE, c);
+        }
+        self.app
+            .clone()
+            .oneshot(r.body(Body::from(encoded)).unwrap())
+            .await
+            .unwrap()
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)], cookie: &str) -> Response<Body> {
+        self.post_from(path, form, Some(cookie), "http://localhost")
+            .await
+    }
+
+    async fn sign_in(&self, login: &str) -> String {
+        let form = [("login", login), ("password", PASSWORD)];
+        let r = self
+            .post_from("/sign-in", &form, None, "http://localhost")
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let set = r.headers()[header::SET_COOKIE].to_str().unwrap();
+        set.split(';').next().unwrap().to_string()
+    }
+}
+
+fn edit(path: &Path, f: impl FnOnce(&str) -> String) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let edited = f(&text);
+    assert_ne!(edited, text, "{} was edited", path.display());
+    std::fs::write(path, edited).unwrap();
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+async fn body(r: Response<Body>) -> String {
+    let bytes = axum::body::to_bytes(r.into_body(), 1 << 24).await.unwrap();
+    String::from_utf8_lossy(&bytes).replace("&#x2f;", "/")
+}
+
+fn location(r: &Response<Body>) -> String {
+    r.headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+/// A complete, passing inspection with the password.
+fn inspection<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("check", "1"),
+        ("check", "2"),
+        ("check", "3"),
+        ("outcome", "Pass"),
+        ("f.inspection-report.lot", "L-77"),
+        ("f.inspection-report.measured", "12.5"),
+        ("f.inspection-report.inspected_on", "2026-03-02"),
+        ("f.inspection-report.next_check", "2026-04-01T10:30"),
+        ("f.inspection-report.verdict", "pass"),
+        ("f.inspection-report.defects", "scratch"),
+        ("f.inspection-report.defects", "dent"),
+        ("f.inspection-report.sealed", "yes"),
+        ("rows.inspection-report.items", "3"),
+        ("t.inspection-report.items.0.0", "Bolt"),
+        ("t.inspection-report.items.0.1", "ok"),
+        ("f.inspection-report.inspector", "Printed qa"),
+        ("note", "all fine"),
+        ("password", PASSWORD),
+    ];
+    form.extend_from_slice(extra);
+    form
+}
+
+#[test]
+fn the_form_is_made_from_the_step_with_the_right_inputs() {
+    block_on(async {
+        let site = Site::new();
+        let qa = site.sign_in("qa").await;
+        let r = site.get(STEP, &qa).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let html = body(r).await;
+        for needle in [
+            r#"type="checkbox" name="check" value="3""#,
+            r#"type="checkbox" name="waive" value="3""#,
+            r#"type="radio" name="outcome" value="Rework""#,
+            r#"name="f.inspection-report.measured" value="" type="number""#,
+            r#"name="f.inspection-report.inspected_on" value="" type="date""#,
+            r#"name="f.inspection-report.next_check" value="" type="datetime-local""#,
+            r#"<select name="f.inspection-report.verdict""#,
+            r#"type="checkbox" name="f.inspection-report.defects" value="crack""#,
+            r#"type="checkbox" name="f.inspection-report.sealed" value="yes""#,
+            r#"name="t.inspection-report.items.2.1""#,
+            r#"name="add_row" value="inspection-report.items""#,
+            r#"name="f.inspection-report.inspector" value="Printed qa""#,
+            r#"<textarea name="note""#,
+            r#"type="password" name="password""#,
+            "Result?",
+            "Asia/Shanghai",
+        ] {
+            assert!(
+                html.contains(needle),
+                "`{needle}` is not on the page:\n{html}"
+            );
+        }
+        assert!(html.contains(ESCAPED), "{html}");
+        assert!(!html.contains("<script>alert"), "{html}");
+        // Only one department to sign for: no picker.
+        assert!(!html.contains(r#"name="as""#));
+
+        // Adding a table row draws the form again with one more row and signs nothing.
+        let form = inspection(&[("add_row", "inspection-report.items")]);
+        let r = site.post(STEP, &form, &qa).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let html = body(r).await;
+        assert!(
+            html.contains(r#"name="t.inspection-report.items.3.0""#),
+            "{html}"
+        );
+        assert!(html.contains(r#"value="Bolt""#), "{html}");
+        assert_eq!(site.record().events.len(), 1);
+    });
+}
+
+#[test]
+fn a_user_of_another_department_is_forbidden_and_nothing_is_written() {
+    block_on(async {
+        let site = Site::new();
+        let log = site.sign_in("log").await;
+        let r = site.get(STEP, &log).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let r = site.post(STEP, &inspection(&[]), &log).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert!(body(r).await.contains("may not sign step inspect"));
+        assert_eq!(site.record().events.len(), 1);
+    });
+}
+
+#[test]
+fn a_wrong_password_keeps_the_entries_and_writes_nothing() {
+    block_on(async {
+        let site = Site::new();
+        let qa = site.sign_in("qa").await;
+        let mut form = inspection(&[("note", HOSTILE), ("f.inspection-report.lot", HOSTILE)]);
+        let replaced = ["password", "note", "f.inspection-report.lot"];
+        form.retain(|(k, v)| !replaced.contains(k) || *v == HOSTILE);
+        form.push(("password", "not my password"));
+        let r = site.post(STEP, &form, &qa).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = body(r).await;
+        let password = html.find(r#"name="password""#).unwrap();
+        let problem = html
+            .find("the password is wrong")
+            .expect("the problem is shown");
+        assert!(problem > password, "next to the password input");
+        assert!(html.contains(r#"value="Pass" checked"#), "entries kept");
+        assert!(html.contains(r#"value="12.5""#), "entries kept");
+        assert!(html.contains(ESCAPED), "{html}");
+        assert!(!html.contains("<script>alert"), "escaped");
+        assert!(
+            !html.contains("not my password"),
+            "the password is never sent back"
+        );
+        assert_eq!(site.record().events.len(), 1);
+
+        // A missing required field is shown next to its input, nothing written either.
+        let mut form = inspection(&[]);
+        form.retain(|(k, _)| *k != "f.inspection-report.measured");
+        let r = site.post(STEP, &form, &qa).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = body(r).await;
+        let input = html.find(r#"name="f.inspection-report.measured""#).unwrap();
+        let problem = html.find("Measured length is required").unwrap();
+        assert!(problem > input, "{html}");
+        assert_eq!(site.record().events.len(), 1);
+    });
+}
+
+#[test]
+fn a_signed_step_records_the_user_and_the_meaning() {
+    block_on(async {
+        let site = Site::new();
+        let qa = site.sign_in("qa").await;
+        let r = site.post(STEP, &inspection(&[]), &qa).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&r), "/runs/LOT-1");
+        let record = site.record();
+        assert_eq!(record.events.len(), 2);
+        let inspect = record.steps.iter().find(|s| s.id == "inspect").unwrap();
+        let sig = inspect.iterations[0].completed.as_ref().unwrap();
+        assert_eq!(sig.by.as_deref(), Some("Printed qa"));
+        assert_eq!(sig.login.as_deref(), Some("qa"));
+        assert_eq!(sig.meaning, Some("performed"));
+        assert_eq!(sig.outcome.as_deref(), Some("Pass"));
+        assert_eq!(sig.note.as_deref(), Some("all fine"));
+        let value = |key: &str| {
+            sig.fields
+                .iter()
+                .find(|f| f.key == key)
+                .map(|f| f.value.clone())
+                .unwrap_or_else(|| panic!("{key} in {:?}", sig.fields))
+        };
+        assert_eq!(value("inspection-report.measured"), "12.5 mm");
+        assert_eq!(value("inspection-report.next_check"), "2026-04-01 10:30");
+        assert_eq!(value("inspection-report.defects"), "scratch, dent");
+        assert_eq!(value("inspection-report.sealed"), "yes");
+        assert_eq!(value("inspection-report.items"), "Bolt | ok");
+        assert!(record.chain.intact);
+    });
+}
+
+#[test]
+fn of_two_signatures_at_once_exactly_one_is_recorded() {
+    block_on(async {
+        let site = Site::new();
+        let (qa, qa2) = (site.sign_in("qa").await, site.sign_in("qa2").await);
+        let first = inspection(&[]);
+        let second = inspection(&[]);
+        let (a, b) = tokio::join!(site.post(STEP, &first, &qa), site.post(STEP, &second, &qa2));
+        let mut statuses = [a.status(), b.status()];
+        statuses.sort();
+        assert_eq!(statuses, [StatusCode::SEE_OTHER, StatusCode::CONFLICT]);
+        let loser = if a.status() == StatusCode::CONFLICT {
+            a
+        } else {
+            b
+        };
+        let html = body(loser).await;
+        let record = site.record();
+        let inspect = record.steps.iter().find(|s| s.id == "inspect").unwrap();
+        let winner = inspect.iterations[0].completed.as_ref().unwrap();
+        let by = winner.by.clone().unwrap();
+        assert!(
+            html.contains(&format!("completed first, by {by}")),
+            "{html}"
+        );
+        assert_eq!(record.events.len(), 2);
+        assert!(record.chain.intact);
+    });
+}
+
+#[test]
+fn a_signature_posted_from_another_site_is_refused() {
+    block_on(async {
+        let site = Site::new();
+        let qa = site.sign_in("qa").await;
+        let r = site
+            .post_from(STEP, &inspection(&[]), Some(&qa), "http://evil.example")
+            .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert_eq!(site.record().events.len(), 1);
+    });
+}
