@@ -3,167 +3,42 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+#[path = "common/site.rs"]
+mod site;
 
-use axum::Router;
+use std::path::Path;
+
 use axum::body::Body;
-use axum::http::{Request, Response, StatusCode, header};
-use tower::ServiceExt;
+use axum::http::{Request, StatusCode, header};
 
 use procdoc::app::users::{self, AddUser};
 use procdoc::run::accounts::Role;
 use procdoc::run::clock;
 use procdoc::run::store::SqliteStore;
-use procdoc::web::{AppState, ServeOptions, router};
+use site::{PASSWORD, Site, block_on, cookie_of, enc, location, raw_body as body};
 
-const PASSWORD: &str = "correct horse battery";
 const HOSTILE_TITLE: &str = r#"<script>alert(1)</script> "><img src=x onerror=alert(2)>"#;
-
-struct Site {
-    app: Router,
-    dir: tempfile::TempDir,
-    setup: Option<String>,
-}
 
 impl Site {
     /// A server on red-maple with the English title of CS-P-001 replaced by markup, and
     /// the users `add` makes before it starts.
-    fn new(add: &[(&str, &[&str], Role)]) -> Site {
+    fn new(add: &[site::User]) -> Site {
         let dir = tempfile::tempdir().unwrap();
         let qms = dir.path().join("qms");
         common::copy_dir(Path::new("specs/red-maple"), &qms);
-        let spec = qms.join("CS-P-001.yaml");
-        let text = std::fs::read_to_string(&spec).unwrap();
-        let hostile = text.replacen(
-            "  en: Customer Management Procedure",
-            &format!("  en: '{}'", HOSTILE_TITLE.replace('\'', "''")),
-            1,
-        );
-        assert_ne!(hostile, text, "the title line was found");
-        std::fs::write(&spec, hostile).unwrap();
-        let db = dir.path().join("runs.sqlite");
-        if !add.is_empty() {
-            let mut store = SqliteStore::create(&db).unwrap();
-            let known: Vec<String> = ["CS", "GM", "ENG", "QA", "PROD", "LOG"]
-                .map(String::from)
-                .to_vec();
-            for (login, depts, role) in add {
-                users::add_user(
-                    &mut store,
-                    &known,
-                    AddUser {
-                        login: login.to_string(),
-                        name: format!("Printed {login}"),
-                        departments: depts.iter().map(|d| d.to_string()).collect(),
-                        role: *role,
-                        password: Some(PASSWORD.to_string()),
-                    },
-                    clock::system_now(),
-                )
-                .unwrap();
-            }
-        }
-        let options = ServeOptions {
-            qms_dir: qms,
-            listen: "127.0.0.1:0".into(),
-            db: Some(db),
-            public_url: None,
-            output: Some(dir.path().join("out")),
-        };
-        let (state, setup) = AppState::open(&options).unwrap();
-        Site {
-            app: router(Arc::new(state)),
-            dir,
-            setup,
-        }
-    }
-
-    fn db(&self) -> PathBuf {
-        self.dir.path().join("runs.sqlite")
-    }
-
-    async fn send(&self, request: Request<Body>) -> Response<Body> {
-        self.app.clone().oneshot(request).await.unwrap()
-    }
-
-    async fn get(&self, path: &str, cookie: Option<&str>) -> Response<Body> {
-        let mut r = Request::get(path).header(header::HOST, "localhost");
-        if let Some(c) = cookie {
-            r = r.header(header::COOKIE, c);
-        }
-        self.send(r.body(Body::empty()).unwrap()).await
-    }
-
-    /// A form post as a browser on this site sends it.
-    async fn post(&self, path: &str, form: &str, cookie: Option<&str>) -> Response<Body> {
-        self.post_from(path, form, cookie, Some("http://localhost"))
-            .await
-    }
-
-    async fn post_from(
-        &self,
-        path: &str,
-        form: &str,
-        cookie: Option<&str>,
-        origin: Option<&str>,
-    ) -> Response<Body> {
-        let mut r = Request::post(path)
-            .header(header::HOST, "localhost")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        if let Some(o) = origin {
-            r = r.header(header::ORIGIN, o);
-        }
-        if let Some(c) = cookie {
-            r = r.header(header::COOKIE, c);
-        }
-        self.send(r.body(Body::from(form.to_string())).unwrap())
-            .await
-    }
-
-    /// Signs in and returns the `name=value` of the session cookie.
-    async fn sign_in(&self, login: &str) -> String {
-        let r = self
-            .post(
-                "/sign-in",
-                &format!("login={login}&password={}", enc(PASSWORD)),
-                None,
+        site::edit(&qms.join("CS-P-001.yaml"), |text| {
+            text.replacen(
+                "  en: Customer Management Procedure",
+                &format!("  en: '{}'", HOSTILE_TITLE.replace('\'', "''")),
+                1,
             )
-            .await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        cookie_of(&r).expect("a session cookie")
+        });
+        if !add.is_empty() {
+            let known = ["CS", "GM", "ENG", "QA", "PROD", "LOG"];
+            site::add_users(&dir.path().join("runs.sqlite"), &known, add);
+        }
+        Site::serve(dir)
     }
-}
-
-/// Runs a test's requests on a runtime like the server's (handlers use blocking threads).
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
-
-fn enc(text: &str) -> String {
-    text.replace(' ', "+")
-}
-
-fn cookie_of(r: &Response<Body>) -> Option<String> {
-    let set = r.headers().get(header::SET_COOKIE)?.to_str().ok()?;
-    Some(set.split(';').next()?.to_string())
-}
-
-async fn body(r: Response<Body>) -> String {
-    let bytes = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
-    String::from_utf8(bytes.to_vec()).unwrap()
-}
-
-fn location(r: &Response<Body>) -> &str {
-    r.headers()
-        .get(header::LOCATION)
-        .map(|v| v.to_str().unwrap())
-        .unwrap_or("")
 }
 
 #[test]

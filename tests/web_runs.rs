@@ -4,36 +4,27 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+#[path = "common/site.rs"]
+mod site;
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, Response, StatusCode, header};
-use tower::ServiceExt;
+use std::path::Path;
 
-use procdoc::app::users::{self, AddUser};
+use axum::http::{StatusCode, header};
+
 use procdoc::app::{self, DoneRequest, RunRef, StartRun};
 use procdoc::run::accounts::Role;
-use procdoc::run::clock;
 use procdoc::run::store::SqliteStore;
-use procdoc::web::{AppState, ServeOptions, router};
+use site::{Site, block_on, body, edit, location};
 
-const PASSWORD: &str = "correct horse battery";
 const HOSTILE: &str = r#"<script>alert(1)</script>"><img src=x onerror=alert(2)>"#;
 /// How the hostile text reads once escaped for HTML by minijinja (after [`body`] turned its
 /// `&#x2f;` back into `/`).
 const ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img";
 
-struct Site {
-    app: Router,
-    dir: tempfile::TempDir,
-}
-
 impl Site {
     /// A server on the factory fixture, with markup in the complaint's first step title and
     /// one more department (LOG) that acts in none of its flows, and the users `add` makes.
-    fn new(add: &[(&str, &[&str], Role)]) -> Site {
+    fn new(add: &[site::User]) -> Site {
         let dir = tempfile::tempdir().unwrap();
         let qms = dir.path().join("qms");
         common::copy_dir(Path::new("tests/fixtures/run/factory"), &qms);
@@ -58,7 +49,7 @@ impl Site {
     }
 
     /// A server on a plain copy of the bilingual red-maple example.
-    fn red_maple(add: &[(&str, &[&str], Role)]) -> Site {
+    fn red_maple(add: &[site::User]) -> Site {
         let dir = tempfile::tempdir().unwrap();
         common::copy_dir(Path::new("specs/red-maple"), &dir.path().join("qms"));
         Site::open(dir, &["CS", "GM", "ENG", "QA", "PROD", "LOG"], add)
@@ -66,51 +57,14 @@ impl Site {
 
     /// Serves `dir/qms` with the store `dir/runs.sqlite`, holding the users `add` (of the
     /// departments `known`).
-    fn open(dir: tempfile::TempDir, known: &[&str], add: &[(&str, &[&str], Role)]) -> Site {
-        let qms = dir.path().join("qms");
-        let db = dir.path().join("runs.sqlite");
-        let mut store = SqliteStore::create(&db).unwrap();
-        let known: Vec<String> = known.iter().map(|d| d.to_string()).collect();
-        for (login, depts, role) in add {
-            users::add_user(
-                &mut store,
-                &known,
-                AddUser {
-                    login: login.to_string(),
-                    name: format!("Printed {login}"),
-                    departments: depts.iter().map(|d| d.to_string()).collect(),
-                    role: *role,
-                    password: Some(PASSWORD.to_string()),
-                },
-                clock::system_now(),
-            )
-            .unwrap();
-        }
-        drop(store);
-        let options = ServeOptions {
-            qms_dir: qms,
-            listen: "127.0.0.1:0".into(),
-            db: Some(db),
-            public_url: None,
-            output: Some(dir.path().join("out")),
-        };
-        let (state, _) = AppState::open(&options).unwrap();
+    fn open(dir: tempfile::TempDir, known: &[&str], add: &[site::User]) -> Site {
+        site::add_users(&dir.path().join("runs.sqlite"), known, add);
+        let site = Site::serve(dir);
         assert!(
-            state.diagnostics.is_empty(),
+            site.state.diagnostics.is_empty(),
             "the edited fixture has no errors"
         );
-        Site {
-            app: router(Arc::new(state)),
-            dir,
-        }
-    }
-
-    fn qms(&self) -> PathBuf {
-        self.dir.path().join("qms")
-    }
-
-    fn db(&self) -> PathBuf {
-        self.dir.path().join("runs.sqlite")
+        site
     }
 
     /// Starts a run of QA-P-001 through the application layer (another connection to the
@@ -145,79 +99,11 @@ impl Site {
             .len()
     }
 
-    async fn get(&self, path: &str, cookie: Option<&str>) -> Response<Body> {
-        let mut r = Request::get(path).header(header::HOST, "localhost");
-        if let Some(c) = cookie {
-            r = r.header(header::COOKIE, c);
-        }
-        self.app
-            .clone()
-            .oneshot(r.body(Body::empty()).unwrap())
-            .await
-            .unwrap()
-    }
-
-    /// A form post as a browser on this site sends it.
-    async fn post(&self, path: &str, form: &str, cookie: Option<&str>) -> Response<Body> {
-        let mut r = Request::post(path)
-            .header(header::HOST, "localhost")
-            .header(header::ORIGIN, "http://localhost")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        if let Some(c) = cookie {
-            r = r.header(header::COOKIE, c);
-        }
-        self.app
-            .clone()
-            .oneshot(r.body(Body::from(form.to_string())).unwrap())
-            .await
-            .unwrap()
-    }
-
-    /// Signs in and returns the `name=value` of the session cookie.
-    async fn sign_in(&self, login: &str) -> String {
-        let form = format!("login={login}&password={}", PASSWORD.replace(' ', "+"));
-        let r = self.post("/sign-in", &form, None).await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        let set = r.headers()[header::SET_COOKIE].to_str().unwrap();
-        set.split(';').next().unwrap().to_string()
-    }
-
     /// A page's status and text.
     async fn page(&self, path: &str, cookie: &str) -> (StatusCode, String) {
         let r = self.get(path, Some(cookie)).await;
         (r.status(), body(r).await)
     }
-}
-
-fn edit(path: &Path, f: impl FnOnce(&str) -> String) {
-    let text = std::fs::read_to_string(path).unwrap();
-    let edited = f(&text);
-    assert_ne!(edited, text, "{} was edited", path.display());
-    std::fs::write(path, edited).unwrap();
-}
-
-/// Runs a test's requests on a runtime like the server's (handlers use blocking threads).
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
-
-/// A response's text. minijinja writes `/` in values as `&#x2f;` (which browsers read as
-/// `/`); it is turned back so that tests can look for paths as people read them.
-async fn body(r: Response<Body>) -> String {
-    let bytes = axum::body::to_bytes(r.into_body(), 1 << 24).await.unwrap();
-    String::from_utf8_lossy(&bytes).replace("&#x2f;", "/")
-}
-
-fn location(r: &Response<Body>) -> String {
-    r.headers()
-        .get(header::LOCATION)
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default()
 }
 
 /// The position of `needle` in `hay`, failing with the page when it is missing.

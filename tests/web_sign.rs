@@ -5,31 +5,22 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+#[path = "common/site.rs"]
+mod site;
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, Response, StatusCode, header};
-use tower::ServiceExt;
+use std::path::Path;
 
-use procdoc::app::users::{self, AddUser};
+use axum::http::StatusCode;
+
 use procdoc::app::{self, RunRef, StartRun};
 use procdoc::run::accounts::Role;
-use procdoc::run::clock;
 use procdoc::run::store::SqliteStore;
-use procdoc::web::{AppState, ServeOptions, router};
+use site::{PASSWORD, Site, block_on, body, edit, encode, location};
 
-const PASSWORD: &str = "correct horse battery";
 const HOSTILE: &str = r#"<script>alert(1)</script>"><img src=x onerror=alert(2)>"#;
 /// How the hostile text reads once escaped for HTML (after [`body`] turned `&#x2f;` back).
 const ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img";
 const STEP: &str = "/runs/LOT-1/steps/inspect";
-
-struct Site {
-    app: Router,
-    dir: tempfile::TempDir,
-}
 
 impl Site {
     /// The factory fixture with markup in the third check item of `inspect`, one more
@@ -53,24 +44,15 @@ impl Site {
                 1,
             )
         });
-        let db = dir.path().join("runs.sqlite");
-        let mut store = SqliteStore::create(&db).unwrap();
-        let known: Vec<String> = ["QA", "PROD", "CS", "GM", "LOG"].map(String::from).to_vec();
-        for (login, dept) in [("qa", "QA"), ("qa2", "QA"), ("log", "LOG")] {
-            users::add_user(
-                &mut store,
-                &known,
-                AddUser {
-                    login: login.to_string(),
-                    name: format!("Printed {login}"),
-                    departments: vec![dept.to_string()],
-                    role: Role::Staff,
-                    password: Some(PASSWORD.to_string()),
-                },
-                clock::system_now(),
-            )
-            .unwrap();
-        }
+        let mut store = site::add_users(
+            &dir.path().join("runs.sqlite"),
+            &["QA", "PROD", "CS", "GM", "LOG"],
+            &[
+                ("qa", &["QA"], Role::Staff),
+                ("qa2", &["QA"], Role::Staff),
+                ("log", &["LOG"], Role::Staff),
+            ],
+        );
         let (loaded, _) = procdoc::spec::load::load(&qms).unwrap();
         app::start_run(
             &mut store,
@@ -86,22 +68,7 @@ impl Site {
         )
         .unwrap();
         drop(store);
-        let options = ServeOptions {
-            qms_dir: qms,
-            listen: "127.0.0.1:0".into(),
-            db: Some(db),
-            public_url: None,
-            output: Some(dir.path().join("out")),
-        };
-        let (state, _) = AppState::open(&options).unwrap();
-        Site {
-            app: router(Arc::new(state)),
-            dir,
-        }
-    }
-
-    fn db(&self) -> PathBuf {
-        self.dir.path().join("runs.sqlite")
+        Site::serve(dir)
     }
 
     /// The run's record, read over another connection.
@@ -110,84 +77,10 @@ impl Site {
         app::show_run(&mut store, None, &RunRef::new("LOT-1"), None, 3600).unwrap()
     }
 
-    async fn get(&self, path: &str, cookie: &str) -> Response<Body> {
-        let r = Request::get(path)
-            .header(header::HOST, "localhost")
-            .header(header::COOKIE, cookie);
-        self.app
-            .clone()
-            .oneshot(r.body(Body::empty()).unwrap())
-            .await
-            .unwrap()
+    /// Signs `form` at [`STEP`] as a browser on this site sends it.
+    async fn sign(&self, form: &[(&str, &str)], cookie: &str) -> axum::response::Response {
+        self.post(STEP, &encode(form), Some(cookie)).await
     }
-
-    /// A form post from `origin`, as a browser sends it.
-    async fn post_from(
-        &self,
-        path: &str,
-        form: &[(&str, &str)],
-        cookie: Option<&str>,
-        origin: &str,
-    ) -> Response<Body> {
-        let encoded = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        let mut r = Request::post(path)
-            .header(header::HOST, "localhost")
-            .header(header::ORIGIN, origin)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        if let Some(c) = cookie {
-            r = r.header(header::COOKIE, c);
-        }
-        self.app
-            .clone()
-            .oneshot(r.body(Body::from(encoded)).unwrap())
-            .await
-            .unwrap()
-    }
-
-    async fn post(&self, path: &str, form: &[(&str, &str)], cookie: &str) -> Response<Body> {
-        self.post_from(path, form, Some(cookie), "http://localhost")
-            .await
-    }
-
-    async fn sign_in(&self, login: &str) -> String {
-        let form = [("login", login), ("password", PASSWORD)];
-        let r = self
-            .post_from("/sign-in", &form, None, "http://localhost")
-            .await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        let set = r.headers()[header::SET_COOKIE].to_str().unwrap();
-        set.split(';').next().unwrap().to_string()
-    }
-}
-
-fn edit(path: &Path, f: impl FnOnce(&str) -> String) {
-    let text = std::fs::read_to_string(path).unwrap();
-    let edited = f(&text);
-    assert_ne!(edited, text, "{} was edited", path.display());
-    std::fs::write(path, edited).unwrap();
-}
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
-
-async fn body(r: Response<Body>) -> String {
-    let bytes = axum::body::to_bytes(r.into_body(), 1 << 24).await.unwrap();
-    String::from_utf8_lossy(&bytes).replace("&#x2f;", "/")
-}
-
-fn location(r: &Response<Body>) -> String {
-    r.headers()
-        .get(header::LOCATION)
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default()
 }
 
 /// A complete, passing inspection with the password.
@@ -221,7 +114,7 @@ fn the_form_is_made_from_the_step_with_the_right_inputs() {
     block_on(async {
         let site = Site::new();
         let qa = site.sign_in("qa").await;
-        let r = site.get(STEP, &qa).await;
+        let r = site.get(STEP, Some(&qa)).await;
         assert_eq!(r.status(), StatusCode::OK);
         let html = body(r).await;
         for needle in [
@@ -254,7 +147,7 @@ fn the_form_is_made_from_the_step_with_the_right_inputs() {
 
         // Adding a table row draws the form again with one more row and signs nothing.
         let form = inspection(&[("add_row", "inspection-report.items")]);
-        let r = site.post(STEP, &form, &qa).await;
+        let r = site.sign(&form, &qa).await;
         assert_eq!(r.status(), StatusCode::OK);
         let html = body(r).await;
         assert!(
@@ -271,9 +164,9 @@ fn a_user_of_another_department_is_forbidden_and_nothing_is_written() {
     block_on(async {
         let site = Site::new();
         let log = site.sign_in("log").await;
-        let r = site.get(STEP, &log).await;
+        let r = site.get(STEP, Some(&log)).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
-        let r = site.post(STEP, &inspection(&[]), &log).await;
+        let r = site.sign(&inspection(&[]), &log).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
         assert!(body(r).await.contains("may not sign step inspect"));
         assert_eq!(site.record().events.len(), 1);
@@ -289,7 +182,7 @@ fn a_wrong_password_keeps_the_entries_and_writes_nothing() {
         let replaced = ["password", "note", "f.inspection-report.lot"];
         form.retain(|(k, v)| !replaced.contains(k) || *v == HOSTILE);
         form.push(("password", "not my password"));
-        let r = site.post(STEP, &form, &qa).await;
+        let r = site.sign(&form, &qa).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let html = body(r).await;
         let password = html.find(r#"name="password""#).unwrap();
@@ -310,7 +203,7 @@ fn a_wrong_password_keeps_the_entries_and_writes_nothing() {
         // A missing required field is shown next to its input, nothing written either.
         let mut form = inspection(&[]);
         form.retain(|(k, _)| *k != "f.inspection-report.measured");
-        let r = site.post(STEP, &form, &qa).await;
+        let r = site.sign(&form, &qa).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let html = body(r).await;
         let input = html.find(r#"name="f.inspection-report.measured""#).unwrap();
@@ -325,7 +218,7 @@ fn a_signed_step_records_the_user_and_the_meaning() {
     block_on(async {
         let site = Site::new();
         let qa = site.sign_in("qa").await;
-        let r = site.post(STEP, &inspection(&[]), &qa).await;
+        let r = site.sign(&inspection(&[]), &qa).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         assert_eq!(location(&r), "/runs/LOT-1");
         let record = site.record();
@@ -360,7 +253,7 @@ fn of_two_signatures_at_once_exactly_one_is_recorded() {
         let (qa, qa2) = (site.sign_in("qa").await, site.sign_in("qa2").await);
         let first = inspection(&[]);
         let second = inspection(&[]);
-        let (a, b) = tokio::join!(site.post(STEP, &first, &qa), site.post(STEP, &second, &qa2));
+        let (a, b) = tokio::join!(site.sign(&first, &qa), site.sign(&second, &qa2));
         let mut statuses = [a.status(), b.status()];
         statuses.sort();
         assert_eq!(statuses, [StatusCode::SEE_OTHER, StatusCode::CONFLICT]);
@@ -389,7 +282,12 @@ fn a_signature_posted_from_another_site_is_refused() {
         let site = Site::new();
         let qa = site.sign_in("qa").await;
         let r = site
-            .post_from(STEP, &inspection(&[]), Some(&qa), "http://evil.example")
+            .post_from(
+                STEP,
+                &encode(&inspection(&[])),
+                Some(&qa),
+                Some("http://evil.example"),
+            )
             .await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
         assert_eq!(site.record().events.len(), 1);
