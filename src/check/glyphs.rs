@@ -2,7 +2,7 @@
 //! them, so a controlled copy could lose words without anyone noticing; `check` points at
 //! each one and `release` refuses the document.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::codes;
 use super::diagnostic::Diagnostic;
@@ -10,11 +10,29 @@ use crate::render::typeset::bundled_font_covers;
 use crate::spec::load::Qms;
 use crate::spec::source::{FileId, Location};
 
-/// One warning per character and file, at its first place outside a YAML comment.
+/// One warning per character and file, at its first place outside a YAML comment. Files
+/// are read in parallel and each distinct character is looked up in the fonts once for the
+/// whole QMS: a coverage lookup costs far more than reading a character, and a QMS repeats
+/// few distinct characters many times.
 pub fn check(qms: &Qms, out: &mut Vec<Diagnostic>) {
-    let files = std::iter::once(qms.settings_file).chain(qms.procedures.iter().map(|p| p.file));
-    for file in files {
-        for (c, location) in missing(qms, file) {
+    use rayon::prelude::*;
+    let files: Vec<FileId> = std::iter::once(qms.settings_file)
+        .chain(qms.procedures.iter().map(|p| p.file))
+        .collect();
+    let written: Vec<(FileId, BTreeMap<char, usize>)> = files
+        .par_iter()
+        .map(|&file| (file, written_chars(qms, file)))
+        .collect();
+    let distinct: BTreeSet<char> = written
+        .iter()
+        .flat_map(|(_, first)| first.keys().copied())
+        .collect();
+    let uncovered: BTreeSet<char> = distinct
+        .into_par_iter()
+        .filter(|&c| !bundled_font_covers(c))
+        .collect();
+    for (file, first) in written {
+        for (c, location) in placed(file, first, &uncovered) {
             out.push(
                 Diagnostic::new(
                     &codes::MISSING_GLYPH,
@@ -33,14 +51,25 @@ pub fn check(qms: &Qms, out: &mut Vec<Diagnostic>) {
 /// The characters of a source file no bundled font covers, each with its first place in
 /// the file's written values (comments are never printed, so they do not count).
 pub fn missing(qms: &Qms, file: FileId) -> Vec<(char, Location)> {
+    let first = written_chars(qms, file);
+    let uncovered = first
+        .keys()
+        .copied()
+        .filter(|&c| !bundled_font_covers(c))
+        .collect();
+    placed(file, first, &uncovered)
+}
+
+/// Every character of a source file's written values (outside YAML comments), with the
+/// byte offset of its first place; empty for a file id the QMS does not have.
+fn written_chars(qms: &Qms, file: FileId) -> BTreeMap<char, usize> {
+    let mut first: BTreeMap<char, usize> = BTreeMap::new();
     if file >= qms.sources.len() {
-        return Vec::new();
+        return first;
     }
     let text = &qms.sources.get(file).text;
-    let mut first: BTreeMap<char, usize> = BTreeMap::new();
-    // Looking a character up in every font's coverage table costs far more than this map;
-    // a spec repeats few distinct characters many times.
-    let mut covered: HashMap<char, bool> = HashMap::new();
+    // Most of a spec is ASCII: a table keeps the map for the rest.
+    let mut ascii: [Option<usize>; 128] = [None; 128];
     for (line_start, line) in line_spans(text) {
         let mut in_quotes = None;
         let mut previous = ' ';
@@ -54,13 +83,33 @@ pub fn missing(qms: &Qms, file: FileId) -> Vec<(char, Location)> {
                 _ => {}
             }
             previous = c;
-            if !*covered.entry(c).or_insert_with(|| bundled_font_covers(c)) {
-                first.entry(c).or_insert(line_start + i);
+            match ascii.get_mut(c as usize) {
+                Some(slot) => {
+                    slot.get_or_insert(line_start + i);
+                }
+                None => {
+                    first.entry(c).or_insert(line_start + i);
+                }
             }
         }
     }
+    for (code, at) in ascii.iter().enumerate() {
+        if let (Some(at), Ok(byte)) = (at, u8::try_from(code)) {
+            first.insert(char::from(byte), *at);
+        }
+    }
+    first
+}
+
+/// The characters of `first` that are `uncovered`, located in `file`, in file order.
+fn placed(
+    file: FileId,
+    first: BTreeMap<char, usize>,
+    uncovered: &BTreeSet<char>,
+) -> Vec<(char, Location)> {
     let mut found: Vec<(char, Location)> = first
         .into_iter()
+        .filter(|(c, _)| uncovered.contains(c))
         .map(|(c, at)| {
             (
                 c,
