@@ -397,10 +397,10 @@ pub fn load_and_check_with_stats(
     Ok((qms, diagnostics, flows))
 }
 
-/// `build` and `release` make controlled copies only of flows proven sound: a flow whose
-/// states were not all explored (W0405) is refused, naming it and the flag that accepts it
-/// anyway, `--allow-unproven` (then it is only warned about). `doc` limits the question to
-/// one document's flows; `what` says what was not done. Prints to stderr; `Err` is the exit
+/// Prints the verdict of [`crate::app::proof::proof`] for `build` and `release`: a flow not
+/// proven sound (W0405) is refused, naming it and the flag that accepts it anyway,
+/// `--allow-unproven` (then it is only warned about). `doc` limits the question to one
+/// document's flows; `what` says what was not done. Prints to stderr; `Err` is the exit
 /// code.
 pub fn refuse_unproven(
     flows: &[crate::check::FlowStats],
@@ -408,26 +408,28 @@ pub fn refuse_unproven(
     allow: bool,
     what: &str,
 ) -> Result<(), u8> {
-    let unproven: Vec<String> = flows
-        .iter()
-        .filter(|f| !f.complete && doc.is_none_or(|d| f.document == d))
-        .map(|f| format!("flow `{}` of {}", f.flow, f.document))
-        .collect();
-    if unproven.is_empty() {
-        return Ok(());
+    use crate::app::proof::{Proof, proof};
+    let said = |list: &[String]| {
+        let verb = if list.len() == 1 { "is" } else { "are" };
+        (list.join(", "), verb)
+    };
+    match proof(flows, doc, allow) {
+        Proof::Proven => Ok(()),
+        Proof::AcceptedUnproven(list) => {
+            let (list, verb) = said(&list);
+            eprintln!(
+                "warning: {list} {verb} not proven sound (its states were explored only partly, W0405); going on because of --allow-unproven"
+            );
+            Ok(())
+        }
+        Proof::Refused(list) => {
+            let (list, verb) = said(&list);
+            eprintln!(
+                "error: {list} {verb} not proven sound: its states were explored only partly (W0405), so a run could get stuck; {what}\n  hint: split the flow into smaller flows connected with `calls`, or pass --allow-unproven to accept it unproven"
+            );
+            Err(FINDINGS)
+        }
     }
-    let list = unproven.join(", ");
-    let verb = if unproven.len() == 1 { "is" } else { "are" };
-    if allow {
-        eprintln!(
-            "warning: {list} {verb} not proven sound (its states were explored only partly, W0405); going on because of --allow-unproven"
-        );
-        return Ok(());
-    }
-    eprintln!(
-        "error: {list} {verb} not proven sound: its states were explored only partly (W0405), so a run could get stuck; {what}\n  hint: split the flow into smaller flows connected with `calls`, or pass --allow-unproven to accept it unproven"
-    );
-    Err(FINDINGS)
 }
 
 fn run_check(

@@ -20,6 +20,7 @@ pub mod documents;
 mod export;
 mod inbox;
 mod listing;
+pub mod proof;
 mod refusal;
 mod runs;
 mod sign;
