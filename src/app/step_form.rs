@@ -10,7 +10,7 @@ use super::{Refusal, RefusalKind, RunRef, transaction};
 use crate::run::accounts::User;
 use crate::run::engine::{self, Spec};
 use crate::run::store::Store;
-use crate::spec::model::{Field, FieldType, Rows};
+use crate::spec::model::{Field, Rows};
 use crate::spec::text::Text;
 
 /// Blank rows a table field offers at least, when its printed form has fewer.
@@ -87,21 +87,6 @@ pub struct StepForm {
     pub timezone: String,
 }
 
-fn kind_word(kind: FieldType) -> &'static str {
-    match kind {
-        FieldType::Text => "text",
-        FieldType::Longtext => "longtext",
-        FieldType::Number => "number",
-        FieldType::Date => "date",
-        FieldType::Datetime => "datetime",
-        FieldType::Choice => "choice",
-        FieldType::Multichoice => "multichoice",
-        FieldType::Checkbox => "checkbox",
-        FieldType::Table => "table",
-        FieldType::Signature => "signature",
-    }
-}
-
 fn field_input(
     key: String,
     field: &Field,
@@ -120,7 +105,7 @@ fn field_input(
     FieldInput {
         key,
         label: say(&field.label),
-        kind: kind_word(field.kind),
+        kind: field.kind.word(),
         required: field.required,
         unit: field.unit.clone(),
         options: field

@@ -10,7 +10,7 @@ use super::diagram::{Chart, Edge, Lane, LaneGroup, Node, NodeKind};
 use super::labels::{self, Script};
 use super::matrix::{self, MatrixContext};
 use crate::flow::graph::{Exit, FlowGraph};
-use crate::spec::model::{FieldType, Procedure, Rows, Settings, Step, Trigger, Within};
+use crate::spec::model::{Procedure, Rows, Settings, Step, Trigger, Within};
 use crate::spec::numbers::DocNumbers;
 use crate::spec::text::Text;
 
@@ -650,7 +650,7 @@ pub fn record(p: &Printing, r: &crate::spec::model::Record) -> RecordContext {
             .map(|f| FieldContext {
                 id: f.id.clone(),
                 label: p.text(&f.label),
-                kind: field_kind(f.kind),
+                kind: f.kind.word(),
                 required: f.required,
                 options: f.options.iter().map(|o| p.text(o)).collect(),
                 unit: f.unit.clone(),
@@ -666,21 +666,6 @@ pub fn record(p: &Printing, r: &crate::spec::model::Record) -> RecordContext {
                 },
             })
             .collect(),
-    }
-}
-
-fn field_kind(kind: FieldType) -> &'static str {
-    match kind {
-        FieldType::Text => "text",
-        FieldType::Longtext => "longtext",
-        FieldType::Number => "number",
-        FieldType::Date => "date",
-        FieldType::Datetime => "datetime",
-        FieldType::Choice => "choice",
-        FieldType::Multichoice => "multichoice",
-        FieldType::Checkbox => "checkbox",
-        FieldType::Table => "table",
-        FieldType::Signature => "signature",
     }
 }
 

@@ -438,6 +438,25 @@ pub enum FieldType {
     Signature,
 }
 
+impl FieldType {
+    /// The type as specs write it (`text`, `longtext`, ... `signature`): what templates and
+    /// forms branch on.
+    pub fn word(self) -> &'static str {
+        match self {
+            FieldType::Text => "text",
+            FieldType::Longtext => "longtext",
+            FieldType::Number => "number",
+            FieldType::Date => "date",
+            FieldType::Datetime => "datetime",
+            FieldType::Choice => "choice",
+            FieldType::Multichoice => "multichoice",
+            FieldType::Checkbox => "checkbox",
+            FieldType::Table => "table",
+            FieldType::Signature => "signature",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Section {
