@@ -142,18 +142,19 @@ fn collect(
         };
         runs.extend(store.list(&filter)?.into_iter().map(|r| r.id));
     }
-    // Runs of one revision share a snapshot: read each once.
+    // Runs of one revision share a snapshot, and runs of one flow its resolved spec (graph,
+    // net, calendar): each is decoded or built once, not once a run.
     let mut snapshots: BTreeMap<String, Snapshot> = BTreeMap::new();
-    let mut items = Vec::new();
+    let mut loaded = Vec::new();
     for id in runs {
         let Some(stored) = store.load(id)? else {
             continue;
         };
-        let corrupt = |message: String| RunError::Corrupt {
-            reference: stored.row.reference.clone(),
-            message,
-        };
         if !snapshots.contains_key(&stored.row.snapshot_hash) {
+            let corrupt = |message: String| RunError::Corrupt {
+                reference: stored.row.reference.clone(),
+                message,
+            };
             let Some(body) = &stored.snapshot else {
                 return Err(corrupt(crate::run::integrity::missing_snapshot(
                     &stored.row,
@@ -162,11 +163,32 @@ fn collect(
             let snapshot = Snapshot::decode(body).map_err(corrupt)?;
             snapshots.insert(stored.row.snapshot_hash.clone(), snapshot);
         }
-        let Some(snapshot) = snapshots.get(&stored.row.snapshot_hash) else {
+        loaded.push(stored);
+    }
+    let mut specs: BTreeMap<(&str, &str, &str), Spec> = BTreeMap::new();
+    let mut items = Vec::new();
+    for stored in &loaded {
+        let corrupt = |message: String| RunError::Corrupt {
+            reference: stored.row.reference.clone(),
+            message,
+        };
+        let row = &stored.row;
+        let key = (
+            row.snapshot_hash.as_str(),
+            row.doc.as_str(),
+            row.flow.as_str(),
+        );
+        if !specs.contains_key(&key) {
+            let Some(snapshot) = snapshots.get(&row.snapshot_hash) else {
+                continue;
+            };
+            let spec = Spec::new(snapshot, &row.doc, &row.flow).map_err(corrupt)?;
+            specs.insert(key, spec);
+        }
+        let Some(spec) = specs.get(&key) else {
             continue;
         };
-        let spec = Spec::new(snapshot, &stored.row.doc, &stored.row.flow).map_err(corrupt)?;
-        let state = State::replay(&spec, &stored.events).map_err(corrupt)?;
+        let state = State::replay(spec, &stored.events).map_err(corrupt)?;
         if state.ended.is_some() {
             continue;
         }

@@ -1,0 +1,425 @@
+//! Load benchmark of `procdoc serve`: a release server on a store of 100,000 runs of the
+//! red-maple contract flow, under 50 concurrent clients, each on its own kept-alive
+//! connection. Reports the 50th and 95th percentile latency and the throughput of My work
+//! (`GET /`), a run's page (`GET /runs/REF`) and step completion (`POST /api/runs/REF/steps/
+//! STEP`, the password checked with argon2id on every signature), each phase on its own,
+//! then one client's `GET /api/runs/REF` against a whole `procdoc run show` process.
+//!
+//! cargo build --release --bin procdoc --example serve_bench
+//! target/release/examples/serve_bench [RUNS [CLIENTS [SECONDS]]]
+//!
+//! The store: RUNS runs, of which all but a few hundred ended (request, review "cannot be
+//! fulfilled", cancel: four events each). Open: 100 at the general manager's signature (the
+//! GM user's My work), 100 at the review (CS), and one pool at `cancel` (CS) for the
+//! completion phase to sign, one step per request.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::{Method, Request};
+use hyper_util::rt::TokioIo;
+
+use procdoc::app::users::{self, AddUser};
+use procdoc::run::accounts::Role;
+use procdoc::run::clock;
+use procdoc::run::completion::DoneRequest;
+use procdoc::run::engine::{self, Snapshot, StartRequest};
+use procdoc::run::store::{SqliteStore, Store};
+
+const PASSWORD: &str = "bench passphrase 1";
+const OPEN_GM: usize = 100;
+const OPEN_CS: usize = 100;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read folder").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy file");
+        }
+    }
+}
+
+/// Where each kind of run of the store stops.
+#[derive(Clone, Copy)]
+enum Stop {
+    Ended,
+    AtGm,
+    AtReview,
+    AtCancel,
+}
+
+fn done(step: &str, by: &str) -> DoneRequest {
+    DoneRequest {
+        step: step.into(),
+        by: by.into(),
+        ..Default::default()
+    }
+}
+
+/// The completions that bring a new run of the contract flow to `stop`.
+fn path_to(stop: Stop) -> Vec<DoneRequest> {
+    let review = |outcome: &str| DoneRequest {
+        outcome: Some(outcome.into()),
+        check: Some("all".into()),
+        fields: vec![
+            "contract-review.customer=ACME Moulds".into(),
+            "quotation.customer=ACME Moulds".into(),
+        ],
+        ..done("review", "Li Ming")
+    };
+    let request = DoneRequest {
+        acting_for: Some("CUST".into()),
+        ..done("request", "Li Ming")
+    };
+    match stop {
+        Stop::AtReview => vec![request],
+        Stop::AtGm => vec![request, review("Order can be fulfilled")],
+        Stop::AtCancel => vec![request, review("Order cannot be fulfilled")],
+        Stop::Ended => vec![
+            request,
+            review("Order cannot be fulfilled"),
+            done("cancel", "Li Ming"),
+        ],
+    }
+}
+
+struct Seeded {
+    dir: PathBuf,
+    qms: PathBuf,
+    db: PathBuf,
+    /// Session cookies of `gm` (staff of GM) and `cs` (staff of CS), and `cs`'s API token.
+    gm_cookie: String,
+    cs_cookie: String,
+    cs_token: String,
+    ended: Vec<String>,
+    pool: Vec<String>,
+}
+
+/// Fills the store through the engine in one transaction, and adds the users.
+fn seed(runs: usize, pool: usize) -> Seeded {
+    let dir = std::env::temp_dir().join(format!("procdoc-serve-bench-{}", std::process::id()));
+    let qms = dir.join("red-maple");
+    copy_dir(Path::new("specs/red-maple"), &qms);
+    let db = dir.join("runs.sqlite");
+    let (loaded, _) = procdoc::spec::load::load(&qms).expect("red-maple loads");
+    let settings = loaded.settings.clone().expect("settings");
+    let snapshot = Snapshot::take(&loaded, &settings, "CS-P-001").expect("snapshot");
+    let known: Vec<String> = settings
+        .departments
+        .iter()
+        .map(|d| d.code.clone())
+        .collect();
+    let now = clock::system_now();
+    let mut store = SqliteStore::create(&db).expect("database");
+    let mut add = |login: &str, dept: &str| {
+        users::add_user(
+            &mut store,
+            &known,
+            AddUser {
+                login: login.into(),
+                name: format!("Bench {login}"),
+                departments: vec![dept.into()],
+                role: Role::Staff,
+                password: Some(PASSWORD.into()),
+            },
+            now,
+        )
+        .expect("add user")
+    };
+    let (gm, cs) = (add("gm", "GM"), add("cs", "CS"));
+    let gm_cookie = users::open_session(&mut store, &gm, now).expect("session");
+    let cs_cookie = users::open_session(&mut store, &cs, now).expect("session");
+    let cs_token = users::create_token(&mut store, "cs", now).expect("token");
+
+    let fill = Instant::now();
+    let (mut ended, mut pooled) = (Vec::new(), Vec::new());
+    let bar = indicatif::ProgressBar::new(runs as u64);
+    store.begin(true).expect("begin");
+    let mut notes = Vec::new();
+    let at = now - chrono::Duration::days(30);
+    for i in 0..runs {
+        let stop = match i {
+            i if i < OPEN_GM => Stop::AtGm,
+            i if i < OPEN_GM + OPEN_CS => Stop::AtReview,
+            i if i < OPEN_GM + OPEN_CS + pool => Stop::AtCancel,
+            _ => Stop::Ended,
+        };
+        let reference = format!("SO-{i}");
+        let request = StartRequest {
+            doc: "CS-P-001".into(),
+            flow: Some("contract".into()),
+            reference: reference.clone(),
+            by: Some("Li Ming".into()),
+            at,
+            plan: Vec::new(),
+            calls_into: Vec::new(),
+        };
+        let mut live =
+            engine::start(&mut store, snapshot.clone(), &request, &mut notes).expect("start");
+        for (k, step) in path_to(stop).iter().enumerate() {
+            let when = at + chrono::Duration::minutes(10 * (k as i64 + 1));
+            engine::complete(&mut store, &mut live, step, when, &mut notes).expect("complete");
+        }
+        match stop {
+            Stop::Ended => ended.push(reference),
+            Stop::AtCancel => pooled.push(reference),
+            _ => {}
+        }
+        bar.inc(1);
+    }
+    store.commit().expect("commit");
+    bar.finish_and_clear();
+    drop(store);
+    eprintln!(
+        "filled {runs} runs in {:.1} s; database {:.0} MB",
+        fill.elapsed().as_secs_f64(),
+        size(&db) as f64 / 1e6
+    );
+    Seeded {
+        dir,
+        qms,
+        db,
+        gm_cookie,
+        cs_cookie,
+        cs_token,
+        ended,
+        pool: pooled,
+    }
+}
+
+fn size(db: &Path) -> u64 {
+    let len = |p: PathBuf| std::fs::metadata(p).map_or(0, |m| m.len());
+    len(db.to_path_buf()) + len(db.with_extension("sqlite-wal"))
+}
+
+/// The release binary next to this example.
+fn procdoc_exe() -> PathBuf {
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|e| Some(e.parent()?.parent()?.join("procdoc")))
+        .filter(|e| e.is_file());
+    exe.expect("build the server first: cargo build --release --bin procdoc")
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(seeded: &Seeded, port: u16) -> Server {
+    let child = Command::new(procdoc_exe())
+        .arg("serve")
+        .arg(&seeded.qms)
+        .arg("--db")
+        .arg(&seeded.db)
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("procdoc serve starts");
+    let server = Server(child);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server
+}
+
+/// One request as a client sends it.
+struct Call {
+    method: Method,
+    path: String,
+    headers: Vec<(&'static str, String)>,
+    body: String,
+}
+
+/// One kept-alive HTTP/1.1 connection per client; each sends `next(i)` until `until`.
+/// Returns every request's latency; a response other than `expect` stops the benchmark.
+async fn load(
+    port: u16,
+    clients: usize,
+    until: Duration,
+    expect: u16,
+    next: Arc<dyn Fn(usize) -> Option<Call> + Send + Sync>,
+) -> (Vec<Duration>, Duration) {
+    let counter = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (next, counter) = (Arc::clone(&next), Arc::clone(&counter));
+        tasks.push(tokio::spawn(async move {
+            let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .expect("connect");
+            let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                .await
+                .expect("handshake");
+            tokio::spawn(conn);
+            let mut times = Vec::new();
+            while started.elapsed() < until {
+                let Some(call) = next(counter.fetch_add(1, Ordering::Relaxed)) else {
+                    break;
+                };
+                let mut request = Request::builder()
+                    .method(call.method)
+                    .uri(&call.path)
+                    .header("host", format!("127.0.0.1:{port}"));
+                for (name, value) in &call.headers {
+                    request = request.header(*name, value);
+                }
+                let request = request
+                    .body(Full::new(Bytes::from(call.body)))
+                    .expect("request");
+                let t = Instant::now();
+                let response = sender.send_request(request).await.expect("response");
+                let status = response.status().as_u16();
+                let body = response.into_body().collect().await.expect("body");
+                times.push(t.elapsed());
+                assert_eq!(
+                    status,
+                    expect,
+                    "{}: {}",
+                    call.path,
+                    String::from_utf8_lossy(&body.to_bytes())
+                );
+            }
+            times
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.expect("client"));
+    }
+    (all, started.elapsed())
+}
+
+fn report(name: &str, mut times: Vec<Duration>, took: Duration) {
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let at = |q: usize| times[(times.len() * q / 100).min(times.len() - 1)];
+    eprintln!(
+        "{name:<28} n={:<6} p50 {:>7.2} ms   p95 {:>7.2} ms   max {:>7.2} ms   {:>7.1} req/s",
+        times.len(),
+        ms(at(50)),
+        ms(at(95)),
+        ms(times[times.len() - 1]),
+        times.len() as f64 / took.as_secs_f64()
+    );
+}
+
+fn main() {
+    let arg = |n: usize, default: usize| {
+        std::env::args()
+            .nth(n)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(default)
+    };
+    let (runs, clients, seconds) = (arg(1, 100_000), arg(2, 50), arg(3, 15));
+    let pool = 4000.min(runs / 4);
+    let seeded = seed(runs.max(OPEN_GM + OPEN_CS + pool + 1), pool);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let server = serve(&seeded, port);
+    let until = Duration::from_secs(seconds as u64);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    eprintln!("{clients} clients, {seconds} s a phase, server on 127.0.0.1:{port}");
+
+    let cookie = |c: &str| vec![("cookie", format!("procdoc_session={c}"))];
+    let get = |path: String, headers: Vec<(&'static str, String)>| Call {
+        method: Method::GET,
+        path,
+        headers,
+        body: String::new(),
+    };
+    let gm = cookie(&seeded.gm_cookie);
+    let inbox: Arc<dyn Fn(usize) -> Option<Call> + Send + Sync> =
+        Arc::new(move |_| Some(get("/".into(), gm.clone())));
+    let (times, took) = runtime.block_on(load(port, clients, until, 200, inbox));
+    report(&format!("My work ({OPEN_GM} steps)"), times, took);
+
+    let (cs, ended) = (cookie(&seeded.cs_cookie), seeded.ended.clone());
+    let page: Arc<dyn Fn(usize) -> Option<Call> + Send + Sync> = Arc::new(move |i| {
+        // Spread over the whole store, so that no one page is served from a warm cache.
+        let reference = &ended[(i * 7919) % ended.len()];
+        Some(get(format!("/runs/{reference}"), cs.clone()))
+    });
+    let (times, took) = runtime.block_on(load(port, clients, until, 200, page));
+    report("run page", times, took);
+
+    let (token, pool) = (seeded.cs_token.clone(), seeded.pool.clone());
+    let body = format!(r#"{{"password": "{PASSWORD}"}}"#);
+    let sign: Arc<dyn Fn(usize) -> Option<Call> + Send + Sync> = Arc::new(move |i| {
+        let reference = pool.get(i)?;
+        Some(Call {
+            method: Method::POST,
+            path: format!("/api/runs/{reference}/steps/cancel"),
+            headers: vec![
+                ("authorization", format!("Bearer {token}")),
+                ("content-type", "application/json".into()),
+            ],
+            body: body.clone(),
+        })
+    });
+    let (times, took) = runtime.block_on(load(port, clients, until, 200, sign));
+    report("step completion (API)", times, took);
+
+    // One client, kept alive, against whole processes of `procdoc run show`.
+    let (token, ended) = (seeded.cs_token.clone(), seeded.ended.clone());
+    let show: Arc<dyn Fn(usize) -> Option<Call> + Send + Sync> = Arc::new(move |i| {
+        let reference = ended.get(i * 31)?;
+        Some(get(
+            format!("/api/runs/{reference}"),
+            vec![("authorization", format!("Bearer {token}"))],
+        ))
+    });
+    let (api, took) = runtime.block_on(load(port, 1, Duration::from_secs(5), 200, show));
+    let api_median = median(api.clone());
+    report("GET /api/runs/REF, 1 client", api, took);
+    drop(server);
+    let mut process = Vec::new();
+    for reference in seeded.ended.iter().step_by(3331).take(30) {
+        let t = Instant::now();
+        let status = Command::new(procdoc_exe())
+            .args(["run", "show", reference, "--format", "json", "--qms"])
+            .arg(&seeded.qms)
+            .arg("--db")
+            .arg(&seeded.db)
+            .stdout(Stdio::null())
+            .status()
+            .expect("procdoc runs");
+        assert!(status.success());
+        process.push(t.elapsed());
+    }
+    let process_median = median(process.clone());
+    report("procdoc run show process", process, Duration::from_secs(1));
+    eprintln!(
+        "one API read costs {:.3} of a `run show` process (medians)",
+        api_median.as_secs_f64() / process_median.as_secs_f64()
+    );
+    let _ = std::fs::remove_dir_all(&seeded.dir);
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
