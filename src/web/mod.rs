@@ -234,10 +234,15 @@ async fn run(options: ServeOptions) -> Result<(), StartError> {
     let listener = tokio::net::TcpListener::bind(&options.listen)
         .await
         .map_err(|e| StartError::Listen(options.listen.clone(), e))?;
+    // The address actually bound: with port 0 the system picks one, and whoever started
+    // the server (a script, a test) learns it from this line.
+    let bound = listener
+        .local_addr()
+        .map_or_else(|_| options.listen.clone(), |a| a.to_string());
     let base = state
         .public_origin
         .clone()
-        .unwrap_or_else(|| format!("http://{}", options.listen));
+        .unwrap_or_else(|| format!("http://{bound}"));
     println!("procdoc serves {} at {base}/", state.qms.name());
     if let Some(secret) = setup {
         println!("no user yet: create the first quality manager at {base}/setup?token={secret}");
