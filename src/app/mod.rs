@@ -1,8 +1,9 @@
 //! The application layer: every operation a user can do, as plain functions over the store
 //! and the loaded QMS. On runs: start a run, complete or plan a step, show, list, export and
 //! verify runs, list the periods of recurring flows without a run, and the inbox of a set of
-//! departments; sign a step as the signed-in user ([`sign_step`]). On identity ([`users`]) and controlled documents ([`documents`]); who may
-//! start and see which runs ([`access`]).
+//! departments; sign a step as the signed-in user ([`sign_step`]). On identity ([`users`]) and controlled documents ([`documents`]), with
+//! the read-and-confirm of their released revisions ([`training`]); who may start and see which
+//! runs ([`access`]).
 //!
 //! Each operation is one store transaction and returns a typed result, or a [`Refusal`]
 //! that says why nothing was written, with one `{field, message}` problem per input it
@@ -25,6 +26,7 @@ mod refusal;
 mod runs;
 mod sign;
 mod step_form;
+pub mod training;
 pub mod users;
 mod verify;
 mod viewing;

@@ -239,7 +239,7 @@ pub async fn complete(
     let st = Arc::clone(&state);
     let found = state
         .with_store(move |store| {
-            let signed = app::sign_step(store, &user, &password, &run, &request)?;
+            let signed = app::sign_step(store, &st.qms, &user, &password, &run, &request)?;
             let run = RunRef {
                 reference: signed.run.reference.clone(),
                 flow: Some(format!("{}/{}", signed.run.doc, signed.run.flow)),

@@ -23,6 +23,8 @@ pub mod run_labels;
 pub mod runs;
 pub mod sign;
 pub mod sign_labels;
+pub mod training;
+pub mod training_labels;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
