@@ -50,11 +50,20 @@ pub struct Eligible {
 }
 
 /// The departments (or parties) of `step`'s `by` that `user` may sign for, in the step's
-/// order: a department they belong to, or a party when they belong to a department that
-/// takes part in the step (`with`) or owns the procedure.
+/// order: see [`eligible_for`].
 pub fn eligible(spec: &Spec, step: usize, user: &User) -> Vec<Eligible> {
+    eligible_for(spec, step, &|code| {
+        user.departments.iter().any(|d| d == code)
+    })
+}
+
+/// The codes of `step`'s `by` that a member of the departments `member` says yes to may sign
+/// for, in the step's order: a department they belong to, or a party (a customer, a
+/// supplier) when they belong to a department that takes part in the step (`with`) or owns
+/// the procedure, who records the step on the party's behalf. The one rule for signing and
+/// for whose work a party's step is.
+pub fn eligible_for(spec: &Spec, step: usize, member: &dyn Fn(&str) -> bool) -> Vec<Eligible> {
     let s = spec.step(step);
-    let member = |code: &str| user.departments.iter().any(|d| d == code);
     let takes_part = s
         .with
         .iter()
@@ -98,6 +107,28 @@ pub fn sign_step(
     run: &RunRef,
     request: &SignStep,
 ) -> Result<Completed, Refusal> {
+    let signer = confirm_signer(user, password)?;
+    sign_as(store, qms, &signer, run, request)
+}
+
+/// A user who has just given their password again: what [`sign_as`] needs. Only
+/// [`confirm_signer`] makes one, so a signature without the password cannot be written.
+#[derive(Debug, Clone)]
+pub struct Signer(User);
+
+impl Signer {
+    /// The account that signs.
+    pub fn user(&self) -> &User {
+        &self.0
+    }
+}
+
+/// Confirms that `user` may sign now with `password` (21 CFR Part 11 §11.200(a)(1): each
+/// signing after the first of a session uses at least the password). It reads no store, so
+/// a server checks the password (argon2id, deliberately slow) without holding the store.
+/// Refused: a disabled account ([`RefusalKind::Forbidden`]); a wrong password, about
+/// `password`.
+pub fn confirm_signer(user: &User, password: &str) -> Result<Signer, Refusal> {
     if user.disabled {
         return Err(Refusal::new(
             RefusalKind::Forbidden,
@@ -112,6 +143,19 @@ pub fn sign_step(
             "the password is wrong: signing a step needs your password again",
         ));
     }
+    Ok(Signer(user.clone()))
+}
+
+/// [`sign_step`] by a signer whose password [`confirm_signer`] has checked; the same
+/// refusals but the password's.
+pub fn sign_as(
+    store: &mut dyn Accounts,
+    qms: &Qms,
+    signer: &Signer,
+    run: &RunRef,
+    request: &SignStep,
+) -> Result<Completed, Refusal> {
+    let user = signer.user();
     // Training records are only ever added, so reading them before the run is safe.
     let confirmed = if qms.settings.as_ref().is_some_and(|s| s.training_required()) {
         store.training(Some(user.id))?

@@ -118,11 +118,18 @@ pub async fn inbox(
         Ok(now) => now,
         Err(refusal) => return api_refusal(&refusal),
     };
-    let (all, pick) = (state.departments.clone(), query.get("dept"));
+    let (st, pick) = (state.clone(), query.get("dept"));
     let lang = language_of(&state, Some(&user));
     let found = state
         .with_store(move |store| {
-            app::my_work(Some(store), &user, &all, pick.as_deref(), now, Some(&lang))
+            app::my_work(
+                Some(store),
+                &user,
+                &st.qms,
+                pick.as_deref(),
+                now,
+                Some(&lang),
+            )
         })
         .await;
     match found {
@@ -236,10 +243,14 @@ pub async fn complete(
         Ok(t) => t,
         Err(refusal) => return api_refusal(&refusal),
     };
+    let signer = match super::auth::confirm_signer(&user, password).await {
+        Ok(signer) => signer,
+        Err(refusal) => return api_refusal(&refusal),
+    };
     let st = Arc::clone(&state);
     let found = state
         .with_store(move |store| {
-            let signed = app::sign_step(store, &st.qms, &user, &password, &run, &request)?;
+            let signed = app::sign_as(store, &st.qms, &signer, &run, &request)?;
             let run = RunRef {
                 reference: signed.run.reference.clone(),
                 flow: Some(format!("{}/{}", signed.run.doc, signed.run.flow)),

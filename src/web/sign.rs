@@ -345,13 +345,15 @@ pub async fn sign(
             return draw(&state, user, status, &run, &form, &entered, Some(&refusal)).await;
         }
     };
-    let password = posted.get("password");
-    let (signer, asked, st) = (user.clone(), run.clone(), Arc::clone(&state));
-    let signed = state
-        .with_store(move |store| {
-            app::sign_step(store, &st.qms, &signer, &password, &asked, &request)
-        })
-        .await;
+    let (asked, st) = (run.clone(), Arc::clone(&state));
+    let signed = match super::auth::confirm_signer(user, posted.get("password")).await {
+        Ok(signer) => {
+            state
+                .with_store(move |store| app::sign_as(store, &st.qms, &signer, &asked, &request))
+                .await
+        }
+        Err(refusal) => Err(refusal),
+    };
     match signed {
         Ok(done) => {
             let to = format!("{}{}", run_path(&done.run.reference), flow_suffix(&run));
