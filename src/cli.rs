@@ -25,6 +25,8 @@ pub struct Cli {
     command: Command,
 }
 
+// One value per process, read once: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Check a QMS folder and print every finding
@@ -214,6 +216,10 @@ enum Command {
         /// The folder `procdoc build` wrote the documents to (default: output/<QMS folder name>)
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// The most the files attached to one step may hold together: bytes, or with a
+        /// unit, e.g. 500kB, 20MB, 1GB
+        #[arg(long, value_name = "SIZE", default_value = "20MB", value_parser = crate::web::upload::parse_size)]
+        max_upload: usize,
     },
     /// Print the graph of a flow for other tools
     Graph {
@@ -370,12 +376,14 @@ pub fn main() -> ExitCode {
             db,
             public_url,
             output,
+            max_upload,
         } => crate::web::serve(crate::web::ServeOptions {
             qms_dir: dir,
             listen,
             db,
             public_url,
             output,
+            max_upload,
         }),
         Command::Graph {
             doc,

@@ -13,10 +13,17 @@ use super::training;
 use super::{Completed, Refusal, RefusalKind, RunRef, transaction};
 use crate::app::users;
 use crate::run::accounts::{Accounts, User};
+use crate::run::attachments::{Attachments, Upload};
 use crate::run::clock;
 use crate::run::completion::DoneRequest;
 use crate::run::engine::{self, Live, RunError, Spec};
 use crate::spec::load::Qms;
+
+/// What signing needs of a store: the runs, the files attached ([`Attachments`]) and the
+/// people, whose training records `training: required` reads ([`Accounts`]).
+pub trait SignStore: Accounts + Attachments {}
+
+impl<T: Accounts + Attachments + ?Sized> SignStore for T {}
 
 /// What signing a step asks for, as a form or the API gives it; the signer is the
 /// signed-in user, so there is no name to type.
@@ -37,6 +44,8 @@ pub struct SignStep {
     /// `record.field=value`, one per value (a table row: `record.field=a | b`).
     pub fields: Vec<String>,
     pub note: Option<String>,
+    /// Files attached as evidence.
+    pub attachments: Vec<Upload>,
 }
 
 /// A department (or party) of a step's `by` that a user may sign for.
@@ -84,7 +93,7 @@ pub fn eligible_for(spec: &Spec, step: usize, member: &dyn Fn(&str) -> bool) -> 
 /// Signs (completes) an active step of a run as `user`, who re-entered `password`, now (the
 /// system clock, or `PROCDOC_NOW`). The event records the user's printed name as the
 /// signer, their login, the department or party acted for, the time and the step's
-/// signature meaning.
+/// signature meaning, and the files attached (kept in the store with the event).
 ///
 /// Refused, with nothing written:
 /// - a disabled account, or a user of no department that may sign the step:
@@ -100,7 +109,7 @@ pub fn eligible_for(spec: &Spec, step: usize, member: &dyn Fn(&str) -> bool) -> 
 ///   run's revision (or a later release of it): Forbidden, naming the revision to read
 ///   ([`training::missing_for_signing`]).
 pub fn sign_step(
-    store: &mut dyn Accounts,
+    store: &mut dyn SignStore,
     qms: &Qms,
     user: &User,
     password: &str,
@@ -149,7 +158,7 @@ pub fn confirm_signer(user: &User, password: &str) -> Result<Signer, Refusal> {
 /// [`sign_step`] by a signer whose password [`confirm_signer`] has checked; the same
 /// refusals but the password's.
 pub fn sign_as(
-    store: &mut dyn Accounts,
+    store: &mut dyn SignStore,
     qms: &Qms,
     signer: &Signer,
     run: &RunRef,
@@ -175,6 +184,7 @@ pub fn sign_as(
         reason: request.reason.clone(),
         fields: request.fields.clone(),
         note: request.note.clone(),
+        attachments: request.attachments.clone(),
     };
     let result = transaction(store, true, |s| {
         let row = engine::find(s, &run.reference, run.flow.as_deref())?;
@@ -199,6 +209,7 @@ pub fn sign_as(
             }
         }
         engine::complete(s, &mut live, &done, at, &mut notes)?;
+        super::attachments::keep(s, &done.attachments)?;
         Ok((live, at))
     });
     if let Some(r) = refusal {

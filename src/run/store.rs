@@ -23,7 +23,8 @@ pub use super::sqlite::SqliteStore;
 ///   their own (a user reference can no longer take a child run's name).
 /// - 3: people: users and their departments, sign-in sessions, API tokens, failed
 ///   sign-ins, training records ([`super::accounts`]).
-pub const SCHEMA_VERSION: i64 = 3;
+/// - 4: files attached to steps, kept once per SHA-256 ([`super::attachments`]).
+pub const SCHEMA_VERSION: i64 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
