@@ -10,6 +10,7 @@ use crate::check::diagnostic::{self, Diagnostic, Severity};
 use crate::flow::graph::FlowGraph;
 use crate::spec::load::{self, Qms};
 
+mod training;
 mod user;
 
 #[derive(Parser)]
@@ -186,6 +187,17 @@ enum Command {
         #[command(subcommand)]
         command: user::UserCommand,
     },
+    /// Read-and-confirm of released revisions: who is missing (list)
+    Training {
+        /// The QMS folder (its register says which revisions are current)
+        #[arg(long, default_value = ".", global = true)]
+        qms: PathBuf,
+        /// The run database (default: <QMS>/.procdoc/runs.sqlite, or PROCDOC_DB)
+        #[arg(long, global = true)]
+        db: Option<PathBuf>,
+        #[command(subcommand)]
+        command: training::TrainingCommand,
+    },
     /// Serve the QMS in the browser: sign-in, my work, the documents, and a JSON API
     Serve {
         /// The QMS folder (holding procdoc.yaml)
@@ -357,6 +369,7 @@ pub fn main() -> ExitCode {
         }
         Command::Run { qms, db, command } => crate::run::execute(command, &qms, db),
         Command::User { qms, db, command } => user::execute(command, &qms, db),
+        Command::Training { qms, db, command } => training::execute(command, &qms, db),
         Command::Serve {
             dir,
             listen,

@@ -86,6 +86,7 @@ impl Env {
     ) -> Result<app::Completed, app::Refusal> {
         app::sign_step(
             &mut self.store,
+            &self.qms,
             user,
             password,
             &RunRef::new(reference),

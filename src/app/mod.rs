@@ -1,8 +1,9 @@
 //! The application layer: every operation a user can do, as plain functions over the store
 //! and the loaded QMS. On runs: start a run, complete or plan a step, show, list, export and
 //! verify runs, list the periods of recurring flows without a run, and the inbox of a set of
-//! departments; sign a step as the signed-in user ([`sign_step`]). On identity ([`users`]) and controlled documents ([`documents`]); who may
-//! start and see which runs ([`access`]).
+//! departments; sign a step as the signed-in user ([`sign_step`]). On identity ([`users`]) and controlled documents ([`documents`]), with
+//! the read-and-confirm of their released revisions ([`training`]); who may start and see which
+//! runs ([`access`]).
 //!
 //! Each operation is one store transaction and returns a typed result, or a [`Refusal`]
 //! that says why nothing was written, with one `{field, message}` problem per input it
@@ -26,6 +27,7 @@ mod refusal;
 mod runs;
 mod sign;
 mod step_form;
+pub mod training;
 pub mod users;
 mod verify;
 mod viewing;
@@ -52,7 +54,8 @@ pub use runs::{
     start_run,
 };
 pub use sign::{
-    Eligible, SignStep, Signer, confirm_signer, eligible, sign_as, sign_step, table_field,
+    Eligible, SignStep, SignStore, Signer, confirm_signer, eligible, sign_as, sign_step,
+    table_field,
 };
 pub use step_form::{Choice, FieldInput, RecordInput, SignFor, StepForm, TABLE_ROWS, step_form};
 pub use verify::{Expected, Verification, verify};

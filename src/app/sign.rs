@@ -9,13 +9,21 @@
 use chrono::{DateTime, Utc};
 
 use super::runs::completed;
+use super::training;
 use super::{Completed, Refusal, RefusalKind, RunRef, transaction};
 use crate::app::users;
-use crate::run::accounts::User;
+use crate::run::accounts::{Accounts, User};
 use crate::run::attachments::{Attachments, Upload};
 use crate::run::clock;
 use crate::run::completion::DoneRequest;
 use crate::run::engine::{self, Live, RunError, Spec};
+use crate::spec::load::Qms;
+
+/// What signing needs of a store: the runs, the files attached ([`Attachments`]) and the
+/// people, whose training records `training: required` reads ([`Accounts`]).
+pub trait SignStore: Accounts + Attachments {}
+
+impl<T: Accounts + Attachments + ?Sized> SignStore for T {}
 
 /// What signing a step asks for, as a form or the API gives it; the signer is the
 /// signed-in user, so there is no name to type.
@@ -96,16 +104,20 @@ pub fn eligible_for(spec: &Spec, step: usize, member: &dyn Fn(&str) -> bool) -> 
 /// - the step already completed by someone else (two people signing at once):
 ///   [`RefusalKind::Conflict`] about `step`, naming who was first;
 /// - anything the engine refuses for `procdoc run done` (the step not active, `not_by` on
-///   this user's login or name, the outcome, ticks, waivers, fields), about its input.
+///   this user's login or name, the outcome, ticks, waivers, fields), about its input;
+/// - with `training: required` in `qms`'s procdoc.yaml, a user who has not confirmed the
+///   run's revision (or a later release of it): Forbidden, naming the revision to read
+///   ([`training::missing_for_signing`]).
 pub fn sign_step(
-    store: &mut dyn Attachments,
+    store: &mut dyn SignStore,
+    qms: &Qms,
     user: &User,
     password: &str,
     run: &RunRef,
     request: &SignStep,
 ) -> Result<Completed, Refusal> {
     let signer = confirm_signer(user, password)?;
-    sign_as(store, &signer, run, request)
+    sign_as(store, qms, &signer, run, request)
 }
 
 /// A user who has just given their password again: what [`sign_as`] needs. Only
@@ -146,12 +158,19 @@ pub fn confirm_signer(user: &User, password: &str) -> Result<Signer, Refusal> {
 /// [`sign_step`] by a signer whose password [`confirm_signer`] has checked; the same
 /// refusals but the password's.
 pub fn sign_as(
-    store: &mut dyn Attachments,
+    store: &mut dyn SignStore,
+    qms: &Qms,
     signer: &Signer,
     run: &RunRef,
     request: &SignStep,
 ) -> Result<Completed, Refusal> {
     let user = signer.user();
+    // Training records are only ever added, so reading them before the run is safe.
+    let confirmed = if qms.settings.as_ref().is_some_and(|s| s.training_required()) {
+        store.training(Some(user.id))?
+    } else {
+        Vec::new()
+    };
     let mut refusal = None;
     let mut notes = Vec::new();
     let mut done = DoneRequest {
@@ -171,7 +190,16 @@ pub fn sign_as(
         let row = engine::find(s, &run.reference, run.flow.as_deref())?;
         let mut live = engine::open_for_change(s, row.id)?;
         let at = clock::now(None, live.spec()?.tz()).map_err(|e| RunError::Usage(e).about("at"))?;
-        match who_signs(&live, user, request) {
+        let trained = || match training::missing_for_signing(
+            qms,
+            &confirmed,
+            &live.row.doc,
+            &live.row.revision,
+        ) {
+            Some(release) => Err(training::not_trained(user, release, &live.row.revision)),
+            None => Ok(()),
+        };
+        match who_signs(&live, user, request).and_then(|a| trained().map(|()| a)) {
             Ok(acting_for) => done.acting_for = acting_for,
             Err(r) => {
                 // Rolled back by the error; the refusal itself is returned below.

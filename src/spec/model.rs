@@ -37,6 +37,22 @@ pub struct Settings {
     /// The working calendar for working-time deadlines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar: Option<CalendarSpec>,
+    /// Read-and-confirm of released revisions: `required` stops people signing a step of a
+    /// revision they have not confirmed; `optional` (the default) only records confirmations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training: Option<Training>,
+}
+
+/// Whether confirming a document's released revision is a condition of signing its steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Training {
+    /// Confirmations are recorded and listed; signing is not blocked.
+    #[default]
+    Optional,
+    /// A user signs a step only of a revision they confirmed (or of an older one, when they
+    /// confirmed a later release).
+    Required,
 }
 
 fn default_languages() -> Vec<String> {
@@ -46,6 +62,11 @@ fn default_languages() -> Vec<String> {
 impl Settings {
     pub fn primary_language(&self) -> &str {
         self.languages.first().map(String::as_str).unwrap_or("en")
+    }
+
+    /// Whether `training: required` is set.
+    pub fn training_required(&self) -> bool {
+        self.training == Some(Training::Required)
     }
 }
 

@@ -250,7 +250,7 @@ pub async fn complete(
     let st = Arc::clone(&state);
     let found = state
         .with_store(move |store| {
-            let signed = app::sign_as(store, &signer, &run, &request)?;
+            let signed = app::sign_as(store, &st.qms, &signer, &run, &request)?;
             let run = RunRef {
                 reference: signed.run.reference.clone(),
                 flow: Some(format!("{}/{}", signed.run.doc, signed.run.flow)),

@@ -24,6 +24,8 @@ pub mod run_labels;
 pub mod runs;
 pub mod sign;
 pub mod sign_labels;
+pub mod training;
+pub mod training_labels;
 pub mod upload;
 
 use std::collections::HashMap;

@@ -58,7 +58,8 @@ pub fn counted_page(
     page(state, Some(user), status, name, own)
 }
 
-/// How many steps wait for the user ([`crate::app::my_work`]); `None` when the store
+/// How many steps wait for the user ([`crate::app::my_work`]) and how many revisions they
+/// must read and confirm ([`crate::app::training::read_tasks`]); `None` when the store
 /// cannot say (the page is still drawn). Which steps are active changes only with the
 /// store, so a count is kept until the store's head moves: pages other than My work do not
 /// replay every open run.
@@ -72,10 +73,16 @@ pub async fn work_count(state: &Arc<AppState>, user: &User) -> Option<usize> {
                 .unwrap_or_default();
             let key = (user.id.0, user.role.as_str(), user.departments.clone());
             let mut counts = st.work_counts.lock().unwrap_or_else(|p| p.into_inner());
+            // Confirmations do not move the run store's head: the revisions to read are
+            // counted afresh (one query), the steps from the kept count.
+            let lang = st.primary_language().to_string();
+            let reading = crate::app::training::read_tasks(&*store, &st.qms, &user, &lang)
+                .ok()?
+                .len();
             if let Some((at, count)) = counts.get(&key)
                 && *at == head
             {
-                return Some(*count);
+                return Some(*count + reading);
             }
             let count =
                 crate::app::my_work(Some(store), &user, &st.qms, None, clock::system_now(), None)
@@ -83,7 +90,7 @@ pub async fn work_count(state: &Arc<AppState>, user: &User) -> Option<usize> {
                     .items
                     .len();
             counts.insert(key, (head, count));
-            Some(count)
+            Some(count + reading)
         })
         .await
 }

@@ -13,7 +13,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use super::{AppState, api, assets, attachments, pages, runs, sign};
+use super::{AppState, api, assets, attachments, pages, runs, sign, training};
 
 /// The largest request body accepted (bytes) but on the form that signs a step, whose files
 /// are limited by `--max-upload` as they arrive ([`super::upload`]); its text is held to
@@ -66,6 +66,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/sign-out", post(pages::sign_out))
         .route("/setup", get(pages::setup_page).post(pages::setup))
         .route("/documents", get(pages::documents))
+        .route("/documents/{doc}/{rev}/confirm", post(training::confirm))
+        .route("/training", get(training::page))
         .route("/files/{*path}", get(pages::file))
         .route("/language", post(pages::language))
         .route("/static/{name}", get(assets::asset))

@@ -18,6 +18,7 @@ use super::form::Fields;
 use super::pages::{counted_page, signed_page};
 use super::refusal::status_of;
 use super::render::{department_name, language_of};
+use super::training::ReadRow;
 use super::{AppState, files};
 use crate::app::{self, InboxItem, ListQuery, Refusal, RefusalKind, RunRef, StartRun, Status};
 use crate::run::accounts::{Role, User};
@@ -95,18 +96,19 @@ struct Pick {
 }
 
 /// `GET /`: My work, overdue first, then by due time; `?dept=CS` narrows it to one
-/// department.
+/// department. The revisions the user must read and confirm come first, whatever the pick.
 pub async fn home(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: Uri) -> Response {
     let dept = given(query(&uri).get("dept"));
     let user = signed_in.user.clone();
     let pick = dept.clone();
     let lang = language_of(&state, Some(&user));
     let wording = lang.clone();
-    let st = state.clone();
+    let st = Arc::clone(&state);
     let found = state
         .with_store(move |store| {
             let qms = &st.qms;
             let now = clock::system_now();
+            let reading = app::training::read_tasks(&*store, qms, &user, &wording)?;
             let store: &mut dyn Store = store;
             let shown = app::my_work(
                 Some(&mut *store),
@@ -122,11 +124,11 @@ pub async fn home(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
                     .items
                     .len(),
             };
-            Ok::<_, Refusal>((shown, total))
+            Ok::<_, Refusal>((shown, total + reading.len(), reading))
         })
         .await;
     let user = &signed_in.user;
-    let (inbox, total) = match found {
+    let (inbox, total, reading) = match found {
         Ok(found) => found,
         Err(refusal) => return refused(&state, user, &refusal).await,
     };
@@ -160,8 +162,13 @@ pub async fn home(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
         selected: dept.as_deref() == Some(code.as_str()),
     })
     .collect();
+    let reading: Vec<ReadRow> = reading
+        .into_iter()
+        .map(|r| ReadRow::of(&state, r))
+        .collect();
     let own = context! {
         items => serde(&rows),
+        reading => serde(&reading),
         overdue => overdue,
         picks => serde(&picks),
         can_pick => picks.len() > 1,

@@ -20,8 +20,9 @@ use super::form::Fields;
 use super::pages::signed_page;
 use super::render::language_of;
 use super::runs::{SEGMENT, run_path, step_path};
+use super::training::ReadRow;
 use super::upload::Posted;
-use crate::app::{self, Refusal, RefusalKind, RunRef, SignStep, StepForm};
+use crate::app::{self, Refusal, RefusalKind, RunRef, SignStep, StepForm, training};
 use crate::run::accounts::User;
 
 /// What the person entered (or, on a new form, what it starts with).
@@ -255,8 +256,10 @@ async fn draw(
         }
     }
     let suffix = flow_suffix(run);
+    let reading = unread(state, user, form).await;
     let own = context! {
         form => serde(form),
+        reading => reading.as_ref().map(serde),
         entered => serde(entered),
         problems => serde(&problems),
         general => general,
@@ -266,6 +269,21 @@ async fn draw(
         max_upload => crate::run::attachments::show_size(state.max_upload as u64),
     };
     signed_page(state, user, status, "step.html", own).await
+}
+
+/// The revision the user must confirm before signing this step (`training: required`),
+/// shown above the form with its PDF and the confirm button; `None` when not blocked or the
+/// store cannot say (signing refuses then anyway).
+async fn unread(state: &Arc<AppState>, user: &User, form: &StepForm) -> Option<ReadRow> {
+    let lang = language_of(state, Some(user));
+    let (st, user) = (Arc::clone(state), user.clone());
+    let (doc, revision) = (form.doc.clone(), form.revision.clone());
+    let blocked = state
+        .with_store(move |store| {
+            training::blocked_signing(&*store, &st.qms, &user, &doc, &revision, &lang)
+        })
+        .await;
+    blocked.ok().flatten().map(|r| ReadRow::of(state, r))
 }
 
 /// A page saying why there is no form to sign.
@@ -362,11 +380,11 @@ pub async fn sign(
         }
     };
     request.attachments = files;
-    let asked = run.clone();
+    let (asked, st) = (run.clone(), Arc::clone(&state));
     let signed = match super::auth::confirm_signer(user, posted.get("password")).await {
         Ok(signer) => {
             state
-                .with_store(move |store| app::sign_as(store, &signer, &asked, &request))
+                .with_store(move |store| app::sign_as(store, &st.qms, &signer, &asked, &request))
                 .await
         }
         Err(refusal) => Err(refusal),
