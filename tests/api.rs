@@ -557,12 +557,29 @@ fn a_reference_of_two_flows_is_picked_with_flow() {
             assert_eq!(status, StatusCode::OK, "{run}");
             assert_eq!(step(&run, first)["state"], "active");
         }
-        // A quality user's inbox is every department's (the contract's first step is the
-        // customer's, so no department's); a blank reference starts nothing.
+        // A quality user's inbox is every department's: the contract's first step is the
+        // customer's, recorded on its behalf by CS (the owner); a blank reference starts
+        // nothing.
         let (_, inbox) = api.get("/api/inbox", "boss").await;
         let items = inbox["items"].as_array().unwrap();
-        assert_eq!(items.len(), 1, "{inbox}");
-        assert_eq!(items[0]["depts"], json!(["CS"]));
+        let seen: Vec<_> = items
+            .iter()
+            .map(|i| {
+                (
+                    i["step"].clone(),
+                    i["depts"].clone(),
+                    i["on_behalf"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (json!("record"), json!(["CS"]), json!(null)),
+                (json!("request"), json!(["CS"]), json!("CUST")),
+            ],
+            "{inbox}"
+        );
         let before = api.written();
         let (status, error) = api
             .post("/api/runs", "cs", &json!({"doc": "CS-P-001", "ref": " "}))

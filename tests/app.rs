@@ -399,7 +399,7 @@ fn the_inbox_lists_active_steps_of_the_departments_overdue_first() {
         .unwrap();
     let now = app::moment(Some("2026-03-02 12:00"), chrono_tz::Asia::Shanghai).unwrap();
 
-    let inbox = app::inbox(Some(&mut env.store), &["QA".into()], now).unwrap();
+    let inbox = app::inbox(Some(&mut env.store), &["QA".into()], &[], now).unwrap();
     let listed: Vec<(&str, &str, bool)> = inbox
         .items
         .iter()
@@ -425,7 +425,7 @@ fn the_inbox_lists_active_steps_of_the_departments_overdue_first() {
     assert!(first.decision);
     assert_eq!(inbox.overdue(), 1);
 
-    let both = app::inbox(Some(&mut env.store), &["CS".into(), "GM".into()], now).unwrap();
+    let both = app::inbox(Some(&mut env.store), &["CS".into(), "GM".into()], &[], now).unwrap();
     let listed: Vec<(&str, &str, Vec<String>)> = both
         .items
         .iter()
@@ -439,10 +439,10 @@ fn the_inbox_lists_active_steps_of_the_departments_overdue_first() {
         ]
     );
 
-    let r = app::inbox(Some(&mut env.store), &[" ".into()], now).unwrap_err();
+    let r = app::inbox(Some(&mut env.store), &[" ".into()], &[], now).unwrap_err();
     assert!(r.about("depts").is_some());
     assert!(
-        app::inbox(None, &["QA".into()], now)
+        app::inbox(None, &["QA".into()], &[], now)
             .unwrap()
             .items
             .is_empty()
@@ -459,8 +459,20 @@ fn the_inbox_leaves_out_a_join_still_waiting_for_a_branch() {
         .unwrap();
     // `ship` (CS) waits for `pay` (the customer): not in the CS inbox yet.
     let now = app::moment(Some("2026-03-02 10:00"), chrono_tz::Asia::Shanghai).unwrap();
-    let inbox = app::inbox(Some(&mut env.store), &["CS".into()], now).unwrap();
+    let parties = ["CUST".to_string()];
+    let inbox = app::inbox(Some(&mut env.store), &["CS".into()], &parties, now).unwrap();
     assert!(inbox.items.is_empty(), "{:?}", inbox.items);
+    // The customer's payment is the work of the procedure's owner, who records it on the
+    // customer's behalf; without the party codes it is nobody's.
+    let owner = app::inbox(Some(&mut env.store), &["QA".into()], &parties, now).unwrap();
+    let steps: Vec<_> = owner
+        .items
+        .iter()
+        .map(|i| (i.step.as_str(), i.depts.clone(), i.on_behalf.as_deref()))
+        .collect();
+    assert_eq!(steps, [("pay", vec!["QA".to_string()], Some("CUST"))]);
+    let unasked = app::inbox(Some(&mut env.store), &["QA".into()], &[], now).unwrap();
+    assert!(unasked.items.is_empty(), "{:?}", unasked.items);
     let record = env.record("O-1");
     let ship = record.steps.iter().find(|s| s.id == "ship").unwrap();
     assert_eq!(ship.state.word(), "waiting");

@@ -444,3 +444,27 @@ fn a_reader_of_chinese_gets_the_labels_and_the_procedures_texts_in_chinese() {
         );
     });
 }
+
+#[test]
+fn a_partys_step_waits_in_my_work_of_the_department_that_records_it_on_its_behalf() {
+    block_on(async {
+        let site = Site::new(STAFF);
+        site.start("order", "O-7", None);
+        let mut store = SqliteStore::create(&site.db()).unwrap();
+        let receive = DoneRequest {
+            step: "receive".into(),
+            by: "Printed cs".into(),
+            ..Default::default()
+        };
+        app::complete_step(&mut store, &RunRef::new("O-7"), &receive, None).unwrap();
+        // `pay` is the customer's: QA owns the procedure, so QA records it for the customer;
+        // CS's `ship` still waits for it.
+        let qa = site.sign_in("qa").await;
+        let (_, home) = site.page("/", &qa).await;
+        at(&home, "href=\"/runs/O-7/steps/pay\"");
+        at(&home, "recorded on behalf of Customer");
+        let cs = site.sign_in("cs").await;
+        let (_, home) = site.page("/", &cs).await;
+        assert!(!home.contains("/runs/O-7/steps/"), "{home}");
+    });
+}

@@ -1,5 +1,6 @@
 //! The inbox of a set of departments: every active step of every open run whose `by`
-//! includes one of them, overdue first, then by due time. Titles and deadlines come from
+//! includes one of them, or that one of them records on a party's behalf (a customer's or
+//! supplier's step, [`super::sign::eligible_for`]), overdue first, then by due time. Titles and deadlines come from
 //! each run's own snapshot (the revision it is pinned to), not from the QMS folder.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -7,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::sign::eligible_for;
 use super::{Refusal, transaction};
 use crate::run::clock;
 use crate::run::engine::{self, RunError, Snapshot, Spec, State};
@@ -28,8 +30,11 @@ pub struct InboxItem {
     pub step_title: String,
     /// The step's `by`, all of it.
     pub by: Vec<String>,
-    /// Those of the departments asked about that may complete it.
+    /// Those of the departments asked about that may complete it: for a party's step, those
+    /// that record it on the party's behalf.
     pub depts: Vec<String>,
+    /// The party (e.g. `CUSTOMER`) the step is recorded for, when it is a party's step.
+    pub on_behalf: Option<String>,
     /// When the step became active (this iteration), on the company calendar.
     pub active_since: Stamp,
     pub due: Option<Stamp>,
@@ -58,15 +63,18 @@ impl Inbox {
 }
 
 /// The inbox of `depts` (department codes, e.g. `CS`, `QA`) at `now`, in one reading
-/// transaction; `store` is `None` when no run was ever started. Refused about input
-/// `depts` when none is given. Order: overdue first, then by due time (earliest first,
-/// steps without a deadline last), then by reference and step.
+/// transaction; `store` is `None` when no run was ever started. `parties` are the party
+/// codes (procdoc.yaml's `parties`) whose steps are looked at for steps these departments
+/// record on a party's behalf; which of them they may record is read from each run's own
+/// revision. Refused about input `depts` when none is given. Order: overdue first, then by
+/// due time (earliest first, steps without a deadline last), then by reference and step.
 pub fn inbox(
     store: Option<&mut dyn Store>,
     depts: &[String],
+    parties: &[String],
     now: DateTime<Utc>,
 ) -> Result<Inbox, Refusal> {
-    inbox_in(store, depts, now, None)
+    inbox_in(store, depts, parties, now, None)
 }
 
 /// [`inbox`] with the titles in `lang` where the run's snapshot has them (its primary
@@ -74,6 +82,7 @@ pub fn inbox(
 pub fn inbox_in(
     store: Option<&mut dyn Store>,
     depts: &[String],
+    parties: &[String],
     now: DateTime<Utc>,
     lang: Option<&str>,
 ) -> Result<Inbox, Refusal> {
@@ -90,7 +99,7 @@ pub fn inbox_in(
     }
     let mut items = match store {
         None => Vec::new(),
-        Some(store) => transaction(store, false, |s| collect(s, &wanted, now, lang))?,
+        Some(store) => transaction(store, false, |s| collect(s, &wanted, parties, now, lang))?,
     };
     items.sort_by(|a, b| {
         (
@@ -114,13 +123,18 @@ pub fn inbox_in(
 fn collect(
     store: &dyn Store,
     wanted: &BTreeSet<&str>,
+    parties: &[String],
     now: DateTime<Utc>,
     lang: Option<&str>,
 ) -> Result<Vec<InboxItem>, RunError> {
-    // The store's summary says which open runs have a step of these departments; only
-    // those are replayed.
+    // The store's summary says which open runs have a step of these departments or of a
+    // party; only those are replayed.
     let mut runs: BTreeSet<RunId> = BTreeSet::new();
-    for dept in wanted {
+    let codes = wanted
+        .iter()
+        .copied()
+        .chain(parties.iter().map(String::as_str));
+    for dept in codes.collect::<BTreeSet<&str>>() {
         let filter = Filter {
             status: Some(Status::Open),
             dept: Some(dept.to_string()),
@@ -167,12 +181,27 @@ fn collect(
         };
         for s in spec.net.active(&state.marking) {
             let step = spec.step(s);
-            let depts: Vec<String> = step
-                .by
+            let eligible = eligible_for(&spec, s, &|code| wanted.contains(code));
+            let own: Vec<String> = eligible
                 .iter()
-                .filter(|b| wanted.contains(b.as_str()))
-                .cloned()
+                .filter(|e| !e.on_behalf)
+                .map(|e| e.code.clone())
                 .collect();
+            // A step is its own departments' work first; a party's step is the work of the
+            // departments that record it for the party.
+            let (depts, on_behalf) = match eligible.iter().find(|e| e.on_behalf) {
+                Some(party) if own.is_empty() => {
+                    let recorders: BTreeSet<String> = step
+                        .with
+                        .iter()
+                        .chain(std::iter::once(&spec.procedure.owner))
+                        .filter(|c| wanted.contains(c.as_str()))
+                        .cloned()
+                        .collect();
+                    (recorders.into_iter().collect(), Some(party.code.clone()))
+                }
+                _ => (own, None),
+            };
             if depts.is_empty() {
                 continue;
             }
@@ -198,6 +227,7 @@ fn collect(
                 overdue,
                 late_by: due.filter(|_| overdue).map(|d| engine::lateness(d, now)),
                 decision: step.decision.is_some(),
+                on_behalf,
             });
         }
     }

@@ -53,7 +53,7 @@ pub use sign::{Eligible, SignStep, eligible, sign_step, table_field};
 pub use step_form::{Choice, FieldInput, RecordInput, SignFor, StepForm, TABLE_ROWS, step_form};
 pub use verify::{Expected, Verification, verify};
 pub use viewing::{
-    RunView, list_runs_as, my_work, print_record, run_flowchart, show_run_as, start_run_as,
+    RunView, codes, list_runs_as, my_work, print_record, run_flowchart, show_run_as, start_run_as,
     view_run,
 };
 

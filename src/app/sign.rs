@@ -49,11 +49,20 @@ pub struct Eligible {
 }
 
 /// The departments (or parties) of `step`'s `by` that `user` may sign for, in the step's
-/// order: a department they belong to, or a party when they belong to a department that
-/// takes part in the step (`with`) or owns the procedure.
+/// order: see [`eligible_for`].
 pub fn eligible(spec: &Spec, step: usize, user: &User) -> Vec<Eligible> {
+    eligible_for(spec, step, &|code| {
+        user.departments.iter().any(|d| d == code)
+    })
+}
+
+/// The codes of `step`'s `by` that a member of the departments `member` says yes to may sign
+/// for, in the step's order: a department they belong to, or a party (a customer, a
+/// supplier) when they belong to a department that takes part in the step (`with`) or owns
+/// the procedure, who records the step on the party's behalf. The one rule for signing and
+/// for whose work a party's step is.
+pub fn eligible_for(spec: &Spec, step: usize, member: &dyn Fn(&str) -> bool) -> Vec<Eligible> {
     let s = spec.step(step);
-    let member = |code: &str| user.departments.iter().any(|d| d == code);
     let takes_part = s
         .with
         .iter()

@@ -17,25 +17,37 @@ use crate::run::record::RunRecord;
 use crate::run::store::Store;
 use crate::spec::load::Qms;
 
-/// The work of `user` at `now`: the inbox of [`access::work_departments`] (`all` being the
-/// QMS's department codes, `only` a pick among them), titled in `lang` where the runs'
-/// revisions have it. A user without departments has none.
+/// The work of `user` at `now`: the inbox of [`access::work_departments`] (among the
+/// departments of `qms`'s procdoc.yaml, `only` a pick among them), with the steps of its
+/// parties they record on a party's behalf, titled in `lang` where the runs' revisions have
+/// it. A user without departments has none.
 pub fn my_work(
     store: Option<&mut dyn Store>,
     user: &User,
-    all: &[String],
+    qms: &Qms,
     only: Option<&str>,
     now: DateTime<Utc>,
     lang: Option<&str>,
 ) -> Result<Inbox, Refusal> {
-    let depts = access::work_departments(user, all, only);
+    let (all, parties) = codes(qms);
+    let depts = access::work_departments(user, &all, only);
     if depts.is_empty() {
         return Ok(Inbox {
             items: Vec::new(),
             at: now,
         });
     }
-    super::inbox::inbox_in(store, &depts, now, lang)
+    super::inbox::inbox_in(store, &depts, &parties, now, lang)
+}
+
+/// The department and party codes of `qms`'s procdoc.yaml (none when it did not read).
+pub fn codes(qms: &Qms) -> (Vec<String>, Vec<String>) {
+    qms.settings.as_ref().map_or_else(Default::default, |s| {
+        (
+            s.departments.iter().map(|d| d.code.clone()).collect(),
+            s.parties.iter().map(|p| p.code.clone()).collect(),
+        )
+    })
 }
 
 /// Starts a run signed by `user`: refused (kind `Forbidden`, about `flow`) when they may not

@@ -394,7 +394,13 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, Refusal>
             let tz = app::office_tz(qms.as_ref());
             let now = app::moment(at.as_deref(), tz)?;
             let mut store = db.read(qms.is_some())?;
-            let inbox = app::inbox(store.as_mut().map(|s| s as &mut dyn Store), &depts, now)?;
+            let parties = qms.as_ref().map(|q| app::codes(q).1).unwrap_or_default();
+            let inbox = app::inbox(
+                store.as_mut().map(|s| s as &mut dyn Store),
+                &depts,
+                &parties,
+                now,
+            )?;
             super::overview::print_inbox(&inbox, &depts, format);
             Ok(OK)
         }

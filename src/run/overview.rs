@@ -169,7 +169,10 @@ pub(super) fn print_inbox(inbox: &Inbox, depts: &[String], format: Format) {
                 i.reference.clone(),
                 format!("{}/{}", i.doc, i.flow),
                 i.step.clone(),
-                i.depts.join("/"),
+                match &i.on_behalf {
+                    Some(party) => format!("{} for {party}", i.depts.join("/")),
+                    None => i.depts.join("/"),
+                },
                 i.due
                     .as_ref()
                     .map_or_else(|| "-".to_string(), |d| d.local.clone()),

@@ -118,11 +118,18 @@ pub async fn inbox(
         Ok(now) => now,
         Err(refusal) => return api_refusal(&refusal),
     };
-    let (all, pick) = (state.departments.clone(), query.get("dept"));
+    let (st, pick) = (state.clone(), query.get("dept"));
     let lang = language_of(&state, Some(&user));
     let found = state
         .with_store(move |store| {
-            app::my_work(Some(store), &user, &all, pick.as_deref(), now, Some(&lang))
+            app::my_work(
+                Some(store),
+                &user,
+                &st.qms,
+                pick.as_deref(),
+                now,
+                Some(&lang),
+            )
         })
         .await;
     match found {

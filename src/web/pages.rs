@@ -63,7 +63,7 @@ pub fn counted_page(
 /// store, so a count is kept until the store's head moves: pages other than My work do not
 /// replay every open run.
 pub async fn work_count(state: &Arc<AppState>, user: &User) -> Option<usize> {
-    let (user, all, st) = (user.clone(), state.departments.clone(), Arc::clone(state));
+    let (user, st) = (user.clone(), Arc::clone(state));
     state
         .with_store(move |store| {
             let head = crate::run::store::Store::head(&*store).ok()?;
@@ -78,7 +78,7 @@ pub async fn work_count(state: &Arc<AppState>, user: &User) -> Option<usize> {
                 return Some(*count);
             }
             let count =
-                crate::app::my_work(Some(store), &user, &all, None, clock::system_now(), None)
+                crate::app::my_work(Some(store), &user, &st.qms, None, clock::system_now(), None)
                     .ok()?
                     .items
                     .len();

@@ -93,17 +93,19 @@ pub fn language_of(state: &AppState, user: Option<&User>) -> String {
         .unwrap_or_else(|| state.primary_language().to_string())
 }
 
-/// A department's name in `lang` (its code when procdoc.yaml does not know it).
+/// A department's or party's name in `lang` (its code when procdoc.yaml does not know it).
 pub fn department_name(state: &AppState, code: &str, lang: &str) -> String {
     state
         .qms
         .settings
         .as_ref()
         .and_then(|s| {
-            s.departments
-                .iter()
-                .find(|d| d.code == code)
-                .map(|d| d.name.best(lang, s.primary_language()).to_string())
+            let departments = s.departments.iter().map(|d| (&d.code, &d.name));
+            let parties = s.parties.iter().map(|p| (&p.code, &p.name));
+            departments
+                .chain(parties)
+                .find(|(c, _)| *c == code)
+                .map(|(_, name)| name.best(lang, s.primary_language()).to_string())
         })
         .unwrap_or_else(|| code.to_string())
 }

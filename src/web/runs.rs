@@ -82,6 +82,8 @@ struct WorkRow {
     step_href: String,
     /// The departments it waits for, by name.
     dept_names: Vec<String>,
+    /// The party (customer, supplier) the step is recorded for, by name.
+    party_name: Option<String>,
 }
 
 /// A department a quality user may filter their work by.
@@ -97,24 +99,26 @@ struct Pick {
 pub async fn home(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: Uri) -> Response {
     let dept = given(query(&uri).get("dept"));
     let user = signed_in.user.clone();
-    let (all, pick) = (state.departments.clone(), dept.clone());
+    let pick = dept.clone();
     let lang = language_of(&state, Some(&user));
     let wording = lang.clone();
+    let st = state.clone();
     let found = state
         .with_store(move |store| {
+            let qms = &st.qms;
             let now = clock::system_now();
             let store: &mut dyn Store = store;
             let shown = app::my_work(
                 Some(&mut *store),
                 &user,
-                &all,
+                qms,
                 pick.as_deref(),
                 now,
                 Some(&wording),
             )?;
             let total = match pick {
                 None => shown.items.len(),
-                Some(_) => app::my_work(Some(store), &user, &all, None, now, None)?
+                Some(_) => app::my_work(Some(store), &user, qms, None, now, None)?
                     .items
                     .len(),
             };
@@ -138,6 +142,10 @@ pub async fn home(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
                 .iter()
                 .map(|d| department_name(&state, d, &lang))
                 .collect(),
+            party_name: item
+                .on_behalf
+                .as_deref()
+                .map(|p| department_name(&state, p, &lang)),
             item,
         })
         .collect();
