@@ -2,7 +2,7 @@
 //! and the loaded QMS. On runs: start a run, complete or plan a step, show, list, export and
 //! verify runs, list the periods of recurring flows without a run, and the inbox of a set of
 //! departments; sign a step as the signed-in user ([`sign_step`]). On identity ([`users`]) and controlled documents ([`documents`]); who may
-//! start and see which runs ([`access`]).
+//! start and see which runs ([`access`]); the quality overview ([`overview`]).
 //!
 //! Each operation is one store transaction and returns a typed result, or a [`Refusal`]
 //! that says why nothing was written, with one `{field, message}` problem per input it
@@ -20,6 +20,8 @@ pub mod documents;
 mod export;
 mod inbox;
 mod listing;
+pub mod notify;
+pub mod overview;
 pub mod proof;
 mod refusal;
 mod runs;

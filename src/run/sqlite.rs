@@ -7,6 +7,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql, params};
 
 mod accounts;
+mod notices;
 
 use super::audit::{self, Event, GENESIS, StoreHead};
 use super::store::{
@@ -154,6 +155,7 @@ impl SqliteStore {
                     0 => self.conn.execute_batch(SCHEMA_1)?,
                     1 => self.upgrade_to_2()?,
                     2 => self.conn.execute_batch(accounts::SCHEMA_3)?,
+                    3 => self.conn.execute_batch(notices::SCHEMA_MAIL)?,
                     _ => {}
                 }
                 version += 1;

@@ -23,7 +23,8 @@ pub use super::sqlite::SqliteStore;
 ///   their own (a user reference can no longer take a child run's name).
 /// - 3: people: users and their departments, sign-in sessions, API tokens, failed
 ///   sign-ins, training records ([`super::accounts`]).
-pub const SCHEMA_VERSION: i64 = 3;
+/// - 4: e-mail: users' addresses and the overdue digests sent ([`super::notices`]).
+pub const SCHEMA_VERSION: i64 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

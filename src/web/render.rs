@@ -39,6 +39,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/web/run_new.html"),
     ),
     ("run.html", include_str!("../../templates/web/run.html")),
+    (
+        "overview.html",
+        include_str!("../../templates/web/overview.html"),
+    ),
 ];
 
 /// The compiled templates.

@@ -13,7 +13,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use super::{AppState, api, assets, pages, runs, sign};
+use super::{AppState, api, assets, overview, pages, runs, sign};
 
 /// The largest request body accepted (bytes): forms of text only so far.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -56,11 +56,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/sign-out", post(pages::sign_out))
         .route("/setup", get(pages::setup_page).post(pages::setup))
         .route("/documents", get(pages::documents))
+        .route("/overview", get(overview::page))
         .route("/files/{*path}", get(pages::file))
         .route("/language", post(pages::language))
         .route("/static/{name}", get(assets::asset))
         .route("/api/documents", get(api::documents))
         .route("/api/inbox", get(api::inbox))
+        .route("/api/overview", get(overview::api))
         .route("/api/runs", post(api::start))
         .route("/api/runs/{ref}", get(api::show))
         .route("/api/runs/{ref}/steps/{step}", post(api::complete))
