@@ -51,7 +51,9 @@ pub use runs::{
     Started, complete_step, plan_step, prepare_start, show_run, show_run_in, start_prepared,
     start_run,
 };
-pub use sign::{Eligible, SignStep, eligible, sign_step, table_field};
+pub use sign::{
+    Eligible, SignStep, Signer, confirm_signer, eligible, sign_as, sign_step, table_field,
+};
 pub use step_form::{Choice, FieldInput, RecordInput, SignFor, StepForm, TABLE_ROWS, step_form};
 pub use verify::{Expected, Verification, verify};
 pub use viewing::{

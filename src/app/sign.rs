@@ -102,6 +102,28 @@ pub fn sign_step(
     run: &RunRef,
     request: &SignStep,
 ) -> Result<Completed, Refusal> {
+    let signer = confirm_signer(user, password)?;
+    sign_as(store, &signer, run, request)
+}
+
+/// A user who has just given their password again: what [`sign_as`] needs. Only
+/// [`confirm_signer`] makes one, so a signature without the password cannot be written.
+#[derive(Debug, Clone)]
+pub struct Signer(User);
+
+impl Signer {
+    /// The account that signs.
+    pub fn user(&self) -> &User {
+        &self.0
+    }
+}
+
+/// Confirms that `user` may sign now with `password` (21 CFR Part 11 §11.200(a)(1): each
+/// signing after the first of a session uses at least the password). It reads no store, so
+/// a server checks the password (argon2id, deliberately slow) without holding the store.
+/// Refused: a disabled account ([`RefusalKind::Forbidden`]); a wrong password, about
+/// `password`.
+pub fn confirm_signer(user: &User, password: &str) -> Result<Signer, Refusal> {
     if user.disabled {
         return Err(Refusal::new(
             RefusalKind::Forbidden,
@@ -116,6 +138,18 @@ pub fn sign_step(
             "the password is wrong: signing a step needs your password again",
         ));
     }
+    Ok(Signer(user.clone()))
+}
+
+/// [`sign_step`] by a signer whose password [`confirm_signer`] has checked; the same
+/// refusals but the password's.
+pub fn sign_as(
+    store: &mut dyn Store,
+    signer: &Signer,
+    run: &RunRef,
+    request: &SignStep,
+) -> Result<Completed, Refusal> {
+    let user = signer.user();
     let mut refusal = None;
     let mut notes = Vec::new();
     let mut done = DoneRequest {

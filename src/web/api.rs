@@ -245,10 +245,14 @@ pub async fn complete(
         Ok(t) => t,
         Err(refusal) => return api_refusal(&refusal),
     };
+    let signer = match super::auth::confirm_signer(&user, password).await {
+        Ok(signer) => signer,
+        Err(refusal) => return api_refusal(&refusal),
+    };
     let st = Arc::clone(&state);
     let found = state
         .with_store(move |store| {
-            let signed = app::sign_step(store, &user, &password, &run, &request)?;
+            let signed = app::sign_as(store, &signer, &run, &request)?;
             let run = RunRef {
                 reference: signed.run.reference.clone(),
                 flow: Some(format!("{}/{}", signed.run.doc, signed.run.flow)),

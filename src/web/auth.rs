@@ -139,3 +139,22 @@ fn header_value(text: &str) -> HeaderValue {
     // The secret is hex and the attributes fixed words, so this is always a valid value.
     HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
+
+/// Checks `user`'s password for a signature ([`crate::app::confirm_signer`]) on a blocking
+/// thread and without the store, so that argon2's deliberate slowness holds up neither the
+/// async workers nor the other requests' transactions.
+pub async fn confirm_signer(
+    user: &User,
+    password: String,
+) -> Result<crate::app::Signer, crate::app::Refusal> {
+    let user = user.clone();
+    tokio::task::spawn_blocking(move || crate::app::confirm_signer(&user, &password))
+        .await
+        .unwrap_or_else(|e| {
+            Err(crate::app::Refusal::new(
+                crate::app::RefusalKind::Storage,
+                None,
+                format!("checking the password failed: {e}"),
+            ))
+        })
+}

@@ -327,11 +327,15 @@ pub async fn sign(
             return draw(&state, user, status, &run, &form, &entered, Some(&refusal)).await;
         }
     };
-    let password = posted.get("password");
-    let (signer, asked) = (user.clone(), run.clone());
-    let signed = state
-        .with_store(move |store| app::sign_step(store, &signer, &password, &asked, &request))
-        .await;
+    let asked = run.clone();
+    let signed = match super::auth::confirm_signer(user, posted.get("password")).await {
+        Ok(signer) => {
+            state
+                .with_store(move |store| app::sign_as(store, &signer, &asked, &request))
+                .await
+        }
+        Err(refusal) => Err(refusal),
+    };
     match signed {
         Ok(done) => {
             super::notify::after_change(&state, &done.run, done.at);
