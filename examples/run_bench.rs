@@ -106,6 +106,7 @@ fn main() {
                 at: at.clone(),
                 acting_for: None,
                 flow: None,
+                attach: Vec::new(),
             },
             &qms,
             Some(db.clone()),

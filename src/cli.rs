@@ -24,6 +24,8 @@ pub struct Cli {
     command: Command,
 }
 
+// One value per process, read once: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Check a QMS folder and print every finding
@@ -202,6 +204,10 @@ enum Command {
         /// The folder `procdoc build` wrote the documents to (default: output/<QMS folder name>)
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// The most the files attached to one step may hold together: bytes, or with a
+        /// unit, e.g. 500kB, 20MB, 1GB
+        #[arg(long, value_name = "SIZE", default_value = "20MB", value_parser = crate::web::upload::parse_size)]
+        max_upload: usize,
         /// Send e-mail notifications through this SMTP server: smtp://host:port,
         /// smtps://user:password@host:465 (default: PROCDOC_SMTP; none: no e-mail)
         #[arg(long, value_name = "URL")]
@@ -365,6 +371,7 @@ pub fn main() -> ExitCode {
             db,
             public_url,
             output,
+            max_upload,
             smtp,
             mail_from,
         } => {
@@ -388,6 +395,7 @@ pub fn main() -> ExitCode {
                 db,
                 public_url,
                 output,
+                max_upload,
             };
             crate::web::serve(options, mail)
         }

@@ -72,6 +72,7 @@ impl Api {
             db: Some(db),
             public_url: None,
             output: Some(dir.path().join("out")),
+            max_upload: procdoc::web::DEFAULT_MAX_UPLOAD,
         };
         let (state, _) = AppState::open(&options).unwrap();
         Api {

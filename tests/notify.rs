@@ -92,6 +92,7 @@ fn serve(dir: tempfile::TempDir, smtp: Option<&SmtpServer>) -> Site {
         db: Some(dir.path().join("runs.sqlite")),
         public_url: Some(BASE.into()),
         output: Some(dir.path().join("out")),
+        max_upload: procdoc::web::DEFAULT_MAX_UPLOAD,
     };
     let (mut state, setup) = AppState::open(&options).unwrap();
     let url = match smtp {

@@ -288,6 +288,7 @@ fn the_run_page_shows_the_checklist_the_active_step_the_flowchart_and_the_audit_
                         "inspection-report.measured=12.5".into(),
                     ],
                     note: Some(HOSTILE.into()),
+                    attachments: Vec::new(),
                 },
                 None,
             )

@@ -16,6 +16,7 @@
 //! opens, creates or upgrades a database.
 
 pub mod access;
+mod attachments;
 pub mod documents;
 mod export;
 mod inbox;
@@ -39,6 +40,7 @@ use crate::run::engine::RunError;
 use crate::run::store::Store;
 use crate::spec::load::Qms;
 
+pub use attachments::{Download, download};
 pub use export::{Exported, export_name, export_run, safe_name, to_json};
 pub use inbox::{Inbox, InboxItem, inbox};
 pub use listing::{
@@ -62,6 +64,7 @@ pub use viewing::{
 };
 
 // The vocabulary of requests the engine validates, re-exported for adapters.
+pub use crate::run::attachments::{Attachment, Upload};
 pub use crate::run::audit::StoreHead;
 pub use crate::run::completion::DoneRequest;
 pub use crate::run::record::RunRecord;
@@ -91,10 +94,10 @@ pub fn office_tz(qms: Option<&Qms>) -> Tz {
 }
 
 /// Runs `f` in one transaction: committed if it succeeds (and writes), rolled back otherwise.
-pub fn transaction<T>(
-    store: &mut dyn Store,
+pub fn transaction<S: Store + ?Sized, T>(
+    store: &mut S,
     write: bool,
-    f: impl FnOnce(&mut dyn Store) -> Result<T, RunError>,
+    f: impl FnOnce(&mut S) -> Result<T, RunError>,
 ) -> Result<T, RunError> {
     store.begin(write)?;
     match f(store) {

@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 use super::{Refusal, RefusalKind, transaction};
 use crate::check::diagnostic::{Diagnostic, Severity};
 use crate::check::settings::calendar_of;
+use crate::run::attachments::{Attachment, Attachments};
 use crate::run::clock;
 use crate::run::completion::DoneRequest;
 use crate::run::engine::{self, Live, RunError, Snapshot, StartRequest};
@@ -116,6 +117,8 @@ pub struct Completed {
     pub outcome: Option<String>,
     /// The meaning of the signature (the step's `signature:`).
     pub meaning: Option<SignatureMeaning>,
+    /// The files attached as evidence, as the event records them.
+    pub attachments: Vec<Attachment>,
     pub at: DateTime<Utc>,
     pub progress: Progress,
 }
@@ -281,9 +284,10 @@ pub fn start_run(
 /// `request.acting_for`), at `at` as typed in the run's time zone (now when `None`), with
 /// the outcome, ticks, waivers, fields and note the step demands. Refused, with nothing
 /// written, when the step is not active, the signer may not sign it (`--as`, `not_by`), or
-/// anything the step demands is missing or malformed; each problem names its input.
+/// anything the step demands is missing or malformed; each problem names its input. The
+/// request's attachments are kept in the store with the event that records them.
 pub fn complete_step(
-    store: &mut dyn Store,
+    store: &mut dyn Attachments,
     run: &RunRef,
     request: &DoneRequest,
     at: Option<&str>,
@@ -294,6 +298,7 @@ pub fn complete_step(
         let mut live = engine::open_for_change(s, row.id)?;
         let at = clock::now(at, live.spec()?.tz()).map_err(|e| RunError::Usage(e).about("at"))?;
         engine::complete(s, &mut live, request, at, &mut notes)?;
+        super::attachments::keep(s, &request.attachments)?;
         Ok((live, at))
     })?;
     completed(&live, request, notes, at)
@@ -324,6 +329,9 @@ pub(super) fn completed(
         acting_for,
         outcome: done.and_then(|d| d.completion.outcome_label.clone()),
         meaning: done.and_then(|d| d.completion.signature),
+        attachments: done
+            .map(|d| d.completion.attachments.clone())
+            .unwrap_or_default(),
         at,
         progress: progress(live, notes, at)?,
     };

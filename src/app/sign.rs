@@ -12,10 +12,10 @@ use super::runs::completed;
 use super::{Completed, Refusal, RefusalKind, RunRef, transaction};
 use crate::app::users;
 use crate::run::accounts::User;
+use crate::run::attachments::{Attachments, Upload};
 use crate::run::clock;
 use crate::run::completion::DoneRequest;
 use crate::run::engine::{self, Live, RunError, Spec};
-use crate::run::store::Store;
 
 /// What signing a step asks for, as a form or the API gives it; the signer is the
 /// signed-in user, so there is no name to type.
@@ -36,6 +36,8 @@ pub struct SignStep {
     /// `record.field=value`, one per value (a table row: `record.field=a | b`).
     pub fields: Vec<String>,
     pub note: Option<String>,
+    /// Files attached as evidence.
+    pub attachments: Vec<Upload>,
 }
 
 /// A department (or party) of a step's `by` that a user may sign for.
@@ -83,7 +85,7 @@ pub fn eligible_for(spec: &Spec, step: usize, member: &dyn Fn(&str) -> bool) -> 
 /// Signs (completes) an active step of a run as `user`, who re-entered `password`, now (the
 /// system clock, or `PROCDOC_NOW`). The event records the user's printed name as the
 /// signer, their login, the department or party acted for, the time and the step's
-/// signature meaning.
+/// signature meaning, and the files attached (kept in the store with the event).
 ///
 /// Refused, with nothing written:
 /// - a disabled account, or a user of no department that may sign the step:
@@ -96,7 +98,7 @@ pub fn eligible_for(spec: &Spec, step: usize, member: &dyn Fn(&str) -> bool) -> 
 /// - anything the engine refuses for `procdoc run done` (the step not active, `not_by` on
 ///   this user's login or name, the outcome, ticks, waivers, fields), about its input.
 pub fn sign_step(
-    store: &mut dyn Store,
+    store: &mut dyn Attachments,
     user: &User,
     password: &str,
     run: &RunRef,
@@ -144,7 +146,7 @@ pub fn confirm_signer(user: &User, password: &str) -> Result<Signer, Refusal> {
 /// [`sign_step`] by a signer whose password [`confirm_signer`] has checked; the same
 /// refusals but the password's.
 pub fn sign_as(
-    store: &mut dyn Store,
+    store: &mut dyn Attachments,
     signer: &Signer,
     run: &RunRef,
     request: &SignStep,
@@ -163,6 +165,7 @@ pub fn sign_as(
         reason: request.reason.clone(),
         fields: request.fields.clone(),
         note: request.note.clone(),
+        attachments: request.attachments.clone(),
     };
     let result = transaction(store, true, |s| {
         let row = engine::find(s, &run.reference, run.flow.as_deref())?;
@@ -178,6 +181,7 @@ pub fn sign_as(
             }
         }
         engine::complete(s, &mut live, &done, at, &mut notes)?;
+        super::attachments::keep(s, &done.attachments)?;
         Ok((live, at))
     });
     if let Some(r) = refusal {

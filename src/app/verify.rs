@@ -2,9 +2,10 @@
 //! through every event.
 
 use super::{Refusal, RunRef, StoreHead, transaction};
+use crate::run::attachments::{self, Attachments};
 use crate::run::engine;
 use crate::run::integrity;
-use crate::run::store::{Filter, Store};
+use crate::run::store::Filter;
 
 /// What verification found. Findings are not a refusal: the report is the result.
 #[derive(Debug, Clone)]
@@ -41,9 +42,10 @@ impl Verification {
 }
 
 /// Checks one run (or every run when `run` is `None`) and the store chain, in one reading
-/// transaction; with `expect`, also that the store still holds every entry up to that head.
+/// transaction, and that the store holds every attached file with the bytes its event
+/// records; with `expect`, also that the store still holds every entry up to that head.
 pub fn verify(
-    store: &mut dyn Store,
+    store: &mut dyn Attachments,
     run: Option<&RunRef>,
     expect: Option<StoreHead>,
 ) -> Result<Verification, Refusal> {
@@ -59,7 +61,10 @@ pub fn verify(
                 continue;
             };
             events += stored.events.len();
-            for problem in integrity::check_run(s, &stored)? {
+            let problems = integrity::check_run(s, &stored)?
+                .into_iter()
+                .chain(attachments::check_run(s, &stored)?);
+            for problem in problems {
                 findings.push(format!(
                     "{} ({}/{}): {problem}",
                     row.reference, row.doc, row.flow

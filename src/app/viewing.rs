@@ -70,7 +70,7 @@ pub fn start_run_as(
 
 /// Opens run `run` for reading and checks that `user` may see it; `f` reads on in the same
 /// transaction.
-fn read_visible<T>(
+pub(super) fn read_visible<T>(
     store: &mut dyn Store,
     user: &User,
     run: &RunRef,

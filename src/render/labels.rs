@@ -232,6 +232,7 @@ const LABELS: &[(&str, &str, &str, &str)] = &[
     ("flow_due", "Flow due", "流程期限", "流程期限"),
     ("period", "Period", "周期", "週期"),
     ("note", "Note", "注", "註"),
+    ("attached", "Attached", "附件", "附件"),
     (
         "content_fingerprint",
         "Content fingerprint",

@@ -177,6 +177,7 @@ impl Templates {
         env.set_formatter(format_value);
         env.add_filter("md", md_filter);
         env.add_filter("str", str_filter);
+        env.add_filter("filesize", crate::run::attachments::show_size);
         for (name, source) in sources {
             env.add_template_owned(name, source)
                 .map_err(|e| TemplateError::from_minijinja(&e, name))?;

@@ -171,6 +171,15 @@ fn iteration_lines(
             if let Some(n) = &sig.note {
                 let _ = writeln!(out, "{pad}note: {n}");
             }
+            for a in &sig.attachments {
+                let _ = writeln!(
+                    out,
+                    "{pad}attached: {} ({}, SHA-256 {})",
+                    a.name,
+                    super::attachments::show_size(a.size),
+                    a.sha256
+                );
+            }
         }
         None => {
             for (i, item) in step.check.iter().enumerate() {

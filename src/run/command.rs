@@ -98,6 +98,9 @@ pub enum RunCommand {
         acting_for: Option<String>,
         #[arg(long)]
         flow: Option<String>,
+        /// A file attached as evidence, kept in the run store by its SHA-256 (repeatable)
+        #[arg(long = "attach", value_name = "FILE")]
+        attach: Vec<PathBuf>,
     },
     /// Set or move the date of a planned step
     Plan {
@@ -241,6 +244,22 @@ impl Db<'_> {
     }
 }
 
+/// A file given with `--attach`, read whole; its name is the path's last part. Refused
+/// about `attach` when it cannot be read.
+fn read_attachment(path: &Path) -> Result<app::Upload, Refusal> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Refusal::invalid(
+            "attach",
+            format!("--attach {}: cannot read it: {e}", path.display()),
+        )
+    })?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(app::Upload::new(&name, None, bytes))
+}
+
 fn run_ref(reference: String, flow: Option<String>) -> RunRef {
     RunRef { reference, flow }
 }
@@ -304,7 +323,12 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, Refusal>
             at,
             acting_for,
             flow,
+            attach,
         } => {
+            let attachments = attach
+                .iter()
+                .map(|path| read_attachment(path))
+                .collect::<Result<Vec<_>, _>>()?;
             let request = DoneRequest {
                 step,
                 by,
@@ -316,6 +340,7 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, Refusal>
                 reason,
                 fields,
                 note,
+                attachments,
             };
             let mut store = db.write()?;
             let done = app::complete_step(
@@ -509,6 +534,14 @@ fn print_completed(done: &app::Completed) {
         done.by,
         clock::show(done.at, done.run.tz)
     );
+    for a in &done.attachments {
+        println!(
+            "  attached {} ({}, SHA-256 {})",
+            a.name,
+            super::attachments::show_size(a.size),
+            a.sha256
+        );
+    }
     print_progress(&done.run, &done.progress);
 }
 

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::attachments::Upload;
 use super::clock;
 use super::engine::{Live, RunError, Spec, refused};
 use super::fields;
@@ -28,6 +29,9 @@ pub struct DoneRequest {
     /// `KEY=VALUE`.
     pub fields: Vec<String>,
     pub note: Option<String>,
+    /// Files attached as evidence; the caller keeps their bytes in the store
+    /// ([`super::attachments::Attachments`]) in the transaction that records the event.
+    pub attachments: Vec<Upload>,
 }
 
 pub(super) fn validate(
@@ -93,6 +97,11 @@ pub(super) fn validate(
         child: None,
         signature: Some(s.signature_meaning()),
         login: request.login.clone(),
+        attachments: request
+            .attachments
+            .iter()
+            .map(|u| u.attachment.clone())
+            .collect(),
     })
 }
 

@@ -3,6 +3,7 @@
 //! the store behind one narrow trait, the hash-chained audit trail, and the commands.
 
 pub mod accounts;
+pub mod attachments;
 pub mod audit;
 pub mod calendar;
 pub mod checklist;

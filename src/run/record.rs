@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
+use super::attachments::Attachment;
 use super::audit;
 use super::clock;
 use super::engine::{self, Change, Iteration, Live, ParentLink, RunError, Spec, StepState};
@@ -165,6 +166,10 @@ pub struct Signature {
     pub checks: Vec<CheckTick>,
     pub fields: Vec<FieldValue>,
     pub note: Option<String>,
+    /// Files attached as evidence (name, size in bytes, media type as sent, SHA-256);
+    /// absent when none were.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
     pub child: Option<String>,
     /// The meaning of the signature (`performed`, `reviewed`, `approved`); `None` for a
     /// completion by the system or one recorded before procdoc kept the meaning.
@@ -383,6 +388,7 @@ fn signature(
         checks,
         fields,
         note: c.note.clone(),
+        attachments: c.attachments.clone(),
         child: c.child.clone(),
         meaning: c.signature.map(|m| m.word()),
     }

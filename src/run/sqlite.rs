@@ -7,6 +7,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql, params};
 
 mod accounts;
+mod attachments;
 mod notices;
 
 use super::audit::{self, Event, GENESIS, StoreHead};
@@ -155,7 +156,8 @@ impl SqliteStore {
                     0 => self.conn.execute_batch(SCHEMA_1)?,
                     1 => self.upgrade_to_2()?,
                     2 => self.conn.execute_batch(accounts::SCHEMA_3)?,
-                    3 => self.conn.execute_batch(notices::SCHEMA_MAIL)?,
+                    3 => self.conn.execute_batch(attachments::SCHEMA_4)?,
+                    4 => self.conn.execute_batch(notices::SCHEMA_MAIL)?,
                     _ => {}
                 }
                 version += 1;

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::attachments::Attachment;
 use super::audit::Event;
 use super::clock;
 use super::engine::Spec;
@@ -87,6 +88,10 @@ pub struct Completion {
     /// as they were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login: Option<String>,
+    /// Files attached as evidence, in the order given; absent from events without any, so
+    /// that events recorded before procdoc kept files hash as they did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

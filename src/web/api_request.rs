@@ -169,6 +169,7 @@ impl StepBody {
             reason: self.reason,
             fields,
             note: self.note,
+            attachments: Vec::new(),
         })
     }
 }

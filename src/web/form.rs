@@ -16,6 +16,11 @@ impl Fields {
         Fields(form_urlencoded::parse(encoded).into_owned().collect())
     }
 
+    /// Name-value pairs already read (the text parts of a multipart form).
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Fields {
+        Fields(pairs)
+    }
+
     /// The first value of `name`, or an empty text.
     pub fn get(&self, name: &str) -> String {
         self.0

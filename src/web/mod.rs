@@ -12,6 +12,7 @@
 pub mod api;
 pub mod api_request;
 pub mod assets;
+pub mod attachments;
 pub mod auth;
 pub mod files;
 pub mod form;
@@ -27,6 +28,7 @@ pub mod run_labels;
 pub mod runs;
 pub mod sign;
 pub mod sign_labels;
+pub mod upload;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -55,7 +57,12 @@ pub struct ServeOptions {
     pub public_url: Option<String>,
     /// The folder the documents were built into.
     pub output: Option<PathBuf>,
+    /// The most bytes the files of one form (or API request) may hold together.
+    pub max_upload: usize,
 }
+
+/// The default of `procdoc serve --max-upload`: 20 MB.
+pub const DEFAULT_MAX_UPLOAD: usize = 20_000_000;
 
 /// Everything a request may need; shared by all handlers.
 pub struct AppState {
@@ -76,6 +83,8 @@ pub struct AppState {
     pub public_origin: Option<String>,
     /// Whether the session cookie is marked Secure (public URL on https).
     pub secure_cookies: bool,
+    /// The most bytes the files of one request may hold together (`--max-upload`).
+    pub max_upload: usize,
     /// The digest of the one-time setup secret, while the store has no user.
     setup: Mutex<Option<String>>,
     /// The header's count of each user's work, with the store head it was counted at: a
@@ -147,6 +156,7 @@ impl AppState {
             output,
             public_origin,
             secure_cookies,
+            max_upload: options.max_upload,
             setup: Mutex::new(setup.as_deref().map(users::digest)),
             work_counts: Mutex::new(HashMap::new()),
             templates: render::Templates::new(),
@@ -237,10 +247,15 @@ async fn run(
     let listener = tokio::net::TcpListener::bind(&options.listen)
         .await
         .map_err(|e| StartError::Listen(options.listen.clone(), e))?;
+    // The address actually bound: with port 0 the system picks one, and whoever started
+    // the server (a script, a test) learns it from this line.
+    let bound = listener
+        .local_addr()
+        .map_or_else(|_| options.listen.clone(), |a| a.to_string());
     let base = state
         .public_origin
         .clone()
-        .unwrap_or_else(|| format!("http://{}", options.listen));
+        .unwrap_or_else(|| format!("http://{bound}"));
     if let Some(mail) = &mail {
         state.mail = Some(Arc::new(crate::mail::Mailer::new(mail, &base)?));
     }

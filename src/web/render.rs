@@ -61,6 +61,7 @@ impl Templates {
     /// does not compile is caught by the tests, never by a user.
     pub fn new() -> Templates {
         let mut env = Environment::new();
+        env.add_filter("filesize", crate::run::attachments::show_size);
         for (name, source) in TEMPLATES {
             if let Err(e) = env.add_template(name, source) {
                 eprintln!("error: the page template {name} does not compile: {e}");

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -13,9 +13,11 @@ use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use super::{AppState, api, assets, overview, pages, runs, sign};
+use super::{AppState, api, assets, attachments, overview, pages, runs, sign};
 
-/// The largest request body accepted (bytes): forms of text only so far.
+/// The largest request body accepted (bytes) but on the form that signs a step, whose files
+/// are limited by `--max-upload` as they arrive ([`super::upload`]); its text is held to
+/// this limit too.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// Scripts and styles only from this server's own files: no inline script can run, so
@@ -40,14 +42,22 @@ pub fn router(state: Arc<AppState>) -> Router {
             "camera=(), microphone=(), geolocation=()",
         ),
     ];
+    // The step form reads its body as it arrives and stops at the limits itself, so that
+    // an oversize file is answered with its field named.
+    let uploads = Router::new()
+        .route(
+            "/runs/{ref}/steps/{step}",
+            get(sign::step_page).post(sign::sign),
+        )
+        .layer(DefaultBodyLimit::disable());
     let mut app = Router::new()
         .route("/", get(runs::home))
         .route("/runs", get(runs::list))
         .route("/runs/new", get(runs::new_run).post(runs::start))
         .route("/runs/{ref}", get(runs::show))
         .route(
-            "/runs/{ref}/steps/{step}",
-            get(sign::step_page).post(sign::sign),
+            "/runs/{ref}/attachments/{sha256}",
+            get(attachments::download),
         )
         .route("/runs/{ref}/flowchart.svg", get(runs::flowchart))
         .route("/runs/{ref}/record.pdf", get(runs::record_pdf))
@@ -68,11 +78,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/runs/{ref}/steps/{step}", post(api::complete))
         .route("/api/runs/{ref}/record.pdf", get(api::record_pdf))
         .fallback(pages::not_found)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .merge(uploads)
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             refuse_cross_site,
         ))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(CompressionLayer::new());
     for (name, value) in headers {
         app = app.layer(SetResponseHeaderLayer::overriding(

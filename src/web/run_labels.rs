@@ -71,6 +71,7 @@ pub const RUN_LABELS: &[(&str, &str, &str, &str)] = &[
     ("signed", "Signed", "签署", "簽署"),
     ("acting_for", "for", "代表", "代表"),
     ("note", "Note", "备注", "備註"),
+    ("attached", "Attached", "附件", "附件"),
     ("waived", "waived", "免除", "免除"),
     ("iteration", "Iteration", "轮次", "輪次"),
     (

@@ -453,6 +453,8 @@ pub async fn show(
         flowchart => format!("{base}/flowchart.svg{suffix}"),
         record_pdf => format!("{base}/record.pdf{suffix}"),
         record_json => format!("{base}/record.json{suffix}"),
+        attachment_base => format!("{base}/attachments/"),
+        suffix => suffix.clone(),
         document_pdf => files::exists(&state.output, &view.document_pdf)
             .then(|| format!("/files/{}", view.document_pdf)),
     };

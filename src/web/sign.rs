@@ -20,6 +20,7 @@ use super::form::Fields;
 use super::pages::signed_page;
 use super::render::language_of;
 use super::runs::{SEGMENT, run_path, step_path};
+use super::upload::Posted;
 use crate::app::{self, Refusal, RefusalKind, RunRef, SignStep, StepForm};
 use crate::run::accounts::User;
 
@@ -38,6 +39,9 @@ struct Entered {
     multi: BTreeMap<String, Vec<String>>,
     /// A table's cells, row by row, each row as wide as the table.
     tables: BTreeMap<String, Vec<Vec<String>>>,
+    /// The names of the files sent: a form drawn again cannot hold them, so it asks for them
+    /// again by name.
+    files: Vec<String>,
 }
 
 fn given(text: &str) -> Option<String> {
@@ -173,6 +177,7 @@ impl Entered {
             reason: given(&self.reason),
             fields,
             note: given(&self.note),
+            attachments: Vec::new(),
         })
     }
 }
@@ -204,7 +209,14 @@ fn flow_suffix(run: &RunRef) -> String {
 /// The inputs a problem can be shown next to; any other goes above the form.
 fn inputs_of(form: &StepForm) -> BTreeSet<String> {
     let fixed = [
-        "password", "as", "outcome", "check", "waive", "reason", "note",
+        "password",
+        "as",
+        "outcome",
+        "check",
+        "waive",
+        "reason",
+        "note",
+        "attachments",
     ];
     fixed
         .iter()
@@ -251,6 +263,7 @@ async fn draw(
         action => format!("{}{suffix}", step_path(&form.reference, &form.step)),
         back => format!("{}{suffix}", run_path(&form.reference)),
         signer => context! { name => user.name.clone(), login => user.login.clone() },
+        max_upload => crate::run::attachments::show_size(state.max_upload as u64),
     };
     signed_page(state, user, status, "step.html", own).await
 }
@@ -299,15 +312,17 @@ pub async fn step_page(
     }
 }
 
-/// `POST /runs/{ref}/steps/{step}`: signs the step; 303 to the run's page when signed, the
-/// form again with its problems when refused (422, 403, or 409 when someone signed first).
-/// The "add a row" buttons of tables post here too and only draw the form again.
+/// `POST /runs/{ref}/steps/{step}`: signs the step with the files attached; 303 to the run's
+/// page when signed, the form again with its problems when refused (422, 403, 409 when
+/// someone signed first, 413 naming the field when the files are larger than the server
+/// takes). The "add a row" buttons of tables post here too and only draw the form again.
+/// The form may come as `multipart/form-data` (with files) or as a plain form.
 pub async fn sign(
     State(state): State<Arc<AppState>>,
     signed_in: SignedIn,
     Path((reference, step)): Path<(String, String)>,
     uri: Uri,
-    posted: Fields,
+    posted: Posted,
 ) -> Response {
     let user = &signed_in.user;
     let run = run_ref(reference, &uri);
@@ -315,18 +330,38 @@ pub async fn sign(
         Ok(form) => form,
         Err(refusal) => return refused(&state, user, &refusal).await,
     };
+    let Posted {
+        fields: posted,
+        files,
+        too_large,
+    } = posted;
     let add_row = given(&posted.get("add_row"));
-    let entered = Entered::posted(&form, &posted, add_row.as_deref());
+    let mut entered = Entered::posted(&form, &posted, add_row.as_deref());
+    entered.files = files.iter().map(|f| f.attachment.name.clone()).collect();
+    if let Some(too_large) = too_large {
+        let field = match too_large.field.as_str() {
+            "attachments" | "note" | "reason" => too_large.field.clone(),
+            _ => String::new(),
+        };
+        let refusal = Refusal::new(
+            RefusalKind::Invalid,
+            (!field.is_empty()).then_some(field.as_str()),
+            format!("{}: {}", too_large.field, too_large.message),
+        );
+        let status = StatusCode::PAYLOAD_TOO_LARGE;
+        return draw(&state, user, status, &run, &form, &entered, Some(&refusal)).await;
+    }
     if add_row.is_some() {
         return draw(&state, user, StatusCode::OK, &run, &form, &entered, None).await;
     }
-    let request = match entered.request(&form) {
+    let mut request = match entered.request(&form) {
         Ok(request) => request,
         Err(refusal) => {
             let status = status_of(refusal.kind);
             return draw(&state, user, status, &run, &form, &entered, Some(&refusal)).await;
         }
     };
+    request.attachments = files;
     let asked = run.clone();
     let signed = match super::auth::confirm_signer(user, posted.get("password")).await {
         Ok(signer) => {

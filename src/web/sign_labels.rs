@@ -15,6 +15,24 @@ pub const SIGN_LABELS: &[(&str, &str, &str, &str)] = &[
     ),
     ("decision", "Decision", "决定", "決定"),
     ("add_row", "Add a row", "添加一行", "新增一列"),
+    (
+        "attachments",
+        "Files as evidence",
+        "附件（证据）",
+        "附件（證據）",
+    ),
+    (
+        "attachments_hint",
+        "Kept with your signature and offered only as downloads; all files together at most",
+        "随签署保存，仅供下载；所有文件合计不超过",
+        "隨簽署保存，僅供下載；所有檔案合計不超過",
+    ),
+    (
+        "attach_again",
+        "Files are not kept by a form shown again; choose them again",
+        "重新显示的表单不保留文件，请重新选择",
+        "重新顯示的表單不保留檔案，請重新選擇",
+    ),
     ("sign_for", "I sign for", "我代表", "我代表"),
     (
         "on_behalf",

@@ -65,6 +65,7 @@ impl Site {
             db: Some(dir.path().join("runs.sqlite")),
             public_url: None,
             output: Some(dir.path().join("out")),
+            max_upload: procdoc::web::DEFAULT_MAX_UPLOAD,
         };
         let (state, setup) = AppState::open(&options).unwrap();
         let state = Arc::new(state);

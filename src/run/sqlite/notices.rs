@@ -23,7 +23,7 @@ pub(super) const SCHEMA_MAIL: &str = "
 ";
 
 /// The first schema with e-mail addresses.
-pub(super) const MAIL: i64 = 4;
+pub(super) const MAIL: i64 = 5;
 
 impl Notices for SqliteStore {
     fn set_email(&mut self, user: UserId, email: Option<&str>) -> Result<(), StoreError> {
