@@ -220,6 +220,14 @@ enum Command {
         /// unit, e.g. 500kB, 20MB, 1GB
         #[arg(long, value_name = "SIZE", default_value = "20MB", value_parser = crate::web::upload::parse_size)]
         max_upload: usize,
+        /// Send e-mail notifications through this SMTP server: smtp://host:port,
+        /// smtps://user:password@host:465 (default: PROCDOC_SMTP; none: no e-mail)
+        #[arg(long, value_name = "URL")]
+        smtp: Option<String>,
+        /// The sender of notifications, e.g. "QMS <qms@example.com>" (default:
+        /// PROCDOC_MAIL_FROM); needed with --smtp
+        #[arg(long, value_name = "ADDR")]
+        mail_from: Option<String>,
     },
     /// Print the graph of a flow for other tools
     Graph {
@@ -377,14 +385,33 @@ pub fn main() -> ExitCode {
             public_url,
             output,
             max_upload,
-        } => crate::web::serve(crate::web::ServeOptions {
-            qms_dir: dir,
-            listen,
-            db,
-            public_url,
-            output,
-            max_upload,
-        }),
+            smtp,
+            mail_from,
+        } => {
+            let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+            let mail = match (
+                smtp.or_else(|| from_env("PROCDOC_SMTP")),
+                mail_from.or_else(|| from_env("PROCDOC_MAIL_FROM")),
+            ) {
+                (None, _) => None,
+                (Some(smtp), Some(from)) => Some(crate::mail::MailOptions { smtp, from }),
+                (Some(_), None) => {
+                    eprintln!(
+                        "error: e-mail needs a sender: give --mail-from ADDR (or PROCDOC_MAIL_FROM)"
+                    );
+                    return ExitCode::from(USAGE);
+                }
+            };
+            let options = crate::web::ServeOptions {
+                qms_dir: dir,
+                listen,
+                db,
+                public_url,
+                output,
+                max_upload,
+            };
+            crate::web::serve(options, mail)
+        }
         Command::Graph {
             doc,
             flow,

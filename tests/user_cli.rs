@@ -162,7 +162,8 @@ fn a_store_from_before_people_opens_gains_them_and_still_verifies() {
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.execute_batch(
-            "DROP TABLE files; DROP TABLE training; DROP TABLE sign_in_failures; DROP TABLE api_tokens;
+            "DROP TABLE digests_sent; DROP TABLE files;
+             DROP TABLE training; DROP TABLE sign_in_failures; DROP TABLE api_tokens;
              DROP TABLE sessions; DROP TABLE user_departments; DROP TABLE users;
              PRAGMA user_version = 2;",
         )

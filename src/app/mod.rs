@@ -3,7 +3,7 @@
 //! verify runs, list the periods of recurring flows without a run, and the inbox of a set of
 //! departments; sign a step as the signed-in user ([`sign_step`]). On identity ([`users`]) and controlled documents ([`documents`]), with
 //! the read-and-confirm of their released revisions ([`training`]); who may start and see which
-//! runs ([`access`]).
+//! runs ([`access`]); the quality overview ([`overview`]).
 //!
 //! Each operation is one store transaction and returns a typed result, or a [`Refusal`]
 //! that says why nothing was written, with one `{field, message}` problem per input it
@@ -22,6 +22,8 @@ pub mod documents;
 mod export;
 mod inbox;
 mod listing;
+pub mod notify;
+pub mod overview;
 pub mod proof;
 mod refusal;
 mod runs;

@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::run::accounts::{Accounts, NewUser, Role, Session, User};
+use crate::run::notices::Notices;
 use crate::run::store::StoreError;
 
 /// A password shorter than this (in characters) is refused.
@@ -47,6 +48,8 @@ pub enum Refusal {
     UnknownDepartment(String, String),
     #[error("the password is too short: use at least {MIN_PASSWORD_CHARS} characters")]
     WeakPassword,
+    #[error("`{0}` is not an e-mail address: {1}")]
+    BadEmail(String, String),
     /// Said the same way for an unknown login, a wrong password and an account without a
     /// password, so that sign-in does not tell which logins exist.
     #[error("the login or the password is wrong")]
@@ -143,6 +146,40 @@ pub fn add_first_user(
             ..request
         };
         add_user(store, known_departments, request, now).map(Some)
+    })();
+    match result {
+        Ok(user) => {
+            store.commit()?;
+            Ok(user)
+        }
+        Err(e) => {
+            let _ = store.rollback();
+            Err(e)
+        }
+    }
+}
+
+/// [`add_user`] with an e-mail address for notifications (checked as RFC 5321 reads
+/// it), in one transaction: a refused address adds nobody.
+pub fn add_user_with_email(
+    store: &mut dyn Notices,
+    known_departments: &[String],
+    request: AddUser,
+    email: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<User, Refusal> {
+    let email = email
+        .map(|e| e.trim().to_string())
+        .filter(|e| !e.is_empty());
+    if let Some(e) = &email {
+        e.parse::<lettre::Address>()
+            .map_err(|why| Refusal::BadEmail(e.clone(), why.to_string()))?;
+    }
+    store.begin(true)?;
+    let result = (|| {
+        let user = add_user(store, known_departments, request, now)?;
+        store.set_email(user.id, email.as_deref())?;
+        Ok(User { email, ..user })
     })();
     match result {
         Ok(user) => {

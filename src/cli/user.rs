@@ -34,6 +34,9 @@ pub enum UserCommand {
         /// has none until `procdoc user passwd`)
         #[arg(long)]
         password_stdin: bool,
+        /// Where `procdoc serve` sends the user's notifications (none: no e-mail)
+        #[arg(long, value_name = "ADDR")]
+        email: Option<String>,
     },
     /// List the users
     List,
@@ -90,29 +93,30 @@ fn dispatch(command: UserCommand, qms_dir: &Path, db: &Path) -> Result<u8, Failu
             departments,
             role,
             password_stdin,
+            email,
         } => {
             let known = department_codes(qms_dir)?;
             let password = password_stdin.then(read_password).transpose()?;
             let has_password = password.is_some();
             let mut store = SqliteStore::create(db)?;
-            let user = users::add_user(
-                &mut store,
-                &known,
-                AddUser {
-                    login,
-                    name,
-                    departments,
-                    role,
-                    password,
-                },
-                now,
-            )?;
+            let request = AddUser {
+                login,
+                name,
+                departments,
+                role,
+                password,
+            };
+            let user = users::add_user_with_email(&mut store, &known, request, email, now)?;
             println!(
-                "added {} ({}), {} of {}",
+                "added {} ({}), {} of {}{}",
                 user.login,
                 user.name,
                 user.role.as_str(),
-                user.departments.join(", ")
+                user.departments.join(", "),
+                user.email
+                    .as_deref()
+                    .map(|e| format!(", e-mail {e}"))
+                    .unwrap_or_default()
             );
             if !has_password {
                 println!(
@@ -129,12 +133,16 @@ fn dispatch(command: UserCommand, qms_dir: &Path, db: &Path) -> Result<u8, Failu
             };
             for user in users::list_users(&store)? {
                 println!(
-                    "{}\t{}\t{}\t{}{}",
+                    "{}\t{}\t{}\t{}{}{}",
                     user.login,
                     user.name,
                     user.role.as_str(),
                     user.departments.join(","),
-                    if user.disabled { "\tdisabled" } else { "" }
+                    if user.disabled { "\tdisabled" } else { "" },
+                    user.email
+                        .as_deref()
+                        .map(|e| format!("\t{e}"))
+                        .unwrap_or_default()
                 );
             }
             Ok(OK)

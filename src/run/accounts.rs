@@ -62,6 +62,8 @@ pub struct User {
     /// The language code the user picked for the interface; `None`: the QMS's primary one.
     pub language: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Where notifications are sent; `None`: the user gets none.
+    pub email: Option<String>,
 }
 
 /// What a new user is; the store assigns the id.

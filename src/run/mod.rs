@@ -13,6 +13,7 @@ pub mod completion;
 pub mod engine;
 pub mod fields;
 pub mod integrity;
+pub mod notices;
 pub mod overview;
 pub mod record;
 pub mod recurrence;

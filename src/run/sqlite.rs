@@ -8,6 +8,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql, params};
 
 mod accounts;
 mod attachments;
+mod notices;
 
 use super::audit::{self, Event, GENESIS, StoreHead};
 use super::store::{
@@ -156,6 +157,7 @@ impl SqliteStore {
                     1 => self.upgrade_to_2()?,
                     2 => self.conn.execute_batch(accounts::SCHEMA_3)?,
                     3 => self.conn.execute_batch(attachments::SCHEMA_4)?,
+                    4 => self.conn.execute_batch(notices::SCHEMA_MAIL)?,
                     _ => {}
                 }
                 version += 1;

@@ -24,7 +24,8 @@ pub use super::sqlite::SqliteStore;
 /// - 3: people: users and their departments, sign-in sessions, API tokens, failed
 ///   sign-ins, training records ([`super::accounts`]).
 /// - 4: files attached to steps, kept once per SHA-256 ([`super::attachments`]).
-pub const SCHEMA_VERSION: i64 = 4;
+/// - 5: e-mail: users' addresses and the overdue digests sent ([`super::notices`]).
+pub const SCHEMA_VERSION: i64 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -169,11 +169,13 @@ pub async fn start(
                 reference: started.run.reference.clone(),
                 flow: Some(format!("{}/{}", started.run.doc, started.run.flow)),
             };
-            app::show_run(store, Some(&st.qms), &run, None, tolerance)
+            let record = app::show_run(store, Some(&st.qms), &run, None, tolerance)?;
+            Ok((started, record))
         })
         .await;
     match found {
-        Ok(record) => {
+        Ok((started, record)) => {
+            super::notify::after_change(&state, &started.run, started.at);
             // Where the new run is read back: its reference and flow name exactly one run.
             let location = format!(
                 "/api{}?flow={}%2F{}",
@@ -255,11 +257,15 @@ pub async fn complete(
                 reference: signed.run.reference.clone(),
                 flow: Some(format!("{}/{}", signed.run.doc, signed.run.flow)),
             };
-            app::show_run(store, Some(&st.qms), &run, None, tolerance)
+            let record = app::show_run(store, Some(&st.qms), &run, None, tolerance)?;
+            Ok((signed, record))
         })
         .await;
     match found {
-        Ok(record) => record_json(StatusCode::OK, &record),
+        Ok((signed, record)) => {
+            super::notify::after_change(&state, &signed.run, signed.at);
+            record_json(StatusCode::OK, &record)
+        }
         Err(refusal) => api_refusal(&refusal),
     }
 }

@@ -83,6 +83,7 @@ pub fn web_labels(lang: &str) -> BTreeMap<&'static str, String> {
         .chain(super::run_labels::RUN_LABELS)
         .chain(super::sign_labels::SIGN_LABELS)
         .chain(super::training_labels::TRAINING_LABELS)
+        .chain(super::overview_labels::OVERVIEW_LABELS)
         .map(|(key, en, hans, hant)| {
             let text = match script {
                 Script::English => en,

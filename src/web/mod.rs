@@ -5,8 +5,9 @@
 //!
 //! - [`routes`]: the router, its security layers and the cross-site form check;
 //! - [`auth`]: sessions (cookie) for pages, bearer tokens for `/api/*`;
-//! - [`pages`], [`runs`] and [`api`]: the handlers; [`render`]: templates and labels;
-//! - [`api_request`]: the API's JSON bodies; [`refusal`]: how refusals are answered.
+//! - [`pages`], [`runs`], [`overview`] and [`api`]: the handlers; [`render`]: templates and labels;
+//! - [`api_request`]: the API's JSON bodies; [`refusal`]: how refusals are answered;
+//! - [`notify`]: e-mail notifications after changes, and the daily overdue digests.
 
 pub mod api;
 pub mod api_request;
@@ -16,6 +17,9 @@ pub mod auth;
 pub mod files;
 pub mod form;
 pub mod labels;
+pub mod notify;
+pub mod overview;
+pub mod overview_labels;
 pub mod pages;
 pub mod refusal;
 pub mod render;
@@ -89,6 +93,8 @@ pub struct AppState {
     /// count holds until the store changes (see [`pages::signed_page`]).
     pub work_counts: Mutex<HashMap<WorkKey, (String, usize)>>,
     pub templates: render::Templates,
+    /// Where notifications are sent from; `None`: mail is off.
+    pub mail: Option<Arc<crate::mail::Mailer>>,
 }
 
 /// Why the server could not start.
@@ -104,6 +110,8 @@ pub enum StartError {
     Refused(#[from] users::Refusal),
     #[error("cannot listen on {0}: {1}")]
     Listen(String, std::io::Error),
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailError),
 }
 
 impl AppState {
@@ -154,6 +162,7 @@ impl AppState {
             setup: Mutex::new(setup.as_deref().map(users::digest)),
             work_counts: Mutex::new(HashMap::new()),
             templates: render::Templates::new(),
+            mail: None,
         };
         Ok((state, setup))
     }
@@ -210,8 +219,9 @@ fn origin_of(url: &str) -> Result<String, StartError> {
     Ok(format!("{scheme}://{}", host.to_ascii_lowercase()))
 }
 
-/// `procdoc serve`: runs until interrupted; returns the exit code.
-pub fn serve(options: ServeOptions) -> u8 {
+/// `procdoc serve`: runs until interrupted, sending notifications by `mail` when given;
+/// returns the exit code.
+pub fn serve(options: ServeOptions, mail: Option<crate::mail::MailOptions>) -> u8 {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -222,7 +232,7 @@ pub fn serve(options: ServeOptions) -> u8 {
             return 2;
         }
     };
-    match runtime.block_on(run(options)) {
+    match runtime.block_on(run(options, mail)) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("error: {e}");
@@ -231,8 +241,11 @@ pub fn serve(options: ServeOptions) -> u8 {
     }
 }
 
-async fn run(options: ServeOptions) -> Result<(), StartError> {
-    let (state, setup) = AppState::open(&options)?;
+async fn run(
+    options: ServeOptions,
+    mail: Option<crate::mail::MailOptions>,
+) -> Result<(), StartError> {
+    let (mut state, setup) = AppState::open(&options)?;
     let listener = tokio::net::TcpListener::bind(&options.listen)
         .await
         .map_err(|e| StartError::Listen(options.listen.clone(), e))?;
@@ -245,12 +258,25 @@ async fn run(options: ServeOptions) -> Result<(), StartError> {
         .public_origin
         .clone()
         .unwrap_or_else(|| format!("http://{bound}"));
+    if let Some(mail) = &mail {
+        state.mail = Some(Arc::new(crate::mail::Mailer::new(mail, &base)?));
+    }
     println!("procdoc serves {} at {base}/", state.qms.name());
+    if state.mail.is_some() {
+        println!(
+            "e-mail notifications on, from {}",
+            mail.map(|m| m.from).unwrap_or_default()
+        );
+    }
     if let Some(secret) = setup {
         println!("no user yet: create the first quality manager at {base}/setup?token={secret}");
         println!("(this link works once, until the first account exists)");
     }
-    let app = router(Arc::new(state));
+    let state = Arc::new(state);
+    if state.mail.is_some() {
+        tokio::spawn(notify::digest_job(Arc::clone(&state)));
+    }
+    let app = router(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -13,7 +13,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use super::{AppState, api, assets, attachments, pages, runs, sign, training};
+use super::{AppState, api, assets, attachments, overview, pages, runs, sign, training};
 
 /// The largest request body accepted (bytes) but on the form that signs a step, whose files
 /// are limited by `--max-upload` as they arrive ([`super::upload`]); its text is held to
@@ -68,11 +68,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/documents", get(pages::documents))
         .route("/documents/{doc}/{rev}/confirm", post(training::confirm))
         .route("/training", get(training::page))
+        .route("/overview", get(overview::page))
         .route("/files/{*path}", get(pages::file))
         .route("/language", post(pages::language))
         .route("/static/{name}", get(assets::asset))
         .route("/api/documents", get(api::documents))
         .route("/api/inbox", get(api::inbox))
+        .route("/api/overview", get(overview::api))
         .route("/api/runs", post(api::start))
         .route("/api/runs/{ref}", get(api::show))
         .route("/api/runs/{ref}/steps/{step}", post(api::complete))

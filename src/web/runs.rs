@@ -386,7 +386,10 @@ pub async fn start(
         })
         .await;
     match result {
-        Ok(_) => see_other(&run_path(&reference)),
+        Ok(started) => {
+            super::notify::after_change(&state, &started.run, started.at);
+            see_other(&run_path(&reference))
+        }
         Err(refusal) if refusal.kind == RefusalKind::Storage => internal(&refusal),
         Err(refusal) => {
             let status = match refusal.kind {

@@ -391,6 +391,7 @@ pub async fn sign(
     };
     match signed {
         Ok(done) => {
+            super::notify::after_change(&state, &done.run, done.at);
             let to = format!("{}{}", run_path(&done.run.reference), flow_suffix(&run));
             match HeaderValue::from_str(&to) {
                 Ok(location) => {

@@ -62,6 +62,15 @@ const PEOPLE: i64 = 3;
 
 const USER_COLUMNS: &str = "id, login, name, role, password, disabled, language, created_at";
 
+/// The e-mail address column, or nothing for a database from before it was read as it is.
+fn email_column(schema: i64) -> &'static str {
+    if schema >= super::notices::MAIL {
+        "email"
+    } else {
+        "NULL"
+    }
+}
+
 /// A stored time, or a located error for one procdoc never wrote.
 fn time(text: &str, column: usize) -> rusqlite::Result<DateTime<Utc>> {
     read_stamp(text).ok_or_else(|| {
@@ -91,6 +100,7 @@ fn user_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
         disabled: r.get::<_, i64>(5)? != 0,
         language: r.get(6)?,
         created_at: time(&created, 7)?,
+        email: r.get(8)?,
         departments: Vec::new(),
     })
 }
@@ -120,7 +130,8 @@ impl SqliteStore {
         if !self.has_people() {
             return Ok(Vec::new());
         }
-        let sql = format!("SELECT {USER_COLUMNS} FROM users {clause}");
+        let email = email_column(self.schema);
+        let sql = format!("SELECT {USER_COLUMNS}, {email} FROM users {clause}");
         let users = self
             .conn
             .prepare_cached(&sql)?
