@@ -42,6 +42,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "training.html",
         include_str!("../../templates/web/training.html"),
+    ),
+    (
         "overview.html",
         include_str!("../../templates/web/overview.html"),
     ),
