@@ -177,6 +177,10 @@ async fn connect(driver: &str, profile: &Path, downloads: &Path) -> Result<Clien
     let serde_json::Value::Object(caps) = caps else {
         unreachable!("a JSON object literal")
     };
+    // Two TLS providers are compiled in (ring, for the server's e-mail; aws-lc-rs, for
+    // fantoccini's HTTP client), so rustls cannot pick one itself: the first test to get
+    // here picks ring, and later ones find it set.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = ClientBuilder::rustls()?
         .capabilities(caps)
         .connect(driver)
