@@ -11,17 +11,9 @@ use procdoc::run::engine::{self, Snapshot, StartRequest};
 use procdoc::run::store::{SqliteStore, Store};
 use procdoc::run::{RunCommand, command::Format, execute};
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create folder");
-    for entry in std::fs::read_dir(from).expect("read folder").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy file");
-        }
-    }
-}
+#[path = "../tests/common/files.rs"]
+mod files;
+use files::copy_dir;
 
 fn summary(name: &str, mut times: Vec<Duration>) {
     times.sort();

@@ -123,8 +123,8 @@ fn release_edit_rerelease_verify_rebuild_and_diff() {
         "# edited comment\n# yaml-language-server",
     );
     q.edit("owner: CS ", "owner:   CS ");
-    let (code, _, stderr) = q.run(&["check", q.qms()]);
-    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, stderr) = q.run(&["check", q.qms()]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
 
     // A real edit without a new revision is an error naming what changed.
     q.edit(

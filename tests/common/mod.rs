@@ -27,19 +27,9 @@ pub fn example_folders() -> Vec<String> {
     found
 }
 
-/// A recursive copy, so that a test can write into a QMS without touching `specs/`.
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
+mod files;
+#[allow(unused_imports)]
+pub use files::copy_dir;
 
 /// `procdoc build QMS -o OUT [EXTRA...]`: its exit code and standard error.
 pub fn build(qms: impl AsRef<Path>, out: &Path, extra: &[&str]) -> (i32, String) {
