@@ -419,6 +419,16 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, Refusal>
             let tz = app::office_tz(qms.as_ref());
             let now = app::moment(at.as_deref(), tz)?;
             let mut store = db.read(qms.is_some())?;
+            let settings = qms.as_ref().and_then(|q| q.settings.as_ref());
+            // The party codes come from procdoc.yaml: without it, steps recorded on a
+            // customer's or supplier's behalf cannot be found, which must not pass for
+            // "nothing waiting".
+            if settings.is_none() {
+                eprintln!(
+                    "warning: {} has no readable procdoc.yaml; steps recorded on a party's behalf are not listed: see `procdoc check`",
+                    qms_dir.display()
+                );
+            }
             let parties = qms.as_ref().map(|q| app::codes(q).1).unwrap_or_default();
             let inbox = app::inbox(
                 store.as_mut().map(|s| s as &mut dyn Store),

@@ -60,5 +60,11 @@ pub const SIGN_LABELS: &[(&str, &str, &str, &str)] = &[
         "该步骤未签署：",
         "該步驟未簽署：",
     ),
+    (
+        "see_fields",
+        "See the problems marked at the fields below.",
+        "请查看下方各栏位标出的问题。",
+        "請查看下方各欄位標出的問題。",
+    ),
     ("yes", "Yes", "是", "是"),
 ];
