@@ -2,8 +2,10 @@
 //! red-maple contract flow, under 50 concurrent clients, each on its own kept-alive
 //! connection. Reports the 50th and 95th percentile latency and the throughput of My work
 //! (`GET /`), a run's page (`GET /runs/REF`) and step completion (`POST /api/runs/REF/steps/
-//! STEP`, the password checked with argon2id on every signature), each phase on its own,
-//! then one client's `GET /api/runs/REF` against a whole `procdoc run show` process.
+//! STEP` by 50 customer-service users in turn, each signature with its password: argon2id
+//! the first time per user, the server's memo of checked passwords after that), each phase
+//! on its own, then one client's `GET /api/runs/REF` against a whole `procdoc run show`
+//! process.
 //!
 //! cargo build --release --bin procdoc --example serve_bench
 //! target/release/examples/serve_bench [RUNS [CLIENTS [SECONDS]]]
@@ -34,18 +36,12 @@ use procdoc::run::store::{SqliteStore, Store};
 const PASSWORD: &str = "bench passphrase 1";
 const OPEN_GM: usize = 100;
 const OPEN_CS: usize = 100;
+/// Users who sign in the completion phase, one after the other.
+const SIGNERS: usize = 50;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create folder");
-    for entry in std::fs::read_dir(from).expect("read folder").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy file");
-        }
-    }
-}
+#[path = "../tests/common/files.rs"]
+mod files;
+use files::copy_dir;
 
 /// Where each kind of run of the store stops.
 #[derive(Clone, Copy)]
@@ -99,6 +95,8 @@ struct Seeded {
     gm_cookie: String,
     cs_cookie: String,
     cs_token: String,
+    /// API tokens of the [`SIGNERS`] users of CS who sign in the completion phase.
+    signers: Vec<String>,
     ended: Vec<String>,
     pool: Vec<String>,
 }
@@ -135,9 +133,17 @@ fn seed(runs: usize, pool: usize) -> Seeded {
         .expect("add user")
     };
     let (gm, cs) = (add("gm", "GM"), add("cs", "CS"));
+    let signer_logins: Vec<String> = (0..SIGNERS).map(|k| format!("cs{k}")).collect();
+    for login in &signer_logins {
+        add(login, "CS");
+    }
     let gm_cookie = users::open_session(&mut store, &gm, now).expect("session");
     let cs_cookie = users::open_session(&mut store, &cs, now).expect("session");
     let cs_token = users::create_token(&mut store, "cs", now).expect("token");
+    let signers = signer_logins
+        .iter()
+        .map(|login| users::create_token(&mut store, login, now).expect("token"))
+        .collect();
 
     let fill = Instant::now();
     let (mut ended, mut pooled) = (Vec::new(), Vec::new());
@@ -190,6 +196,7 @@ fn seed(runs: usize, pool: usize) -> Seeded {
         gm_cookie,
         cs_cookie,
         cs_token,
+        signers,
         ended,
         pool: pooled,
     }
@@ -366,10 +373,11 @@ fn main() {
     let (times, took) = runtime.block_on(load(port, clients, until, 200, page));
     report("run page", times, took);
 
-    let (token, pool) = (seeded.cs_token.clone(), seeded.pool.clone());
+    let (signers, pool) = (seeded.signers.clone(), seeded.pool.clone());
     let body = format!(r#"{{"password": "{PASSWORD}"}}"#);
     let sign: Arc<dyn Fn(usize) -> Option<Call> + Send + Sync> = Arc::new(move |i| {
         let reference = pool.get(i)?;
+        let token = &signers[i % signers.len()];
         Some(Call {
             method: Method::POST,
             path: format!("/api/runs/{reference}/steps/cancel"),

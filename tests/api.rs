@@ -487,6 +487,58 @@ fn steps_are_signed_with_a_decision_and_fields() {
 }
 
 #[test]
+fn signatures_sent_at_once_are_each_written_once_with_the_chain_intact() {
+    block_on(async {
+        let api = Api::new();
+        const RUNS: usize = 12;
+        for i in 0..RUNS {
+            api.complaint(&format!("C-{i}")).await;
+        }
+        let body = json!({"outcome": "Repair needed", "password": PASSWORD}).to_string();
+        // Every run's first step, and each of them twice: signatures that arrive together
+        // are written in one batch, where the second of a pair must see the first.
+        let mut calls = tokio::task::JoinSet::new();
+        for i in 0..RUNS {
+            for _ in 0..2 {
+                let request = Request::builder()
+                    .method("POST")
+                    .uri(format!("/api/runs/C-{i}/steps/record"))
+                    .header(header::HOST, "localhost")
+                    .header(header::AUTHORIZATION, format!("Bearer {}", api.token("cs")))
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(body.clone()))
+                    .unwrap();
+                let app = api.app.clone();
+                calls.spawn(async move { (i, app.oneshot(request).await.unwrap().status()) });
+            }
+        }
+        let mut statuses = vec![Vec::new(); RUNS];
+        while let Some(answer) = calls.join_next().await {
+            let (i, status) = answer.unwrap();
+            statuses[i].push(status);
+        }
+        for (i, mut pair) in statuses.into_iter().enumerate() {
+            pair.sort();
+            assert_eq!(pair, [StatusCode::OK, StatusCode::CONFLICT], "C-{i}");
+        }
+        assert_eq!(api.written(), (RUNS, RUNS * 2));
+        let verify = procdoc_verify(&api);
+        assert!(verify.status.success(), "{verify:?}");
+    });
+}
+
+/// `procdoc run verify` of the whole store.
+fn procdoc_verify(api: &Api) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_procdoc"))
+        .args(["run", "verify", "--qms"])
+        .arg(api.qms())
+        .arg("--db")
+        .arg(api.db())
+        .output()
+        .unwrap()
+}
+
+#[test]
 fn a_wrong_password_signs_nothing() {
     block_on(async {
         let api = Api::new();

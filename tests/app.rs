@@ -450,6 +450,37 @@ fn the_inbox_lists_active_steps_of_the_departments_overdue_first() {
 }
 
 #[test]
+fn a_kept_inbox_is_judged_again_by_the_clock_and_collected_again_after_a_change() {
+    let mut env = Env::factory();
+    env.start("inspection", "LOT-1", "2026-03-02 09:00"); // inspect due 11:00
+    let memo = app::InboxMemo::default();
+    let qa = ["QA".to_string()];
+    let at = |t: &str| app::moment(Some(t), chrono_tz::Asia::Shanghai).unwrap();
+    let kept = |env: &mut Env, now| {
+        app::inbox_kept(Some(&mut env.store), &qa, &[], now, None, Some(&memo)).unwrap()
+    };
+    let fresh = |env: &mut Env, now| app::inbox(Some(&mut env.store), &qa, &[], now).unwrap();
+
+    let early = kept(&mut env, at("2026-03-02 10:00"));
+    assert_eq!(early.items, fresh(&mut env, at("2026-03-02 10:00")).items);
+    assert!(!early.items[0].overdue);
+    // The same store an hour after the deadline: from the memo, and late.
+    let late = kept(&mut env, at("2026-03-02 12:00"));
+    assert_eq!(late.items, fresh(&mut env, at("2026-03-02 12:00")).items);
+    assert_eq!(
+        (late.items[0].overdue, late.items[0].late_by.as_deref()),
+        (true, Some("1 h"))
+    );
+    // A completion moves the store's head: the kept inbox is not used any more.
+    env.done("LOT-1", inspection("Qi"), "2026-03-02 12:10")
+        .unwrap();
+    let after = kept(&mut env, at("2026-03-02 12:30"));
+    let steps: Vec<&str> = after.items.iter().map(|i| i.step.as_str()).collect();
+    assert_eq!(steps, ["release"]);
+    assert_eq!(after.items, fresh(&mut env, at("2026-03-02 12:30")).items);
+}
+
+#[test]
 fn the_inbox_leaves_out_a_join_still_waiting_for_a_branch() {
     let mut env = Env::factory();
     env.start("order", "O-1", "2026-03-02 09:00");

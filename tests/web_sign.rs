@@ -214,6 +214,71 @@ fn a_wrong_password_keeps_the_entries_and_writes_nothing() {
 }
 
 #[test]
+fn wrong_passwords_at_signing_lock_the_login_for_signing_and_signing_in() {
+    block_on(async {
+        let site = Site::new();
+        let qa = site.sign_in("qa").await;
+        let mut wrong = inspection(&[]);
+        wrong.retain(|(k, _)| *k != "password");
+        wrong.push(("password", "not my password"));
+        for _ in 0..procdoc::app::users::MAX_FAILURES {
+            let r = site.sign(&wrong, &qa).await;
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        // Locked now: even the right password is not looked at.
+        let r = site.sign(&inspection(&[]), &qa).await;
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        let html = body(r).await;
+        let password = html.find(r#"name="password""#).unwrap();
+        let problem = html
+            .find("too many wrong passwords")
+            .expect("the lock is shown");
+        assert!(problem > password, "next to the password input");
+        assert_eq!(site.record().events.len(), 1, "nothing written");
+        // The same lock holds at sign-in.
+        let r = site
+            .post(
+                "/sign-in",
+                &encode(&[("login", "qa"), ("password", PASSWORD)]),
+                None,
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        // Another user signs on.
+        let qa2 = site.sign_in("qa2").await;
+        let r = site.sign(&inspection(&[]), &qa2).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    });
+}
+
+#[test]
+fn a_right_password_after_wrong_ones_clears_the_count() {
+    block_on(async {
+        let site = Site::new();
+        let qa = site.sign_in("qa").await;
+        let mut wrong = inspection(&[]);
+        wrong.retain(|(k, _)| *k != "password");
+        wrong.push(("password", "not my password"));
+        for _ in 1..procdoc::app::users::MAX_FAILURES {
+            let r = site.sign(&wrong, &qa).await;
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        let r = site.sign(&inspection(&[]), &qa).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        // Counted afresh: one more wrong password (at sign-in) does not lock.
+        let r = site
+            .post(
+                "/sign-in",
+                &encode(&[("login", "qa"), ("password", "not my password")]),
+                None,
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        site.sign_in("qa").await;
+    });
+}
+
+#[test]
 fn a_signed_step_records_the_user_and_the_meaning() {
     block_on(async {
         let site = Site::new();

@@ -1,9 +1,12 @@
 //! The inbox of a set of departments: every active step of every open run whose `by`
 //! includes one of them, or that one of them records on a party's behalf (a customer's or
-//! supplier's step, [`super::sign::eligible_for`]), overdue first, then by due time. Titles and deadlines come from
-//! each run's own snapshot (the revision it is pinned to), not from the QMS folder.
+//! supplier's step, [`super::sign::eligible_for`]), overdue first, then by due time.
+//! Titles and deadlines come from each run's own snapshot (the revision it is pinned to),
+//! not from the QMS folder.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -86,6 +89,52 @@ pub fn inbox_in(
     now: DateTime<Utc>,
     lang: Option<&str>,
 ) -> Result<Inbox, Refusal> {
+    inbox_kept(store, depts, parties, now, lang, None)
+}
+
+/// Inboxes as last collected, for a process that answers many requests (the server). What
+/// steps are active, and their deadlines, change only with the store: an inbox collected at
+/// one store head (event count and last link) holds until the head moves. Only "overdue"
+/// and "how late" depend on the clock, and those are judged again at every request.
+#[derive(Default)]
+pub struct InboxMemo {
+    kept: Mutex<HashMap<MemoKey, (String, Arc<Vec<InboxItem>>)>>,
+}
+
+/// The departments asked about, the party codes and the language of the titles.
+type MemoKey = (BTreeSet<String>, Vec<String>, Option<String>);
+
+impl InboxMemo {
+    /// Inboxes of more sets of departments than this are not all kept: the memo starts
+    /// afresh rather than grow with every combination ever asked for.
+    const KEPT: usize = 256;
+
+    fn get(&self, key: &MemoKey, head: &str) -> Option<Arc<Vec<InboxItem>>> {
+        let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        kept.get(key)
+            .filter(|(at, _)| at == head)
+            .map(|(_, items)| Arc::clone(items))
+    }
+
+    fn put(&self, key: MemoKey, head: String, items: Arc<Vec<InboxItem>>) {
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        if kept.len() >= Self::KEPT && !kept.contains_key(&key) {
+            kept.clear();
+        }
+        kept.insert(key, (head, items));
+    }
+}
+
+/// [`inbox_in`], answered from `memo` when the store has not changed since the same inbox
+/// was last collected into it (see [`InboxMemo`]).
+pub fn inbox_kept(
+    store: Option<&mut dyn Store>,
+    depts: &[String],
+    parties: &[String],
+    now: DateTime<Utc>,
+    lang: Option<&str>,
+    memo: Option<&InboxMemo>,
+) -> Result<Inbox, Refusal> {
     let wanted: BTreeSet<&str> = depts
         .iter()
         .map(|d| d.trim())
@@ -97,10 +146,29 @@ pub fn inbox_in(
             "give at least one department, e.g. --dept CS",
         ));
     }
-    let mut items = match store {
-        None => Vec::new(),
-        Some(store) => transaction(store, false, |s| collect(s, &wanted, parties, now, lang))?,
+    let items = match store {
+        None => Arc::new(Vec::new()),
+        Some(store) => transaction(store, false, |s| {
+            // A database of schema 1 read as it is has no head: nothing is kept for it.
+            let head = s.head()?.map(|h| format!("{}:{}", h.count, h.link));
+            let key: MemoKey = (
+                wanted.iter().map(|d| d.to_string()).collect(),
+                parties.to_vec(),
+                lang.map(str::to_string),
+            );
+            if let (Some(memo), Some(head)) = (memo, &head)
+                && let Some(items) = memo.get(&key, head)
+            {
+                return Ok(items);
+            }
+            let items = Arc::new(collect(s, &wanted, parties, lang)?);
+            if let (Some(memo), Some(head)) = (memo, head) {
+                memo.put(key, head, Arc::clone(&items));
+            }
+            Ok(items)
+        })?,
     };
+    let mut items: Vec<InboxItem> = items.iter().map(|item| judged(item, now)).collect();
     items.sort_by(|a, b| {
         (
             !a.overdue,
@@ -120,11 +188,24 @@ pub fn inbox_in(
     Ok(Inbox { items, at: now })
 }
 
+/// The item as it stands at `now`: overdue, and by how much, once its deadline has passed.
+fn judged(item: &InboxItem, now: DateTime<Utc>) -> InboxItem {
+    let overdue = item.due_at.is_some_and(|d| now > d);
+    InboxItem {
+        overdue,
+        late_by: item
+            .due_at
+            .filter(|_| overdue)
+            .map(|d| engine::lateness(d, now)),
+        ..item.clone()
+    }
+}
+
+/// The active steps of the departments' open runs, not yet judged against the clock.
 fn collect(
     store: &dyn Store,
     wanted: &BTreeSet<&str>,
     parties: &[String],
-    now: DateTime<Utc>,
     lang: Option<&str>,
 ) -> Result<Vec<InboxItem>, RunError> {
     // The store's summary says which open runs have a step of these departments or of a
@@ -144,7 +225,7 @@ fn collect(
     }
     // Runs of one revision share a snapshot, and runs of one flow its resolved spec (graph,
     // net, calendar): each is decoded or built once, not once a run.
-    let mut snapshots: BTreeMap<String, Snapshot> = BTreeMap::new();
+    let mut snapshots: BTreeMap<String, Arc<Snapshot>> = BTreeMap::new();
     let mut loaded = Vec::new();
     for id in runs {
         let Some(stored) = store.load(id)? else {
@@ -160,7 +241,7 @@ fn collect(
                     &stored.row,
                 )));
             };
-            let snapshot = Snapshot::decode(body).map_err(corrupt)?;
+            let snapshot = Snapshot::decode_shared(body).map_err(corrupt)?;
             snapshots.insert(stored.row.snapshot_hash.clone(), snapshot);
         }
         loaded.push(stored);
@@ -213,14 +294,9 @@ fn collect(
             // departments that record it for the party.
             let (depts, on_behalf) = match eligible.iter().find(|e| e.on_behalf) {
                 Some(party) if own.is_empty() => {
-                    let recorders: BTreeSet<String> = step
-                        .with
-                        .iter()
-                        .chain(std::iter::once(&spec.procedure.owner))
-                        .filter(|c| wanted.contains(c.as_str()))
-                        .cloned()
-                        .collect();
-                    (recorders.into_iter().collect(), Some(party.code.clone()))
+                    let recorders: BTreeSet<&String> = party.through.iter().collect();
+                    let recorders = recorders.into_iter().cloned().collect();
+                    (recorders, Some(party.code.clone()))
                 }
                 _ => (own, None),
             };
@@ -231,7 +307,6 @@ fn collect(
                 continue;
             };
             let due = engine::due(&spec, &state, s, iteration);
-            let overdue = due.is_some_and(|d| now > d);
             items.push(InboxItem {
                 reference: stored.row.reference.clone(),
                 doc: stored.row.doc.clone(),
@@ -246,8 +321,8 @@ fn collect(
                 active_since: stamp(iteration.activated_at),
                 due: due.map(stamp),
                 due_at: due,
-                overdue,
-                late_by: due.filter(|_| overdue).map(|d| engine::lateness(d, now)),
+                overdue: false,
+                late_by: None,
                 decision: step.decision.is_some(),
                 on_behalf,
             });

@@ -25,6 +25,7 @@ mod listing;
 pub mod notify;
 pub mod overview;
 pub mod proof;
+pub mod reentry;
 mod refusal;
 mod runs;
 mod sign;
@@ -44,7 +45,7 @@ use crate::spec::load::Qms;
 
 pub use attachments::{Download, download};
 pub use export::{Exported, export_name, export_run, safe_name, to_json};
-pub use inbox::{Inbox, InboxItem, inbox};
+pub use inbox::{Inbox, InboxItem, InboxMemo, inbox, inbox_kept};
 pub use listing::{
     DueFlow, DuePeriod, ListQuery, Listed, ListedStep, OverdueStep, RunList, due_periods,
     list_runs, office_calendar,
@@ -56,7 +57,8 @@ pub use runs::{
     start_run,
 };
 pub use sign::{
-    Eligible, SignStep, SignStore, Signer, confirm_signer, eligible, sign_as, sign_step,
+    Eligible, SignStep, SignStore, Signer, confirm_signer, count_signing_password, eligible,
+    sign_as, sign_step, signing_lockout,
     table_field,
 };
 pub use step_form::{Choice, FieldInput, RecordInput, SignFor, StepForm, TABLE_ROWS, step_form};

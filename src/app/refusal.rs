@@ -29,14 +29,17 @@ pub enum RefusalKind {
     Broken,
     /// The store cannot be opened, read or written.
     Storage,
+    /// Too many wrong passwords in a row: the login is locked for a while.
+    Throttled,
 }
 
 impl RefusalKind {
     /// The HTTP status a page or the API answers with (RFC 9110 §15): 422 for what the
     /// procedure refuses or a malformed input, 403, 404, 409, and 500 for a damaged run or
-    /// a store that cannot be used.
+    /// a store that cannot be used; 429 while a login is locked.
     pub fn http_status(self) -> u16 {
         match self {
+            RefusalKind::Throttled => 429,
             RefusalKind::Refused | RefusalKind::Invalid => 422,
             RefusalKind::Forbidden => 403,
             RefusalKind::NotFound => 404,
@@ -93,6 +96,7 @@ impl Refusal {
             RefusalKind::Refused
             | RefusalKind::Forbidden
             | RefusalKind::Conflict
+            | RefusalKind::Throttled
             | RefusalKind::Broken => 1,
             RefusalKind::Invalid | RefusalKind::NotFound | RefusalKind::Storage => 2,
         }

@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::reentry::PasswordMemo;
 use super::runs::completed;
 use super::training;
 use super::{Completed, Refusal, RefusalKind, RunRef, transaction};
@@ -56,6 +57,10 @@ pub struct Eligible {
     /// The code is a party: the user records the step on its behalf (as a member of a
     /// department of the step's `with` or of the procedure's owner).
     pub on_behalf: bool,
+    /// The member's departments the signature goes through: the code itself for a
+    /// department; for a party, those of the step's `with` and the procedure's owner, in
+    /// that order.
+    pub through: Vec<String>,
 }
 
 /// The departments (or parties) of `step`'s `by` that `user` may sign for, in the step's
@@ -73,18 +78,26 @@ pub fn eligible(spec: &Spec, step: usize, user: &User) -> Vec<Eligible> {
 /// for whose work a party's step is.
 pub fn eligible_for(spec: &Spec, step: usize, member: &dyn Fn(&str) -> bool) -> Vec<Eligible> {
     let s = spec.step(step);
-    let takes_part = s
-        .with
-        .iter()
-        .chain(std::iter::once(&spec.procedure.owner))
-        .any(|code| !spec.is_party(code) && member(code));
+    let mut recorders: Vec<String> = Vec::new();
+    for code in s.with.iter().chain(std::iter::once(&spec.procedure.owner)) {
+        if !spec.is_party(code) && member(code) && !recorders.contains(code) {
+            recorders.push(code.clone());
+        }
+    }
     s.by.iter()
         .filter_map(|code| {
             let on_behalf = spec.is_party(code);
-            let may = if on_behalf { takes_part } else { member(code) };
-            may.then(|| Eligible {
+            let through = if on_behalf {
+                recorders.clone()
+            } else if member(code) {
+                vec![code.clone()]
+            } else {
+                Vec::new()
+            };
+            (!through.is_empty()).then(|| Eligible {
                 code: code.clone(),
                 on_behalf,
+                through,
             })
         })
         .collect()
@@ -116,7 +129,7 @@ pub fn sign_step(
     run: &RunRef,
     request: &SignStep,
 ) -> Result<Completed, Refusal> {
-    let signer = confirm_signer(user, password)?;
+    let signer = confirm_signer(user, password, None)?;
     sign_as(store, qms, &signer, run, request)
 }
 
@@ -135,9 +148,14 @@ impl Signer {
 /// Confirms that `user` may sign now with `password` (21 CFR Part 11 §11.200(a)(1): each
 /// signing after the first of a session uses at least the password). It reads no store, so
 /// a server checks the password (argon2id, deliberately slow) without holding the store.
-/// Refused: a disabled account ([`RefusalKind::Forbidden`]); a wrong password, about
-/// `password`.
-pub fn confirm_signer(user: &User, password: &str) -> Result<Signer, Refusal> {
+/// A long-running process passes a `memo`, which checks a password that passed once
+/// cheaply ([`super::reentry`]). Refused: a disabled account ([`RefusalKind::Forbidden`]); a
+/// wrong password, about `password`.
+pub fn confirm_signer(
+    user: &User,
+    password: &str,
+    memo: Option<&PasswordMemo>,
+) -> Result<Signer, Refusal> {
     if user.disabled {
         return Err(Refusal::new(
             RefusalKind::Forbidden,
@@ -145,7 +163,11 @@ pub fn confirm_signer(user: &User, password: &str) -> Result<Signer, Refusal> {
             format!("the account `{}` is disabled", user.login),
         ));
     }
-    if !users::confirm_password(user, password) {
+    let right = match memo {
+        Some(memo) => memo.confirm(user, password),
+        None => users::confirm_password(user, password),
+    };
+    if !right {
         return Err(Refusal::new(
             RefusalKind::Refused,
             Some("password"),
@@ -153,6 +175,36 @@ pub fn confirm_signer(user: &User, password: &str) -> Result<Signer, Refusal> {
         ));
     }
     Ok(Signer(user.clone()))
+}
+
+/// Before [`confirm_signer`] in a server: refused ([`RefusalKind::Throttled`], about
+/// `password`) while `user`'s login is locked by wrong passwords, at sign-in or at signing
+/// ([`users::lockout`]); otherwise how many wrong ones were counted so far.
+pub fn signing_lockout(
+    store: &dyn Accounts,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<u32, Refusal> {
+    users::lockout(store, &user.login, now).map_err(|e| match e {
+        users::Refusal::Throttled(until) => Refusal::new(
+            RefusalKind::Throttled,
+            Some("password"),
+            format!("too many wrong passwords: signing and signing in are locked until {until}"),
+        ),
+        other => Refusal::new(RefusalKind::Storage, None, other.to_string()),
+    })
+}
+
+/// After [`confirm_signer`] in a server: a wrong password counts towards the lockout, and a
+/// right one clears the count (`right`).
+pub fn count_signing_password(
+    store: &mut dyn Accounts,
+    user: &User,
+    right: bool,
+    now: DateTime<Utc>,
+) -> Result<(), Refusal> {
+    users::count_signing_password(store, &user.login, right, now)
+        .map_err(|e| Refusal::new(RefusalKind::Storage, None, e.to_string()))
 }
 
 /// [`sign_step`] by a signer whose password [`confirm_signer`] has checked; the same

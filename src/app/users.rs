@@ -255,42 +255,109 @@ pub fn create_token(
 }
 
 /// Signs in with login and password. Locked logins are refused before the password is
-/// looked at; each failure counts, a success clears the count.
+/// looked at; each failure counts, a success clears the count. The same as
+/// [`sign_in_lookup`], [`SignInAttempt::check`] and [`finish_sign_in`] in turn, which a
+/// server calls apart so that the password's hashing holds no store.
 pub fn sign_in(
     store: &mut dyn Accounts,
     login: &str,
     password: &str,
     now: DateTime<Utc>,
 ) -> Result<User, Refusal> {
+    let attempt = sign_in_lookup(&*store, login, now)?;
+    finish_sign_in(store, attempt.check(password), now)
+}
+
+/// A sign-in whose login is not locked, with its user if the login exists.
+pub struct SignInAttempt {
+    login: String,
+    user: Option<User>,
+}
+
+/// A sign-in whose password was checked: the user when it was right.
+pub struct CheckedSignIn {
+    login: String,
+    user: Option<User>,
+}
+
+/// The first part of [`sign_in`], reading only: refused when the login is locked
+/// ([`lockout`]).
+pub fn sign_in_lookup(
+    store: &dyn Accounts,
+    login: &str,
+    now: DateTime<Utc>,
+) -> Result<SignInAttempt, Refusal> {
     let login = login.trim();
-    if let Some(f) = store.failures(login)?
-        && f.count >= MAX_FAILURES
-        && now < f.last + LOCKOUT
-    {
-        return Err(Refusal::Throttled(f.last + LOCKOUT));
+    lockout(store, login, now)?;
+    Ok(SignInAttempt {
+        login: login.to_string(),
+        user: store.user_by_login(login)?,
+    })
+}
+
+impl SignInAttempt {
+    /// Checks the password (argon2id, deliberately slow; no store). An unknown login takes
+    /// the same time, so that response times do not tell which logins exist.
+    pub fn check(self, password: &str) -> CheckedSignIn {
+        let verified = match self.user.as_ref().and_then(|u| u.password.as_deref()) {
+            Some(hash) => verify_password(password, hash),
+            None => {
+                let _ = Argon2::default().hash_password(password.as_bytes());
+                false
+            }
+        };
+        CheckedSignIn {
+            login: self.login,
+            user: self.user.filter(|_| verified),
+        }
     }
-    let user = store.user_by_login(login)?;
-    let verified = match user.as_ref().and_then(|u| u.password.as_deref()) {
-        Some(hash) => verify_password(password, hash),
-        // Spend the time a verification takes, so that response times do not tell which
-        // logins exist.
-        None => {
-            let _ = Argon2::default().hash_password(password.as_bytes());
-            false
-        }
-    };
-    let user = match user {
-        Some(user) if verified => user,
-        _ => {
-            store.add_failure(login, now)?;
-            return Err(Refusal::WrongCredentials);
-        }
+}
+
+/// The last part of [`sign_in`]: counts a failure, or clears the count and returns the
+/// user. Refused: a wrong login or password; a disabled account.
+pub fn finish_sign_in(
+    store: &mut dyn Accounts,
+    checked: CheckedSignIn,
+    now: DateTime<Utc>,
+) -> Result<User, Refusal> {
+    let Some(user) = checked.user else {
+        store.add_failure(&checked.login, now)?;
+        return Err(Refusal::WrongCredentials);
     };
     if user.disabled {
         return Err(Refusal::Disabled(user.login));
     }
-    store.clear_failures(login)?;
+    store.clear_failures(&checked.login)?;
     Ok(user)
+}
+
+/// Refused with [`Refusal::Throttled`] (until when) while `login` is locked: after
+/// [`MAX_FAILURES`] wrong passwords in a row, at sign-in or at signing a step, for
+/// [`LOCKOUT`] from the last. Otherwise the wrong passwords counted so far.
+pub fn lockout(store: &dyn Accounts, login: &str, now: DateTime<Utc>) -> Result<u32, Refusal> {
+    match store.failures(login)? {
+        Some(f) if f.count >= MAX_FAILURES && now < f.last + LOCKOUT => {
+            Err(Refusal::Throttled(f.last + LOCKOUT))
+        }
+        Some(f) => Ok(f.count),
+        None => Ok(0),
+    }
+}
+
+/// Counts a wrong password given to sign a step towards [`lockout`], as a failed sign-in
+/// does; `right` clears the count.
+pub fn count_signing_password(
+    store: &mut dyn Accounts,
+    login: &str,
+    right: bool,
+    now: DateTime<Utc>,
+) -> Result<(), Refusal> {
+    if right {
+        store.clear_failures(login)?;
+    } else {
+        store.add_failure(login, now)?;
+    }
+    Ok(())
 }
 
 /// Checks a user's password again (to sign a step), without counting towards sign-in.
@@ -335,31 +402,72 @@ pub fn open_session(
 }
 
 /// The user of a session cookie's secret, if the session is still open: not idle for
-/// [`IDLE_EXPIRY`] and its user not disabled. An expired session is removed.
+/// [`IDLE_EXPIRY`] and its user not disabled. An expired session is removed; a session in
+/// use is marked seen (at most once every [`TOUCH_EVERY`]).
 pub fn session_user(
     store: &mut dyn Accounts,
     secret: &str,
     now: DateTime<Utc>,
 ) -> Result<User, Refusal> {
     let key = digest(secret);
-    let Some(session) = store.session(&key)? else {
+    match judge_session(&*store, &key, now)? {
+        SessionVerdict::Open(user) => Ok(user),
+        SessionVerdict::Seen(user) => {
+            store.touch_session(&key, now)?;
+            Ok(user)
+        }
+        SessionVerdict::Closed => {
+            store.remove_session(&key)?;
+            Err(Refusal::NoSession)
+        }
+    }
+}
+
+/// [`session_user`] when it needs no write, for a read-only connection: `Ok(None)` when
+/// the session is due to be marked seen or removed, which only [`session_user`] does.
+pub fn session_user_read(
+    store: &dyn Accounts,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<User>, Refusal> {
+    Ok(match judge_session(store, &digest(secret), now)? {
+        SessionVerdict::Open(user) => Some(user),
+        SessionVerdict::Seen(_) | SessionVerdict::Closed => None,
+    })
+}
+
+/// What a session is at a moment.
+enum SessionVerdict {
+    /// Open, seen recently.
+    Open(User),
+    /// Open, and due to be marked seen.
+    Seen(User),
+    /// Idle too long, or its user disabled or gone: to be removed.
+    Closed,
+}
+
+/// Refused with [`Refusal::NoSession`] when there is no session under `key`.
+fn judge_session(
+    store: &dyn Accounts,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<SessionVerdict, Refusal> {
+    let Some(session) = store.session(key)? else {
         return Err(Refusal::NoSession);
     };
     if now >= session.last_seen + IDLE_EXPIRY {
-        store.remove_session(&key)?;
-        return Err(Refusal::NoSession);
+        return Ok(SessionVerdict::Closed);
     }
-    let user = match store.user(session.user)? {
-        Some(user) if !user.disabled => user,
-        _ => {
-            store.remove_session(&key)?;
-            return Err(Refusal::NoSession);
+    Ok(match store.user(session.user)? {
+        Some(user) if !user.disabled => {
+            if now >= session.last_seen + TOUCH_EVERY {
+                SessionVerdict::Seen(user)
+            } else {
+                SessionVerdict::Open(user)
+            }
         }
-    };
-    if now >= session.last_seen + TOUCH_EVERY {
-        store.touch_session(&key, now)?;
-    }
-    Ok(user)
+        _ => SessionVerdict::Closed,
+    })
 }
 
 /// Ends a session (sign-out); ending one that is not open is no error.
@@ -398,7 +506,7 @@ fn check_login(login: &str) -> Result<(), Refusal> {
     }
 }
 
-fn hash_password(password: &str) -> Result<String, Refusal> {
+pub(super) fn hash_password(password: &str) -> Result<String, Refusal> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(Refusal::WeakPassword);
     }

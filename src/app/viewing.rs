@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+use super::inbox::InboxMemo;
 use super::access::{self, check_see, check_start};
 use super::{
     Inbox, ListQuery, Refusal, RefusalKind, RunList, RunRef, StartRun, Started, transaction,
@@ -20,7 +21,8 @@ use crate::spec::load::Qms;
 /// The work of `user` at `now`: the inbox of [`access::work_departments`] (among the
 /// departments of `qms`'s procdoc.yaml, `only` a pick among them), with the steps of its
 /// parties they record on a party's behalf, titled in `lang` where the runs' revisions have
-/// it. A user without departments has none.
+/// it. A user without departments has none. A long-running process passes a `memo` that
+/// keeps each inbox until the store changes ([`super::inbox::InboxMemo`]).
 pub fn my_work(
     store: Option<&mut dyn Store>,
     user: &User,
@@ -28,6 +30,7 @@ pub fn my_work(
     only: Option<&str>,
     now: DateTime<Utc>,
     lang: Option<&str>,
+    memo: Option<&InboxMemo>,
 ) -> Result<Inbox, Refusal> {
     let (all, parties) = codes(qms);
     let depts = access::work_departments(user, &all, only);
@@ -37,7 +40,7 @@ pub fn my_work(
             at: now,
         });
     }
-    super::inbox::inbox_in(store, &depts, &parties, now, lang)
+    super::inbox::inbox_kept(store, &depts, &parties, now, lang, memo)
 }
 
 /// The department and party codes of `qms`'s procdoc.yaml (none when it did not read).

@@ -7,7 +7,8 @@
 //! Starting a `calls` step starts a child run; a child that ends completes its parent's
 //! step, which may end the parent in turn.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
@@ -158,6 +159,28 @@ impl Snapshot {
         serde_json::from_str(body).map_err(|e| format!("its procedure snapshot is unreadable: {e}"))
     }
 
+    /// [`Snapshot::decode`], shared: a snapshot is immutable and runs of one revision store
+    /// the same text, so a long-lived process (the server) decodes each text once. The
+    /// memo is keyed by the whole text, never by its claimed hash, so a tampered row can
+    /// never be answered with another row's model.
+    pub fn decode_shared(body: &str) -> Result<Arc<Snapshot>, String> {
+        // A QMS has few revisions in use at once; past that many the memo starts afresh
+        // rather than grow without bound.
+        const KEPT: usize = 64;
+        static MEMO: LazyLock<Mutex<HashMap<String, Arc<Snapshot>>>> =
+            LazyLock::new(Default::default);
+        if let Some(found) = MEMO.lock().unwrap_or_else(|p| p.into_inner()).get(body) {
+            return Ok(Arc::clone(found));
+        }
+        let decoded = Arc::new(Snapshot::decode(body)?);
+        let mut memo = MEMO.lock().unwrap_or_else(|p| p.into_inner());
+        if memo.len() >= KEPT {
+            memo.clear();
+        }
+        memo.insert(body.to_string(), Arc::clone(&decoded));
+        Ok(decoded)
+    }
+
     pub fn procedure(&self, id: &str) -> Option<&Procedure> {
         self.procedures.iter().find(|p| p.id == id)
     }
@@ -269,7 +292,7 @@ impl<'a> Spec<'a> {
 /// A run loaded from the store and replayed.
 pub struct Live {
     pub row: RunRow,
-    pub snapshot: Snapshot,
+    pub snapshot: Arc<Snapshot>,
     /// The snapshot as stored, for child runs that share it.
     pub snapshot_body: String,
     pub events: Vec<Event>,
@@ -298,7 +321,7 @@ pub fn open_run(store: &dyn Store, id: RunId) -> Result<Live, RunError> {
     let Some(body) = &stored.snapshot else {
         return Err(corrupt(super::integrity::missing_snapshot(&stored.row)));
     };
-    let snapshot = Snapshot::decode(body).map_err(corrupt)?;
+    let snapshot = Snapshot::decode_shared(body).map_err(corrupt)?;
     let spec = Spec::new(&snapshot, &stored.row.doc, &stored.row.flow).map_err(corrupt)?;
     let state = State::replay(&spec, &stored.events).map_err(corrupt)?;
     drop(spec);
@@ -513,7 +536,7 @@ pub fn start(
     begin_run(
         store,
         new,
-        snapshot,
+        Arc::new(snapshot),
         body,
         started,
         request.at,
@@ -576,7 +599,7 @@ fn reserved_for_children(request: &StartRequest, flow: &str) -> Result<(), RunEr
 fn begin_run(
     store: &mut dyn Store,
     new: NewRun,
-    snapshot: Snapshot,
+    snapshot: Arc<Snapshot>,
     body: String,
     started: Started,
     at: DateTime<Utc>,

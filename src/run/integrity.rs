@@ -131,7 +131,7 @@ fn parent_reference(store: &dyn Store, id: RunId) -> Result<String, RunError> {
 
 /// Replays the run and compares the summary its row keeps with what the events say.
 fn replayed(row: &RunRow, body: &str, events: &[Event]) -> Result<Vec<String>, String> {
-    let snapshot = Snapshot::decode(body)?;
+    let snapshot = Snapshot::decode_shared(body)?;
     let spec = Spec::new(&snapshot, &row.doc, &row.flow)?;
     let state = State::replay(&spec, events)?;
     let mut derived = summary(&spec, &state);

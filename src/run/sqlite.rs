@@ -8,6 +8,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql, params};
 
 mod accounts;
 mod attachments;
+mod batch;
 mod notices;
 
 use super::audit::{self, Event, GENESIS, StoreHead};
@@ -26,6 +27,9 @@ pub struct SqliteStore {
     /// The schema as found: older than [`SCHEMA_VERSION`] only when opened read-only.
     schema: i64,
     writable: bool,
+    /// Inside a group commit ([`SqliteStore::begin_batch`]): each transaction a command
+    /// begins is a savepoint of the batch's one transaction.
+    batch: bool,
 }
 
 impl SqliteStore {
@@ -92,6 +96,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             schema,
             writable: false,
+            batch: false,
         })
     }
 
@@ -116,6 +121,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             schema: 0,
             writable: true,
+            batch: false,
         };
         store.migrate()?;
         store.schema = SCHEMA_VERSION;
@@ -454,6 +460,10 @@ impl Store for SqliteStore {
                 Some("the run database was opened read-only".to_string()),
             )));
         }
+        if self.batch {
+            self.conn.execute_batch("SAVEPOINT command")?;
+            return Ok(());
+        }
         // IMMEDIATE takes the write lock at once: a command that reads a state and then
         // changes it cannot interleave with another doing the same.
         self.conn.execute_batch(if write {
@@ -465,13 +475,18 @@ impl Store for SqliteStore {
     }
 
     fn commit(&mut self) -> Result<(), StoreError> {
-        self.conn.execute_batch("COMMIT")?;
+        self.conn
+            .execute_batch(if self.batch { "RELEASE command" } else { "COMMIT" })?;
         Ok(())
     }
 
     fn rollback(&mut self) -> Result<(), StoreError> {
         if !self.conn.is_autocommit() {
-            self.conn.execute_batch("ROLLBACK")?;
+            self.conn.execute_batch(if self.batch {
+                "ROLLBACK TO command; RELEASE command"
+            } else {
+                "ROLLBACK"
+            })?;
         }
         Ok(())
     }

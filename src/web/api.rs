@@ -121,7 +121,7 @@ pub async fn inbox(
     let (st, pick) = (state.clone(), query.get("dept"));
     let lang = language_of(&state, Some(&user));
     let found = state
-        .with_store(move |store| {
+        .with_reader(move |store| {
             app::my_work(
                 Some(store),
                 &user,
@@ -129,6 +129,7 @@ pub async fn inbox(
                 pick.as_deref(),
                 now,
                 Some(&lang),
+                Some(&st.inboxes),
             )
         })
         .await;
@@ -211,7 +212,7 @@ pub async fn show(
     let at = query.get("at");
     let st = Arc::clone(&state);
     let found = state
-        .with_store(move |store| {
+        .with_reader(move |store| {
             app::show_run_as(store, Some(&st.qms), &user, &run, at.as_deref(), tolerance)
         })
         .await;
@@ -245,22 +246,31 @@ pub async fn complete(
         Ok(t) => t,
         Err(refusal) => return api_refusal(&refusal),
     };
-    let signer = match super::auth::confirm_signer(&user, password).await {
+    let signer = match super::auth::confirm_signer(&state, &user, password).await {
         Ok(signer) => signer,
         Err(refusal) => return api_refusal(&refusal),
     };
     let st = Arc::clone(&state);
-    let found = state
-        .with_store(move |store| {
-            let signed = app::sign_as(store, &st.qms, &signer, &run, &request)?;
-            let run = RunRef {
-                reference: signed.run.reference.clone(),
-                flow: Some(format!("{}/{}", signed.run.doc, signed.run.flow)),
-            };
-            let record = app::show_run(store, Some(&st.qms), &run, None, tolerance)?;
-            Ok((signed, record))
-        })
+    let signed = state
+        .write(move |store| app::sign_as(store, &st.qms, &signer, &run, &request))
         .await;
+    // The record is read after the commit, beside the writer rather than holding it.
+    let st = Arc::clone(&state);
+    let found = match signed {
+        Ok(signed) => {
+            state
+                .with_reader(move |store| {
+                    let run = RunRef {
+                        reference: signed.run.reference.clone(),
+                        flow: Some(format!("{}/{}", signed.run.doc, signed.run.flow)),
+                    };
+                    let record = app::show_run(store, Some(&st.qms), &run, None, tolerance)?;
+                    Ok((signed, record))
+                })
+                .await
+        }
+        Err(refusal) => Err(refusal),
+    };
     match found {
         Ok((signed, record)) => {
             super::notify::after_change(&state, &signed.run, signed.at);
@@ -284,7 +294,7 @@ pub async fn record_pdf(
     };
     let st = Arc::clone(&state);
     let found = state
-        .with_store(move |store| {
+        .with_reader(move |store| {
             app::show_run_as(store, Some(&st.qms), &user, &run, None, tolerance)
         })
         .await;

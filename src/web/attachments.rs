@@ -68,7 +68,7 @@ pub async fn download(
     };
     let user = signed_in.user.clone();
     let found = state
-        .with_store(move |store| app::download(store, &user, &run, &sha256))
+        .with_reader(move |store| app::download(store, &user, &run, &sha256))
         .await;
     match found {
         Ok(file) => (

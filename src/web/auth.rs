@@ -11,6 +11,7 @@ use cookie::{Cookie, SameSite};
 
 use super::AppState;
 use crate::app::users::{self, Refusal};
+use crate::app;
 use crate::run::accounts::User;
 use crate::run::clock;
 
@@ -36,9 +37,21 @@ impl FromRequestParts<Arc<AppState>> for SignedIn {
             return Err(Redirect::to("/sign-in").into_response());
         };
         let key = secret.clone();
-        let found = state
-            .with_store(move |store| users::session_user(store, &key, clock::system_now()))
+        let read = state
+            .with_reader(move |store| users::session_user_read(&*store, &key, clock::system_now()))
             .await;
+        // Most requests only read their session; one that is to be marked seen or removed
+        // takes the writer.
+        let found = match read {
+            Ok(Some(user)) => Ok(user),
+            Ok(None) => {
+                let key = secret.clone();
+                state
+                    .with_store(move |store| users::session_user(store, &key, clock::system_now()))
+                    .await
+            }
+            Err(e) => Err(e),
+        };
         match found {
             Ok(user) => Ok(SignedIn { user, secret }),
             Err(Refusal::NoSession) => Err(Redirect::to("/sign-in").into_response()),
@@ -69,7 +82,7 @@ impl FromRequestParts<Arc<AppState>> for ApiUser {
             ));
         };
         let found = state
-            .with_store(move |store| users::authenticate_token(store, &token))
+            .with_reader(move |store| users::authenticate_token(&*store, &token))
             .await;
         match found {
             Ok(user) => Ok(ApiUser(user)),
@@ -140,21 +153,40 @@ fn header_value(text: &str) -> HeaderValue {
     HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// Checks `user`'s password for a signature ([`crate::app::confirm_signer`]) on a blocking
-/// thread and without the store, so that argon2's deliberate slowness holds up neither the
-/// async workers nor the other requests' transactions.
+/// Checks `user`'s password for a signature ([`app::confirm_signer`]) on a blocking thread
+/// and without the store, so that argon2's deliberate slowness holds up neither the async
+/// workers nor the other requests' transactions. A locked login is refused before the
+/// password is looked at ([`app::signing_lockout`]); a wrong password is counted towards
+/// the lock ([`app::count_signing_password`]).
 pub async fn confirm_signer(
+    state: &Arc<AppState>,
     user: &User,
     password: String,
-) -> Result<crate::app::Signer, crate::app::Refusal> {
-    let user = user.clone();
-    tokio::task::spawn_blocking(move || crate::app::confirm_signer(&user, &password))
-        .await
-        .unwrap_or_else(|e| {
-            Err(crate::app::Refusal::new(
-                crate::app::RefusalKind::Storage,
-                None,
-                format!("checking the password failed: {e}"),
-            ))
-        })
+) -> Result<app::Signer, app::Refusal> {
+    let now = clock::system_now();
+    let (asking, st) = (user.clone(), Arc::clone(state));
+    let earlier = state
+        .with_reader(move |store| app::signing_lockout(&*store, &asking, now))
+        .await?;
+    let (asking, st2) = (user.clone(), st);
+    let checked = tokio::task::spawn_blocking(move || {
+        app::confirm_signer(&asking, &password, Some(&st2.passwords))
+    })
+    .await
+    .unwrap_or_else(|e| {
+        Err(app::Refusal::new(
+            app::RefusalKind::Storage,
+            None,
+            format!("checking the password failed: {e}"),
+        ))
+    });
+    let wrong = matches!(&checked, Err(r) if r.about("password").is_some());
+    // Only a change of the count writes: most signatures follow none wrong.
+    if wrong || (checked.is_ok() && earlier > 0) {
+        let asking = user.clone();
+        state
+            .with_store(move |store| app::count_signing_password(store, &asking, !wrong, now))
+            .await?;
+    }
+    checked
 }

@@ -7,7 +7,8 @@
 //! - [`auth`]: sessions (cookie) for pages, bearer tokens for `/api/*`;
 //! - [`pages`], [`runs`], [`overview`] and [`api`]: the handlers; [`render`]: templates and labels;
 //! - [`api_request`]: the API's JSON bodies; [`refusal`]: how refusals are answered;
-//! - [`notify`]: e-mail notifications after changes, and the daily overdue digests.
+//! - [`notify`]: e-mail notifications after changes, and the daily overdue digests;
+//! - [`writer`]: signatures written together, one commit for many (group commit).
 
 pub mod api;
 pub mod api_request;
@@ -31,10 +32,11 @@ pub mod sign_labels;
 pub mod training;
 pub mod training_labels;
 pub mod upload;
+pub mod writer;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use crate::app::users;
 use crate::check::diagnostic::{Diagnostic, Severity};
@@ -44,9 +46,6 @@ use crate::run::store::SqliteStore;
 use crate::spec::load::{self, Qms};
 
 pub use routes::router;
-
-/// Whose work a count is of: the user, and the role and departments it was counted for.
-pub type WorkKey = (i64, &'static str, Vec<String>);
 
 /// What `procdoc serve` was asked for.
 #[derive(Debug, Clone)]
@@ -63,14 +62,25 @@ pub struct ServeOptions {
     pub max_upload: usize,
 }
 
+/// Read-only connections kept open beside the writer: a few more than the cores of a small
+/// server, since a reader also waits on the disk.
+const READERS: usize = 4;
+
 /// The default of `procdoc serve --max-upload`: 20 MB.
 pub const DEFAULT_MAX_UPLOAD: usize = 20_000_000;
 
 /// Everything a request may need; shared by all handlers.
 pub struct AppState {
-    /// One connection: SQLite serialises writers anyway, and the lock keeps a request's
-    /// reads and writes together. Handlers use it through [`AppState::with_store`].
+    /// The one writing connection: SQLite serialises writers anyway, and the lock keeps a
+    /// request's reads and writes together. Handlers use it through [`AppState::with_store`].
     store: Mutex<SqliteStore>,
+    /// Read-only connections for requests that only read ([`AppState::with_reader`]): in WAL
+    /// mode they see the last commit while the writer works, so reads use every core.
+    readers: Vec<Mutex<SqliteStore>>,
+    /// Where the next reader is looked for first, so that waiting is spread over them.
+    next_reader: AtomicUsize,
+    /// Signatures waiting for the writer, written together ([`writer`]).
+    writes: writer::WriteQueue,
     pub qms: Qms,
     /// The errors `procdoc check` finds in the QMS, as loaded at start.
     pub diagnostics: Vec<Diagnostic>,
@@ -89,9 +99,10 @@ pub struct AppState {
     pub max_upload: usize,
     /// The digest of the one-time setup secret, while the store has no user.
     setup: Mutex<Option<String>>,
-    /// The header's count of each user's work, with the store head it was counted at: a
-    /// count holds until the store changes (see [`pages::signed_page`]).
-    pub work_counts: Mutex<HashMap<WorkKey, (String, usize)>>,
+    /// Inboxes kept until the store changes: My work, the header's count and the API's inbox.
+    pub inboxes: crate::app::InboxMemo,
+    /// Passwords checked at signing in this process ([`crate::app::reentry`]).
+    pub passwords: crate::app::reentry::PasswordMemo,
     pub templates: render::Templates,
     /// Where notifications are sent from; `None`: mail is off.
     pub mail: Option<Arc<crate::mail::Mailer>>,
@@ -129,11 +140,7 @@ impl AppState {
                 options.qms_dir.display()
             ))
         })?;
-        let departments = settings
-            .departments
-            .iter()
-            .map(|d| d.code.clone())
-            .collect();
+        let (departments, _) = crate::app::codes(&qms);
         let languages = settings.languages.clone();
         let public_origin = options.public_url.as_deref().map(origin_of).transpose()?;
         let secure_cookies = public_origin
@@ -143,7 +150,11 @@ impl AppState {
             .output
             .clone()
             .unwrap_or_else(|| crate::control::command::default_out_dir(&qms));
-        let store = SqliteStore::create(&database_path(&options.qms_dir, options.db.clone()))?;
+        let path = database_path(&options.qms_dir, options.db.clone());
+        let store = SqliteStore::create(&path)?;
+        let readers = (0..READERS)
+            .map(|_| SqliteStore::open(&path, false).map(Mutex::new))
+            .collect::<Result<_, _>>()?;
         let setup = if store.users()?.is_empty() {
             Some(users::new_secret()?)
         } else {
@@ -151,6 +162,9 @@ impl AppState {
         };
         let state = AppState {
             store: Mutex::new(store),
+            readers,
+            next_reader: AtomicUsize::new(0),
+            writes: Default::default(),
             qms,
             diagnostics,
             departments,
@@ -160,7 +174,8 @@ impl AppState {
             secure_cookies,
             max_upload: options.max_upload,
             setup: Mutex::new(setup.as_deref().map(users::digest)),
-            work_counts: Mutex::new(HashMap::new()),
+            inboxes: Default::default(),
+            passwords: crate::app::reentry::PasswordMemo::new()?,
             templates: render::Templates::new(),
             mail: None,
         };
@@ -185,6 +200,41 @@ impl AppState {
             Ok(value) => value,
             Err(e) => std::panic::resume_unwind(e.into_panic()),
         }
+    }
+
+    /// Runs `f` on a read-only connection on a blocking thread: for requests that only read.
+    /// A write through it fails ("opened read-only"); such requests use [`Self::with_store`].
+    pub async fn with_reader<T, F>(self: &Arc<Self>, f: F) -> T
+    where
+        F: FnOnce(&mut SqliteStore) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let state = Arc::clone(self);
+        let job = tokio::task::spawn_blocking(move || {
+            let mut reader = state.reader();
+            f(&mut reader)
+        });
+        match job.await {
+            Ok(value) => value,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+
+    /// A free reader, or else the next one in turn once it is free.
+    fn reader(&self) -> MutexGuard<'_, SqliteStore> {
+        let first = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        let count = self.readers.len();
+        for i in 0..count {
+            match self.readers[(first + i) % count].try_lock() {
+                Ok(reader) => return reader,
+                // As for the writer: SQLite rolled back whatever the panic left open.
+                Err(TryLockError::Poisoned(p)) => return p.into_inner(),
+                Err(TryLockError::WouldBlock) => {}
+            }
+        }
+        self.readers[first % count]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// Whether `secret` is the pending one-time setup secret.

@@ -120,7 +120,7 @@ fn chart(cycle_times: &[CycleTime]) -> Chart {
 async fn read(state: &Arc<AppState>, user: User, lang: String) -> Result<Overview, Refusal> {
     let st = Arc::clone(state);
     state
-        .with_store(move |store| {
+        .with_reader(move |store| {
             let calendar = app::office_calendar(&st.qms)?;
             let now = clock::system_now();
             overview_as(Some(store), &st.qms, &calendar, &user, now, &lang)

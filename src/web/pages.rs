@@ -58,39 +58,22 @@ pub fn counted_page(
     page(state, Some(user), status, name, own)
 }
 
-/// How many steps wait for the user ([`crate::app::my_work`]) and how many revisions they
-/// must read and confirm ([`crate::app::training::read_tasks`]); `None` when the store
-/// cannot say (the page is still drawn). Which steps are active changes only with the
-/// store, so a count is kept until the store's head moves: pages other than My work do not
-/// replay every open run.
+/// How many steps wait for the user ([`crate::app::my_work`], from the server's memo of
+/// inboxes, so that pages other than My work do not replay every open run) and how many
+/// revisions they must read and confirm ([`crate::app::training::read_tasks`]); `None` when
+/// the store cannot say (the page is still drawn).
 pub async fn work_count(state: &Arc<AppState>, user: &User) -> Option<usize> {
     let (user, st) = (user.clone(), Arc::clone(state));
+    let lang = super::render::language_of(state, Some(&user));
     state
-        .with_store(move |store| {
-            let head = crate::run::store::Store::head(&*store).ok()?;
-            let head = head
-                .map(|h| format!("{}:{}", h.count, h.link))
-                .unwrap_or_default();
-            let key = (user.id.0, user.role.as_str(), user.departments.clone());
-            let mut counts = st.work_counts.lock().unwrap_or_else(|p| p.into_inner());
-            // Confirmations do not move the run store's head: the revisions to read are
-            // counted afresh (one query), the steps from the kept count.
-            let lang = st.primary_language().to_string();
+        .with_reader(move |store| {
             let reading = crate::app::training::read_tasks(&*store, &st.qms, &user, &lang)
                 .ok()?
                 .len();
-            if let Some((at, count)) = counts.get(&key)
-                && *at == head
-            {
-                return Some(*count + reading);
-            }
-            let count =
-                crate::app::my_work(Some(store), &user, &st.qms, None, clock::system_now(), None)
-                    .ok()?
-                    .items
-                    .len();
-            counts.insert(key, (head, count));
-            Some(count + reading)
+            let now = clock::system_now();
+            let memo = Some(&st.inboxes);
+            let work = crate::app::my_work(Some(store), &user, &st.qms, None, now, Some(&lang), memo);
+            Some(work.ok()?.items.len() + reading)
         })
         .await
 }
@@ -122,14 +105,29 @@ pub async fn sign_in_page(State(state): State<Arc<AppState>>) -> Response {
 pub async fn sign_in(State(state): State<Arc<AppState>>, form: Fields) -> Response {
     let login = form.get("login");
     let password = form.get("password");
-    let given = login.clone();
-    let result = state
-        .with_store(move |store| {
-            let now = clock::system_now();
-            let user = users::sign_in(store, &given, &password, now)?;
-            users::open_session(store, &user, now)
-        })
+    let (given, now) = (login.clone(), clock::system_now());
+    // In three parts, so that the password's hashing holds neither the store nor an async
+    // worker: look the login up, check the password, then record the result.
+    let attempt = state
+        .with_reader(move |store| users::sign_in_lookup(&*store, &given, now))
         .await;
+    let checked = match attempt {
+        Ok(attempt) => tokio::task::spawn_blocking(move || attempt.check(&password))
+            .await
+            .map_err(|e| Refusal::Hash(e.to_string())),
+        Err(refusal) => Err(refusal),
+    };
+    let result = match checked {
+        Ok(checked) => {
+            state
+                .with_store(move |store| {
+                    let user = users::finish_sign_in(store, checked, now)?;
+                    users::open_session(store, &user, now)
+                })
+                .await
+        }
+        Err(refusal) => Err(refusal),
+    };
     let (status, error) = match result {
         Ok(secret) => {
             return redirect_with_cookie("/", session_cookie(&secret, state.secure_cookies));

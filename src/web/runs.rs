@@ -105,11 +105,12 @@ pub async fn home(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
     let wording = lang.clone();
     let st = Arc::clone(&state);
     let found = state
-        .with_store(move |store| {
+        .with_reader(move |store| {
             let qms = &st.qms;
             let now = clock::system_now();
             let reading = app::training::read_tasks(&*store, qms, &user, &wording)?;
             let store: &mut dyn Store = store;
+            let memo = Some(&st.inboxes);
             let shown = app::my_work(
                 Some(&mut *store),
                 &user,
@@ -117,10 +118,11 @@ pub async fn home(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
                 pick.as_deref(),
                 now,
                 Some(&wording),
+                memo,
             )?;
             let total = match pick {
                 None => shown.items.len(),
-                Some(_) => app::my_work(Some(store), &user, qms, None, now, None)?
+                Some(_) => app::my_work(Some(store), &user, qms, None, now, Some(&wording), memo)?
                     .items
                     .len(),
             };
@@ -217,7 +219,7 @@ pub async fn list(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
     };
     let (st, user, pick) = (Arc::clone(&state), signed_in.user.clone(), flow.clone());
     let found = state
-        .with_store(move |store| {
+        .with_reader(move |store| {
             let tz = app::office_tz(Some(&st.qms));
             app::list_runs_as(
                 Some(store as &mut dyn Store),
@@ -432,7 +434,7 @@ pub async fn show(
     let (st, user, asked) = (Arc::clone(&state), signed_in.user.clone(), run.clone());
     let lang = language_of(&state, Some(&signed_in.user));
     let found = state
-        .with_store(move |store| {
+        .with_reader(move |store| {
             app::view_run(store, Some(&st.qms), &user, &asked, tolerance, Some(&lang))
         })
         .await;
@@ -479,7 +481,7 @@ pub async fn flowchart(
     let lang = language_of(&state, Some(&signed_in.user));
     let user = signed_in.user.clone();
     let found = state
-        .with_store(move |store| app::run_flowchart(store, &user, &run, &lang))
+        .with_reader(move |store| app::run_flowchart(store, &user, &run, &lang))
         .await;
     match found {
         Ok(svg) => (
@@ -530,7 +532,7 @@ async fn record(
     let (st, user) = (Arc::clone(&state), signed_in.user.clone());
     let found = state
         // The record as `run show` and `run export` give it: in the primary language.
-        .with_store(move |store| app::view_run(store, Some(&st.qms), &user, &run, tolerance, None))
+        .with_reader(move |store| app::view_run(store, Some(&st.qms), &user, &run, tolerance, None))
         .await;
     let record = match found {
         Ok(view) => view.record,

@@ -279,7 +279,7 @@ async fn unread(state: &Arc<AppState>, user: &User, form: &StepForm) -> Option<R
     let (st, user) = (Arc::clone(state), user.clone());
     let (doc, revision) = (form.doc.clone(), form.revision.clone());
     let blocked = state
-        .with_store(move |store| {
+        .with_reader(move |store| {
             training::blocked_signing(&*store, &st.qms, &user, &doc, &revision, &lang)
         })
         .await;
@@ -308,7 +308,7 @@ async fn load_form(
     let lang = language_of(state, Some(user));
     let (user, run, step) = (user.clone(), run.clone(), step.to_string());
     state
-        .with_store(move |store| app::step_form(store, &user, &run, &step, &lang))
+        .with_reader(move |store| app::step_form(store, &user, &run, &step, &lang))
         .await
 }
 
@@ -381,10 +381,10 @@ pub async fn sign(
     };
     request.attachments = files;
     let (asked, st) = (run.clone(), Arc::clone(&state));
-    let signed = match super::auth::confirm_signer(user, posted.get("password")).await {
+    let signed = match super::auth::confirm_signer(&state, user, posted.get("password")).await {
         Ok(signer) => {
             state
-                .with_store(move |store| app::sign_as(store, &st.qms, &signer, &asked, &request))
+                .write(move |store| app::sign_as(store, &st.qms, &signer, &asked, &request))
                 .await
         }
         Err(refusal) => Err(refusal),

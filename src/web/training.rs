@@ -115,7 +115,7 @@ pub async fn page(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
     let lang = language_of(&state, Some(&user));
     let st = Arc::clone(&state);
     let found = state
-        .with_store(move |store| {
+        .with_reader(move |store| {
             let departments = if user.role == Role::Quality || dept.is_some() {
                 let all = training::department_training(
                     store,
