@@ -4,8 +4,8 @@
 //! Titles and deadlines come from each run's own snapshot (the revision it is pinned to),
 //! not from the QMS folder.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -99,6 +99,8 @@ pub fn inbox_in(
 #[derive(Default)]
 pub struct InboxMemo {
     kept: Mutex<HashMap<MemoKey, (String, Arc<Vec<InboxItem>>)>>,
+    /// Held while an inbox is collected into the memo.
+    collecting: Mutex<()>,
 }
 
 /// The departments asked about, the party codes and the language of the titles.
@@ -135,39 +137,7 @@ pub fn inbox_kept(
     lang: Option<&str>,
     memo: Option<&InboxMemo>,
 ) -> Result<Inbox, Refusal> {
-    let wanted: BTreeSet<&str> = depts
-        .iter()
-        .map(|d| d.trim())
-        .filter(|d| !d.is_empty())
-        .collect();
-    if wanted.is_empty() {
-        return Err(Refusal::invalid(
-            "depts",
-            "give at least one department, e.g. --dept CS",
-        ));
-    }
-    let items = match store {
-        None => Arc::new(Vec::new()),
-        Some(store) => transaction(store, false, |s| {
-            // A database of schema 1 read as it is has no head: nothing is kept for it.
-            let head = s.head()?.map(|h| format!("{}:{}", h.count, h.link));
-            let key: MemoKey = (
-                wanted.iter().map(|d| d.to_string()).collect(),
-                parties.to_vec(),
-                lang.map(str::to_string),
-            );
-            if let (Some(memo), Some(head)) = (memo, &head)
-                && let Some(items) = memo.get(&key, head)
-            {
-                return Ok(items);
-            }
-            let items = Arc::new(collect(s, &wanted, parties, lang)?);
-            if let (Some(memo), Some(head)) = (memo, head) {
-                memo.put(key, head, Arc::clone(&items));
-            }
-            Ok(items)
-        })?,
-    };
+    let items = kept_items(store, depts, parties, lang, memo)?;
     let mut items: Vec<InboxItem> = items.iter().map(|item| judged(item, now)).collect();
     items.sort_by(|a, b| {
         (
@@ -186,6 +156,67 @@ pub fn inbox_kept(
             ))
     });
     Ok(Inbox { items, at: now })
+}
+
+/// How many items [`inbox_kept`] would list: the clock changes none of them, so a kept
+/// inbox is counted without being judged or sorted.
+pub fn inbox_count_kept(
+    store: Option<&mut dyn Store>,
+    depts: &[String],
+    parties: &[String],
+    lang: Option<&str>,
+    memo: Option<&InboxMemo>,
+) -> Result<usize, Refusal> {
+    Ok(kept_items(store, depts, parties, lang, memo)?.len())
+}
+
+/// The inbox's items as collected (not yet judged by the clock): from `memo` when the store
+/// has not changed since they were kept.
+fn kept_items(
+    store: Option<&mut dyn Store>,
+    depts: &[String],
+    parties: &[String],
+    lang: Option<&str>,
+    memo: Option<&InboxMemo>,
+) -> Result<Arc<Vec<InboxItem>>, Refusal> {
+    let wanted: BTreeSet<&str> = depts
+        .iter()
+        .map(|d| d.trim())
+        .filter(|d| !d.is_empty())
+        .collect();
+    if wanted.is_empty() {
+        return Err(Refusal::invalid(
+            "depts",
+            "give at least one department, e.g. --dept CS",
+        ));
+    }
+    let Some(store) = store else {
+        return Ok(Arc::new(Vec::new()));
+    };
+    Ok(transaction(store, false, |s| {
+        // A database of schema 1 read as it is has no head: nothing is kept for it.
+        let head = s.head()?.map(|h| format!("{}:{}", h.count, h.link));
+        let (Some(memo), Some(head)) = (memo, head) else {
+            return Ok(Arc::new(collect(s, &wanted, parties, lang)?));
+        };
+        let key: MemoKey = (
+            wanted.iter().map(|d| d.to_string()).collect(),
+            parties.to_vec(),
+            lang.map(str::to_string),
+        );
+        if let Some(items) = memo.get(&key, &head) {
+            return Ok(items);
+        }
+        // One collection at a time: requests that find the memo stale together wait for
+        // the first to collect, instead of all replaying the same runs at once.
+        let _turn = memo.collecting.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(items) = memo.get(&key, &head) {
+            return Ok(items);
+        }
+        let items = Arc::new(collect(s, &wanted, parties, lang)?);
+        memo.put(key, head, Arc::clone(&items));
+        Ok(items)
+    })?)
 }
 
 /// The item as it stands at `now`: overdue, and by how much, once its deadline has passed.

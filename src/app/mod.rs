@@ -58,14 +58,13 @@ pub use runs::{
 };
 pub use sign::{
     Eligible, SignStep, SignStore, Signer, confirm_signer, count_signing_password, eligible,
-    sign_as, sign_step, signing_lockout,
-    table_field,
+    sign_as, sign_step, signing_lockout, table_field,
 };
 pub use step_form::{Choice, FieldInput, RecordInput, SignFor, StepForm, TABLE_ROWS, step_form};
 pub use verify::{Expected, Verification, verify};
 pub use viewing::{
-    RunView, codes, list_runs_as, my_work, print_record, run_flowchart, show_run_as, start_run_as,
-    view_run,
+    RunView, codes, list_runs_as, my_work, my_work_count, print_record, run_flowchart, show_run_as,
+    start_run_as, view_run,
 };
 
 // The vocabulary of requests the engine validates, re-exported for adapters.

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::inbox::InboxMemo;
 use super::access::{self, check_see, check_start};
+use super::inbox::InboxMemo;
 use super::{
     Inbox, ListQuery, Refusal, RefusalKind, RunList, RunRef, StartRun, Started, transaction,
 };
@@ -15,7 +15,8 @@ use crate::render::build::document_file;
 use crate::run::accounts::User;
 use crate::run::engine::{self, Live, RunError};
 use crate::run::record::RunRecord;
-use crate::run::store::Store;
+use crate::run::state::StepState;
+use crate::run::store::{RunRow, Store};
 use crate::spec::load::Qms;
 
 /// The work of `user` at `now`: the inbox of [`access::work_departments`] (among the
@@ -41,6 +42,23 @@ pub fn my_work(
         });
     }
     super::inbox::inbox_kept(store, &depts, &parties, now, lang, memo)
+}
+
+/// How many steps [`my_work`] lists for `user` (all their departments), from `memo` when
+/// kept: for the count in a page's header.
+pub fn my_work_count(
+    store: Option<&mut dyn Store>,
+    user: &User,
+    qms: &Qms,
+    lang: Option<&str>,
+    memo: Option<&InboxMemo>,
+) -> Result<usize, Refusal> {
+    let (all, parties) = codes(qms);
+    let depts = access::work_departments(user, &all, None);
+    if depts.is_empty() {
+        return Ok(0);
+    }
+    super::inbox::inbox_count_kept(store, &depts, &parties, lang, memo)
 }
 
 /// The department and party codes of `qms`'s procdoc.yaml (none when it did not read).
@@ -73,6 +91,34 @@ pub fn start_run_as(
 
 /// Opens run `run` for reading and checks that `user` may see it; `f` reads on in the same
 /// transaction.
+/// Checks that `user` may see run `run` from its row and the snapshot it is pinned to,
+/// without replaying it (for reads that replay it themselves); returns the row and the
+/// file name of its procedure's draft PDF.
+fn see_run(store: &mut dyn Store, user: &User, run: &RunRef) -> Result<(RunRow, String), Refusal> {
+    let mut forbidden = None;
+    let found = transaction(store, false, |s| {
+        let row = engine::find(s, &run.reference, run.flow.as_deref())?;
+        let snapshot = engine::pinned_snapshot(s, &row)?;
+        let procedure = snapshot
+            .procedure(&row.doc)
+            .ok_or_else(|| RunError::Corrupt {
+                reference: row.reference.clone(),
+                message: format!("procedure `{}` is not in the run's snapshot", row.doc),
+            })?;
+        if let Err(refusal) = check_see(user, procedure) {
+            forbidden = Some(refusal);
+            return Ok(None);
+        }
+        let file = document_file(procedure);
+        Ok(Some((row, file)))
+    })?;
+    match (found, forbidden) {
+        (Some(found), _) => Ok(found),
+        (None, Some(refusal)) => Err(refusal),
+        (None, None) => Err(Refusal::new(RefusalKind::Forbidden, None, "refused")),
+    }
+}
+
 pub(super) fn read_visible<T>(
     store: &mut dyn Store,
     user: &User,
@@ -119,26 +165,17 @@ pub fn view_run(
     tolerance: i64,
     reading: Option<&str>,
 ) -> Result<RunView, Refusal> {
-    let (active, doc, revision, fallback) = read_visible(store, user, run, |_, live| {
-        let spec = live.spec()?;
-        let active = spec
-            .net
-            .active(&live.state.marking)
-            .into_iter()
-            .filter(|_| live.state.ended.is_none())
-            .map(|s| spec.step_id(s).to_string())
-            .collect::<Vec<_>>();
-        Ok((
-            active,
-            live.row.doc.clone(),
-            live.row.revision.clone(),
-            document_file(spec.procedure),
-        ))
-    })?;
+    let (row, fallback) = see_run(store, user, run)?;
     let record = super::show_run_in(store, qms, run, None, tolerance, reading)?;
+    let active = record
+        .steps
+        .iter()
+        .filter(|s| s.state == StepState::Active)
+        .map(|s| s.id.clone())
+        .collect();
     let document_pdf = qms
         .and_then(|q| q.register.as_ref())
-        .and_then(|r| r.release(&doc, &revision))
+        .and_then(|r| r.release(&row.doc, &row.revision))
         .map_or(fallback, |r| r.pdf.clone());
     Ok(RunView {
         record,
@@ -158,7 +195,7 @@ pub fn show_run_as(
     at: Option<&str>,
     tolerance: i64,
 ) -> Result<RunRecord, Refusal> {
-    read_visible(store, user, run, |_, _| Ok(()))?;
+    see_run(store, user, run)?;
     super::show_run(store, qms, run, at, tolerance)
 }
 

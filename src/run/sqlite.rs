@@ -475,8 +475,11 @@ impl Store for SqliteStore {
     }
 
     fn commit(&mut self) -> Result<(), StoreError> {
-        self.conn
-            .execute_batch(if self.batch { "RELEASE command" } else { "COMMIT" })?;
+        self.conn.execute_batch(if self.batch {
+            "RELEASE command"
+        } else {
+            "COMMIT"
+        })?;
         Ok(())
     }
 

@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use cookie::{Cookie, SameSite};
 
 use super::AppState;
-use crate::app::users::{self, Refusal};
 use crate::app;
+use crate::app::users::{self, Refusal};
 use crate::run::accounts::User;
 use crate::run::clock;
 

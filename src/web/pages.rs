@@ -70,10 +70,9 @@ pub async fn work_count(state: &Arc<AppState>, user: &User) -> Option<usize> {
             let reading = crate::app::training::read_tasks(&*store, &st.qms, &user, &lang)
                 .ok()?
                 .len();
-            let now = clock::system_now();
             let memo = Some(&st.inboxes);
-            let work = crate::app::my_work(Some(store), &user, &st.qms, None, now, Some(&lang), memo);
-            Some(work.ok()?.items.len() + reading)
+            let work = crate::app::my_work_count(Some(store), &user, &st.qms, Some(&lang), memo);
+            Some(work.ok()? + reading)
         })
         .await
 }

@@ -122,9 +122,7 @@ pub async fn home(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
             )?;
             let total = match pick {
                 None => shown.items.len(),
-                Some(_) => app::my_work(Some(store), &user, qms, None, now, Some(&wording), memo)?
-                    .items
-                    .len(),
+                Some(_) => app::my_work_count(Some(store), &user, qms, Some(&wording), memo)?,
             };
             Ok::<_, Refusal>((shown, total + reading.len(), reading))
         })

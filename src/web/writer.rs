@@ -47,9 +47,9 @@ impl AppState {
             let finished = result.is_ok();
             let delivery: Delivery = Box::new(move |committed| {
                 let result = match result {
-                    Ok(Ok(_)) if !committed => {
-                        Err(not_written("the change could not be written to the run store"))
-                    }
+                    Ok(Ok(_)) if !committed => Err(not_written(
+                        "the change could not be written to the run store",
+                    )),
                     Ok(result) => result,
                     Err(_) => Err(not_written("the request failed while writing")),
                 };

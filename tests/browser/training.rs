@@ -16,7 +16,10 @@ fn a_released_revision_is_confirmed_from_my_work_and_shows_on_the_training_page(
         }
         let pdf = b.find("ul.reading li a.button").await?;
         let href = pdf.attr("href").await?.unwrap_or_default();
-        assert!(href.ends_with("CS-P-001_A-01.pdf"), "the controlled copy: {href}");
+        assert!(
+            href.ends_with("CS-P-001_A-01.pdf"),
+            "the controlled copy: {href}"
+        );
         let count = b.text("header .count").await?;
         assert_eq!(count.trim(), "1", "the header counts the task");
         b.screenshot("web-read-and-confirm").await?;
@@ -28,14 +31,21 @@ fn a_released_revision_is_confirmed_from_my_work_and_shows_on_the_training_page(
         let left = b.texts("ul.reading li").await?;
         assert!(left.is_empty(), "the task is gone once confirmed: {left:?}");
 
-        b.press("form[action=\"/sign-out\"] button", "form[action=\"/sign-in\"]")
-            .await?;
+        b.press(
+            "form[action=\"/sign-out\"] button",
+            "form[action=\"/sign-in\"]",
+        )
+        .await?;
         b.sign_in(&ZHOU).await?;
         b.open("/training", "section.card table tbody tr").await?;
         let page = b.texts("section.card").await?.join("\n");
         assert_has(&page, "Lin Mei (lin)", "CS's row: who confirmed");
         let missing = b.texts("td.missing").await?.join("\n");
-        assert_has(&missing, "Wang Jun (wang)", "the general manager has not confirmed");
+        assert_has(
+            &missing,
+            "Wang Jun (wang)",
+            "the general manager has not confirmed",
+        );
         assert!(
             !missing.contains("Lin Mei"),
             "Lin confirmed, so is not missing: {missing}"

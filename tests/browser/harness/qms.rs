@@ -153,7 +153,10 @@ impl Qms {
         let spec = self.path().join(format!("{doc}.yaml"));
         let text = std::fs::read_to_string(&spec).expect("the procedure file");
         let blank = "  prepared: {}   # Edited by / 编制\n  reviewed: {}   # Verified by / 核准\n  approved: {}   # Approved by / 批准\n";
-        assert!(text.contains(blank), "{doc}'s approval is blank, as expected");
+        assert!(
+            text.contains(blank),
+            "{doc}'s approval is blank, as expected"
+        );
         let signed = "  prepared: { by: Lin Mei, date: 2009-05-20 }\n  reviewed: { by: Hu Gang, date: 2009-05-25 }\n  approved: { by: Wang Jun, date: 2009-05-28 }\n";
         std::fs::write(&spec, text.replacen(blank, signed, 1)).expect("write the procedure");
         let (qms, out) = (self.path_str(), self.output());
