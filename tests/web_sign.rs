@@ -213,14 +213,20 @@ fn a_wrong_password_keeps_the_entries_and_writes_nothing() {
     });
 }
 
+/// The complete inspection, signed with a wrong password.
+fn with_wrong_password() -> Vec<(&'static str, &'static str)> {
+    let mut form = inspection(&[]);
+    form.retain(|(k, _)| *k != "password");
+    form.push(("password", "not my password"));
+    form
+}
+
 #[test]
 fn wrong_passwords_at_signing_lock_the_login_for_signing_and_signing_in() {
     block_on(async {
         let site = Site::new();
         let qa = site.sign_in("qa").await;
-        let mut wrong = inspection(&[]);
-        wrong.retain(|(k, _)| *k != "password");
-        wrong.push(("password", "not my password"));
+        let wrong = with_wrong_password();
         for _ in 0..procdoc::app::users::MAX_FAILURES {
             let r = site.sign(&wrong, &qa).await;
             assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -256,9 +262,7 @@ fn a_right_password_after_wrong_ones_clears_the_count() {
     block_on(async {
         let site = Site::new();
         let qa = site.sign_in("qa").await;
-        let mut wrong = inspection(&[]);
-        wrong.retain(|(k, _)| *k != "password");
-        wrong.push(("password", "not my password"));
+        let wrong = with_wrong_password();
         for _ in 1..procdoc::app::users::MAX_FAILURES {
             let r = site.sign(&wrong, &qa).await;
             assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);

@@ -14,7 +14,7 @@ use crate::check::diagnostic::Diagnostic;
 use crate::render::build::document_file;
 use crate::run::accounts::User;
 use crate::run::engine::{self, Live, RunError};
-use crate::run::record::RunRecord;
+use crate::run::record::{self, RunRecord};
 use crate::run::state::StepState;
 use crate::run::store::{RunRow, Store};
 use crate::spec::load::Qms;
@@ -195,8 +195,36 @@ pub fn show_run_as(
     at: Option<&str>,
     tolerance: i64,
 ) -> Result<RunRecord, Refusal> {
-    see_run(store, user, run)?;
-    super::show_run(store, qms, run, at, tolerance)
+    let mut forbidden = None;
+    let record = transaction(store, false, |s| {
+        record::run_record_gated(
+            s,
+            &run.reference,
+            run.flow.as_deref(),
+            at,
+            qms,
+            tolerance,
+            None,
+            |live| {
+                let seen = live
+                    .snapshot
+                    .procedure(&live.row.doc)
+                    .map(|p| check_see(user, p));
+                match seen {
+                    Some(Err(refusal)) => {
+                        forbidden = Some(refusal);
+                        false
+                    }
+                    _ => true,
+                }
+            },
+        )
+    })?;
+    match (record, forbidden) {
+        (Some(record), _) => Ok(record),
+        (None, Some(refusal)) => Err(refusal),
+        (None, None) => Err(Refusal::new(RefusalKind::Forbidden, None, "refused")),
+    }
 }
 
 /// The flowchart of run `run`'s flow as the revision it is pinned to draws it, worded in

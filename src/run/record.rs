@@ -743,8 +743,30 @@ pub fn run_record_in(
     tolerance: i64,
     reading: Option<&str>,
 ) -> Result<RunRecord, RunError> {
+    let record = run_record_gated(store, reference, flow, at, qms, tolerance, reading, |_| {
+        true
+    })?;
+    record.ok_or_else(|| RunError::Refused("the run may not be read".to_string()))
+}
+
+/// [`run_record_in`] when `gate` lets the loaded run be read (`None` when it says no): one
+/// load of the run serves both the check (for example who may see it) and the record.
+#[allow(clippy::too_many_arguments)]
+pub fn run_record_gated(
+    store: &dyn Store,
+    reference: &str,
+    flow: Option<&str>,
+    at: Option<&str>,
+    qms: Option<&Qms>,
+    tolerance: i64,
+    reading: Option<&str>,
+    gate: impl FnOnce(&engine::Live) -> bool,
+) -> Result<Option<RunRecord>, RunError> {
     let row = engine::find(store, reference, flow)?;
     let live = engine::open_run(store, row.id)?;
+    if !gate(&live) {
+        return Ok(None);
+    }
     let now = clock::now(at, live.spec()?.tz()).map_err(RunError::Usage)?;
     let children = store.list(&Filter {
         parent: Some(live.row.id),
@@ -752,7 +774,7 @@ pub fn run_record_in(
     })?;
     let problems = super::integrity::check_live(store, &live)?;
     let newer = qms.and_then(|q| newer_revision(q, &live.row));
-    build_in(&live, &children, now, newer, problems, tolerance, reading)
+    build_in(&live, &children, now, newer, problems, tolerance, reading).map(Some)
 }
 
 /// [`run_record`] for a QMS folder and its run database (`db`, else `PROCDOC_DB`, else

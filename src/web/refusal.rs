@@ -2,13 +2,19 @@
 //! [`RefusalKind`] to an HTTP status, for pages and the API alike, and the API's JSON body
 //! `{"error", "kind", "problems": [{field, message}]}`.
 
+use std::sync::Arc;
+
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use minijinja::context;
 use serde::Serialize;
 
+use super::AppState;
 use super::api_request::Malformed;
 use super::auth::internal;
+use super::pages::signed_page;
 use crate::app::{Problem, Refusal, RefusalKind};
+use crate::run::accounts::User;
 
 /// The status a refusal answers with, pages and API alike: [`RefusalKind::http_status`]
 /// (403 forbidden, 404 not found, 409 conflict, 422 refused or invalid, 500 broken or
@@ -75,4 +81,24 @@ pub fn api_malformed(malformed: &Malformed) -> Response {
             message: malformed.message.clone(),
         }],
     )
+}
+
+/// A page saying why a request did nothing (`refused.html`, with the refusal's status),
+/// linking `back` when given. A failure of the store is a 500 whose details go to the
+/// server's log only.
+pub async fn refused_page(
+    state: &Arc<AppState>,
+    user: &User,
+    refusal: &Refusal,
+    back: Option<&str>,
+) -> Response {
+    if refusal.kind == RefusalKind::Storage {
+        return internal(refusal);
+    }
+    let key = match refusal.kind {
+        RefusalKind::NotFound => "not_found",
+        _ => "forbidden",
+    };
+    let own = context! { message_key => key, detail => refusal.message.clone(), back => back };
+    signed_page(state, user, status_of(refusal.kind), "refused.html", own).await
 }

@@ -2,6 +2,9 @@
 //! labels in the reader's language, the signed-in user and the language switch.
 //! Templates end in `.html`, so minijinja escapes every value put into them.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::{Environment, Value, context};
@@ -52,6 +55,9 @@ const TEMPLATES: &[(&str, &str)] = &[
 /// The compiled templates.
 pub struct Templates {
     env: Environment<'static>,
+    /// The labels of the pages per language, as templates read them (`t`): made once per
+    /// language, as every page needs all of them.
+    labels: Mutex<HashMap<String, Value>>,
 }
 
 impl Default for Templates {
@@ -71,7 +77,18 @@ impl Templates {
                 eprintln!("error: the page template {name} does not compile: {e}");
             }
         }
-        Templates { env }
+        Templates {
+            env,
+            labels: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The pages' labels in `lang` ([`web_labels`]).
+    pub fn labels(&self, lang: &str) -> Value {
+        let mut kept = self.labels.lock().unwrap_or_else(|p| p.into_inner());
+        kept.entry(lang.to_string())
+            .or_insert_with(|| Value::from(minijinja::value::Serde(web_labels(lang))))
+            .clone()
     }
 
     /// Renders a template; a failure is a 500 page naming the template, never a panic.
@@ -154,7 +171,7 @@ pub fn base_context(state: &AppState, user: Option<&User>, page: &str, own: Valu
         .as_ref()
         .map(|s| s.company.best(&lang, s.primary_language()).to_string());
     let shared = context! {
-        t => Value::from(minijinja::value::Serde(web_labels(&lang))),
+        t => state.templates.labels(&lang),
         lang => lang,
         page => page,
         company => company,
@@ -177,4 +194,9 @@ pub fn department_choices(state: &AppState) -> Value {
         })
         .collect();
     Value::from(minijinja::value::Serde(&choices))
+}
+
+/// A serialisable value as a template sees it.
+pub fn to_value<T: serde::Serialize>(value: &T) -> Value {
+    Value::from(minijinja::value::Serde(value))
 }

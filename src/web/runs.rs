@@ -9,15 +9,15 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use minijinja::{Value, context};
+use minijinja::context;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 
 use super::auth::{SignedIn, internal};
 use super::form::Fields;
 use super::pages::{counted_page, signed_page};
-use super::refusal::status_of;
-use super::render::{department_name, language_of};
+use super::refusal::refused_page;
+use super::render::{department_name, language_of, to_value};
 use super::training::ReadRow;
 use super::{AppState, files};
 use crate::app::{self, InboxItem, ListQuery, Refusal, RefusalKind, RunRef, StartRun, Status};
@@ -55,23 +55,6 @@ fn query(uri: &Uri) -> Fields {
 fn given(text: String) -> Option<String> {
     let text = text.trim().to_string();
     (!text.is_empty()).then_some(text)
-}
-
-fn serde<T: Serialize>(value: &T) -> Value {
-    Value::from(minijinja::value::Serde(value))
-}
-
-/// A page saying why a request did nothing.
-async fn refused(state: &Arc<AppState>, user: &User, refusal: &Refusal) -> Response {
-    if refusal.kind == RefusalKind::Storage {
-        return internal(refusal);
-    }
-    let key = match refusal.kind {
-        RefusalKind::NotFound => "not_found",
-        _ => "forbidden",
-    };
-    let own = context! { message_key => key, detail => refusal.message.clone(), back => "/" };
-    signed_page(state, user, status_of(refusal.kind), "refused.html", own).await
 }
 
 /// A step waiting for the user, with its links.
@@ -130,7 +113,7 @@ pub async fn home(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
     let user = &signed_in.user;
     let (inbox, total, reading) = match found {
         Ok(found) => found,
-        Err(refusal) => return refused(&state, user, &refusal).await,
+        Err(refusal) => return refused_page(&state, user, &refusal, Some("/")).await,
     };
     let overdue = inbox.overdue();
     let rows: Vec<WorkRow> = inbox
@@ -167,10 +150,10 @@ pub async fn home(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
         .map(|r| ReadRow::of(&state, r))
         .collect();
     let own = context! {
-        items => serde(&rows),
-        reading => serde(&reading),
+        items => to_value(&rows),
+        reading => to_value(&reading),
         overdue => overdue,
-        picks => serde(&picks),
+        picks => to_value(&picks),
         can_pick => picks.len() > 1,
     };
     counted_page(&state, user, Some(total), StatusCode::OK, "home.html", own)
@@ -213,7 +196,7 @@ pub async fn list(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
     };
     let tolerance = match app::tolerance(None) {
         Ok(t) => t,
-        Err(refusal) => return refused(&state, &signed_in.user, &refusal).await,
+        Err(refusal) => return refused_page(&state, &signed_in.user, &refusal, Some("/")).await,
     };
     let (st, user, pick) = (Arc::clone(&state), signed_in.user.clone(), flow.clone());
     let found = state
@@ -234,7 +217,7 @@ pub async fn list(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
     let user = &signed_in.user;
     let list = match found {
         Ok(list) => list,
-        Err(refusal) => return refused(&state, user, &refusal).await,
+        Err(refusal) => return refused_page(&state, user, &refusal, Some("/")).await,
     };
     let lang = language_of(&state, Some(user));
     let primary = state.primary_language().to_string();
@@ -264,8 +247,8 @@ pub async fn list(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
         })
         .collect();
     let own = context! {
-        runs => serde(&rows),
-        flows => serde(&flows),
+        runs => to_value(&rows),
+        flows => to_value(&flows),
         state_pick => wanted,
     };
     signed_page(&state, user, StatusCode::OK, "runs.html", own).await
@@ -336,11 +319,11 @@ async fn start_form(
         })
         .collect();
     let own = context! {
-        choices => serde(&choices),
-        chosen => chosen.as_ref().map(serde),
+        choices => to_value(&choices),
+        chosen => chosen.as_ref().map(to_value),
         reference => typed.get("ref"),
-        plan => serde(&plan),
-        errors => serde(&errors),
+        plan => to_value(&plan),
+        errors => to_value(&errors),
         general => general,
         back => "/runs/new",
     };
@@ -427,7 +410,7 @@ pub async fn show(
     let run = run_ref(reference, &uri);
     let tolerance = match app::tolerance(None) {
         Ok(t) => t,
-        Err(refusal) => return refused(&state, &signed_in.user, &refusal).await,
+        Err(refusal) => return refused_page(&state, &signed_in.user, &refusal, Some("/")).await,
     };
     let (st, user, asked) = (Arc::clone(&state), signed_in.user.clone(), run.clone());
     let lang = language_of(&state, Some(&signed_in.user));
@@ -439,7 +422,7 @@ pub async fn show(
     let user = &signed_in.user;
     let view = match found {
         Ok(view) => view,
-        Err(refusal) => return refused(&state, user, &refusal).await,
+        Err(refusal) => return refused_page(&state, user, &refusal, Some("/")).await,
     };
     let base = run_path(&view.record.reference);
     let suffix = run
@@ -454,9 +437,9 @@ pub async fn show(
         .collect();
     let own = context! {
         back => format!("{base}{suffix}"),
-        run => serde(&view.record),
+        run => to_value(&view.record),
         active => view.active,
-        step_links => serde(&step_links),
+        step_links => to_value(&step_links),
         flowchart => format!("{base}/flowchart.svg{suffix}"),
         record_pdf => format!("{base}/record.pdf{suffix}"),
         record_json => format!("{base}/record.json{suffix}"),
@@ -490,7 +473,7 @@ pub async fn flowchart(
             svg,
         )
             .into_response(),
-        Err(refusal) => refused(&state, &signed_in.user, &refusal).await,
+        Err(refusal) => refused_page(&state, &signed_in.user, &refusal, Some("/")).await,
     }
 }
 
@@ -525,7 +508,7 @@ async fn record(
     let run = run_ref(reference, &uri);
     let tolerance = match app::tolerance(None) {
         Ok(t) => t,
-        Err(refusal) => return refused(&state, &signed_in.user, &refusal).await,
+        Err(refusal) => return refused_page(&state, &signed_in.user, &refusal, Some("/")).await,
     };
     let (st, user) = (Arc::clone(&state), signed_in.user.clone());
     let found = state
@@ -534,11 +517,11 @@ async fn record(
         .await;
     let record = match found {
         Ok(view) => view.record,
-        Err(refusal) => return refused(&state, &signed_in.user, &refusal).await,
+        Err(refusal) => return refused_page(&state, &signed_in.user, &refusal, Some("/")).await,
     };
     match download(record, pdf).await {
         Ok(response) => response,
-        Err(refusal) => refused(&state, &signed_in.user, &refusal).await,
+        Err(refusal) => refused_page(&state, &signed_in.user, &refusal, Some("/")).await,
     }
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use minijinja::{Value, context};
+use minijinja::context;
 use percent_encoding::utf8_percent_encode;
 use serde::Serialize;
 
@@ -18,7 +18,8 @@ use super::AppState;
 use super::auth::{SignedIn, internal};
 use super::form::Fields;
 use super::pages::signed_page;
-use super::render::language_of;
+use super::refusal::{refused_page, status_of};
+use super::render::{language_of, to_value};
 use super::runs::{SEGMENT, run_path, step_path};
 use super::training::ReadRow;
 use super::upload::Posted;
@@ -183,14 +184,6 @@ impl Entered {
     }
 }
 
-fn serde<T: Serialize>(value: &T) -> Value {
-    Value::from(minijinja::value::Serde(value))
-}
-
-fn status_of(kind: RefusalKind) -> StatusCode {
-    StatusCode::from_u16(kind.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
-}
-
 /// The run a path and its `?flow=` name.
 fn run_ref(reference: String, uri: &Uri) -> RunRef {
     let flow = Fields::parse(uri.query().unwrap_or("").as_bytes()).get("flow");
@@ -258,10 +251,10 @@ async fn draw(
     let suffix = flow_suffix(run);
     let reading = unread(state, user, form).await;
     let own = context! {
-        form => serde(form),
-        reading => reading.as_ref().map(serde),
-        entered => serde(entered),
-        problems => serde(&problems),
+        form => to_value(form),
+        reading => reading.as_ref().map(to_value),
+        entered => to_value(entered),
+        problems => to_value(&problems),
         general => general,
         action => format!("{}{suffix}", step_path(&form.reference, &form.step)),
         back => format!("{}{suffix}", run_path(&form.reference)),
@@ -284,19 +277,6 @@ async fn unread(state: &Arc<AppState>, user: &User, form: &StepForm) -> Option<R
         })
         .await;
     blocked.ok().flatten().map(|r| ReadRow::of(state, r))
-}
-
-/// A page saying why there is no form to sign.
-async fn refused(state: &Arc<AppState>, user: &User, refusal: &Refusal) -> Response {
-    if refusal.kind == RefusalKind::Storage || refusal.kind == RefusalKind::Broken {
-        return internal(refusal);
-    }
-    let key = match refusal.kind {
-        RefusalKind::NotFound => "not_found",
-        _ => "forbidden",
-    };
-    let own = context! { message_key => key, detail => refusal.message.clone() };
-    signed_page(state, user, status_of(refusal.kind), "refused.html", own).await
 }
 
 async fn load_form(
@@ -326,7 +306,7 @@ pub async fn step_page(
             let entered = Entered::blank(&form, user);
             draw(&state, user, StatusCode::OK, &run, &form, &entered, None).await
         }
-        Err(refusal) => refused(&state, user, &refusal).await,
+        Err(refusal) => refused_page(&state, user, &refusal, None).await,
     }
 }
 
@@ -346,7 +326,7 @@ pub async fn sign(
     let run = run_ref(reference, &uri);
     let form = match load_form(&state, user, &run, &step).await {
         Ok(form) => form,
-        Err(refusal) => return refused(&state, user, &refusal).await,
+        Err(refusal) => return refused_page(&state, user, &refusal, None).await,
     };
     let Posted {
         fields: posted,

@@ -16,13 +16,13 @@ use serde::Serialize;
 use super::auth::{SignedIn, internal};
 use super::form::Fields;
 use super::pages::signed_page;
-use super::refusal::status_of;
-use super::render::language_of;
+use super::refusal::refused_page;
+use super::render::{language_of, to_value};
 use super::runs::SEGMENT;
 use super::{AppState, files};
+use crate::app::Refusal;
 use crate::app::training::{self, RevisionInfo};
-use crate::app::{Refusal, RefusalKind};
-use crate::run::accounts::{Role, User};
+use crate::run::accounts::Role;
 use crate::run::clock;
 
 /// The path that confirms revision `revision` of `doc`.
@@ -56,23 +56,6 @@ impl ReadRow {
     }
 }
 
-fn serde<T: Serialize>(value: &T) -> Value {
-    Value::from(minijinja::value::Serde(value))
-}
-
-/// A page saying why a request did nothing.
-async fn refused(state: &Arc<AppState>, user: &User, refusal: &Refusal) -> Response {
-    if refusal.kind == RefusalKind::Storage {
-        return internal(refusal);
-    }
-    let key = match refusal.kind {
-        RefusalKind::NotFound => "not_found",
-        _ => "forbidden",
-    };
-    let own = context! { message_key => key, detail => refusal.message.clone() };
-    signed_page(state, user, status_of(refusal.kind), "refused.html", own).await
-}
-
 /// `POST /documents/{doc}/{rev}/confirm`: the signed-in user confirms they read and
 /// understood the revision (no password: it is not a signature of a record); 303 back to
 /// the page named by `back` (My work by default), or the refusal (404, 409, 422, 403).
@@ -90,7 +73,7 @@ pub async fn confirm(
         })
         .await;
     if let Err(refusal) = done {
-        return refused(&state, &signed_in.user, &refusal).await;
+        return refused_page(&state, &signed_in.user, &refusal, None).await;
     }
     // Back to a page of this site only: a path, never `//host` or a full address.
     let back = form.get("back");
@@ -134,7 +117,7 @@ pub async fn page(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
         .await;
     let (departments, own) = match found {
         Ok(found) => found,
-        Err(refusal) => return refused(&state, &signed_in.user, &refusal).await,
+        Err(refusal) => return refused_page(&state, &signed_in.user, &refusal, None).await,
     };
     let picks: Vec<Value> = match &departments {
         Some(_) => state
@@ -145,8 +128,8 @@ pub async fn page(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
         None => Vec::new(),
     };
     let own = context! {
-        departments => departments.as_ref().map(serde),
-        records => serde(&own),
+        departments => departments.as_ref().map(to_value),
+        records => to_value(&own),
         picks => picks,
         back => "/training",
     };
