@@ -16,7 +16,7 @@ use crate::run::accounts::User;
 use crate::run::engine::{self, Live, RunError};
 use crate::run::record::{self, RunRecord};
 use crate::run::state::StepState;
-use crate::run::store::{RunRow, Store};
+use crate::run::store::Store;
 use crate::spec::load::Qms;
 
 /// The work of `user` at `now`: the inbox of [`access::work_departments`] (among the
@@ -91,31 +91,48 @@ pub fn start_run_as(
 
 /// Opens run `run` for reading and checks that `user` may see it; `f` reads on in the same
 /// transaction.
-/// Checks that `user` may see run `run` from its row and the snapshot it is pinned to,
-/// without replaying it (for reads that replay it themselves); returns the row and the
-/// file name of its procedure's draft PDF.
-fn see_run(store: &mut dyn Store, user: &User, run: &RunRef) -> Result<(RunRow, String), Refusal> {
-    let mut forbidden = None;
-    let found = transaction(store, false, |s| {
-        let row = engine::find(s, &run.reference, run.flow.as_deref())?;
-        let snapshot = engine::pinned_snapshot(s, &row)?;
-        let procedure = snapshot
-            .procedure(&row.doc)
-            .ok_or_else(|| RunError::Corrupt {
-                reference: row.reference.clone(),
-                message: format!("procedure `{}` is not in the run's snapshot", row.doc),
-            })?;
-        if let Err(refusal) = check_see(user, procedure) {
-            forbidden = Some(refusal);
-            return Ok(None);
-        }
-        let file = document_file(procedure);
-        Ok(Some((row, file)))
+/// The record of run `run` (as [`super::show_run_in`] gives it) once `user` is allowed to
+/// see it, in one reading transaction and one load of the run; with the run's document,
+/// revision and the file name of its procedure's draft PDF.
+fn record_as(
+    store: &mut dyn Store,
+    qms: Option<&Qms>,
+    user: &User,
+    run: &RunRef,
+    at: Option<&str>,
+    tolerance: i64,
+    reading: Option<&str>,
+) -> Result<(RunRecord, (String, String, String)), Refusal> {
+    let (mut forbidden, mut pinned) = (None, None);
+    let record = transaction(store, false, |s| {
+        let flow = run.flow.as_deref();
+        record::run_record_gated(
+            s,
+            &run.reference,
+            flow,
+            at,
+            qms,
+            tolerance,
+            reading,
+            |live| {
+                let Some(procedure) = live.snapshot.procedure(&live.row.doc) else {
+                    // Left for the record to report as a damaged run.
+                    return true;
+                };
+                if let Err(refusal) = check_see(user, procedure) {
+                    forbidden = Some(refusal);
+                    return false;
+                }
+                let (doc, revision) = (live.row.doc.clone(), live.row.revision.clone());
+                pinned = Some((doc, revision, document_file(procedure)));
+                true
+            },
+        )
     })?;
-    match (found, forbidden) {
-        (Some(found), _) => Ok(found),
-        (None, Some(refusal)) => Err(refusal),
-        (None, None) => Err(Refusal::new(RefusalKind::Forbidden, None, "refused")),
+    match (record, pinned, forbidden) {
+        (Some(record), Some(pinned), _) => Ok((record, pinned)),
+        (_, _, Some(refusal)) => Err(refusal),
+        _ => Err(Refusal::new(RefusalKind::Forbidden, None, "refused")),
     }
 }
 
@@ -165,8 +182,8 @@ pub fn view_run(
     tolerance: i64,
     reading: Option<&str>,
 ) -> Result<RunView, Refusal> {
-    let (row, fallback) = see_run(store, user, run)?;
-    let record = super::show_run_in(store, qms, run, None, tolerance, reading)?;
+    let (record, (doc, revision, fallback)) =
+        record_as(store, qms, user, run, None, tolerance, reading)?;
     let active = record
         .steps
         .iter()
@@ -175,7 +192,7 @@ pub fn view_run(
         .collect();
     let document_pdf = qms
         .and_then(|q| q.register.as_ref())
-        .and_then(|r| r.release(&row.doc, &row.revision))
+        .and_then(|r| r.release(&doc, &revision))
         .map_or(fallback, |r| r.pdf.clone());
     Ok(RunView {
         record,
@@ -195,36 +212,7 @@ pub fn show_run_as(
     at: Option<&str>,
     tolerance: i64,
 ) -> Result<RunRecord, Refusal> {
-    let mut forbidden = None;
-    let record = transaction(store, false, |s| {
-        record::run_record_gated(
-            s,
-            &run.reference,
-            run.flow.as_deref(),
-            at,
-            qms,
-            tolerance,
-            None,
-            |live| {
-                let seen = live
-                    .snapshot
-                    .procedure(&live.row.doc)
-                    .map(|p| check_see(user, p));
-                match seen {
-                    Some(Err(refusal)) => {
-                        forbidden = Some(refusal);
-                        false
-                    }
-                    _ => true,
-                }
-            },
-        )
-    })?;
-    match (record, forbidden) {
-        (Some(record), _) => Ok(record),
-        (None, Some(refusal)) => Err(refusal),
-        (None, None) => Err(Refusal::new(RefusalKind::Forbidden, None, "refused")),
-    }
+    Ok(record_as(store, qms, user, run, at, tolerance, None)?.0)
 }
 
 /// The flowchart of run `run`'s flow as the revision it is pinned to draws it, worded in

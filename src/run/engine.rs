@@ -334,22 +334,6 @@ pub fn open_run(store: &dyn Store, id: RunId) -> Result<Live, RunError> {
     })
 }
 
-/// The snapshot run `row` is pinned to, decoded (shared, [`Snapshot::decode_shared`]),
-/// without replaying the run.
-pub fn pinned_snapshot(store: &dyn Store, row: &RunRow) -> Result<Arc<Snapshot>, RunError> {
-    let stored = store
-        .load(row.id)?
-        .ok_or_else(|| RunError::Usage(format!("run {} no longer exists", row.id.0)))?;
-    let corrupt = |message: String| RunError::Corrupt {
-        reference: row.reference.clone(),
-        message,
-    };
-    let Some(body) = &stored.snapshot else {
-        return Err(corrupt(super::integrity::missing_snapshot(&stored.row)));
-    };
-    Snapshot::decode_shared(body).map_err(corrupt)
-}
-
 /// A run about to be changed: refused when its audit trail, snapshot or header is not as
 /// recorded, so that new events never seal over tampered ones.
 pub fn open_for_change(store: &dyn Store, id: RunId) -> Result<Live, RunError> {
