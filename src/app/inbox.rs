@@ -3,6 +3,7 @@
 //! supplier's step, [`super::sign::eligible_for`]), overdue first, then by due time. Titles and deadlines come from
 //! each run's own snapshot (the revision it is pinned to), not from the QMS folder.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
@@ -178,16 +179,16 @@ fn collect(
             row.doc.as_str(),
             row.flow.as_str(),
         );
-        if !specs.contains_key(&key) {
-            let Some(snapshot) = snapshots.get(&row.snapshot_hash) else {
-                continue;
-            };
-            let spec = Spec::new(snapshot, &row.doc, &row.flow).map_err(corrupt)?;
-            specs.insert(key, spec);
-        }
-        let Some(spec) = specs.get(&key) else {
-            continue;
+        let spec = match specs.entry(key) {
+            Entry::Occupied(found) => found.into_mut(),
+            Entry::Vacant(place) => {
+                let Some(snapshot) = snapshots.get(&row.snapshot_hash) else {
+                    continue;
+                };
+                place.insert(Spec::new(snapshot, &row.doc, &row.flow).map_err(corrupt)?)
+            }
         };
+        let spec: &Spec = spec;
         let state = State::replay(spec, &stored.events).map_err(corrupt)?;
         if state.ended.is_some() {
             continue;
@@ -203,7 +204,7 @@ fn collect(
         };
         for s in spec.net.active(&state.marking) {
             let step = spec.step(s);
-            let eligible = eligible_for(&spec, s, &|code| wanted.contains(code));
+            let eligible = eligible_for(spec, s, &|code| wanted.contains(code));
             let own: Vec<String> = eligible
                 .iter()
                 .filter(|e| !e.on_behalf)
@@ -230,7 +231,7 @@ fn collect(
             let Some(iteration) = state.steps[s].last() else {
                 continue;
             };
-            let due = engine::due(&spec, &state, s, iteration);
+            let due = engine::due(spec, &state, s, iteration);
             let overdue = due.is_some_and(|d| now > d);
             items.push(InboxItem {
                 reference: stored.row.reference.clone(),
