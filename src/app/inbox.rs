@@ -5,6 +5,7 @@
 //! not from the QMS folder.
 
 use std::collections::HashMap;
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
@@ -98,13 +99,15 @@ pub fn inbox_in(
 /// and "how late" depend on the clock, and those are judged again at every request.
 #[derive(Default)]
 pub struct InboxMemo {
-    kept: Mutex<HashMap<MemoKey, (String, Arc<Vec<InboxItem>>)>>,
+    kept: Mutex<HashMap<MemoKey, Kept>>,
     /// Held while an inbox is collected into the memo.
     collecting: Mutex<()>,
 }
 
 /// The departments asked about, the party codes and the language of the titles.
 type MemoKey = (BTreeSet<String>, Vec<String>, Option<String>);
+/// An inbox's items as collected, with the store head they were collected at.
+type Kept = (String, Arc<Vec<InboxItem>>);
 
 impl InboxMemo {
     /// Inboxes of more sets of departments than this are not all kept: the memo starts
@@ -290,16 +293,16 @@ fn collect(
             row.doc.as_str(),
             row.flow.as_str(),
         );
-        if !specs.contains_key(&key) {
-            let Some(snapshot) = snapshots.get(&row.snapshot_hash) else {
-                continue;
-            };
-            let spec = Spec::new(snapshot, &row.doc, &row.flow).map_err(corrupt)?;
-            specs.insert(key, spec);
-        }
-        let Some(spec) = specs.get(&key) else {
-            continue;
+        let spec = match specs.entry(key) {
+            Entry::Occupied(found) => found.into_mut(),
+            Entry::Vacant(place) => {
+                let Some(snapshot) = snapshots.get(&row.snapshot_hash) else {
+                    continue;
+                };
+                place.insert(Spec::new(snapshot, &row.doc, &row.flow).map_err(corrupt)?)
+            }
         };
+        let spec: &Spec = spec;
         let state = State::replay(spec, &stored.events).map_err(corrupt)?;
         if state.ended.is_some() {
             continue;
@@ -315,7 +318,7 @@ fn collect(
         };
         for s in spec.net.active(&state.marking) {
             let step = spec.step(s);
-            let eligible = eligible_for(&spec, s, &|code| wanted.contains(code));
+            let eligible = eligible_for(spec, s, &|code| wanted.contains(code));
             let own: Vec<String> = eligible
                 .iter()
                 .filter(|e| !e.on_behalf)
@@ -337,7 +340,7 @@ fn collect(
             let Some(iteration) = state.steps[s].last() else {
                 continue;
             };
-            let due = engine::due(&spec, &state, s, iteration);
+            let due = engine::due(spec, &state, s, iteration);
             items.push(InboxItem {
                 reference: stored.row.reference.clone(),
                 doc: stored.row.doc.clone(),
