@@ -213,6 +213,44 @@ fn a_wrong_password_keeps_the_entries_and_writes_nothing() {
     });
 }
 
+#[test]
+fn every_wrong_input_is_shown_at_once_next_to_its_field() {
+    block_on(async {
+        let site = Site::new();
+        let qa = site.sign_in("qa").await;
+        // No decision, one check item unticked, and a required field left empty.
+        let mut form = inspection(&[]);
+        form.retain(|(k, v)| {
+            *k != "outcome" && *k != "f.inspection-report.measured" && !(*k == "check" && *v == "3")
+        });
+        let r = site.sign(&form, &qa).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = body(r).await;
+        // The form's order: check items, the decision, the record's fields; each problem
+        // after its own input and before the next one.
+        let places: Vec<usize> = [
+            r#"name="check""#,
+            "unticked check items",
+            r#"name="outcome""#,
+            "is a decision",
+            r#"name="f.inspection-report.measured""#,
+            "Measured length is required",
+        ]
+        .iter()
+        .map(|text| {
+            html.find(text)
+                .unwrap_or_else(|| panic!("`{text}` in {html}"))
+        })
+        .collect();
+        assert!(places.is_sorted(), "{places:?}");
+        assert!(
+            html.contains("See the problems marked at the fields below."),
+            "the summary at the top"
+        );
+        assert_eq!(site.record().events.len(), 1, "nothing written");
+    });
+}
+
 /// The complete inspection, signed with a wrong password.
 fn with_wrong_password() -> Vec<(&'static str, &'static str)> {
     let mut form = inspection(&[]);

@@ -69,15 +69,36 @@ pub(super) fn validate(
         ))
         .about("at"));
     }
-    let acting_for =
-        acting_for(&spec, step, request.acting_for.as_deref()).map_err(|e| e.about("as"))?;
-    separation_of_duties(&spec, state, step, name, request.login.as_deref())
-        .map_err(|e| e.about("by"))?;
-    let (outcome, outcome_label) =
-        outcome(&spec, step, request.outcome.as_deref()).map_err(|e| e.about("outcome"))?;
-    let (checked, waived) = checks(&spec, step, request)?;
+    // Each input is judged on its own, so that a refusal names every input that is wrong at
+    // once (a form marks them all), not only the first.
+    let mut wrong = Vec::new();
+    let acting_for = kept(
+        acting_for(&spec, step, request.acting_for.as_deref()).map_err(|e| e.about("as")),
+        &mut wrong,
+    );
+    kept(
+        separation_of_duties(&spec, state, step, name, request.login.as_deref())
+            .map_err(|e| e.about("by")),
+        &mut wrong,
+    );
+    let outcome = kept(
+        outcome(&spec, step, request.outcome.as_deref()).map_err(|e| e.about("outcome")),
+        &mut wrong,
+    );
+    let checks = kept(checks(&spec, step, request), &mut wrong);
     let produced = spec.produced(step);
-    let fields = fields::collect(&produced, &request.fields, spec.tz(), spec.lang())?;
+    let fields = kept(
+        fields::collect(&produced, &request.fields, spec.tz(), spec.lang()),
+        &mut wrong,
+    );
+    let (Some(acting_for), Some((outcome, outcome_label)), Some((checked, waived)), Some(fields)) =
+        (acting_for, outcome, checks, fields)
+    else {
+        return Err(all_of(wrong));
+    };
+    if !wrong.is_empty() {
+        return Err(all_of(wrong));
+    }
     let note = request
         .note
         .as_deref()
@@ -103,6 +124,45 @@ pub(super) fn validate(
             .map(|u| u.attachment.clone())
             .collect(),
     })
+}
+
+/// The value of `result`, or `None` with its error added to `wrong`.
+fn kept<T>(result: Result<T, RunError>, wrong: &mut Vec<RunError>) -> Option<T> {
+    result.map_err(|e| wrong.push(e)).ok()
+}
+
+/// One error of several about inputs: every input each named, the messages one after the
+/// other, and the kind (refused or usage, hence the exit code) of the first.
+fn all_of(mut wrong: Vec<RunError>) -> RunError {
+    if wrong.len() <= 1 {
+        return wrong
+            .pop()
+            .unwrap_or_else(|| RunError::Usage("the request was refused".into()));
+    }
+    let inputs = wrong
+        .iter()
+        .flat_map(|e| match e {
+            RunError::Inputs { inputs, .. } => inputs.clone(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let message = wrong
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let first = match wrong.swap_remove(0) {
+        RunError::Inputs { error, .. } => *error,
+        other => other,
+    };
+    let error = match first {
+        RunError::Usage(_) => RunError::Usage(message),
+        _ => RunError::Refused(message),
+    };
+    RunError::Inputs {
+        inputs,
+        error: Box::new(error),
+    }
 }
 
 /// Why a step cannot be completed now, in the words the person needs.
