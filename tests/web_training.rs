@@ -210,6 +210,7 @@ fn the_training_page_lists_who_is_missing_for_quality_users_only() {
         );
         assert!(!missing.contains("(qa)"), "{missing}");
         assert!(html.contains("Printed qa (qa) <time"), "{html}");
+        assert!(html.contains("3 people"), "QA's head count: {html}");
         assert!(
             html.contains(ESCAPED) && !html.contains("<script>alert"),
             "{html}"

@@ -25,6 +25,7 @@ pub const TRAINING_LABELS: &[(&str, &str, &str, &str)] = &[
     ),
     ("read_pdf", "Read the PDF", "阅读 PDF", "閱讀 PDF"),
     ("people", "people", "人", "人"),
+    ("person", "person", "人", "人"),
     ("confirmed_by", "Confirmed by", "已确认", "已確認"),
     ("not_confirmed", "Not yet confirmed", "尚未确认", "尚未確認"),
     ("confirmed_at", "Confirmed", "确认时间", "確認時間"),

@@ -40,6 +40,7 @@ fn a_released_revision_is_confirmed_from_my_work_and_shows_on_the_training_page(
         b.open("/training", "section.card table tbody tr").await?;
         let page = b.texts("section.card").await?.join("\n");
         assert_has(&page, "Lin Mei (lin)", "CS's row: who confirmed");
+        assert_has(&page, "1 person", "CS's head count, in the singular");
         let missing = b.texts("td.missing").await?.join("\n");
         assert_has(
             &missing,
