@@ -20,10 +20,10 @@ use super::refusal::refused_page;
 use super::render::{department_name, language_of, to_value};
 use super::training::ReadRow;
 use super::{AppState, files};
-use crate::app::{self, InboxItem, ListQuery, Refusal, RefusalKind, RunRef, StartRun, Status};
+use crate::app::{self, ListQuery, Refusal, RefusalKind, RunRef, StartRun, Status};
 use crate::run::accounts::{Role, User};
 use crate::run::clock;
-use crate::run::record::RunRecord;
+use crate::run::record::{RunRecord, Stamp};
 use crate::run::store::Store;
 
 /// What a path segment keeps as is; everything else is percent-encoded, so that a
@@ -57,11 +57,20 @@ fn given(text: String) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
-/// A step waiting for the user, with its links.
+/// A step waiting for the user as My work draws it: what the page shows of the
+/// [`crate::app::InboxItem`], and its links. Only these fields go to the template, as
+/// converting each row is most of the page's cost.
 #[derive(Serialize)]
 struct WorkRow {
-    #[serde(flatten)]
-    item: InboxItem,
+    reference: String,
+    doc: String,
+    flow_title: String,
+    step_title: String,
+    due: Option<Stamp>,
+    overdue: bool,
+    late_by: Option<String>,
+    /// When the step became active, on the office clock.
+    active_since: String,
     run_href: String,
     step_href: String,
     /// The departments it waits for, by name.
@@ -131,7 +140,14 @@ pub async fn home(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
                 .on_behalf
                 .as_deref()
                 .map(|p| department_name(&state, p, &lang)),
-            item,
+            reference: item.reference,
+            doc: item.doc,
+            flow_title: item.flow_title,
+            step_title: item.step_title,
+            due: item.due,
+            overdue: item.overdue,
+            late_by: item.late_by,
+            active_since: item.active_since.local,
         })
         .collect();
     let picks: Vec<Pick> = match user.role {
