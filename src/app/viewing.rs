@@ -33,14 +33,12 @@ pub fn my_work(
     lang: Option<&str>,
     memo: Option<&InboxMemo>,
 ) -> Result<Inbox, Refusal> {
-    let (all, parties) = codes(qms);
-    let depts = access::work_departments(user, &all, only);
-    if depts.is_empty() {
+    let Some((depts, parties)) = work_codes(user, qms, only) else {
         return Ok(Inbox {
             items: Vec::new(),
             at: now,
         });
-    }
+    };
     super::inbox::inbox_kept(store, &depts, &parties, now, lang, memo)
 }
 
@@ -53,12 +51,18 @@ pub fn my_work_count(
     lang: Option<&str>,
     memo: Option<&InboxMemo>,
 ) -> Result<usize, Refusal> {
-    let (all, parties) = codes(qms);
-    let depts = access::work_departments(user, &all, None);
-    if depts.is_empty() {
+    let Some((depts, parties)) = work_codes(user, qms, None) else {
         return Ok(0);
-    }
+    };
     super::inbox::inbox_count_kept(store, &depts, &parties, lang, memo)
+}
+
+/// The departments whose work is `user`'s ([`access::work_departments`], `only` a pick
+/// among them) and the QMS's party codes; `None` when the user has no such department.
+fn work_codes(user: &User, qms: &Qms, only: Option<&str>) -> Option<(Vec<String>, Vec<String>)> {
+    let (all, parties) = codes(qms);
+    let depts = access::work_departments(user, &all, only);
+    (!depts.is_empty()).then_some((depts, parties))
 }
 
 /// The department and party codes of `qms`'s procdoc.yaml (none when it did not read).
