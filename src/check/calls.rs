@@ -8,13 +8,16 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use super::codes;
 use super::diagnostic::Diagnostic;
 use super::{Context, DocView, step_path};
-use crate::spec::source::Location;
+use crate::spec::source::{FileId, Location};
 
 pub fn check(cx: &Context, views: &[DocView], out: &mut Vec<Diagnostic>) {
     // One node per (document, flow); an edge per `calls` step, remembering where it is written.
-    let mut graph: DiGraph<(String, String), Location> = DiGraph::new();
+    // Where a call is written is looked up only for a cycle: placing it reads the file's
+    // source map, which a QMS without findings never needs.
+    let mut graph: DiGraph<(String, String), (FileId, String)> = DiGraph::new();
     let mut nodes: HashMap<(String, String), NodeIndex> = HashMap::new();
-    let mut node = |graph: &mut DiGraph<(String, String), Location>, key: (String, String)| {
+    let mut node = |graph: &mut DiGraph<(String, String), (FileId, String)>,
+                    key: (String, String)| {
         *nodes
             .entry(key.clone())
             .or_insert_with(|| graph.add_node(key))
@@ -29,7 +32,7 @@ pub fn check(cx: &Context, views: &[DocView], out: &mut Vec<Diagnostic>) {
                     graph.add_edge(
                         from,
                         to,
-                        cx.key(view.file, &format!("{}.calls", step_path(f, s))),
+                        (view.file, format!("{}.calls", step_path(f, s))),
                     );
                 }
             }
@@ -48,32 +51,32 @@ pub fn check(cx: &Context, views: &[DocView], out: &mut Vec<Diagnostic>) {
             .iter()
             .map(|&n| format!("{}/{}", graph[n].0, graph[n].1))
             .collect();
-        let mut calls: Vec<&Location> = graph
+        let mut calls: Vec<Location> = graph
             .edge_indices()
             .filter(|&e| {
                 graph
                     .edge_endpoints(e)
                     .is_some_and(|(a, b)| scc.contains(&a) && scc.contains(&b))
             })
-            .map(|e| &graph[e])
+            .map(|e| cx.key(graph[e].0, &graph[e].1))
             .collect();
         calls.sort_by_key(|l| (l.file, l.span.start));
         let Some(first) = calls.first() else { continue };
         let mut d = Diagnostic::new(
             &codes::CALL_CYCLE,
-            (*first).clone(),
+            first.clone(),
             format!("flows call each other in a cycle: {}", names.join(" → ")),
         )
         .hint("a called flow must not call back into its caller; move the shared steps into a flow of their own");
         for other in &calls[1..] {
-            d = d.label((*other).clone(), "also part of the cycle");
+            d = d.label(other.clone(), "also part of the cycle");
         }
         out.push(d);
     }
 }
 
 /// The cycle as the calls go, from its first node back to it: `A → C → B → A`.
-fn call_order(graph: &DiGraph<(String, String), Location>, scc: &[NodeIndex]) -> Vec<NodeIndex> {
+fn call_order(graph: &DiGraph<(String, String), (FileId, String)>, scc: &[NodeIndex]) -> Vec<NodeIndex> {
     let start = scc[0];
     let mut order = vec![start];
     let mut current = start;

@@ -129,16 +129,18 @@ fn check_numbers(
         if item.number.is_empty() {
             continue;
         }
-        let here = number_at(cx, file, &item.path, item.written);
-        let what = describe(doc, &item.path);
+        // Locating builds the file's source map: only done for a finding.
+        let here = || number_at(cx, file, &item.path, item.written);
+        let what = || describe(doc, &item.path);
         if let Some(&first) = seen.get(item.number.as_str()) {
             let other = &items[first];
             out.push(
                 Diagnostic::new(
                     &codes::DUPLICATE_NUMBER,
-                    here,
+                    here(),
                     format!(
-                        "{what} prints number {}, which {} prints too",
+                        "{} prints number {}, which {} prints too",
+                        what(),
                         item.number,
                         describe(doc, &other.path)
                     ),
@@ -164,9 +166,10 @@ fn check_numbers(
             out.push(
                 Diagnostic::new(
                     &codes::NUMBER_OUT_OF_ORDER,
-                    here,
+                    here(),
                     format!(
-                        "{what} prints number {}, which is not after {} of {} printed before it",
+                        "{} prints number {}, which is not after {} of {} printed before it",
+                        what(),
                         item.number,
                         prev.number,
                         describe(doc, &prev.path)

@@ -29,11 +29,23 @@ pub struct SourceFile {
     /// Absolute or given path on disk.
     pub path: PathBuf,
     pub text: String,
-    line_starts: Vec<usize>,
+    /// Byte offset of each line's start; 32 bits, as no source is near 4 GiB (the loader
+    /// refuses files over [`crate::spec::load::MAX_FILE_BYTES`]), which halves what a large
+    /// QMS keeps of them.
+    line_starts: Vec<u32>,
     /// Built on first use: a clean QMS never needs a position, so checking it never pays
     /// for the second parse.
     index: std::sync::OnceLock<Index>,
+    /// Positions found by reading only as far as needed, before the whole map is built
+    /// ([`SourceFile::early_span`]).
+    early_reads: std::sync::atomic::AtomicUsize,
 }
+
+/// How many positions a file answers by reading only up to them before it builds its
+/// whole map: a note on an otherwise clean file (an approval left blank) is placed without
+/// reading the rest of the file, and a file with many findings is still read at most a few
+/// times over.
+const EARLY_READS: usize = 2;
 
 #[derive(Debug, Default)]
 struct Index {
@@ -46,15 +58,20 @@ struct Index {
 
 impl SourceFile {
     pub fn new(name: String, path: PathBuf, text: String) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+        let lines = text.bytes().filter(|&b| b == b'\n').count();
+        let mut line_starts = Vec::with_capacity(lines + 1);
+        line_starts.push(0);
+        line_starts.extend(
+            text.match_indices('\n')
+                .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+        );
         SourceFile {
             name,
             path,
             text,
             line_starts,
             index: std::sync::OnceLock::new(),
+            early_reads: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -64,23 +81,66 @@ impl SourceFile {
     fn index(&self) -> &Index {
         self.index.get_or_init(|| {
             let mut indexer = Indexer::default();
-            let mut parser = Parser::new_from_str(&self.text);
-            while let Ok((event, mark)) = parser.next_token() {
-                if event == Event::StreamEnd {
-                    break;
-                }
-                // Marker indices count characters, not bytes; line (1-based) and column
-                // (0-based, in characters) give the byte offset without that ambiguity.
-                let start = self.offset_of(mark.line(), mark.col() + 1);
-                indexer.event(event, start, &self.text);
-            }
-            Index {
-                values: indexer.values,
-                keys: indexer.keys,
-                duplicate_key: indexer.duplicate_key,
-                resolved: indexer.resolved,
-            }
+            self.read_events(&mut indexer, |_| false);
+            indexer.into_index()
         })
+    }
+
+    /// Feeds the marked YAML events to `indexer` until `enough` says so after an event, or
+    /// the file ends; returns whether it ended.
+    fn read_events(&self, indexer: &mut Indexer, enough: impl Fn(&Indexer) -> bool) -> bool {
+        let mut parser = Parser::new_from_str(&self.text);
+        while let Ok((event, mark)) = parser.next_token() {
+            if event == Event::StreamEnd {
+                return true;
+            }
+            // Marker indices count characters, not bytes; line (1-based) and column
+            // (0-based, in characters) give the byte offset without that ambiguity.
+            let start = self.offset_of(mark.line(), mark.col() + 1);
+            indexer.event(event, start, &self.text);
+            if enough(indexer) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// What [`SourceFile::value_span`] (or, with `key`, [`SourceFile::key_span`]) answers,
+    /// read only as far as needed while the file's map is not built and it has answered
+    /// fewer than [`EARLY_READS`] such questions; `None` otherwise. The read stops once
+    /// `path` is written, or once the closest written value around it is closed (nothing
+    /// later can be written inside it). A read that reaches the end of the file keeps what
+    /// it found as the file's map.
+    fn early_span(&self, path: &str, key: bool) -> Option<Range<usize>> {
+        use std::sync::atomic::Ordering;
+        if self.index.get().is_some()
+            || self.early_reads.fetch_add(1, Ordering::Relaxed) >= EARLY_READS
+        {
+            return None;
+        }
+        let answer = |ix: &Indexer| match ix.keys.get(path).filter(|_| key) {
+            Some(span) => span.clone(),
+            None => closest_value(&ix.values, path).1,
+        };
+        let settled = |ix: &Indexer| {
+            if ix.mapping_opened {
+                return false;
+            }
+            if (key && ix.keys.contains_key(path)) || ix.values.contains_key(path) {
+                return true;
+            }
+            match closest_value(&ix.values, path).0 {
+                Some(around) => !ix.stack.iter().any(|frame| frame.path() == around),
+                None => false,
+            }
+        };
+        let mut indexer = Indexer::default();
+        if self.read_events(&mut indexer, settled) {
+            let span = answer(&indexer);
+            let _ = self.index.set(indexer.into_index());
+            return Some(span);
+        }
+        Some(answer(&indexer))
     }
 
     /// Every plain scalar that YAML may read as a number or boolean (`1.10`, `007`, `True`),
@@ -94,12 +154,19 @@ impl SourceFile {
         self.index().duplicate_key.clone()
     }
 
-    pub fn line_starts(&self) -> &[usize] {
-        &self.line_starts
+    /// Byte offset where 0-based line `line` starts; `None` past the last line.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.line_starts.get(line).map(|&start| start as usize)
+    }
+
+    /// How many lines the text has (a text without a line break has one).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
     }
 
     /// 0-based line index of a byte offset.
     pub fn line_index(&self, byte: usize) -> usize {
+        let byte = u32::try_from(byte).unwrap_or(u32::MAX);
         match self.line_starts.binary_search(&byte) {
             Ok(line) => line,
             Err(next) => next.saturating_sub(1),
@@ -110,7 +177,7 @@ impl SourceFile {
     pub fn line_col(&self, byte: usize) -> (usize, usize) {
         let byte = byte.min(self.text.len());
         let line = self.line_index(byte);
-        let start = self.line_starts[line];
+        let start = self.line_start(line).unwrap_or(0);
         let column = self
             .text
             .get(start..byte)
@@ -121,7 +188,7 @@ impl SourceFile {
 
     /// Byte offset of a 1-based line and column (columns in characters).
     pub fn offset_of(&self, line: usize, column: usize) -> usize {
-        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+        let Some(start) = self.line_start(line.saturating_sub(1)) else {
             return self.text.len();
         };
         let rest = &self.text[start..];
@@ -135,20 +202,17 @@ impl SourceFile {
 
     /// The span of the value at `path`, or of the closest enclosing value that was written.
     pub fn value_span(&self, path: &str) -> Range<usize> {
-        let mut current = path;
-        loop {
-            if let Some(span) = self.index().values.get(current) {
-                return span.clone();
-            }
-            match parent_path(current) {
-                Some(parent) => current = parent,
-                None => return 0..0,
-            }
+        match self.early_span(path, false) {
+            Some(span) => span,
+            None => closest_value(&self.index().values, path).1,
         }
     }
 
     /// The span of the key that introduces `path` (`by` in `by: CS`), else of its value.
     pub fn key_span(&self, path: &str) -> Range<usize> {
+        if let Some(span) = self.early_span(path, true) {
+            return span;
+        }
         self.index()
             .keys
             .get(path)
@@ -194,6 +258,8 @@ struct Indexer {
     resolved: HashMap<String, String>,
     /// Written text of anchored scalars that may resolve to another type, by anchor id.
     anchored: HashMap<usize, String>,
+    /// The last event started a mapping, whose span its first key still moves.
+    mapping_opened: bool,
 }
 
 /// Whether a plain scalar may be read by YAML as something other than a string. Generous:
@@ -214,7 +280,42 @@ fn child(path: &str, key: &str) -> String {
     }
 }
 
+impl Frame {
+    fn path(&self) -> &str {
+        match self {
+            Frame::Mapping { path, .. } | Frame::Sequence { path, .. } => path,
+        }
+    }
+}
+
+/// The closest value written at `path` or around it (its path and span); `0..0` when none
+/// is.
+fn closest_value<'p>(
+    values: &HashMap<String, Range<usize>>,
+    path: &'p str,
+) -> (Option<&'p str>, Range<usize>) {
+    let mut current = path;
+    loop {
+        if let Some(span) = values.get(current) {
+            return (Some(current), span.clone());
+        }
+        match parent_path(current) {
+            Some(parent) => current = parent,
+            None => return (None, 0..0),
+        }
+    }
+}
+
 impl Indexer {
+    fn into_index(self) -> Index {
+        Index {
+            values: self.values,
+            keys: self.keys,
+            duplicate_key: self.duplicate_key,
+            resolved: self.resolved,
+        }
+    }
+
     /// The path the next value takes, or None when the next scalar is a mapping key.
     fn next_value_path(&mut self) -> Option<String> {
         match self.stack.last_mut() {
@@ -229,6 +330,7 @@ impl Indexer {
     }
 
     fn event(&mut self, event: Event, start: usize, text: &str) {
+        self.mapping_opened = matches!(event, Event::MappingStart(..));
         if self.skipping > 0 {
             match event {
                 Event::MappingStart(..) | Event::SequenceStart(..) => self.skipping += 1,
@@ -414,14 +516,13 @@ impl<'a> codespan_reporting::files::Files<'a> for Sources {
             .files
             .get(id)
             .ok_or(codespan_reporting::files::Error::FileMissing)?;
-        let starts = file.line_starts();
-        let start = *starts
-            .get(line)
+        let start = file
+            .line_start(line)
             .ok_or(codespan_reporting::files::Error::LineTooLarge {
                 given: line,
-                max: starts.len().saturating_sub(1),
+                max: file.line_count().saturating_sub(1),
             })?;
-        let end = starts.get(line + 1).copied().unwrap_or(file.text.len());
+        let end = file.line_start(line + 1).unwrap_or(file.text.len());
         Ok(start..end)
     }
 }
@@ -454,6 +555,39 @@ mod tests {
         let f = indexed("title: \"a: b\"\nnext: 'x'\n");
         assert_eq!(&f.text[f.value_span("title")], "\"a: b\"");
         assert_eq!(&f.text[f.value_span("next")], "'x'");
+    }
+
+    #[test]
+    fn early_answers_are_those_of_the_whole_map() {
+        let text = "id: X\napproval:\n  prepared:\n    by: Li\n  approved: {}\nflows:\n  - id: main\n    steps:\n      - id: a\n        by: CS\n";
+        let paths = [
+            "approval",
+            "approval.prepared",
+            "approval.prepared.by",
+            "approval.approved",
+            "approval.approved.by",
+            "approval.reviewed.date",
+            "flows[0].steps[0].by",
+            "flows[0].steps[0].with",
+            "nowhere",
+        ];
+        let whole = indexed(text);
+        let _ = whole.duplicate_key();
+        for path in paths {
+            // A fresh file answers its first questions by reading only up to them.
+            let early = indexed(text);
+            assert_eq!(early.value_span(path), whole.value_span(path), "{path}");
+            let early = indexed(text);
+            assert_eq!(early.key_span(path), whole.key_span(path), "{path}");
+        }
+        // The block mapping's span starts at its first key, as in the whole map.
+        let early = indexed(text);
+        assert_eq!(&early.text[early.value_span("approval.prepared")], "by");
+        // A blank sign-off is placed at its empty mapping, read no further than the
+        // mapping around it.
+        let early = indexed(text);
+        assert_eq!(&early.text[early.value_span("approval.approved.date")], "{");
+        assert!(early.index.get().is_none());
     }
 
     #[test]
