@@ -63,13 +63,14 @@ pub fn missing(qms: &Qms, file: FileId) -> Vec<(char, Location)> {
 /// Every character of a source file's written values (outside YAML comments), with the
 /// byte offset of its first place; empty for a file id the QMS does not have.
 fn written_chars(qms: &Qms, file: FileId) -> BTreeMap<char, usize> {
-    let mut first: BTreeMap<char, usize> = BTreeMap::new();
     if file >= qms.sources.len() {
-        return first;
+        return BTreeMap::new();
     }
     let text = &qms.sources.get(file).text;
-    // Most of a spec is ASCII: a table keeps the map for the rest.
+    // Most of a spec is ASCII: a table keeps it. The rest (a Chinese spec writes thousands
+    // of characters, few distinct) is sorted once instead of kept in a map as it comes.
     let mut ascii: [Option<usize>; 128] = [None; 128];
+    let mut other: Vec<(char, usize)> = Vec::new();
     for (line_start, line) in line_spans(text) {
         let mut in_quotes = None;
         let mut previous = ' ';
@@ -87,18 +88,18 @@ fn written_chars(qms: &Qms, file: FileId) -> BTreeMap<char, usize> {
                 Some(slot) => {
                     slot.get_or_insert(line_start + i);
                 }
-                None => {
-                    first.entry(c).or_insert(line_start + i);
-                }
+                None => other.push((c, line_start + i)),
             }
         }
     }
-    for (code, at) in ascii.iter().enumerate() {
-        if let (Some(at), Ok(byte)) = (at, u8::try_from(code)) {
-            first.insert(char::from(byte), *at);
-        }
-    }
-    first
+    // By character, each first place first: the dedup keeps the first place.
+    other.sort_unstable();
+    other.dedup_by_key(|(c, _)| *c);
+    let ascii = ascii
+        .iter()
+        .enumerate()
+        .filter_map(|(code, at)| Some((char::from(u8::try_from(code).ok()?), (*at)?)));
+    ascii.chain(other).collect()
 }
 
 /// The characters of `first` that are `uncovered`, located in `file`, in file order.

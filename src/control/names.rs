@@ -18,6 +18,10 @@ use crate::spec::source::FileId;
 /// NFKC, then full case folding (approximated by upper- then lower-casing, which also folds
 /// `ß` to `ss` and a final `ς` to `σ`), then NFKC again.
 pub fn fold(name: &str) -> String {
+    // ASCII is its own compatibility form, and its case folds one to one.
+    if name.is_ascii() {
+        return name.to_ascii_lowercase();
+    }
     let compatible: String = name.nfkc().collect();
     let folded = compatible.to_uppercase().to_lowercase();
     folded.nfkc().collect()
@@ -89,9 +93,10 @@ pub fn check(cx: &Context, views: &[DocView], out: &mut Vec<Diagnostic>) {
     }
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, o) in outputs.iter().enumerate() {
-        match seen.get(&fold(&o.path)) {
+        let folded = fold(&o.path);
+        match seen.get(&folded) {
             None => {
-                seen.insert(fold(&o.path), i);
+                seen.insert(folded, i);
             }
             Some(&first) if outputs[first].key == o.key => {}
             Some(&first) => {

@@ -121,10 +121,12 @@ pub fn bundled_font_covers(c: char) -> bool {
     }
     COVERAGE
         .get_or_init(|| {
+            // The font's description only (its character map): shaping tables and glyphs
+            // stay unread, so a check never pages in megabytes of outlines.
             BUNDLED_FONTS
                 .iter()
-                .flat_map(|(_, data)| Font::iter(Bytes::new(*data)))
-                .map(|font| font.info().coverage.clone())
+                .flat_map(|(_, data)| typst::text::FontInfo::iter(data))
+                .map(|info| info.coverage)
                 .collect()
         })
         .iter()
