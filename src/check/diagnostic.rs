@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use codespan_reporting::diagnostic as cs;
-use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+use codespan_reporting::term::termcolor::{BufferedStandardStream, ColorChoice};
 use codespan_reporting::term::{self, Config, Styles, StylesWriter};
 use serde::Serialize;
 
@@ -164,14 +164,16 @@ pub fn print_text(
     } else {
         ColorChoice::Never
     };
+    // Buffered: a report of a thousand findings is written in a few large writes, not
+    // one per line.
     let stream = if to_stderr {
-        StandardStream::stderr(choice)
+        BufferedStandardStream::stderr(choice)
     } else {
-        StandardStream::stdout(choice)
+        BufferedStandardStream::stdout(choice)
     };
     let styles = Styles::default();
     let config = Config::default();
-    let mut writer = StylesWriter::new(stream.lock(), &styles);
+    let mut writer = StylesWriter::new(stream, &styles);
     let written = (|| {
         for d in diagnostics {
             if term::emit_to_write_style(&mut writer, &config, sources, &to_codespan(d)).is_err() {

@@ -98,6 +98,8 @@ fn used_records(qms: &Qms) -> HashSet<(String, String)> {
 pub struct DocView<'a> {
     pub file: FileId,
     pub doc: &'a Procedure,
+    /// The graphs of its flows, for the rules of one document; emptied before the rules
+    /// across documents run, which do not read them.
     pub graphs: Vec<FlowGraph<'a>>,
 }
 
@@ -139,7 +141,7 @@ pub fn check_with_stats(qms: &Qms) -> (Vec<Diagnostic>, Vec<FlowStats>) {
         qms.procedures
             .par_iter()
             .map(|p| {
-                let view = DocView {
+                let mut view = DocView {
                     file: p.file,
                     doc: &p.doc,
                     graphs: p.doc.flows.iter().map(FlowGraph::new).collect(),
@@ -154,6 +156,9 @@ pub fn check_with_stats(qms: &Qms) -> (Vec<Diagnostic>, Vec<FlowStats>) {
                 deadlines::check(&cx, &view, &mut out);
                 roles::check(&cx, &view, &mut out);
                 documents::check(&cx, &view, &mut out);
+                // The rules across documents below read the documents, not their graphs:
+                // a thousand documents' graphs are not kept for them.
+                view.graphs = Vec::new();
                 (view, (out, stats))
             })
             .unzip()

@@ -450,7 +450,12 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadProblem> {
         too_large: false,
     };
     let file = fs::File::open(path).map_err(io)?;
-    let mut bytes = Vec::new();
+    // Sized from the metadata when it is right, so a QMS's texts are kept without the
+    // slack of a growing buffer; the read below does not trust it.
+    let expected = file
+        .metadata()
+        .map_or(0, |m| m.len().min(MAX_FILE_BYTES + 1));
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0) + 1);
     // Read one byte past the limit to tell "exactly at the limit" from "beyond it" without
     // trusting metadata, which special files report wrongly.
     file.take(MAX_FILE_BYTES + 1)
