@@ -170,12 +170,32 @@ impl PgStore {
 
     /// The prepared statement of `sql` on this connection.
     fn statement(&self, sql: &'static str) -> Result<Statement, StoreError> {
+        // The connection first: making a lost one again forgets the statements of the old.
+        let mut client = self.client()?;
         if let Some(s) = self.statements.borrow().get(sql) {
             return Ok(s.clone());
         }
-        let prepared = self.client()?.prepare(sql)?;
+        let prepared = client.prepare(sql)?;
         self.statements.borrow_mut().insert(sql, prepared.clone());
         Ok(prepared)
+    }
+
+    /// Whether the connection is known to be gone (the client learns it from a failure).
+    fn connection_lost(&self) -> bool {
+        self.client.borrow().as_ref().is_none_or(Client::is_closed)
+    }
+
+    /// Begins a transaction with `sql`, once more on a new connection when the old one
+    /// turns out to be gone (a restarted server): nothing was done in it yet.
+    fn begin_transaction(&mut self, sql: &str) -> Result<(), StoreError> {
+        let first = self.batch_execute(sql);
+        if first.is_err() && self.connection_lost() {
+            self.batch_execute(sql)?;
+        } else {
+            first?;
+        }
+        self.tx = true;
+        Ok(())
     }
 
     /// Runs one statement (prepared once), returning the number of rows it changed.
@@ -193,6 +213,19 @@ impl PgStore {
         Ok(())
     }
 
+    /// Commits the open transaction, or fails when there is nothing to commit: PostgreSQL
+    /// answers COMMIT of a transaction that a failed statement aborted by rolling it back
+    /// without an error, and a caller that went on after an ignored failure must not be
+    /// told its changes were written. The `SELECT 1` fails in such a transaction, and the
+    /// COMMIT in the same message is then not run; the transaction is rolled back.
+    fn commit_transaction(&self) -> Result<(), StoreError> {
+        let done = self.batch_execute("SELECT 1; COMMIT");
+        if done.is_err() {
+            let _ = self.batch_execute("ROLLBACK");
+        }
+        done
+    }
+
     /// Runs `f` atomically: in a savepoint inside the caller's transaction, else in a
     /// transaction of its own. A failure leaves nothing of `f` behind.
     fn atomic<T>(
@@ -203,13 +236,14 @@ impl PgStore {
         self.batch_execute(if inside { "SAVEPOINT atomic" } else { "BEGIN" })?;
         self.tx = true;
         let result = f(self);
-        let end = match &result {
-            Ok(_) if inside => "RELEASE SAVEPOINT atomic",
-            Ok(_) => "COMMIT",
-            Err(_) if inside => "ROLLBACK TO SAVEPOINT atomic; RELEASE SAVEPOINT atomic",
-            Err(_) => "ROLLBACK",
+        let ended = match &result {
+            Ok(_) if inside => self.batch_execute("RELEASE SAVEPOINT atomic"),
+            Ok(_) => self.commit_transaction(),
+            Err(_) if inside => {
+                self.batch_execute("ROLLBACK TO SAVEPOINT atomic; RELEASE SAVEPOINT atomic")
+            }
+            Err(_) => self.batch_execute("ROLLBACK"),
         };
-        let ended = self.batch_execute(end);
         self.tx = inside;
         let value = result?;
         ended?;

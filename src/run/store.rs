@@ -1,5 +1,6 @@
 //! Where runs are kept: one narrow trait the engine talks to, and the rows it exchanges.
-//! The SQLite implementation is [`super::sqlite`]; another backend implements [`Store`].
+//! Two backends implement [`Store`]: SQLite ([`super::sqlite`]) and PostgreSQL
+//! ([`super::postgres`]); [`AnyStore`] is either, as `--db` names it.
 //!
 //! The engine owns all meaning (state comes from replaying events); a store only keeps
 //! rows: runs with a few summary columns for listing, the frozen procedure snapshots they

@@ -31,6 +31,7 @@ mod run_store {
         a_read_only_store_creates_nothing_and_refuses_writes,
         a_newer_schema_is_refused,
         a_group_commit_keeps_what_its_commands_committed,
+        a_commit_never_claims_what_it_did_not_write,
     );
 }
 

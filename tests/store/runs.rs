@@ -504,3 +504,38 @@ pub fn a_group_commit_keeps_what_its_commands_committed(backend: Backend) {
     assert_eq!(reader.list(&Filter::default()).unwrap().len(), 2);
     assert!(!store.batch_open());
 }
+
+pub fn a_commit_never_claims_what_it_did_not_write(backend: Backend) {
+    use procdoc::run::accounts::{Accounts, Session, UserId};
+    let Some(db) = backend.fresh() else { return };
+    let mut store = db.create();
+    store.begin(true).unwrap();
+    store
+        .start(&new_run("A", "inspection", "2026-03-02T09:00:00Z"))
+        .unwrap();
+    // A failed statement whose error the caller ignores (a session of no user). SQLite
+    // fails only the statement; PostgreSQL gives the whole transaction up.
+    let at = chrono::Utc::now();
+    let orphan = Session {
+        user: UserId(999),
+        created_at: at,
+        last_seen: at,
+    };
+    assert!(store.add_session("digest", &orphan).is_err());
+    let committed = store.commit();
+    let kept = !store.list(&Filter::default()).unwrap().is_empty();
+    assert_eq!(committed.is_ok(), kept, "{committed:?}");
+    // Either way the store goes on working.
+    start(
+        &mut store,
+        &new_run("B", "inspection", "2026-03-02T09:00:00Z"),
+    )
+    .unwrap();
+    assert!(
+        store
+            .list(&Filter::default())
+            .unwrap()
+            .iter()
+            .any(|r| r.reference == "B")
+    );
+}

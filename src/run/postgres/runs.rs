@@ -146,8 +146,7 @@ impl Store for PgStore {
             // committed, so a command reads the state it changes, as under SQLite's
             // BEGIN IMMEDIATE. The lock is released by COMMIT or ROLLBACK.
             let (class, key) = self.lock;
-            self.batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED")?;
-            self.tx = true;
+            self.begin_transaction("BEGIN ISOLATION LEVEL READ COMMITTED")?;
             let st = self.statement("SELECT pg_advisory_xact_lock($1, $2)")?;
             let locked = self.client()?.execute(&st, &[&class, &key]);
             if let Err(e) = locked {
@@ -155,8 +154,7 @@ impl Store for PgStore {
                 return Err(e.into());
             }
         } else {
-            self.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
-            self.tx = true;
+            self.begin_transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
         }
         Ok(())
     }
@@ -165,7 +163,7 @@ impl Store for PgStore {
         if self.batch {
             return self.batch_execute("RELEASE SAVEPOINT command");
         }
-        let done = self.batch_execute("COMMIT");
+        let done = self.commit_transaction();
         self.tx = false;
         done
     }
@@ -184,7 +182,7 @@ impl Store for PgStore {
         }
         self.tx = false;
         // A connection lost meanwhile took the transaction with it: nothing to undo.
-        if self.client.borrow().as_ref().is_none_or(|c| c.is_closed()) {
+        if self.connection_lost() {
             return Ok(());
         }
         self.batch_execute("ROLLBACK")
