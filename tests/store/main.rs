@@ -3,6 +3,7 @@
 //! Both must behave alike down to the bytes: the same rows, the same refusals, the same
 //! hashes for the same events.
 
+mod commands;
 mod harness;
 mod people;
 mod race;
@@ -42,6 +43,13 @@ mod people_store {
         training_records_keep_the_first_confirmation,
         files_are_kept_once_by_their_digest,
         digests_are_recorded_once_a_day,
+    );
+}
+
+mod binary {
+    on_both_backends!(commands:
+        run_and_user_commands_use_the_named_store,
+        the_server_reads_and_writes_through_the_named_store,
     );
 }
 
