@@ -170,7 +170,8 @@ enum Command {
         /// The QMS folder
         #[arg(long, default_value = ".", global = true)]
         qms: PathBuf,
-        /// The run database (default: <QMS>/.procdoc/runs.sqlite, or PROCDOC_DB)
+        /// The run database: a file, sqlite:PATH or postgres://USER@HOST/DB (default:
+        /// PROCDOC_DB, else <QMS>/.procdoc/runs.sqlite)
         #[arg(long, global = true)]
         db: Option<PathBuf>,
         #[command(subcommand)]
@@ -181,7 +182,8 @@ enum Command {
         /// The QMS folder (its procdoc.yaml lists the departments)
         #[arg(long, default_value = ".", global = true)]
         qms: PathBuf,
-        /// The run database (default: <QMS>/.procdoc/runs.sqlite, or PROCDOC_DB)
+        /// The run database: a file, sqlite:PATH or postgres://USER@HOST/DB (default:
+        /// PROCDOC_DB, else <QMS>/.procdoc/runs.sqlite)
         #[arg(long, global = true)]
         db: Option<PathBuf>,
         #[command(subcommand)]
@@ -192,7 +194,8 @@ enum Command {
         /// The QMS folder (its register says which revisions are current)
         #[arg(long, default_value = ".", global = true)]
         qms: PathBuf,
-        /// The run database (default: <QMS>/.procdoc/runs.sqlite, or PROCDOC_DB)
+        /// The run database: a file, sqlite:PATH or postgres://USER@HOST/DB (default:
+        /// PROCDOC_DB, else <QMS>/.procdoc/runs.sqlite)
         #[arg(long, global = true)]
         db: Option<PathBuf>,
         #[command(subcommand)]
@@ -206,7 +209,8 @@ enum Command {
         /// Address and port to listen on
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
-        /// The run database (default: <QMS>/.procdoc/runs.sqlite, or PROCDOC_DB)
+        /// The run database: a file, sqlite:PATH or postgres://USER@HOST/DB (default:
+        /// PROCDOC_DB, else <QMS>/.procdoc/runs.sqlite)
         #[arg(long)]
         db: Option<PathBuf>,
         /// The address people reach the server at, e.g. https://qms.example.com (sets

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::app::training;
 use crate::run::command::database_path;
-use crate::run::store::{SqliteStore, StoreError};
+use crate::run::store::{AnyStore, StoreError};
 use crate::spec::load;
 
 #[derive(Debug, Clone, clap::Subcommand)]
@@ -56,11 +56,11 @@ fn list(qms_dir: &Path, db: Option<PathBuf>, dept: Option<&str>) -> Result<Strin
         .map_or("en", |s| s.primary_language())
         .to_string();
     let path = database_path(qms_dir, db);
-    let store = match SqliteStore::open(&path, false) {
+    let store = match AnyStore::open(&path, false) {
         Err(StoreError::Missing(_)) => {
             return Ok(format!(
                 "no store at {}: nobody has an account yet, so nobody is missing\n",
-                path.display()
+                crate::run::store::Location::of(&path).shown()
             ));
         }
         other => other.map_err(|e| e.to_string())?,

@@ -9,7 +9,7 @@ use crate::app::users::{self, AddUser, Refusal};
 use crate::run::accounts::Role;
 use crate::run::clock;
 use crate::run::command::database_path;
-use crate::run::store::{SqliteStore, StoreError};
+use crate::run::store::{AnyStore, StoreError};
 use crate::spec::load;
 
 const OK: u8 = 0;
@@ -98,7 +98,7 @@ fn dispatch(command: UserCommand, qms_dir: &Path, db: &Path) -> Result<u8, Failu
             let known = department_codes(qms_dir)?;
             let password = password_stdin.then(read_password).transpose()?;
             let has_password = password.is_some();
-            let mut store = SqliteStore::create(db)?;
+            let mut store = AnyStore::create(db)?;
             let request = AddUser {
                 login,
                 name,
@@ -127,7 +127,7 @@ fn dispatch(command: UserCommand, qms_dir: &Path, db: &Path) -> Result<u8, Failu
             Ok(OK)
         }
         UserCommand::List => {
-            let store = match SqliteStore::open(db, false) {
+            let store = match AnyStore::open(db, false) {
                 Err(StoreError::Missing(_)) => return Ok(OK),
                 other => other?,
             };
@@ -148,14 +148,14 @@ fn dispatch(command: UserCommand, qms_dir: &Path, db: &Path) -> Result<u8, Failu
             Ok(OK)
         }
         UserCommand::Disable { login } => {
-            let mut store = SqliteStore::open(db, true)?;
+            let mut store = AnyStore::open(db, true)?;
             let user = users::disable_user(&mut store, &login)?;
             println!("disabled {}", user.login);
             Ok(OK)
         }
         UserCommand::Passwd { login } => {
             let password = read_password()?;
-            let mut store = SqliteStore::open(db, true)?;
+            let mut store = AnyStore::open(db, true)?;
             let user = users::set_password(&mut store, &login, &password)?;
             println!(
                 "new password set for {}; their sessions have ended",
@@ -164,7 +164,7 @@ fn dispatch(command: UserCommand, qms_dir: &Path, db: &Path) -> Result<u8, Failu
             Ok(OK)
         }
         UserCommand::Token { login } => {
-            let mut store = SqliteStore::open(db, true)?;
+            let mut store = AnyStore::open(db, true)?;
             let token = users::create_token(&mut store, &login, now)?;
             eprintln!("a new API token for {login}; it is shown only now:");
             println!("{token}");

@@ -1,7 +1,6 @@
 //! The people side of the store: users and their departments, sign-in sessions, API
 //! tokens, failed sign-ins and training records, behind one narrow trait next to
-//! [`Store`]. The SQLite implementation is in `sqlite/accounts.rs`; another backend
-//! implements [`Accounts`] the same way.
+//! [`Store`]. The implementations are in `sqlite/accounts.rs` and `postgres/accounts.rs`.
 //!
 //! The store keeps rows only. What a password, a session or a token must satisfy (argon2id,
 //! idle expiry, throttling) is decided by the application layer (`crate::app::users`), so

@@ -1,6 +1,7 @@
 //! Files attached to a step as evidence (a calibration certificate, a photo of the damage):
 //! what a completion event records of each, and the narrow trait, next to [`Store`], that
-//! keeps their bytes. The SQLite implementation is in `sqlite/attachments.rs`.
+//! keeps their bytes. The implementations are in `sqlite/attachments.rs` and
+//! `postgres/attachments.rs`.
 //!
 //! Bytes are content-addressed: kept once per SHA-256 (FIPS 180-4), however many steps or
 //! runs attach them. The event records each file's name, size, media type as sent and

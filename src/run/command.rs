@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::checklist::{self, Paint};
 use super::clock;
-use super::store::{self, SqliteStore, Status, Store, StoreError};
+use super::store::{self, AnyStore, Status, Store, StoreError};
 use crate::app::{self, DoneRequest, ListQuery, Refusal, RunRef, StartRun};
 use crate::check::diagnostic::{self, Severity};
 use crate::spec::load;
@@ -226,21 +226,21 @@ struct Db<'a> {
 impl Db<'_> {
     /// The store to read, read-only; `None` when no run was ever started in this QMS (its
     /// default database does not exist yet). A database that was named must exist.
-    fn read(&self, qms_loads: bool) -> Result<Option<SqliteStore>, Refusal> {
-        match SqliteStore::open(self.path, false) {
+    fn read(&self, qms_loads: bool) -> Result<Option<AnyStore>, Refusal> {
+        match AnyStore::open(self.path, false) {
             Err(StoreError::Missing(_)) if !self.named && qms_loads => Ok(None),
             other => Ok(Some(other?)),
         }
     }
 
     /// The store to change, which must exist.
-    fn write(&self) -> Result<SqliteStore, Refusal> {
-        Ok(SqliteStore::open(self.path, true)?)
+    fn write(&self) -> Result<AnyStore, Refusal> {
+        Ok(AnyStore::open(self.path, true)?)
     }
 
     /// The store to read, which must exist.
-    fn open(&self) -> Result<SqliteStore, Refusal> {
-        Ok(SqliteStore::open(self.path, false)?)
+    fn open(&self) -> Result<AnyStore, Refusal> {
+        Ok(AnyStore::open(self.path, false)?)
     }
 }
 
@@ -515,7 +515,7 @@ fn start(qms_dir: &Path, db: &Db, request: &StartRun) -> Result<u8, Refusal> {
         let _ = diagnostic::print_text(&qms.sources, &errors, true);
     }
     let prepared = app::prepare_start(&qms, &diagnostics, request)?;
-    let mut store = SqliteStore::create(db.path)?;
+    let mut store = AnyStore::create(db.path)?;
     let started = app::start_prepared(&mut store, prepared)?;
     let run = &started.run;
     println!(

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod attachments;
 pub mod audit;
+pub mod backend;
 pub mod calendar;
 pub mod checklist;
 pub mod clock;
@@ -15,6 +16,7 @@ pub mod fields;
 pub mod integrity;
 pub mod notices;
 pub mod overview;
+pub mod postgres;
 pub mod record;
 pub mod recurrence;
 pub mod sqlite;

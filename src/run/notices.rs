@@ -1,6 +1,7 @@
 //! What the store keeps for e-mail notifications: each user's address, and the overdue
 //! digests already sent (one per person per office day), so that a restarted server never
-//! sends a day's digest twice. The SQLite implementation is in `sqlite/notices.rs`.
+//! sends a day's digest twice. The implementations are in `sqlite/notices.rs` and
+//! `postgres/notices.rs`.
 
 use chrono::{DateTime, Utc};
 

@@ -13,7 +13,7 @@ use super::audit;
 use super::clock;
 use super::engine::{self, Change, Iteration, Live, ParentLink, RunError, Spec, StepState};
 use super::fields;
-use super::store::{Filter, RunRow, SqliteStore, Status, Store};
+use super::store::{AnyStore, Filter, RunRow, Status, Store};
 use crate::control::fingerprint;
 use crate::spec::load::Qms;
 use crate::spec::model::Trigger;
@@ -788,7 +788,7 @@ pub fn load_record(
 ) -> Result<RunRecord, RunError> {
     let path = super::command::database_path(qms_dir, db.map(Path::to_path_buf));
     let tolerance = clock::tolerance(None).map_err(RunError::Usage)?;
-    let mut store = SqliteStore::open(&path, false)?;
+    let mut store = AnyStore::open(&path, false)?;
     let qms = crate::spec::load::load(qms_dir).ok().map(|(q, _)| q);
     store.begin(false)?;
     let record = run_record(&store, reference, flow, None, qms.as_ref(), tolerance);

@@ -1,5 +1,6 @@
 //! Where runs are kept: one narrow trait the engine talks to, and the rows it exchanges.
-//! The SQLite implementation is [`super::sqlite`]; another backend implements [`Store`].
+//! Two backends implement [`Store`]: SQLite ([`super::sqlite`]) and PostgreSQL
+//! ([`super::postgres`]); [`AnyStore`] is either, as `--db` names it.
 //!
 //! The engine owns all meaning (state comes from replaying events); a store only keeps
 //! rows: runs with a few summary columns for listing, the frozen procedure snapshots they
@@ -13,6 +14,8 @@
 use std::path::{Path, PathBuf};
 
 use super::audit::{Event, StoreHead};
+pub use super::backend::{AnyStore, Location};
+pub use super::postgres::PgStore;
 pub use super::sqlite::SqliteStore;
 
 /// The schema version this build writes; older databases are migrated forward when a
@@ -59,6 +62,16 @@ pub enum StoreError {
     DuplicateLogin(String),
     #[error("run database: {0}")]
     Sql(#[from] rusqlite::Error),
+    /// A database URL the PostgreSQL client cannot read: the URL (without password), why.
+    #[error("`{0}` is not a database URL procdoc can use: {1}")]
+    BadUrl(String, String),
+    /// The database server cannot be reached or refused the connection: the URL (without
+    /// password), and the reason the client or the server gave.
+    #[error("cannot connect to the run database {0}: {1}")]
+    Connect(String, String),
+    /// A database server's error (PostgreSQL), in its own words.
+    #[error("run database: {0}")]
+    Database(String),
 }
 
 /// A run's row id in the store.

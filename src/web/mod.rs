@@ -42,7 +42,7 @@ use crate::app::users;
 use crate::check::diagnostic::{Diagnostic, Severity};
 use crate::run::accounts::Accounts;
 use crate::run::command::database_path;
-use crate::run::store::SqliteStore;
+use crate::run::store::AnyStore;
 use crate::spec::load::{self, Qms};
 
 pub use routes::router;
@@ -71,12 +71,13 @@ pub const DEFAULT_MAX_UPLOAD: usize = 20_000_000;
 
 /// Everything a request may need; shared by all handlers.
 pub struct AppState {
-    /// The one writing connection: SQLite serialises writers anyway, and the lock keeps a
-    /// request's reads and writes together. Handlers use it through [`AppState::with_store`].
-    store: Mutex<SqliteStore>,
-    /// Read-only connections for requests that only read ([`AppState::with_reader`]): in WAL
-    /// mode they see the last commit while the writer works, so reads use every core.
-    readers: Vec<Mutex<SqliteStore>>,
+    /// The one writing connection: both backends serialise writers anyway, and the lock
+    /// keeps a request's reads and writes together. Handlers use it through [`AppState::with_store`].
+    store: Mutex<AnyStore>,
+    /// Read-only connections for requests that only read ([`AppState::with_reader`]): they
+    /// see the last commit while the writer works (SQLite's WAL mode, PostgreSQL's
+    /// snapshots), so reads use every core.
+    readers: Vec<Mutex<AnyStore>>,
     /// Where the next reader is looked for first, so that waiting is spread over them.
     next_reader: AtomicUsize,
     /// Signatures waiting for the writer, written together ([`writer`]).
@@ -151,9 +152,9 @@ impl AppState {
             .clone()
             .unwrap_or_else(|| crate::control::command::default_out_dir(&qms));
         let path = database_path(&options.qms_dir, options.db.clone());
-        let store = SqliteStore::create(&path)?;
+        let store = AnyStore::create(&path)?;
         let readers = (0..READERS)
-            .map(|_| SqliteStore::open(&path, false).map(Mutex::new))
+            .map(|_| AnyStore::open(&path, false).map(Mutex::new))
             .collect::<Result<_, _>>()?;
         let setup = if store.users()?.is_empty() {
             Some(users::new_secret()?)
@@ -182,11 +183,11 @@ impl AppState {
         Ok((state, setup))
     }
 
-    /// Runs `f` on the store on a blocking thread (SQLite and argon2 block), one request at
-    /// a time.
+    /// Runs `f` on the store on a blocking thread (both stores' clients and argon2 block),
+    /// one request at a time.
     pub async fn with_store<T, F>(self: &Arc<Self>, f: F) -> T
     where
-        F: FnOnce(&mut SqliteStore) -> T + Send + 'static,
+        F: FnOnce(&mut AnyStore) -> T + Send + 'static,
         T: Send + 'static,
     {
         let state = Arc::clone(self);
@@ -206,7 +207,7 @@ impl AppState {
     /// A write through it fails ("opened read-only"); such requests use [`Self::with_store`].
     pub async fn with_reader<T, F>(self: &Arc<Self>, f: F) -> T
     where
-        F: FnOnce(&mut SqliteStore) -> T + Send + 'static,
+        F: FnOnce(&mut AnyStore) -> T + Send + 'static,
         T: Send + 'static,
     {
         let state = Arc::clone(self);
@@ -221,7 +222,7 @@ impl AppState {
     }
 
     /// A free reader, or else the next one in turn once it is free.
-    fn reader(&self) -> MutexGuard<'_, SqliteStore> {
+    fn reader(&self) -> MutexGuard<'_, AnyStore> {
         let first = self.next_reader.fetch_add(1, Ordering::Relaxed);
         let count = self.readers.len();
         for i in 0..count {
@@ -272,6 +273,15 @@ fn origin_of(url: &str) -> Result<String, StartError> {
 /// `procdoc serve`: runs until interrupted, sending notifications by `mail` when given;
 /// returns the exit code.
 pub fn serve(options: ServeOptions, mail: Option<crate::mail::MailOptions>) -> u8 {
+    // Opened before the runtime starts: a PostgreSQL store's blocking client cannot be
+    // used on a thread that drives async tasks.
+    let opened = match AppState::open(&options) {
+        Ok(opened) => opened,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -282,7 +292,7 @@ pub fn serve(options: ServeOptions, mail: Option<crate::mail::MailOptions>) -> u
             return 2;
         }
     };
-    match runtime.block_on(run(options, mail)) {
+    match runtime.block_on(run(opened, options, mail)) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("error: {e}");
@@ -292,10 +302,10 @@ pub fn serve(options: ServeOptions, mail: Option<crate::mail::MailOptions>) -> u
 }
 
 async fn run(
+    (mut state, setup): (AppState, Option<String>),
     options: ServeOptions,
     mail: Option<crate::mail::MailOptions>,
 ) -> Result<(), StartError> {
-    let (mut state, setup) = AppState::open(&options)?;
     let listener = tokio::net::TcpListener::bind(&options.listen)
         .await
         .map_err(|e| StartError::Listen(options.listen.clone(), e))?;

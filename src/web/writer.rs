@@ -1,6 +1,6 @@
 //! Group commit for the requests that sign steps: each waits its turn for the one writing
 //! connection, and those that arrive while a batch is being written go together in the next
-//! one, with one commit ([`SqliteStore::begin_batch`]). Under load the flush to disk that
+//! one, with one commit ([`AnyStore::begin_batch`]). Under load the flush to disk that
 //! makes a signature durable is paid once per batch, not once per signature; alone, a
 //! request is a batch of one. Nobody is told "signed" before the batch is committed.
 
@@ -9,13 +9,13 @@ use std::sync::{Arc, Mutex};
 
 use super::AppState;
 use crate::app::{Refusal, RefusalKind};
-use crate::run::store::SqliteStore;
+use crate::run::store::AnyStore;
 
 /// What a command's outcome becomes once its batch is committed (`true`) or not.
 type Delivery = Box<dyn FnOnce(bool) + Send>;
 /// A command waiting for the writer. Run, it says whether it ran to its end (`false`: it
 /// panicked, and whatever it left in the batch must not be committed).
-type Job = Box<dyn FnOnce(&mut SqliteStore) -> (Delivery, bool) + Send>;
+type Job = Box<dyn FnOnce(&mut AnyStore) -> (Delivery, bool) + Send>;
 
 /// The commands waiting for the writer, in the order they came.
 #[derive(Default)]
@@ -38,7 +38,7 @@ impl AppState {
     /// [`Self::with_store`]; a refusal rolls back only its own part.
     pub async fn write<T, F>(self: &Arc<Self>, f: F) -> Result<T, Refusal>
     where
-        F: FnOnce(&mut SqliteStore) -> Result<T, Refusal> + Send + 'static,
+        F: FnOnce(&mut AnyStore) -> Result<T, Refusal> + Send + 'static,
         T: Send + 'static,
     {
         let (tell, answer) = tokio::sync::oneshot::channel();
@@ -87,7 +87,7 @@ impl AppState {
 }
 
 /// Writes `jobs` in one transaction, then tells each whether it was committed.
-fn write_batch(store: &mut SqliteStore, jobs: Vec<Job>) {
+fn write_batch(store: &mut AnyStore, jobs: Vec<Job>) {
     if let Err(e) = store.begin_batch() {
         eprintln!("error: the run store cannot begin a transaction: {e}");
         for job in jobs {

@@ -1,0 +1,65 @@
+//! One test suite for the run store, written once and run against both backends: the
+//! embedded SQLite file and a real PostgreSQL (see [`harness`] for where it comes from).
+//! Both must behave alike down to the bytes: the same rows, the same refusals, the same
+//! hashes for the same events.
+
+mod commands;
+mod harness;
+mod people;
+mod race;
+mod runs;
+
+/// Instantiates each test body (a function of a [`harness::Backend`]) once per backend, as
+/// `sqlite::NAME` and `postgres::NAME`.
+macro_rules! on_both_backends {
+    ($module:ident: $($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { crate::$module::$name(crate::harness::Backend::Sqlite) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { crate::$module::$name(crate::harness::Backend::Postgres) } )*
+        }
+    };
+}
+
+mod run_store {
+    on_both_backends!(runs:
+        a_reference_is_taken_once_per_flow,
+        a_refused_start_leaves_the_transaction_usable,
+        events_round_trip_byte_for_byte,
+        a_run_that_gained_events_refuses_a_stale_append,
+        runs_are_listed_filtered_and_found_overdue,
+        a_read_only_store_creates_nothing_and_refuses_writes,
+        a_newer_schema_is_refused,
+        a_group_commit_keeps_what_its_commands_committed,
+        a_commit_never_claims_what_it_did_not_write,
+    );
+}
+
+mod people_store {
+    on_both_backends!(people:
+        users_are_kept_with_their_departments,
+        sessions_tokens_and_failures,
+        training_records_keep_the_first_confirmation,
+        files_are_kept_once_by_their_digest,
+        digests_are_recorded_once_a_day,
+    );
+}
+
+mod binary {
+    on_both_backends!(commands:
+        run_and_user_commands_use_the_named_store,
+        the_server_reads_and_writes_through_the_named_store,
+    );
+}
+
+mod races {
+    on_both_backends!(race:
+        two_stores_completing_one_step_never_fork_the_chain,
+    );
+}
+
+#[test]
+fn both_backends_chain_the_same_events_to_the_same_hashes() {
+    runs::same_chain_on_both();
+}
