@@ -29,11 +29,7 @@ pub fn check(cx: &Context, views: &[DocView], out: &mut Vec<Diagnostic>) {
                 if let Some(call) = &step.calls {
                     let doc = call.doc.clone().unwrap_or_else(|| view.doc.id.clone());
                     let to = node(&mut graph, (doc, call.flow.clone()));
-                    graph.add_edge(
-                        from,
-                        to,
-                        (view.file, format!("{}.calls", step_path(f, s))),
-                    );
+                    graph.add_edge(from, to, (view.file, format!("{}.calls", step_path(f, s))));
                 }
             }
         }
@@ -76,7 +72,10 @@ pub fn check(cx: &Context, views: &[DocView], out: &mut Vec<Diagnostic>) {
 }
 
 /// The cycle as the calls go, from its first node back to it: `A → C → B → A`.
-fn call_order(graph: &DiGraph<(String, String), (FileId, String)>, scc: &[NodeIndex]) -> Vec<NodeIndex> {
+fn call_order(
+    graph: &DiGraph<(String, String), (FileId, String)>,
+    scc: &[NodeIndex],
+) -> Vec<NodeIndex> {
     let start = scc[0];
     let mut order = vec![start];
     let mut current = start;

@@ -516,12 +516,12 @@ impl<'a> codespan_reporting::files::Files<'a> for Sources {
             .files
             .get(id)
             .ok_or(codespan_reporting::files::Error::FileMissing)?;
-        let start = file
-            .line_start(line)
-            .ok_or(codespan_reporting::files::Error::LineTooLarge {
-                given: line,
-                max: file.line_count().saturating_sub(1),
-            })?;
+        let start =
+            file.line_start(line)
+                .ok_or(codespan_reporting::files::Error::LineTooLarge {
+                    given: line,
+                    max: file.line_count().saturating_sub(1),
+                })?;
         let end = file.line_start(line + 1).unwrap_or(file.text.len());
         Ok(start..end)
     }
