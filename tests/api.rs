@@ -39,6 +39,11 @@ const USERS: &[(&str, &[&str], Role)] = &[
 
 impl Api {
     fn new() -> Api {
+        Api::with_max_upload(procdoc::web::DEFAULT_MAX_UPLOAD)
+    }
+
+    /// [`Api::new`] with the files of one request limited to `max_upload` bytes.
+    fn with_max_upload(max_upload: usize) -> Api {
         let dir = tempfile::tempdir().unwrap();
         let qms = dir.path().join("qms");
         common::copy_dir(Path::new("specs/red-maple"), &qms);
@@ -72,7 +77,7 @@ impl Api {
             db: Some(db),
             public_url: None,
             output: Some(dir.path().join("out")),
-            max_upload: procdoc::web::DEFAULT_MAX_UPLOAD,
+            max_upload,
         };
         let (state, _) = AppState::open(&options).unwrap();
         Api {
@@ -704,4 +709,58 @@ fn every_api_route_is_documented() {
     assert!(found >= 6, "only {found} API routes found in routes.rs");
     let readme = std::fs::read_to_string("README.md").unwrap();
     assert!(readme.contains("(docs/api.md)"), "README links docs/api.md");
+}
+
+#[test]
+fn files_attached_in_base64_are_recorded_and_refused_when_malformed_or_too_large() {
+    use base64::Engine;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    block_on(async {
+        let api = Api::with_max_upload(1000);
+        api.complaint("C-1").await;
+        let written = api.written();
+        // Malformed base64: 422 about that file, nothing written.
+        let (status, error) = api
+            .post(
+                "/api/runs/C-1/steps/record",
+                "cs",
+                &json!({"outcome": "Repair needed", "password": PASSWORD,
+                        "attachments": [{"name": "a.txt", "content_base64": "not base64!"}]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+        assert_eq!(fields(&error), ["attachments.0"]);
+        assert_eq!(api.written(), written);
+        // Larger than the server takes: 413 about the attachments, nothing written.
+        let (status, error) = api
+            .post(
+                "/api/runs/C-1/steps/record",
+                "cs",
+                &json!({"outcome": "Repair needed", "password": PASSWORD,
+                        "attachments": [{"name": "big.bin", "content_base64": b64(&[7u8; 1200])}]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{error}");
+        assert_eq!(fields(&error), ["attachments"]);
+        assert_eq!(api.written(), written);
+        // Recorded with the signature: a safe name, the size, the media type and the digest.
+        let photo = b"\x89PNG not really";
+        let (status, run) = api
+            .post(
+                "/api/runs/C-1/steps/record",
+                "cs",
+                &json!({"outcome": "Repair needed", "password": PASSWORD,
+                        "attachments": [{"name": "../../etc/<b>photo.png",
+                                         "content_base64": b64(photo),
+                                         "media_type": "image/png"}]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{run}");
+        let files = &signature(&run, "record")["attachments"];
+        assert_eq!(files[0]["name"], "<b>photo.png");
+        assert_eq!(files[0]["size"], photo.len());
+        assert_eq!(files[0]["media_type"], "image/png");
+        use sha2::Digest;
+        assert_eq!(files[0]["sha256"], hex::encode(sha2::Sha256::digest(photo)));
+    });
 }

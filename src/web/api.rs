@@ -223,8 +223,9 @@ pub async fn show(
 }
 
 /// `POST /api/runs/{ref}/steps/{step}` with `{outcome, check, waive, reason, fields, note,
-/// as, password}`: the token's user signs the step (their password confirms it); 200 with
-/// the run's record, or the refusal with one problem per input and nothing written.
+/// as, password, attachments}`: the token's user signs the step (their password confirms
+/// it); 200 with the run's record, or the refusal with one problem per input and nothing
+/// written; 413 about `attachments` when the files together are larger than `--max-upload`.
 pub async fn complete(
     State(state): State<Arc<AppState>>,
     ApiUser(user): ApiUser,
@@ -242,6 +243,17 @@ pub async fn complete(
         Ok(request) => request,
         Err(refusal) => return api_refusal(&refusal),
     };
+    let total: u64 = request.attachments.iter().map(|a| a.attachment.size).sum();
+    if total > state.max_upload as u64 {
+        return super::refusal::api_too_large(
+            "attachments",
+            &format!(
+                "the files attached hold {} together, more than {}, the most one request may carry",
+                crate::run::attachments::show_size(total),
+                crate::run::attachments::show_size(state.max_upload as u64)
+            ),
+        );
+    }
     let tolerance = match app::tolerance(None) {
         Ok(t) => t,
         Err(refusal) => return api_refusal(&refusal),

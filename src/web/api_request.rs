@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::app::{Problem, Refusal, RefusalKind, SignStep, StartRun};
+use crate::app::{Problem, Refusal, RefusalKind, SignStep, StartRun, Upload};
 
 /// A body the API could not read: what was wrong and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,6 +130,20 @@ pub struct StepBody {
     /// The user's password again: the signature's second factor of intent.
     #[serde(default)]
     pub password: String,
+    /// Files attached as evidence.
+    #[serde(default)]
+    pub attachments: Vec<AttachmentBody>,
+}
+
+/// A file attached through the API: its name, its bytes in base64 (RFC 4648 §4, padded) and,
+/// optionally, its media type.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentBody {
+    pub name: String,
+    pub content_base64: String,
+    #[serde(default)]
+    pub media_type: Option<String>,
 }
 
 impl StepBody {
@@ -137,8 +151,25 @@ impl StepBody {
     /// forms ([`field_text`]); the password stays apart. Refused about `fields.KEY` for each
     /// value the text form cannot carry.
     pub fn into_request(self, step: &str) -> Result<SignStep, Refusal> {
+        use base64::Engine;
         let mut fields = Vec::new();
         let mut problems = Vec::new();
+        let mut attachments = Vec::new();
+        for (i, file) in self.attachments.iter().enumerate() {
+            let content = file.content_base64.trim();
+            match base64::engine::general_purpose::STANDARD.decode(content) {
+                Ok(bytes) => {
+                    attachments.push(Upload::new(&file.name, file.media_type.as_deref(), bytes))
+                }
+                Err(e) => problems.push(Problem {
+                    field: Some(format!("attachments.{i}")),
+                    message: format!(
+                        "attachments.{i} ({}): content_base64 is not base64: {e}",
+                        file.name
+                    ),
+                }),
+            }
+        }
         for (key, value) in &self.fields {
             match field_text(value) {
                 Ok(Some(text)) => fields.push(format!("{key}={text}")),
@@ -169,7 +200,7 @@ impl StepBody {
             reason: self.reason,
             fields,
             note: self.note,
-            attachments: Vec::new(),
+            attachments,
         })
     }
 }

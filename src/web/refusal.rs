@@ -66,6 +66,19 @@ pub fn api_refusal(refusal: &Refusal) -> Response {
     )
 }
 
+/// A request larger than the server takes: 413, about `field`; nothing was written.
+pub fn api_too_large(field: &str, message: &str) -> Response {
+    body(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!("{field}: {message}"),
+        "too-large",
+        &[Problem {
+            field: Some(field.to_string()),
+            message: message.to_string(),
+        }],
+    )
+}
+
 /// A body that could not be read: 400, about the member where reading stopped.
 pub fn api_malformed(malformed: &Malformed) -> Response {
     let error = match &malformed.field {

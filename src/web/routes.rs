@@ -50,6 +50,13 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(sign::step_page).post(sign::sign),
         )
         .layer(DefaultBodyLimit::disable());
+    // The API takes files in base64 (4 characters for 3 bytes) within its JSON body.
+    let api_uploads = Router::new()
+        .route("/api/runs/{ref}/steps/{step}", post(api::complete))
+        .layer(RequestBodyLimitLayer::new(
+            state.max_upload.saturating_mul(4) / 3 + BODY_LIMIT,
+        ))
+        .layer(DefaultBodyLimit::disable());
     let mut app = Router::new()
         .route("/", get(runs::home))
         .route("/runs", get(runs::list))
@@ -77,11 +84,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/overview", get(overview::api))
         .route("/api/runs", post(api::start))
         .route("/api/runs/{ref}", get(api::show))
-        .route("/api/runs/{ref}/steps/{step}", post(api::complete))
         .route("/api/runs/{ref}/record.pdf", get(api::record_pdf))
         .fallback(pages::not_found)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .merge(uploads)
+        .merge(api_uploads)
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             refuse_cross_site,
