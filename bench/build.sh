@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(50 200)
 cargo build --release --quiet --bin procdoc
-bin=$PWD/target/release/procdoc
+bin=$(realpath "${CARGO_TARGET_DIR:-target}")/release/procdoc
 fonts=$PWD/fonts
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

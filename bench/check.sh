@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 n=${1:-1000}
 runs=${2:-5}
 cargo build --release --quiet --bin procdoc
-bin=$PWD/target/release/procdoc
+bin=$(realpath "${CARGO_TARGET_DIR:-target}")/release/procdoc
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "load before: $(uptime)"

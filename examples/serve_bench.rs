@@ -8,12 +8,20 @@
 //! process.
 //!
 //! cargo build --release --bin procdoc --example serve_bench
-//! target/release/examples/serve_bench [RUNS [CLIENTS [SECONDS]]]
+//! target/release/examples/serve_bench [RUNS [CLIENTS [SECONDS]]] [--db URL] [--instances N]
 //!
-//! The store: RUNS runs, of which all but a few hundred ended (request, review "cannot be
-//! fulfilled", cancel: four events each). Open: 100 at the general manager's signature (the
-//! GM user's My work), 100 at the review (CS), and one pool at `cancel` (CS) for the
-//! completion phase to sign, one step per request.
+//! The store: RUNS runs, of which all but a few thousand ended: the order fulfilled, from the
+//! customer's request through review, the general manager's signature, payment and
+//! production to transport (ten events each, so 100,000 runs hold about a million events).
+//! Open: 100 at the general manager's signature (the GM user's My work), 100 at the review
+//! (CS), and one pool at `cancel` (CS) for the completion phase to sign, one step per
+//! request.
+//!
+//! `--db` names the store as `procdoc serve --db` takes it: without it, an SQLite file in a
+//! temporary folder; with a PostgreSQL URL, that database, which must be empty (procdoc
+//! creates its tables; drop and create the database again between runs). `--instances 2`
+//! starts two servers on the one store and spreads the clients over them, as two instances
+//! behind a reverse proxy are used.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -31,7 +39,7 @@ use procdoc::run::accounts::Role;
 use procdoc::run::clock;
 use procdoc::run::completion::DoneRequest;
 use procdoc::run::engine::{self, Snapshot, StartRequest};
-use procdoc::run::store::{SqliteStore, Store};
+use procdoc::run::store::{AnyStore, Store};
 
 const PASSWORD: &str = "bench passphrase 1";
 const OPEN_GM: usize = 100;
@@ -81,8 +89,16 @@ fn path_to(stop: Stop) -> Vec<DoneRequest> {
         Stop::AtCancel => vec![request, review("Order cannot be fulfilled")],
         Stop::Ended => vec![
             request,
-            review("Order cannot be fulfilled"),
-            done("cancel", "Li Ming"),
+            review("Order can be fulfilled"),
+            done("gm-sign", "Wang Wei"),
+            done("inform", "Li Ming"),
+            DoneRequest {
+                acting_for: Some("CUST".into()),
+                ..done("payment", "Li Ming")
+            },
+            done("production", "Zhao Gang"),
+            done("delivery-list", "Li Ming"),
+            done("transport", "Chen Jun"),
         ],
     }
 }
@@ -90,6 +106,7 @@ fn path_to(stop: Stop) -> Vec<DoneRequest> {
 struct Seeded {
     dir: PathBuf,
     qms: PathBuf,
+    /// The store as `--db` names it: a path, or a PostgreSQL URL.
     db: PathBuf,
     /// Session cookies of `gm` (staff of GM) and `cs` (staff of CS), and `cs`'s API token.
     gm_cookie: String,
@@ -102,11 +119,11 @@ struct Seeded {
 }
 
 /// Fills the store through the engine in one transaction, and adds the users.
-fn seed(runs: usize, pool: usize) -> Seeded {
+fn seed(runs: usize, pool: usize, db: Option<&str>) -> Seeded {
     let dir = std::env::temp_dir().join(format!("procdoc-serve-bench-{}", std::process::id()));
     let qms = dir.join("red-maple");
     copy_dir(Path::new("specs/red-maple"), &qms);
-    let db = dir.join("runs.sqlite");
+    let db = db.map_or_else(|| dir.join("runs.sqlite"), PathBuf::from);
     let (loaded, _) = procdoc::spec::load::load(&qms).expect("red-maple loads");
     let settings = loaded.settings.clone().expect("settings");
     let snapshot = Snapshot::take(&loaded, &settings, "CS-P-001").expect("snapshot");
@@ -116,7 +133,7 @@ fn seed(runs: usize, pool: usize) -> Seeded {
         .map(|d| d.code.clone())
         .collect();
     let now = clock::system_now();
-    let mut store = SqliteStore::create(&db).expect("database");
+    let mut store = AnyStore::create(&db).expect("database");
     let mut add = |login: &str, dept: &str| {
         users::add_user(
             &mut store,
@@ -183,9 +200,10 @@ fn seed(runs: usize, pool: usize) -> Seeded {
     }
     store.commit().expect("commit");
     bar.finish_and_clear();
+    let events = store.head().expect("head").map_or(0, |h| h.count);
     drop(store);
     eprintln!(
-        "filled {runs} runs in {:.1} s; database {:.0} MB",
+        "filled {runs} runs, {events} events in {:.1} s; database {:.0} MB",
         fill.elapsed().as_secs_f64(),
         size(&db) as f64 / 1e6
     );
@@ -202,7 +220,16 @@ fn seed(runs: usize, pool: usize) -> Seeded {
     }
 }
 
+/// The bytes the store takes: the SQLite file and its log, or the PostgreSQL database.
 fn size(db: &Path) -> u64 {
+    let text = db.to_string_lossy();
+    if text.starts_with("postgres") {
+        let mut client = postgres::Client::connect(&text, postgres::NoTls).expect("connect");
+        let row = client
+            .query_one("SELECT pg_database_size(current_database())", &[])
+            .expect("size");
+        return u64::try_from(row.get::<_, i64>(0)).unwrap_or(0);
+    }
     let len = |p: PathBuf| std::fs::metadata(p).map_or(0, |m| m.len());
     len(db.to_path_buf()) + len(db.with_extension("sqlite-wal"))
 }
@@ -254,10 +281,11 @@ struct Call {
     body: String,
 }
 
-/// One kept-alive HTTP/1.1 connection per client; each sends `next(i)` until `until`.
-/// Returns every request's latency; a response other than `expect` stops the benchmark.
+/// One kept-alive HTTP/1.1 connection per client, client `k` to `ports[k % ports.len()]`;
+/// each sends `next(i)` until `until`. Returns every request's latency; a response other
+/// than `expect` stops the benchmark.
 async fn load(
-    port: u16,
+    ports: &[u16],
     clients: usize,
     until: Duration,
     expect: u16,
@@ -266,8 +294,9 @@ async fn load(
     let counter = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..clients {
+    for k in 0..clients {
         let (next, counter) = (Arc::clone(&next), Arc::clone(&counter));
+        let port = ports[k % ports.len()];
         tasks.push(tokio::spawn(async move {
             let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
                 .await
@@ -328,28 +357,67 @@ fn report(name: &str, mut times: Vec<Duration>, took: Duration) {
     );
 }
 
-fn main() {
-    let arg = |n: usize, default: usize| {
-        std::env::args()
-            .nth(n)
-            .and_then(|a| a.parse().ok())
-            .unwrap_or(default)
+/// The command line: up to three numbers (runs, clients, seconds a phase), `--db URL` and
+/// `--instances N`.
+struct Args {
+    numbers: Vec<usize>,
+    db: Option<String>,
+    instances: usize,
+}
+
+fn args() -> Args {
+    let mut parsed = Args {
+        numbers: Vec::new(),
+        db: None,
+        instances: 1,
     };
-    let (runs, clients, seconds) = (arg(1, 100_000), arg(2, 50), arg(3, 15));
+    let mut given = std::env::args().skip(1);
+    while let Some(arg) = given.next() {
+        match arg.as_str() {
+            "--db" => parsed.db = Some(given.next().expect("--db takes a URL or a path")),
+            "--instances" => {
+                parsed.instances = given
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|&n| n > 0)
+                    .expect("--instances takes a number, 1 or more")
+            }
+            number => parsed
+                .numbers
+                .push(number.parse().expect("RUNS, CLIENTS and SECONDS are numbers")),
+        }
+    }
+    parsed
+}
+
+fn main() {
+    let args = args();
+    let arg = |n: usize, default: usize| args.numbers.get(n).copied().unwrap_or(default);
+    let (runs, clients, seconds) = (arg(0, 100_000), arg(1, 50), arg(2, 15));
     let pool = 4000.min(runs / 4);
-    let seeded = seed(runs.max(OPEN_GM + OPEN_CS + pool + 1), pool);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port");
-    let server = serve(&seeded, port);
+    let seeded = seed(
+        runs.max(OPEN_GM + OPEN_CS + pool + 1),
+        pool,
+        args.db.as_deref(),
+    );
+    let free_port = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port")
+    };
+    let ports: Vec<u16> = (0..args.instances).map(|_| free_port()).collect();
+    let servers: Vec<Server> = ports.iter().map(|&port| serve(&seeded, port)).collect();
     let until = Duration::from_secs(seconds as u64);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime");
-    eprintln!("{clients} clients, {seconds} s a phase, server on 127.0.0.1:{port}");
+    eprintln!(
+        "{clients} clients, {seconds} s a phase, {} instance(s) on 127.0.0.1 ports {ports:?}",
+        ports.len()
+    );
 
     let cookie = |c: &str| vec![("cookie", format!("procdoc_session={c}"))];
     let get = |path: String, headers: Vec<(&'static str, String)>| Call {
@@ -361,7 +429,7 @@ fn main() {
     let gm = cookie(&seeded.gm_cookie);
     let inbox: Arc<dyn Fn(usize) -> Option<Call> + Send + Sync> =
         Arc::new(move |_| Some(get("/".into(), gm.clone())));
-    let (times, took) = runtime.block_on(load(port, clients, until, 200, inbox));
+    let (times, took) = runtime.block_on(load(&ports, clients, until, 200, inbox));
     report(&format!("My work ({OPEN_GM} steps)"), times, took);
 
     let (cs, ended) = (cookie(&seeded.cs_cookie), seeded.ended.clone());
@@ -370,7 +438,7 @@ fn main() {
         let reference = &ended[(i * 7919) % ended.len()];
         Some(get(format!("/runs/{reference}"), cs.clone()))
     });
-    let (times, took) = runtime.block_on(load(port, clients, until, 200, page));
+    let (times, took) = runtime.block_on(load(&ports, clients, until, 200, page));
     report("run page", times, took);
 
     let (signers, pool) = (seeded.signers.clone(), seeded.pool.clone());
@@ -388,7 +456,7 @@ fn main() {
             body: body.clone(),
         })
     });
-    let (times, took) = runtime.block_on(load(port, clients, until, 200, sign));
+    let (times, took) = runtime.block_on(load(&ports, clients, until, 200, sign));
     report("step completion (API)", times, took);
 
     // One client, kept alive, against whole processes of `procdoc run show`.
@@ -400,10 +468,10 @@ fn main() {
             vec![("authorization", format!("Bearer {token}"))],
         ))
     });
-    let (api, took) = runtime.block_on(load(port, 1, Duration::from_secs(5), 200, show));
+    let (api, took) = runtime.block_on(load(&ports[..1], 1, Duration::from_secs(5), 200, show));
     let api_median = median(api.clone());
     report("GET /api/runs/REF, 1 client", api, took);
-    drop(server);
+    drop(servers);
     let mut process = Vec::new();
     for reference in seeded.ended.iter().step_by(3331).take(30) {
         let t = Instant::now();

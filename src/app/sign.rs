@@ -179,17 +179,22 @@ pub fn confirm_signer(
 
 /// Before [`confirm_signer`] in a server: refused ([`RefusalKind::Throttled`], about
 /// `password`) while `user`'s login is locked by wrong passwords, at sign-in or at signing
-/// ([`users::lockout`]); otherwise how many wrong ones were counted so far.
+/// ([`users::lockout`]), saying until when on the office clock `tz` (the QMS calendar's time
+/// zone, [`super::office_tz`]); otherwise how many wrong ones were counted so far.
 pub fn signing_lockout(
     store: &dyn Accounts,
     user: &User,
     now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
 ) -> Result<u32, Refusal> {
     users::lockout(store, &user.login, now).map_err(|e| match e {
         users::Refusal::Throttled(until) => Refusal::new(
             RefusalKind::Throttled,
             Some("password"),
-            format!("too many wrong passwords: signing and signing in are locked until {until}"),
+            format!(
+                "too many wrong passwords: signing and signing in are locked until {} ({tz})",
+                crate::run::clock::show(until, tz)
+            ),
         ),
         other => Refusal::new(RefusalKind::Storage, None, other.to_string()),
     })

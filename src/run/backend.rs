@@ -14,8 +14,8 @@ use super::notices::Notices;
 use super::postgres::{self, PgStore};
 use super::sqlite::SqliteStore;
 use super::store::{
-    Entry, Filter, NewRun, Overdue, Provenance, RunId, RunRow, Store, StoreError, StoredRun,
-    Summary,
+    Entry, Filter, NewRun, Overdue, Provenance, QueryPlans, RunId, RunRow, Store, StoreError,
+    StoredRun, Summary,
 };
 
 /// Where a run database is, as `--db` or `PROCDOC_DB` name it.
@@ -106,6 +106,12 @@ impl AnyStore {
     /// Ends the group commit: commits it (`commit`) or rolls all of it back.
     pub fn end_batch(&mut self, commit: bool) -> Result<(), StoreError> {
         each!(self, s => s.end_batch(commit))
+    }
+
+    /// The backend's plans of the queries that find open work: see
+    /// [`SqliteStore::query_plans`] and [`PgStore::query_plans`].
+    pub fn query_plans(&self, filter: &Filter, now: &str) -> Result<QueryPlans, StoreError> {
+        each!(self, s => s.query_plans(filter, now))
     }
 }
 

@@ -13,8 +13,8 @@ mod notices;
 
 use super::audit::{self, Event, GENESIS, StoreHead};
 use super::store::{
-    Entry, Filter, NewRun, OpenStep, Overdue, Provenance, RunId, RunRow, SCHEMA_VERSION, Status,
-    Store, StoreError, StoredRun, Summary,
+    Entry, Filter, NewRun, OpenStep, Overdue, Provenance, QueryPlans, RunId, RunRow,
+    SCHEMA_VERSION, Status, Store, StoreError, StoredRun, Summary,
 };
 
 /// How long a command waits for another process's transaction before giving up.
@@ -452,6 +452,53 @@ fn conditions(filter: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
     (sql, args)
 }
 
+/// The query of [`Store::overdue`] and its parameters.
+fn overdue_query(now: &str, filter: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
+    let (clause, mut args) = conditions(filter);
+    args.push(Box::new(now.to_string()));
+    let mut sql = format!(
+        "SELECT r.id, r.ref, r.doc, r.flow, o.step, o.dept, o.due \
+         FROM open_steps o JOIN runs r ON r.id = o.run{clause} AND o.due < ?{}",
+        args.len()
+    );
+    if let Some(dept) = &filter.dept {
+        args.push(Box::new(dept.clone()));
+        sql.push_str(&format!(" AND o.dept = ?{}", args.len()));
+    }
+    sql.push_str(" ORDER BY o.due, r.id, o.id");
+    (sql, args)
+}
+
+impl SqliteStore {
+    /// The query of [`Store::list`] and its parameters.
+    fn list_query(&self, filter: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
+        let (clause, args) = conditions(filter);
+        let sql = format!(
+            "SELECT {} FROM runs r{clause} ORDER BY r.started_at, r.id",
+            self.run_columns()
+        );
+        (sql, args)
+    }
+
+    /// SQLite's plans (`EXPLAIN QUERY PLAN`, one line per step) of the queries that
+    /// [`Store::list`] and [`Store::overdue`] make for `filter` at `now`: what a DBA reads
+    /// to see that the open work is found through indexes, not by scanning every run.
+    pub fn query_plans(&self, filter: &Filter, now: &str) -> Result<QueryPlans, StoreError> {
+        let plan = |(sql, args): (String, Vec<Box<dyn ToSql>>)| -> Result<String, StoreError> {
+            let mut stmt = self.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+            let params: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
+            let lines = stmt
+                .query_map(params.as_slice(), |r| r.get::<_, String>(3))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(lines.join("\n"))
+        };
+        Ok(QueryPlans {
+            list: plan(self.list_query(filter))?,
+            overdue: plan(overdue_query(now, filter))?,
+        })
+    }
+}
+
 impl Store for SqliteStore {
     fn begin(&mut self, write: bool) -> Result<(), StoreError> {
         if write && !self.writable {
@@ -730,11 +777,7 @@ impl Store for SqliteStore {
     }
 
     fn list(&self, filter: &Filter) -> Result<Vec<RunRow>, StoreError> {
-        let (clause, args) = conditions(filter);
-        let sql = format!(
-            "SELECT {} FROM runs r{clause} ORDER BY r.started_at, r.id",
-            self.run_columns()
-        );
+        let (sql, args) = self.list_query(filter);
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let params: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
         let mut rows = stmt
@@ -747,18 +790,7 @@ impl Store for SqliteStore {
     }
 
     fn overdue(&self, now: &str, filter: &Filter) -> Result<Vec<Overdue>, StoreError> {
-        let (clause, mut args) = conditions(filter);
-        args.push(Box::new(now.to_string()));
-        let mut sql = format!(
-            "SELECT r.id, r.ref, r.doc, r.flow, o.step, o.dept, o.due \
-             FROM open_steps o JOIN runs r ON r.id = o.run{clause} AND o.due < ?{}",
-            args.len()
-        );
-        if let Some(dept) = &filter.dept {
-            args.push(Box::new(dept.clone()));
-            sql.push_str(&format!(" AND o.dept = ?{}", args.len()));
-        }
-        sql.push_str(" ORDER BY o.due, r.id, o.id");
+        let (sql, args) = overdue_query(now, filter);
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let params: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
         let rows = stmt.query_map(params.as_slice(), |r| {

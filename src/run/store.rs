@@ -184,6 +184,18 @@ pub struct Filter {
     pub parent: Option<RunId>,
 }
 
+/// The database's plans of the two queries that find open work, in the backend's own words
+/// (SQLite's `EXPLAIN QUERY PLAN`, PostgreSQL's `EXPLAIN`): the run list's and the overdue
+/// steps'. For benchmarks and DBAs, who check that they stay index lookups as the history
+/// of ended runs grows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryPlans {
+    /// The plan of [`Store::list`]'s query.
+    pub list: String,
+    /// The plan of [`Store::overdue`]'s query.
+    pub overdue: String,
+}
+
 /// One event's place in the store chain, as `entries` lists them.
 #[derive(Debug, Clone)]
 pub struct Entry {

@@ -165,8 +165,9 @@ pub async fn confirm_signer(
 ) -> Result<app::Signer, app::Refusal> {
     let now = clock::system_now();
     let (asking, st) = (user.clone(), Arc::clone(state));
+    let tz = app::office_tz(Some(&state.qms));
     let earlier = state
-        .with_reader(move |store| app::signing_lockout(&*store, &asking, now))
+        .with_reader(move |store| app::signing_lockout(&*store, &asking, now, tz))
         .await?;
     let (asking, st2) = (user.clone(), st);
     let checked = tokio::task::spawn_blocking(move || {

@@ -7,8 +7,8 @@ use postgres::types::ToSql;
 use super::PgStore;
 use crate::run::audit::{Event, GENESIS, StoreHead};
 use crate::run::store::{
-    Entry, Filter, NewRun, OpenStep, Overdue, Provenance, RunId, RunRow, SCHEMA_VERSION, Status,
-    Store, StoreError, StoredRun, Summary,
+    Entry, Filter, NewRun, OpenStep, Overdue, Provenance, QueryPlans, RunId, RunRow,
+    SCHEMA_VERSION, Status, Store, StoreError, StoredRun, Summary,
 };
 
 const RUN_COLUMNS: &str = "r.id, r.ref, r.doc, r.flow, r.revision, r.fingerprint, r.snapshot, r.parent, \
@@ -93,6 +93,55 @@ fn conditions(filter: &Filter) -> (String, Vec<Box<dyn ToSql + Sync>>) {
         );
     }
     (sql, args)
+}
+
+/// A query and its parameters.
+type Query = (String, Vec<Box<dyn ToSql + Sync>>);
+
+/// The query of [`Store::list`].
+fn list_query(filter: &Filter) -> Query {
+    let (clause, args) = conditions(filter);
+    let sql = format!("SELECT {RUN_COLUMNS} FROM runs r{clause} ORDER BY r.started_at, r.id");
+    (sql, args)
+}
+
+/// The query of [`Store::overdue`].
+fn overdue_query(now: &str, filter: &Filter) -> Query {
+    let (clause, mut args) = conditions(filter);
+    args.push(Box::new(now.to_string()));
+    let mut sql = format!(
+        "SELECT r.id, r.ref, r.doc, r.flow, o.step, o.dept, o.due \
+         FROM open_steps o JOIN runs r ON r.id = o.run{clause} AND o.due < ${}",
+        args.len()
+    );
+    if let Some(dept) = &filter.dept {
+        args.push(Box::new(dept.clone()));
+        sql.push_str(&format!(" AND o.dept = ${}", args.len()));
+    }
+    sql.push_str(" ORDER BY o.due, r.id, o.id");
+    (sql, args)
+}
+
+impl PgStore {
+    /// PostgreSQL's plans (`EXPLAIN`, one line per node) of the queries that
+    /// [`Store::list`] and [`Store::overdue`] make for `filter` at `now`: what a DBA reads
+    /// to see that the open work is found through indexes, not by scanning every run.
+    pub fn query_plans(&self, filter: &Filter, now: &str) -> Result<QueryPlans, StoreError> {
+        let plan = |(sql, args): Query| -> Result<String, StoreError> {
+            let rows = self
+                .client()?
+                .query(&format!("EXPLAIN {sql}"), &refs(&args))?;
+            let lines = rows
+                .iter()
+                .map(|r| r.try_get::<_, String>(0))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(lines.join("\n"))
+        };
+        Ok(QueryPlans {
+            list: plan(list_query(filter))?,
+            overdue: plan(overdue_query(now, filter))?,
+        })
+    }
 }
 
 fn refs(args: &[Box<dyn ToSql + Sync>]) -> Vec<&(dyn ToSql + Sync)> {
@@ -405,8 +454,7 @@ impl Store for PgStore {
     }
 
     fn list(&self, filter: &Filter) -> Result<Vec<RunRow>, StoreError> {
-        let (clause, args) = conditions(filter);
-        let sql = format!("SELECT {RUN_COLUMNS} FROM runs r{clause} ORDER BY r.started_at, r.id");
+        let (sql, args) = list_query(filter);
         let mut rows = self
             .client()?
             .query(&sql, &refs(&args))?
@@ -418,18 +466,7 @@ impl Store for PgStore {
     }
 
     fn overdue(&self, now: &str, filter: &Filter) -> Result<Vec<Overdue>, StoreError> {
-        let (clause, mut args) = conditions(filter);
-        args.push(Box::new(now.to_string()));
-        let mut sql = format!(
-            "SELECT r.id, r.ref, r.doc, r.flow, o.step, o.dept, o.due \
-             FROM open_steps o JOIN runs r ON r.id = o.run{clause} AND o.due < ${}",
-            args.len()
-        );
-        if let Some(dept) = &filter.dept {
-            args.push(Box::new(dept.clone()));
-            sql.push_str(&format!(" AND o.dept = ${}", args.len()));
-        }
-        sql.push_str(" ORDER BY o.due, r.id, o.id");
+        let (sql, args) = overdue_query(now, filter);
         self.client()?
             .query(&sql, &refs(&args))?
             .iter()
