@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use super::accounts::{Accounts, Failures, NewUser, Session, TrainingRecord, User, UserId};
 use super::attachments::Attachments;
 use super::audit::{Event, StoreHead};
+use super::leases::Leases;
 use super::notices::Notices;
 use super::postgres::{self, PgStore};
 use super::sqlite::SqliteStore;
@@ -242,6 +243,12 @@ impl Notices for AnyStore {
         steps: usize,
     ) -> Result<(), StoreError> {
         each!(self, s => s.record_digest(user, day, at, steps))
+    }
+}
+
+impl Leases for AnyStore {
+    fn try_lease(&mut self, job: &str) -> Result<bool, StoreError> {
+        each!(self, s => s.try_lease(job))
     }
 }
 

@@ -29,6 +29,7 @@ use postgres::{Client, Config, NoTls, Statement};
 mod accounts;
 mod attachments;
 mod batch;
+mod leases;
 mod notices;
 mod runs;
 mod schema;
@@ -54,6 +55,9 @@ pub struct PgStore {
     batch: bool,
     /// The batch's transaction can no longer be committed (a savepoint could not be undone).
     batch_lost: bool,
+    /// The second halves of the leases' advisory locks this connection holds
+    /// ([`crate::run::leases::Leases`]); forgotten with the connection.
+    leases: RefCell<std::collections::HashSet<i32>>,
 }
 
 /// The first half of the writers' advisory lock: "proc" in ASCII, so that procdoc's lock
@@ -100,6 +104,7 @@ impl PgStore {
             tx: false,
             batch: false,
             batch_lost: false,
+            leases: Default::default(),
         };
         store.check_server()?;
         if !write {
@@ -159,6 +164,7 @@ impl PgStore {
                 )));
             }
             self.statements.borrow_mut().clear();
+            self.leases.borrow_mut().clear();
             *slot = Some(connect_client(&self.config, &self.url)?);
             if let Some(client) = slot.as_mut().filter(|_| !self.writable) {
                 client.batch_execute("SET default_transaction_read_only = on")?;

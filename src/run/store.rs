@@ -69,6 +69,10 @@ pub enum StoreError {
     /// password), and the reason the client or the server gave.
     #[error("cannot connect to the run database {0}: {1}")]
     Connect(String, String),
+    /// The file that holds a background job's lease beside an SQLite database cannot be
+    /// opened or locked: its path, and why.
+    #[error("cannot lock the lease file {0}: {1}")]
+    Lease(String, std::io::Error),
     /// A database server's error (PostgreSQL), in its own words.
     #[error("run database: {0}")]
     Database(String),

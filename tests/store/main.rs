@@ -5,6 +5,7 @@
 
 mod commands;
 mod harness;
+mod leases;
 mod people;
 mod race;
 mod runs;
@@ -57,6 +58,17 @@ mod races {
     on_both_backends!(race:
         two_stores_completing_one_step_never_fork_the_chain,
     );
+}
+
+mod leases_of_jobs {
+    on_both_backends!(leases:
+        one_store_holds_a_jobs_lease_at_a_time,
+    );
+
+    #[test]
+    fn a_cut_connection_frees_the_lease() {
+        crate::leases::a_cut_connection_frees_the_lease();
+    }
 }
 
 #[test]
