@@ -4,11 +4,15 @@
 //! hashes for the same events.
 
 mod commands;
+#[path = "../common/files.rs"]
+mod files;
 mod harness;
+mod instances;
 mod leases;
 mod people;
 mod race;
 mod runs;
+mod serve;
 
 /// Instantiates each test body (a function of a [`harness::Backend`]) once per backend, as
 /// `sqlite::NAME` and `postgres::NAME`.
@@ -57,6 +61,13 @@ mod binary {
 mod races {
     on_both_backends!(race:
         two_stores_completing_one_step_never_fork_the_chain,
+    );
+}
+
+mod several_instances {
+    on_both_backends!(instances:
+        a_session_opened_on_one_instance_is_good_on_the_other,
+        two_instances_completing_one_step_sign_it_once,
     );
 }
 
