@@ -104,6 +104,15 @@ impl AnyStore {
         each!(self, s => s.batch_open())
     }
 
+    /// Whether the connection to the database is known to be gone (PostgreSQL; an SQLite
+    /// file has none): what a failed batch is blamed on.
+    pub fn connection_lost(&self) -> bool {
+        match self {
+            AnyStore::Sqlite(_) => false,
+            AnyStore::Postgres(s) => s.connection_lost(),
+        }
+    }
+
     /// Ends the group commit: commits it (`commit`) or rolls all of it back.
     pub fn end_batch(&mut self, commit: bool) -> Result<(), StoreError> {
         each!(self, s => s.end_batch(commit))

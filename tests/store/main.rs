@@ -4,6 +4,7 @@
 //! hashes for the same events.
 
 mod commands;
+mod failures;
 #[path = "../common/files.rs"]
 mod files;
 mod harness;
@@ -69,6 +70,17 @@ mod several_instances {
         a_session_opened_on_one_instance_is_good_on_the_other,
         two_instances_completing_one_step_sign_it_once,
     );
+}
+
+mod failures_under_load {
+    on_both_backends!(failures:
+        a_killed_server_loses_no_acknowledged_step,
+    );
+
+    #[test]
+    fn a_restarted_database_is_a_clear_503_then_served_again() {
+        crate::failures::a_restarted_database_is_a_clear_503_then_served_again();
+    }
 }
 
 mod leases_of_jobs {
