@@ -105,14 +105,14 @@ pub fn two_instances_completing_one_step_sign_it_once(backend: Backend) {
         assert_eq!(lost.status, again.status, "round {round}: {lost:?}");
         let lost: serde_json::Value = serde_json::from_str(&lost.body).expect("a JSON refusal");
         assert_eq!(lost["kind"], refusal["kind"], "round {round}: {lost}");
-        assert_eq!(
-            lost["error"],
-            refusal["error"]
+        // The same words, but for the time of the signature that came first.
+        let words = |v: &serde_json::Value| {
+            v["error"]
                 .as_str()
-                .unwrap()
-                .replace("ALONE", &reference),
-            "round {round}"
-        );
+                .unwrap_or_default()
+                .replace(|c: char| c.is_ascii_digit(), "#")
+        };
+        assert_eq!(words(&lost), words(&refusal), "round {round}");
     }
     let report = verified(&qms, &db.db);
     let runs = ROUNDS + 1;
