@@ -24,7 +24,7 @@ use procdoc::run::accounts::{Accounts, Role};
 use procdoc::run::clock;
 use procdoc::run::notices::Notices;
 use procdoc::run::store::SqliteStore;
-use procdoc::web::notify::send_digests;
+use procdoc::web::notify::{DIGEST_JOB, runs_job, send_digests};
 use procdoc::web::{AppState, ServeOptions, router};
 use site::{PASSWORD, Site, block_on};
 use smtp::SmtpServer;
@@ -293,6 +293,38 @@ fn the_overdue_digest_goes_out_once_per_person_per_day_across_restarts() {
             ["2026-03-11 逾期步驟 1 項", "2026-03-11 逾期步骤 1 项"]
         );
     });
+}
+
+#[test]
+fn the_digest_job_runs_on_one_server_of_a_store_at_a_time() {
+    let first = site(None);
+    // A second server on the same store, as behind a load balancer.
+    let options = ServeOptions {
+        qms_dir: first.qms(),
+        listen: "127.0.0.1:0".into(),
+        db: Some(first.db()),
+        public_url: Some(BASE.into()),
+        output: None,
+        max_upload: procdoc::web::DEFAULT_MAX_UPLOAD,
+    };
+    let second = Arc::new(AppState::open(&options).unwrap().0);
+    block_on(async {
+        for _ in 0..3 {
+            assert!(runs_job(&first.state, DIGEST_JOB).await);
+            assert!(!runs_job(&second, DIGEST_JOB).await);
+        }
+    });
+    // The first server stops (its folder kept): the second takes the job at its next turn.
+    let Site {
+        app, state, dir, ..
+    } = first;
+    drop((app, state));
+    block_on(async {
+        assert!(runs_job(&second, DIGEST_JOB).await);
+        assert!(runs_job(&second, DIGEST_JOB).await);
+    });
+    drop(second);
+    drop(dir);
 }
 
 #[test]

@@ -119,3 +119,11 @@ pub fn transaction<S: Store + ?Sized, T>(
         }
     }
 }
+
+/// Whether the store answers: its head read in one reading transaction. What a server's
+/// health check asks; refused with [`RefusalKind::Unavailable`] while the database cannot
+/// be reached, [`RefusalKind::Storage`] when it cannot be read.
+pub fn store_answers<S: Store + ?Sized>(store: &mut S) -> Result<(), Refusal> {
+    transaction(store, false, |s| Ok(s.head()?))?;
+    Ok(())
+}

@@ -29,6 +29,9 @@ pub enum RefusalKind {
     Broken,
     /// The store cannot be opened, read or written.
     Storage,
+    /// The database cannot be reached right now (restarting, or the connection broke):
+    /// nothing was written; the same request may succeed in a moment.
+    Unavailable,
     /// Too many wrong passwords in a row: the login is locked for a while.
     Throttled,
 }
@@ -36,7 +39,8 @@ pub enum RefusalKind {
 impl RefusalKind {
     /// The HTTP status a page or the API answers with (RFC 9110 §15): 422 for what the
     /// procedure refuses or a malformed input, 403, 404, 409, and 500 for a damaged run or
-    /// a store that cannot be used; 429 while a login is locked.
+    /// a store that cannot be used; 429 while a login is locked, 503 while the database
+    /// cannot be reached.
     pub fn http_status(self) -> u16 {
         match self {
             RefusalKind::Throttled => 429,
@@ -45,6 +49,7 @@ impl RefusalKind {
             RefusalKind::NotFound => 404,
             RefusalKind::Conflict => 409,
             RefusalKind::Broken | RefusalKind::Storage => 500,
+            RefusalKind::Unavailable => 503,
         }
     }
 }
@@ -98,7 +103,10 @@ impl Refusal {
             | RefusalKind::Conflict
             | RefusalKind::Throttled
             | RefusalKind::Broken => 1,
-            RefusalKind::Invalid | RefusalKind::NotFound | RefusalKind::Storage => 2,
+            RefusalKind::Invalid
+            | RefusalKind::NotFound
+            | RefusalKind::Storage
+            | RefusalKind::Unavailable => 2,
         }
     }
 
@@ -127,6 +135,7 @@ fn kind_of(error: &RunError) -> RefusalKind {
         RunError::Store(StoreError::Duplicate { .. } | StoreError::Conflict) => {
             RefusalKind::Conflict
         }
+        RunError::Store(e) if e.is_outage() => RefusalKind::Unavailable,
         RunError::Store(_) => RefusalKind::Storage,
         RunError::Inputs { error, .. } => kind_of(error),
     }

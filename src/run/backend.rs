@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use super::accounts::{Accounts, Failures, NewUser, Session, TrainingRecord, User, UserId};
 use super::attachments::Attachments;
 use super::audit::{Event, StoreHead};
+use super::leases::Leases;
 use super::notices::Notices;
 use super::postgres::{self, PgStore};
 use super::sqlite::SqliteStore;
@@ -101,6 +102,15 @@ impl AnyStore {
     /// Whether the group commit's transaction can still be committed.
     pub fn batch_open(&self) -> bool {
         each!(self, s => s.batch_open())
+    }
+
+    /// Whether the connection to the database is known to be gone (PostgreSQL; an SQLite
+    /// file has none): what a failed batch is blamed on.
+    pub fn connection_lost(&self) -> bool {
+        match self {
+            AnyStore::Sqlite(_) => false,
+            AnyStore::Postgres(s) => s.connection_lost(),
+        }
     }
 
     /// Ends the group commit: commits it (`commit`) or rolls all of it back.
@@ -248,6 +258,12 @@ impl Notices for AnyStore {
         steps: usize,
     ) -> Result<(), StoreError> {
         each!(self, s => s.record_digest(user, day, at, steps))
+    }
+}
+
+impl Leases for AnyStore {
+    fn try_lease(&mut self, job: &str) -> Result<bool, StoreError> {
+        each!(self, s => s.try_lease(job))
     }
 }
 

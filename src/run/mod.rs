@@ -14,6 +14,7 @@ pub mod completion;
 pub mod engine;
 pub mod fields;
 pub mod integrity;
+pub mod leases;
 pub mod notices;
 pub mod overview;
 pub mod postgres;

@@ -21,14 +21,16 @@
 //! Connecting and dropping are safe anywhere: they move to a thread of their own when called
 //! from inside a runtime.
 
-use std::cell::{RefCell, RefMut};
+use std::cell::{Cell, RefCell, RefMut};
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use postgres::{Client, Config, NoTls, Statement};
 
 mod accounts;
 mod attachments;
 mod batch;
+mod leases;
 mod notices;
 mod runs;
 mod schema;
@@ -54,7 +56,22 @@ pub struct PgStore {
     batch: bool,
     /// The batch's transaction can no longer be committed (a savepoint could not be undone).
     batch_lost: bool,
+    /// When the connection was last used: one idle longer than [`IDLE_CHECK`] is checked.
+    used: Cell<Instant>,
+    /// The second halves of the leases' advisory locks this connection holds
+    /// ([`crate::run::leases::Leases`]); forgotten with the connection.
+    leases: RefCell<std::collections::HashSet<i32>>,
 }
+
+/// How long a connection may sit unused before it is checked with a round trip before its
+/// next statement outside a transaction: short enough that a database restart (a second
+/// or more) is noticed by the check rather than by a failed request, long enough that a
+/// busy server never pays for it.
+const IDLE_CHECK: Duration = Duration::from_millis(250);
+
+/// How long connecting may take before the store says the database cannot be reached
+/// (unless the URL sets `connect_timeout`): a request fails clearly rather than hangs.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The first half of the writers' advisory lock: "proc" in ASCII, so that procdoc's lock
 /// is recognisable in `pg_locks` and unlikely to meet another application's.
@@ -86,9 +103,12 @@ impl PgStore {
 
     fn connect(url: &str, write: bool, create: bool) -> Result<Self, StoreError> {
         let shown = redact(url);
-        let config: Config = url
+        let mut config: Config = url
             .parse()
             .map_err(|e: postgres::Error| StoreError::BadUrl(shown.clone(), e.to_string()))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
         let client = connect_client(&config, &shown)?;
         let mut store = PgStore {
             client: RefCell::new(Some(client)),
@@ -100,6 +120,8 @@ impl PgStore {
             tx: false,
             batch: false,
             batch_lost: false,
+            leases: Default::default(),
+            used: Cell::new(Instant::now()),
         };
         store.check_server()?;
         if !write {
@@ -150,22 +172,35 @@ impl PgStore {
     /// (a restarted server then costs the commands in flight, not the process).
     fn client(&self) -> Result<RefMut<'_, Client>, StoreError> {
         let mut slot = self.client.borrow_mut();
-        let lost = slot.as_ref().is_none_or(Client::is_closed);
+        let mut lost = slot.as_ref().is_none_or(Client::is_closed);
+        // A connection left alone for a while may have been cut meanwhile (a restarted
+        // server) without the client knowing: it is checked before a statement outside a
+        // transaction relies on it, so that the request that finds it gone is not the one
+        // that fails. Busy connections are not checked: they learn it from the outage.
+        let idle = self.used.get().elapsed() > IDLE_CHECK;
+        if !lost && !self.tx && idle {
+            lost = slot
+                .as_mut()
+                .is_none_or(|c| c.is_valid(Duration::from_secs(10)).is_err());
+        }
+        self.used.set(Instant::now());
         if lost {
             if self.tx {
-                return Err(StoreError::Database(format!(
+                return Err(StoreError::Unavailable(format!(
                     "the connection to {} was lost in the middle of a transaction; nothing of it was written",
                     self.url
                 )));
             }
             self.statements.borrow_mut().clear();
+            self.leases.borrow_mut().clear();
             *slot = Some(connect_client(&self.config, &self.url)?);
             if let Some(client) = slot.as_mut().filter(|_| !self.writable) {
                 client.batch_execute("SET default_transaction_read_only = on")?;
             }
         }
-        RefMut::filter_map(slot, Option::as_mut)
-            .map_err(|_| StoreError::Database(format!("the connection to {} is closed", self.url)))
+        RefMut::filter_map(slot, Option::as_mut).map_err(|_| {
+            StoreError::Unavailable(format!("the connection to {} is closed", self.url))
+        })
     }
 
     /// The prepared statement of `sql` on this connection.
@@ -181,7 +216,7 @@ impl PgStore {
     }
 
     /// Whether the connection is known to be gone (the client learns it from a failure).
-    fn connection_lost(&self) -> bool {
+    pub fn connection_lost(&self) -> bool {
         self.client.borrow().as_ref().is_none_or(Client::is_closed)
     }
 
@@ -293,12 +328,30 @@ fn reason(e: &postgres::Error) -> String {
 
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> Self {
+        if is_outage(&e) {
+            return StoreError::Unavailable(reason(&e));
+        }
         match e.as_db_error() {
             Some(db) => StoreError::Database(match db.detail() {
                 Some(detail) => format!("{} ({detail})", db.message()),
                 None => db.message().to_string(),
             }),
             None => StoreError::Database(e.to_string()),
+        }
+    }
+}
+
+/// Whether `e` says the connection is gone or the server is going away or not yet there:
+/// a closed socket, SQLSTATE class 08 (connection exception), 57P01 to 57P03 (shut down by
+/// an administrator, a crash, cannot connect now).
+fn is_outage(e: &postgres::Error) -> bool {
+    match e.as_db_error() {
+        Some(db) => {
+            let code = db.code().code();
+            code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
+        }
+        None => {
+            e.is_closed() || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
         }
     }
 }

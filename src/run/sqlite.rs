@@ -9,6 +9,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql, params};
 mod accounts;
 mod attachments;
 mod batch;
+mod leases;
 mod notices;
 
 use super::audit::{self, Event, GENESIS, StoreHead};
@@ -30,6 +31,8 @@ pub struct SqliteStore {
     /// Inside a group commit ([`SqliteStore::begin_batch`]): each transaction a command
     /// begins is a savepoint of the batch's one transaction.
     batch: bool,
+    /// The background jobs' leases this store holds: their locked files, by job.
+    leases: std::collections::HashMap<String, std::fs::File>,
 }
 
 impl SqliteStore {
@@ -97,6 +100,7 @@ impl SqliteStore {
             schema,
             writable: false,
             batch: false,
+            leases: Default::default(),
         })
     }
 
@@ -122,6 +126,7 @@ impl SqliteStore {
             schema: 0,
             writable: true,
             batch: false,
+            leases: Default::default(),
         };
         store.migrate()?;
         store.schema = SCHEMA_VERSION;

@@ -69,9 +69,27 @@ pub enum StoreError {
     /// password), and the reason the client or the server gave.
     #[error("cannot connect to the run database {0}: {1}")]
     Connect(String, String),
+    /// The file that holds a background job's lease beside an SQLite database cannot be
+    /// opened or locked: its path, and why.
+    #[error("cannot lock the lease file {0}: {1}")]
+    Lease(String, std::io::Error),
     /// A database server's error (PostgreSQL), in its own words.
     #[error("run database: {0}")]
     Database(String),
+    /// The connection to the database server broke or the server is shutting down or
+    /// starting up (a restart, a failover): nothing of the work in flight was written, and
+    /// the next use connects again. The client's or the server's reason.
+    #[error("the run database cannot be reached: {0}")]
+    Unavailable(String),
+}
+
+impl StoreError {
+    /// Whether the database cannot be reached right now ([`StoreError::Connect`],
+    /// [`StoreError::Unavailable`]): an outage that passes, which a server answers with
+    /// "try again" (HTTP 503) rather than as a fault of its own.
+    pub fn is_outage(&self) -> bool {
+        matches!(self, StoreError::Connect(..) | StoreError::Unavailable(_))
+    }
 }
 
 /// A run's row id in the store.

@@ -93,7 +93,12 @@ pub async fn download(
             file.bytes,
         )
             .into_response(),
-        Err(refusal) if matches!(refusal.kind, RefusalKind::Storage | RefusalKind::Broken) => {
+        Err(refusal)
+            if matches!(
+                refusal.kind,
+                RefusalKind::Storage | RefusalKind::Broken | RefusalKind::Unavailable
+            ) =>
+        {
             internal(&refusal)
         }
         Err(refusal) => {

@@ -14,6 +14,7 @@ use crate::app;
 use crate::app::users::{self, Refusal};
 use crate::run::accounts::User;
 use crate::run::clock;
+use crate::run::store::StoreError;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "procdoc_session";
@@ -102,9 +103,58 @@ fn unauthorized(message: &str) -> Response {
         .into_response()
 }
 
-/// A 500 response for a failure of the store; the details go to the server's log only.
-pub fn internal(e: &dyn std::fmt::Display) -> Response {
+/// A failure a handler answers with [`internal`]: shown in the server's log, and told
+/// apart when it is an outage of the database that passes.
+pub trait Failure: std::fmt::Display {
+    /// Whether the database cannot be reached right now ([`StoreError::is_outage`]).
+    fn outage(&self) -> bool {
+        false
+    }
+}
+
+impl Failure for StoreError {
+    fn outage(&self) -> bool {
+        self.is_outage()
+    }
+}
+
+impl Failure for app::Refusal {
+    fn outage(&self) -> bool {
+        self.kind == app::RefusalKind::Unavailable
+    }
+}
+
+impl Failure for Refusal {
+    fn outage(&self) -> bool {
+        matches!(self, Refusal::Store(e) if e.is_outage())
+    }
+}
+
+// Failures of the server itself, never an outage: a blocking task that panicked, a value
+// that could not be written as JSON or as a header.
+impl Failure for tokio::task::JoinError {}
+impl Failure for serde_json::Error {}
+impl Failure for axum::http::header::InvalidHeaderValue {}
+
+/// What a request that met an outage of the database is told (HTTP 503).
+pub const UNAVAILABLE: &str = "the run store cannot be reached right now (the database is restarting or unreachable); nothing was changed: try again in a moment";
+
+/// How many seconds a client is asked to wait after a 503 before trying again.
+pub const RETRY_AFTER: &str = "5";
+
+/// A 500 response for a failure of the store, or a 503 with [`UNAVAILABLE`] and
+/// `Retry-After` while the database cannot be reached; the details go to the server's log
+/// only.
+pub fn internal(e: &dyn Failure) -> Response {
     eprintln!("error: {e}");
+    if e.outage() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, RETRY_AFTER)],
+            UNAVAILABLE,
+        )
+            .into_response();
+    }
     (
         StatusCode::INTERNAL_SERVER_ERROR,
         "the server could not read or write its store; see its log",

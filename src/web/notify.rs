@@ -1,8 +1,8 @@
 //! The server's e-mail notifications, when `procdoc serve` was given an SMTP server:
 //! after a start or a completion was committed, the people of the steps it activated are
 //! told ([`after_change`]); a background job sends each person's overdue digest once a
-//! day ([`digest_job`]). Who gets what is [`crate::app::notify`]'s; the words and the
-//! sending are [`crate::mail`]'s. A message that cannot be sent is logged: it never
+//! day ([`digest_job`]), on one server at a time when several share the database. Who
+//! gets what is [`crate::app::notify`]'s; the words and the sending are [`crate::mail`]'s. A message that cannot be sent is logged: it never
 //! undoes or fails the user's action.
 
 use std::sync::Arc;
@@ -15,6 +15,7 @@ use crate::app::notify::{activated_notices, due_digests, record_digest};
 use crate::app::{self, RunInfo};
 use crate::mail::{Mail, Mailer};
 use crate::run::clock;
+use crate::run::leases::Leases;
 
 /// How often the digest job looks for overdue steps: a digest goes out within this long
 /// of the first overdue step of a person's day.
@@ -103,11 +104,30 @@ pub async fn send_digests(state: &Arc<AppState>, now: DateTime<Utc>) -> usize {
     sent
 }
 
-/// Sends the digests every [`DIGEST_EVERY`] until the server stops.
+/// The name of the digest job's lease ([`Leases::try_lease`]).
+pub const DIGEST_JOB: &str = "digest";
+
+/// Whether this server runs the background job `job` this tick: when its store holds the
+/// job's lease. Several servers on one database thus run it on one of them at a time; a
+/// store that cannot be asked skips the tick, with a warning.
+pub async fn runs_job(state: &Arc<AppState>, job: &'static str) -> bool {
+    match state.with_store(move |store| store.try_lease(job)).await {
+        Ok(held) => held,
+        Err(e) => {
+            eprintln!("warning: the {job} job skips a turn: {e}");
+            false
+        }
+    }
+}
+
+/// Sends the digests every [`DIGEST_EVERY`] until the server stops, on the one server of
+/// the database that holds the digest job's lease.
 pub async fn digest_job(state: Arc<AppState>) {
     let mut ticks = tokio::time::interval(DIGEST_EVERY);
     loop {
         ticks.tick().await;
-        send_digests(&state, clock::system_now()).await;
+        if runs_job(&state, DIGEST_JOB).await {
+            send_digests(&state, clock::system_now()).await;
+        }
     }
 }

@@ -181,7 +181,14 @@ pub async fn page(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> Re
             };
             (StatusCode::OK, "overview.html", own)
         }
-        Err(refusal) if refusal.kind == RefusalKind::Storage => return internal(&refusal),
+        Err(refusal)
+            if matches!(
+                refusal.kind,
+                RefusalKind::Storage | RefusalKind::Unavailable
+            ) =>
+        {
+            return internal(&refusal);
+        }
         Err(refusal) => {
             let key = match refusal.kind {
                 RefusalKind::NotFound => "not_found",

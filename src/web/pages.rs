@@ -288,6 +288,16 @@ pub async fn language(
     Redirect::to(&back).into_response()
 }
 
+/// `GET /health`: `ok` (200) while the store answers, else 503 while the database cannot
+/// be reached (500 for another failure): for a reverse proxy's or a service manager's
+/// checks. Needs no sign-in and says nothing about the QMS.
+pub async fn health(State(state): State<Arc<AppState>>) -> Response {
+    match state.with_reader(crate::app::store_answers).await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(refusal) => internal(&refusal),
+    }
+}
+
 /// Anything else: 404.
 pub async fn not_found(State(state): State<Arc<AppState>>) -> Response {
     let own = context! { message_key => "not_found", link => "/" };

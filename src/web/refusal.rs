@@ -54,6 +54,24 @@ pub fn api_refusal(refusal: &Refusal) -> Response {
     if refusal.kind == RefusalKind::Storage {
         return internal(refusal);
     }
+    if refusal.kind == RefusalKind::Unavailable {
+        // The reason names the database: it goes to the log, the client is told to wait.
+        eprintln!("error: {refusal}");
+        let mut answer = body(
+            status_of(refusal.kind),
+            super::auth::UNAVAILABLE,
+            "unavailable",
+            &[Problem {
+                field: None,
+                message: super::auth::UNAVAILABLE.to_string(),
+            }],
+        );
+        answer.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static(super::auth::RETRY_AFTER),
+        );
+        return answer;
+    }
     let kind = serde_json::to_value(refusal.kind)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
@@ -105,7 +123,10 @@ pub async fn refused_page(
     refusal: &Refusal,
     back: Option<&str>,
 ) -> Response {
-    if refusal.kind == RefusalKind::Storage {
+    if matches!(
+        refusal.kind,
+        RefusalKind::Storage | RefusalKind::Unavailable
+    ) {
         return internal(refusal);
     }
     let key = match refusal.kind {

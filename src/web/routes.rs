@@ -79,6 +79,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/files/{*path}", get(pages::file))
         .route("/language", post(pages::language))
         .route("/static/{name}", get(assets::asset))
+        .route("/health", get(pages::health))
         .route("/api/documents", get(api::documents))
         .route("/api/inbox", get(api::inbox))
         .route("/api/overview", get(overview::api))

@@ -389,7 +389,14 @@ pub async fn start(
             super::notify::after_change(&state, &started.run, started.at);
             see_other(&run_path(&reference))
         }
-        Err(refusal) if refusal.kind == RefusalKind::Storage => internal(&refusal),
+        Err(refusal)
+            if matches!(
+                refusal.kind,
+                RefusalKind::Storage | RefusalKind::Unavailable
+            ) =>
+        {
+            internal(&refusal)
+        }
         Err(refusal) => {
             let status = match refusal.kind {
                 RefusalKind::Forbidden => StatusCode::FORBIDDEN,

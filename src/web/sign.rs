@@ -380,7 +380,12 @@ pub async fn sign(
                 Err(e) => internal(&e),
             }
         }
-        Err(refusal) if matches!(refusal.kind, RefusalKind::Storage | RefusalKind::Broken) => {
+        Err(refusal)
+            if matches!(
+                refusal.kind,
+                RefusalKind::Storage | RefusalKind::Broken | RefusalKind::Unavailable
+            ) =>
+        {
             internal(&refusal)
         }
         Err(refusal) => {

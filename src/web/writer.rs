@@ -9,10 +9,11 @@ use std::sync::{Arc, Mutex};
 
 use super::AppState;
 use crate::app::{Refusal, RefusalKind};
-use crate::run::store::AnyStore;
+use crate::run::store::{AnyStore, StoreError};
 
-/// What a command's outcome becomes once its batch is committed (`true`) or not.
-type Delivery = Box<dyn FnOnce(bool) + Send>;
+/// What a command's outcome becomes once its batch is committed (`None`) or not (why not:
+/// [`RefusalKind::Storage`], or [`RefusalKind::Unavailable`] when the database went away).
+type Delivery = Box<dyn FnOnce(Option<RefusalKind>) + Send>;
 /// A command waiting for the writer. Run, it says whether it ran to its end (`false`: it
 /// panicked, and whatever it left in the batch must not be committed).
 type Job = Box<dyn FnOnce(&mut AnyStore) -> (Delivery, bool) + Send>;
@@ -31,6 +32,15 @@ fn not_written(message: &str) -> Refusal {
     Refusal::new(RefusalKind::Storage, None, message.to_string())
 }
 
+/// Why a batch was not committed, as those waiting for it are told.
+fn failure_of(e: &StoreError) -> RefusalKind {
+    if e.is_outage() {
+        RefusalKind::Unavailable
+    } else {
+        RefusalKind::Storage
+    }
+}
+
 impl AppState {
     /// Runs `f` in a writing transaction of the next batch and answers once the batch is
     /// committed: `f`'s result, or a storage refusal when the batch could not be written
@@ -45,13 +55,15 @@ impl AppState {
         let job: Job = Box::new(move |store| {
             let result = catch_unwind(AssertUnwindSafe(|| f(store)));
             let finished = result.is_ok();
-            let delivery: Delivery = Box::new(move |committed| {
-                let result = match result {
-                    Ok(Ok(_)) if !committed => Err(not_written(
+            let delivery: Delivery = Box::new(move |failed| {
+                let result = match (result, failed) {
+                    (Ok(Ok(_)), Some(kind)) => Err(Refusal::new(
+                        kind,
+                        None,
                         "the change could not be written to the run store",
                     )),
-                    Ok(result) => result,
-                    Err(_) => Err(not_written("the request failed while writing")),
+                    (Ok(result), _) => result,
+                    (Err(_), _) => Err(not_written("the request failed while writing")),
                 };
                 // The request may have gone (the client left): nobody to tell then.
                 let _ = tell.send(result);
@@ -93,7 +105,7 @@ fn write_batch(store: &mut AnyStore, jobs: Vec<Job>) {
         for job in jobs {
             // Each on its own then: its own transaction reports the failure.
             let (delivery, _) = job(store);
-            delivery(true);
+            delivery(None);
         }
         return;
     }
@@ -105,9 +117,14 @@ fn write_batch(store: &mut AnyStore, jobs: Vec<Job>) {
             // A command that panicked may have left a half-written change, and on some
             // failures SQLite gives the whole transaction up: nothing of this batch is
             // written, and those waiting for it are told so.
+            let why = if store.connection_lost() {
+                RefusalKind::Unavailable
+            } else {
+                RefusalKind::Storage
+            };
             let _ = store.end_batch(false);
             for delivery in done.drain(..) {
-                delivery(false);
+                delivery(Some(why));
             }
             if store.begin_batch().is_err() {
                 let _ = store.end_batch(false);
@@ -115,14 +132,14 @@ fn write_batch(store: &mut AnyStore, jobs: Vec<Job>) {
             }
         }
     }
-    let committed = match store.end_batch(true) {
-        Ok(()) => true,
+    let failed = match store.end_batch(true) {
+        Ok(()) => None,
         Err(e) => {
             eprintln!("error: the run store cannot commit: {e}");
-            false
+            Some(failure_of(&e))
         }
     };
     for delivery in done {
-        delivery(committed);
+        delivery(failed);
     }
 }

@@ -8,6 +8,9 @@
 //! socket in that folder), and stopped when the tests end. When neither is possible the
 //! PostgreSQL tests fail and say how to install it, unless `PROCDOC_SKIP_POSTGRES=1`
 //! allows skipping them (they say so loudly), as the browser tests do.
+//!
+//! A test that stops or restarts PostgreSQL starts a cluster of its own ([`own_cluster`]),
+//! even when `PROCDOC_TEST_POSTGRES` names a shared database.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -116,6 +119,23 @@ impl Backend {
     }
 }
 
+/// A cluster of the calling test's own, to stop and restart; `None` when PostgreSQL's
+/// programs are missing and skipping is allowed.
+pub fn own_cluster() -> Option<Cluster> {
+    match Cluster::start() {
+        Ok(cluster) => Some(cluster),
+        Err(why) if skip_allowed() => {
+            eprintln!("!!! PostgreSQL restart test SKIPPED ({why}); PROCDOC_SKIP_POSTGRES=1 !!!");
+            None
+        }
+        Err(why) => panic!(
+            "this test restarts a PostgreSQL of its own: {why}.\n\
+             Install PostgreSQL (Debian: `apt-get install postgresql`) so that `initdb` is \
+             found, or PROCDOC_SKIP_POSTGRES=1 to skip it"
+        ),
+    }
+}
+
 fn skip_allowed() -> bool {
     std::env::var("PROCDOC_SKIP_POSTGRES").is_ok_and(|v| v == "1")
 }
@@ -154,29 +174,104 @@ fn programs() -> Option<PathBuf> {
     })
 }
 
-/// Starts a cluster in a temporary folder that a watcher stops when this process ends;
-/// returns the URL of its database `procdoc_test`.
-fn start_cluster() -> Result<String, String> {
-    let bin = programs().ok_or("`initdb` was not found on the PATH or in /usr/lib/postgresql")?;
-    let uid = Command::new("id")
-        .arg("-u")
-        .output()
-        .map_err(|e| e.to_string())?;
-    if String::from_utf8_lossy(&uid.stdout).trim() == "0" {
-        return Err(
-            "the tests run as root, and PostgreSQL's initdb refuses root: set PROCDOC_TEST_POSTGRES (`.ci/run` does)"
-                .into(),
+/// A PostgreSQL cluster in a temporary folder, listening only on a unix socket there; a
+/// watcher stops it and removes the folder once this process is gone, and dropping it
+/// does so at once. As root, its programs run as the `postgres` user (initdb refuses root).
+pub struct Cluster {
+    bin: PathBuf,
+    dir: PathBuf,
+    /// The URL of its database `procdoc_test`.
+    pub url: String,
+    as_postgres: bool,
+}
+
+impl Cluster {
+    /// Initialises and starts a cluster with its database `procdoc_test`.
+    pub fn start() -> Result<Cluster, String> {
+        let bin =
+            programs().ok_or("`initdb` was not found on the PATH or in /usr/lib/postgresql")?;
+        let uid = Command::new("id")
+            .arg("-u")
+            .output()
+            .map_err(|e| e.to_string())?;
+        let as_postgres = String::from_utf8_lossy(&uid.stdout).trim() == "0";
+        // Kept, not deleted on drop: the watcher removes it after stopping the server.
+        let dir = tempfile::Builder::new()
+            .prefix("procdoc-pg-")
+            .tempdir()
+            .map_err(|e| e.to_string())?
+            .keep();
+        if as_postgres {
+            let owned = Command::new("chown")
+                .arg("postgres:")
+                .arg(&dir)
+                .status()
+                .map_err(|e| e.to_string())?;
+            if !owned.success() {
+                return Err("the tests run as root and there is no `postgres` user to run PostgreSQL: set PROCDOC_TEST_POSTGRES (`.ci/run` does)".into());
+            }
+        }
+        let dir_s = dir.to_string_lossy().into_owned();
+        let cluster = Cluster {
+            bin,
+            url: format!("postgresql://procdoc@/procdoc_test?host={dir_s}"),
+            dir,
+            as_postgres,
+        };
+        let data = cluster.data();
+        cluster.run(
+            "initdb",
+            &[
+                "-D",
+                &data,
+                "-U",
+                "procdoc",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "-N",
+            ],
+        )?;
+        cluster.up()?;
+        // The watcher: stops the server and removes its folder once this process is gone.
+        let pg_ctl = cluster.bin.join("pg_ctl").to_string_lossy().into_owned();
+        let run_as = if as_postgres {
+            "runuser -u postgres -- "
+        } else {
+            ""
+        };
+        let script = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 1; done; \
+             {run_as}'{pg_ctl}' -D '{data}' -m immediate stop >/dev/null 2>&1; rm -rf '{dir_s}'",
+            pid = std::process::id()
         );
+        Command::new("sh")
+            .args(["-c", &script])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start the cluster's watcher: {e}"))?;
+        cluster.run("createdb", &["-h", &dir_s, "-U", "procdoc", "procdoc_test"])?;
+        Ok(cluster)
     }
-    // Kept, not deleted on drop: the watcher removes it after stopping the server.
-    let dir = tempfile::Builder::new()
-        .prefix("procdoc-pg-")
-        .tempdir()
-        .map_err(|e| e.to_string())?
-        .keep();
-    let data = dir.join("data");
-    let run = |program: &str, args: &[&str]| -> Result<(), String> {
-        let out = Command::new(bin.join(program))
+
+    fn data(&self) -> String {
+        self.dir.join("data").to_string_lossy().into_owned()
+    }
+
+    /// Runs one of PostgreSQL's programs, as `postgres` when the tests run as root.
+    fn run(&self, program: &str, args: &[&str]) -> Result<(), String> {
+        let path = self.bin.join(program);
+        let mut command = if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&path);
+            c
+        } else {
+            Command::new(&path)
+        };
+        let out = command
             .args(args)
             .output()
             .map_err(|e| format!("{program}: {e}"))?;
@@ -188,43 +283,68 @@ fn start_cluster() -> Result<String, String> {
                 String::from_utf8_lossy(&out.stderr).trim()
             ))
         }
-    };
-    let data_s = data.to_string_lossy().into_owned();
-    let dir_s = dir.to_string_lossy().into_owned();
-    run(
-        "initdb",
-        &[
-            "-D",
-            &data_s,
-            "-U",
-            "procdoc",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--no-locale",
-            "-N",
-        ],
-    )?;
-    let options = format!("-k {dir_s} -c listen_addresses='' -c fsync=off -c max_connections=200");
-    let log = dir.join("log").to_string_lossy().into_owned();
-    run(
-        "pg_ctl",
-        &["-D", &data_s, "-l", &log, "-w", "-o", &options, "start"],
-    )?;
-    // The watcher: stops the server and removes its folder once this process is gone.
-    let pg_ctl = bin.join("pg_ctl").to_string_lossy().into_owned();
-    let script = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; \
-         '{pg_ctl}' -D '{data_s}' -m immediate stop >/dev/null 2>&1; rm -rf '{dir_s}'",
-        pid = std::process::id()
-    );
-    Command::new("sh")
-        .args(["-c", &script])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start the cluster's watcher: {e}"))?;
-    run("createdb", &["-h", &dir_s, "-U", "procdoc", "procdoc_test"])?;
-    Ok(format!("postgresql://procdoc@/procdoc_test?host={dir_s}"))
+    }
+
+    /// Starts the server (again), waiting until it accepts connections.
+    pub fn up(&self) -> Result<(), String> {
+        let dir = self.dir.to_string_lossy().into_owned();
+        // fsync off: the cluster lives for one test run, and the tests do not cut the power.
+        let options =
+            format!("-k {dir} -c listen_addresses='' -c fsync=off -c max_connections=200");
+        let log = self.dir.join("log").to_string_lossy().into_owned();
+        self.run(
+            "pg_ctl",
+            &[
+                "-D",
+                &self.data(),
+                "-l",
+                &log,
+                "-w",
+                "-o",
+                &options,
+                "start",
+            ],
+        )
+    }
+
+    /// Stops the server as an administrator's fast shutdown does: open connections are cut.
+    pub fn down(&self) -> Result<(), String> {
+        self.run("pg_ctl", &["-D", &self.data(), "-m", "fast", "-w", "stop"])
+    }
+
+    /// `pg_ctl restart -m fast`: connections cut, the server back when this returns.
+    pub fn restart(&self) -> Result<(), String> {
+        // The log named again: without it the server would write to this process's pipe,
+        // which would then never close.
+        let log = self.dir.join("log").to_string_lossy().into_owned();
+        self.run(
+            "pg_ctl",
+            &[
+                "-D",
+                &self.data(),
+                "-l",
+                &log,
+                "-m",
+                "fast",
+                "-w",
+                "restart",
+            ],
+        )
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = self.run("pg_ctl", &["-D", &self.data(), "-m", "immediate", "stop"]);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Starts the cluster the tests share when no database was given; it lives as long as the
+/// tests.
+fn start_cluster() -> Result<String, String> {
+    let cluster = Cluster::start()?;
+    let url = cluster.url.clone();
+    std::mem::forget(cluster);
+    Ok(url)
 }

@@ -4,10 +4,16 @@
 //! hashes for the same events.
 
 mod commands;
+mod failures;
+#[path = "../common/files.rs"]
+mod files;
 mod harness;
+mod instances;
+mod leases;
 mod people;
 mod race;
 mod runs;
+mod serve;
 
 /// Instantiates each test body (a function of a [`harness::Backend`]) once per backend, as
 /// `sqlite::NAME` and `postgres::NAME`.
@@ -57,6 +63,35 @@ mod races {
     on_both_backends!(race:
         two_stores_completing_one_step_never_fork_the_chain,
     );
+}
+
+mod several_instances {
+    on_both_backends!(instances:
+        a_session_opened_on_one_instance_is_good_on_the_other,
+        two_instances_completing_one_step_sign_it_once,
+    );
+}
+
+mod failures_under_load {
+    on_both_backends!(failures:
+        a_killed_server_loses_no_acknowledged_step,
+    );
+
+    #[test]
+    fn a_restarted_database_is_a_clear_503_then_served_again() {
+        crate::failures::a_restarted_database_is_a_clear_503_then_served_again();
+    }
+}
+
+mod leases_of_jobs {
+    on_both_backends!(leases:
+        one_store_holds_a_jobs_lease_at_a_time,
+    );
+
+    #[test]
+    fn a_cut_connection_frees_the_lease() {
+        crate::leases::a_cut_connection_frees_the_lease();
+    }
 }
 
 #[test]

@@ -43,7 +43,12 @@ impl PgStore {
             done
         } else {
             self.rollback()?;
-            if commit {
+            if commit && self.connection_lost() {
+                Err(StoreError::Unavailable(
+                    "the connection was lost before the group commit; nothing of it was written"
+                        .to_string(),
+                ))
+            } else if commit {
                 Err(StoreError::Database(
                     "the group commit's transaction was rolled back".to_string(),
                 ))
