@@ -32,6 +32,7 @@ mod batch;
 mod notices;
 mod runs;
 mod schema;
+mod transfer;
 
 use super::store::{SCHEMA_VERSION, StoreError};
 

@@ -10,6 +10,7 @@ mod accounts;
 mod attachments;
 mod batch;
 mod notices;
+mod transfer;
 
 use super::audit::{self, Event, GENESIS, StoreHead};
 use super::store::{

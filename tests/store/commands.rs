@@ -9,8 +9,7 @@ use std::process::{Command, Stdio};
 
 use crate::harness::Backend;
 
-#[path = "../common/files.rs"]
-mod files;
+use crate::files;
 
 /// `procdoc ARGS` with `--qms QMS` and the database given by `--db` (or, with `env`, by
 /// `PROCDOC_DB`); its exit code, standard output and standard error.
