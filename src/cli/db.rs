@@ -9,6 +9,7 @@ use crate::app::{self, Copied};
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum DbCommand {
     /// Copy every run, event, user, token, file and record into an empty store, verified
+    /// before it is committed; refused (exit 1) when the target is not empty
     Copy {
         /// The store to copy: a file, sqlite:PATH or postgres://USER@HOST/DB
         #[arg(long, value_name = "DB")]
