@@ -10,6 +10,7 @@ use crate::check::diagnostic::{self, Diagnostic, Severity};
 use crate::flow::graph::FlowGraph;
 use crate::spec::load::{self, Qms};
 
+mod db;
 mod training;
 mod user;
 
@@ -201,6 +202,11 @@ enum Command {
         #[command(subcommand)]
         command: training::TrainingCommand,
     },
+    /// Move a whole run store to another backend (copy)
+    Db {
+        #[command(subcommand)]
+        command: db::DbCommand,
+    },
     /// Serve the QMS in the browser: sign-in, my work, the documents, and a JSON API
     Serve {
         /// The QMS folder (holding procdoc.yaml)
@@ -382,6 +388,7 @@ pub fn main() -> ExitCode {
         Command::Run { qms, db, command } => crate::run::execute(command, &qms, db),
         Command::User { qms, db, command } => user::execute(command, &qms, db),
         Command::Training { qms, db, command } => training::execute(command, &qms, db),
+        Command::Db { command } => db::execute(command),
         Command::Serve {
             dir,
             listen,

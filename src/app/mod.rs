@@ -3,7 +3,8 @@
 //! verify runs, list the periods of recurring flows without a run, and the inbox of a set of
 //! departments; sign a step as the signed-in user ([`sign_step`]). On identity ([`users`]) and controlled documents ([`documents`]), with
 //! the read-and-confirm of their released revisions ([`training`]); who may start and see which
-//! runs ([`access`]); the quality overview ([`overview`]).
+//! runs ([`access`]); the quality overview ([`overview`]); moving a whole store to another backend
+//! ([`copy_database`]).
 //!
 //! Each operation is one store transaction and returns a typed result, or a [`Refusal`]
 //! that says why nothing was written, with one `{field, message}` problem per input it
@@ -18,6 +19,7 @@
 
 pub mod access;
 mod attachments;
+mod copy;
 pub mod documents;
 mod export;
 mod inbox;
@@ -44,6 +46,7 @@ use crate::run::store::Store;
 use crate::spec::load::Qms;
 
 pub use attachments::{Download, download};
+pub use copy::{Copied, copy_database, copy_store};
 pub use export::{Exported, export_name, export_run, safe_name, to_json};
 pub use inbox::{Inbox, InboxItem, InboxMemo, inbox, inbox_kept};
 pub use listing::{

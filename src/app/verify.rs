@@ -4,7 +4,8 @@
 use super::{Refusal, RunRef, StoreHead, transaction};
 use crate::run::attachments::{self, Attachments};
 use crate::run::engine;
-use crate::run::integrity;
+use crate::run::engine::RunError;
+use crate::run::integrity::{self, StoreChain};
 use crate::run::store::Filter;
 
 /// What verification found. Findings are not a refusal: the report is the result.
@@ -49,30 +50,48 @@ pub fn verify(
     run: Option<&RunRef>,
     expect: Option<StoreHead>,
 ) -> Result<Verification, Refusal> {
-    let (runs, events, mut findings, chain) = transaction(store, false, |s| {
-        let rows = match run {
-            Some(r) => vec![engine::find(s, &r.reference, r.flow.as_deref())?],
-            None => s.list(&Filter::default())?,
+    let examined = transaction(store, false, |s| examine(s, run))?;
+    Ok(report(examined, expect))
+}
+
+/// [`verify`] of every run and the store chain inside the caller's transaction: for an
+/// operation that must see its own writes checked before it commits them (`copy_store`).
+pub(super) fn verify_within(store: &dyn Attachments) -> Result<Verification, RunError> {
+    Ok(report(examine(store, None)?, None))
+}
+
+/// Runs checked, their events, the runs' findings, and the store chain.
+type Examined = (usize, usize, Vec<String>, StoreChain);
+
+fn examine(s: &dyn Attachments, run: Option<&RunRef>) -> Result<Examined, RunError> {
+    let rows = match run {
+        Some(r) => vec![engine::find(s, &r.reference, r.flow.as_deref())?],
+        None => s.list(&Filter::default())?,
+    };
+    let mut events = 0;
+    let mut findings = Vec::new();
+    for row in &rows {
+        let Some(stored) = s.load(row.id)? else {
+            continue;
         };
-        let mut events = 0;
-        let mut findings = Vec::new();
-        for row in &rows {
-            let Some(stored) = s.load(row.id)? else {
-                continue;
-            };
-            events += stored.events.len();
-            let problems = integrity::check_run(s, &stored)?
-                .into_iter()
-                .chain(attachments::check_run(s, &stored)?);
-            for problem in problems {
-                findings.push(format!(
-                    "{} ({}/{}): {problem}",
-                    row.reference, row.doc, row.flow
-                ));
-            }
+        events += stored.events.len();
+        let problems = integrity::check_run(s, &stored)?
+            .into_iter()
+            .chain(attachments::check_run(s, &stored)?);
+        for problem in problems {
+            findings.push(format!(
+                "{} ({}/{}): {problem}",
+                row.reference, row.doc, row.flow
+            ));
         }
-        Ok((rows.len(), events, findings, integrity::check_store(s)?))
-    })?;
+    }
+    Ok((rows.len(), events, findings, integrity::check_store(s)?))
+}
+
+fn report(
+    (runs, events, mut findings, chain): Examined,
+    expect: Option<StoreHead>,
+) -> Verification {
     findings.extend(chain.problems.iter().map(|p| format!("store: {p}")));
     let expected = expect.map(|head| {
         let added = match chain.expect(&head) {
@@ -84,12 +103,12 @@ pub fn verify(
         };
         Expected { head, added }
     });
-    Ok(Verification {
+    Verification {
         runs,
         events,
         findings,
         head: chain.head.clone(),
         expected,
         notes: chain.notes(),
-    })
+    }
 }

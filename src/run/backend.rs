@@ -18,6 +18,7 @@ use super::store::{
     Entry, Filter, NewRun, Overdue, Provenance, QueryPlans, RunId, RunRow, Store, StoreError,
     StoredRun, Summary,
 };
+use super::transfer::{ApiToken, SentDigest, Transfer};
 
 /// Where a run database is, as `--db` or `PROCDOC_DB` name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -264,6 +265,31 @@ impl Notices for AnyStore {
 impl Leases for AnyStore {
     fn try_lease(&mut self, job: &str) -> Result<bool, StoreError> {
         each!(self, s => s.try_lease(job))
+    }
+}
+
+impl Transfer for AnyStore {
+    fn tokens(&self) -> Result<Vec<ApiToken>, StoreError> {
+        each!(self, s => s.tokens())
+    }
+    fn files(&self) -> Result<Vec<String>, StoreError> {
+        each!(self, s => s.files())
+    }
+    fn digests(&self) -> Result<Vec<SentDigest>, StoreError> {
+        each!(self, s => s.digests())
+    }
+    fn restore_run(&mut self, run: &StoredRun) -> Result<(), StoreError> {
+        each!(self, s => s.restore_run(run))
+    }
+    fn restore_user(&mut self, user: &User) -> Result<(), StoreError> {
+        each!(self, s => s.restore_user(user))
+    }
+    fn restore_head(
+        &mut self,
+        head: &StoreHead,
+        provenance: &Provenance,
+    ) -> Result<(), StoreError> {
+        each!(self, s => s.restore_head(head, provenance))
     }
 }
 

@@ -23,6 +23,7 @@ pub mod recurrence;
 pub mod sqlite;
 pub mod state;
 pub mod store;
+pub mod transfer;
 
 pub use command::{RunCommand, execute};
 pub use record::{RunRecord, load_record, run_record};

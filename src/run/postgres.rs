@@ -34,6 +34,7 @@ mod leases;
 mod notices;
 mod runs;
 mod schema;
+mod transfer;
 
 use super::store::{SCHEMA_VERSION, StoreError};
 

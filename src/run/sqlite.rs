@@ -11,6 +11,7 @@ mod attachments;
 mod batch;
 mod leases;
 mod notices;
+mod transfer;
 
 use super::audit::{self, Event, GENESIS, StoreHead};
 use super::store::{

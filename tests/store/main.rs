@@ -4,7 +4,9 @@
 //! hashes for the same events.
 
 mod commands;
+mod copy;
 mod failures;
+// The copy of a folder both the binary's and the copy's tests start from.
 #[path = "../common/files.rs"]
 mod files;
 mod harness;
@@ -56,6 +58,15 @@ mod binary {
     on_both_backends!(commands:
         run_and_user_commands_use_the_named_store,
         the_server_reads_and_writes_through_the_named_store,
+    );
+}
+
+mod copying {
+    on_both_backends!(copy:
+        a_populated_store_is_copied_event_for_event,
+        a_target_that_is_not_empty_is_refused,
+        a_failed_copy_leaves_the_target_empty,
+        the_binary_copies_and_the_target_verifies,
     );
 }
 

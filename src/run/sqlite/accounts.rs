@@ -58,7 +58,7 @@ pub(super) const SCHEMA_3: &str = "
 ";
 
 /// The first schema with people in it.
-const PEOPLE: i64 = 3;
+pub(super) const PEOPLE: i64 = 3;
 
 const USER_COLUMNS: &str = "id, login, name, role, password, disabled, language, created_at";
 
@@ -72,7 +72,7 @@ fn email_column(schema: i64) -> &'static str {
 }
 
 /// A stored time, or a located error for one procdoc never wrote.
-fn time(text: &str, column: usize) -> rusqlite::Result<DateTime<Utc>> {
+pub(super) fn time(text: &str, column: usize) -> rusqlite::Result<DateTime<Utc>> {
     read_stamp(text).ok_or_else(|| {
         rusqlite::Error::FromSqlConversionFailure(
             column,

@@ -17,7 +17,7 @@ pub(super) const SCHEMA_4: &str = "
 ";
 
 /// The first schema with files in it.
-const FILES: i64 = 4;
+pub(super) const FILES: i64 = 4;
 
 impl Attachments for SqliteStore {
     fn keep_file(&mut self, sha256: &str, bytes: &[u8]) -> Result<(), StoreError> {
