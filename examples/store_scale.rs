@@ -6,11 +6,13 @@
 //! target/release/examples/store_scale [--db URL] [SIZE ...]
 //!
 //! SIZEs default to 10000 100000 1000000. The open work stays the same at every size, as it
-//! does in a company: 1,000 runs of the red-maple contract flow waiting at the review by
-//! customer service (CS), half of them past its deadline. The history grows: ended runs
-//! (request, review "cannot be fulfilled", cancel; four events each) are added through the
-//! engine, one transaction per size, until the store holds SIZE runs. At each size the
-//! listing (`app::list_runs`, as `procdoc run list --overdue` calls it) and the inbox of CS
+//! does in a company: 1,000 runs of the test factory's inspection flow (QA-P-001, in
+//! `tests/fixtures/run/factory`) waiting at the inspection by quality assurance (QA, within
+//! 2 working hours), half of them past that deadline. The history grows: ended runs
+//! (inspected "Pass" with the record filled, then released; three events each) are added
+//! through the engine, one transaction per size, until the store holds SIZE runs. At each
+//! size the listing (`app::list_runs`, as `procdoc run list --overdue` calls it) and the
+//! inbox of QA
 //! (`app::inbox`, collected afresh, as My work does when the store has changed) are timed
 //! five times (median), and the plans of their queries printed: they must stay index
 //! lookups, their time flat while the history grows a hundredfold.
@@ -37,23 +39,24 @@ const OPEN: usize = 1000;
 /// Timings per measurement; the median is reported.
 const TIMES: usize = 5;
 
-fn done(step: &str, outcome: Option<&str>) -> DoneRequest {
-    DoneRequest {
-        step: step.into(),
-        by: "Li Ming".into(),
-        outcome: outcome.map(Into::into),
-        check: outcome.map(|_| "all".into()),
-        fields: if outcome.is_some() {
-            vec![
-                "contract-review.customer=ACME Moulds".into(),
-                "quotation.customer=ACME Moulds".into(),
-            ]
-        } else {
-            Vec::new()
+/// The inspection, passed with its record filled, and the release by someone else.
+fn history() -> [DoneRequest; 2] {
+    [
+        DoneRequest {
+            step: "inspect".into(),
+            by: "Qi".into(),
+            outcome: Some("Pass".into()),
+            check: Some("all".into()),
+            fields: vec!["lot=L1".into(), "measured=12".into()],
+            ..Default::default()
         },
-        acting_for: (step == "request").then(|| "CUST".into()),
-        ..Default::default()
-    }
+        DoneRequest {
+            step: "release".into(),
+            by: "Wang".into(),
+            acting_for: Some("QA".into()),
+            ..Default::default()
+        },
+    ]
 }
 
 fn median(mut times: Vec<Duration>) -> Duration {
@@ -109,12 +112,12 @@ fn main() {
     sizes.sort_unstable();
 
     let dir = std::env::temp_dir().join(format!("procdoc-store-scale-{}", std::process::id()));
-    let qms = dir.join("red-maple");
-    copy_dir(Path::new("specs/red-maple"), &qms);
+    let qms = dir.join("factory");
+    copy_dir(Path::new("tests/fixtures/run/factory"), &qms);
     let db = db.unwrap_or_else(|| dir.join("runs.sqlite"));
-    let (loaded, _) = procdoc::spec::load::load(&qms).expect("red-maple loads");
+    let (loaded, _) = procdoc::spec::load::load(&qms).expect("the factory loads");
     let settings = loaded.settings.clone().expect("settings");
-    let snapshot = Snapshot::take(&loaded, &settings, "CS-P-001").expect("snapshot");
+    let snapshot = Snapshot::take(&loaded, &settings, "QA-P-001").expect("snapshot");
     let tz = chrono_tz::Asia::Shanghai;
     let now = clock::parse("2026-06-01 12:00", tz).expect("time");
     let mut store = AnyStore::create(&db).expect("database");
@@ -123,10 +126,10 @@ fn main() {
     let mut notes = Vec::new();
     let mut start = |store: &mut AnyStore, reference: String, at, steps: &[DoneRequest]| {
         let request = StartRequest {
-            doc: "CS-P-001".into(),
-            flow: Some("contract".into()),
+            doc: "QA-P-001".into(),
+            flow: Some("inspection".into()),
             reference,
-            by: Some("Li Ming".into()),
+            by: Some("Li".into()),
             at,
             plan: Vec::new(),
             calls_into: Vec::new(),
@@ -143,14 +146,10 @@ fn main() {
     for i in 0..OPEN {
         let days = if i % 2 == 0 { 60 } else { 0 };
         let at = now - chrono::Duration::days(days) - chrono::Duration::hours(1);
-        start(&mut store, format!("OPEN-{i}"), at, &[done("request", None)]);
+        start(&mut store, format!("OPEN-{i}"), at, &[]);
     }
     store.commit().expect("commit");
-    let history = [
-        done("request", None),
-        done("review", Some("Order cannot be fulfilled")),
-        done("cancel", None),
-    ];
+    let history = history();
     let mut runs = OPEN;
     let stamp = clock::stamp(now);
     for &target in &sizes {
@@ -185,10 +184,10 @@ fn main() {
             listed.runs.len(),
             listed.overdue.len()
         );
-        let depts = ["CS".to_string()];
+        let depts = ["QA".to_string()];
         let (took, inbox) = timed(|| app::inbox(Some(&mut store), &depts, &[], now).expect("inbox"));
         eprintln!(
-            "inbox of CS:        {:>8.2} ms  ({} steps, {} overdue)",
+            "inbox of QA:        {:>8.2} ms  ({} steps, {} overdue)",
             took.as_secs_f64() * 1000.0,
             inbox.items.len(),
             inbox.overdue()
@@ -207,11 +206,11 @@ fn main() {
         );
         let waiting = Filter {
             status: Some(Status::Open),
-            dept: Some("CS".into()),
+            dept: Some("QA".into()),
             ..Default::default()
         };
         let plans = store.query_plans(&waiting, &stamp).expect("plans of the inbox");
-        eprint!("plan, open runs waiting for CS (inbox):\n{}", indent(&plans.list));
+        eprint!("plan, open runs waiting for QA (inbox):\n{}", indent(&plans.list));
     }
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
