@@ -1,14 +1,15 @@
 //! The company's working-time calendar: when deadlines such as `2 working days` or
 //! `1 week before the audit` fall.
 //!
-//! Working time is laid out in the calendar's local wall-clock time: a day's working
-//! hours are the ranges the QMS wrote (`08:30-12:00`), read on the office clock. Working
-//! units are counted along that clock, so a working day is always
-//! [`Calendar::working_minutes_per_day`] long, even on the night a daylight-saving change
-//! shortens or lengthens the real day. A wall-clock time that does not exist (inside a
-//! spring-forward gap) is taken as the first instant after the gap; one that occurs twice
-//! (fall-back) as the earlier occurrence, unless that would put a deadline before its
-//! start.
+//! A day's working hours are the ranges the QMS wrote (`08:30-12:00`, per weekday or for
+//! one date), read on the office clock. Working hours are real elapsed time inside those
+//! ranges: on the night the clocks change, a range spanning the change is an hour shorter
+//! or longer, and `4 working hours` on a round-the-clock calendar is exactly 4 hours.
+//! Working days are counted as days, the position within a day read on the office clock,
+//! so a working day ends at the same time of day however long it is. A wall-clock time
+//! that does not exist (inside a spring-forward gap) is taken as the first instant after
+//! the gap; one that occurs twice (fall-back) as the earlier occurrence, unless that would
+//! put a deadline before its start.
 //!
 //! Every computation steps at most one day at a time and jumps whole weeks where no
 //! holiday or extra workday can interfere, so even `1000000 working days` is quick. The
@@ -22,12 +23,12 @@ mod hours;
 mod walk;
 mod zone;
 
-use hours::{Period, parse_range};
+use hours::{Period, parse_ranges, total_minutes};
 use zone::Bound;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, TimeDelta, Utc, Weekday};
 use chrono_tz::Tz;
@@ -92,19 +93,53 @@ pub enum CalendarError {
     NoWorkdays,
     #[error("the calendar has no working hours: give at least one range, e.g. `09:00-17:00`")]
     NoHours,
+    #[error(
+        "`{0}` is a workday but the per-weekday hours give it none: give its hours or leave it out of `workdays`"
+    )]
+    WorkdayWithoutHours(String),
 }
 
-/// The business calendar of a QMS: time zone, working weekdays, daily working hours,
-/// holidays, and extra workdays (a weekend day worked to bridge a holiday).
+/// The business calendar of a QMS: time zone, working weekdays, working hours (the same
+/// every workday, or per weekday), holidays (whole or part days), and extra workdays (a
+/// weekend day worked to bridge a holiday, with its usual or its own hours).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Calendar {
     tz: Tz,
     /// Indexed by `Weekday::num_days_from_monday`.
     workdays: [bool; 7],
-    /// Sorted and disjoint, checked by [`Calendar::new`].
-    periods: Vec<Period>,
-    holidays: BTreeSet<NaiveDate>,
-    extra_workdays: BTreeSet<NaiveDate>,
+    /// Hours by weekday, Monday first, each sorted and disjoint. Weekdays that are not
+    /// workdays may have hours too: an extra workday on such a weekday works them.
+    week: [Vec<Period>; 7],
+    /// Hours of an extra workday whose weekday has none: those of the first workday.
+    usual: Vec<Period>,
+    /// Closed dates, with the hours still worked on a part day (empty: closed all day).
+    holidays: BTreeMap<NaiveDate, Vec<Period>>,
+    /// Dates worked although their weekday is not a workday (or they are holidays), with
+    /// their own hours when given.
+    extra_workdays: BTreeMap<NaiveDate, Option<Vec<Period>>>,
+}
+
+/// The working hours of a calendar as written: the same ranges every workday, or ranges per
+/// weekday (Monday first; an empty list is a weekday without hours). Ranges are
+/// `HH:MM-HH:MM` on the local 24-hour clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WeeklyHours {
+    Daily(Vec<String>),
+    PerWeekday([Vec<String>; 7]),
+}
+
+/// A holiday or extra workday: the date, and for a part day the only hours worked on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecialDay {
+    pub date: NaiveDate,
+    pub hours: Option<Vec<String>>,
+}
+
+impl SpecialDay {
+    /// A whole day: closed for a holiday, the usual hours for an extra workday.
+    pub fn whole(date: NaiveDate) -> Self {
+        SpecialDay { date, hours: None }
+    }
 }
 
 impl Default for Calendar {
@@ -114,15 +149,38 @@ impl Default for Calendar {
 }
 
 impl Calendar {
-    /// Reads a calendar as the QMS settings give it. Each range is `HH:MM-HH:MM` on a
-    /// 24-hour clock (`24:00` may end one); ranges are listed in the order of the day and
-    /// may touch but not overlap, so that no minute is counted twice.
+    /// Reads a version-1 calendar: the same hours every workday, whole holidays and extra
+    /// workdays. Each range is `HH:MM-HH:MM` on a 24-hour clock (`24:00` may end one);
+    /// ranges are listed in the order of the day and may touch but not overlap, so that no
+    /// minute is counted twice.
     pub fn new(
         timezone: &str,
         workdays: &[Weekday],
         hours: &[String],
         holidays: &[NaiveDate],
         extra_workdays: &[NaiveDate],
+    ) -> Result<Self, CalendarError> {
+        let whole = |days: &[NaiveDate]| days.iter().map(|d| SpecialDay::whole(*d)).collect();
+        let holidays: Vec<SpecialDay> = whole(holidays);
+        let extra: Vec<SpecialDay> = whole(extra_workdays);
+        Self::build(
+            timezone,
+            workdays,
+            &WeeklyHours::Daily(hours.to_vec()),
+            &holidays,
+            &extra,
+        )
+    }
+
+    /// Reads a calendar in the full form of format 1.1: hours per weekday and part days.
+    /// Errors: an unknown zone, no workdays, a workday without hours, a malformed,
+    /// empty, overlapping or unsorted range, a part day without hours.
+    pub fn build(
+        timezone: &str,
+        workdays: &[Weekday],
+        hours: &WeeklyHours,
+        holidays: &[SpecialDay],
+        extra_workdays: &[SpecialDay],
     ) -> Result<Self, CalendarError> {
         let tz: Tz = timezone
             .trim()
@@ -131,53 +189,73 @@ impl Calendar {
         if workdays.is_empty() {
             return Err(CalendarError::NoWorkdays);
         }
-        if hours.is_empty() {
-            return Err(CalendarError::NoHours);
-        }
         let mut flags = [false; 7];
         for day in workdays {
             flags[day.num_days_from_monday() as usize] = true;
         }
-        let mut periods: Vec<Period> = Vec::with_capacity(hours.len());
-        for (i, text) in hours.iter().enumerate() {
-            let period = parse_range(text)?;
-            if let Some(prev) = periods.last() {
-                let prev_text = hours[i - 1].trim().to_string();
-                if period.start < prev.end && prev.start < period.end {
-                    return Err(CalendarError::OverlappingRanges {
-                        first: prev_text,
-                        second: text.trim().to_string(),
-                    });
+        let week: [Vec<Period>; 7] = match hours {
+            WeeklyHours::Daily(ranges) => {
+                if ranges.is_empty() {
+                    return Err(CalendarError::NoHours);
                 }
-                if period.start < prev.start {
-                    return Err(CalendarError::UnsortedRanges {
-                        later: prev_text,
-                        earlier: text.trim().to_string(),
-                    });
-                }
+                let periods = parse_ranges(ranges)?;
+                std::array::from_fn(|_| periods.clone())
             }
-            periods.push(period);
+            WeeklyHours::PerWeekday(days) => {
+                let mut week: [Vec<Period>; 7] = Default::default();
+                for (i, ranges) in days.iter().enumerate() {
+                    week[i] = parse_ranges(ranges)?;
+                }
+                week
+            }
+        };
+        let mut usual = Vec::new();
+        for (i, periods) in week.iter().enumerate() {
+            if flags[i] && periods.is_empty() {
+                return Err(CalendarError::WorkdayWithoutHours(weekday_name(i)));
+            }
+            if flags[i] && usual.is_empty() {
+                usual = periods.clone();
+            }
+        }
+        let part = |day: &SpecialDay| -> Result<Option<Vec<Period>>, CalendarError> {
+            match &day.hours {
+                None => Ok(None),
+                Some(ranges) if ranges.is_empty() => Err(CalendarError::NoHours),
+                Some(ranges) => parse_ranges(ranges).map(Some),
+            }
+        };
+        let mut closed = BTreeMap::new();
+        for day in holidays {
+            closed.insert(day.date, part(day)?.unwrap_or_default());
+        }
+        let mut extra = BTreeMap::new();
+        for day in extra_workdays {
+            extra.insert(day.date, part(day)?);
         }
         Ok(Calendar {
             tz,
             workdays: flags,
-            periods,
-            holidays: holidays.iter().copied().collect(),
-            extra_workdays: extra_workdays.iter().copied().collect(),
+            week,
+            usual,
+            holidays: closed,
+            extra_workdays: extra,
         })
     }
 
     /// UTC, Monday to Friday, 09:00-17:00: used when a QMS gives no calendar.
     pub fn standard() -> Self {
+        let nine_to_five = vec![Period {
+            start: 9 * 60,
+            end: 17 * 60,
+        }];
         Calendar {
             tz: Tz::UTC,
             workdays: [true, true, true, true, true, false, false],
-            periods: vec![Period {
-                start: 9 * 60,
-                end: 17 * 60,
-            }],
-            holidays: BTreeSet::new(),
-            extra_workdays: BTreeSet::new(),
+            week: std::array::from_fn(|_| nine_to_five.clone()),
+            usual: nine_to_five,
+            holidays: BTreeMap::new(),
+            extra_workdays: BTreeMap::new(),
         }
     }
 
@@ -198,57 +276,99 @@ impl Calendar {
         out
     }
 
-    /// The working-hour ranges as `HH:MM-HH:MM`, in the order of the day.
+    /// The working-hour ranges of a regular workday as `HH:MM-HH:MM`, in the order of the
+    /// day: those of the first workday when they differ by weekday (see
+    /// [`Calendar::hours_on`]).
     pub fn hours(&self) -> Vec<String> {
-        self.periods.iter().map(Period::to_string).collect()
+        self.usual.iter().map(Period::to_string).collect()
     }
 
+    /// The working-hour ranges worked on a date, after weekdays, holidays (whole or part)
+    /// and extra workdays; empty on a day without work.
+    pub fn hours_on(&self, date: NaiveDate) -> Vec<String> {
+        self.periods_on(date)
+            .iter()
+            .map(Period::to_string)
+            .collect()
+    }
+
+    /// Every holiday, part days included.
     pub fn holidays(&self) -> impl Iterator<Item = NaiveDate> + '_ {
-        self.holidays.iter().copied()
+        self.holidays.keys().copied()
     }
 
     pub fn extra_workdays(&self) -> impl Iterator<Item = NaiveDate> + '_ {
-        self.extra_workdays.iter().copied()
+        self.extra_workdays.keys().copied()
     }
 
-    /// A workday weekday that is not a holiday, or an extra workday (which wins over a
-    /// holiday on the same date, since it is the more specific decision).
+    /// A day with working hours: a workday weekday that is not a whole holiday, a part
+    /// holiday, or an extra workday (which wins over a holiday on the same date, since it
+    /// is the more specific decision).
     pub fn is_workday(&self, date: NaiveDate) -> bool {
-        self.extra_workdays.contains(&date)
-            || (self.workdays[date.weekday().num_days_from_monday() as usize]
-                && !self.holidays.contains(&date))
+        !self.periods_on(date).is_empty()
     }
 
+    /// The periods worked on `date`, as the calendar's rules decide.
+    fn periods_on(&self, date: NaiveDate) -> &[Period] {
+        let weekday = date.weekday().num_days_from_monday() as usize;
+        if let Some(own) = self.extra_workdays.get(&date) {
+            return match own {
+                Some(periods) => periods,
+                None if self.week[weekday].is_empty() => &self.usual,
+                None => &self.week[weekday],
+            };
+        }
+        if let Some(part) = self.holidays.get(&date) {
+            return part;
+        }
+        if self.workdays[weekday] {
+            &self.week[weekday]
+        } else {
+            &[]
+        }
+    }
+
+    /// Working minutes of an average regular workday, on the office clock (rounded): the
+    /// exact length of every day when all workdays have the same hours.
     pub fn working_minutes_per_day(&self) -> u32 {
-        self.periods.iter().map(|p| p.minutes()).sum()
+        let days = i64::from(self.workdays_per_week().max(1));
+        u32::try_from((self.week_minutes() + days / 2) / days).unwrap_or(u32::MAX)
     }
 
     pub fn workdays_per_week(&self) -> u32 {
         self.workdays.iter().filter(|w| **w).count() as u32
     }
 
-    /// Working minutes of a regular week; positive because `new` demands workdays and
-    /// hours.
+    /// Working minutes of a regular week on the office clock; positive because `build`
+    /// demands workdays with hours.
     fn week_minutes(&self) -> i64 {
-        i64::from(self.workdays_per_week()) * i64::from(self.working_minutes_per_day())
+        (0..7)
+            .filter(|&i| self.workdays[i])
+            .map(|i| i64::from(total_minutes(&self.week[i])))
+            .sum()
     }
 
     /// The instant at which `d` has elapsed from `start`.
     ///
-    /// Working units count only working time on the local clock, and the result is the
-    /// earliest such instant: 2 working days from Monday 08:30 end on Tuesday at closing
-    /// time, not on Wednesday at opening. A start outside working hours begins counting
-    /// at the next opening. Calendar days, weeks, months and years keep the local time of
-    /// day across daylight-saving changes (Jan 31 + 1 month is Feb 28 or 29); minutes and
-    /// hours are absolute time. Zero of any unit returns `start`. Results past
+    /// Working hours count real elapsed time inside working hours, so on the night the
+    /// clocks change a range spanning the change is an hour shorter or longer, and
+    /// `4 working hours` on a round-the-clock calendar is exactly 4 hours. Working days
+    /// count days: from a moment within a working day, the same amount of that day's work
+    /// done on the office clock on the n-th next working day (or its closing, if it is
+    /// shorter); from outside working hours, the closing of the n-th working day from the
+    /// next opening. So 2 working days from Monday 08:30 end on Tuesday at closing time,
+    /// not on Wednesday at opening. Calendar days, weeks, months and years keep the local
+    /// time of day across daylight-saving changes (Jan 31 + 1 month is Feb 28 or 29);
+    /// minutes and hours are absolute time. Zero of any unit returns `start`. Results past
     /// 9999-12-31, or behind a century without working time, are [`FAR_FUTURE`].
     pub fn add(&self, start: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
         if d.amount == 0 {
             return start;
         }
-        let result = match self.working_minutes_exact(d) {
-            Some(minutes) => self.add_working(start, minutes),
-            None => self.shift_calendar(start, d, true),
+        let result = match d.unit {
+            Unit::WorkingHours => self.walk_forward(start, u64::from(d.amount) * 60),
+            Unit::WorkingDays => self.add_working_days(start, u64::from(d.amount)),
+            _ => self.shift_calendar(start, d, true),
         };
         match result {
             Some(t) if t >= start && t <= FAR_FUTURE => t,
@@ -256,18 +376,20 @@ impl Calendar {
         }
     }
 
-    /// Counting back: the latest instant from which `d` still elapses by `end` (for
-    /// "at least 1 week before the planned audit"). The mirror of [`Calendar::add`]:
-    /// landing on an opening time returns the opening, not the previous closing.
-    /// Results before 0001-01-01, or behind a century without working time, are
-    /// [`FAR_PAST`].
+    /// Counting back from an instant: the latest instant from which `d` still elapses by
+    /// `end` (for "at least 4 working hours before the planned start at 14:00"). The
+    /// mirror of [`Calendar::add`]: landing on an opening time returns the opening, not
+    /// the previous closing. Results before 0001-01-01, or behind a century without
+    /// working time, are [`FAR_PAST`]. For counting back from a planned date, see
+    /// [`Calendar::due_before_date`].
     pub fn sub(&self, end: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
         if d.amount == 0 {
             return end;
         }
-        let result = match self.working_minutes_exact(d) {
-            Some(minutes) => self.sub_working(end, minutes),
-            None => self.shift_calendar(end, d, false),
+        let result = match d.unit {
+            Unit::WorkingHours => self.walk_backward(end, u64::from(d.amount) * 60),
+            Unit::WorkingDays => self.sub_working_days(end, u64::from(d.amount)),
+            _ => self.shift_calendar(end, d, false),
         };
         match result {
             Some(t) if t <= end && t >= FAR_PAST => t,
@@ -275,18 +397,74 @@ impl Calendar {
         }
     }
 
-    /// Working minutes between two instants, counted on the local clock and rounded
-    /// down (0 if `b <= a`). Instants outside years 1 to 9999 are clamped to that range.
+    /// The deadline of a step due `d` before a planned date (`within: { time: 2 weeks,
+    /// before: meeting }`). Days, weeks, months, years and working days counted back from
+    /// the date give a day, and the deadline is the end of that day: for calendar units the
+    /// start of the next day, for working days the last working moment of the n-th working
+    /// day before the date. Minutes, hours and working hours count back from the start of
+    /// the date, as an instant. Out of range: [`FAR_PAST`].
+    pub fn due_before_date(&self, date: NaiveDate, d: Duration) -> DateTime<Utc> {
+        match self.day_before_date(date, d) {
+            DayOrInstant::Day(day) if d.unit == Unit::WorkingDays => self
+                .day_bounds(day)
+                .map(|(_, close)| close)
+                .unwrap_or(FAR_PAST),
+            DayOrInstant::Day(day) => match day.succ_opt() {
+                Some(next) => crate::run::clock::start_of(next, self.tz),
+                None => FAR_FUTURE,
+            },
+            DayOrInstant::Instant(t) => t,
+        }
+    }
+
+    /// The earliest time of a step that may not be done sooner than `d` before a planned
+    /// date (`after: { time: 4 weeks, before: meeting }`): the start of the day counted back
+    /// as in [`Calendar::due_before_date`] (its first working moment for working days), or
+    /// the instant for minutes, hours and working hours. Out of range: [`FAR_PAST`].
+    pub fn earliest_before_date(&self, date: NaiveDate, d: Duration) -> DateTime<Utc> {
+        match self.day_before_date(date, d) {
+            DayOrInstant::Day(day) if d.unit == Unit::WorkingDays => self
+                .day_bounds(day)
+                .map(|(open, _)| open)
+                .unwrap_or(FAR_PAST),
+            DayOrInstant::Day(day) => crate::run::clock::start_of(day, self.tz),
+            DayOrInstant::Instant(t) => t,
+        }
+    }
+
+    fn day_before_date(&self, date: NaiveDate, d: Duration) -> DayOrInstant {
+        let amount = u64::from(d.amount);
+        let day = match d.unit {
+            Unit::Minutes | Unit::Hours | Unit::WorkingHours => {
+                let start = crate::run::clock::start_of(date, self.tz);
+                return DayOrInstant::Instant(self.sub(start, d));
+            }
+            _ if amount == 0 => Some(date),
+            Unit::Days => date.checked_sub_days(Days::new(amount)),
+            Unit::Weeks => date.checked_sub_days(Days::new(amount * 7)),
+            Unit::Months => date.checked_sub_months(Months::new(d.amount)),
+            Unit::Years => d
+                .amount
+                .checked_mul(12)
+                .and_then(|m| date.checked_sub_months(Months::new(m))),
+            Unit::WorkingDays => self.nth_workday_before(date, amount),
+        };
+        match day {
+            Some(day) if day >= FIRST_DATE => DayOrInstant::Day(day),
+            _ => DayOrInstant::Instant(FAR_PAST),
+        }
+    }
+
+    /// Working minutes between two instants, real elapsed time inside working hours,
+    /// rounded down (0 if `b <= a`). Instants outside years 1 to 9999 are clamped to that
+    /// range.
     pub fn working_minutes_between(&self, a: DateTime<Utc>, b: DateTime<Utc>) -> i64 {
         let a = a.clamp(FAR_PAST, FAR_FUTURE);
         let b = b.clamp(FAR_PAST, FAR_FUTURE);
         if b <= a {
             return 0;
         }
-        match (self.wall(a), self.wall(b)) {
-            (Some(a), Some(b)) => self.wall_working_time(a, b).num_minutes(),
-            _ => 0,
-        }
+        self.working_time(a, b).num_minutes()
     }
 
     /// The length of `d` in working minutes, for comparing deadlines without a start
@@ -344,28 +522,6 @@ impl Calendar {
         (minutes, Some(note))
     }
 
-    /// `Some` with the exact working minutes for working units, `None` for calendar
-    /// units.
-    fn working_minutes_exact(&self, d: Duration) -> Option<u64> {
-        match d.unit {
-            Unit::WorkingHours => Some(u64::from(d.amount) * 60),
-            Unit::WorkingDays => {
-                Some(u64::from(d.amount) * u64::from(self.working_minutes_per_day()))
-            }
-            _ => None,
-        }
-    }
-
-    fn add_working(&self, start: DateTime<Utc>, minutes: u64) -> Option<DateTime<Utc>> {
-        let wall = self.walk_forward(self.wall(start)?, minutes)?;
-        self.instant(wall, Bound::NotBefore(start))
-    }
-
-    fn sub_working(&self, end: DateTime<Utc>, minutes: u64) -> Option<DateTime<Utc>> {
-        let wall = self.walk_backward(self.wall(end)?, minutes)?;
-        self.instant(wall, Bound::NotAfter(end))
-    }
-
     /// Calendar units: minutes and hours move real time, longer units move the local
     /// date so that the time of day stays put across daylight-saving changes.
     fn shift_calendar(
@@ -411,6 +567,23 @@ impl Calendar {
         };
         self.instant(moved, bound)
     }
+}
+
+/// Reads one working-hour range `HH:MM-HH:MM` (`24:00` may end it) as minutes after local
+/// midnight, start and end; for checkers that report each range at its own line.
+pub fn read_range(text: &str) -> Result<(u32, u32), CalendarError> {
+    hours::parse_range(text).map(|p| (p.start, p.end))
+}
+
+/// A day counted back from a planned date, or an exact instant.
+enum DayOrInstant {
+    Day(NaiveDate),
+    Instant(DateTime<Utc>),
+}
+
+/// `mon`..`sun` for a weekday index, Monday first.
+fn weekday_name(index: usize) -> String {
+    ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][index % 7].to_string()
 }
 
 /// `8 h 30 min`, `8 h`, `45 min`.

@@ -58,4 +58,25 @@ impl Calendar {
         }
         DateTime::from_timestamp(after, 0)
     }
+
+    /// The first instant the office clock shows `wall` (the end of the gap when it never
+    /// does): where a working range that opens at `wall` starts.
+    pub(super) fn first_instant(&self, wall: NaiveDateTime) -> Option<DateTime<Utc>> {
+        match self.tz.from_local_datetime(&wall) {
+            MappedLocalTime::Single(t) => Some(t.to_utc()),
+            MappedLocalTime::Ambiguous(a, b) => Some(a.to_utc().min(b.to_utc())),
+            MappedLocalTime::None => self.gap_end(wall),
+        }
+    }
+
+    /// The last instant the office clock shows `wall` (the end of the gap when it never
+    /// does): where a working range that closes at `wall` ends, so that a range spanning
+    /// a fall-back change is an hour longer.
+    pub(super) fn last_instant(&self, wall: NaiveDateTime) -> Option<DateTime<Utc>> {
+        match self.tz.from_local_datetime(&wall) {
+            MappedLocalTime::Single(t) => Some(t.to_utc()),
+            MappedLocalTime::Ambiguous(a, b) => Some(a.to_utc().max(b.to_utc())),
+            MappedLocalTime::None => self.gap_end(wall),
+        }
+    }
 }

@@ -128,11 +128,11 @@ fn a_calendar_day_keeps_the_local_time_and_hours_are_absolute() {
 }
 
 #[test]
-fn round_the_clock_work_is_counted_on_the_wall_clock() {
+fn round_the_clock_hours_are_real_and_days_keep_the_time_of_day() {
     let cal = round_the_clock("Europe/Berlin");
     assert_eq!(
         add(&cal, "2026-03-28 12:00", "24 working hours"),
-        "2026-03-29 12:00 Sun"
+        "2026-03-29 13:00 Sun"
     );
     assert_eq!(
         add(&cal, "2026-10-24 12:00", "1 working day"),
@@ -140,20 +140,19 @@ fn round_the_clock_work_is_counted_on_the_wall_clock() {
     );
     assert_eq!(
         sub(&cal, "2026-03-29 12:00", "24 working hours"),
-        "2026-03-28 12:00 Sat"
+        "2026-03-28 11:00 Sat"
     );
     let a = at(&cal, "2026-03-28 12:00");
     let b = at(&cal, "2026-03-29 12:00");
-    assert_eq!(cal.working_minutes_between(a, b), 24 * 60);
+    assert_eq!(cal.working_minutes_between(a, b), 23 * 60);
 }
 
 #[test]
 fn a_nonexistent_local_result_is_the_first_instant_after_the_gap() {
     // 02:00-03:00 does not exist in Berlin on 2026-03-29.
     let cal = round_the_clock("Europe/Berlin");
-    let start = at(&cal, "2026-03-29 01:30");
     assert_eq!(
-        cal.add(start, dur("1 working hour")),
+        cal.add(at(&cal, "2026-03-28 02:30"), dur("1 working day")),
         utc("2026-03-29T01:00:00Z")
     );
     assert_eq!(
@@ -164,10 +163,9 @@ fn a_nonexistent_local_result_is_the_first_instant_after_the_gap() {
         cal.sub(at(&cal, "2026-03-30 02:30"), dur("1 day")),
         utc("2026-03-29T01:00:00Z")
     );
-    // Counting back from after the gap lands inside it as well.
-    let after = at(&cal, "2026-03-29 03:30");
+    // Counting back a working day from after the gap lands inside it as well.
     assert_eq!(
-        cal.sub(after, dur("1 working hour")),
+        cal.sub(at(&cal, "2026-03-30 02:30"), dur("1 working day")),
         utc("2026-03-29T01:00:00Z")
     );
 }

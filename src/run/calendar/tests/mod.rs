@@ -4,6 +4,7 @@
 mod clock;
 mod counting;
 mod limits;
+mod weekly;
 
 use super::*;
 use Weekday::{Fri, Mon, Sat, Sun, Thu, Tue, Wed};
