@@ -127,8 +127,13 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
 
     let located = hours::check(cx, out);
+    // The hours' own findings say more than the first error the calendar meets.
     if let Err(error) = calendar_of(settings)
-        && !located
+        && (!located
+            || matches!(
+                error,
+                CalendarError::UnknownTimezone(_) | CalendarError::NoWorkdays
+            ))
     {
         let hours = match settings.calendar.as_ref().map(|c| &c.hours) {
             Some(Hours::Daily(ranges)) => ranges.as_slice(),
