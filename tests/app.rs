@@ -373,7 +373,8 @@ fn plan_step_reports_the_deadlines_that_count_back_from_it() {
         .iter()
         .map(|(s, d)| format!("{s} {}", procdoc::run::clock::show(*d, planned.run.tz)))
         .collect();
-    assert_eq!(due, ["prepare 2026-03-20 00:00"]);
+    // A week before the visit is 20 March; due by the end of that day.
+    assert_eq!(due, ["prepare 2026-03-21 00:00"]);
     let r = app::plan_step(
         &mut env.store,
         &RunRef::new("AU-1"),

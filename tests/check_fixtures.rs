@@ -68,3 +68,28 @@ fn every_check_code_has_a_failing_fixture() {
         "checks without a fixture folder: {missing:?}"
     );
 }
+
+#[test]
+fn a_calendar_with_hours_per_weekday_and_part_days_checks_clean() {
+    let dir = Path::new("tests/fixtures/calendar/weekly");
+    let (text, found) = check_output(dir);
+    assert!(found.is_empty(), "{text}");
+    let (qms, _) = load::load(dir).expect("fixture is a QMS folder");
+    let calendar = procdoc::check::settings::calendar_of(qms.settings.as_ref().expect("settings"))
+        .expect("calendar");
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    assert_eq!(
+        calendar.hours_on(day("2026-06-11")),
+        ["08:00-12:00", "12:30-17:00"]
+    );
+    assert_eq!(
+        calendar.hours_on(day("2026-06-12")),
+        ["08:00-12:00", "12:30-14:30"]
+    );
+    assert_eq!(calendar.hours_on(day("2026-12-24")), ["08:00-12:00"]);
+    assert!(calendar.hours_on(day("2026-12-25")).is_empty());
+    assert_eq!(
+        calendar.hours_on(day("2026-10-10")),
+        ["09:00-12:00", "13:00-15:00"]
+    );
+}

@@ -315,12 +315,13 @@ fn from_start_and_before_a_planned_date() {
     ]);
     let r = env.show("AU-1");
     assert_eq!(step(&r, "visit")["planned"], "2026-03-20");
+    // A week before the visit is 13 March; on time until the end of that day.
     assert_eq!(
         step(&r, "prepare")["due"]["at"]["local"],
-        "2026-03-13 00:00"
+        "2026-03-14 00:00"
     );
     let out = env.ok(&["plan", "AU-1", "visit", "2026-03-27"]);
-    assert!(out.contains("prepare due 2026-03-20 00:00"), "{out}");
+    assert!(out.contains("prepare due 2026-03-21 00:00"), "{out}");
     let err = env.refused(&["plan", "AU-1", "prepare", "2026-03-27"]);
     assert!(err.contains("planned steps: visit"), "{err}");
 }

@@ -47,6 +47,12 @@ codes! {
         "The working calendar cannot be used: an unknown timezone, working hours not written `HH:MM-HH:MM`, overlapping ranges, or no workdays.";
     NO_PROCEDURES = "W0009" "no-procedures" Warning "Reading files"
         "The QMS folder holds no procedure files besides `procdoc.yaml`.";
+    OVERLAPPING_HOURS = "E0010" "overlapping-hours" Error "Reading files"
+        "Two working-hour ranges worked on the same day overlap: two keys of per-weekday `hours` naming one weekday (`mon-fri` and `fri`), or the ranges of a part day. Each minute may be worked once; shorten a range or give the day its hours under one key.";
+    WORKDAY_WITHOUT_HOURS = "E0011" "workday-without-hours" Error "Reading files"
+        "A weekday listed in `workdays` has no hours in per-weekday `hours`. Give it hours (its own key or a range of days such as `mon-fri`), or remove it from `workdays`.";
+    UNKNOWN_WEEKDAY = "E0012" "unknown-weekday" Error "Reading files"
+        "A key of per-weekday `hours` is neither a weekday (`mon` .. `sun`) nor a range of weekdays in the order of the week (`mon-thu`).";
 
     UNKNOWN_DEPARTMENT = "E0101" "unknown-department" Error "References"
         "A department or party code (in `by`, `with`, `owner`, `keeper`, `who` or `in`) that `procdoc.yaml` does not define.";

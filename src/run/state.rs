@@ -433,7 +433,7 @@ pub fn due(
     if let Some(before) = within.before() {
         let planned = spec.graph.index_of(before)?;
         let date = state.plan.get(&planned)?;
-        return Some(spec.calendar.sub(clock::start_of(*date, spec.tz()), time));
+        return Some(spec.calendar.due_before_date(*date, time));
     }
     match within.from() {
         Some("start") => Some(spec.calendar.add(state.started_at, time)),

@@ -1,6 +1,7 @@
 //! The spec model: typed values (serde + schemars), texts, durations, the loader and the
 //! source map that lets every later finding point at a line.
 
+pub mod calendar;
 pub mod duration;
 pub mod ident;
 pub mod limits;

@@ -9,6 +9,7 @@ use schemars::JsonSchema;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+pub use super::calendar::CalendarSpec;
 use super::duration::{Duration, Unit};
 use super::text::{ScalarAsString, Text, scalar_string};
 
@@ -86,60 +87,6 @@ pub struct Department {
 pub struct Party {
     pub code: String,
     pub name: Text,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CalendarSpec {
-    /// IANA timezone name, e.g. `Asia/Shanghai`.
-    #[serde(default = "default_timezone")]
-    pub timezone: String,
-    /// Working weekdays (`mon`..`sun`).
-    #[serde(default = "default_workdays")]
-    pub workdays: Vec<Weekday>,
-    /// Working hours of a workday, `HH:MM-HH:MM`, one range or several.
-    #[serde(default = "default_hours", deserialize_with = "one_or_many_strings")]
-    #[schemars(schema_with = "hours_schema")]
-    pub hours: Vec<String>,
-    #[serde(default)]
-    pub holidays: Vec<Date>,
-    /// Weekend days worked to make up for a holiday.
-    #[serde(default)]
-    pub extra_workdays: Vec<Date>,
-}
-
-fn default_timezone() -> String {
-    "UTC".to_string()
-}
-
-/// One string or a list of them (`hours: "08:00-16:30"` or `hours: [..., ...]`).
-fn one_or_many_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    OneOrMany::deserialize(d).map(|o| o.0)
-}
-
-fn hours_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    schemars::json_schema!({
-        "description": "Working hours of a workday, `HH:MM-HH:MM`: one range, or a list of ranges.",
-        "default": ["09:00-17:00"],
-        "anyOf": [
-            { "type": "string" },
-            { "type": "array", "items": { "type": "string" } }
-        ]
-    })
-}
-
-fn default_hours() -> Vec<String> {
-    vec!["09:00-17:00".to_string()]
-}
-
-fn default_workdays() -> Vec<Weekday> {
-    vec![
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-    ]
 }
 
 #[derive(

@@ -180,7 +180,10 @@ fn working_hours_may_be_one_range_as_a_plain_string() {
     let (qms, diagnostics) = load::load(dir.path()).unwrap();
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     let calendar = qms.settings.unwrap().calendar.unwrap();
-    assert_eq!(calendar.hours, ["08:00-16:30"]);
+    assert_eq!(
+        calendar.hours,
+        procdoc::spec::calendar::Hours::Daily(vec!["08:00-16:30".to_string()])
+    );
     let (code, findings) = check(dir.path());
     assert_eq!(code, 0, "{findings:?}");
     // A malformed single range is still located at its value.

@@ -3,21 +3,57 @@
 use std::collections::HashMap;
 use std::path::{Component, Path};
 
+mod hours;
+
 use super::Context;
 use super::codes;
 use super::diagnostic::Diagnostic;
-use crate::run::calendar::{Calendar, CalendarError};
+use crate::run::calendar::{Calendar, CalendarError, SpecialDay, WeeklyHours, read_range};
+use crate::spec::calendar::{Hours, SpecialDate, weekdays_of_key};
 use crate::spec::model::Settings;
 
-/// The calendar the settings describe (the standard one when they give none).
+/// The calendar the settings describe (the standard one when they give none). Per-weekday
+/// hours of several keys naming one weekday are that weekday's ranges together, in the
+/// order of the day; a key that names no weekday gives no hours (the check reports it).
 pub fn calendar_of(settings: &Settings) -> Result<Calendar, CalendarError> {
     let Some(spec) = &settings.calendar else {
         return Ok(Calendar::standard());
     };
     let workdays: Vec<chrono::Weekday> = spec.workdays.iter().map(|&w| w.into()).collect();
-    let holidays: Vec<_> = spec.holidays.iter().map(|d| d.0).collect();
-    let extra: Vec<_> = spec.extra_workdays.iter().map(|d| d.0).collect();
-    Calendar::new(&spec.timezone, &workdays, &spec.hours, &holidays, &extra)
+    let special = |days: &[SpecialDate]| -> Vec<SpecialDay> {
+        days.iter()
+            .map(|d| SpecialDay {
+                date: d.date.0,
+                hours: d.hours.clone().map(in_order_of_the_day),
+            })
+            .collect()
+    };
+    let hours = match &spec.hours {
+        Hours::Daily(ranges) => WeeklyHours::Daily(ranges.clone()),
+        Hours::PerWeekday(keys) => {
+            let mut week: [Vec<String>; 7] = Default::default();
+            for (key, ranges) in keys {
+                for day in weekdays_of_key(key).unwrap_or_default() {
+                    let index = chrono::Weekday::from(day).num_days_from_monday() as usize;
+                    week[index].extend(ranges.iter().cloned());
+                }
+            }
+            WeeklyHours::PerWeekday(week.map(in_order_of_the_day))
+        }
+    };
+    Calendar::build(
+        &spec.timezone,
+        &workdays,
+        &hours,
+        &special(&spec.holidays),
+        &special(&spec.extra_workdays),
+    )
+}
+
+/// Ranges gathered from several keys, or of a part day, need no particular order.
+fn in_order_of_the_day(mut ranges: Vec<String>) -> Vec<String> {
+    ranges.sort_by_key(|r| read_range(r).map(|(start, _)| start).unwrap_or(0));
+    ranges
 }
 
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
@@ -90,12 +126,19 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         );
     }
 
-    if let Err(error) = calendar_of(settings) {
-        let hours = settings
-            .calendar
-            .as_ref()
-            .map(|c| c.hours.as_slice())
-            .unwrap_or_default();
+    let located = hours::check(cx, out);
+    // The hours' own findings say more than the first error the calendar meets.
+    if let Err(error) = calendar_of(settings)
+        && (!located
+            || matches!(
+                error,
+                CalendarError::UnknownTimezone(_) | CalendarError::NoWorkdays
+            ))
+    {
+        let hours = match settings.calendar.as_ref().map(|c| &c.hours) {
+            Some(Hours::Daily(ranges)) => ranges.as_slice(),
+            _ => &[],
+        };
         let hour_path = |range: &str| {
             hours
                 .iter()
@@ -120,7 +163,9 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 cx.at(file, &hour_path(later))
             }
             CalendarError::NoWorkdays => cx.key(file, "calendar.workdays"),
-            CalendarError::NoHours => cx.key(file, "calendar.hours"),
+            CalendarError::NoHours | CalendarError::WorkdayWithoutHours(_) => {
+                cx.key(file, "calendar.hours")
+            }
         });
         out.push(d);
     }
