@@ -389,9 +389,11 @@ fn args() -> Args {
                     .filter(|&n| n > 0)
                     .expect("--instances takes a number, 1 or more")
             }
-            number => parsed
-                .numbers
-                .push(number.parse().expect("RUNS, CLIENTS and SECONDS are numbers")),
+            number => parsed.numbers.push(
+                number
+                    .parse()
+                    .expect("RUNS, CLIENTS and SECONDS are numbers"),
+            ),
         }
     }
     parsed

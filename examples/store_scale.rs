@@ -101,7 +101,9 @@ fn main() {
     let mut given = std::env::args().skip(1);
     while let Some(arg) = given.next() {
         if arg == "--db" {
-            db = Some(PathBuf::from(given.next().expect("--db takes a URL or a path")));
+            db = Some(PathBuf::from(
+                given.next().expect("--db takes a URL or a path"),
+            ));
         } else {
             sizes.push(arg.parse::<usize>().expect("SIZEs are numbers of runs"));
         }
@@ -134,8 +136,7 @@ fn main() {
             plan: Vec::new(),
             calls_into: Vec::new(),
         };
-        let mut live =
-            engine::start(store, snapshot.clone(), &request, &mut notes).expect("start");
+        let mut live = engine::start(store, snapshot.clone(), &request, &mut notes).expect("start");
         for (k, step) in steps.iter().enumerate() {
             let when = at + chrono::Duration::minutes(10 * (k as i64 + 1));
             engine::complete(store, &mut live, step, when, &mut notes).expect("complete");
@@ -175,9 +176,8 @@ fn main() {
             overdue: true,
             ..Default::default()
         };
-        let (took, listed) = timed(|| {
-            app::list_runs(Some(&mut store), &query, now, tz, 0).expect("list --overdue")
-        });
+        let (took, listed) =
+            timed(|| app::list_runs(Some(&mut store), &query, now, tz, 0).expect("list --overdue"));
         eprintln!(
             "run list --overdue: {:>8.2} ms  ({} runs, {} overdue steps)",
             took.as_secs_f64() * 1000.0,
@@ -185,7 +185,8 @@ fn main() {
             listed.overdue.len()
         );
         let depts = ["QA".to_string()];
-        let (took, inbox) = timed(|| app::inbox(Some(&mut store), &depts, &[], now).expect("inbox"));
+        let (took, inbox) =
+            timed(|| app::inbox(Some(&mut store), &depts, &[], now).expect("inbox"));
         eprintln!(
             "inbox of QA:        {:>8.2} ms  ({} steps, {} overdue)",
             took.as_secs_f64() * 1000.0,
@@ -209,8 +210,13 @@ fn main() {
             dept: Some("QA".into()),
             ..Default::default()
         };
-        let plans = store.query_plans(&waiting, &stamp).expect("plans of the inbox");
-        eprint!("plan, open runs waiting for QA (inbox):\n{}", indent(&plans.list));
+        let plans = store
+            .query_plans(&waiting, &stamp)
+            .expect("plans of the inbox");
+        eprint!(
+            "plan, open runs waiting for QA (inbox):\n{}",
+            indent(&plans.list)
+        );
     }
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
