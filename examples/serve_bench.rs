@@ -49,7 +49,10 @@ const SIGNERS: usize = 50;
 
 #[path = "../tests/common/files.rs"]
 mod files;
+#[path = "common/size.rs"]
+mod size;
 use files::copy_dir;
+use size::size;
 
 /// Where each kind of run of the store stops.
 #[derive(Clone, Copy)]
@@ -225,20 +228,6 @@ fn seed(runs: usize, pool: usize, db: Option<&str>) -> Seeded {
         ended,
         pool: pooled,
     }
-}
-
-/// The bytes the store takes: the SQLite file and its log, or the PostgreSQL database.
-fn size(db: &Path) -> u64 {
-    let text = db.to_string_lossy();
-    if text.starts_with("postgres") {
-        let mut client = postgres::Client::connect(&text, postgres::NoTls).expect("connect");
-        let row = client
-            .query_one("SELECT pg_database_size(current_database())", &[])
-            .expect("size");
-        return u64::try_from(row.get::<_, i64>(0)).unwrap_or(0);
-    }
-    let len = |p: PathBuf| std::fs::metadata(p).map_or(0, |m| m.len());
-    len(db.to_path_buf()) + len(db.with_extension("sqlite-wal"))
 }
 
 /// The release binary next to this example.

@@ -32,7 +32,10 @@ use procdoc::run::store::{AnyStore, Filter, Status, Store};
 
 #[path = "../tests/common/files.rs"]
 mod files;
+#[path = "common/size.rs"]
+mod size;
 use files::copy_dir;
+use size::size;
 
 /// Runs waiting at the review, at every size.
 const OPEN: usize = 1000;
@@ -73,20 +76,6 @@ fn timed<T>(mut f: impl FnMut() -> T) -> (Duration, T) {
         times.push(t.elapsed());
     }
     (median(times), last.expect("timed at least once"))
-}
-
-/// The bytes the store takes: the SQLite file and its log, or the PostgreSQL database.
-fn size(db: &Path) -> u64 {
-    let text = db.to_string_lossy();
-    if text.starts_with("postgres") {
-        let mut client = postgres::Client::connect(&text, postgres::NoTls).expect("connect");
-        let row = client
-            .query_one("SELECT pg_database_size(current_database())", &[])
-            .expect("size");
-        return u64::try_from(row.get::<_, i64>(0)).unwrap_or(0);
-    }
-    let len = |p: PathBuf| std::fs::metadata(p).map_or(0, |m| m.len());
-    len(db.to_path_buf()) + len(db.with_extension("sqlite-wal"))
 }
 
 fn indent(plan: &str) -> String {
