@@ -6,11 +6,12 @@
 //! target/release/examples/store_scale [--db URL] [SIZE ...]
 //!
 //! SIZEs default to 10000 100000 1000000. The open work stays the same at every size, as it
-//! does in a company: 1,000 runs of the test factory's inspection flow (QA-P-001, in
-//! `tests/fixtures/run/factory`) waiting at the inspection by quality assurance (QA, within
-//! 2 working hours), half of them past that deadline. The history grows: ended runs
+//! does in a company: the 1,000 newest runs of the test factory's inspection flow (QA-P-001,
+//! in `tests/fixtures/run/factory`) wait at the inspection by quality assurance (QA, within
+//! 2 working hours), half of them past that deadline; at each size those of the size before
+//! are done first. The history grows: ended runs
 //! (inspected "Pass" with the record filled, then released; three events each) are added
-//! through the engine, one transaction per size, until the store holds SIZE runs. At each
+//! through the engine, a thousand runs a transaction, until the store holds SIZE runs. At each
 //! size the listing (`app::list_runs`, as `procdoc run list --overdue` calls it) and the
 //! inbox of QA
 //! (`app::inbox`, collected afresh, as My work does when the store has changed) are timed
@@ -24,7 +25,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use procdoc::app::{self, ListQuery};
+use procdoc::app::{self, ListQuery, RunRef};
 use procdoc::run::clock;
 use procdoc::run::completion::DoneRequest;
 use procdoc::run::engine::{self, Snapshot, StartRequest};
@@ -131,24 +132,47 @@ fn main() {
             engine::complete(store, &mut live, step, when, &mut notes).expect("complete");
         }
     };
-    // The open work: half started long ago (their review overdue), half just now.
-    store.begin(true).expect("begin");
-    for i in 0..OPEN {
-        let days = if i % 2 == 0 { 60 } else { 0 };
-        let at = now - chrono::Duration::days(days) - chrono::Duration::hours(1);
-        start(&mut store, format!("OPEN-{i}"), at, &[]);
-    }
-    store.commit().expect("commit");
     let history = history();
-    let mut runs = OPEN;
+    let mut runs = 0;
+    let mut open: Vec<String> = Vec::new();
     let stamp = clock::stamp(now);
     for &target in &sizes {
         let fill = Instant::now();
+        // The open work of the size before is done now and joins the history, so that the
+        // open runs are always the newest, as they are in a company.
+        for reference in open.drain(..) {
+            for step in &history {
+                app::complete_step(
+                    &mut store,
+                    &RunRef::new(&reference),
+                    step,
+                    Some("2026-06-01 11:30"),
+                )
+                .expect("the earlier open run ends");
+            }
+        }
         let bar = indicatif::ProgressBar::new(target.saturating_sub(runs) as u64);
         store.begin(true).expect("begin");
-        while runs < target {
+        while runs + OPEN < target {
             let at = now - chrono::Duration::days(400) + chrono::Duration::seconds(runs as i64);
             start(&mut store, format!("SO-{runs}"), at, &history);
+            runs += 1;
+            bar.inc(1);
+            // A transaction per thousand runs: PostgreSQL keeps every version of the store
+            // head's row that one transaction writes, so one transaction for a million runs
+            // would make each event slower than the last.
+            if runs % 1000 == 0 {
+                store.commit().expect("commit");
+                store.begin(true).expect("begin");
+            }
+        }
+        // The open work: half started long ago (their inspection overdue), half just now.
+        for i in 0..OPEN {
+            let days = if i % 2 == 0 { 60 } else { 0 };
+            let at = now - chrono::Duration::days(days) - chrono::Duration::hours(1);
+            let reference = format!("OPEN-{target}-{i}");
+            start(&mut store, reference.clone(), at, &[]);
+            open.push(reference);
             runs += 1;
             bar.inc(1);
         }
