@@ -15,8 +15,8 @@ mod transfer;
 
 use super::audit::{self, Event, GENESIS, StoreHead};
 use super::store::{
-    Entry, Filter, NewRun, OpenStep, Overdue, Provenance, QueryPlans, RunId, RunRow,
-    SCHEMA_VERSION, Status, Store, StoreError, StoredRun, Summary,
+    Entry, Filter, FilterValue, NewRun, OpenStep, Overdue, Provenance, QueryPlans, RunId, RunRow,
+    SCHEMA_VERSION, Status, Store, StoreError, StoredRun, Summary, filter_conditions,
 };
 
 /// How long a command waits for another process's transaction before giving up.
@@ -418,42 +418,16 @@ impl SqliteStore {
     }
 }
 
-/// The WHERE clause and parameters of a filter over `runs r`.
+/// The WHERE clause and parameters of a filter over `runs r` ([`filter_conditions`]).
 fn conditions(filter: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
     let mut sql = String::from(" WHERE 1 = 1");
     let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-    let mut push = |clause: &str, value: Box<dyn ToSql>, sql: &mut String| {
-        args.push(value);
+    for (clause, value) in filter_conditions(filter) {
+        args.push(match value {
+            FilterValue::Text(v) => Box::new(v),
+            FilterValue::Id(v) => Box::new(v),
+        });
         sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
-    };
-    if let Some(v) = &filter.reference {
-        push(" AND r.ref = ?", Box::new(v.clone()), &mut sql);
-    }
-    if let Some(v) = &filter.doc {
-        push(" AND r.doc = ?", Box::new(v.clone()), &mut sql);
-    }
-    if let Some(v) = &filter.flow {
-        push(" AND r.flow = ?", Box::new(v.clone()), &mut sql);
-    }
-    if let Some(v) = filter.status {
-        push(" AND r.status = ?", Box::new(v.as_str()), &mut sql);
-    }
-    if let Some(v) = filter.parent {
-        push(" AND r.parent = ?", Box::new(v.0), &mut sql);
-    }
-    if let Some(v) = &filter.dept {
-        push(
-            " AND r.id IN (SELECT o.run FROM open_steps o WHERE o.dept = ?)",
-            Box::new(v.clone()),
-            &mut sql,
-        );
-    }
-    if let Some(v) = &filter.overdue_at {
-        push(
-            " AND r.id IN (SELECT o.run FROM open_steps o WHERE o.due < ?)",
-            Box::new(v.clone()),
-            &mut sql,
-        );
     }
     (sql, args)
 }

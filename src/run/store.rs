@@ -202,6 +202,49 @@ pub struct Filter {
     pub parent: Option<RunId>,
 }
 
+/// A value a [`Filter`]'s condition compares with, bound by each backend in its own way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FilterValue {
+    Text(String),
+    Id(i64),
+}
+
+/// The conditions of `filter` over `runs r`: each an SQL fragment with one `?` where its
+/// value goes, and the value. Both backends build their WHERE clause from these, so they
+/// select the same runs.
+pub(crate) fn filter_conditions(filter: &Filter) -> Vec<(&'static str, FilterValue)> {
+    let text = |v: &str| FilterValue::Text(v.to_string());
+    let mut out = Vec::new();
+    if let Some(v) = &filter.reference {
+        out.push((" AND r.ref = ?", text(v)));
+    }
+    if let Some(v) = &filter.doc {
+        out.push((" AND r.doc = ?", text(v)));
+    }
+    if let Some(v) = &filter.flow {
+        out.push((" AND r.flow = ?", text(v)));
+    }
+    if let Some(v) = filter.status {
+        out.push((" AND r.status = ?", text(v.as_str())));
+    }
+    if let Some(v) = filter.parent {
+        out.push((" AND r.parent = ?", FilterValue::Id(v.0)));
+    }
+    if let Some(v) = &filter.dept {
+        out.push((
+            " AND r.id IN (SELECT o.run FROM open_steps o WHERE o.dept = ?)",
+            text(v),
+        ));
+    }
+    if let Some(v) = &filter.overdue_at {
+        out.push((
+            " AND r.id IN (SELECT o.run FROM open_steps o WHERE o.due < ?)",
+            text(v),
+        ));
+    }
+    out
+}
+
 /// The database's plans of the two queries that find open work, in the backend's own words
 /// (SQLite's `EXPLAIN QUERY PLAN`, PostgreSQL's `EXPLAIN`): the run list's and the overdue
 /// steps'. For benchmarks and DBAs, who check that they stay index lookups as the history

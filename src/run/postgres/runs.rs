@@ -7,8 +7,8 @@ use postgres::types::ToSql;
 use super::PgStore;
 use crate::run::audit::{Event, GENESIS, StoreHead};
 use crate::run::store::{
-    Entry, Filter, NewRun, OpenStep, Overdue, Provenance, QueryPlans, RunId, RunRow,
-    SCHEMA_VERSION, Status, Store, StoreError, StoredRun, Summary,
+    Entry, Filter, FilterValue, NewRun, OpenStep, Overdue, Provenance, QueryPlans, RunId, RunRow,
+    SCHEMA_VERSION, Status, Store, StoreError, StoredRun, Summary, filter_conditions,
 };
 
 const RUN_COLUMNS: &str = "r.id, r.ref, r.doc, r.flow, r.revision, r.fingerprint, r.snapshot, r.parent, \
@@ -55,42 +55,17 @@ fn run_row(r: &Row) -> Result<RunRow, StoreError> {
     })
 }
 
-/// The WHERE clause over `runs r` and its parameters ($1, $2, ...) of a filter.
+/// The WHERE clause over `runs r` and its parameters ($1, $2, ...) of a filter
+/// ([`filter_conditions`]).
 fn conditions(filter: &Filter) -> (String, Vec<Box<dyn ToSql + Sync>>) {
     let mut sql = String::from(" WHERE true");
     let mut args: Vec<Box<dyn ToSql + Sync>> = Vec::new();
-    let mut push = |clause: &str, value: Box<dyn ToSql + Sync>, sql: &mut String| {
-        args.push(value);
+    for (clause, value) in filter_conditions(filter) {
+        args.push(match value {
+            FilterValue::Text(v) => Box::new(v),
+            FilterValue::Id(v) => Box::new(v),
+        });
         sql.push_str(&clause.replace('?', &format!("${}", args.len())));
-    };
-    if let Some(v) = &filter.reference {
-        push(" AND r.ref = ?", Box::new(v.clone()), &mut sql);
-    }
-    if let Some(v) = &filter.doc {
-        push(" AND r.doc = ?", Box::new(v.clone()), &mut sql);
-    }
-    if let Some(v) = &filter.flow {
-        push(" AND r.flow = ?", Box::new(v.clone()), &mut sql);
-    }
-    if let Some(v) = filter.status {
-        push(" AND r.status = ?", Box::new(v.as_str()), &mut sql);
-    }
-    if let Some(v) = filter.parent {
-        push(" AND r.parent = ?", Box::new(v.0), &mut sql);
-    }
-    if let Some(v) = &filter.dept {
-        push(
-            " AND r.id IN (SELECT o.run FROM open_steps o WHERE o.dept = ?)",
-            Box::new(v.clone()),
-            &mut sql,
-        );
-    }
-    if let Some(v) = &filter.overdue_at {
-        push(
-            " AND r.id IN (SELECT o.run FROM open_steps o WHERE o.due < ?)",
-            Box::new(v.clone()),
-            &mut sql,
-        );
     }
     (sql, args)
 }
