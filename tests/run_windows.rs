@@ -1,0 +1,159 @@
+//! Earliest times end to end through `procdoc run`: a completion before a step's `after` is
+//! refused with the moment from which it may be completed, and `run show` shows that moment.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::Path;
+
+mod common;
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        common::copy_dir(
+            Path::new("tests/fixtures/run/windows"),
+            &dir.path().join("qms"),
+        );
+        Env { dir }
+    }
+
+    /// `procdoc run ARGS` with the clock fixed at `now` (office time).
+    fn run(&self, now: &str, args: &[&str]) -> std::process::Output {
+        Command::cargo_bin("procdoc")
+            .unwrap()
+            .arg("run")
+            .args(args)
+            .arg("--qms")
+            .arg(self.dir.path().join("qms"))
+            .arg("--db")
+            .arg(self.dir.path().join("runs.sqlite"))
+            .env("PROCDOC_NOW", now)
+            .env_remove("PROCDOC_DB")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, now: &str, args: &[&str]) -> String {
+        let o = self.run(now, args);
+        assert!(
+            o.status.success(),
+            "{args:?}: {}{}",
+            text(&o.stdout),
+            text(&o.stderr)
+        );
+        text(&o.stdout)
+    }
+
+    /// A refused command: exit code 1, nothing written; its error output.
+    fn refused(&self, now: &str, args: &[&str]) -> String {
+        let o = self.run(now, args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", text(&o.stdout));
+        text(&o.stderr)
+    }
+
+    fn show(&self, now: &str, reference: &str) -> Value {
+        serde_json::from_str(&self.ok(now, &["show", reference, "--format", "json"])).unwrap()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn iteration<'a>(record: &'a Value, step: &str) -> &'a Value {
+    let s = record["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == step)
+        .unwrap();
+    s["iterations"].as_array().unwrap().last().unwrap()
+}
+
+#[test]
+fn a_step_is_not_completed_before_its_waiting_time() {
+    let env = Env::new();
+    env.ok(
+        "2026-03-02 09:00",
+        &["start", "QA-P-009", "--flow", "records", "--ref", "R-1"],
+    );
+    env.ok(
+        "2026-03-02 10:00",
+        &["done", "R-1", "archive", "--by", "Ann"],
+    );
+    let err = env.refused(
+        "2026-03-03 10:00",
+        &["done", "R-1", "destroy", "--by", "Ann"],
+    );
+    assert!(
+        err.contains("step destroy may not be completed before 2029-03-02 10:00 (after: 3 years"),
+        "{err}"
+    );
+    let shown = env.ok("2026-03-03 10:00", &["show", "R-1"]);
+    assert!(shown.contains("not before 2029-03-02 10:00"), "{shown}");
+    let r = env.show("2026-03-03 10:00", "R-1");
+    assert_eq!(
+        iteration(&r, "destroy")["earliest"]["local"],
+        "2029-03-02 10:00"
+    );
+    assert_eq!(r["status"], "open");
+    // A minute before is still too soon; at the earliest time it is done.
+    env.refused(
+        "2029-03-02 09:59",
+        &["done", "R-1", "destroy", "--by", "Ann"],
+    );
+    env.ok(
+        "2029-03-02 10:00",
+        &["done", "R-1", "destroy", "--by", "Ann"],
+    );
+    let r = env.show("2029-03-02 10:00", "R-1");
+    assert!(iteration(&r, "destroy").get("earliest").is_none());
+}
+
+#[test]
+fn a_window_before_a_planned_meeting_opens_at_the_start_of_its_day() {
+    let env = Env::new();
+    env.ok(
+        "2026-04-01 09:00",
+        &["start", "QA-P-009", "--flow", "review", "--ref", "MR-1"],
+    );
+    // Without the meeting's date the earliest time is not known yet.
+    let err = env.refused(
+        "2026-04-01 09:00",
+        &["done", "MR-1", "agenda", "--by", "Ann"],
+    );
+    assert!(err.contains("not planned yet"), "{err}");
+    env.ok(
+        "2026-04-01 09:00",
+        &["plan", "MR-1", "meeting", "2026-06-15"],
+    );
+    // Four weeks before 15 June is 18 May: from its start, until the end of 1 June.
+    let err = env.refused(
+        "2026-05-17 23:59",
+        &["done", "MR-1", "agenda", "--by", "Ann"],
+    );
+    assert!(
+        err.contains(
+            "may not be completed before 2026-05-18 00:00 (after: 4 weeks before meeting)"
+        ),
+        "{err}"
+    );
+    let r = env.show("2026-05-17 23:59", "MR-1");
+    assert_eq!(
+        iteration(&r, "agenda")["earliest"]["local"],
+        "2026-05-18 00:00"
+    );
+    assert_eq!(
+        iteration(&r, "agenda")["due"]["at"]["local"],
+        "2026-06-02 00:00"
+    );
+    env.ok(
+        "2026-05-18 00:00",
+        &["done", "MR-1", "agenda", "--by", "Ann"],
+    );
+}
