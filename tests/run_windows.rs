@@ -157,3 +157,73 @@ fn a_window_before_a_planned_meeting_opens_at_the_start_of_its_day() {
         &["done", "MR-1", "agenda", "--by", "Ann"],
     );
 }
+
+#[test]
+fn signing_in_the_web_app_before_the_earliest_time_is_refused_at_the_step() {
+    use procdoc::app::users::{self, AddUser};
+    use procdoc::app::{self, RefusalKind, RunRef, SignStep, StartRun};
+    use procdoc::run::accounts::Role;
+    use procdoc::run::clock;
+    use procdoc::run::store::SqliteStore;
+
+    let env = Env::new();
+    let root = env.dir.path().join("qms");
+    let (qms, diagnostics) = procdoc::cli::load_and_check(&root).expect("fixture loads");
+    let mut store = SqliteStore::create(&env.dir.path().join("app.sqlite")).unwrap();
+    let password = "correct horse battery";
+    let user = users::add_user(
+        &mut store,
+        &["QA".to_string(), "GM".to_string()],
+        AddUser {
+            login: "ann".into(),
+            name: "Ann".into(),
+            departments: vec!["QA".into()],
+            role: Role::Staff,
+            password: Some(password.into()),
+        },
+        clock::system_now(),
+    )
+    .unwrap();
+    // Started now: the record may be destroyed three years from now at the earliest.
+    app::start_run(
+        &mut store,
+        &qms,
+        &diagnostics,
+        &StartRun {
+            doc: "QA-P-009".into(),
+            flow: Some("records".into()),
+            reference: "R-9".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let sign = |store: &mut SqliteStore, step: &str| {
+        app::sign_step(
+            store,
+            &qms,
+            &user,
+            password,
+            &RunRef::new("R-9"),
+            &SignStep {
+                step: step.into(),
+                ..Default::default()
+            },
+        )
+    };
+    sign(&mut store, "archive").unwrap();
+    let refusal = sign(&mut store, "destroy").unwrap_err();
+    assert_eq!(refusal.kind, RefusalKind::Refused);
+    assert_eq!(refusal.kind.http_status(), 422);
+    assert_eq!(refusal.problems.len(), 1);
+    assert_eq!(refusal.problems[0].field.as_deref(), Some("step"));
+    assert!(
+        refusal.problems[0]
+            .message
+            .contains("step destroy may not be completed before"),
+        "{refusal:?}"
+    );
+    // The run page reads the earliest time from the record.
+    let record = app::show_run(&mut store, Some(&qms), &RunRef::new("R-9"), None, 3600).unwrap();
+    let json = serde_json::to_value(&record).unwrap();
+    assert!(iteration(&json, "destroy")["earliest"]["local"].is_string());
+}
