@@ -227,3 +227,36 @@ fn signing_in_the_web_app_before_the_earliest_time_is_refused_at_the_step() {
     let json = serde_json::to_value(&record).unwrap();
     assert!(iteration(&json, "destroy")["earliest"]["local"].is_string());
 }
+
+#[test]
+fn the_document_and_the_traveller_say_not_before_in_every_language() {
+    let env = Env::new();
+    let out = env.dir.path().join("out");
+    let o = Command::cargo_bin("procdoc")
+        .unwrap()
+        .arg("build")
+        .arg(env.dir.path().join("qms"))
+        .arg("-o")
+        .arg(&out)
+        .arg("--emit-typst")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let read = |p: &str| std::fs::read_to_string(out.join("typst").join(p)).unwrap();
+    let document = read("QA-P-009_A.typ");
+    assert!(
+        document.contains("not before 3 years / 3年后方可进行"),
+        "{document}"
+    );
+    assert!(
+        document.contains(
+            "not earlier than 4 weeks before step 4.2.2 / 不早于步骤 4.2.2 之前4周 \\ at least 2 weeks before step 4.2.2"
+        ),
+        "{document}"
+    );
+    let traveller = read("travellers/QA-P-009_records.typ");
+    assert!(
+        traveller.contains("not before 3 years / 3年后方可进行#write-in[Earliest"),
+        "{traveller}"
+    );
+}
