@@ -70,6 +70,8 @@ pub struct ActiveStep {
     pub due: Option<DateTime<Utc>>,
     /// The deadline had passed at the moment of the change.
     pub overdue: bool,
+    /// Not to be completed before this (the step's `after`), when known.
+    pub earliest: Option<DateTime<Utc>>,
 }
 
 /// Where a run stands after a change.
@@ -166,6 +168,10 @@ fn progress(live: &Live, notes: Vec<String>, now: DateTime<Utc>) -> Result<Progr
                 by: spec.by_text(s),
                 due,
                 overdue: due.is_some_and(|d| now > d),
+                earliest: match crate::run::earliest::of_active(&spec, &live.state, s) {
+                    crate::run::earliest::Earliest::At(t) if t > now => Some(t),
+                    _ => None,
+                },
             }
         })
         .collect();

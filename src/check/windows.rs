@@ -37,6 +37,20 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let sp = step_path(f, s);
+            if step.calls.is_some() {
+                out.push(
+                    Diagnostic::new(
+                        &codes::EARLIEST_ON_CALL,
+                        cx.at(file, &format!("{sp}.after")),
+                        format!(
+                            "step `{}` runs another flow and is completed when that run ends, so it cannot wait for an earliest time",
+                            step.id
+                        ),
+                    )
+                    .label(cx.key(file, &format!("{sp}.calls")), "completed by the called run")
+                    .hint("put `after` on a step of the called flow, or on the step after this one"),
+                );
+            }
             let mut referenced = true;
             if let Some(from) = after.from()
                 && from != "start"

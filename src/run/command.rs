@@ -577,7 +577,11 @@ fn print_progress(run: &app::RunInfo, progress: &app::Progress) {
                 text
             })
             .unwrap_or_default();
-        println!("  now active: {} ({}){due}", a.step, a.by);
+        let earliest = a
+            .earliest
+            .map(|t| format!(", not before {}", clock::show(t, run.tz)))
+            .unwrap_or_default();
+        println!("  now active: {} ({}){earliest}{due}", a.step, a.by);
     }
 }
 
