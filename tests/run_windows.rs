@@ -82,9 +82,13 @@ fn a_step_is_not_completed_before_its_waiting_time() {
         "2026-03-02 09:00",
         &["start", "QA-P-009", "--flow", "records", "--ref", "R-1"],
     );
-    env.ok(
+    let out = env.ok(
         "2026-03-02 10:00",
         &["done", "R-1", "archive", "--by", "Ann"],
+    );
+    assert!(
+        out.contains("now active: destroy (QA), not before 2029-03-02 10:00"),
+        "{out}"
     );
     let err = env.refused(
         "2026-03-03 10:00",
