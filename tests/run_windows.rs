@@ -131,11 +131,16 @@ fn a_window_before_a_planned_meeting_opens_at_the_start_of_its_day() {
         "2026-04-01 09:00",
         &["done", "MR-1", "agenda", "--by", "Ann"],
     );
-    assert!(err.contains("not planned yet"), "{err}");
-    env.ok(
+    assert!(
+        err.contains("not planned yet: set the date of step meeting first"),
+        "{err}"
+    );
+    let out = env.ok(
         "2026-04-01 09:00",
         &["plan", "MR-1", "meeting", "2026-06-15"],
     );
+    assert!(out.contains("agenda due 2026-06-02 00:00"), "{out}");
+    assert!(out.contains("agenda not before 2026-05-18 00:00"), "{out}");
     // Four weeks before 15 June is 18 May: from its start, until the end of 1 June.
     let err = env.refused(
         "2026-05-17 23:59",

@@ -134,6 +134,8 @@ pub struct PlannedStep {
     pub date: String,
     /// Steps whose `within: { before: STEP }` deadline follows from the date.
     pub due: Vec<(String, DateTime<Utc>)>,
+    /// Steps whose `after: { before: STEP }` earliest time follows from the date.
+    pub earliest: Vec<(String, DateTime<Utc>)>,
 }
 
 pub(super) fn info(live: &Live) -> Result<RunInfo, RunError> {
@@ -382,11 +384,29 @@ pub fn plan_step(
             engine::due(&spec, &live.state, s, &it).map(|d| (spec.step_id(s).to_string(), d))
         })
         .collect();
+    let earliest = (0..spec.graph.len())
+        .filter(|&s| {
+            spec.step(s)
+                .after
+                .as_ref()
+                .and_then(|a| a.before())
+                .is_some_and(|b| b == spec.step_id(index))
+        })
+        .filter_map(|s| {
+            let date = live.state.plan.get(&index)?;
+            let time = spec.step(s).after.as_ref()?.time();
+            Some((
+                spec.step_id(s).to_string(),
+                spec.calendar.earliest_before_date(*date, time),
+            ))
+        })
+        .collect();
     Ok(PlannedStep {
         run: info(&live)?,
         step: spec.step_id(index).to_string(),
         date: date.to_string(),
         due,
+        earliest,
     })
 }
 

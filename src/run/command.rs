@@ -376,6 +376,12 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, Refusal>
             for (step, due) in &planned.due {
                 println!("  {step} due {}", clock::show(*due, planned.run.tz));
             }
+            for (step, earliest) in &planned.earliest {
+                println!(
+                    "  {step} not before {}",
+                    clock::show(*earliest, planned.run.tz)
+                );
+            }
             Ok(OK)
         }
         RunCommand::List {

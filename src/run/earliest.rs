@@ -85,7 +85,8 @@ pub fn refuse_too_soon(
         ))
         .about("step")),
         Earliest::Unplanned => Err(refused(format!(
-            "step {id} may not be completed before its earliest time (after: {rule}), which counts back from a date not planned yet: plan it first (procdoc run plan)"
+            "step {id} may not be completed before its earliest time (after: {rule}), which counts back from a date not planned yet: set the date of step {} first",
+            spec.step(step).after.as_ref().and_then(|a| a.before()).unwrap_or_default()
         ))
         .about("step")),
         _ => Ok(()),
