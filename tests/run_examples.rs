@@ -113,6 +113,8 @@ fn drive(
     taken: &mut BTreeSet<(String, String, usize)>,
 ) {
     let mut forced_used = false;
+    // Steps with an earliest time are completed at it, and the run's clock stays there.
+    let mut clock: Option<chrono::DateTime<chrono::FixedOffset>> = None;
     for _ in 0..MAX_COMPLETIONS {
         let record = show(qms.dir.path(), reference);
         if record["status"] != "open" {
@@ -149,6 +151,15 @@ fn drive(
         let mut args: Vec<String> = vec!["done".into(), reference.into(), id.into()];
         let iteration = step["iterations"].as_array().map(Vec::len).unwrap_or(1);
         args.extend(["--by".into(), format!("person-{id}-{iteration}")]);
+        let earliest = step["iterations"]
+            .as_array()
+            .and_then(|its| its.last())
+            .and_then(|it| it["earliest"]["iso"].as_str())
+            .map(|t| chrono::DateTime::parse_from_rfc3339(t).unwrap());
+        clock = clock.max(earliest);
+        if let Some(at) = clock {
+            args.extend(["--at".into(), at.to_rfc3339()]);
+        }
         if spec_step.by.len() > 1 {
             args.extend(["--as".into(), spec_step.by.0[0].clone()]);
         }

@@ -70,6 +70,8 @@ pub struct ActiveStep {
     pub due: Option<DateTime<Utc>>,
     /// The deadline had passed at the moment of the change.
     pub overdue: bool,
+    /// Not to be completed before this (the step's `after`), when known.
+    pub earliest: Option<DateTime<Utc>>,
 }
 
 /// Where a run stands after a change.
@@ -132,6 +134,8 @@ pub struct PlannedStep {
     pub date: String,
     /// Steps whose `within: { before: STEP }` deadline follows from the date.
     pub due: Vec<(String, DateTime<Utc>)>,
+    /// Steps whose `after: { before: STEP }` earliest time follows from the date.
+    pub earliest: Vec<(String, DateTime<Utc>)>,
 }
 
 pub(super) fn info(live: &Live) -> Result<RunInfo, RunError> {
@@ -166,6 +170,10 @@ fn progress(live: &Live, notes: Vec<String>, now: DateTime<Utc>) -> Result<Progr
                 by: spec.by_text(s),
                 due,
                 overdue: due.is_some_and(|d| now > d),
+                earliest: match crate::run::earliest::of_active(&spec, &live.state, s) {
+                    crate::run::earliest::Earliest::At(t) if t > now => Some(t),
+                    _ => None,
+                },
             }
         })
         .collect();
@@ -376,11 +384,29 @@ pub fn plan_step(
             engine::due(&spec, &live.state, s, &it).map(|d| (spec.step_id(s).to_string(), d))
         })
         .collect();
+    let earliest = (0..spec.graph.len())
+        .filter(|&s| {
+            spec.step(s)
+                .after
+                .as_ref()
+                .and_then(|a| a.before())
+                .is_some_and(|b| b == spec.step_id(index))
+        })
+        .filter_map(|s| {
+            let date = live.state.plan.get(&index)?;
+            let time = spec.step(s).after.as_ref()?.time();
+            Some((
+                spec.step_id(s).to_string(),
+                spec.calendar.earliest_before_date(*date, time),
+            ))
+        })
+        .collect();
     Ok(PlannedStep {
         run: info(&live)?,
         step: spec.step_id(index).to_string(),
         date: date.to_string(),
         due,
+        earliest,
     })
 }
 

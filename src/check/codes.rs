@@ -119,6 +119,10 @@ codes! {
         "`within.from` names a step that does not come before this one on every path, so on some runs the deadline has no start.";
     MIXED_UNITS = "W0503" "mixed-time-units" Warning "Deadlines"
         "A path mixes calendar time (days, hours) and working time (working days) in its deadlines; the note says how they were compared.";
+    WINDOW_NEVER_OPENS = "E0504" "window-never-opens" Error "Deadlines"
+        "A step's earliest time (`after`) is later than its deadline (`within`) counted from the same moment, so no run can ever complete it in time: `after: 10 working days` with `within: 5 working days`, or `after: { time: 2 weeks, before: meeting }` (not earlier than 2 weeks before) with `within: { time: 4 weeks, before: meeting }` (at the latest 4 weeks before). Shorten the waiting time or lengthen the deadline. Calendar and working time are compared only where the answer does not depend on the dates.";
+    EARLIEST_ON_CALL = "E0505" "earliest-on-call" Error "Deadlines"
+        "A step that runs another flow (`calls`) has an earliest time (`after`), but it is completed by the called run's end, which nobody can hold back. Put the `after` on a step of the called flow, or on a step after this one.";
 
     CALL_CYCLE = "E0601" "call-cycle" Error "Cross-document"
         "Flows call each other in a cycle (`calls`), so a run would never end.";

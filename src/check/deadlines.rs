@@ -69,28 +69,14 @@ pub fn scenarios(graph: &FlowGraph, calendar: &Calendar) -> (Vec<Scenario>, Vec<
             .unwrap_or((0, None));
         kinds[s] = preds.iter().fold(0, |acc, &p| acc | kinds[p]);
         via[s] = best;
-        finish[s] = match &graph.step(s).within {
-            None => start,
-            Some(within) => {
-                kinds[s] |= kind_of(within.time());
-                let length = calendar.working_minutes_of(within.time()).0;
-                match within {
-                    Within::Duration(_) => start + length,
-                    Within::Rule(rule) => match (&rule.from, &rule.before) {
-                        (Some(from), _) if from == "start" => start.max(length),
-                        (Some(from), _) => match graph.index_of(from) {
-                            Some(f) if graph.precedes_on_every_path(f, s) => {
-                                start.max(finish[f] + length)
-                            }
-                            _ => start,
-                        },
-                        // Counting back from a planned date says nothing about the run's length.
-                        (None, Some(_)) => start,
-                        (None, None) => start + length,
-                    },
-                }
-            }
-        };
+        // A step is done at the latest by its deadline, and never before its earliest time.
+        let step = graph.step(s);
+        let mut done = start;
+        for w in step.within.iter().chain(&step.after) {
+            kinds[s] |= kind_of(w.time());
+            done = done.max(bound(graph, &finish, s, start, w, calendar));
+        }
+        finish[s] = done;
     }
     let mut out = Vec::new();
     for end in graph.ends() {
@@ -114,6 +100,32 @@ pub fn scenarios(graph: &FlowGraph, calendar: &Calendar) -> (Vec<Scenario>, Vec<
         });
     }
     (out, kinds)
+}
+
+/// The moment, in working minutes from the run's start, that a `within` or `after` of step
+/// `s` activated at `start` points to; counting back from a planned date says nothing about
+/// the run's length.
+fn bound(
+    graph: &FlowGraph,
+    finish: &[u64],
+    s: usize,
+    start: u64,
+    w: &Within,
+    calendar: &Calendar,
+) -> u64 {
+    let length = calendar.working_minutes_of(w.time()).0;
+    match w {
+        Within::Duration(_) => start + length,
+        Within::Rule(rule) => match (&rule.from, &rule.before) {
+            (Some(from), _) if from == "start" => start.max(length),
+            (Some(from), _) => match graph.index_of(from) {
+                Some(f) if graph.precedes_on_every_path(f, s) => start.max(finish[f] + length),
+                _ => start,
+            },
+            (None, Some(_)) => start,
+            (None, None) => start + length,
+        },
+    }
 }
 
 /// Steps in an order where every forward predecessor comes first (Kahn's algorithm).
@@ -199,7 +211,7 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
                     .flow
                     .steps
                     .iter()
-                    .filter_map(|s| s.within.as_ref().map(Within::time))
+                    .flat_map(|s| s.within.iter().chain(&s.after).map(Within::time))
                     .chain(graph.flow.within)
                     .filter_map(|d| cx.calendar.working_minutes_of(d).1)
                     .collect::<std::collections::BTreeSet<_>>()
@@ -226,6 +238,16 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
             let limit_minutes = cx.calendar.working_minutes_of(limit).0;
             if scenario.minutes > limit_minutes {
                 let end = graph.step(scenario.end);
+                let waits: Vec<String> = scenario
+                    .path
+                    .iter()
+                    .filter_map(|&p| {
+                        let step = graph.step(p);
+                        step.after
+                            .as_ref()
+                            .map(|a| format!("`{}` not before {}", step.id, a.time()))
+                    })
+                    .collect();
                 let outcome = end
                     .end
                     .as_ref()
@@ -236,8 +258,9 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
                         &codes::FLOW_DEADLINE,
                         cx.at(file, &format!("{}.within", flow_path(f))),
                         format!(
-                            "flow `{}` should take at most {limit}, but its step deadlines allow {} to reach `{}` ({outcome})",
+                            "flow `{}` should take at most {limit}, but its step deadlines {} {} to reach `{}` ({outcome})",
                             graph.flow.id,
+                            if waits.is_empty() { "allow" } else { "and earliest times take" },
                             format_working(scenario.minutes, &cx.calendar),
                             end.id
                         ),
@@ -246,6 +269,10 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
                     .notes_if(
                         !limit.unit.is_working(),
                         format!("{limit} counted as {} on the QMS calendar", format_working(limit_minutes, &cx.calendar)),
+                    )
+                    .notes_if(
+                        !waits.is_empty(),
+                        format!("the earliest times count too: {}", waits.join(", ")),
                     )
                     .hint("shorten the step deadlines on this path or lengthen the flow's `within`"),
                 );

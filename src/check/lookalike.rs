@@ -131,6 +131,14 @@ fn procedure(doc: &Procedure, found: &mut Found) {
                     found.name(before, || format!("{}.within.before", sp()));
                 }
             }
+            if let Some(after) = &step.after {
+                if let Some(from) = after.from() {
+                    found.name(from, || format!("{}.after.from", sp()));
+                }
+                if let Some(before) = after.before() {
+                    found.name(before, || format!("{}.after.before", sp()));
+                }
+            }
         }
     }
 }

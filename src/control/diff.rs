@@ -527,6 +527,7 @@ fn steps(out: &mut Vec<Change>, flow: &str, old: &[Step], new: &[Step], primary:
             "deadline",
             &[
                 ("within", &json(&o.within), &json(&n.within)),
+                ("after", &json(&o.after), &json(&n.after)),
                 ("planned", &json(&o.planned), &json(&n.planned)),
             ],
         );

@@ -55,6 +55,12 @@ pub fn normalise(procedure: &Procedure, primary: &str) -> Procedure {
             {
                 step.within = Some(Within::Duration(rule.time));
             }
+            if let Some(Within::Rule(rule)) = &step.after
+                && rule.from.is_none()
+                && rule.before.is_none()
+            {
+                step.after = Some(Within::Duration(rule.time));
+            }
         }
     }
     doc

@@ -201,6 +201,8 @@ pub struct StepContext {
     pub by: Vec<Multi>,
     pub with: Vec<Multi>,
     pub deadline: Option<Multi>,
+    /// The step's earliest time (`after:`) in words.
+    pub earliest: Option<Multi>,
     pub check: Vec<Multi>,
     pub produces: Vec<Multi>,
     pub uses: Vec<Multi>,
@@ -547,6 +549,10 @@ fn step_context(
         by: step.by.iter().map(|c| p.actor(c)).collect(),
         with: step.with.iter().map(|c| p.actor(c)).collect(),
         deadline: step.within.as_ref().map(|w| deadline(p, w, &number_of)),
+        earliest: step
+            .after
+            .as_ref()
+            .map(|a| super::windows::earliest(p, a, &number_of)),
         check: step.check.iter().map(|c| p.text(c)).collect(),
         produces: step
             .produces

@@ -13,3 +13,4 @@ pub mod matrix;
 pub mod output;
 pub mod templates;
 pub mod typeset;
+pub mod windows;

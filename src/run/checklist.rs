@@ -103,6 +103,9 @@ fn iteration_lines(
         pad.to_string()
     };
     let mut line = format!("{head}active from {}", it.activated.local);
+    if let Some(e) = &it.earliest {
+        let _ = write!(line, " · not before {}", e.local);
+    }
     if let Some(d) = &it.due {
         let _ = write!(line, " · {}", deadline_text(d, p));
     }

@@ -376,6 +376,12 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, Refusal>
             for (step, due) in &planned.due {
                 println!("  {step} due {}", clock::show(*due, planned.run.tz));
             }
+            for (step, earliest) in &planned.earliest {
+                println!(
+                    "  {step} not before {}",
+                    clock::show(*earliest, planned.run.tz)
+                );
+            }
             Ok(OK)
         }
         RunCommand::List {
@@ -577,7 +583,11 @@ fn print_progress(run: &app::RunInfo, progress: &app::Progress) {
                 text
             })
             .unwrap_or_default();
-        println!("  now active: {} ({}){due}", a.step, a.by);
+        let earliest = a
+            .earliest
+            .map(|t| format!(", not before {}", clock::show(t, run.tz)))
+            .unwrap_or_default();
+        println!("  now active: {} ({}){earliest}{due}", a.step, a.by);
     }
 }
 

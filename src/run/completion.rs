@@ -69,6 +69,7 @@ pub(super) fn validate(
         ))
         .about("at"));
     }
+    super::earliest::refuse_too_soon(&spec, state, step, at)?;
     // Each input is judged on its own, so that a refusal names every input that is wrong at
     // once (a form marks them all), not only the first.
     let mut wrong = Vec::new();

@@ -11,6 +11,7 @@ pub mod checklist;
 pub mod clock;
 pub mod command;
 pub mod completion;
+pub mod earliest;
 pub mod engine;
 pub mod fields;
 pub mod integrity;

@@ -181,6 +181,10 @@ pub struct IterationRecord {
     pub number: usize,
     pub activated: Stamp,
     pub due: Option<Deadline>,
+    /// Not to be completed before this (the step's `after`), while the iteration is open
+    /// and its earliest time is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub earliest: Option<Stamp>,
     pub child: Option<String>,
     pub completed: Option<Signature>,
 }
@@ -409,6 +413,10 @@ fn iteration(
         activated: Stamp::of(it.activated_at, tz),
         due: engine::due(spec, &live.state, step, it)
             .map(|d| deadline(d, it.completed.as_ref().map(|c| c.at), now, tz)),
+        earliest: match super::earliest::earliest(spec, &live.state, step, it) {
+            super::earliest::Earliest::At(t) if it.completed.is_none() => Some(Stamp::of(t, tz)),
+            _ => None,
+        },
         child: it.child.clone(),
         completed: it.completed.as_ref().map(|d| {
             let event = live.events.iter().find(|e| e.n == d.event);

@@ -620,6 +620,11 @@ pub struct Step {
     pub signature: Option<SignatureMeaning>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub within: Option<Within>,
+    /// The earliest time: the step may not be completed sooner. The same forms as `within`
+    /// (`after: 3 years` from activation, `{ time, from }`, `{ time, before: <planned step> }`
+    /// for "not earlier than 4 weeks before the meeting").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Within>,
     /// The step's date is set when a run is started or later (an audit date, a visit date).
     #[serde(default, skip_serializing_if = "is_false")]
     pub planned: bool,

@@ -18,6 +18,7 @@ pub const RUN_LABELS: &[(&str, &str, &str, &str)] = &[
     ("flow", "Flow", "流程", "流程"),
     ("step", "Step", "步骤", "步驟"),
     ("due", "Due", "期限", "期限"),
+    ("not_before", "Not before", "不早于", "不早於"),
     ("late_by", "late by", "逾期", "逾期"),
     ("overdue", "overdue", "已逾期", "已逾期"),
     ("active_since", "Active since", "开始于", "開始於"),

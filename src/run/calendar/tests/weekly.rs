@@ -283,3 +283,30 @@ fn version_one_calendars_count_as_before() {
         "2026-10-26 16:00 Mon"
     );
 }
+
+#[test]
+fn an_earliest_time_before_a_planned_date_is_the_start_of_its_day() {
+    let cal = office_with("Europe/Amsterdam", &["2026-05-15"], &[]);
+    let meeting = date("2026-06-15");
+    // Calendar units: midnight on the office clock, holiday or not.
+    assert_eq!(
+        local(&cal, cal.earliest_before_date(meeting, dur("1 month"))),
+        "2026-05-15 00:00 Fri"
+    );
+    // Working days skip the holiday and open at the first working moment.
+    assert_eq!(
+        local(
+            &cal,
+            cal.earliest_before_date(date("2026-05-18"), dur("1 working day"))
+        ),
+        "2026-05-14 08:30 Thu"
+    );
+    // Hours count back from the start of the planned date, as for the deadline.
+    assert_eq!(
+        local(&cal, cal.earliest_before_date(meeting, dur("4 hours"))),
+        "2026-06-14 20:00 Sun"
+    );
+    // A window of one day: open from its start to its end.
+    let d = dur("2 weeks");
+    assert!(cal.earliest_before_date(meeting, d) < cal.due_before_date(meeting, d));
+}

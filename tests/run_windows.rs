@@ -1,0 +1,271 @@
+//! Earliest times end to end through `procdoc run`: a completion before a step's `after` is
+//! refused with the moment from which it may be completed, and `run show` shows that moment.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::Path;
+
+mod common;
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        common::copy_dir(
+            Path::new("tests/fixtures/run/windows"),
+            &dir.path().join("qms"),
+        );
+        Env { dir }
+    }
+
+    /// `procdoc run ARGS` with the clock fixed at `now` (office time).
+    fn run(&self, now: &str, args: &[&str]) -> std::process::Output {
+        Command::cargo_bin("procdoc")
+            .unwrap()
+            .arg("run")
+            .args(args)
+            .arg("--qms")
+            .arg(self.dir.path().join("qms"))
+            .arg("--db")
+            .arg(self.dir.path().join("runs.sqlite"))
+            .env("PROCDOC_NOW", now)
+            .env_remove("PROCDOC_DB")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, now: &str, args: &[&str]) -> String {
+        let o = self.run(now, args);
+        assert!(
+            o.status.success(),
+            "{args:?}: {}{}",
+            text(&o.stdout),
+            text(&o.stderr)
+        );
+        text(&o.stdout)
+    }
+
+    /// A refused command: exit code 1, nothing written; its error output.
+    fn refused(&self, now: &str, args: &[&str]) -> String {
+        let o = self.run(now, args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", text(&o.stdout));
+        text(&o.stderr)
+    }
+
+    fn show(&self, now: &str, reference: &str) -> Value {
+        serde_json::from_str(&self.ok(now, &["show", reference, "--format", "json"])).unwrap()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn iteration<'a>(record: &'a Value, step: &str) -> &'a Value {
+    let s = record["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == step)
+        .unwrap();
+    s["iterations"].as_array().unwrap().last().unwrap()
+}
+
+#[test]
+fn a_step_is_not_completed_before_its_waiting_time() {
+    let env = Env::new();
+    env.ok(
+        "2026-03-02 09:00",
+        &["start", "QA-P-009", "--flow", "records", "--ref", "R-1"],
+    );
+    let out = env.ok(
+        "2026-03-02 10:00",
+        &["done", "R-1", "archive", "--by", "Ann"],
+    );
+    assert!(
+        out.contains("now active: destroy (QA), not before 2029-03-02 10:00"),
+        "{out}"
+    );
+    let err = env.refused(
+        "2026-03-03 10:00",
+        &["done", "R-1", "destroy", "--by", "Ann"],
+    );
+    assert!(
+        err.contains("step destroy may not be completed before 2029-03-02 10:00 (after: 3 years"),
+        "{err}"
+    );
+    let shown = env.ok("2026-03-03 10:00", &["show", "R-1"]);
+    assert!(shown.contains("not before 2029-03-02 10:00"), "{shown}");
+    let r = env.show("2026-03-03 10:00", "R-1");
+    assert_eq!(
+        iteration(&r, "destroy")["earliest"]["local"],
+        "2029-03-02 10:00"
+    );
+    assert_eq!(r["status"], "open");
+    // A minute before is still too soon; at the earliest time it is done.
+    env.refused(
+        "2029-03-02 09:59",
+        &["done", "R-1", "destroy", "--by", "Ann"],
+    );
+    env.ok(
+        "2029-03-02 10:00",
+        &["done", "R-1", "destroy", "--by", "Ann"],
+    );
+    let r = env.show("2029-03-02 10:00", "R-1");
+    assert!(iteration(&r, "destroy").get("earliest").is_none());
+}
+
+#[test]
+fn a_window_before_a_planned_meeting_opens_at_the_start_of_its_day() {
+    let env = Env::new();
+    env.ok(
+        "2026-04-01 09:00",
+        &["start", "QA-P-009", "--flow", "review", "--ref", "MR-1"],
+    );
+    // Without the meeting's date the earliest time is not known yet.
+    let err = env.refused(
+        "2026-04-01 09:00",
+        &["done", "MR-1", "agenda", "--by", "Ann"],
+    );
+    assert!(
+        err.contains("not planned yet: set the date of step meeting first"),
+        "{err}"
+    );
+    let out = env.ok(
+        "2026-04-01 09:00",
+        &["plan", "MR-1", "meeting", "2026-06-15"],
+    );
+    assert!(out.contains("agenda due 2026-06-02 00:00"), "{out}");
+    assert!(out.contains("agenda not before 2026-05-18 00:00"), "{out}");
+    // Four weeks before 15 June is 18 May: from its start, until the end of 1 June.
+    let err = env.refused(
+        "2026-05-17 23:59",
+        &["done", "MR-1", "agenda", "--by", "Ann"],
+    );
+    assert!(
+        err.contains(
+            "may not be completed before 2026-05-18 00:00 (after: 4 weeks before meeting)"
+        ),
+        "{err}"
+    );
+    let r = env.show("2026-05-17 23:59", "MR-1");
+    assert_eq!(
+        iteration(&r, "agenda")["earliest"]["local"],
+        "2026-05-18 00:00"
+    );
+    assert_eq!(
+        iteration(&r, "agenda")["due"]["at"]["local"],
+        "2026-06-02 00:00"
+    );
+    env.ok(
+        "2026-05-18 00:00",
+        &["done", "MR-1", "agenda", "--by", "Ann"],
+    );
+}
+
+#[test]
+fn signing_in_the_web_app_before_the_earliest_time_is_refused_at_the_step() {
+    use procdoc::app::users::{self, AddUser};
+    use procdoc::app::{self, RefusalKind, RunRef, SignStep, StartRun};
+    use procdoc::run::accounts::Role;
+    use procdoc::run::clock;
+    use procdoc::run::store::SqliteStore;
+
+    let env = Env::new();
+    let root = env.dir.path().join("qms");
+    let (qms, diagnostics) = procdoc::cli::load_and_check(&root).expect("fixture loads");
+    let mut store = SqliteStore::create(&env.dir.path().join("app.sqlite")).unwrap();
+    let password = "correct horse battery";
+    let user = users::add_user(
+        &mut store,
+        &["QA".to_string(), "GM".to_string()],
+        AddUser {
+            login: "ann".into(),
+            name: "Ann".into(),
+            departments: vec!["QA".into()],
+            role: Role::Staff,
+            password: Some(password.into()),
+        },
+        clock::system_now(),
+    )
+    .unwrap();
+    // Started now: the record may be destroyed three years from now at the earliest.
+    app::start_run(
+        &mut store,
+        &qms,
+        &diagnostics,
+        &StartRun {
+            doc: "QA-P-009".into(),
+            flow: Some("records".into()),
+            reference: "R-9".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let sign = |store: &mut SqliteStore, step: &str| {
+        app::sign_step(
+            store,
+            &qms,
+            &user,
+            password,
+            &RunRef::new("R-9"),
+            &SignStep {
+                step: step.into(),
+                ..Default::default()
+            },
+        )
+    };
+    sign(&mut store, "archive").unwrap();
+    let refusal = sign(&mut store, "destroy").unwrap_err();
+    assert_eq!(refusal.kind, RefusalKind::Refused);
+    assert_eq!(refusal.kind.http_status(), 422);
+    assert_eq!(refusal.problems.len(), 1);
+    assert_eq!(refusal.problems[0].field.as_deref(), Some("step"));
+    assert!(
+        refusal.problems[0]
+            .message
+            .contains("step destroy may not be completed before"),
+        "{refusal:?}"
+    );
+    // The run page reads the earliest time from the record.
+    let record = app::show_run(&mut store, Some(&qms), &RunRef::new("R-9"), None, 3600).unwrap();
+    let json = serde_json::to_value(&record).unwrap();
+    assert!(iteration(&json, "destroy")["earliest"]["local"].is_string());
+}
+
+#[test]
+fn the_document_and_the_traveller_say_not_before_in_every_language() {
+    let env = Env::new();
+    let out = env.dir.path().join("out");
+    let o = Command::cargo_bin("procdoc")
+        .unwrap()
+        .arg("build")
+        .arg(env.dir.path().join("qms"))
+        .arg("-o")
+        .arg(&out)
+        .arg("--emit-typst")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let read = |p: &str| std::fs::read_to_string(out.join("typst").join(p)).unwrap();
+    let document = read("QA-P-009_A.typ");
+    assert!(
+        document.contains("not before 3 years / 3年后方可进行"),
+        "{document}"
+    );
+    assert!(
+        document.contains(
+            "not earlier than 4 weeks before step 4.2.2 / 不早于步骤 4.2.2 之前4周 \\ at least 2 weeks before step 4.2.2"
+        ),
+        "{document}"
+    );
+    let traveller = read("travellers/QA-P-009_records.typ");
+    assert!(
+        traveller.contains("not before 3 years / 3年后方可进行#write-in[Earliest"),
+        "{traveller}"
+    );
+}
