@@ -119,6 +119,16 @@ codes! {
         "`within.from` names a step that does not come before this one on every path, so on some runs the deadline has no start.";
     MIXED_UNITS = "W0503" "mixed-time-units" Warning "Deadlines"
         "A path mixes calendar time (days, hours) and working time (working days) in its deadlines; the note says how they were compared.";
+    TIMEOUT_NOT_AFTER_ESCALATION = "E0510" "timeout-not-after-escalation" Error "Deadlines"
+        "A step's `timeout.after` is not later than its `escalate.after`: the step would leave by timeout before (or when) anybody is told it is late, so the escalation never shows. Escalate earlier or time out later.";
+    TIMEOUT_ON_END = "E0511" "timeout-on-end" Error "Deadlines"
+        "A step with `end` has a `timeout`: an end closes the run's branch, so a timeout would send a finished branch on. Put the timeout on the step the run waits at before the end.";
+    TIMEOUT_ON_CALL = "E0512" "timeout-on-call" Error "Deadlines"
+        "A step with `calls` has a `timeout`: the called run completes the step, and a timeout would leave that run open without a parent. Put the timeout on a step of the called flow.";
+    TIMEOUT_TO_ITSELF = "E0513" "timeout-to-itself" Error "Deadlines"
+        "`timeout.goto` names the step itself: the step would time out, start again and time out for ever. Name the step that handles the missing answer (a reminder, a hold).";
+    IMMEDIATE_TIMEOUT = "E0514" "immediate-timeout" Error "Deadlines"
+        "`timeout.after` or `escalate.after` is `immediately` (or zero): the step would time out or be escalated the moment it becomes active, so nobody could ever do it. Give a time, e.g. `20 working days`.";
 
     CALL_CYCLE = "E0601" "call-cycle" Error "Cross-document"
         "Flows call each other in a cycle (`calls`), so a run would never end.";

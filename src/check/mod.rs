@@ -14,6 +14,7 @@ mod roles;
 pub mod settings;
 mod soundness;
 mod structure;
+mod timeouts;
 
 use std::collections::{HashMap, HashSet};
 
@@ -154,6 +155,7 @@ pub fn check_with_stats(qms: &Qms) -> (Vec<Diagnostic>, Vec<FlowStats>) {
                 numbering::check(&cx, &view, &mut out);
                 soundness::check(&cx, &view, &mut out, &mut stats);
                 deadlines::check(&cx, &view, &mut out);
+                timeouts::check(&cx, &view, &mut out);
                 roles::check(&cx, &view, &mut out);
                 documents::check(&cx, &view, &mut out);
                 // The rules across documents below read the documents, not their graphs:
