@@ -497,6 +497,9 @@ pub fn summary(spec: &Spec, state: &State) -> Summary {
                     due: due.map(clock::stamp),
                 });
             }
+            if *st == StepState::Active {
+                open.extend(super::timeouts::escalation_rows(spec, state, step));
+            }
         }
         if let Some(due) = flow_due(spec, state) {
             open.push(OpenStep {

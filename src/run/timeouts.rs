@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::engine::{self, Live, RunError, Spec};
 use super::state::{Applied, Completion, Done, Iteration, State};
-use super::store::Store;
+use super::store::{OpenStep, Store};
 use crate::flow::semantics::FireError;
 
 /// The event of a step closed by its timeout. Its time is the moment the timeout fell due.
@@ -71,6 +71,28 @@ pub fn escalated_to(spec: &Spec, state: &State, step: usize, now: DateTime<Utc>)
         .filter(|(from, _)| *from <= now)
         .map(|(_, to)| to)
         .unwrap_or_default()
+}
+
+/// The store's summary rows for the escalation of active `step`: one per department of
+/// `escalate.to` that is not already one of the step's own, due at the escalation moment.
+/// So `run list --dept`, the overdue list, the inbox and the digests find the step for the
+/// escalated departments, late for them from the moment it was escalated.
+pub(super) fn escalation_rows(spec: &Spec, state: &State, step: usize) -> Vec<OpenStep> {
+    let Some((from, to)) = state.steps[step]
+        .last()
+        .and_then(|it| escalation_due(spec, step, it))
+    else {
+        return Vec::new();
+    };
+    let own = &spec.step(step).by;
+    to.into_iter()
+        .filter(|d| !own.iter().any(|o| o == d))
+        .map(|dept| OpenStep {
+            step: Some(spec.step_id(step).to_string()),
+            dept: Some(dept),
+            due: Some(super::clock::stamp(from)),
+        })
+        .collect()
 }
 
 /// The earliest timeout among the run's active steps that fell due by `now`: (step, moment).
