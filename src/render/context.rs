@@ -201,6 +201,12 @@ pub struct StepContext {
     pub by: Vec<Multi>,
     pub with: Vec<Multi>,
     pub deadline: Option<Multi>,
+    /// "escalated to PUR after 10 working days", per language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<Multi>,
+    /// "if no answer within 20 working days → 5.3.4", per language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Multi>,
     pub check: Vec<Multi>,
     pub produces: Vec<Multi>,
     pub uses: Vec<Multi>,
@@ -547,6 +553,11 @@ fn step_context(
         by: step.by.iter().map(|c| p.actor(c)).collect(),
         with: step.with.iter().map(|c| p.actor(c)).collect(),
         deadline: step.within.as_ref().map(|w| deadline(p, w, &number_of)),
+        escalation: step.escalate.as_ref().map(|e| escalation_text(p, e)),
+        timeout: step
+            .timeout
+            .as_ref()
+            .map(|t| timeout_text(p, t, &number_of(&t.goto))),
         check: step.check.iter().map(|c| p.text(c)).collect(),
         produces: step
             .produces
@@ -582,6 +593,32 @@ fn step_context(
 
 /// A step deadline in words, per language; the Chinese words come from the labels, so a
 /// Traditional document says 內/開始/後 where a Simplified one says 内/开始/后.
+/// "escalated to PUR after 10 working days" (`10个工作日后上报PUR`), in each language.
+fn escalation_text(p: &Printing, e: &crate::spec::model::Escalation) -> Multi {
+    let to = e.to.iter().cloned().collect::<Vec<_>>().join(", ");
+    p.each(|lang| {
+        let time = labels::duration(e.after, lang);
+        match Script::of(lang) {
+            Script::English => format!("escalated to {to} after {time}"),
+            Script::Simplified => format!("{time}后上报{to}"),
+            Script::Traditional => format!("{time}後上報{to}"),
+        }
+    })
+}
+
+/// "if no answer within 20 working days → 5.3.4" (`20个工作日内无答复 → 5.3.4`), in each
+/// language; `target` is the printed number (or title) of the `goto` step.
+fn timeout_text(p: &Printing, t: &crate::spec::model::Timeout, target: &str) -> Multi {
+    p.each(|lang| {
+        let time = labels::duration(t.after, lang);
+        match Script::of(lang) {
+            Script::English => format!("if no answer within {time} → {target}"),
+            Script::Simplified => format!("{time}内无答复 → {target}"),
+            Script::Traditional => format!("{time}內無答覆 → {target}"),
+        }
+    })
+}
+
 fn deadline(p: &Printing, within: &Within, number_of: &dyn Fn(&str) -> String) -> Multi {
     let d = within.time();
     p.each(|lang| {
