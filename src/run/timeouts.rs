@@ -220,3 +220,116 @@ impl State {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::engine::Snapshot;
+    use chrono::TimeZone;
+
+    fn snapshot() -> Snapshot {
+        let dir = std::path::Path::new("tests/fixtures/run/supplier-timeout");
+        let (qms, _) = crate::spec::load::load(dir).unwrap();
+        let settings = qms.settings.clone().unwrap();
+        Snapshot::take(&qms, &settings, "QP-08").unwrap()
+    }
+
+    /// Europe/London in March 2026 is UTC (summer time starts on the 29th).
+    fn utc(d: u32, h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, d, h, m, 0).unwrap()
+    }
+
+    fn open_since(at: DateTime<Utc>) -> Iteration {
+        Iteration {
+            activated_at: at,
+            completed: None,
+            child: None,
+        }
+    }
+
+    #[test]
+    fn a_timeout_falls_due_after_its_working_days_skipping_weekends_and_holidays() {
+        let snapshot = snapshot();
+        let spec = Spec::new(&snapshot, "QP-08", "ncr").unwrap();
+        let step = spec.graph.index_of("ask-supplier").unwrap();
+        // Friday 15:00 + 10 working days: two weekends and the holiday on Tuesday 17th.
+        let it = open_since(utc(6, 15, 0));
+        assert_eq!(timeout_due(&spec, step, &it), Some(utc(23, 15, 0)));
+        // + 5 working days: the Friday after, no holiday on the way.
+        let (from, to) = escalation_due(&spec, step, &it).unwrap();
+        assert_eq!(from, utc(13, 15, 0));
+        assert_eq!(to, ["PUR", "GM"]);
+    }
+
+    #[test]
+    fn activated_outside_working_hours_the_count_starts_with_the_next_working_moment() {
+        let snapshot = snapshot();
+        let spec = Spec::new(&snapshot, "QP-08", "ncr").unwrap();
+        let step = spec.graph.index_of("ask-supplier").unwrap();
+        // Saturday: the same as from the start of Monday's hours.
+        let saturday = timeout_due(&spec, step, &open_since(utc(7, 10, 0)));
+        let monday = timeout_due(&spec, step, &open_since(utc(9, 8, 0)));
+        assert_eq!(saturday, monday);
+    }
+
+    #[test]
+    fn a_closed_iteration_or_a_step_without_timeout_has_no_due_moment() {
+        let snapshot = snapshot();
+        let spec = Spec::new(&snapshot, "QP-08", "ncr").unwrap();
+        let step = spec.graph.index_of("ask-supplier").unwrap();
+        let mut it = open_since(utc(6, 15, 0));
+        it.completed = Some(Done {
+            event: 3,
+            at: utc(9, 9, 0),
+            by: Some("Sam".into()),
+            completion: Completion::default(),
+            timed_out: false,
+        });
+        assert_eq!(timeout_due(&spec, step, &it), None);
+        assert_eq!(escalation_due(&spec, step, &it), None);
+        let hold = spec.graph.index_of("hold").unwrap();
+        assert_eq!(timeout_due(&spec, hold, &open_since(utc(6, 15, 0))), None);
+    }
+
+    #[test]
+    fn the_timeout_is_the_last_choice_of_the_step_and_leads_to_goto() {
+        let snapshot = snapshot();
+        let spec = Spec::new(&snapshot, "QP-08", "ncr").unwrap();
+        let ask = spec.graph.index_of("ask-supplier").unwrap();
+        let hold = spec.graph.index_of("hold").unwrap();
+        assert_eq!(spec.net.choices(ask), 2);
+        assert_eq!(spec.net.timeout_choice(ask), Some(1));
+        let mut state = State::blank(&spec);
+        state.started = true;
+        state.marking = spec
+            .net
+            .fire(&state.marking, 0, 0)
+            .expect("segregate is active")
+            .marking;
+        state.steps[ask].push(open_since(utc(6, 15, 0)));
+        assert!(escalated_to(&spec, &state, ask, utc(13, 14, 59)).is_empty());
+        assert_eq!(
+            escalated_to(&spec, &state, ask, utc(13, 15, 0)),
+            ["PUR", "GM"]
+        );
+        assert_eq!(next_due(&spec, &state, utc(23, 14, 59)), None);
+        assert_eq!(
+            next_due(&spec, &state, utc(24, 9, 0)),
+            Some((ask, utc(23, 15, 0)))
+        );
+        let event = TimedOut {
+            step: "ask-supplier".into(),
+            iteration: 1,
+            goto: "hold".into(),
+            after: "10 working days".into(),
+        };
+        let applied = state
+            .time_out(&spec, 3, utc(23, 15, 0), ask, &event)
+            .unwrap();
+        assert_eq!(applied.activated, [hold]);
+        assert!(state.steps[ask][0].completed.as_ref().unwrap().timed_out);
+        assert_eq!(state.steps[hold][0].activated_at, utc(23, 15, 0));
+        // Closed by its timeout: no longer escalated to anybody.
+        assert!(escalated_to(&spec, &state, ask, utc(24, 9, 0)).is_empty());
+    }
+}
