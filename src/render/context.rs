@@ -733,6 +733,7 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
     };
     let mut nodes = Vec::new();
     let mut edges = Vec::new();
+    let mut timers = Vec::new();
     let edge = |from: String, to: String, label: Multi| Edge { from, to, label };
     let entry = |s: usize| {
         if graph.join[s] {
@@ -872,10 +873,24 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
             }
             Exit::FallsOff => {}
         }
+        if let (Some(t), Some(timeout)) = (graph.timeouts[s], &step.timeout) {
+            // The exit time takes: a line of its own from the box, marked with a timer.
+            timers.push(sid.clone());
+            let label = p.each(|lang| {
+                let time = labels::duration(timeout.after, lang);
+                match Script::of(lang) {
+                    Script::English => format!("no answer in {time}"),
+                    Script::Simplified => format!("{time}内无答复"),
+                    Script::Traditional => format!("{time}內無答覆"),
+                }
+            });
+            edges.push(edge(format!("step:{s}"), entry(t), label));
+        }
     }
     Chart {
         lanes,
         nodes,
         edges,
+        timers,
     }
 }
