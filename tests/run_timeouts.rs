@@ -235,3 +235,49 @@ fn an_open_step_shows_as_escalated_to_its_departments_from_the_escalation_moment
     // The supplier's own deadline is not touched by the escalation.
     assert!(!overdue.contains("for SUP"), "{overdue}");
 }
+
+#[test]
+fn the_overdue_digest_of_an_escalated_department_holds_the_escalated_step() {
+    use procdoc::app::notify::due_digests;
+    use procdoc::app::users::{AddUser, add_user};
+    use procdoc::run::accounts::{Accounts, Role};
+    use procdoc::run::notices::Notices;
+    use procdoc::run::store::SqliteStore;
+
+    let qms = Qms::new();
+    qms.waiting_for_supplier("NC-5");
+    let db = qms.dir.path().join(".procdoc/runs.sqlite");
+    let mut store = SqliteStore::create(&db).unwrap();
+    let known: Vec<String> = ["QA", "PROD", "PUR", "SAL", "GM"]
+        .map(String::from)
+        .to_vec();
+    for (login, dept) in [("pat", "PUR"), ("sam", "SAL")] {
+        add_user(
+            &mut store,
+            &known,
+            AddUser {
+                login: login.into(),
+                name: format!("Printed {login}"),
+                departments: vec![dept.into()],
+                role: Role::Staff,
+                password: Some("a long enough password 1".into()),
+            },
+            procdoc::run::clock::system_now(),
+        )
+        .unwrap();
+        let user = store.user_by_login(login).unwrap().unwrap();
+        store
+            .set_email(user.id, Some(&format!("{login}@example.com")))
+            .unwrap();
+    }
+    let tz = chrono_tz::Europe::London;
+    let at = |t: &str| procdoc::run::clock::parse(t, tz).unwrap();
+    // Before the escalation (Friday 13 March 15:00) nobody in PUR gets a digest.
+    let before = due_digests(&mut store, tz, "en", &[], at("2026-03-13 14:00")).unwrap();
+    assert!(before.is_empty(), "{before:?}");
+    let after = due_digests(&mut store, tz, "en", &[], at("2026-03-13 16:00")).unwrap();
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after[0].to.login, "pat");
+    assert_eq!(after[0].items[0].step, "ask-supplier");
+    assert_eq!(after[0].items[0].escalated_to, ["PUR"]);
+}
