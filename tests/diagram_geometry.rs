@@ -292,7 +292,10 @@ fn rebuild(pages: &[Drawing], what: &str) -> BTreeSet<Conn> {
                 )
             });
             let outcome = match &a {
-                End::Shape(_, i) if d.shapes[*i].kind == "decision" => l.outcome.clone(),
+                // A decision's outcome, or the time of a timeout line out of a task.
+                End::Shape(_, i) if matches!(d.shapes[*i].kind.as_str(), "decision" | "task") => {
+                    l.outcome.clone()
+                }
                 _ => None,
             };
             out.entry(a).or_default().push((b, outcome));
@@ -621,8 +624,53 @@ fn flow_connections(graph: &FlowGraph, primary: &str) -> BTreeSet<Conn> {
             }
             Exit::FallsOff => {}
         }
+        // A timeout is a line of its own out of the step's box, labelled with its time.
+        if let (Some(t), Some(timeout)) = (graph.timeouts[s], &graph.flow.steps[s].timeout) {
+            c.insert((
+                id(s),
+                id(t),
+                Some(format!("no answer in {}", timeout.after)),
+            ));
+        }
     }
     c
+}
+
+#[test]
+fn a_timeout_is_drawn_as_a_labelled_line_out_of_a_step_with_a_timer_mark() {
+    let dir = Path::new("tests/fixtures/run/supplier-timeout");
+    let (qms, _) = procdoc::spec::load::load(dir).unwrap();
+    let settings = qms.settings.as_ref().unwrap();
+    let primary = settings.primary_language().to_string();
+    let p = &qms.procedures[0];
+    let procedures = qms.procedures.iter().map(|p| &p.doc).collect();
+    let drawn =
+        flowchart::of_flow(settings, procedures, &p.doc, 0, settings.languages.clone()).unwrap();
+    let graph = FlowGraph::new(&p.doc.flows[0]);
+    let expected = flow_connections(&graph, &primary);
+    assert!(expected.contains(&(
+        "ask-supplier".to_string(),
+        "hold".to_string(),
+        Some("no answer in 10 working days".to_string())
+    )));
+    let (graph_problems, rule_problems) =
+        check_drawing("supplier-timeout", &drawn.whole, &drawn.pages, &expected);
+    assert!(graph_problems.is_empty(), "{graph_problems:#?}");
+    // The timeout line keeps every routing rule (the rest of this flow is the router's as
+    // for any flow: its decision into two steps of one lane shares a run, as in the examples).
+    let timeout_breaks: Vec<&String> = rule_problems
+        .iter()
+        .filter(|p| p.contains("ask-supplier->hold"))
+        .collect();
+    assert!(timeout_breaks.is_empty(), "{timeout_breaks:#?}");
+    // One timer mark, on the step that times out.
+    assert_eq!(drawn.whole.matches("data-timer").count(), 1);
+    let group = drawn
+        .whole
+        .split("<g data-step=")
+        .find(|g| g.contains("data-timer"))
+        .unwrap();
+    assert!(group.starts_with("\"ask-supplier\""), "{group}");
 }
 
 #[test]

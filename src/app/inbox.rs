@@ -50,6 +50,15 @@ pub struct InboxItem {
     pub late_by: Option<String>,
     /// The step needs a decision (`--outcome`).
     pub decision: bool,
+    /// The departments asked about that the step is escalated to (`escalate.to`), when it
+    /// is listed for them by its escalation rather than as their own work; empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub escalated_to: Vec<String>,
+    /// From when it is escalated; an item listed only by its escalation shows from then on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escalated_from: Option<Stamp>,
+    #[serde(skip)]
+    pub escalated_at: Option<DateTime<Utc>>,
 }
 
 /// The inbox: its items in order, and the moment it was judged at.
@@ -141,7 +150,12 @@ pub fn inbox_kept(
     memo: Option<&InboxMemo>,
 ) -> Result<Inbox, Refusal> {
     let items = kept_items(store, depts, parties, lang, memo)?;
-    let mut items: Vec<InboxItem> = items.iter().map(|item| judged(item, now)).collect();
+    let mut items: Vec<InboxItem> = items
+        .iter()
+        // Listed only by its escalation: not before the moment it is escalated.
+        .filter(|item| !item.only_escalated() || item.escalated_at.is_some_and(|e| e <= now))
+        .map(|item| judged(item, now))
+        .collect();
     items.sort_by(|a, b| {
         (
             !a.overdue,
@@ -222,10 +236,25 @@ fn kept_items(
     })?)
 }
 
-/// The item as it stands at `now`: overdue, and by how much, once its deadline has passed.
+impl InboxItem {
+    /// Listed for the departments asked about only because it was escalated to them.
+    fn only_escalated(&self) -> bool {
+        !self.escalated_to.is_empty() && self.depts == self.escalated_to
+    }
+}
+
+/// The item as it stands at `now`: overdue, and by how much, once its deadline has passed;
+/// escalated once the escalation moment has come.
 fn judged(item: &InboxItem, now: DateTime<Utc>) -> InboxItem {
     let overdue = item.due_at.is_some_and(|d| now > d);
+    let escalated = item.escalated_at.is_some_and(|e| e <= now);
     InboxItem {
+        escalated_to: if escalated {
+            item.escalated_to.clone()
+        } else {
+            Vec::new()
+        },
+        escalated_from: item.escalated_from.clone().filter(|_| escalated),
         overdue,
         late_by: item
             .due_at
@@ -334,13 +363,26 @@ fn collect(
                 }
                 _ => (own, None),
             };
-            if depts.is_empty() {
-                continue;
-            }
             let Some(iteration) = state.steps[s].last() else {
                 continue;
             };
-            let due = engine::due(spec, &state, s, iteration);
+            let escalation = crate::run::timeouts::escalation_due(spec, s, iteration);
+            let escalated_to: Vec<String> = escalation
+                .iter()
+                .flat_map(|(_, to)| to.iter())
+                .filter(|d| wanted.contains(d.as_str()) && !depts.contains(d))
+                .cloned()
+                .collect();
+            let escalated_at = escalation.as_ref().map(|(at, _)| *at);
+            // Listed for the escalated departments alone: due for them when it was escalated.
+            let (depts, due) = if depts.is_empty() {
+                if escalated_to.is_empty() {
+                    continue;
+                }
+                (escalated_to.clone(), escalated_at)
+            } else {
+                (depts, engine::due(spec, &state, s, iteration))
+            };
             items.push(InboxItem {
                 reference: stored.row.reference.clone(),
                 doc: stored.row.doc.clone(),
@@ -359,6 +401,9 @@ fn collect(
                 late_by: None,
                 decision: step.decision.is_some(),
                 on_behalf,
+                escalated_from: escalated_at.filter(|_| !escalated_to.is_empty()).map(stamp),
+                escalated_at: escalated_at.filter(|_| !escalated_to.is_empty()),
+                escalated_to,
             });
         }
     }

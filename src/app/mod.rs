@@ -32,6 +32,7 @@ mod refusal;
 mod runs;
 mod sign;
 mod step_form;
+pub mod timeouts;
 pub mod training;
 pub mod users;
 mod verify;

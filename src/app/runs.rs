@@ -300,7 +300,8 @@ pub fn complete_step(
     request: &DoneRequest,
     at: Option<&str>,
 ) -> Result<Completed, Refusal> {
-    let mut notes = Vec::new();
+    let mut notes =
+        super::timeouts::take_for_reference(store, &run.reference, run.flow.as_deref(), at)?;
     let (live, at) = transaction(store, true, |s| {
         let row = engine::find(s, &run.reference, run.flow.as_deref())?;
         let mut live = engine::open_for_change(s, row.id)?;
@@ -355,6 +356,7 @@ pub fn plan_step(
     by: Option<String>,
     at: Option<&str>,
 ) -> Result<PlannedStep, Refusal> {
+    super::timeouts::take_for_reference(store, &run.reference, run.flow.as_deref(), at)?;
     let live = transaction(store, true, |s| {
         let row = engine::find(s, &run.reference, run.flow.as_deref())?;
         let mut live = engine::open_for_change(s, row.id)?;

@@ -243,6 +243,12 @@ pub fn sign_as(
         note: request.note.clone(),
         attachments: request.attachments.clone(),
     };
+    notes.extend(super::timeouts::take_for_reference(
+        store,
+        &run.reference,
+        run.flow.as_deref(),
+        None,
+    )?);
     let result = transaction(store, true, |s| {
         let row = engine::find(s, &run.reference, run.flow.as_deref())?;
         let mut live = engine::open_for_change(s, row.id)?;

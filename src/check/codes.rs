@@ -123,6 +123,16 @@ codes! {
         "A step's earliest time (`after`) is later than its deadline (`within`) counted from the same moment, so no run can ever complete it in time: `after: 10 working days` with `within: 5 working days`, or `after: { time: 2 weeks, before: meeting }` (not earlier than 2 weeks before) with `within: { time: 4 weeks, before: meeting }` (at the latest 4 weeks before). Shorten the waiting time or lengthen the deadline. Calendar and working time are compared only where the answer does not depend on the dates.";
     EARLIEST_ON_CALL = "E0505" "earliest-on-call" Error "Deadlines"
         "A step that runs another flow (`calls`) has an earliest time (`after`), but it is completed by the called run's end, which nobody can hold back. Put the `after` on a step of the called flow, or on a step after this one.";
+    TIMEOUT_NOT_AFTER_ESCALATION = "E0510" "timeout-not-after-escalation" Error "Deadlines"
+        "A step's `timeout.after` is not later than its `escalate.after`: the step would leave by timeout before (or when) anybody is told it is late, so the escalation never shows. Escalate earlier or time out later.";
+    TIMEOUT_ON_END = "E0511" "timeout-on-end" Error "Deadlines"
+        "A step with `end` has a `timeout`: an end closes the run's branch, so a timeout would send a finished branch on. Put the timeout on the step the run waits at before the end.";
+    TIMEOUT_ON_CALL = "E0512" "timeout-on-call" Error "Deadlines"
+        "A step with `calls` has a `timeout`: the called run completes the step, and a timeout would leave that run open without a parent. Put the timeout on a step of the called flow.";
+    TIMEOUT_TO_ITSELF = "E0513" "timeout-to-itself" Error "Deadlines"
+        "`timeout.goto` names the step itself: the step would time out, start again and time out for ever. Name the step that handles the missing answer (a reminder, a hold).";
+    IMMEDIATE_TIMEOUT = "E0514" "immediate-timeout" Error "Deadlines"
+        "`timeout.after` or `escalate.after` is `immediately` (or zero): the step would time out or be escalated the moment it becomes active, so nobody could ever do it. Give a time, e.g. `20 working days`.";
 
     CALL_CYCLE = "E0601" "call-cycle" Error "Cross-document"
         "Flows call each other in a cycle (`calls`), so a run would never end.";

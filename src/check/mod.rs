@@ -15,6 +15,7 @@ pub mod settings;
 mod soundness;
 mod structure;
 mod windows;
+mod timeouts;
 
 use std::collections::{HashMap, HashSet};
 
@@ -155,6 +156,7 @@ pub fn check_with_stats(qms: &Qms) -> (Vec<Diagnostic>, Vec<FlowStats>) {
                 numbering::check(&cx, &view, &mut out);
                 soundness::check(&cx, &view, &mut out, &mut stats);
                 deadlines::check(&cx, &view, &mut out);
+                timeouts::check(&cx, &view, &mut out);
                 roles::check(&cx, &view, &mut out);
                 windows::check(&cx, &view, &mut out);
                 documents::check(&cx, &view, &mut out);

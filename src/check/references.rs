@@ -239,6 +239,24 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
                     }
                 }
             }
+            if let Some(timeout) = &step.timeout
+                && graph.index_of(&timeout.goto).is_none()
+            {
+                unknown_step(out, &timeout.goto, &format!("{sp}.timeout.goto"));
+            }
+            if let Some(escalate) = &step.escalate {
+                for (i, code) in escalate.to.iter().enumerate() {
+                    if !cx.departments.contains(code.as_str()) {
+                        unknown_actor(
+                            out,
+                            code,
+                            &many("escalate.to", i, escalate.to.len()),
+                            "escalation department",
+                            &departments,
+                        );
+                    }
+                }
+            }
             for (i, name) in step.not_by.iter().enumerate() {
                 if graph.index_of(name).is_none() {
                     unknown_step(out, name, &many("not_by", i, step.not_by.len()));

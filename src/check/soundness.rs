@@ -476,6 +476,9 @@ fn run_text(
         .iter()
         .map(|&(step, choice)| {
             let id = &graph.step(step).id;
+            if net.is_timeout(step, choice) {
+                return format!("{id} [timed out]");
+            }
             match (
                 net.outcome_of_choice(step, choice),
                 &graph.step(step).decision,

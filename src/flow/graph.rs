@@ -29,6 +29,8 @@ pub enum EdgeKind {
     Parallel,
     /// Decision outcome with its index in `decision.outcomes`.
     Outcome(usize),
+    /// `timeout.goto`: the exit time takes when nobody completed the step.
+    Timeout,
 }
 
 #[derive(Debug)]
@@ -36,6 +38,8 @@ pub struct FlowGraph<'a> {
     pub flow: &'a Flow,
     pub exits: Vec<Exit>,
     pub join: Vec<bool>,
+    /// The step a timeout of step `i` leads to (`timeout.goto`), when it has one that resolves.
+    pub timeouts: Vec<Option<usize>>,
     /// Node `i` is step `i`; edges carry their kind.
     pub graph: DiGraph<usize, EdgeKind>,
     index: HashMap<&'a str, usize>,
@@ -57,6 +61,15 @@ impl<'a> FlowGraph<'a> {
             .map(|(i, step)| exit_of(step, i, count, &index))
             .collect();
         let join = flow.steps.iter().map(|s| s.join.is_some()).collect();
+        let timeouts: Vec<Option<usize>> = flow
+            .steps
+            .iter()
+            .map(|s| {
+                s.timeout
+                    .as_ref()
+                    .and_then(|t| index.get(t.goto.as_str()).copied())
+            })
+            .collect();
         let mut graph = DiGraph::with_capacity(count, count * 2);
         for i in 0..count {
             graph.add_node(i);
@@ -84,11 +97,15 @@ impl<'a> FlowGraph<'a> {
                 }
                 Exit::End | Exit::FallsOff => {}
             }
+            if let Some(t) = timeouts[i] {
+                graph.add_edge(from, NodeIndex::new(t), EdgeKind::Timeout);
+            }
         }
         FlowGraph {
             flow,
             exits,
             join,
+            timeouts,
             graph,
             index,
         }

@@ -5,7 +5,8 @@
 //! while that place holds a token; a `join: all` step has one input place per incoming
 //! edge and is active when every one of them holds a token. Completing a step consumes its
 //! tokens and puts one on each chosen successor's input. `end` consumes the token; the run
-//! finishes when no token remains.
+//! finishes when no token remains. A step with `timeout` has one more exclusive exit, the
+//! last choice ([`Net::timeout_choice`]): time takes it, and it sends the token to `goto`.
 
 use std::collections::HashMap;
 
@@ -51,6 +52,8 @@ pub struct Net {
     /// The single input place of a step without join.
     step_place: Vec<Option<usize>>,
     exits: Vec<Exit>,
+    /// The target of each step's timeout exit.
+    timeouts: Vec<Option<usize>>,
     first: Option<usize>,
 }
 
@@ -106,6 +109,7 @@ impl Net {
             edge_place,
             step_place,
             exits: flow.exits.clone(),
+            timeouts: flow.timeouts.clone(),
             first: (n > 0).then_some(0),
         }
     }
@@ -153,12 +157,28 @@ impl Net {
         missing
     }
 
-    /// How many different ways a step can be completed (its decision outcomes, else one).
+    /// How many different ways a step can be left: its decision outcomes (else one), and
+    /// its timeout when it has one.
     pub fn choices(&self, step: usize) -> usize {
+        self.completions(step) + usize::from(self.timeouts[step].is_some())
+    }
+
+    /// How many different ways a person can complete a step (its decision outcomes, else one).
+    fn completions(&self, step: usize) -> usize {
         match &self.exits[step] {
             Exit::Decision(outcomes) => outcomes.len(),
             _ => 1,
         }
+    }
+
+    /// The choice that leaves `step` by its timeout (after every outcome), if it has one.
+    pub fn timeout_choice(&self, step: usize) -> Option<usize> {
+        self.timeouts[step].map(|_| self.completions(step))
+    }
+
+    /// Whether choice `choice` of `step` is its timeout.
+    pub fn is_timeout(&self, step: usize, choice: usize) -> bool {
+        self.timeout_choice(step) == Some(choice)
     }
 
     /// The decision outcome index behind choice `choice` of `step`.
@@ -204,6 +224,11 @@ impl Net {
 
     /// The steps a completion of `step` with `choice` sends a token to.
     fn targets(&self, step: usize, choice: usize) -> Result<Vec<usize>, FireError> {
+        if let Some(t) = self.timeouts[step]
+            && self.is_timeout(step, choice)
+        {
+            return Ok(vec![t]);
+        }
         Ok(match &self.exits[step] {
             Exit::Continue(t) => vec![*t],
             Exit::Next(ts) => ts.clone(),
@@ -271,7 +296,8 @@ impl Net {
             marking: next,
             activated,
             overflow,
-            ended: matches!(self.exits[step], Exit::End | Exit::FallsOff),
+            ended: matches!(self.exits[step], Exit::End | Exit::FallsOff)
+                && !self.is_timeout(step, choice),
             uncounted,
         })
     }

@@ -203,6 +203,12 @@ pub struct StepContext {
     pub deadline: Option<Multi>,
     /// The step's earliest time (`after:`) in words.
     pub earliest: Option<Multi>,
+    /// "escalated to PUR after 10 working days", per language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<Multi>,
+    /// "if no answer within 20 working days → 5.3.4", per language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Multi>,
     pub check: Vec<Multi>,
     pub produces: Vec<Multi>,
     pub uses: Vec<Multi>,
@@ -553,6 +559,11 @@ fn step_context(
             .after
             .as_ref()
             .map(|a| super::windows::earliest(p, a, &number_of)),
+        escalation: step.escalate.as_ref().map(|e| escalation_text(p, e)),
+        timeout: step
+            .timeout
+            .as_ref()
+            .map(|t| timeout_text(p, t, &number_of(&t.goto))),
         check: step.check.iter().map(|c| p.text(c)).collect(),
         produces: step
             .produces
@@ -588,6 +599,32 @@ fn step_context(
 
 /// A step deadline in words, per language; the Chinese words come from the labels, so a
 /// Traditional document says 內/開始/後 where a Simplified one says 内/开始/后.
+/// "escalated to PUR after 10 working days" (`10个工作日后上报PUR`), in each language.
+fn escalation_text(p: &Printing, e: &crate::spec::model::Escalation) -> Multi {
+    let to = e.to.iter().cloned().collect::<Vec<_>>().join(", ");
+    p.each(|lang| {
+        let time = labels::duration(e.after, lang);
+        match Script::of(lang) {
+            Script::English => format!("escalated to {to} after {time}"),
+            Script::Simplified => format!("{time}后上报{to}"),
+            Script::Traditional => format!("{time}後上報{to}"),
+        }
+    })
+}
+
+/// "if no answer within 20 working days → 5.3.4" (`20个工作日内无答复 → 5.3.4`), in each
+/// language; `target` is the printed number (or title) of the `goto` step.
+fn timeout_text(p: &Printing, t: &crate::spec::model::Timeout, target: &str) -> Multi {
+    p.each(|lang| {
+        let time = labels::duration(t.after, lang);
+        match Script::of(lang) {
+            Script::English => format!("if no answer within {time} → {target}"),
+            Script::Simplified => format!("{time}内无答复 → {target}"),
+            Script::Traditional => format!("{time}內無答覆 → {target}"),
+        }
+    })
+}
+
 fn deadline(p: &Printing, within: &Within, number_of: &dyn Fn(&str) -> String) -> Multi {
     let d = within.time();
     p.each(|lang| {
@@ -702,6 +739,7 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
     };
     let mut nodes = Vec::new();
     let mut edges = Vec::new();
+    let mut timers = Vec::new();
     let edge = |from: String, to: String, label: Multi| Edge { from, to, label };
     let entry = |s: usize| {
         if graph.join[s] {
@@ -841,10 +879,24 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
             }
             Exit::FallsOff => {}
         }
+        if let (Some(t), Some(timeout)) = (graph.timeouts[s], &step.timeout) {
+            // The exit time takes: a line of its own from the box, marked with a timer.
+            timers.push(sid.clone());
+            let label = p.each(|lang| {
+                let time = labels::duration(timeout.after, lang);
+                match Script::of(lang) {
+                    Script::English => format!("no answer in {time}"),
+                    Script::Simplified => format!("{time}内无答复"),
+                    Script::Traditional => format!("{time}內無答覆"),
+                }
+            });
+            edges.push(edge(format!("step:{s}"), entry(t), label));
+        }
     }
     Chart {
         lanes,
         nodes,
         edges,
+        timers,
     }
 }

@@ -157,6 +157,11 @@ pub fn hash_of(run: &str, e: &Event) -> String {
 /// How far apart an event's stated time and its entry time are, in seconds (absolute);
 /// `None` when it has no entry time or either is unreadable.
 pub fn entry_gap(e: &Event) -> Option<i64> {
+    // A timeout states the moment it fell due by rule, not a time someone typed: noticed
+    // late, it is not back-dated.
+    if e.kind == "timed-out" {
+        return None;
+    }
     let at = super::clock::read_stamp(&e.at)?;
     let entered = super::clock::read_stamp(e.entered.as_deref()?)?;
     Some((entered - at).num_seconds().abs())

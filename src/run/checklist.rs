@@ -132,12 +132,17 @@ fn iteration_lines(
                 },
             };
             let meaning = sig.meaning.map(|m| format!(" ({m})")).unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "{pad}{} {} by {who}{meaning}",
-                p.green("signed"),
-                sig.at.local
-            );
+            if sig.timed_out {
+                // Nobody signed: the step's timeout closed it at the moment it fell due.
+                let _ = writeln!(out, "{pad}{} {}", p.yellow("timed out"), sig.at.local);
+            } else {
+                let _ = writeln!(
+                    out,
+                    "{pad}{} {} by {who}{meaning}",
+                    p.green("signed"),
+                    sig.at.local
+                );
+            }
             if let Some(apart) = &sig.entered_apart {
                 let _ = writeln!(
                     out,

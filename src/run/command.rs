@@ -173,6 +173,13 @@ pub enum RunCommand {
         #[arg(long, value_name = "HEAD")]
         expect: Option<String>,
     },
+    /// Record every step timeout (`timeout:`) that has fallen due in any open run, each at
+    /// the moment it fell due; `procdoc serve` does this on its own schedule
+    Tick {
+        /// Take the timeouts due by this moment instead of now
+        #[arg(long)]
+        at: Option<String>,
+    },
     /// Write the run record as JSON (<ref>.json)
     Export {
         #[arg(value_name = "REF")]
@@ -482,6 +489,20 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, Refusal>
             let run = reference.map(|r| run_ref(r, flow));
             let report = app::verify(&mut store, run.as_ref(), expect)?;
             Ok(print_verification(&report))
+        }
+        RunCommand::Tick { at } => {
+            let qms = load::load(qms_dir).ok().map(|(q, _)| q);
+            let now = app::moment(at.as_deref(), app::office_tz(qms.as_ref()))?;
+            let mut store = db.write()?;
+            let ticked = app::timeouts::tick(&mut store, now)?;
+            for note in &ticked.notes {
+                println!("{note}");
+            }
+            println!(
+                "{} open run(s) looked at, {} timeout(s) recorded",
+                ticked.runs, ticked.timeouts
+            );
+            Ok(OK)
         }
         RunCommand::Export {
             reference,

@@ -436,6 +436,19 @@ fn record(
     Ok(applied)
 }
 
+/// Records a change the system makes on its own (no signer, such as a timeout) and reacts
+/// to it like to a completion: child runs start for steps it made active.
+pub(super) fn record_system(
+    store: &mut dyn Store,
+    live: &mut Live,
+    at: DateTime<Utc>,
+    change: Change,
+    notes: &mut Vec<String>,
+) -> Result<(), RunError> {
+    let applied = record(store, live, at, None, change)?;
+    settle(store, live, applied, at, None, 0, notes)
+}
+
 /// What a start asks for.
 #[derive(Debug, Clone)]
 pub struct StartRequest {

@@ -24,6 +24,7 @@ pub mod recurrence;
 pub mod sqlite;
 pub mod state;
 pub mod store;
+pub mod timeouts;
 pub mod transfer;
 
 pub use command::{RunCommand, execute};

@@ -171,7 +171,9 @@ pub(super) fn print_inbox(inbox: &Inbox, depts: &[String], format: Format) {
                 i.step.clone(),
                 match &i.on_behalf {
                     Some(party) => format!("{} for {party}", i.depts.join("/")),
-                    None => i.depts.join("/"),
+                    None if i.escalated_to.is_empty() => i.depts.join("/"),
+                    // Not their own step: it was escalated to them.
+                    None => format!("{} (escalated)", i.depts.join("/")),
                 },
                 i.due
                     .as_ref()

@@ -174,6 +174,9 @@ pub struct Signature {
     /// The meaning of the signature (`performed`, `reviewed`, `approved`); `None` for a
     /// completion by the system or one recorded before procdoc kept the meaning.
     pub meaning: Option<&'static str>,
+    /// Closed by the step's timeout, not signed: `by` is `None` and `outcome` says so.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub timed_out: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -388,13 +391,20 @@ fn signature(
             .acting_for
             .as_deref()
             .is_some_and(|code| spec.is_party(code)),
-        outcome: c.outcome_label.clone(),
+        outcome: if done.timed_out {
+            s.timeout
+                .as_ref()
+                .map(|t| format!("timed out (no answer within {})", t.after))
+        } else {
+            c.outcome_label.clone()
+        },
         checks,
         fields,
         note: c.note.clone(),
         attachments: c.attachments.clone(),
         child: c.child.clone(),
         meaning: c.signature.map(|m| m.word()),
+        timed_out: done.timed_out,
     }
 }
 
@@ -440,6 +450,10 @@ fn event_summary(spec: &Spec, e: &audit::Event) -> String {
         }
         Ok(Change::Planned(p)) => format!("planned {} for {}", p.step, p.date),
         Ok(Change::Called(c)) => format!("{} started child run {}", c.step, c.child),
+        Ok(Change::TimedOut(t)) => format!(
+            "{} timed out (no answer within {}); {} became active",
+            t.step, t.after, t.goto
+        ),
         Ok(Change::Completed(c)) => {
             let mut parts = vec![format!("completed {}", c.step)];
             if c.iteration > 1 {

@@ -108,6 +108,7 @@ pub enum Change {
     Planned(Planned),
     Completed(Completion),
     Called(Called),
+    TimedOut(super::timeouts::TimedOut),
 }
 
 impl Change {
@@ -117,6 +118,7 @@ impl Change {
             Change::Planned(_) => "planned",
             Change::Completed(_) => "completed",
             Change::Called(_) => "called",
+            Change::TimedOut(_) => "timed-out",
         }
     }
 
@@ -126,6 +128,7 @@ impl Change {
             Change::Planned(v) => serde_json::to_string(v),
             Change::Completed(v) => serde_json::to_string(v),
             Change::Called(v) => serde_json::to_string(v),
+            Change::TimedOut(v) => serde_json::to_string(v),
         };
         value.unwrap_or_default()
     }
@@ -137,6 +140,7 @@ impl Change {
             "planned" => Change::Planned(serde_json::from_str(&e.data).map_err(bad)?),
             "completed" => Change::Completed(serde_json::from_str(&e.data).map_err(bad)?),
             "called" => Change::Called(serde_json::from_str(&e.data).map_err(bad)?),
+            "timed-out" => Change::TimedOut(serde_json::from_str(&e.data).map_err(bad)?),
             other => return Err(format!("event #{} has an unknown kind `{other}`", e.n)),
         })
     }
@@ -158,6 +162,9 @@ pub struct Done {
     pub at: DateTime<Utc>,
     pub by: Option<String>,
     pub completion: Completion,
+    /// Closed by its `timeout` (no signature, no record): `by` is `None` and the completion
+    /// holds only the step and iteration.
+    pub timed_out: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -310,6 +317,10 @@ impl State {
                 iteration.child = Some(c.child.clone());
                 Ok(Applied::default())
             }
+            Change::TimedOut(t) => {
+                let step = step_of(&t.step)?;
+                self.time_out(spec, n, at, step, t)
+            }
             Change::Completed(c) => {
                 let step = step_of(&c.step)?;
                 let choice = match c.outcome {
@@ -344,6 +355,7 @@ impl State {
                     at,
                     by,
                     completion: c.clone(),
+                    timed_out: false,
                 });
                 self.marking = firing.marking;
                 for &s in &firing.activated {
@@ -484,6 +496,9 @@ pub fn summary(spec: &Spec, state: &State) -> Summary {
                     dept,
                     due: due.map(clock::stamp),
                 });
+            }
+            if *st == StepState::Active {
+                open.extend(super::timeouts::escalation_rows(spec, state, step));
             }
         }
         if let Some(due) = flow_due(spec, state) {

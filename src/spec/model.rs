@@ -651,6 +651,36 @@ pub struct Step {
     /// Runs another flow (of this or another procedure) as this step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calls: Option<Call>,
+    /// Still open this long after activation: the step shows as escalated to other
+    /// departments (nothing else changes), e.g. `{ after: 10 working days, to: PUR }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalate: Option<Escalation>,
+    /// Still open this long after activation: the run leaves the step by itself ("timed
+    /// out", no signature) to `goto`, e.g. `{ after: 20 working days, goto: hold }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Timeout>,
+}
+
+/// `escalate:` on a step: who is told when the step is still open after a time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Escalation {
+    /// How long after the step became active (working or calendar time, on the company
+    /// calendar): `10 working days`.
+    pub after: Duration,
+    /// The department(s) the open step is escalated to: `PUR` or `[PUR, QA]`.
+    pub to: OneOrMany,
+}
+
+/// `timeout:` on a step: an exit taken by time, not by a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Timeout {
+    /// How long after the step became active it times out (working or calendar time, on
+    /// the company calendar): `20 working days`.
+    pub after: Duration,
+    /// The step that becomes active when this one times out (a step of the same flow).
+    pub goto: String,
 }
 
 impl Step {

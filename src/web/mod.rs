@@ -29,6 +29,7 @@ pub mod run_labels;
 pub mod runs;
 pub mod sign;
 pub mod sign_labels;
+pub mod timeouts;
 pub mod training;
 pub mod training_labels;
 pub mod upload;
@@ -336,6 +337,7 @@ async fn run(
     if state.mail.is_some() {
         tokio::spawn(notify::digest_job(Arc::clone(&state)));
     }
+    tokio::spawn(timeouts::timeout_job(Arc::clone(&state)));
     let app = router(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

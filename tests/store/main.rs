@@ -16,6 +16,7 @@ mod people;
 mod race;
 mod runs;
 mod serve;
+mod timeouts;
 
 /// Instantiates each test body (a function of a [`harness::Backend`]) once per backend, as
 /// `sqlite::NAME` and `postgres::NAME`.
@@ -67,6 +68,12 @@ mod copying {
         a_target_that_is_not_empty_is_refused,
         a_failed_copy_leaves_the_target_empty,
         the_binary_copies_and_the_target_verifies,
+    );
+}
+
+mod step_timeouts {
+    on_both_backends!(timeouts:
+        a_timeout_is_recorded_at_its_due_moment_and_the_run_moves_on,
     );
 }
 

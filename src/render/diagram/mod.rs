@@ -44,6 +44,9 @@ pub struct Chart {
     pub lanes: Vec<Lane>,
     pub nodes: Vec<Node>,
     pub edges: Vec<Edge>,
+    /// The `step` of the task boxes drawn with a timer mark: steps left by a `timeout`, whose
+    /// timeout exit is an edge of its own from the box.
+    pub timers: Vec<String>,
 }
 
 /// A swimlane; `label` holds one line per language.
@@ -291,7 +294,8 @@ pub struct RoutedEdge {
     /// a join is shared by several connections; any other line draws exactly one.
     pub from_steps: Vec<String>,
     pub to_steps: Vec<String>,
-    /// The outcome (first language) for a line leaving a decision.
+    /// The outcome (first language) for a line leaving a decision, or the label of a
+    /// timeout line leaving a task.
     pub outcome: Option<String>,
     from_idx: usize,
     to_idx: usize,
@@ -322,6 +326,8 @@ pub struct Layout {
     gaps: Vec<Band>,
     row_starts_rank: Vec<bool>,
     issues: Vec<LayoutIssue>,
+    /// See [`Chart::timers`].
+    timers: Vec<String>,
 }
 
 // --------------------------------------------------------- measurements --

@@ -228,7 +228,21 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
     // Routing: forward edges first in input order so that short decision
     // exits get the corridor tracks next to the boxes, then loop-backs from
     // shortest to longest so that they nest instead of crossing.
-    let sides = exit_sides(&plan, &edges, n);
+    let mut sides = exit_sides(&plan, &edges, n);
+    // A timeout (the only labelled line out of a task box) leaves by the side towards its
+    // target, apart from the box's own flow out of the bottom.
+    for (i, e) in edges.iter().enumerate() {
+        let timeout = plan.kinds[e.from] == NodeKind::Task
+            && !chart.edges[e.src].label.is_empty()
+            && plan.row_of[e.to] > plan.row_of[e.from];
+        if timeout {
+            sides[i] = if plan.lane_of[e.to] < plan.lane_of[e.from] {
+                Side::Left
+            } else {
+                Side::Right
+            };
+        }
+    }
     let mut right_exit = vec![false; n];
     let mut left_exit = vec![false; n];
     for (i, e) in edges.iter().enumerate() {
@@ -435,9 +449,10 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
                 label: None,
                 from_steps: ends_of(&edges, &chart.nodes, e.from, true),
                 to_steps: ends_of(&edges, &chart.nodes, e.to, false),
-                outcome: (plan.kinds[e.from] == NodeKind::Decision)
-                    .then(|| chart.edges[e.src].label.first().cloned())
-                    .flatten(),
+                // A decision's outcome, or the time of a timeout line out of a task box.
+                outcome: chart.edges[e.src].label.first().cloned().filter(|_| {
+                    plan.kinds[e.from] == NodeKind::Decision || plan.kinds[e.from] == NodeKind::Task
+                }),
                 from_idx: e.from,
                 to_idx: e.to,
             }
@@ -511,6 +526,7 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
         gaps,
         row_starts_rank,
         issues,
+        timers: chart.timers.clone(),
     }
 }
 

@@ -321,6 +321,9 @@ impl Layout {
                         num(r.w),
                         num(r.h)
                     );
+                    if self.timers.contains(&node.step) {
+                        timer_mark(&mut o, &r, fs);
+                    }
                 }
                 NodeKind::Call => {
                     let inset = fs * 0.5;
@@ -503,4 +506,23 @@ fn write_gaps(o: &mut String, edges: &[DrawEdge]) {
             }
         }
     }
+}
+
+/// The timer mark of a step with a `timeout`: a small clock face straddling the box's top
+/// right corner (as BPMN draws a timer on a task's border), so the line leaving the box by
+/// time is told apart from the line a person takes.
+fn timer_mark(o: &mut String, r: &Rect, fs: f64) {
+    let radius = fs * 0.55;
+    let (cx, cy) = (r.right() - fs * 0.9, r.y);
+    let _ = writeln!(
+        o,
+        r#"<g data-timer=""><circle cx="{}" cy="{}" r="{}" fill="white" stroke="{INK}" stroke-width="0.7"/><path d="M{} {}V{}H{}" fill="none" stroke="{INK}" stroke-width="0.6"/></g>"#,
+        num(cx),
+        num(cy),
+        num(radius),
+        num(cx),
+        num(cy - radius * 0.7),
+        num(cy),
+        num(cx + radius * 0.55),
+    );
 }

@@ -1,0 +1,283 @@
+//! Step timeouts and escalations end to end, with a fixed clock (`--at`): a timeout is
+//! recorded at the moment it fell due, whichever command notices it, the next step's
+//! deadline counts from that moment, the audit trail verifies, and an escalated step is
+//! listed for the escalated departments from its escalation moment.
+//!
+//! The QMS (tests/fixtures/run/supplier-timeout) works 08:00-12:00 and 13:00-16:30 in
+//! Europe/London (UTC in March 2026) with a holiday on 17 March. `ask-supplier` escalates
+//! to PUR and GM after 5 working days and times out to `hold` after 10.
+
+mod common;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+struct Qms {
+    dir: tempfile::TempDir,
+}
+
+impl Qms {
+    fn new() -> Qms {
+        let dir = tempfile::tempdir().unwrap();
+        common::copy_dir(
+            std::path::Path::new("tests/fixtures/run/supplier-timeout"),
+            dir.path(),
+        );
+        Qms { dir }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::cargo_bin("procdoc").unwrap();
+        c.env("NO_COLOR", "1")
+            .env_remove("PROCDOC_NOW")
+            .env_remove("PROCDOC_DB")
+            .arg("run")
+            .arg("--qms")
+            .arg(self.dir.path())
+            .args(args);
+        c
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.command(args).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    }
+
+    fn refused(&self, args: &[&str]) -> String {
+        let out = self.command(args).output().unwrap();
+        assert!(!out.status.success(), "{args:?} was not refused");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    fn show(&self, reference: &str) -> Value {
+        let text = self.ok(&[
+            "show",
+            reference,
+            "--format",
+            "json",
+            "--at",
+            "2026-03-30 09:00",
+        ]);
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// A run started on Friday 6 March whose `ask-supplier` is active from 15:00.
+    fn waiting_for_supplier(&self, reference: &str) {
+        self.ok(&[
+            "start",
+            "QP-08",
+            "--ref",
+            reference,
+            "--by",
+            "Helen",
+            "--at",
+            "2026-03-06 14:00",
+        ]);
+        self.ok(&[
+            "done",
+            reference,
+            "segregate",
+            "--by",
+            "Helen",
+            "--field",
+            "part=P-1",
+            "--at",
+            "2026-03-06 15:00",
+        ]);
+    }
+}
+
+fn step<'a>(record: &'a Value, id: &str) -> &'a Value {
+    record["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no step {id}"))
+}
+
+#[test]
+fn tick_records_a_timeout_at_the_moment_it_fell_due_and_the_next_step_counts_from_it() {
+    let qms = Qms::new();
+    qms.waiting_for_supplier("NC-1");
+    // Not yet due: nothing happens.
+    let early = qms.ok(&["tick", "--at", "2026-03-23 14:59"]);
+    assert!(
+        early.contains("1 open run(s) looked at, 0 timeout(s) recorded"),
+        "{early}"
+    );
+    // Noticed a day late, recorded when it fell due: 10 working days after Friday 15:00,
+    // past two weekends and the holiday.
+    let late = qms.ok(&["tick", "--at", "2026-03-24 10:00"]);
+    assert!(
+        late.contains("run NC-1: step ask-supplier timed out at 2026-03-23 15:00"),
+        "{late}"
+    );
+    assert!(late.contains("1 timeout(s) recorded"), "{late}");
+    let again = qms.ok(&["tick", "--at", "2026-03-25 10:00"]);
+    assert!(again.contains("0 timeout(s) recorded"), "{again}");
+
+    let record = qms.show("NC-1");
+    let ask = step(&record, "ask-supplier");
+    let closed = &ask["iterations"][0]["completed"];
+    assert_eq!(closed["timed_out"], true, "{ask}");
+    assert_eq!(closed["by"], Value::Null);
+    assert_eq!(closed["at"]["local"], "2026-03-23 15:00");
+    let hold = step(&record, "hold");
+    assert_eq!(hold["state"], "active");
+    let it = &hold["iterations"][0];
+    assert_eq!(it["activated"]["local"], "2026-03-23 15:00");
+    // `within: 2 working days` of `hold` counts from the timeout.
+    assert_eq!(it["due"]["at"]["local"], "2026-03-25 15:00", "{it}");
+
+    let text = qms.ok(&["show", "NC-1", "--at", "2026-03-30 09:00"]);
+    assert!(text.contains("timed out 2026-03-23 15:00"), "{text}");
+    // Noticed late is not back-dated: the timeout is not among the events entered apart
+    // (the others here are, being typed with --at).
+    assert!(
+        !text.contains("hold became active at 2026-03-23 15:00: entered"),
+        "{text}"
+    );
+
+    let verified = qms.ok(&["verify"]);
+    assert!(verified.contains("every audit chain intact"), "{verified}");
+
+    // The run goes on from `hold` as from any step.
+    qms.ok(&[
+        "done",
+        "NC-1",
+        "hold",
+        "--by",
+        "Pat",
+        "--at",
+        "2026-03-24 11:00",
+    ]);
+    let record = qms.show("NC-1");
+    assert_eq!(step(&record, "disposition")["state"], "active");
+    assert!(qms.ok(&["verify", "NC-1"]).contains("intact"));
+}
+
+#[test]
+fn any_command_on_the_run_takes_the_timeout_first() {
+    let qms = Qms::new();
+    qms.waiting_for_supplier("NC-2");
+    // The supplier's answer comes in after the timeout: the step is no longer active, and
+    // the timeout stays recorded though the completion is refused.
+    let refused = qms.refused(&[
+        "done",
+        "NC-2",
+        "ask-supplier",
+        "--by",
+        "Sam",
+        "--as",
+        "SUP",
+        "--at",
+        "2026-03-24 09:00",
+    ]);
+    assert!(refused.contains("ask-supplier"), "{refused}");
+    let record = qms.show("NC-2");
+    let closed = &step(&record, "ask-supplier")["iterations"][0]["completed"];
+    assert_eq!(closed["timed_out"], true);
+    assert_eq!(closed["at"]["local"], "2026-03-23 15:00");
+    // Before the timeout, the answer is taken as usual.
+    qms.waiting_for_supplier("NC-3");
+    qms.ok(&[
+        "done",
+        "NC-3",
+        "ask-supplier",
+        "--by",
+        "Sam",
+        "--as",
+        "SUP",
+        "--at",
+        "2026-03-23 14:00",
+    ]);
+    let record = qms.show("NC-3");
+    assert_eq!(step(&record, "disposition")["state"], "active");
+    assert_eq!(step(&record, "hold")["state"], "skipped");
+    assert!(qms.ok(&["verify"]).contains("every audit chain intact"));
+}
+
+#[test]
+fn an_open_step_shows_as_escalated_to_its_departments_from_the_escalation_moment() {
+    let qms = Qms::new();
+    qms.waiting_for_supplier("NC-4");
+    // 5 working days after Friday 15:00 is Friday 13 March 15:00.
+    let before = qms.ok(&["inbox", "--dept", "PUR", "--at", "2026-03-13 14:00"]);
+    assert!(before.contains("nothing waiting for PUR"), "{before}");
+    let after = qms.ok(&["inbox", "--dept", "GM", "--at", "2026-03-13 16:00"]);
+    assert!(after.contains("NC-4"), "{after}");
+    assert!(after.contains("GM (escalated)"), "{after}");
+    let json: Value = serde_json::from_str(&qms.ok(&[
+        "inbox",
+        "--dept",
+        "PUR",
+        "--format",
+        "json",
+        "--at",
+        "2026-03-16 09:00",
+    ]))
+    .unwrap();
+    assert_eq!(json[0]["step"], "ask-supplier");
+    assert_eq!(json[0]["escalated_to"], serde_json::json!(["PUR"]));
+    assert_eq!(json[0]["escalated_from"]["local"], "2026-03-13 15:00");
+    assert_eq!(json[0]["overdue"], true);
+    let listed = qms.ok(&["list", "--dept", "PUR", "--at", "2026-03-16 09:00"]);
+    assert!(listed.contains("ask-supplier (PUR/GM)"), "{listed}");
+    let overdue = qms.ok(&["list", "--overdue", "--at", "2026-03-16 09:00"]);
+    assert!(overdue.contains("ask-supplier  for PUR"), "{overdue}");
+    // The supplier's own deadline is not touched by the escalation.
+    assert!(!overdue.contains("for SUP"), "{overdue}");
+}
+
+#[test]
+fn the_overdue_digest_of_an_escalated_department_holds_the_escalated_step() {
+    use procdoc::app::notify::due_digests;
+    use procdoc::app::users::{AddUser, add_user};
+    use procdoc::run::accounts::{Accounts, Role};
+    use procdoc::run::notices::Notices;
+    use procdoc::run::store::SqliteStore;
+
+    let qms = Qms::new();
+    qms.waiting_for_supplier("NC-5");
+    let db = qms.dir.path().join(".procdoc/runs.sqlite");
+    let mut store = SqliteStore::create(&db).unwrap();
+    let known: Vec<String> = ["QA", "PROD", "PUR", "SAL", "GM"]
+        .map(String::from)
+        .to_vec();
+    for (login, dept) in [("pat", "PUR"), ("sam", "SAL")] {
+        add_user(
+            &mut store,
+            &known,
+            AddUser {
+                login: login.into(),
+                name: format!("Printed {login}"),
+                departments: vec![dept.into()],
+                role: Role::Staff,
+                password: Some("a long enough password 1".into()),
+            },
+            procdoc::run::clock::system_now(),
+        )
+        .unwrap();
+        let user = store.user_by_login(login).unwrap().unwrap();
+        store
+            .set_email(user.id, Some(&format!("{login}@example.com")))
+            .unwrap();
+    }
+    let tz = chrono_tz::Europe::London;
+    let at = |t: &str| procdoc::run::clock::parse(t, tz).unwrap();
+    // Before the escalation (Friday 13 March 15:00) nobody in PUR gets a digest.
+    let before = due_digests(&mut store, tz, "en", &[], at("2026-03-13 14:00")).unwrap();
+    assert!(before.is_empty(), "{before:?}");
+    let after = due_digests(&mut store, tz, "en", &[], at("2026-03-13 16:00")).unwrap();
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after[0].to.login, "pat");
+    assert_eq!(after[0].items[0].step, "ask-supplier");
+    assert_eq!(after[0].items[0].escalated_to, ["PUR"]);
+}

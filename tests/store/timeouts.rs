@@ -1,0 +1,86 @@
+//! Step timeouts on each backend: the tick records the timed-out event at the moment the
+//! timeout fell due, the run moves on to `goto`, an escalated step is found for the
+//! escalated department, and the chains verify.
+
+use std::path::Path;
+
+use procdoc::app::{self, DoneRequest, RunRef, StartRun};
+use procdoc::run::clock;
+use procdoc::run::store::{Filter, Store};
+
+use crate::harness::Backend;
+
+pub fn a_timeout_is_recorded_at_its_due_moment_and_the_run_moves_on(backend: Backend) {
+    let Some(db) = backend.fresh() else { return };
+    let (qms, _) = procdoc::cli::load_and_check(Path::new("tests/fixtures/run/supplier-timeout"))
+        .expect("fixture");
+    let mut store = db.create();
+    let start = StartRun {
+        doc: "QP-08".into(),
+        reference: "NC-1".into(),
+        at: Some("2026-03-06 14:00".into()),
+        ..Default::default()
+    };
+    app::start_run(&mut store, &qms, &[], &start).unwrap();
+    let segregate = DoneRequest {
+        step: "segregate".into(),
+        by: "Helen".into(),
+        fields: vec!["part=P-1".into()],
+        ..Default::default()
+    };
+    app::complete_step(
+        &mut store,
+        &RunRef::new("NC-1"),
+        &segregate,
+        Some("2026-03-06 15:00"),
+    )
+    .unwrap();
+    let tz = chrono_tz::Europe::London;
+    let at = |t: &str| clock::parse(t, tz).unwrap();
+
+    // Escalated to PUR from Friday 13 March 15:00: found by PUR's filter, late for PUR.
+    store.begin(false).unwrap();
+    let pur = store
+        .list(&Filter {
+            dept: Some("PUR".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let late = store
+        .overdue(&clock::stamp(at("2026-03-16 09:00")), &Filter::default())
+        .unwrap();
+    store.rollback().unwrap();
+    assert_eq!(pur.len(), 1);
+    assert!(
+        late.iter().any(|o| o.open.dept.as_deref() == Some("PUR")
+            && o.open.due.as_deref() == Some("2026-03-13T15:00:00Z")),
+        "{late:?}"
+    );
+
+    let ticked = app::timeouts::tick(&mut store, at("2026-03-24 10:00")).unwrap();
+    assert_eq!(ticked.timeouts, 1, "{ticked:?}");
+    assert_eq!(
+        app::timeouts::tick(&mut store, at("2026-03-25 10:00"))
+            .unwrap()
+            .timeouts,
+        0
+    );
+
+    store.begin(false).unwrap();
+    let row = store
+        .list(&Filter {
+            reference: Some("NC-1".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .remove(0);
+    let stored = store.load(row.id).unwrap().unwrap();
+    store.rollback().unwrap();
+    let last = stored.events.last().unwrap();
+    assert_eq!(last.kind, "timed-out");
+    assert_eq!(last.by, None);
+    assert_eq!(last.at, "2026-03-23T15:00:00Z");
+    let open: Vec<&str> = row.open.iter().filter_map(|o| o.step.as_deref()).collect();
+    assert_eq!(open, ["hold"]);
+    assert!(app::verify(&mut store, None, None).unwrap().intact());
+}
