@@ -36,6 +36,10 @@ pub struct FlowGraph<'a> {
     pub flow: &'a Flow,
     pub exits: Vec<Exit>,
     pub join: Vec<bool>,
+    /// Steps with `join: started` (an inclusive join; also marked in `join`).
+    pub inclusive: Vec<bool>,
+    /// Steps whose decision says `multiple: true`: one or more outcomes are taken.
+    pub multiple: Vec<bool>,
     /// Node `i` is step `i`; edges carry their kind.
     pub graph: DiGraph<usize, EdgeKind>,
     index: HashMap<&'a str, usize>,
@@ -57,6 +61,16 @@ impl<'a> FlowGraph<'a> {
             .map(|(i, step)| exit_of(step, i, count, &index))
             .collect();
         let join = flow.steps.iter().map(|s| s.join.is_some()).collect();
+        let inclusive = flow
+            .steps
+            .iter()
+            .map(|s| s.join == Some(crate::spec::model::Join::Started))
+            .collect();
+        let multiple = flow
+            .steps
+            .iter()
+            .map(|s| s.decision.as_ref().is_some_and(|d| d.multiple))
+            .collect();
         let mut graph = DiGraph::with_capacity(count, count * 2);
         for i in 0..count {
             graph.add_node(i);
@@ -89,6 +103,8 @@ impl<'a> FlowGraph<'a> {
             flow,
             exits,
             join,
+            inclusive,
+            multiple,
             graph,
             index,
         }
@@ -200,7 +216,8 @@ impl<'a> FlowGraph<'a> {
     }
 
     /// Steps a run can get to from the first step without ever doing `blocked`; a step that
-    /// waits for all its branches (`join: all`) needs every one of them.
+    /// waits for all its branches (`join: all`) needs every one of them, one that joins what
+    /// was started (`join: started`) any one.
     fn reachable_without(&self, blocked: usize) -> Vec<bool> {
         let n = self.len();
         let mut reached = vec![false; n];
@@ -212,7 +229,7 @@ impl<'a> FlowGraph<'a> {
                     continue;
                 }
                 let preds = self.predecessors(i);
-                let ok = if self.join[i] {
+                let ok = if self.join[i] && !self.inclusive[i] {
                     !preds.is_empty() && preds.iter().all(|&p| reached[p])
                 } else {
                     preds.iter().any(|&p| reached[p])
