@@ -78,7 +78,8 @@ fn check_steps(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut
             );
         }
         if let Some(decision) = &step.decision {
-            if decision.outcomes.len() < 2 {
+            // A `multiple: true` decision with too few outcomes is E0211, at `multiple`.
+            if decision.outcomes.len() < 2 && !decision.multiple {
                 out.push(
                     Diagnostic::new(
                         &codes::TOO_FEW_OUTCOMES,
