@@ -259,12 +259,17 @@ impl Net {
             .collect()
     }
 
-    /// The predecessors of a join step whose branch has not arrived in state `m`.
+    /// The predecessors of a join step whose branch has not arrived in state `m` (for a
+    /// `join: started`, only those whose branch can still come).
     pub fn missing_inputs(&self, m: &Marking, step: usize) -> Vec<usize> {
+        let can_come = |place: usize| match self.inputs[step].iter().position(|&p| p == place) {
+            Some(i) if self.is_inclusive(step) => self.feeders[step][i].iter().any(|&q| m.0[q] > 0),
+            _ => true,
+        };
         let mut missing: Vec<usize> = self
             .edge_place
             .iter()
-            .filter(|((_, to), place)| *to == step && m.0[**place] == 0)
+            .filter(|((_, to), place)| *to == step && m.0[**place] == 0 && can_come(**place))
             .map(|((from, _), _)| *from)
             .collect();
         missing.sort_unstable();
