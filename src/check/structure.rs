@@ -154,9 +154,11 @@ fn check_steps(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut
                         }
                     ),
                 )
-                .hint(
-                    "remove `join: all`, or let the parallel branches (`next: [a, b]`) lead here",
-                ),
+                .hint(if graph.inclusive[s] {
+                    "remove `join: started`, or let the branches of a `multiple: true` decision lead here"
+                } else {
+                    "remove `join: all`, or let the parallel branches (`next: [a, b]`) lead here"
+                }),
             );
         }
     }
