@@ -89,7 +89,7 @@ fn main() {
                 reference: reference.clone(),
                 step: "request".into(),
                 by: "Customer".into(),
-                outcome: None,
+                outcome: Vec::new(),
                 check: None,
                 waive: None,
                 reason: None,

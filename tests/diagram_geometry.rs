@@ -293,7 +293,12 @@ fn rebuild(pages: &[Drawing], what: &str) -> BTreeSet<Conn> {
             });
             let outcome = match &a {
                 // A decision's outcome, or the time of a timeout line out of a task.
-                End::Shape(_, i) if matches!(d.shapes[*i].kind.as_str(), "decision" | "task") => {
+                End::Shape(_, i)
+                    if matches!(
+                        d.shapes[*i].kind.as_str(),
+                        "decision" | "inclusive" | "task"
+                    ) =>
+                {
                     l.outcome.clone()
                 }
                 _ => None,
@@ -307,8 +312,14 @@ fn rebuild(pages: &[Drawing], what: &str) -> BTreeSet<Conn> {
             End::Connector(..) => None,
         }
     };
-    let is_junction =
-        |e: &End| shape(e).is_none_or(|s| matches!(s.kind.as_str(), "decision" | "fork" | "join"));
+    let is_junction = |e: &End| {
+        shape(e).is_none_or(|s| {
+            matches!(
+                s.kind.as_str(),
+                "decision" | "inclusive" | "fork" | "join" | "inclusive-join"
+            )
+        })
+    };
     let mut conns = BTreeSet::new();
     for start in out.keys() {
         if is_junction(start) {
@@ -769,6 +780,72 @@ fn every_example_flowchart_draws_its_flow() {
         "{} routing or label rules broken (at most {EXAMPLE_RULE_BREAKS} are known):\n{}",
         broken.len(),
         broken.join("\n")
+    );
+}
+
+/// An inclusive choice and join (`multiple: true`, `join: started`) draw as BPMN's inclusive
+/// gateway: a diamond with a circle above its question, a join bar with a circle; the
+/// drawing is still the flow, under the same routing rules.
+#[test]
+fn inclusive_choices_and_joins_draw_their_flow_with_a_circle() {
+    let (qms, _) = procdoc::spec::load::load(Path::new("tests/fixtures/inclusive")).unwrap();
+    let settings = qms.settings.as_ref().unwrap();
+    let p = &qms.procedures[0];
+    let procedures = qms.procedures.iter().map(|p| &p.doc).collect();
+    let drawn =
+        flowchart::of_flow(settings, procedures, &p.doc, 0, settings.languages.clone()).unwrap();
+    let graph = FlowGraph::new(&p.doc.flows[0]);
+    let expected = flow_connections(&graph, "en");
+    let (problems, broken) = check_drawing("inclusive", &drawn.whole, &drawn.pages, &expected);
+    assert!(
+        problems.is_empty() && broken.is_empty(),
+        "{problems:?} {broken:?}"
+    );
+    let d = read(&drawn.whole);
+    let lines: Vec<&str> = drawn.whole.lines().map(str::trim).collect();
+    let circles: Vec<(f64, f64, f64)> = lines
+        .iter()
+        .filter(|l| l.starts_with("<circle data-inclusive"))
+        .map(|l| (num(l, "cx"), num(l, "cy"), num(l, "r")))
+        .collect();
+    assert_eq!(circles.len(), 2, "{}", drawn.whole);
+    let diamond = d
+        .shapes
+        .iter()
+        .find(|s| s.kind == "inclusive")
+        .expect("an inclusive diamond");
+    let Outline::Diamond { cx, cy, a, b } = diamond.outline else {
+        panic!("not a diamond: {:?}", diamond.outline)
+    };
+    let (x, y, r) = circles[0];
+    // The whole circle lies inside the diamond, above every line of the question.
+    for (dx, dy) in [(0.0, -r), (r, 0.0), (-r, 0.0), (0.0, r)] {
+        assert!(
+            (x + dx - cx).abs() / a + (y + dy - cy).abs() / b < 1.0,
+            "circle leaves the diamond"
+        );
+    }
+    let question_top = lines
+        .iter()
+        .skip_while(|l| !l.contains(r#"data-kind="inclusive""#))
+        .take_while(|l| !l.starts_with("</g>"))
+        .filter(|l| l.starts_with("<text "))
+        .map(|l| num(l, "y") - num(l, "font-size"))
+        .fold(f64::MAX, f64::min);
+    assert!(
+        y + r < question_top,
+        "circle {y}+{r} over the question at {question_top}"
+    );
+    let bar = d
+        .shapes
+        .iter()
+        .find(|s| s.kind == "inclusive-join")
+        .expect("an inclusive join bar");
+    let (x0, y0, x1, y1) = bar.outline.bbox();
+    let (x, y, _) = circles[1];
+    assert!(
+        x > x0 && x < x1 && y >= y0 && y <= y1,
+        "the circle is not on the join bar"
     );
 }
 

@@ -280,6 +280,7 @@ fn the_run_page_shows_the_checklist_the_active_step_the_flowchart_and_the_audit_
                     login: None,
                     acting_for: None,
                     outcome: Some("Rework".into()),
+                    further_outcomes: Vec::new(),
                     check: Some("all".into()),
                     waive: None,
                     reason: None,

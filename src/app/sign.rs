@@ -37,6 +37,8 @@ pub struct SignStep {
     pub acting_for: Option<String>,
     /// A decision's outcome label, in any of the QMS's languages.
     pub outcome: Option<String>,
+    /// Further outcome labels, for a decision with `multiple: true` (refused elsewhere).
+    pub further_outcomes: Vec<String>,
     /// `all` or item numbers `1,3`.
     pub check: Option<String>,
     /// Item numbers waived (`2`), with `reason`.
@@ -236,6 +238,7 @@ pub fn sign_as(
         login: Some(user.login.clone()),
         acting_for: None,
         outcome: request.outcome.clone(),
+        further_outcomes: request.further_outcomes.clone(),
         check: request.check.clone(),
         waive: request.waive.clone(),
         reason: request.reason.clone(),

@@ -78,6 +78,8 @@ pub struct StepForm {
     pub check: Vec<String>,
     pub question: Option<String>,
     pub outcomes: Vec<Choice>,
+    /// The decision says `multiple: true`: one or more outcomes are chosen (check boxes).
+    pub multiple: bool,
     pub records: Vec<RecordInput>,
     /// Whom the user may sign for; several: the form asks which (`as`).
     pub sign_for: Vec<SignFor>,
@@ -180,6 +182,7 @@ fn form_of(spec: &Spec, step: usize, user: &User, lang: &str, reference: &str) -
                 label: say(&o.when),
             })
             .collect(),
+        multiple: s.decision.as_ref().is_some_and(|d| d.multiple),
         records,
         sign_for: eligible(spec, step, user)
             .into_iter()

@@ -99,6 +99,14 @@ codes! {
         "The last step of a flow has no `next`, `decision` or `end`, so there is no step below it to continue to. Add `end: <outcome>`.";
     EMPTY_FLOW = "E0209" "empty-flow" Error "Flow structure"
         "A procedure needs at least one flow and every flow at least one step.";
+    INCLUSIVE_JOIN_WITHOUT_CHOICE = "E0210" "inclusive-join-without-choice" Error "Flow structure"
+        "A step says `join: started` (join the branches that were started), but no decision with `multiple: true` leads to it, so there is nothing inclusive to join. Use `join: all` after `next: [...]`, no join after a one-outcome decision, or make the decision before it `multiple: true`.";
+    MULTIPLE_TOO_FEW_OUTCOMES = "E0211" "multiple-too-few-outcomes" Error "Flow structure"
+        "A decision with `multiple: true` (one or more outcomes chosen) has fewer than two outcomes, so there is nothing to choose. Give it at least two outcomes, or write `next` instead.";
+    MULTIPLE_TOO_MANY_OUTCOMES = "E0212" "multiple-too-many-outcomes" Error "Flow structure"
+        "A decision with `multiple: true` has more than 8 outcomes. Every set of outcomes a run may choose is checked (255 sets for 8), so the flow could not be proven sound. Group outcomes, or split the decision in two.";
+    MULTIPLE_SAME_TARGET = "E0213" "multiple-same-target" Error "Flow structure"
+        "Two outcomes of a decision with `multiple: true` go to the same step, so a run that chooses both starts that step twice at once. Let each outcome go to its own step, or merge the two outcomes.";
     UNREACHABLE_STEP = "W0301" "unreachable-step" Warning "Flow structure"
         "No path leads from the first step of the flow to this step, so no run will ever do it.";
 

@@ -7,6 +7,7 @@ mod calls;
 mod deadlines;
 mod documents;
 pub mod glyphs;
+mod inclusive;
 mod lookalike;
 mod numbering;
 mod references;
@@ -153,6 +154,7 @@ pub fn check_with_stats(qms: &Qms) -> (Vec<Diagnostic>, Vec<FlowStats>) {
                 references::check(&cx, &view, &mut out);
                 lookalike::check(&cx, &view, &mut out);
                 structure::check(&cx, &view, &mut out);
+                inclusive::check(&cx, &view, &mut out);
                 numbering::check(&cx, &view, &mut out);
                 soundness::check(&cx, &view, &mut out, &mut stats);
                 deadlines::check(&cx, &view, &mut out);

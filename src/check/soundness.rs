@@ -90,7 +90,9 @@ fn check_flow(
     let net = Net::new(graph);
     let mut found = Vec::new();
     let mut explored = explore(cx, file, f, graph, &net, None, &mut found);
-    let reduced = explored.capped;
+    // An inclusive join's start depends on tokens anywhere in the run, which the stubborn
+    // sets do not follow: such a flow is explored in full or not proven.
+    let reduced = explored.capped && !net.has_inclusive();
     if reduced {
         found.clear();
         let reduction = Reduction::new(&net);
@@ -213,7 +215,7 @@ fn explore(
                                 ),
                             )
                             .note(format!("{run_label}: {}", run()))
-                            .hint("add `join: all` to this step to wait for every branch"),
+                            .hint(unsynchronised_hint(graph, t)),
                         );
                     }
                 }
@@ -428,6 +430,13 @@ fn deadlock_hint(
                     .iter()
                     .any(|&p| p == target || reachable_from(graph, target).contains(&p))
         });
+        if could && graph.multiple[step] {
+            return format!(
+                "decision `{}` may choose only some of its outcomes, so `{}` waits for ever for a branch not chosen; write `join: started` to wait for the branches that were started",
+                graph.step(step).id,
+                graph.step(join).id
+            );
+        }
         if could {
             return format!(
                 "decision `{}` chooses one branch only, so `{}` waits for ever for the branch not taken; split with `next: [...]` for work in parallel, or drop `join: all`",
@@ -440,6 +449,18 @@ fn deadlock_hint(
         "the branch `{}` waits for can finish elsewhere or never start; let every branch that reaches it come from one split (`next: [...]`)",
         graph.step(join).id
     )
+}
+
+/// The hint for branches that meet without a join: after a decision that may choose several
+/// outcomes, the join to write is the one of the branches that were started.
+fn unsynchronised_hint(graph: &FlowGraph, step: usize) -> &'static str {
+    let inclusive =
+        (0..graph.len()).any(|d| graph.multiple[d] && reachable_from(graph, d).contains(&step));
+    if inclusive {
+        "add `join: started` to this step to wait for every branch that was started"
+    } else {
+        "add `join: all` to this step to wait for every branch"
+    }
 }
 
 /// Steps reachable from `from` by one or more moves.
@@ -480,11 +501,15 @@ fn run_text(
                 return format!("{id} [timed out]");
             }
             match (
-                net.outcome_of_choice(step, choice),
+                net.outcomes_of_choice(step, choice).as_slice(),
                 &graph.step(step).decision,
             ) {
-                (Some(o), Some(decision)) => {
-                    format!("{id} [{}]", decision.outcomes[o].when)
+                (chosen @ [_, ..], Some(decision)) => {
+                    let labels: Vec<String> = chosen
+                        .iter()
+                        .map(|&o| decision.outcomes[o].when.to_string())
+                        .collect();
+                    format!("{id} [{}]", labels.join(" + "))
                 }
                 _ => id.clone(),
             }

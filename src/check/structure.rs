@@ -78,7 +78,8 @@ fn check_steps(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut
             );
         }
         if let Some(decision) = &step.decision {
-            if decision.outcomes.len() < 2 {
+            // A `multiple: true` decision with too few outcomes is E0211, at `multiple`.
+            if decision.outcomes.len() < 2 && !decision.multiple {
                 out.push(
                     Diagnostic::new(
                         &codes::TOO_FEW_OUTCOMES,
@@ -153,9 +154,11 @@ fn check_steps(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut
                         }
                     ),
                 )
-                .hint(
-                    "remove `join: all`, or let the parallel branches (`next: [a, b]`) lead here",
-                ),
+                .hint(if graph.inclusive[s] {
+                    "remove `join: started`, or let the branches of a `multiple: true` decision lead here"
+                } else {
+                    "remove `join: all`, or let the parallel branches (`next: [a, b]`) lead here"
+                }),
             );
         }
     }

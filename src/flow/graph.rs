@@ -40,6 +40,10 @@ pub struct FlowGraph<'a> {
     pub join: Vec<bool>,
     /// The step a timeout of step `i` leads to (`timeout.goto`), when it has one that resolves.
     pub timeouts: Vec<Option<usize>>,
+    /// Steps with `join: started` (an inclusive join; also marked in `join`).
+    pub inclusive: Vec<bool>,
+    /// Steps whose decision says `multiple: true`: one or more outcomes are taken.
+    pub multiple: Vec<bool>,
     /// Node `i` is step `i`; edges carry their kind.
     pub graph: DiGraph<usize, EdgeKind>,
     index: HashMap<&'a str, usize>,
@@ -69,6 +73,16 @@ impl<'a> FlowGraph<'a> {
                     .as_ref()
                     .and_then(|t| index.get(t.goto.as_str()).copied())
             })
+            .collect();
+        let inclusive = flow
+            .steps
+            .iter()
+            .map(|s| s.join == Some(crate::spec::model::Join::Started))
+            .collect();
+        let multiple = flow
+            .steps
+            .iter()
+            .map(|s| s.decision.as_ref().is_some_and(|d| d.multiple))
             .collect();
         let mut graph = DiGraph::with_capacity(count, count * 2);
         for i in 0..count {
@@ -106,6 +120,8 @@ impl<'a> FlowGraph<'a> {
             exits,
             join,
             timeouts,
+            inclusive,
+            multiple,
             graph,
             index,
         }
@@ -217,7 +233,8 @@ impl<'a> FlowGraph<'a> {
     }
 
     /// Steps a run can get to from the first step without ever doing `blocked`; a step that
-    /// waits for all its branches (`join: all`) needs every one of them.
+    /// waits for all its branches (`join: all`) needs every one of them, one that joins what
+    /// was started (`join: started`) any one.
     fn reachable_without(&self, blocked: usize) -> Vec<bool> {
         let n = self.len();
         let mut reached = vec![false; n];
@@ -229,7 +246,7 @@ impl<'a> FlowGraph<'a> {
                     continue;
                 }
                 let preds = self.predecessors(i);
-                let ok = if self.join[i] {
+                let ok = if self.join[i] && !self.inclusive[i] {
                     !preds.is_empty() && preds.iter().all(|&p| reached[p])
                 } else {
                     preds.iter().any(|&p| reached[p])

@@ -7,6 +7,23 @@
 //! tokens and puts one on each chosen successor's input. `end` consumes the token; the run
 //! finishes when no token remains. A step with `timeout` has one more exclusive exit, the
 //! last choice ([`Net::timeout_choice`]): time takes it, and it sends the token to `goto`.
+//! finishes when no token remains.
+//!
+//! A decision with `multiple: true` (an inclusive choice) is completed with a non-empty set
+//! of its outcomes: a choice numbers the set (bit `i` of `choice + 1` takes the `i`-th
+//! outcome), and a token goes to each chosen outcome's step.
+//!
+//! A `join: started` step (an inclusive join, the OR-join of BPMN 2.0's inclusive gateway,
+//! whose execution semantics are given in the BPMN 2.0 specification, chapter 13) has one
+//! input place per incoming edge like `join: all`, and is active when at least one of them
+//! holds a token and no token of the run can still reach one of the empty ones. "Can still
+//! reach" is graph reachability: a token in place `q` can reach input `p` when a chain of
+//! edges leads from `q`'s step to `p` without completing the join itself (decisions counted
+//! as taking any outcome, joins as if they would fire). This is the usual OR-join
+//! approximation; it is stricter than BPMN's rule, which also lets the join go on when the
+//! upstream token could reach one of the inputs that has already arrived: here the join
+//! waits for such a token too, so a branch started before the join is never left behind.
+//! Completing the join takes one token from each input that holds one.
 
 use std::collections::HashMap;
 
@@ -55,6 +72,25 @@ pub struct Net {
     /// The target of each step's timeout exit.
     timeouts: Vec<Option<usize>>,
     first: Option<usize>,
+    /// Steps whose decision takes a non-empty set of outcomes (`multiple: true`).
+    multiple: Vec<bool>,
+    /// Per `join: started` step, per input place (in the order of `inputs`): the places
+    /// from which a token can still reach that input without the join being completed.
+    /// Empty for other steps.
+    feeders: Vec<Vec<Vec<usize>>>,
+}
+
+/// The most outcomes of a `multiple: true` decision whose sets of outcomes are told apart;
+/// the checker refuses more (every set is explored, 2^n - 1 of them).
+pub const MULTIPLE_OUTCOMES_LIMIT: usize = 8;
+
+/// The outcomes (positions in the decision's outcome list) of choice `choice` of a decision
+/// with `count` outcomes that takes a set of them.
+fn subset(choice: usize, count: usize) -> Vec<usize> {
+    let mask = choice + 1;
+    (0..count.min(usize::BITS as usize - 1))
+        .filter(|&i| mask & (1 << i) != 0)
+        .collect()
 }
 
 /// The result of completing a step.
@@ -103,7 +139,7 @@ impl Net {
                 places += 1;
             }
         }
-        Net {
+        let mut net = Net {
             places,
             inputs,
             edge_place,
@@ -111,7 +147,88 @@ impl Net {
             exits: flow.exits.clone(),
             timeouts: flow.timeouts.clone(),
             first: (n > 0).then_some(0),
+            multiple: flow.multiple.clone(),
+            feeders: vec![Vec::new(); n],
+        };
+        net.feeders = (0..n)
+            .map(|step| {
+                if flow.inclusive[step] {
+                    net.inputs[step]
+                        .iter()
+                        .map(|&p| net.feeding(p, step))
+                        .collect()
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        net
+    }
+
+    /// The places from which a token can reach place `target` without `join` being
+    /// completed on the way (backwards over the edges of every exit, whatever it chooses).
+    fn feeding(&self, target: usize, join: usize) -> Vec<usize> {
+        let steps = self.inputs.len();
+        let mut producers: Vec<Vec<usize>> = vec![Vec::new(); self.places];
+        for step in 0..steps {
+            let targets: Vec<usize> = match &self.exits[step] {
+                Exit::Continue(t) => vec![*t],
+                Exit::Next(ts) => ts.clone(),
+                Exit::Decision(outcomes) => outcomes.iter().map(|&(_, t)| t).collect(),
+                Exit::End | Exit::FallsOff => Vec::new(),
+            };
+            // Time may send the token on by the step's timeout instead.
+            for t in targets.into_iter().chain(self.timeouts[step]) {
+                if let Some(p) = self.place_towards(step, t) {
+                    producers[p].push(step);
+                }
+            }
         }
+        let mut seen = vec![false; self.places];
+        let mut stack = vec![target];
+        seen[target] = true;
+        while let Some(place) = stack.pop() {
+            for &step in &producers[place] {
+                if step == join {
+                    continue;
+                }
+                for &q in &self.inputs[step] {
+                    if !std::mem::replace(&mut seen[q], true) {
+                        stack.push(q);
+                    }
+                }
+            }
+        }
+        (0..self.places)
+            .filter(|&q| seen[q] && q != target)
+            .collect()
+    }
+
+    /// Whether a `join: started` step's inputs allow it to start in `m`: at least one holds
+    /// a token, and no token can still reach an empty one.
+    fn inclusive_ready(&self, m: &Marking, step: usize) -> bool {
+        let inputs = &self.inputs[step];
+        inputs.iter().any(|&p| m.0[p] > 0)
+            && inputs
+                .iter()
+                .zip(&self.feeders[step])
+                .all(|(&p, feeders)| m.0[p] > 0 || feeders.iter().all(|&q| m.0[q] == 0))
+    }
+
+    /// Whether the step is a `join: started` (an inclusive join).
+    pub fn is_inclusive(&self, step: usize) -> bool {
+        !self.feeders[step].is_empty()
+    }
+
+    /// Whether the net has any `join: started`, whose enabling depends on tokens anywhere in
+    /// the run (the partial-order reduction does not apply then).
+    pub fn has_inclusive(&self) -> bool {
+        self.feeders.iter().any(|f| !f.is_empty())
+    }
+
+    /// Whether the step's decision takes a set of outcomes (`multiple: true`).
+    pub fn is_multiple(&self, step: usize) -> bool {
+        self.multiple[step]
     }
 
     /// The state when a run starts: the first step is active.
@@ -124,6 +241,9 @@ impl Net {
     }
 
     pub fn is_active(&self, m: &Marking, step: usize) -> bool {
+        if self.is_inclusive(step) {
+            return self.inclusive_ready(m, step);
+        }
         let inputs = &self.inputs[step];
         !inputs.is_empty() && inputs.iter().all(|&p| m.0[p] > 0)
     }
@@ -145,27 +265,36 @@ impl Net {
             .collect()
     }
 
-    /// The predecessors of a join step whose branch has not arrived in state `m`.
+    /// The predecessors of a join step whose branch has not arrived in state `m` (for a
+    /// `join: started`, only those whose branch can still come).
     pub fn missing_inputs(&self, m: &Marking, step: usize) -> Vec<usize> {
+        let can_come = |place: usize| match self.inputs[step].iter().position(|&p| p == place) {
+            Some(i) if self.is_inclusive(step) => self.feeders[step][i].iter().any(|&q| m.0[q] > 0),
+            _ => true,
+        };
         let mut missing: Vec<usize> = self
             .edge_place
             .iter()
-            .filter(|((_, to), place)| *to == step && m.0[**place] == 0)
+            .filter(|((_, to), place)| *to == step && m.0[**place] == 0 && can_come(**place))
             .map(|((from, _), _)| *from)
             .collect();
         missing.sort_unstable();
         missing
     }
 
-    /// How many different ways a step can be left: its decision outcomes (else one), and
-    /// its timeout when it has one.
+    /// How many different ways a step can be left: its decision outcomes (every non-empty
+    /// set of them for `multiple: true`), else one; plus its timeout when it has one.
     pub fn choices(&self, step: usize) -> usize {
         self.completions(step) + usize::from(self.timeouts[step].is_some())
     }
 
-    /// How many different ways a person can complete a step (its decision outcomes, else one).
+    /// How many different ways a person can complete a step (its decision outcomes, or every
+    /// non-empty set of them for `multiple: true`, else one).
     fn completions(&self, step: usize) -> usize {
         match &self.exits[step] {
+            Exit::Decision(outcomes) if self.multiple[step] => {
+                (1usize << outcomes.len().min(MULTIPLE_OUTCOMES_LIMIT)) - 1
+            }
             Exit::Decision(outcomes) => outcomes.len(),
             _ => 1,
         }
@@ -181,20 +310,57 @@ impl Net {
         self.timeout_choice(step) == Some(choice)
     }
 
-    /// The decision outcome index behind choice `choice` of `step`.
+    /// The decision outcome index behind choice `choice` of `step` (the first of the set
+    /// for a `multiple: true` decision).
     pub fn outcome_of_choice(&self, step: usize, choice: usize) -> Option<usize> {
+        self.outcomes_of_choice(step, choice).first().copied()
+    }
+
+    /// The decision outcome indices behind choice `choice` of `step`, in outcome order:
+    /// one, or a set for a `multiple: true` decision; none when `step` does not decide.
+    pub fn outcomes_of_choice(&self, step: usize, choice: usize) -> Vec<usize> {
         match &self.exits[step] {
-            Exit::Decision(outcomes) => outcomes.get(choice).map(|&(o, _)| o),
-            _ => None,
+            Exit::Decision(outcomes) if self.multiple[step] => {
+                if choice >= self.completions(step) {
+                    return Vec::new();
+                }
+                subset(choice, outcomes.len())
+                    .into_iter()
+                    .map(|i| outcomes[i].0)
+                    .collect()
+            }
+            Exit::Decision(outcomes) => outcomes.get(choice).map(|&(o, _)| o).into_iter().collect(),
+            _ => Vec::new(),
         }
     }
 
-    /// The choice that takes decision outcome `outcome` of `step`.
+    /// The choice that takes decision outcome `outcome` of `step` (alone).
     pub fn choice_of_outcome(&self, step: usize, outcome: usize) -> Option<usize> {
-        match &self.exits[step] {
-            Exit::Decision(outcomes) => outcomes.iter().position(|&(o, _)| o == outcome),
-            _ => None,
+        self.choice_of_outcomes(step, &[outcome])
+    }
+
+    /// The choice that takes exactly the decision outcomes `outcomes` of `step` (in any
+    /// order, repeats ignored): one outcome, or a non-empty set for a `multiple: true`
+    /// decision. `None` when the step has no such outcome or cannot take that many.
+    pub fn choice_of_outcomes(&self, step: usize, outcomes: &[usize]) -> Option<usize> {
+        let Exit::Decision(exits) = &self.exits[step] else {
+            return None;
+        };
+        if !self.multiple[step] {
+            return match outcomes {
+                [o] => exits.iter().position(|&(e, _)| e == *o),
+                _ => None,
+            };
         }
+        let mut mask = 0usize;
+        for o in outcomes {
+            let i = exits.iter().position(|&(e, _)| e == *o)?;
+            if i >= MULTIPLE_OUTCOMES_LIMIT {
+                return None;
+            }
+            mask |= 1 << i;
+        }
+        mask.checked_sub(1)
     }
 
     /// Number of places (token counters) in a marking.
@@ -232,6 +398,17 @@ impl Net {
         Ok(match &self.exits[step] {
             Exit::Continue(t) => vec![*t],
             Exit::Next(ts) => ts.clone(),
+            Exit::Decision(outcomes) if self.multiple[step] => {
+                if choice >= self.completions(step) {
+                    return Err(FireError::NoSuchChoice {
+                        choices: self.choices(step),
+                    });
+                }
+                subset(choice, outcomes.len())
+                    .into_iter()
+                    .map(|i| outcomes[i].1)
+                    .collect()
+            }
             Exit::Decision(outcomes) => match outcomes.get(choice) {
                 Some(&(_, t)) => vec![t],
                 None => {
@@ -263,7 +440,10 @@ impl Net {
             .collect();
         let mut next = m.clone();
         for &p in &self.inputs[step] {
-            next.0[p] -= 1;
+            // An inclusive join takes a token from each input that holds one.
+            if next.0[p] > 0 {
+                next.0[p] -= 1;
+            }
         }
         let mut overflow = Vec::new();
         let mut uncounted = false;
@@ -288,6 +468,12 @@ impl Net {
                 self.is_active(&next, t) && (!before[t] || t == step || overflow.contains(&t))
             })
             .collect();
+        // An inclusive join can start without a token arriving for it: when the last token
+        // that could still reach one of its empty inputs went elsewhere or ended.
+        activated.extend(
+            (0..self.inputs.len())
+                .filter(|&j| self.is_inclusive(j) && !before[j] && self.is_active(&next, j)),
+        );
         activated.sort_unstable();
         activated.dedup();
         overflow.sort_unstable();
@@ -302,3 +488,7 @@ impl Net {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "inclusive_tests.rs"]
+mod inclusive_tests;

@@ -217,6 +217,10 @@ pub struct StepContext {
     /// How the run continues, in words: "→ 5.1.4", "→ 5.1.4, 5.1.5 (in parallel)", "End: signed".
     pub next: Multi,
     pub join: bool,
+    /// `join: started`: waits for the branches that were started (an inclusive join).
+    pub inclusive: bool,
+    /// The decision says `multiple: true`: one or more outcomes may be chosen.
+    pub multiple: bool,
     pub end: Option<Multi>,
     pub calls: Option<Multi>,
     pub not_by: Vec<String>,
@@ -575,6 +579,8 @@ fn step_context(
         outcomes,
         next,
         join: step.join.is_some(),
+        inclusive: step.join == Some(crate::spec::model::Join::Started),
+        multiple: step.decision.as_ref().is_some_and(|d| d.multiple),
         end: p.opt(&step.end),
         calls: step.calls.as_ref().map(|c| {
             let target_doc = c.doc.as_deref().unwrap_or(&doc.id);
@@ -803,7 +809,11 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
             nodes.push(Node {
                 id: format!("join:{s}"),
                 step: sid.clone(),
-                kind: NodeKind::Join,
+                kind: if graph.inclusive[s] {
+                    NodeKind::InclusiveJoin
+                } else {
+                    NodeKind::Join
+                },
                 lane,
                 number: None,
                 label: Vec::new(),
@@ -852,7 +862,11 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
                 nodes.push(Node {
                     id: format!("decision:{s}"),
                     step: sid.clone(),
-                    kind: NodeKind::Decision,
+                    kind: if graph.multiple[s] {
+                        NodeKind::Inclusive
+                    } else {
+                        NodeKind::Decision
+                    },
                     lane,
                     number: None,
                     label: question,

@@ -110,6 +110,18 @@ const LABELS: &[(&str, &str, &str, &str)] = &[
         "等待所有分支完成",
         "等待所有分支完成",
     ),
+    (
+        "join_started",
+        "Waits for every branch that was started",
+        "等待所有已开始的分支完成",
+        "等待所有已開始的分支完成",
+    ),
+    (
+        "one_or_more",
+        "one or more may be chosen",
+        "可选择一项或多项",
+        "可選擇一項或多項",
+    ),
     ("end", "End", "结束", "結束"),
     ("calls", "Runs", "执行", "執行"),
     (

@@ -73,9 +73,10 @@ pub enum RunCommand {
         /// Who did it (signs the step)
         #[arg(long)]
         by: String,
-        /// The decision outcome, by its label in any of the QMS languages
+        /// The decision outcome, by its label in any of the QMS languages (repeatable where
+        /// the decision says `multiple: true`)
         #[arg(long)]
-        outcome: Option<String>,
+        outcome: Vec<String>,
         /// Ticked check items: `all` or numbers such as `1,3`
         #[arg(long)]
         check: Option<String>,
@@ -341,7 +342,8 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, Refusal>
                 by,
                 login: None,
                 acting_for,
-                outcome,
+                outcome: outcome.first().cloned(),
+                further_outcomes: outcome.iter().skip(1).cloned().collect(),
                 check,
                 waive,
                 reason,

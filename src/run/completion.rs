@@ -22,6 +22,9 @@ pub struct DoneRequest {
     pub login: Option<String>,
     pub acting_for: Option<String>,
     pub outcome: Option<String>,
+    /// Further outcomes (`--outcome` given more than once), for a decision with
+    /// `multiple: true`; refused on any other step.
+    pub further_outcomes: Vec<String>,
     /// `all` or item numbers `1,3`.
     pub check: Option<String>,
     pub waive: Option<String>,
@@ -83,7 +86,18 @@ pub(super) fn validate(
         &mut wrong,
     );
     let outcome = kept(
-        outcome(&spec, step, request.outcome.as_deref()).map_err(|e| e.about("outcome")),
+        super::choices::outcomes(
+            &spec,
+            step,
+            request.outcome.as_deref(),
+            &request.further_outcomes,
+        )
+        .and_then(|chosen| match chosen {
+            Some(chosen) => Ok(chosen),
+            None => outcome(&spec, step, request.outcome.as_deref())
+                .map(|(o, label)| (o, label, Vec::new())),
+        })
+        .map_err(|e| e.about("outcome")),
         &mut wrong,
     );
     let checks = kept(checks(&spec, step, request), &mut wrong);
@@ -92,8 +106,12 @@ pub(super) fn validate(
         fields::collect(&produced, &request.fields, spec.tz(), spec.lang()),
         &mut wrong,
     );
-    let (Some(acting_for), Some((outcome, outcome_label)), Some((checked, waived)), Some(fields)) =
-        (acting_for, outcome, checks, fields)
+    let (
+        Some(acting_for),
+        Some((outcome, outcome_label, outcomes)),
+        Some((checked, waived)),
+        Some(fields),
+    ) = (acting_for, outcome, checks, fields)
     else {
         return Err(all_of(wrong));
     };
@@ -112,6 +130,7 @@ pub(super) fn validate(
         acting_for,
         outcome,
         outcome_label,
+        outcomes,
         checked,
         waived,
         fields,
@@ -178,8 +197,13 @@ fn not_active(spec: &Spec, state: &State, step: usize) -> String {
             .map(|s| spec.step_id(s))
             .collect();
         return format!(
-            "step {id} is waiting for {} to be completed first (join: all)",
-            missing.join(", ")
+            "step {id} is waiting for {} to be completed first (join: {})",
+            missing.join(", "),
+            if spec.net.is_inclusive(step) {
+                "started"
+            } else {
+                "all"
+            }
         );
     }
     if let Some(done) = state.last_done(step) {
@@ -271,7 +295,7 @@ fn separation_of_duties(
     Ok(())
 }
 
-fn outcome(
+pub(super) fn outcome(
     spec: &Spec,
     step: usize,
     given: Option<&str>,

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod backend;
 pub mod calendar;
 pub mod checklist;
+pub mod choices;
 pub mod clock;
 pub mod command;
 pub mod completion;

@@ -66,6 +66,11 @@ pub struct Completion {
     pub outcome: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome_label: Option<String>,
+    /// Every outcome taken, by index, for a decision with `multiple: true` (the first is
+    /// `outcome`, and `outcome_label` lists their labels); empty for other steps, so events
+    /// of other steps are stored (and hashed) as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outcomes: Vec<usize>,
     /// Ticked check items, numbered from 1.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checked: Vec<usize>,
@@ -324,6 +329,15 @@ impl State {
             Change::Completed(c) => {
                 let step = step_of(&c.step)?;
                 let choice = match c.outcome {
+                    Some(_) if !c.outcomes.is_empty() => spec
+                        .net
+                        .choice_of_outcomes(step, &c.outcomes)
+                        .ok_or_else(|| {
+                            format!(
+                                "event #{n} takes outcomes {:?} of `{}`, which it cannot take together",
+                                c.outcomes, c.step
+                            )
+                        })?,
                     Some(o) => spec.net.choice_of_outcome(step, o).ok_or_else(|| {
                         format!(
                             "event #{n} takes outcome {o} of `{}`, which has none such",

@@ -642,7 +642,8 @@ pub struct Step {
     /// The next step, or a list of steps started in parallel.
     #[serde(default, skip_serializing_if = "OneOrMany::is_empty")]
     pub next: OneOrMany,
-    /// `all`: wait for every incoming branch.
+    /// `all`: wait for every incoming branch; `started`: wait for every branch that was
+    /// started and can still come (an inclusive join).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub join: Option<Join>,
     /// Ends the flow with this outcome.
@@ -720,7 +721,11 @@ impl SignatureMeaning {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Join {
+    /// Wait for every incoming branch.
     All,
+    /// An inclusive join (BPMN 2.0 inclusive gateway): active once at least one branch has
+    /// arrived and no work of the run can still reach one of its other inputs.
+    Started,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -728,6 +733,10 @@ pub enum Join {
 pub struct Decision {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub question: Option<Text>,
+    /// One or more outcomes may be chosen (an inclusive choice): each chosen outcome's step
+    /// becomes active. Without it exactly one outcome is chosen.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub multiple: bool,
     pub outcomes: Vec<Outcome>,
 }
 

@@ -103,15 +103,40 @@ impl Items {
     }
 }
 
+/// `outcome`: one label, or a list of labels where the decision says `multiple: true`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "an outcome label (\"Rework\") or an array of labels ([\"Rework\", \"Scrap\"])"
+)]
+pub enum Outcomes {
+    One(String),
+    Several(Vec<String>),
+}
+
+impl Outcomes {
+    /// The first label and the rest, as `procdoc run done` takes repeated `--outcome`.
+    fn split(self) -> (Option<String>, Vec<String>) {
+        match self {
+            Outcomes::One(label) => (Some(label), Vec::new()),
+            Outcomes::Several(labels) => {
+                let mut labels = labels.into_iter();
+                (labels.next(), labels.collect())
+            }
+        }
+    }
+}
+
 /// `POST /api/runs/{ref}/steps/{step}`: what completing the step gives, each member as the
 /// option of `procdoc run done` of the same name; the signer is the token's user, who
 /// confirms with their password.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StepBody {
-    /// The decision's outcome, by its label in any of the QMS languages.
+    /// The decision's outcome, by its label in any of the QMS languages; a list of them for
+    /// a decision with `multiple: true`.
     #[serde(default)]
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcomes>,
     #[serde(default)]
     pub check: Option<Items>,
     /// Check items that do not apply (needs `reason`).
@@ -191,10 +216,12 @@ impl StepBody {
                 problems,
             });
         }
+        let (outcome, further_outcomes) = self.outcome.map(Outcomes::split).unwrap_or_default();
         Ok(SignStep {
             step: step.to_string(),
             acting_for: self.acting_for.filter(|a| !a.trim().is_empty()),
-            outcome: self.outcome,
+            outcome,
+            further_outcomes,
             check: self.check.map(Items::into_text),
             waive: self.waive.map(Items::into_text),
             reason: self.reason,

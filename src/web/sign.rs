@@ -30,6 +30,8 @@ use crate::run::accounts::User;
 #[derive(Debug, Default, Serialize)]
 struct Entered {
     outcome: String,
+    /// Every outcome ticked, for a decision with `multiple: true` (check boxes).
+    outcomes: Vec<String>,
     checked: BTreeSet<usize>,
     waived: BTreeSet<usize>,
     reason: String,
@@ -94,6 +96,7 @@ impl Entered {
     fn posted(form: &StepForm, posted: &Fields, add_row: Option<&str>) -> Entered {
         let mut entered = Entered {
             outcome: posted.get("outcome"),
+            outcomes: posted.all("outcome"),
             checked: numbers(posted.all("check")),
             waived: numbers(posted.all("waive")),
             reason: posted.get("reason"),
@@ -173,7 +176,17 @@ impl Entered {
         Ok(SignStep {
             step: form.step.clone(),
             acting_for: given(&self.acting_for),
-            outcome: given(&self.outcome),
+            outcome: self
+                .outcomes
+                .first()
+                .and_then(|o| given(o))
+                .or_else(|| given(&self.outcome)),
+            further_outcomes: self
+                .outcomes
+                .iter()
+                .skip(1)
+                .filter_map(|o| given(o))
+                .collect(),
             check: list(&self.checked),
             waive: list(&self.waived),
             reason: given(&self.reason),

@@ -14,6 +14,12 @@ pub const SIGN_LABELS: &[(&str, &str, &str, &str)] = &[
         "標為「不適用」的項目的理由",
     ),
     ("decision", "Decision", "决定", "決定"),
+    (
+        "one_or_more",
+        "one or more may be chosen",
+        "可选择一项或多项",
+        "可選擇一項或多項",
+    ),
     ("add_row", "Add a row", "添加一行", "新增一列"),
     (
         "attachments",

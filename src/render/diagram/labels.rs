@@ -63,11 +63,11 @@ pub(super) fn place_labels(
     }
     let mut boxes: Vec<(Rect, bool)> = nodes
         .iter()
-        .map(|n| (n.rect.inflate(1.0), n.kind == NodeKind::Decision))
+        .map(|n| (n.rect.inflate(1.0), n.kind.is_diamond()))
         .collect();
     // A question may reach past its diamond's slanted sides: its lines are obstacles too,
     // so that no outcome label is printed over them.
-    for n in nodes.iter().filter(|n| n.kind == NodeKind::Decision) {
+    for n in nodes.iter().filter(|n| n.kind.is_diamond()) {
         for l in &n.lines {
             let w = text_width(&l.text, l.size, l.bold);
             let r = Rect {

@@ -85,6 +85,11 @@ pub enum NodeKind {
     End,
     /// Box with double side lines: calls another procedure.
     Call,
+    /// A decision that may take several outcomes (`multiple: true`): a diamond with a circle,
+    /// as BPMN draws an inclusive gateway.
+    Inclusive,
+    /// A bar with a circle where the branches that were started meet (`join: started`).
+    InclusiveJoin,
 }
 
 impl NodeKind {
@@ -98,10 +103,20 @@ impl NodeKind {
             NodeKind::Join => "join",
             NodeKind::End => "end",
             NodeKind::Call => "call",
+            NodeKind::Inclusive => "inclusive",
+            NodeKind::InclusiveJoin => "inclusive-join",
         }
     }
     fn is_bar(self) -> bool {
-        matches!(self, NodeKind::Fork | NodeKind::Join)
+        matches!(
+            self,
+            NodeKind::Fork | NodeKind::Join | NodeKind::InclusiveJoin
+        )
+    }
+
+    /// A diamond holding a question: an exclusive or an inclusive decision.
+    fn is_diamond(self) -> bool {
+        matches!(self, NodeKind::Decision | NodeKind::Inclusive)
     }
 }
 

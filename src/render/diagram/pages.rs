@@ -456,7 +456,7 @@ impl Layout {
                     y: n.rect.y + page.dy,
                     ..n.rect
                 };
-                (rect.inflate(1.0), n.kind == NodeKind::Decision)
+                (rect.inflate(1.0), n.kind.is_diamond())
             })
             .collect();
         for i in 0..page.edges.len() {

@@ -72,7 +72,7 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
                 let sp = &mut span[e.from];
                 *sp = (sp.0.min(l), sp.1.max(l));
             }
-            if kinds[e.to] == NodeKind::Join {
+            if matches!(kinds[e.to], NodeKind::Join | NodeKind::InclusiveJoin) {
                 let l = lane_of[e.from];
                 let sp = &mut span[e.to];
                 *sp = (sp.0.min(l), sp.1.max(l));
@@ -145,7 +145,7 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
                 let h = (lines.len() as f64 * lh + 2.0 * m.pad_y).max(m.fs * 3.4);
                 (geo.box_w, h, lines)
             }
-            NodeKind::Decision => {
+            NodeKind::Decision | NodeKind::Inclusive => {
                 // Each line must fit the diamond's width at its own height:
                 // half-height >= (|dy| + lh/2) / (1 - line_w / w). A wider
                 // measure means fewer lines but a steeper diamond, so try
@@ -178,6 +178,12 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
                     }
                 }
                 let (h, lines) = best.unwrap_or((m.fs * 4.6, Vec::new()));
+                // Room above and below the question for the inclusive gateway's circle.
+                let h = if node.kind == NodeKind::Inclusive {
+                    h + m.fs * 2.4
+                } else {
+                    h
+                };
                 (geo.box_w, h, lines)
             }
             NodeKind::Start | NodeKind::End => {
@@ -191,7 +197,7 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
                     (widest(&lines, size) + 2.0 * m.pad_x + rx).clamp(geo.box_w * 0.55, geo.box_w);
                 (w, h, lines)
             }
-            NodeKind::Fork | NodeKind::Join => {
+            NodeKind::Fork | NodeKind::Join | NodeKind::InclusiveJoin => {
                 let (a, b) = span[v];
                 let pad = geo.box_w * 0.3;
                 let w = geo.cx(b) - geo.cx(a) + 2.0 * pad;
@@ -451,7 +457,7 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
                 to_steps: ends_of(&edges, &chart.nodes, e.to, false),
                 // A decision's outcome, or the time of a timeout line out of a task box.
                 outcome: chart.edges[e.src].label.first().cloned().filter(|_| {
-                    plan.kinds[e.from] == NodeKind::Decision || plan.kinds[e.from] == NodeKind::Task
+                    plan.kinds[e.from].is_diamond() || plan.kinds[e.from] == NodeKind::Task
                 }),
                 from_idx: e.from,
                 to_idx: e.to,
@@ -581,7 +587,11 @@ pub(super) fn ends_of(edges: &[Ed], nodes: &[Node], v: usize, back: bool) -> Vec
         let node = &nodes[u];
         let junction = matches!(
             node.kind,
-            NodeKind::Decision | NodeKind::Fork | NodeKind::Join
+            NodeKind::Decision
+                | NodeKind::Inclusive
+                | NodeKind::Fork
+                | NodeKind::Join
+                | NodeKind::InclusiveJoin
         );
         if !junction {
             if !out.contains(&node.step) {

@@ -475,7 +475,7 @@ impl<'a> Router<'a> {
     pub(super) fn self_loop(&mut self, s: usize, side: Side) -> Vec<APt> {
         let p = self.p;
         let rs = p.row_of[s];
-        if p.kinds[s] == NodeKind::Decision || p.kinds[s].is_bar() {
+        if p.kinds[s].is_diamond() || p.kinds[s].is_bar() {
             // Diamonds and bars have no vertical side to loop on, so go
             // round through the gaps above and below.
             let (sx, sl) = p.tb_port(s, p.lane_of[s]);
@@ -552,7 +552,7 @@ pub(super) fn exit_sides(p: &Plan, edges: &[Ed], n_nodes: usize) -> Vec<Side> {
             }
         };
         let is_self = |i: usize| edges[i].to == n;
-        if p.kinds[n] != NodeKind::Decision {
+        if !p.kinds[n].is_diamond() {
             for &i in list.iter().filter(|&&i| !is_self(i)) {
                 sides[i] = if is_down(i) { Side::Bottom } else { toward(i) };
             }

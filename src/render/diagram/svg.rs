@@ -358,7 +358,7 @@ impl Layout {
                         num(rx)
                     );
                 }
-                NodeKind::Decision => {
+                NodeKind::Decision | NodeKind::Inclusive => {
                     let (cx, cy) = (r.x + r.w / 2.0, r.y + r.h / 2.0);
                     let _ = writeln!(
                         o,
@@ -373,7 +373,7 @@ impl Layout {
                         num(cy)
                     );
                 }
-                NodeKind::Fork | NodeKind::Join => {
+                NodeKind::Fork | NodeKind::Join | NodeKind::InclusiveJoin => {
                     let _ = writeln!(
                         o,
                         r#"<rect x="{}" y="{}" width="{}" height="{}" fill="{INK}"/>"#,
@@ -383,6 +383,22 @@ impl Layout {
                         num(r.h)
                     );
                 }
+            }
+            // The inclusive gateway's mark: a circle in the diamond (above the question,
+            // in the room placing left for it) or on the bar.
+            let mark = match node.kind {
+                NodeKind::Inclusive => Some((r.y + fs * 1.45, fs * 0.6)),
+                NodeKind::InclusiveJoin => Some((r.y + r.h / 2.0, fs * 0.6)),
+                _ => None,
+            };
+            if let Some((cy, radius)) = mark {
+                let _ = writeln!(
+                    o,
+                    r#"<circle data-inclusive="" cx="{}" cy="{}" r="{}" fill="white" stroke="{INK}" stroke-width="1.4"/>"#,
+                    num(r.x + r.w / 2.0),
+                    num(cy),
+                    num(radius)
+                );
             }
             for l in &node.lines {
                 text_el(&mut o, l, page.dy);
