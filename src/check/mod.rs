@@ -11,6 +11,7 @@ mod lookalike;
 mod numbering;
 mod references;
 mod roles;
+mod rules;
 pub mod settings;
 mod soundness;
 mod structure;
@@ -155,6 +156,7 @@ pub fn check_with_stats(qms: &Qms) -> (Vec<Diagnostic>, Vec<FlowStats>) {
                 soundness::check(&cx, &view, &mut out, &mut stats);
                 deadlines::check(&cx, &view, &mut out);
                 roles::check(&cx, &view, &mut out);
+                rules::check(&cx, &view, &mut out);
                 documents::check(&cx, &view, &mut out);
                 // The rules across documents below read the documents, not their graphs:
                 // a thousand documents' graphs are not kept for them.

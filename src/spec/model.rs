@@ -160,6 +160,25 @@ pub struct Procedure {
     /// Extra sections printed after the procedure section.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sections: Vec<Section>,
+    /// Standing rules: printed as numbered clauses in the procedure section, and shown on
+    /// the steps they apply to (in runs and on the traveller).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<Rule>,
+}
+
+/// A standing rule of a procedure (`Controlled copies are never changed by hand.`): true at
+/// every step, not a step of its own.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Id of the rule, unique in the procedure.
+    pub id: String,
+    /// The rule in words, as printed.
+    pub text: Text,
+    /// Ids of the steps (of any flow of the procedure, or `flow/step`) and records the rule
+    /// is shown on; a rule on a record is shown on the steps that produce or use it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub applies_to: Vec<Scalar>,
 }
 
 /// A scalar kept as written (`8.2.1`, `9`).
