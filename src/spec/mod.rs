@@ -11,4 +11,5 @@ pub mod numbers;
 pub mod rules;
 pub mod source;
 pub mod text;
+pub mod trigger_schema;
 mod written;
