@@ -7,6 +7,7 @@
 //! The server is `PROCDOC_YAML_LANGUAGE_SERVER` (CI installs yaml-language-server 2.0.0 with
 //! npm and sets it), else `yaml-language-server` on the PATH. When it is missing the tests
 //! fail saying how to install it, unless `PROCDOC_SKIP_EDITOR=1` allows skipping them.
+//! `PROCDOC_EDITOR_DEBUG=1` prints every message the server sends.
 
 mod common;
 use common::{copy_dir, example_folders};
@@ -32,6 +33,8 @@ struct Server {
     next_id: i64,
     /// The latest diagnostics published for each document URI.
     diagnostics: HashMap<String, Vec<Value>>,
+    /// The editor's `yaml` settings.
+    yaml: Value,
 }
 
 impl Drop for Server {
@@ -45,6 +48,11 @@ impl Server {
     /// Starts the server and initialises it; `None` when it is not installed and
     /// `PROCDOC_SKIP_EDITOR=1` allows skipping.
     fn start(root: &Path) -> Option<Server> {
+        Server::start_with(root, settings())
+    }
+
+    /// [`Server::start`] with the editor's `yaml` settings given.
+    fn start_with(root: &Path, yaml: Value) -> Option<Server> {
         let program = std::env::var("PROCDOC_YAML_LANGUAGE_SERVER")
             .unwrap_or_else(|_| "yaml-language-server".into());
         let spawned = Command::new(&program)
@@ -83,6 +91,7 @@ impl Server {
             messages,
             next_id: 1,
             diagnostics: HashMap::new(),
+            yaml,
         };
         let root_uri = uri(root);
         server.request(
@@ -104,7 +113,7 @@ impl Server {
         server.notify("initialized", json!({}));
         server.notify(
             "workspace/didChangeConfiguration",
-            json!({ "settings": { "yaml": settings() } }),
+            json!({ "settings": { "yaml": server.yaml.clone() } }),
         );
         Some(server)
     }
@@ -143,13 +152,19 @@ impl Server {
             Err(RecvTimeoutError::Timeout) => return None,
             Err(RecvTimeoutError::Disconnected) => panic!("yaml-language-server stopped"),
         };
+        if std::env::var_os("PROCDOC_EDITOR_DEBUG").is_some() {
+            eprintln!(
+                "<- {}",
+                message.to_string().chars().take(300).collect::<String>()
+            );
+        }
         match (
             message.get("method").and_then(Value::as_str),
             message.get("id"),
         ) {
             (Some("workspace/configuration"), Some(id)) => {
                 let items = message["params"]["items"].as_array().map_or(0, Vec::len);
-                let answer: Vec<Value> = (0..items).map(|_| settings()).collect();
+                let answer: Vec<Value> = (0..items).map(|_| self.yaml.clone()).collect();
                 let id = id.clone();
                 self.send(&json!({ "jsonrpc": "2.0", "id": id, "result": answer }));
             }
@@ -479,4 +494,80 @@ fn each_mistake_shows_a_diagnostic_at_checks_line() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// A QMS `procdoc init` starts: with the `yaml.schemas` of its `.vscode/settings.json`
+/// (what VS Code sends the server), every YAML file gets its schema without a modeline,
+/// in any sub-folder: the files as written show nothing, a copy of the procedure deep in
+/// a sub-folder is checked too.
+#[test]
+fn a_new_qms_from_init_is_checked_in_every_sub_folder() {
+    // Not under a folder whose name starts with a dot (as `tempdir()` names them): the
+    // server's `*.yaml` does not reach into such folders, as in a shell.
+    let root = tempfile::Builder::new()
+        .prefix("procdoc-editor-")
+        .tempdir()
+        .unwrap();
+    let qms = root.path().join("qms");
+    procdoc::init::init(&qms).expect("init");
+    let procedure = std::fs::read_to_string(qms.join("QP-001.yaml")).unwrap();
+    let deep = qms.join("purchasing/suppliers");
+    std::fs::create_dir_all(&deep).unwrap();
+    std::fs::write(
+        deep.join("QP-002.yaml"),
+        procedure.replace("id: QP-001", "id: QP-002"),
+    )
+    .unwrap();
+    let broken = procedure
+        .replace("id: QP-001", "id: QP-003")
+        .replace("within: 4 working hours", "within: 4");
+    std::fs::write(deep.join("QP-003.yaml"), &broken).unwrap();
+    let line = broken
+        .lines()
+        .position(|l| l.trim() == "within: 4")
+        .unwrap() as u64;
+
+    let vscode: Value =
+        serde_json::from_str(&std::fs::read_to_string(qms.join(".vscode/settings.json")).unwrap())
+            .unwrap();
+    let mut yaml = settings();
+    yaml["schemas"] = vscode["yaml.schemas"].clone();
+    let Some(mut server) = Server::start_with(&qms, yaml) else {
+        return;
+    };
+    let files = [
+        qms.join("procdoc.yaml"),
+        qms.join("QP-001.yaml"),
+        deep.join("QP-002.yaml"),
+        deep.join("QP-003.yaml"),
+    ];
+    let found = server.diagnose(&files);
+    for (file, diagnostics) in files[..3].iter().zip(&found) {
+        assert!(
+            diagnostics.is_empty(),
+            "{}:\n{}",
+            file.display(),
+            describe(diagnostics)
+        );
+    }
+    assert!(
+        found[3]
+            .iter()
+            .any(|d| d["range"]["start"]["line"] == json!(line)),
+        "the broken copy in a sub-folder is not checked:\n{}",
+        describe(&found[3])
+    );
+    // Hover on a property shows its description, in Markdown.
+    let hover = server.request(
+        "textDocument/hover",
+        json!({
+            "textDocument": { "uri": uri(&files[1]) },
+            "position": { "line": procedure.lines().position(|l| l.starts_with("revision:")).unwrap(), "character": 2 }
+        }),
+    );
+    let shown = hover["contents"].to_string();
+    assert!(
+        shown.contains("Current revision"),
+        "hover on `revision`: {shown}"
+    );
 }
