@@ -160,6 +160,13 @@ enum Command {
         #[arg(long, default_value = ".")]
         qms: PathBuf,
     },
+    /// Start a new QMS: procdoc.yaml, a procedure to copy, the schemas, and editor settings
+    /// that give every YAML file its schema (VS Code, Helix; Neovim: see the README)
+    Init {
+        /// The folder to create it in; it must be new or empty
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
     /// Print the JSON Schema of a procedure file (or of procdoc.yaml)
     Schema {
         /// The schema of procdoc.yaml instead
@@ -374,6 +381,23 @@ pub fn main() -> ExitCode {
             to.as_deref(),
             format == DiffFormat::Markdown,
         ),
+        Command::Init { dir } => match crate::init::init(&dir) {
+            Ok(files) => {
+                for file in &files {
+                    println!("wrote {}", file.display());
+                }
+                println!(
+                    "started a QMS in {}: edit procdoc.yaml, copy QP-001.yaml for each procedure, then run `procdoc check {}`",
+                    dir.display(),
+                    dir.display()
+                );
+                CLEAN
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                USAGE
+            }
+        },
         Command::Schema { settings } => {
             print!(
                 "{}",

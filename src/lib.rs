@@ -14,6 +14,7 @@ pub mod cli;
 pub mod columns;
 pub mod control;
 pub mod flow;
+pub mod init;
 pub mod mail;
 pub mod render;
 pub mod run;

@@ -65,3 +65,55 @@ fn every_example_file_declares_its_schema() {
         );
     }
 }
+
+/// Every property of `schema` (at any depth) without a description, as `path.property`.
+fn undescribed(schema: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+    match schema {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::Object(props)) = map.get("properties") {
+                for (name, prop) in props {
+                    let described = prop.get("description").is_some_and(|d| d.is_string())
+                        && prop.get("markdownDescription") == prop.get("description");
+                    if !described {
+                        out.push(format!("{path}.{name}"));
+                    }
+                }
+            }
+            for (key, child) in map {
+                undescribed(child, &format!("{path}/{key}"), out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                undescribed(item, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Hover in an editor shows a property's description: every property has one (a doc
+/// comment on the model's field), with the same text as `markdownDescription` so that
+/// backticks show as code.
+#[test]
+fn every_property_has_a_description_and_markdown() {
+    for (name, text) in [
+        ("procedure", procdoc::schema::procedure()),
+        ("settings", procdoc::schema::settings()),
+    ] {
+        let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut missing = Vec::new();
+        undescribed(&schema, name, &mut missing);
+        assert!(
+            missing.is_empty(),
+            "properties without a description (add a doc comment to the field):\n{}",
+            missing.join("\n")
+        );
+        // Older editors ignore `unevaluatedProperties` and would accept any key there;
+        // `#[serde(flatten)]` in a schema-visible type brings it in.
+        assert!(
+            !text.contains("unevaluatedProperties"),
+            "{name}: the schema uses unevaluatedProperties"
+        );
+    }
+}

@@ -35,6 +35,8 @@ impl Site {
                 "check: [Dimensions, Surface, Label]",
                 &format!("check: [Dimensions, Surface, 'Label {HOSTILE}']"),
                 1,
+            ) + &format!(
+                "rules:\n  - id: gauges\n    text: 'Measure with calibrated gauges {HOSTILE}'\n    applies_to: [inspect]\n"
             )
         });
         edit(&qms.join("procdoc.yaml"), |text| {
@@ -134,6 +136,8 @@ fn the_form_is_made_from_the_step_with_the_right_inputs() {
             r#"type="password" name="password""#,
             "Result?",
             "Asia/Shanghai",
+            // The standing rule on the step, its text escaped.
+            "<li>Rule 1: Measure with calibrated gauges &lt;script&gt;",
         ] {
             assert!(
                 html.contains(needle),

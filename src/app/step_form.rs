@@ -87,6 +87,9 @@ pub struct StepForm {
     pub meaning: &'static str,
     /// The IANA name of the office time zone the signature's time is shown in.
     pub timezone: String,
+    /// The standing rules shown on the step ("Rule 2: ..."), in the form's language.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
 }
 
 fn field_input(
@@ -194,6 +197,7 @@ fn form_of(spec: &Spec, step: usize, user: &User, lang: &str, reference: &str) -
             .collect(),
         meaning: s.signature_meaning().word(),
         timezone: spec.tz().name().to_string(),
+        rules: spec.rules_in(step, lang),
     }
 }
 

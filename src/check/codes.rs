@@ -65,7 +65,7 @@ codes! {
     UNKNOWN_DOCUMENT = "E0105" "unknown-document" Error "References"
         "`calls`, `references` or a `DOC#record` reference names a document id that no procedure in the QMS has.";
     DUPLICATE_ID = "E0106" "duplicate-id" Error "References"
-        "Two things that must be told apart share an id: documents in the QMS, flows of a procedure, stages, steps of a flow, records, fields of a record, department or party codes.";
+        "Two things that must be told apart share an id: documents in the QMS, flows of a procedure, stages, steps of a flow, records, fields of a record, department or party codes, standing rules.";
     INVALID_REFERENCE = "E0107" "invalid-reference" Error "References"
         "A `references` entry must give exactly one of `doc` (a procedure of this QMS) or `title` (an outside document).";
     DUPLICATE_NUMBER = "E0110" "duplicate-number" Error "References"
@@ -80,6 +80,8 @@ codes! {
         "A text gives a language that is not in the QMS `languages`; it will never be printed.";
     LOOKALIKE_ID = "E0109" "lookalike-id" Error "References"
         "An id, code or reference holds a character that is invisible (a zero-width space, a no-break space), changes the direction of the text (a bidirectional override), or only looks like another (a Cyrillic `Р` among Latin letters, a fullwidth `－`). Such names print like other ones, so one thing could pass for another. Retype the name with ordinary characters of one alphabet.";
+    UNKNOWN_RULE_TARGET = "E0116" "unknown-rule-target" Error "References"
+        "A standing rule's `applies_to` names no step (of any flow of the procedure, or `flow/step`) and no record of the procedure.";
 
     CANNOT_FINISH = "E0201" "cannot-finish" Error "Flow structure"
         "No path leads from this step to an `end`: a run that gets here can never finish.";

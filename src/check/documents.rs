@@ -482,6 +482,9 @@ pub fn procedure_texts(doc: &Procedure) -> Vec<(String, &Text)> {
         out.push((format!("sections[{i}].title"), &s.title));
         out.push((format!("sections[{i}].body"), &s.body));
     }
+    for (i, r) in doc.rules.iter().enumerate() {
+        out.push((format!("rules[{i}].text"), &r.text));
+    }
     out
 }
 

@@ -95,6 +95,12 @@ fn procedure(doc: &Procedure, found: &mut Found) {
             found.name(&field.id, || format!("records[{i}].fields[{j}].id"));
         }
     }
+    for (i, rule) in doc.rules.iter().enumerate() {
+        found.name(&rule.id, || format!("rules[{i}].id"));
+        for (k, target) in rule.applies_to.iter().enumerate() {
+            found.name(&target.0, || format!("rules[{i}].applies_to[{k}]"));
+        }
+    }
     for (f, flow) in doc.flows.iter().enumerate() {
         found.name(&flow.id, || format!("{}.id", flow_path(f)));
         for (s, step) in flow.steps.iter().enumerate() {

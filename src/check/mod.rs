@@ -12,6 +12,7 @@ mod lookalike;
 mod numbering;
 mod references;
 mod roles;
+mod rules;
 pub mod settings;
 mod soundness;
 mod structure;
@@ -161,6 +162,7 @@ pub fn check_with_stats(qms: &Qms) -> (Vec<Diagnostic>, Vec<FlowStats>) {
                 timeouts::check(&cx, &view, &mut out);
                 roles::check(&cx, &view, &mut out);
                 windows::check(&cx, &view, &mut out);
+                rules::check(&cx, &view, &mut out);
                 documents::check(&cx, &view, &mut out);
                 // The rules across documents below read the documents, not their graphs:
                 // a thousand documents' graphs are not kept for them.

@@ -346,7 +346,7 @@ fn unknown_document(cx: &Context, file: FileId, path: &str, id: &str) -> Diagnos
 }
 
 /// Report every id that appeared before in `items`.
-fn duplicates<'a>(
+pub(super) fn duplicates<'a>(
     cx: &Context,
     file: FileId,
     out: &mut Vec<Diagnostic>,

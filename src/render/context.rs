@@ -9,6 +9,8 @@ use serde::Serialize;
 use super::diagram::{Chart, Edge, Lane, LaneGroup, Node, NodeKind};
 use super::labels::{self, Script};
 use super::matrix::{self, MatrixContext};
+pub use super::rules::RuleContext;
+use super::rules::{rules, step_rules};
 use crate::flow::graph::{Exit, FlowGraph};
 use crate::spec::model::{Procedure, Rows, Settings, Step, Trigger, Within};
 use crate::spec::numbers::DocNumbers;
@@ -74,7 +76,7 @@ impl Printing<'_> {
     }
 
     /// A sentence per printed language.
-    fn each(&self, f: impl Fn(&str) -> String) -> Multi {
+    pub(super) fn each(&self, f: impl Fn(&str) -> String) -> Multi {
         labels::dedup(self.langs.iter().map(|l| f(l)).collect())
     }
 }
@@ -124,6 +126,8 @@ pub struct DocContext {
     pub definitions: Vec<DefinitionContext>,
     pub purpose: Option<Multi>,
     pub scope: Option<Multi>,
+    /// Standing rules, printed as numbered clauses after the flows.
+    pub rules: Vec<RuleContext>,
 }
 
 #[derive(Serialize)]
@@ -229,6 +233,8 @@ pub struct StepContext {
     pub skippable: bool,
     /// Extra rows the traveller prints for a step on a loop, one per further pass.
     pub repeats: Vec<u32>,
+    /// The standing rules shown on this step: "Rule 2: ..." in each language.
+    pub rules: Vec<Multi>,
 }
 
 #[derive(Serialize)]
@@ -333,6 +339,7 @@ pub fn document(
                     by: h.by.clone().unwrap_or_default(),
                 })
                 .collect(),
+            rules: rules(p, doc, &numbering, &long),
             purpose: doc.purpose.as_ref().map(long),
             scope: doc.scope.as_ref().map(long),
             definitions: doc
@@ -487,7 +494,7 @@ fn trigger(p: &Printing, t: &Trigger) -> Multi {
     }
 }
 
-fn step_title(p: &Printing, step: &Step) -> Multi {
+pub(super) fn step_title(p: &Printing, step: &Step) -> Multi {
     step.title
         .as_ref()
         .map(|t| p.text(t))
@@ -600,6 +607,7 @@ fn step_context(
         planned: step.planned,
         skippable: false,
         repeats: Vec::new(),
+        rules: step_rules(p, doc, &doc.flows[f], step),
     }
 }
 

@@ -131,6 +131,8 @@ const LABELS: &[(&str, &str, &str, &str)] = &[
         "不得由以下步驟的執行人完成",
     ),
     ("planned", "Planned date", "计划日期", "計劃日期"),
+    ("rules", "Standing rules", "常规规定", "常規規定"),
+    ("rule", "Rule", "规定", "規定"),
     ("start", "Start", "开始", "開始"),
     ("draft", "DRAFT", "草稿", "草稿"),
     ("awaiting_approval", "AWAITING APPROVAL", "待批准", "待批准"),

@@ -11,6 +11,7 @@ pub mod markup;
 pub mod master;
 pub mod matrix;
 pub mod output;
+pub mod rules;
 pub mod templates;
 pub mod typeset;
 pub mod windows;

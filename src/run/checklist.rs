@@ -297,6 +297,9 @@ pub fn render(r: &RunRecord, p: Paint) -> String {
         if s.state == StepState::Waiting {
             let _ = writeln!(out, "      waiting for {}", s.waiting_for.join(", "));
         }
+        for rule in &s.rules {
+            let _ = writeln!(out, "      {}", p.dim(rule));
+        }
         let several = s.iterations.len() > 1;
         for it in &s.iterations {
             iteration_lines(&mut out, s, it, several, p);

@@ -22,6 +22,7 @@ pub mod overview;
 pub mod postgres;
 pub mod record;
 pub mod recurrence;
+pub mod rules;
 pub mod sqlite;
 pub mod state;
 pub mod store;

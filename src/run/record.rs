@@ -220,6 +220,10 @@ pub struct StepRecord {
     /// The deadline of the current iteration.
     pub due: Option<Deadline>,
     pub iterations: Vec<IterationRecord>,
+    /// The standing rules of the procedure shown on this step ("Rule 2: ..."); left out of
+    /// the JSON when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -591,6 +595,7 @@ pub fn build_in(
                 ends: s.end.as_ref().map(|e| spec.text(e).to_string()),
                 due,
                 iterations,
+                rules: spec.rules(i),
             }
         })
         .collect();

@@ -150,6 +150,54 @@ impl<'de> Deserialize<'de> for Duration {
     }
 }
 
+/// The whitespace `str::split_whitespace` splits on (Unicode `White_Space`), as an
+/// ECMAScript character class: JavaScript's `\s` differs (it has U+FEFF, lacks U+0085).
+const WS: &str =
+    "[\\t\\n\\u000B\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]";
+
+/// The amounts `u32::from_str` reads: an optional `+`, leading zeros, at most 4294967295.
+const AMOUNT: &str = "\\+?0*(?:[0-9]{1,9}|[1-3][0-9]{9}|4[01][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[01][0-9]{2}|42949672[0-8][0-9]|429496729[0-5])";
+
+/// [`AMOUNT`] without zero.
+const NONZERO: &str = "\\+?0*(?:[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[01][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[01][0-9]{2}|42949672[0-8][0-9]|429496729[0-5])";
+
+/// `word` matched without regard to ASCII case (`[hH][oO]...`), its spaces as runs of
+/// whitespace. JSON Schema patterns have no flags, so case is spelt out letter by letter.
+fn any_case(word: &str) -> String {
+    word.chars()
+        .map(|c| match c {
+            ' ' => format!("{WS}+"),
+            c if c.is_ascii_alphabetic() => {
+                format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase())
+            }
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// A JSON Schema (ECMAScript) pattern matching exactly the texts [`Duration::from_str`]
+/// reads with a unit of `units`: surrounding and inner whitespace, any ASCII case, singular
+/// or plural. `immediately` is included when `immediately` is true; `nonzero` leaves out
+/// amounts of zero.
+pub fn pattern(units: &[Unit], immediately: bool, nonzero: bool) -> String {
+    let names: Vec<String> = units
+        .iter()
+        .flat_map(|u| {
+            let (singular, plural) = u.names();
+            [any_case(plural), any_case(singular)]
+        })
+        .collect();
+    let amount = if nonzero { NONZERO } else { AMOUNT };
+    let mut forms = vec![format!("{amount}{WS}+(?:{})", names.join("|"))];
+    if immediately {
+        forms.insert(0, any_case("immediately"));
+    }
+    format!("^{WS}*(?:{}){WS}*$", forms.join("|"))
+}
+
+/// What the editor says of a text that is not a duration (instead of the pattern).
+const DURATION_MESSAGE: &str = "Not a duration: write a whole number and a unit (minutes, hours, days, weeks, months, years, working hours or working days), e.g. `2 working days`, or `immediately`.";
+
 impl schemars::JsonSchema for Duration {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Duration".into()
@@ -158,8 +206,38 @@ impl schemars::JsonSchema for Duration {
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
             "type": "string",
-            "description": "`<n> minutes|hours|days|weeks|months|years|working hours|working days` (singular forms too) or `immediately`",
-            "pattern": "^\\s*(immediately|[0-9]+\\s+(minutes?|hours?|days?|weeks?|months?|years?|working\\s+hours?|working\\s+days?))\\s*$"
+            "description": "A duration: `<n> minutes|hours|days|weeks|months|years|working hours|working days` (singular forms too, any case), or `immediately`. Working units follow the QMS calendar; the others are calendar time.",
+            "pattern": pattern(&Unit::ALL, true, false),
+            "errorMessage": DURATION_MESSAGE
+        })
+    }
+}
+
+/// The interval of a recurring flow (`every: 3 months`), for the JSON Schema: a duration of
+/// at least one day, working day, week, month or year. The loader reads it as a
+/// [`Duration`] and refuses the rest at the value.
+pub struct Interval;
+
+/// Units an interval may have: a flow recurs at most daily.
+pub const INTERVAL_UNITS: [Unit; 5] = [
+    Unit::Days,
+    Unit::Weeks,
+    Unit::Months,
+    Unit::Years,
+    Unit::WorkingDays,
+];
+
+impl schemars::JsonSchema for Interval {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Interval".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "How often the flow recurs: `<n> days|weeks|months|years|working days` (singular forms too, any case), at least one, e.g. `1 year` or `1 working day`.",
+            "pattern": pattern(&INTERVAL_UNITS, false, true),
+            "errorMessage": "Not an interval: write a whole number (1 or more) and days, weeks, months, years or working days, e.g. `3 months` or `1 working day`; a flow recurs at most daily."
         })
     }
 }

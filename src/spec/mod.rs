@@ -8,6 +8,8 @@ pub mod limits;
 pub mod load;
 pub mod model;
 pub mod numbers;
+pub mod rules;
 pub mod source;
 pub mod text;
+pub mod trigger_schema;
 mod written;

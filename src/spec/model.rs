@@ -76,6 +76,7 @@ impl Settings {
 pub struct Department {
     /// Short code used everywhere else (`CS`, `QA`).
     pub code: String,
+    /// Name of the department or role, printed wherever its code is used.
     pub name: Text,
     /// For a role inside a department: the department's code.
     #[serde(default, rename = "in", skip_serializing_if = "Option::is_none")]
@@ -85,7 +86,9 @@ pub struct Department {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Party {
+    /// Short code used in `by` and `with` (`CUST`, `SUP`).
     pub code: String,
+    /// Name of the party, printed wherever its code is used.
     pub name: Text,
 }
 
@@ -125,9 +128,12 @@ pub struct Procedure {
     /// Document number, unique in the QMS.
     #[serde(deserialize_with = "scalar_string")]
     pub id: String,
+    /// Title of the document, printed in the header.
     pub title: Text,
+    /// Current revision (`B`, `2`, `A/01`); must be the last entry of `history`.
     #[serde(deserialize_with = "scalar_string")]
     pub revision: String,
+    /// Date the revision takes effect (YYYY-MM-DD).
     pub effective: Date,
     /// Department that owns the document.
     pub owner: String,
@@ -137,29 +143,56 @@ pub struct Procedure {
     /// ISO 9001 clauses the procedure implements.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub iso: Vec<Scalar>,
+    /// Who prepared, reviewed and approved this revision.
     pub approval: Approval,
     /// Revision history, newest last; must contain the current revision.
     pub history: Vec<HistoryEntry>,
+    /// Why the procedure exists (section 1 of the document; Markdown subset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purpose: Option<Text>,
+    /// What the procedure covers (section 2 of the document; Markdown subset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<Text>,
+    /// Terms the procedure uses, each with its meaning.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub definitions: Vec<Definition>,
+    /// What each department does in this procedure.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub responsibilities: Vec<Responsibility>,
+    /// Related documents: procedures of this QMS (`doc`) or outside ones (`title`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<Reference>,
+    /// Records (forms) the procedure's steps produce or use.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub records: Vec<Record>,
     /// Titled groups of flows, in order (pre-sale, in-sale, after-sale): the document
     /// prints each stage's flows under its title.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stages: Vec<Stage>,
+    /// The flows of the procedure section: each a workflow of steps started by its trigger.
     pub flows: Vec<Flow>,
     /// Extra sections printed after the procedure section.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sections: Vec<Section>,
+    /// Standing rules: printed as numbered clauses in the procedure section, and shown on
+    /// the steps they apply to (in runs and on the traveller).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<Rule>,
+}
+
+/// A standing rule of a procedure (`Controlled copies are never changed by hand.`): true at
+/// every step, not a step of its own.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Id of the rule, unique in the procedure.
+    pub id: String,
+    /// The rule in words, as printed.
+    pub text: Text,
+    /// Ids of the steps (of any flow of the procedure, or `flow/step`) and records the rule
+    /// is shown on; a rule on a record is shown on the steps that produce or use it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub applies_to: Vec<Scalar>,
 }
 
 /// A scalar kept as written (`8.2.1`, `9`).
@@ -212,8 +245,10 @@ impl Approval {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Signoff {
+    /// Name of the person who signs; leave out to print an empty box to sign by hand.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
+    /// Date of the signature (YYYY-MM-DD); leave out to print an empty box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<Date>,
 }
@@ -233,10 +268,14 @@ impl Signoff {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryEntry {
+    /// The revision this entry describes.
     #[serde(deserialize_with = "scalar_string")]
     pub revision: String,
+    /// Date of the revision (YYYY-MM-DD).
     pub date: Date,
+    /// What changed in this revision.
     pub change: Text,
+    /// Who made the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
 }
@@ -247,7 +286,9 @@ pub struct Definition {
     /// Id for cross-references (`[](#id)` prints the definition's number).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The term defined.
     pub term: Text,
+    /// What the term means (Markdown subset).
     pub meaning: Text,
 }
 
@@ -256,6 +297,7 @@ pub struct Definition {
 pub struct Responsibility {
     /// Department code.
     pub who: String,
+    /// The department's duties, one text each.
     #[serde(default)]
     pub duties: Vec<Text>,
 }
@@ -264,8 +306,10 @@ pub struct Responsibility {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reference {
+    /// Id of another procedure of this QMS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
+    /// Title of an outside document (a standard, a law, a customer's manual).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<Text>,
 }
@@ -273,10 +317,12 @@ pub struct Reference {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Record {
+    /// Id used by `produces` and `uses` (`DOC-ID#id` from another procedure).
     pub id: String,
     /// Form number printed on the blank form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form: Option<String>,
+    /// Title of the record, printed on its form.
     pub title: Text,
     /// How long the record is kept, e.g. `3 years` (or a text such as `permanent`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -288,6 +334,7 @@ pub struct Record {
     /// e.g. "Return within 3 days".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<Text>,
+    /// The fields of the form, in the order printed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<Field>,
 }
@@ -295,10 +342,14 @@ pub struct Record {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Field {
+    /// Id of the field, unique in the record.
     pub id: String,
+    /// Label printed on the form and shown in a run.
     pub label: Text,
+    /// Type of the field: text, longtext, number, date, datetime, choice, multichoice, checkbox, table or signature.
     #[serde(rename = "type")]
     pub kind: FieldType,
+    /// A run refuses to complete the step without a value.
     #[serde(default, skip_serializing_if = "is_false")]
     pub required: bool,
     /// Options of a `choice` or `multichoice` field.
@@ -434,7 +485,9 @@ pub struct Section {
     /// The clause number printed (`"6"`); computed from the one before when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number: Option<Scalar>,
+    /// Heading of the section.
     pub title: Text,
+    /// Content of the section (Markdown subset, including simple tables).
     pub body: Text,
 }
 
@@ -442,7 +495,9 @@ pub struct Section {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Stage {
+    /// Id of the stage, unique in the procedure.
     pub id: String,
+    /// Title printed above the stage's flows.
     pub title: Text,
     /// The flows of the stage, in the order they are printed.
     pub flows: Vec<String>,
@@ -452,16 +507,20 @@ pub struct Stage {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Flow {
+    /// Id of the flow, unique in the procedure (`calls`, `run start --flow`).
     pub id: String,
     /// The clause number printed (`"5.2"`); computed from the one before when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number: Option<Scalar>,
+    /// Title of the flow, printed as its heading.
     pub title: Text,
+    /// What starts the flow: a text, or `{ every: <interval>, in: <month> }` for a recurring flow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger: Option<Trigger>,
     /// Target time for the whole flow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub within: Option<Duration>,
+    /// The steps, in order: a step without `next`, `decision` or `end` continues with the one below it.
     pub steps: Vec<Step>,
 }
 
@@ -476,6 +535,8 @@ pub enum Trigger {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Recurrence {
+    /// How often the flow recurs: at least one day (`1 year`, `3 months`, `1 working day`).
+    #[schemars(with = "super::duration::Interval")]
     pub every: Duration,
     /// The month (or other period) in which it falls, e.g. `july`.
     #[serde(default, rename = "in", skip_serializing_if = "Option::is_none")]
@@ -584,7 +645,7 @@ impl JsonSchema for Trigger {
         "Trigger".into()
     }
     fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let text = generator.subschema_for::<Text>();
+        let text = generator.subschema_for::<super::trigger_schema::TriggerText>();
         let every = generator.subschema_for::<Recurrence>();
         schemars::json_schema!({
             "description": "What starts the flow: a text, or `{ every: <duration>, in: <month> }` for a recurring flow.",
@@ -596,10 +657,12 @@ impl JsonSchema for Trigger {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
+    /// Id of the step, unique in the flow (`next`, `goto`, `run done`).
     pub id: String,
     /// The clause number printed (`"5.2.2"`); computed from the one before when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number: Option<Scalar>,
+    /// What is done, printed as the step's title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<Text>,
     /// Long description (Markdown subset) printed under the step.
@@ -618,6 +681,7 @@ pub struct Step {
     /// Part 11 §11.50(a)(3)): `performed` (the default), `reviewed` or `approved`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<SignatureMeaning>,
+    /// Deadline: a duration from the moment the step becomes active (`2 working days`), or `{ time, from: <step>|start }` / `{ time, before: <planned step> }`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub within: Option<Within>,
     /// The earliest time: the step may not be completed sooner. The same forms as `within`
@@ -637,6 +701,7 @@ pub struct Step {
     /// Records this step reads.
     #[serde(default, skip_serializing_if = "OneOrMany::is_empty")]
     pub uses: OneOrMany,
+    /// A choice between outcomes, each going to its own step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<Decision>,
     /// The next step, or a list of steps started in parallel.
@@ -731,19 +796,23 @@ pub enum Join {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Decision {
+    /// The question the decision answers, printed with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub question: Option<Text>,
     /// One or more outcomes may be chosen (an inclusive choice): each chosen outcome's step
     /// becomes active. Without it exactly one outcome is chosen.
     #[serde(default, skip_serializing_if = "is_false")]
     pub multiple: bool,
+    /// The possible answers, each with the step it leads to.
     pub outcomes: Vec<Outcome>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Outcome {
+    /// The outcome's label (`Approved`, `Rework`).
     pub when: Text,
+    /// The step this outcome leads to.
     pub goto: String,
 }
 
@@ -753,6 +822,7 @@ pub struct Call {
     /// Another procedure's id; without it, a flow of the same procedure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
+    /// The flow run as this step.
     pub flow: String,
 }
 
@@ -767,6 +837,7 @@ pub enum Within {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WithinRule {
+    /// The time allowed.
     pub time: Duration,
     /// Count from the completion of this step (or `start`: the run's start).
     #[serde(default, skip_serializing_if = "Option::is_none")]
