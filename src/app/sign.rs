@@ -310,7 +310,24 @@ fn who_signs(live: &Live, user: &User, request: &SignStep) -> Result<Option<Stri
     if s.by.is_empty() {
         return Ok(None);
     }
-    let options = eligible(&spec, step, user);
+    let mut options = eligible(&spec, step, user);
+    if s.by.joint {
+        // Only the departments still to sign are offered; a user whose departments have all
+        // signed gets the engine's word for it ("QA has already signed").
+        let left = crate::run::joint::still_to_sign(&spec, &live.state, step);
+        let open: Vec<Eligible> = options
+            .iter()
+            .filter(|o| left.contains(&o.code))
+            .cloned()
+            .collect();
+        if open.is_empty()
+            && request.acting_for.is_none()
+            && let Some(first) = options.first()
+        {
+            return Ok(Some(first.code.clone()));
+        }
+        options = open;
+    }
     let who = format!("{} ({})", user.name, user.login);
     let mine = if user.departments.is_empty() {
         "no department".to_string()

@@ -108,6 +108,9 @@ pub enum Change {
     Planned(Planned),
     Completed(Completion),
     Called(Called),
+    /// One department's signature on a step signed by all of several (`by: { all: [...] }`)
+    /// while others are still to sign; the last signature is a `Completed`.
+    Signed(Completion),
 }
 
 impl Change {
@@ -117,6 +120,7 @@ impl Change {
             Change::Planned(_) => "planned",
             Change::Completed(_) => "completed",
             Change::Called(_) => "called",
+            Change::Signed(_) => "signed",
         }
     }
 
@@ -126,6 +130,7 @@ impl Change {
             Change::Planned(v) => serde_json::to_string(v),
             Change::Completed(v) => serde_json::to_string(v),
             Change::Called(v) => serde_json::to_string(v),
+            Change::Signed(v) => serde_json::to_string(v),
         };
         value.unwrap_or_default()
     }
@@ -137,6 +142,7 @@ impl Change {
             "planned" => Change::Planned(serde_json::from_str(&e.data).map_err(bad)?),
             "completed" => Change::Completed(serde_json::from_str(&e.data).map_err(bad)?),
             "called" => Change::Called(serde_json::from_str(&e.data).map_err(bad)?),
+            "signed" => Change::Signed(serde_json::from_str(&e.data).map_err(bad)?),
             other => return Err(format!("event #{} has an unknown kind `{other}`", e.n)),
         })
     }
@@ -149,6 +155,9 @@ pub struct Iteration {
     pub completed: Option<Done>,
     /// The child run a `calls` step started.
     pub child: Option<String>,
+    /// On a step signed by all of several departments: the signatures given so far in this
+    /// iteration, oldest first (the last one is `completed`).
+    pub signed: Vec<Done>,
 }
 
 #[derive(Debug, Clone)]
@@ -289,6 +298,7 @@ impl State {
                         activated_at: at,
                         completed: None,
                         child: None,
+                        signed: Vec::new(),
                     });
                 }
                 Ok(Applied {
@@ -308,6 +318,27 @@ impl State {
                     .last_mut()
                     .ok_or_else(|| format!("event #{n} calls from a step never reached"))?;
                 iteration.child = Some(c.child.clone());
+                Ok(Applied::default())
+            }
+            Change::Signed(c) => {
+                let step = step_of(&c.step)?;
+                if !spec.net.is_active(&self.marking, step) {
+                    return Err(format!(
+                        "event #{n} signs `{}`, which was not active",
+                        c.step
+                    ));
+                }
+                let open = self.steps[step]
+                    .iter_mut()
+                    .rev()
+                    .find(|i| i.completed.is_none())
+                    .ok_or_else(|| format!("event #{n} signs `{}` twice", c.step))?;
+                open.signed.push(Done {
+                    event: n,
+                    at,
+                    by,
+                    completion: c.clone(),
+                });
                 Ok(Applied::default())
             }
             Change::Completed(c) => {
@@ -351,6 +382,7 @@ impl State {
                         activated_at: at,
                         completed: None,
                         child: None,
+                        signed: Vec::new(),
                     });
                 }
                 let ended = self.marking.is_empty();
@@ -476,7 +508,10 @@ pub fn summary(spec: &Spec, state: &State) -> Summary {
             let depts: Vec<Option<String>> = if spec.step(step).by.is_empty() {
                 vec![None]
             } else {
-                spec.step(step).by.iter().cloned().map(Some).collect()
+                super::joint::still_to_sign(spec, state, step)
+                    .into_iter()
+                    .map(Some)
+                    .collect()
             };
             for dept in depts {
                 open.push(OpenStep {
