@@ -74,7 +74,7 @@ impl Printing<'_> {
     }
 
     /// A sentence per printed language.
-    fn each(&self, f: impl Fn(&str) -> String) -> Multi {
+    pub(crate) fn each(&self, f: impl Fn(&str) -> String) -> Multi {
         labels::dedup(self.langs.iter().map(|l| f(l)).collect())
     }
 }
@@ -206,6 +206,16 @@ pub struct StepContext {
     pub uses: Vec<Multi>,
     pub question: Option<Multi>,
     pub outcomes: Vec<OutcomeContext>,
+    /// "QA, PROD and ENG each sign", for a step signed by all of its departments.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub joint: Option<Multi>,
+    /// The department codes that each sign a step signed by all of them: the traveller
+    /// prints a signature row for each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub signers: Vec<String>,
+    /// "the outcome follows the category entered on CS-F-012", for a decision on a field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<Multi>,
     /// How the run continues, in words: "→ 5.1.4", "→ 5.1.4, 5.1.5 (in parallel)", "End: signed".
     pub next: Multi,
     pub join: bool,
@@ -255,6 +265,9 @@ pub struct FieldContext {
     pub required: bool,
     pub options: Vec<Multi>,
     pub unit: Option<String>,
+    /// A number field's range, language-neutral (`1–10`, `≥ 0`, `≤ 25.4`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<String>,
     pub columns: Vec<Multi>,
     /// Number of rows printed.
     pub rows: u32,
@@ -556,6 +569,13 @@ fn step_context(
         uses: step.uses.iter().map(|r| record_name(p, doc, r)).collect(),
         question: step.decision.as_ref().and_then(|d| p.opt(&d.question)),
         outcomes,
+        joint: super::sign_text::joint(p, step),
+        signers: if step.by.joint {
+            step.by.iter().cloned().collect()
+        } else {
+            Vec::new()
+        },
+        decided_by: super::sign_text::decided_by(p, doc, step),
         next,
         join: step.join.is_some(),
         end: p.opt(&step.end),
@@ -654,6 +674,7 @@ pub fn record(p: &Printing, r: &crate::spec::model::Record) -> RecordContext {
                 required: f.required,
                 options: f.options.iter().map(|o| p.text(o)).collect(),
                 unit: f.unit.clone(),
+                range: super::sign_text::range(f),
                 columns: f.columns.iter().map(|c| p.text(c)).collect(),
                 rows: f.rows.as_ref().map_or(5, |r| r.len()).min(MAX_FORM_ROWS) as u32,
                 row_labels: match &f.rows {

@@ -11,5 +11,6 @@ pub mod markup;
 pub mod master;
 pub mod matrix;
 pub mod output;
+pub mod sign_text;
 pub mod templates;
 pub mod typeset;
