@@ -311,6 +311,9 @@ fn who_signs(live: &Live, user: &User, request: &SignStep) -> Result<Option<Stri
         return Ok(None);
     }
     let mut options = eligible(&spec, step, user);
+    // Whether the user may sign for a code at all; on a joint step the engine says when
+    // that department has signed already.
+    let member_of: Vec<String> = options.iter().map(|o| o.code.clone()).collect();
     if s.by.joint {
         // Only the departments still to sign are offered; a user whose departments have all
         // signed gets the engine's word for it ("QA has already signed").
@@ -341,7 +344,7 @@ fn who_signs(live: &Live, user: &User, request: &SignStep) -> Result<Option<Stri
         .filter(|c| !c.is_empty());
     match given {
         Some(code) if s.by.iter().any(|b| b == code) => {
-            if options.iter().any(|o| o.code == code) {
+            if member_of.iter().any(|c| c == code) {
                 Ok(Some(code.to_string()))
             } else {
                 Err(Refusal::new(
