@@ -11,6 +11,7 @@ mod failures;
 mod files;
 mod harness;
 mod instances;
+mod joint;
 mod leases;
 mod people;
 mod race;
@@ -67,6 +68,12 @@ mod copying {
         a_target_that_is_not_empty_is_refused,
         a_failed_copy_leaves_the_target_empty,
         the_binary_copies_and_the_target_verifies,
+    );
+}
+
+mod joint_sign_off {
+    on_both_backends!(joint:
+        a_joint_step_takes_one_signature_per_department,
     );
 }
 
