@@ -40,6 +40,13 @@ fn documents_travellers_and_forms_print_joint_sign_off_field_decisions_and_range
     }
     assert_eq!(row.matches("YYYY-MM-DD").count(), 3, "{row}");
 
+    // The flowchart marks the joint step in the lanes of PROD and ENG too.
+    let svg = std::fs::read_to_string(out.path().join("diagrams/QA-P-010_capa.svg")).unwrap();
+    assert_eq!(svg.matches(r#"data-joint="approve""#).count(), 2, "{svg}");
+    for lane in ["Production", "Engineering"] {
+        assert!(svg.contains(lane), "no lane {lane}");
+    }
+
     // The blank form prints the range of the number field.
     let form = squeeze(&pdf_text(&out.path().join("forms/CS-F-012.pdf")));
     assert!(form.contains("1–10"), "{form}");

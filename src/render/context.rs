@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::diagram::{Chart, Edge, Lane, LaneGroup, Node, NodeKind};
+use super::diagram::{Chart, Edge, JointMark, Lane, LaneGroup, Node, NodeKind};
 use super::labels::{self, Script};
 use super::matrix::{self, MatrixContext};
 use crate::flow::graph::{Exit, FlowGraph};
@@ -736,6 +736,23 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
             )
         })
         .collect();
+    // A step signed by several departments is marked in the lane of each of the others.
+    let also_lanes: Vec<Vec<usize>> = graph
+        .flow
+        .steps
+        .iter()
+        .map(|step| {
+            if step.by.joint {
+                step.by
+                    .iter()
+                    .skip(1)
+                    .map(|code| lane_of(code, &mut lanes))
+                    .collect()
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
     // Lanes of roles inside one department (`in:`) stand side by side, next to the
     // department's own lane, in order of first appearance of the department.
     let group_of = |code: &str| -> String {
@@ -758,6 +775,20 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
     }
     let lanes: Vec<Lane> = order.iter().map(|&i| lanes[i].clone()).collect();
     let step_lane: Vec<usize> = step_lane.iter().map(|&l| new_index[l]).collect();
+    let joint: Vec<JointMark> = also_lanes
+        .iter()
+        .enumerate()
+        .filter(|(_, also)| !also.is_empty())
+        .map(|(s, also)| JointMark {
+            node: format!("step:{s}"),
+            lanes: also
+                .iter()
+                .map(|&l| new_index[l])
+                .filter(|&l| l != step_lane[s])
+                .collect(),
+            label: flow_ctx.steps[s].number.clone(),
+        })
+        .collect();
     if !graph.is_empty() {
         nodes.push(Node {
             id: "start".into(),
@@ -861,5 +892,6 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
         lanes,
         nodes,
         edges,
+        joint,
     }
 }

@@ -44,6 +44,20 @@ pub struct Chart {
     pub lanes: Vec<Lane>,
     pub nodes: Vec<Node>,
     pub edges: Vec<Edge>,
+    /// Steps signed by several departments: besides its box (in the first department's
+    /// lane) each is marked in the lane of every other department that signs it.
+    pub joint: Vec<JointMark>,
+}
+
+/// A step box marked in further lanes: a dashed box with the step's number, level with
+/// the step's box, in each of `lanes`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JointMark {
+    /// The id of the step's node (see [`Node::id`]).
+    pub node: String,
+    pub lanes: Vec<usize>,
+    /// The step's number, printed in each mark.
+    pub label: String,
 }
 
 /// A swimlane; `label` holds one line per language.
@@ -322,6 +336,7 @@ pub struct Layout {
     gaps: Vec<Band>,
     row_starts_rank: Vec<bool>,
     issues: Vec<LayoutIssue>,
+    joint: Vec<JointMark>,
 }
 
 // --------------------------------------------------------- measurements --

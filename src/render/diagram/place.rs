@@ -511,6 +511,7 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
         gaps,
         row_starts_rank,
         issues,
+        joint: chart.joint.clone(),
     }
 }
 

@@ -136,6 +136,7 @@ fn sample() -> Chart {
             edge("rework", "inspect", &[]),
             edge("ship", "end", &[]),
         ],
+        ..Default::default()
     }
 }
 
@@ -386,6 +387,7 @@ fn same_lane_and_rank_get_separate_rows() {
             edge("x", "e", &[]),
             edge("y", "e", &[]),
         ],
+        ..Default::default()
     };
     let l = layout(&chart, &Style::default());
     let (x, y) = (node_by_id(&l, "x"), node_by_id(&l, "y"));
@@ -494,6 +496,7 @@ fn special_characters_are_escaped() {
             node("b", End, 0, None, &["done\u{1}"]),
         ],
         edges: vec![edge("a", "b", &["<&>"])],
+        ..Default::default()
     };
     let style = Style {
         font_family: "\"Noto Sans\", serif".into(),
@@ -538,6 +541,7 @@ fn bad_input_is_reported_not_fatal() {
             edge("b", "b", &["again"]),
             edge("b", "a", &["back"]),
         ],
+        ..Default::default()
     };
     let style = Style {
         width_pt: f64::NAN,
@@ -608,6 +612,7 @@ fn random_charts_never_panic_and_keep_boxes_apart() {
             lanes,
             nodes,
             edges,
+            ..Default::default()
         };
         let style = Style {
             width_pt: [481.0, 120.0, 30.0, 2000.0][case % 4],
@@ -675,6 +680,7 @@ fn sixty_nodes_lay_out_quickly() {
         lanes: (0..4).map(|i| lane(&format!("l{i}"), &["Lane"])).collect(),
         nodes,
         edges,
+        ..Default::default()
     };
     let style = Style::default();
     let mut best = std::time::Duration::MAX;
