@@ -350,9 +350,10 @@ fn separation_of_duties(
         let Some(o) = spec.graph.index_of(other) else {
             continue;
         };
+        // On a step signed by several departments every signer counts, not only the last.
         if let Some(done) = state.steps[o]
             .iter()
-            .filter_map(|i| i.completed.as_ref())
+            .flat_map(|i| i.signed.iter().chain(i.completed.as_ref()))
             .find(|d| same(d))
         {
             return Err(refused(format!(
