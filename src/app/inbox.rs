@@ -347,7 +347,12 @@ fn collect(
         };
         for s in spec.net.active(&state.marking) {
             let step = spec.step(s);
-            let eligible = eligible_for(spec, s, &|code| wanted.contains(code));
+            // On a step signed by several departments, only those still to sign have work.
+            let left = crate::run::joint::still_to_sign(spec, &state, s);
+            let eligible: Vec<_> = eligible_for(spec, s, &|code| wanted.contains(code))
+                .into_iter()
+                .filter(|e| left.contains(&e.code))
+                .collect();
             let own: Vec<String> = eligible
                 .iter()
                 .filter(|e| !e.on_behalf)

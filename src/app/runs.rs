@@ -122,6 +122,9 @@ pub struct Completed {
     /// The files attached as evidence, as the event records them.
     pub attachments: Vec<Attachment>,
     pub at: DateTime<Utc>,
+    /// On a step signed by all of several departments: those still to sign after this
+    /// signature (empty when it completed the step).
+    pub to_sign: Vec<String>,
     pub progress: Progress,
 }
 
@@ -167,7 +170,11 @@ fn progress(live: &Live, notes: Vec<String>, now: DateTime<Utc>) -> Result<Progr
                 .and_then(|it| engine::due(&spec, &live.state, s, it));
             ActiveStep {
                 step: spec.step_id(s).to_string(),
-                by: spec.by_text(s),
+                by: if spec.step(s).by.joint {
+                    crate::run::joint::still_to_sign(&spec, &live.state, s).join(" + ")
+                } else {
+                    spec.by_text(s)
+                },
                 due,
                 overdue: due.is_some_and(|d| now > d),
                 earliest: match crate::run::earliest::of_active(&spec, &live.state, s) {
@@ -322,10 +329,12 @@ pub(super) fn completed(
 ) -> Result<Completed, Refusal> {
     let spec = live.spec()?;
     let step = spec.find_step(&request.step)?;
+    // The latest signature on the step: a completion, or on a step signed by several
+    // departments one of the signatures before the last.
     let done = live.state.steps[step]
         .iter()
-        .rev()
-        .find_map(|i| i.completed.as_ref());
+        .flat_map(|i| i.signed.iter().chain(i.completed.as_ref()))
+        .max_by_key(|d| d.event);
     let acting_for = done.and_then(|d| d.completion.acting_for.clone());
     let completed = Completed {
         run: info(live)?,
@@ -342,6 +351,11 @@ pub(super) fn completed(
             .map(|d| d.completion.attachments.clone())
             .unwrap_or_default(),
         at,
+        to_sign: if spec.step(step).by.joint && live.state.is_active(&spec, step) {
+            crate::run::joint::still_to_sign(&spec, &live.state, step)
+        } else {
+            Vec::new()
+        },
         progress: progress(live, notes, at)?,
     };
     Ok(completed)
@@ -382,6 +396,7 @@ pub fn plan_step(
                     activated_at: live.state.started_at,
                     completed: None,
                     child: None,
+                    signed: Vec::new(),
                 });
             engine::due(&spec, &live.state, s, &it).map(|d| (spec.step_id(s).to_string(), d))
         })

@@ -319,7 +319,27 @@ fn who_signs(live: &Live, user: &User, request: &SignStep) -> Result<Option<Stri
     if s.by.is_empty() {
         return Ok(None);
     }
-    let options = eligible(&spec, step, user);
+    let mut options = eligible(&spec, step, user);
+    // Whether the user may sign for a code at all; on a joint step the engine says when
+    // that department has signed already.
+    let member_of: Vec<String> = options.iter().map(|o| o.code.clone()).collect();
+    if s.by.joint {
+        // Only the departments still to sign are offered; a user whose departments have all
+        // signed gets the engine's word for it ("QA has already signed").
+        let left = crate::run::joint::still_to_sign(&spec, &live.state, step);
+        let open: Vec<Eligible> = options
+            .iter()
+            .filter(|o| left.contains(&o.code))
+            .cloned()
+            .collect();
+        if open.is_empty()
+            && request.acting_for.is_none()
+            && let Some(first) = options.first()
+        {
+            return Ok(Some(first.code.clone()));
+        }
+        options = open;
+    }
     let who = format!("{} ({})", user.name, user.login);
     let mine = if user.departments.is_empty() {
         "no department".to_string()
@@ -333,7 +353,7 @@ fn who_signs(live: &Live, user: &User, request: &SignStep) -> Result<Option<Stri
         .filter(|c| !c.is_empty());
     match given {
         Some(code) if s.by.iter().any(|b| b == code) => {
-            if options.iter().any(|o| o.code == code) {
+            if member_of.iter().any(|c| c == code) {
                 Ok(Some(code.to_string()))
             } else {
                 Err(Refusal::new(

@@ -43,6 +43,14 @@ pub struct FieldInput {
     pub row_labels: Vec<String>,
     /// How many rows a table offers before any is added.
     pub rows: usize,
+    /// A number field's range as printed (`0 to 25.4 mm`), when it has `min:` or `max:`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<String>,
+    /// The bounds of a number field, for the input's `min` and `max`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
 }
 
 /// A record the step produces, with its fields.
@@ -124,6 +132,9 @@ fn field_input(
         columns: field.columns.iter().map(say).collect(),
         row_labels,
         rows: printed.clamp(TABLE_ROWS, 50),
+        range: crate::run::fields::range_text(field),
+        min: field.min,
+        max: field.max,
     }
 }
 
@@ -176,9 +187,11 @@ fn form_of(spec: &Spec, step: usize, user: &User, lang: &str, reference: &str) -
             .as_ref()
             .and_then(|d| d.question.as_ref())
             .map(&say),
+        // A decision taken from a field has no separate outcome choice: the field decides.
         outcomes: s
             .decision
             .iter()
+            .filter(|d| d.on.is_none())
             .flat_map(|d| &d.outcomes)
             .map(|o| Choice {
                 value: spec.text(&o.when).to_string(),
@@ -229,7 +242,11 @@ pub fn step_form(
             ),
         ));
     }
-    let form = form_of(&spec, index, user, lang, &live.row.reference);
+    let mut form = form_of(&spec, index, user, lang, &live.row.reference);
+    if spec.step(index).by.joint {
+        let left = crate::run::joint::still_to_sign(&spec, &live.state, index);
+        form.sign_for.retain(|f| left.contains(&f.code));
+    }
     if form.sign_for.is_empty() && !spec.step(index).by.is_empty() {
         return Err(Refusal::new(
             RefusalKind::Forbidden,

@@ -109,6 +109,10 @@ codes! {
         "A decision with `multiple: true` has more than 8 outcomes. Every set of outcomes a run may choose is checked (255 sets for 8), so the flow could not be proven sound. Group outcomes, or split the decision in two.";
     MULTIPLE_SAME_TARGET = "E0213" "multiple-same-target" Error "Flow structure"
         "Two outcomes of a decision with `multiple: true` go to the same step, so a run that chooses both starts that step twice at once. Let each outcome go to its own step, or merge the two outcomes.";
+    JOINT_DECISION = "E0214" "joint-decision" Error "Flow structure"
+        "A step signed by several departments (`by: { all: [...] }`) carries a `decision`. Each department signs the same step, so no one of them could choose the outcome alone. Put the decision in the following step, signed by one department.";
+    JOINT_TOO_FEW = "E0215" "joint-too-few" Error "Flow structure"
+        "`by: { all: [...] }` names fewer than two different departments: a joint sign-off needs at least two. Write `by: QA` for one department.";
     UNREACHABLE_STEP = "W0301" "unreachable-step" Warning "Flow structure"
         "No path leads from the first step of the flow to this step, so no run will ever do it.";
 
@@ -191,6 +195,12 @@ codes! {
         "A `choice` or `multichoice` field needs `options`; other field types must not have them.";
     TABLE_COLUMNS = "E0902" "table-columns" Error "Records"
         "A `table` field needs `columns`; other field types must not have `columns` or `rows`.";
+    DECISION_FIELD = "E0903" "decision-field" Error "Records"
+        "`decision.on` must name a `choice` field of a record the step produces, written `record.field`. The message names what was found instead; add the record to the step's `produces`, or name the choice field.";
+    DECISION_OPTIONS = "E0904" "decision-options" Error "Records"
+        "The outcomes of a decision taken from a field (`decision.on`) must be exactly the field's options, each option one outcome. The message names the options without an outcome and the outcomes that are no option.";
+    NUMBER_RANGE = "E0905" "number-range" Error "Records"
+        "`min:` and `max:` apply to `number` fields only, and `min` may not be greater than `max`.";
 
     MISSING_GLYPH = "W1001" "missing-glyph" Warning "Printing"
         "A text has a character that no bundled font can print (it would print as an empty box). procdoc bundles Noto fonts for Latin, Greek, Cyrillic, Simplified and Traditional Chinese, Japanese, Korean and the ballot-box symbols. `procdoc release` refuses to issue a controlled copy with such a character; replace it, or build with `--font-path` for a draft.";

@@ -285,7 +285,7 @@ fn responsibilities(cx: &Context, doc: &Procedure, file: FileId, out: &mut Vec<D
     let mut acting: BTreeMap<String, String> = BTreeMap::new();
     for (f, flow) in doc.flows.iter().enumerate() {
         for (s, step) in flow.steps.iter().enumerate() {
-            for (field, list) in [("by", &step.by), ("with", &step.with)] {
+            for (field, list) in [("by", step.by.ids()), ("with", &step.with)] {
                 for code in list.iter() {
                     if cx.departments.contains(code.as_str()) {
                         acting

@@ -107,7 +107,7 @@ fn procedure(doc: &Procedure, found: &mut Found) {
             let sp = || step_path(f, s);
             found.name(&step.id, || format!("{}.id", sp()));
             for (field, list) in [
-                ("by", &step.by),
+                ("by", step.by.ids()),
                 ("with", &step.with),
                 ("not_by", &step.not_by),
                 ("produces", &step.produces),

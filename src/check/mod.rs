@@ -6,8 +6,10 @@ pub mod diagnostic;
 mod calls;
 mod deadlines;
 mod documents;
+mod field_rules;
 pub mod glyphs;
 mod inclusive;
+mod joint;
 mod lookalike;
 mod numbering;
 mod references;
@@ -164,6 +166,8 @@ pub fn check_with_stats(qms: &Qms) -> (Vec<Diagnostic>, Vec<FlowStats>) {
                 windows::check(&cx, &view, &mut out);
                 rules::check(&cx, &view, &mut out);
                 documents::check(&cx, &view, &mut out);
+                joint::check(&cx, &view, &mut out);
+                field_rules::check(&cx, &view, &mut out);
                 // The rules across documents below read the documents, not their graphs:
                 // a thousand documents' graphs are not kept for them.
                 view.graphs = Vec::new();

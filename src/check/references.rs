@@ -195,13 +195,7 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
             let many = |field: &str, i: usize, _len: usize| format!("{sp}.{field}[{i}]");
             for (i, code) in step.by.iter().enumerate() {
                 if !cx.is_actor(code) {
-                    unknown_actor(
-                        out,
-                        code,
-                        &many("by", i, step.by.len()),
-                        "responsible",
-                        &actors,
-                    );
+                    unknown_actor(out, code, &step.by.path(&sp, i), "responsible", &actors);
                 }
             }
             for (i, code) in step.with.iter().enumerate() {

@@ -267,6 +267,10 @@ fn value<T: Serialize>(out: &mut Vec<Change>, subject: &str, old: &T, new: &T) {
     }
 }
 
+fn as_json<T: Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or_default()
+}
+
 fn aspect<T: Serialize>(
     out: &mut Vec<Change>,
     subject: &str,
@@ -510,9 +514,10 @@ fn steps(out: &mut Vec<Change>, flow: &str, old: &[Step], new: &[Step], primary:
             &subject,
             "actors",
             &[
-                ("by", &o.by, &n.by),
-                ("with", &o.with, &n.with),
-                ("not_by", &o.not_by, &n.not_by),
+                // `by` as written, so that a change between any one and all of them shows.
+                ("by", &as_json(&o.by), &as_json(&n.by)),
+                ("with", &as_json(&o.with), &as_json(&n.with)),
+                ("not_by", &as_json(&o.not_by), &as_json(&n.not_by)),
             ],
         );
         aspect(

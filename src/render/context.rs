@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::diagram::{Chart, Edge, Lane, LaneGroup, Node, NodeKind};
+use super::diagram::{Chart, Edge, JointMark, Lane, LaneGroup, Node, NodeKind};
 use super::labels::{self, Script};
 use super::matrix::{self, MatrixContext};
 pub use super::rules::RuleContext;
@@ -76,7 +76,7 @@ impl Printing<'_> {
     }
 
     /// A sentence per printed language.
-    pub(super) fn each(&self, f: impl Fn(&str) -> String) -> Multi {
+    pub(crate) fn each(&self, f: impl Fn(&str) -> String) -> Multi {
         labels::dedup(self.langs.iter().map(|l| f(l)).collect())
     }
 }
@@ -218,6 +218,16 @@ pub struct StepContext {
     pub uses: Vec<Multi>,
     pub question: Option<Multi>,
     pub outcomes: Vec<OutcomeContext>,
+    /// "QA, PROD and ENG each sign", for a step signed by all of its departments.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub joint: Option<Multi>,
+    /// The department codes that each sign a step signed by all of them: the traveller
+    /// prints a signature row for each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub signers: Vec<String>,
+    /// "the outcome follows the category entered on CS-F-012", for a decision on a field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<Multi>,
     /// How the run continues, in words: "→ 5.1.4", "→ 5.1.4, 5.1.5 (in parallel)", "End: signed".
     pub next: Multi,
     pub join: bool,
@@ -273,6 +283,9 @@ pub struct FieldContext {
     pub required: bool,
     pub options: Vec<Multi>,
     pub unit: Option<String>,
+    /// A number field's range, language-neutral (`1–10`, `≥ 0`, `≤ 25.4`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<String>,
     pub columns: Vec<Multi>,
     /// Number of rows printed.
     pub rows: u32,
@@ -584,6 +597,13 @@ fn step_context(
         uses: step.uses.iter().map(|r| record_name(p, doc, r)).collect(),
         question: step.decision.as_ref().and_then(|d| p.opt(&d.question)),
         outcomes,
+        joint: super::sign_text::joint(p, step),
+        signers: if step.by.joint {
+            step.by.iter().cloned().collect()
+        } else {
+            Vec::new()
+        },
+        decided_by: super::sign_text::decided_by(p, doc, step),
         next,
         join: step.join.is_some(),
         inclusive: step.join == Some(crate::spec::model::Join::Started),
@@ -711,6 +731,7 @@ pub fn record(p: &Printing, r: &crate::spec::model::Record) -> RecordContext {
                 required: f.required,
                 options: f.options.iter().map(|o| p.text(o)).collect(),
                 unit: f.unit.clone(),
+                range: super::sign_text::range(f),
                 columns: f.columns.iter().map(|c| p.text(c)).collect(),
                 rows: f.rows.as_ref().map_or(5, |r| r.len()).min(MAX_FORM_ROWS) as u32,
                 row_labels: match &f.rows {
@@ -773,6 +794,23 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
             )
         })
         .collect();
+    // A step signed by several departments is marked in the lane of each of the others.
+    let also_lanes: Vec<Vec<usize>> = graph
+        .flow
+        .steps
+        .iter()
+        .map(|step| {
+            if step.by.joint {
+                step.by
+                    .iter()
+                    .skip(1)
+                    .map(|code| lane_of(code, &mut lanes))
+                    .collect()
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
     // Lanes of roles inside one department (`in:`) stand side by side, next to the
     // department's own lane, in order of first appearance of the department.
     let group_of = |code: &str| -> String {
@@ -795,6 +833,20 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
     }
     let lanes: Vec<Lane> = order.iter().map(|&i| lanes[i].clone()).collect();
     let step_lane: Vec<usize> = step_lane.iter().map(|&l| new_index[l]).collect();
+    let joint: Vec<JointMark> = also_lanes
+        .iter()
+        .enumerate()
+        .filter(|(_, also)| !also.is_empty())
+        .map(|(s, also)| JointMark {
+            node: format!("step:{s}"),
+            lanes: also
+                .iter()
+                .map(|&l| new_index[l])
+                .filter(|&l| l != step_lane[s])
+                .collect(),
+            label: flow_ctx.steps[s].number.clone(),
+        })
+        .collect();
     if !graph.is_empty() {
         nodes.push(Node {
             id: "start".into(),
@@ -920,5 +972,6 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
         nodes,
         edges,
         timers,
+        joint,
     }
 }

@@ -223,7 +223,7 @@ pub fn master_list(qms: &Qms, p: &Printing) -> MasterList {
                         }
                     }
                 }
-                for (codes, role) in [(&step.by, "responsible"), (&step.with, "consulted")] {
+                for (codes, role) in [(step.by.ids(), "responsible"), (&step.with, "consulted")] {
                     for code in codes.iter() {
                         actors.entry(code.clone()).or_default().push(at_step(role));
                     }

@@ -12,6 +12,7 @@ pub mod master;
 pub mod matrix;
 pub mod output;
 pub mod rules;
+pub mod sign_text;
 pub mod templates;
 pub mod typeset;
 pub mod windows;

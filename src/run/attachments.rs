@@ -170,7 +170,7 @@ pub fn show_size(bytes: u64) -> String {
 pub fn of_events(events: &[Event]) -> Vec<(u64, Attachment)> {
     events
         .iter()
-        .filter(|e| e.kind == "completed")
+        .filter(|e| e.kind == "completed" || e.kind == "signed")
         .filter_map(|e| {
             let c: super::state::Completion = serde_json::from_str(&e.data).ok()?;
             Some(c.attachments.into_iter().map(move |a| (e.n, a)))

@@ -113,36 +113,20 @@ fn iteration_lines(
         let _ = write!(line, " · child run {child}");
     }
     let _ = writeln!(out, "{line}");
+    for sig in &it.signed {
+        signed_line(out, sig, pad, p);
+    }
+    if !it.to_sign.is_empty() {
+        let _ = writeln!(
+            out,
+            "{pad}{} {}",
+            p.yellow("still to sign:"),
+            it.to_sign.join(", ")
+        );
+    }
     match &it.completed {
         Some(sig) => {
-            let login = sig
-                .login
-                .as_deref()
-                .map(|l| format!(" ({l})"))
-                .unwrap_or_default();
-            let who = match (&sig.by, &sig.acting_for) {
-                (Some(by), Some(a)) if sig.on_behalf => {
-                    format!("{by}{login} on behalf of {} ({})", a.name, a.code)
-                }
-                (Some(by), Some(a)) => format!("{by}{login} for {}", a.code),
-                (Some(by), None) => format!("{by}{login}"),
-                (None, _) => match &sig.child {
-                    Some(child) => format!("the system when {child} ended"),
-                    None => "the system".to_string(),
-                },
-            };
-            let meaning = sig.meaning.map(|m| format!(" ({m})")).unwrap_or_default();
-            if sig.timed_out {
-                // Nobody signed: the step's timeout closed it at the moment it fell due.
-                let _ = writeln!(out, "{pad}{} {}", p.yellow("timed out"), sig.at.local);
-            } else {
-                let _ = writeln!(
-                    out,
-                    "{pad}{} {} by {who}{meaning}",
-                    p.green("signed"),
-                    sig.at.local
-                );
-            }
+            signed_line(out, sig, pad, p);
             if let Some(apart) = &sig.entered_apart {
                 let _ = writeln!(
                     out,
@@ -206,6 +190,38 @@ fn iteration_lines(
                 let _ = writeln!(out, "{pad}fills {form}{} ({})", r.title, r.key);
             }
         }
+    }
+}
+
+/// `signed <time> by <name> (<login>) for <dept> (<meaning>)`.
+fn signed_line(out: &mut String, sig: &super::record::Signature, pad: &str, p: Paint) {
+    let login = sig
+        .login
+        .as_deref()
+        .map(|l| format!(" ({l})"))
+        .unwrap_or_default();
+    let who = match (&sig.by, &sig.acting_for) {
+        (Some(by), Some(a)) if sig.on_behalf => {
+            format!("{by}{login} on behalf of {} ({})", a.name, a.code)
+        }
+        (Some(by), Some(a)) => format!("{by}{login} for {}", a.code),
+        (Some(by), None) => format!("{by}{login}"),
+        (None, _) => match &sig.child {
+            Some(child) => format!("the system when {child} ended"),
+            None => "the system".to_string(),
+        },
+    };
+    let meaning = sig.meaning.map(|m| format!(" ({m})")).unwrap_or_default();
+    if sig.timed_out {
+        // Nobody signed: the step's timeout closed it at the moment it fell due.
+        let _ = writeln!(out, "{pad}{} {}", p.yellow("timed out"), sig.at.local);
+    } else {
+        let _ = writeln!(
+            out,
+            "{pad}{} {} by {who}{meaning}",
+            p.green("signed"),
+            sig.at.local
+        );
     }
 }
 

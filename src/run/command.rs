@@ -566,13 +566,21 @@ fn print_completed(done: &app::Completed) {
         .as_ref()
         .map(|o| format!(": {o}"))
         .unwrap_or_default();
+    let verb = if done.to_sign.is_empty() {
+        "completed"
+    } else {
+        "signed"
+    };
     println!(
-        "{}: {} completed by {}{acting} at {}{outcome}",
+        "{}: {} {verb} by {}{acting} at {}{outcome}",
         done.run.reference,
         done.step,
         done.by,
         clock::show(done.at, done.run.tz)
     );
+    if !done.to_sign.is_empty() {
+        println!("  still to sign: {}", done.to_sign.join(", "));
+    }
     for a in &done.attachments {
         println!(
             "  attached {} ({}, SHA-256 {})",

@@ -8,7 +8,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::attachments::Upload;
 use super::clock;
 use super::engine::{Live, RunError, Spec, refused};
+use super::field_outcome;
 use super::fields;
+use super::joint;
 use super::state::{Completion, State, Waiver};
 
 /// What `run done` asks for, as typed.
@@ -76,36 +78,90 @@ pub(super) fn validate(
     // Each input is judged on its own, so that a refusal names every input that is wrong at
     // once (a form marks them all), not only the first.
     let mut wrong = Vec::new();
-    let acting_for = kept(
-        acting_for(&spec, step, request.acting_for.as_deref()).map_err(|e| e.about("as")),
-        &mut wrong,
-    );
+    let acting_for = if s.by.joint {
+        kept(
+            joint::acting_for(&spec, state, step, request.acting_for.as_deref())
+                .map(Some)
+                .map_err(|e| e.about("as")),
+            &mut wrong,
+        )
+    } else {
+        kept(
+            acting_for(&spec, step, request.acting_for.as_deref()).map_err(|e| e.about("as")),
+            &mut wrong,
+        )
+    };
     kept(
         separation_of_duties(&spec, state, step, name, request.login.as_deref())
             .map_err(|e| e.about("by")),
         &mut wrong,
     );
-    let outcome = kept(
-        super::choices::outcomes(
-            &spec,
-            step,
-            request.outcome.as_deref(),
-            &request.further_outcomes,
+    if s.by.joint {
+        kept(
+            joint::one_department_each(&spec, state, step, name, request.login.as_deref())
+                .map_err(|e| e.about("by")),
+            &mut wrong,
+        );
+        let signs_for = acting_for.clone().flatten();
+        if let Some(code) = signs_for.filter(|c| joint::leaves_others(&spec, state, step, c)) {
+            kept(
+                only_a_signature(&spec, state, step, &code, request),
+                &mut wrong,
+            );
+            if !wrong.is_empty() {
+                return Err(all_of(wrong));
+            }
+            return Ok(Completion {
+                step: s.id.clone(),
+                iteration: u32::try_from(state.steps[step].len()).unwrap_or(u32::MAX),
+                acting_for: Some(code),
+                note: entered_note(request),
+                signature: Some(s.signature_meaning()),
+                login: request.login.clone(),
+                attachments: request
+                    .attachments
+                    .iter()
+                    .map(|u| u.attachment.clone())
+                    .collect(),
+                ..Default::default()
+            });
+        }
+    }
+    let from_field = s.decision.as_ref().is_some_and(|d| d.on.is_some());
+    let outcome = if from_field {
+        None
+    } else {
+        kept(
+            super::choices::outcomes(
+                &spec,
+                step,
+                request.outcome.as_deref(),
+                &request.further_outcomes,
+            )
+            .and_then(|chosen| match chosen {
+                Some(chosen) => Ok(chosen),
+                None => outcome(&spec, step, request.outcome.as_deref())
+                    .map(|(o, label)| (o, label, Vec::new())),
+            })
+            .map_err(|e| e.about("outcome")),
+            &mut wrong,
         )
-        .and_then(|chosen| match chosen {
-            Some(chosen) => Ok(chosen),
-            None => outcome(&spec, step, request.outcome.as_deref())
-                .map(|(o, label)| (o, label, Vec::new())),
-        })
-        .map_err(|e| e.about("outcome")),
-        &mut wrong,
-    );
+    };
     let checks = kept(checks(&spec, step, request), &mut wrong);
     let produced = spec.produced(step);
     let fields = kept(
         fields::collect(&produced, &request.fields, spec.tz(), spec.lang()),
         &mut wrong,
     );
+    let outcome = match (&fields, from_field) {
+        (Some(values), true) => kept(
+            field_outcome::decide(&spec, step, &produced, values, request.outcome.as_deref())
+                .map(|(o, label)| (o, label, Vec::new()))
+                .map_err(|e| e.about("outcome")),
+            &mut wrong,
+        ),
+        _ => outcome,
+    };
     let (
         Some(acting_for),
         Some((outcome, outcome_label, outcomes)),
@@ -118,12 +174,7 @@ pub(super) fn validate(
     if !wrong.is_empty() {
         return Err(all_of(wrong));
     }
-    let note = request
-        .note
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(str::to_string);
+    let note = entered_note(request);
     Ok(Completion {
         step: s.id.clone(),
         iteration: u32::try_from(state.steps[step].len()).unwrap_or(u32::MAX),
@@ -144,6 +195,51 @@ pub(super) fn validate(
             .map(|u| u.attachment.clone())
             .collect(),
     })
+}
+
+fn entered_note(request: &DoneRequest) -> Option<String> {
+    request
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+}
+
+/// A signature on a joint step that others must still sign carries no ticks, fields or
+/// outcome: those are entered with the last signature, which completes the step.
+fn only_a_signature(
+    spec: &Spec,
+    state: &State,
+    step: usize,
+    code: &str,
+    request: &DoneRequest,
+) -> Result<(), RunError> {
+    let given = |o: &Option<String>| o.as_deref().is_some_and(|v| !v.trim().is_empty());
+    let mut extra = Vec::new();
+    if given(&request.check) || given(&request.waive) {
+        extra.push("--check/--waive");
+    }
+    if !request.fields.is_empty() {
+        extra.push("--field");
+    }
+    if given(&request.outcome) {
+        extra.push("--outcome");
+    }
+    if extra.is_empty() {
+        return Ok(());
+    }
+    let after: Vec<String> = joint::still_to_sign(spec, state, step)
+        .into_iter()
+        .filter(|c| c != code)
+        .collect();
+    Err(refused(format!(
+        "this signature for {code} leaves step {} to be signed by {}: the check items, record fields and outcome are entered with the last signature; drop {}",
+        spec.step_id(step),
+        after.join(", "),
+        extra.join(", ")
+    ))
+    .about(if extra[0] == "--field" { "fields" } else { "check" }))
 }
 
 /// The value of `result`, or `None` with its error added to `wrong`.
@@ -280,9 +376,10 @@ fn separation_of_duties(
         let Some(o) = spec.graph.index_of(other) else {
             continue;
         };
+        // On a step signed by several departments every signer counts, not only the last.
         if let Some(done) = state.steps[o]
             .iter()
-            .filter_map(|i| i.completed.as_ref())
+            .flat_map(|i| i.signed.iter().chain(i.completed.as_ref()))
             .find(|d| same(d))
         {
             return Err(refused(format!(

@@ -284,7 +284,9 @@ impl<'a> Spec<'a> {
         if by.is_empty() {
             "-".to_string()
         } else {
-            by.iter().cloned().collect::<Vec<_>>().join(" / ")
+            // `QA + PROD + ENG`: each signs; `GM / DGM`: any one of them.
+            let sep = if by.joint { " + " } else { " / " };
+            by.iter().cloned().collect::<Vec<_>>().join(sep)
         }
     }
 }
@@ -873,7 +875,17 @@ pub fn complete(
     }
     let completion = completion::validate(live, request, at)?;
     let by = Some(request.by.trim().to_string());
-    let applied = record(store, live, at, by.clone(), Change::Completed(completion))?;
+    let change = {
+        let spec = live.spec()?;
+        let step = spec.find_step(&completion.step)?;
+        let signs_for = completion.acting_for.as_deref().unwrap_or_default();
+        if super::joint::leaves_others(&spec, &live.state, step, signs_for) {
+            Change::Signed(completion)
+        } else {
+            Change::Completed(completion)
+        }
+    };
+    let applied = record(store, live, at, by.clone(), change)?;
     settle(store, live, applied.clone(), at, by, 0, notes)?;
     Ok(applied)
 }

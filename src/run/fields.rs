@@ -206,6 +206,7 @@ pub fn read(field: &Field, raw: &str, tz: Tz, lang: &str) -> Result<Value, Strin
                         "`{text}` is not a number: write digits with a decimal point, e.g. 1250.50"
                     )
                 })
+                .and_then(|v| in_range(field, v))
         }
         FieldType::Date => NaiveDate::parse_from_str(text, "%Y-%m-%d")
             .map(|d| Value::String(d.format("%Y-%m-%d").to_string()))
@@ -250,6 +251,38 @@ pub fn read(field: &Field, raw: &str, tz: Tz, lang: &str) -> Result<Value, Strin
             Ok(Value::Array(rows))
         }
     }
+}
+
+/// A number within the field's `min:` and `max:` (both inclusive), or why not.
+fn in_range(field: &Field, value: Value) -> Result<Value, String> {
+    let n = value.as_f64().unwrap_or_default();
+    let below = field.min.filter(|min| n < *min);
+    let above = field.max.filter(|max| n > *max);
+    if below.is_some() || above.is_some() {
+        return Err(format!(
+            "{value} is outside the range of {}: {}",
+            field.id,
+            range_text(field).unwrap_or_default()
+        ));
+    }
+    Ok(value)
+}
+
+/// How a number field's range is printed (`at least 0`, `0 to 100 mm`, `at most 5`); `None`
+/// without `min:` and `max:`.
+pub fn range_text(field: &Field) -> Option<String> {
+    let unit = field
+        .unit
+        .as_deref()
+        .map(|u| format!(" {u}"))
+        .unwrap_or_default();
+    let range = match (field.min, field.max) {
+        (Some(min), Some(max)) => format!("{min} to {max}"),
+        (Some(min), None) => format!("at least {min}"),
+        (None, Some(max)) => format!("at most {max}"),
+        (None, None) => return None,
+    };
+    Some(format!("{range}{unit}"))
 }
 
 fn options(texts: &[Text], lang: &str) -> String {

@@ -190,6 +190,13 @@ pub struct IterationRecord {
     pub earliest: Option<Stamp>,
     pub child: Option<String>,
     pub completed: Option<Signature>,
+    /// On a step signed by all of several departments: the signatures before the last
+    /// (the last is `completed`), oldest first; absent on other steps.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub signed: Vec<Signature>,
+    /// On such a step while it is open: the departments still to sign.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub to_sign: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -436,6 +443,19 @@ fn iteration(
             let event = live.events.iter().find(|e| e.n == d.event);
             signature(spec, step, d, event, tolerance)
         }),
+        signed: it
+            .signed
+            .iter()
+            .map(|d| {
+                let event = live.events.iter().find(|e| e.n == d.event);
+                signature(spec, step, d, event, tolerance)
+            })
+            .collect(),
+        to_sign: if spec.step(step).by.joint && it.completed.is_none() {
+            super::joint::still_to_sign(spec, &live.state, step)
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -458,8 +478,13 @@ fn event_summary(spec: &Spec, e: &audit::Event) -> String {
             "{} timed out (no answer within {}); {} became active",
             t.step, t.after, t.goto
         ),
-        Ok(Change::Completed(c)) => {
-            let mut parts = vec![format!("completed {}", c.step)];
+        Ok(Change::Signed(c)) | Ok(Change::Completed(c)) => {
+            let verb = if e.kind == "signed" {
+                "signed"
+            } else {
+                "completed"
+            };
+            let mut parts = vec![format!("{verb} {}", c.step)];
             if c.iteration > 1 {
                 parts[0].push_str(&format!(" (iteration {})", c.iteration));
             }

@@ -114,6 +114,9 @@ pub enum Change {
     Completed(Completion),
     Called(Called),
     TimedOut(super::timeouts::TimedOut),
+    /// One department's signature on a step signed by all of several (`by: { all: [...] }`)
+    /// while others are still to sign; the last signature is a `Completed`.
+    Signed(Completion),
 }
 
 impl Change {
@@ -124,6 +127,7 @@ impl Change {
             Change::Completed(_) => "completed",
             Change::Called(_) => "called",
             Change::TimedOut(_) => "timed-out",
+            Change::Signed(_) => "signed",
         }
     }
 
@@ -134,6 +138,7 @@ impl Change {
             Change::Completed(v) => serde_json::to_string(v),
             Change::Called(v) => serde_json::to_string(v),
             Change::TimedOut(v) => serde_json::to_string(v),
+            Change::Signed(v) => serde_json::to_string(v),
         };
         value.unwrap_or_default()
     }
@@ -146,6 +151,7 @@ impl Change {
             "completed" => Change::Completed(serde_json::from_str(&e.data).map_err(bad)?),
             "called" => Change::Called(serde_json::from_str(&e.data).map_err(bad)?),
             "timed-out" => Change::TimedOut(serde_json::from_str(&e.data).map_err(bad)?),
+            "signed" => Change::Signed(serde_json::from_str(&e.data).map_err(bad)?),
             other => return Err(format!("event #{} has an unknown kind `{other}`", e.n)),
         })
     }
@@ -158,6 +164,9 @@ pub struct Iteration {
     pub completed: Option<Done>,
     /// The child run a `calls` step started.
     pub child: Option<String>,
+    /// On a step signed by all of several departments: the signatures given so far in this
+    /// iteration, oldest first (the last one is `completed`).
+    pub signed: Vec<Done>,
 }
 
 #[derive(Debug, Clone)]
@@ -301,6 +310,7 @@ impl State {
                         activated_at: at,
                         completed: None,
                         child: None,
+                        signed: Vec::new(),
                     });
                 }
                 Ok(Applied {
@@ -325,6 +335,28 @@ impl State {
             Change::TimedOut(t) => {
                 let step = step_of(&t.step)?;
                 self.time_out(spec, n, at, step, t)
+            }
+            Change::Signed(c) => {
+                let step = step_of(&c.step)?;
+                if !spec.net.is_active(&self.marking, step) {
+                    return Err(format!(
+                        "event #{n} signs `{}`, which was not active",
+                        c.step
+                    ));
+                }
+                let open = self.steps[step]
+                    .iter_mut()
+                    .rev()
+                    .find(|i| i.completed.is_none())
+                    .ok_or_else(|| format!("event #{n} signs `{}` twice", c.step))?;
+                open.signed.push(Done {
+                    event: n,
+                    at,
+                    by,
+                    completion: c.clone(),
+                    timed_out: false,
+                });
+                Ok(Applied::default())
             }
             Change::Completed(c) => {
                 let step = step_of(&c.step)?;
@@ -377,6 +409,7 @@ impl State {
                         activated_at: at,
                         completed: None,
                         child: None,
+                        signed: Vec::new(),
                     });
                 }
                 let ended = self.marking.is_empty();
@@ -502,7 +535,10 @@ pub fn summary(spec: &Spec, state: &State) -> Summary {
             let depts: Vec<Option<String>> = if spec.step(step).by.is_empty() {
                 vec![None]
             } else {
-                spec.step(step).by.iter().cloned().map(Some).collect()
+                super::joint::still_to_sign(spec, state, step)
+                    .into_iter()
+                    .map(Some)
+                    .collect()
             };
             for dept in depts {
                 open.push(OpenStep {

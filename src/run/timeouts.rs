@@ -212,6 +212,7 @@ impl State {
                 activated_at: at,
                 completed: None,
                 child: None,
+                signed: Vec::new(),
             });
         }
         Ok(Applied {
@@ -244,6 +245,7 @@ mod tests {
             activated_at: at,
             completed: None,
             child: None,
+            signed: Vec::new(),
         }
     }
 

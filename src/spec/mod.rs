@@ -1,8 +1,10 @@
 //! The spec model: typed values (serde + schemars), texts, durations, the loader and the
 //! source map that lets every later finding point at a line.
 
+pub mod by;
 pub mod calendar;
 pub mod duration;
+pub mod field_decision;
 pub mod ident;
 pub mod limits;
 pub mod load;

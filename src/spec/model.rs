@@ -9,6 +9,7 @@ use schemars::JsonSchema;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+pub use super::by::By;
 pub use super::calendar::CalendarSpec;
 use super::duration::{Duration, Unit};
 use super::text::{ScalarAsString, Text, scalar_string};
@@ -358,6 +359,12 @@ pub struct Field {
     /// Unit of a `number` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    /// The smallest value a `number` field accepts (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// The largest value a `number` field accepts (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
     /// Column headings of a `table` field.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub columns: Vec<Text>,
@@ -668,9 +675,10 @@ pub struct Step {
     /// Long description (Markdown subset) printed under the step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<Text>,
-    /// Responsible department(s) or party; with several, any one of them may complete the step.
-    #[serde(default, skip_serializing_if = "OneOrMany::is_empty")]
-    pub by: OneOrMany,
+    /// Responsible department(s) or party; with several, any one of them may complete the
+    /// step; with `{ all: [...] }`, each of them signs and the step is done when the last has.
+    #[serde(default, skip_serializing_if = "By::is_empty")]
+    pub by: By,
     /// Consulted or supporting departments or parties.
     #[serde(default, rename = "with", skip_serializing_if = "OneOrMany::is_empty")]
     pub with: OneOrMany,
@@ -804,6 +812,10 @@ pub struct Decision {
     #[serde(default, skip_serializing_if = "is_false")]
     pub multiple: bool,
     /// The possible answers, each with the step it leads to.
+    /// `record.field`: a choice field of a record this step produces; the outcome is the
+    /// option entered there (the outcome labels are exactly the field's options).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<String>,
     pub outcomes: Vec<Outcome>,
 }
 

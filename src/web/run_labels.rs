@@ -121,6 +121,7 @@ pub const RUN_LABELS: &[(&str, &str, &str, &str)] = &[
         "體系中有更新",
     ),
     ("waiting_for", "waiting for", "等待", "等待"),
+    ("to_sign", "still to sign", "待签署", "待簽署"),
     ("child_runs", "Runs it started", "子流程", "子流程"),
     ("entered", "entered", "录入", "錄入"),
     ("refused", "Nothing was started:", "未启动：", "未啟動："),

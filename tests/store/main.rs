@@ -11,6 +11,7 @@ mod failures;
 mod files;
 mod harness;
 mod instances;
+mod joint;
 mod leases;
 mod people;
 mod race;
@@ -74,6 +75,12 @@ mod copying {
 mod step_timeouts {
     on_both_backends!(timeouts:
         a_timeout_is_recorded_at_its_due_moment_and_the_run_moves_on,
+    );
+}
+
+mod joint_sign_off {
+    on_both_backends!(joint:
+        a_joint_step_takes_one_signature_per_department,
     );
 }
 

@@ -47,6 +47,20 @@ pub struct Chart {
     /// The `step` of the task boxes drawn with a timer mark: steps left by a `timeout`, whose
     /// timeout exit is an edge of its own from the box.
     pub timers: Vec<String>,
+    /// Steps signed by several departments: besides its box (in the first department's
+    /// lane) each is marked in the lane of every other department that signs it.
+    pub joint: Vec<JointMark>,
+}
+
+/// A step box marked in further lanes: a dashed box with the step's number, level with
+/// the step's box, in each of `lanes`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JointMark {
+    /// The id of the step's node (see [`Node::id`]).
+    pub node: String,
+    pub lanes: Vec<usize>,
+    /// The step's number, printed in each mark.
+    pub label: String,
 }
 
 /// A swimlane; `label` holds one line per language.
@@ -343,6 +357,7 @@ pub struct Layout {
     issues: Vec<LayoutIssue>,
     /// See [`Chart::timers`].
     timers: Vec<String>,
+    joint: Vec<JointMark>,
 }
 
 // --------------------------------------------------------- measurements --

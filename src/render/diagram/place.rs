@@ -533,6 +533,7 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
         row_starts_rank,
         issues,
         timers: chart.timers.clone(),
+        joint: chart.joint.clone(),
     }
 }
 

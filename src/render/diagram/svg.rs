@@ -405,6 +405,7 @@ impl Layout {
             }
             o.push_str("</g>\n");
         }
+        self.write_joint_marks(&mut o, page.a, page.b, page.dy);
 
         for e in &page.edges {
             if let Some(label) = &e.label {
@@ -445,6 +446,55 @@ impl Layout {
         }
         o.push_str("</svg>\n");
         o
+    }
+}
+
+impl Layout {
+    /// The marks of steps signed by several departments (see [`JointMark`]): a dashed box
+    /// with the step's number, level with the step's box, in each other signing lane where
+    /// that row holds no box of its own.
+    fn write_joint_marks(&self, o: &mut String, a: usize, b: usize, dy: f64) {
+        for mark in &self.joint {
+            let Some(node) = self
+                .nodes
+                .iter()
+                .find(|n| n.id == mark.node && n.row >= a && n.row < b)
+            else {
+                continue;
+            };
+            for &lane in &mark.lanes {
+                let Some(column) = self.lanes.get(lane) else {
+                    continue;
+                };
+                let taken = self
+                    .nodes
+                    .iter()
+                    .any(|n| n.lane == lane && n.row == node.row);
+                if taken {
+                    continue;
+                }
+                let w = (column.w * 0.5).min(node.rect.w);
+                let x = column.x + (column.w - w) / 2.0;
+                let y = node.rect.y + dy;
+                let _ = writeln!(
+                    o,
+                    r#"<g data-joint="{}"><rect x="{}" y="{}" width="{}" height="{}" fill="white" stroke="{INK}" stroke-width="0.9" stroke-dasharray="3 2"/>"#,
+                    esc(&node.step),
+                    num(x),
+                    num(y),
+                    num(w),
+                    num(node.rect.h)
+                );
+                let _ = writeln!(
+                    o,
+                    r#"<text x="{}" y="{}" text-anchor="middle" font-size="{}" font-weight="bold">{}</text></g>"#,
+                    num(x + w / 2.0),
+                    num(y + node.rect.h / 2.0 + self.font_size * 0.35),
+                    num(self.font_size),
+                    esc(&mark.label)
+                );
+            }
+        }
     }
 }
 

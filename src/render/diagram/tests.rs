@@ -137,6 +137,7 @@ fn sample() -> Chart {
             edge("ship", "end", &[]),
         ],
         timers: Vec::new(),
+        ..Default::default()
     }
 }
 
@@ -388,6 +389,7 @@ fn same_lane_and_rank_get_separate_rows() {
             edge("y", "e", &[]),
         ],
         timers: Vec::new(),
+        ..Default::default()
     };
     let l = layout(&chart, &Style::default());
     let (x, y) = (node_by_id(&l, "x"), node_by_id(&l, "y"));
@@ -497,6 +499,7 @@ fn special_characters_are_escaped() {
         ],
         edges: vec![edge("a", "b", &["<&>"])],
         timers: Vec::new(),
+        ..Default::default()
     };
     let style = Style {
         font_family: "\"Noto Sans\", serif".into(),
@@ -542,6 +545,7 @@ fn bad_input_is_reported_not_fatal() {
             edge("b", "a", &["back"]),
         ],
         timers: Vec::new(),
+        ..Default::default()
     };
     let style = Style {
         width_pt: f64::NAN,
@@ -613,6 +617,7 @@ fn random_charts_never_panic_and_keep_boxes_apart() {
             nodes,
             edges,
             timers: Vec::new(),
+            ..Default::default()
         };
         let style = Style {
             width_pt: [481.0, 120.0, 30.0, 2000.0][case % 4],
@@ -681,6 +686,7 @@ fn sixty_nodes_lay_out_quickly() {
         nodes,
         edges,
         timers: Vec::new(),
+        ..Default::default()
     };
     let style = Style::default();
     let mut best = std::time::Duration::MAX;
