@@ -7,6 +7,7 @@ mod calls;
 mod deadlines;
 mod documents;
 pub mod glyphs;
+mod items;
 mod lookalike;
 mod numbering;
 mod references;
@@ -131,6 +132,7 @@ pub fn check_with_stats(qms: &Qms) -> (Vec<Diagnostic>, Vec<FlowStats>) {
     let cx = Context::new(qms, settings);
     let mut out = Vec::new();
     settings::check(&cx, &mut out);
+    items::check_registers(&cx, &mut out);
     documents::check_settings_texts(&cx, &mut out);
     references::check_documents(&cx, &mut out);
     lookalike::check_settings(&cx, &mut out);
@@ -149,6 +151,7 @@ pub fn check_with_stats(qms: &Qms) -> (Vec<Diagnostic>, Vec<FlowStats>) {
                 let mut out = Vec::new();
                 let mut stats = Vec::new();
                 references::check(&cx, &view, &mut out);
+                items::check(&cx, &view, &mut out);
                 lookalike::check(&cx, &view, &mut out);
                 structure::check(&cx, &view, &mut out);
                 numbering::check(&cx, &view, &mut out);

@@ -10,7 +10,7 @@ use super::diagram::{Chart, Edge, Lane, LaneGroup, Node, NodeKind};
 use super::labels::{self, Script};
 use super::matrix::{self, MatrixContext};
 use crate::flow::graph::{Exit, FlowGraph};
-use crate::spec::model::{Procedure, Rows, Settings, Step, Trigger, Within};
+use crate::spec::model::{Flow, ItemInterval, Procedure, Rows, Settings, Step, Trigger, Within};
 use crate::spec::numbers::DocNumbers;
 use crate::spec::text::Text;
 
@@ -368,7 +368,10 @@ pub fn document(
                         stage,
                         level,
                         title: p.text(&flow.title),
-                        trigger: flow.trigger.as_ref().map(|t| trigger(p, t)),
+                        trigger: flow
+                            .trigger
+                            .as_ref()
+                            .map(|t| trigger(p, t, flow, |s| numbering.step(f, s).to_string())),
                         within: flow.within.map(|d| p.each(|l| labels::duration(d, l))),
                         diagrams: Vec::new(),
                         starts: Vec::new(),
@@ -459,9 +462,52 @@ fn approvals(p: &Printing, doc: &Procedure) -> Vec<ApprovalContext> {
         .collect()
 }
 
-fn trigger(p: &Printing, t: &Trigger) -> Multi {
+fn trigger(p: &Printing, t: &Trigger, flow: &Flow, number: impl Fn(usize) -> String) -> Multi {
     match t {
         Trigger::Event(text) => p.text(text),
+        Trigger::Several(list) => p.each(|lang| {
+            // Each trigger with the clause of the step its runs start at.
+            list.iter()
+                .map(|start| {
+                    let at = flow
+                        .steps
+                        .iter()
+                        .position(|s| s.id == start.start)
+                        .map(&number)
+                        .unwrap_or_else(|| start.start.clone());
+                    match Script::of(lang) {
+                        Script::English => {
+                            format!("{} (starts at {at})", start.text.best(lang, p.primary()))
+                        }
+                        _ => format!("{}(从 {at} 开始)", start.text.best(lang, p.primary())),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        }),
+        Trigger::ForEach(item) => p.each(|lang| {
+            let every = match &item.every {
+                ItemInterval::One(d) => labels::duration(*d, lang),
+                ItemInterval::By { by, intervals } => {
+                    let each: Vec<String> = intervals
+                        .iter()
+                        .map(|(k, d)| format!("{k}: {}", labels::duration(*d, lang)))
+                        .collect();
+                    format!("{by} ({})", each.join(", "))
+                }
+            };
+            let register = p
+                .settings
+                .registers
+                .iter()
+                .find(|r| r.id == item.for_each)
+                .map(|r| r.title.best(lang, p.primary()).to_string())
+                .unwrap_or_else(|| item.for_each.clone());
+            match Script::of(lang) {
+                Script::English => format!("each item of the {register}, every {every}"),
+                _ => format!("{register}的每一项,每{every}"),
+            }
+        }),
         Trigger::Every(r) => p.each(|lang| {
             let every = labels::duration(r.every, lang);
             let during = r.during.as_deref().map(|d| labels::month(d, lang));

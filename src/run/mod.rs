@@ -17,6 +17,7 @@ pub mod integrity;
 pub mod leases;
 pub mod notices;
 pub mod overview;
+pub mod per_item;
 pub mod postgres;
 pub mod record;
 pub mod recurrence;
@@ -24,6 +25,7 @@ pub mod sqlite;
 pub mod state;
 pub mod store;
 pub mod transfer;
+pub mod triggers;
 
 pub use command::{RunCommand, execute};
 pub use record::{RunRecord, load_record, run_record};

@@ -638,10 +638,7 @@ pub fn build_in(
             title: spec.text(&spec.flow.title).to_string(),
             trigger: spec.flow.trigger.as_ref().map(|t| match t {
                 Trigger::Event(text) => spec.text(text).to_string(),
-                Trigger::Every(r) => match &r.during {
-                    Some(d) => format!("every {} in {d}", r.every),
-                    None => format!("every {}", r.every),
-                },
+                other => other.describe(spec.reading(), spec.lang()),
             }),
         },
         period: live.row.period.clone(),

@@ -4,10 +4,12 @@
 pub mod calendar;
 pub mod duration;
 pub mod ident;
+pub mod items;
 pub mod limits;
 pub mod load;
 pub mod model;
 pub mod numbers;
 pub mod source;
 pub mod text;
+pub mod trigger;
 mod written;

@@ -373,6 +373,8 @@ pub async fn start(
         by: None,
         at: None,
         plan,
+        trigger: Some(form.get("trigger").trim().to_string()).filter(|t| !t.is_empty()),
+        item: Some(form.get("item").trim().to_string()).filter(|i| !i.is_empty()),
     };
     let (st, user) = (Arc::clone(&state), signed_in.user.clone());
     let reference = request.reference.clone();
