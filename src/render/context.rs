@@ -172,6 +172,10 @@ pub struct FlowContext {
     pub level: u8,
     pub title: Multi,
     pub trigger: Option<Multi>,
+    /// For a per-item flow: what names the item a run is for (the register and its key
+    /// column), for the traveller's write-in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<Multi>,
     pub within: Option<Multi>,
     /// Virtual paths of the flowchart's pages.
     pub diagrams: Vec<String>,
@@ -372,6 +376,7 @@ pub fn document(
                             .trigger
                             .as_ref()
                             .map(|t| trigger(p, t, flow, |s| numbering.step(f, s).to_string())),
+                        item: item_prompt(p, flow),
                         within: flow.within.map(|d| p.each(|l| labels::duration(d, l))),
                         diagrams: Vec::new(),
                         starts: Vec::new(),
@@ -519,6 +524,21 @@ fn trigger(p: &Printing, t: &Trigger, flow: &Flow, number: impl Fn(usize) -> Str
             }
         }),
     }
+}
+
+/// `Measuring equipment register: asset_no` for a per-item flow.
+fn item_prompt(p: &Printing, flow: &Flow) -> Option<Multi> {
+    let Some(Trigger::ForEach(per)) = &flow.trigger else {
+        return None;
+    };
+    let register = p.settings.registers.iter().find(|r| r.id == per.for_each)?;
+    Some(p.each(|lang| {
+        format!(
+            "{}: {}",
+            register.title.best(lang, p.primary()),
+            register.key
+        )
+    }))
 }
 
 fn step_title(p: &Printing, step: &Step) -> Multi {
@@ -783,7 +803,29 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
     }
     let lanes: Vec<Lane> = order.iter().map(|&i| lanes[i].clone()).collect();
     let step_lane: Vec<usize> = step_lane.iter().map(|&l| new_index[l]).collect();
-    if !graph.is_empty() {
+    let several = graph.flow.trigger.as_ref().map_or(&[][..], |t| t.starts());
+    if !several.is_empty() {
+        // One start per trigger, in the lane of the step it starts at.
+        for (i, t) in several.iter().enumerate() {
+            let Some(s) = graph.index_of(&t.start) else {
+                continue;
+            };
+            let id = if i == 0 {
+                "start".to_string()
+            } else {
+                format!("start:{}", i + 1)
+            };
+            nodes.push(Node {
+                id: id.clone(),
+                step: id.clone(),
+                kind: NodeKind::Start,
+                lane: step_lane[s],
+                number: None,
+                label: p.text(&t.text),
+            });
+            edges.push(edge(id, entry(s), Vec::new()));
+        }
+    } else if !graph.is_empty() {
         nodes.push(Node {
             id: "start".into(),
             step: "start".into(),

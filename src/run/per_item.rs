@@ -41,7 +41,7 @@ pub fn period_of(
     cal: &Calendar,
     date: NaiveDate,
 ) -> Option<String> {
-    let rec = recurrence_of(per, &item.columns)?;
+    let rec = recurrence_of(per, &item.map())?;
     recurrence::period_of(effective, &rec, cal, date).map(|p| key(&item.key, &p.key))
 }
 

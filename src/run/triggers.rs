@@ -17,8 +17,23 @@ use crate::spec::model::Trigger;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemPin {
     pub key: String,
-    /// Column → value, the key column included.
-    pub columns: BTreeMap<String, String>,
+    /// (column, value) in the register's order, the key column included.
+    pub columns: Vec<(String, String)>,
+}
+
+impl ItemPin {
+    /// The value of `column`.
+    pub fn get(&self, column: &str) -> Option<&str> {
+        self.columns
+            .iter()
+            .find(|(c, _)| c == column)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Column → value, for looking up an item's interval.
+    pub fn map(&self) -> BTreeMap<String, String> {
+        self.columns.iter().cloned().collect()
+    }
 }
 
 /// The triggers of a flow with several, numbered from 1, for messages and forms:
@@ -94,4 +109,41 @@ pub fn check_item(spec: &Spec, item: Option<&ItemPin>) -> Result<(), RunError> {
         .about("item")),
         (_, None) => Ok(()),
     }
+}
+
+/// The `--field KEY=VALUE` arguments a per-item run adds by itself: each field of a record
+/// the step produces that says `value: item.COLUMN` and was not given, filled with that
+/// column of the run's item. A value given by the person wins.
+pub fn item_fields(
+    produced: &[super::fields::Produced],
+    item: Option<&ItemPin>,
+    given: &[String],
+) -> Vec<String> {
+    let Some(item) = item else {
+        return Vec::new();
+    };
+    let given: Vec<&str> = given
+        .iter()
+        .filter_map(|g| g.split_once('=').map(|(k, _)| k.trim()))
+        .collect();
+    let mut out = Vec::new();
+    for p in produced {
+        for field in &p.record.fields {
+            let Some(column) = field
+                .value
+                .as_deref()
+                .and_then(|v| v.trim().strip_prefix("item."))
+            else {
+                continue;
+            };
+            let full = format!("{}.{}", p.key, field.id);
+            if given.iter().any(|g| *g == full || *g == field.id) {
+                continue;
+            }
+            if let Some(value) = item.get(column) {
+                out.push(format!("{full}={value}"));
+            }
+        }
+    }
+    out
 }

@@ -50,14 +50,20 @@ impl ItemTable {
         self.header.iter().position(|c| c.text == name)
     }
 
-    /// Every row as column → value (the key column included), by key, for a run's item.
-    pub fn item(&self, key_column: &str, key: &str) -> Option<BTreeMap<String, String>> {
+    /// The row of item `key` as (column, value) pairs in the header's order, for a run.
+    pub fn item(&self, key_column: &str, key: &str) -> Option<Vec<(String, String)>> {
         let k = self.column(key_column)?;
         let row = self
             .rows
             .iter()
             .find(|r| r.get(k).is_some_and(|c| c.text == key))?;
-        Some(self.columns_of(row))
+        Some(
+            self.header
+                .iter()
+                .zip(row)
+                .map(|(h, c)| (h.text.clone(), c.text.clone()))
+                .collect(),
+        )
     }
 
     /// A row as column → value.
