@@ -19,6 +19,9 @@ use serde_json::Value;
 /// More completions than any example flow needs even with its loops taken once.
 const MAX_COMPLETIONS: usize = 400;
 
+/// A decision step and the outcome a run is made to take there (`None`: any way to an end).
+type Scenario = Option<(String, usize)>;
+
 struct Qms {
     dir: tempfile::TempDir,
     docs: Vec<Procedure>,
@@ -260,7 +263,7 @@ fn run_every_flow(example: &str) {
                     }
                     _ => vec![Vec::new()],
                 };
-                let runs: Vec<(Option<(String, usize)>, Vec<String>)> = scenarios
+                let runs: Vec<(Scenario, Vec<String>)> = scenarios
                     .iter()
                     .flat_map(|sc| starts.iter().map(move |st| (sc.clone(), st.clone())))
                     .collect();
