@@ -160,6 +160,30 @@ fn explore_starts(
     for &start in &graph.starts {
         let mut found = Vec::new();
         let one = explore(cx, file, f, graph, net, reduction, start, &mut found);
+        if graph.starts.len() > 1 {
+            // Say which trigger the run begins with.
+            let id = &graph.step(start).id;
+            let n = graph
+                .flow
+                .trigger
+                .iter()
+                .flat_map(|t| t.starts())
+                .position(|t| &t.start == id)
+                .map_or(0, |i| i + 1);
+            for d in &mut found {
+                for note in &mut d.notes {
+                    for lead in ["shortest run: ", "a run: "] {
+                        if let Some(rest) = note.strip_prefix(lead) {
+                            *note = format!(
+                                "{} from trigger {n} (at `{id}`): {rest}",
+                                lead.trim_end_matches(": ")
+                            );
+                            break;
+                        }
+                    }
+                }
+            }
+        }
         for d in found {
             let seen = out.iter().any(|o| {
                 o.code.code == d.code.code && o.location == d.location && o.message == d.message

@@ -174,7 +174,6 @@ pub struct FlowContext {
     pub trigger: Option<Multi>,
     /// For a per-item flow: what names the item a run is for (the register and its key
     /// column), for the traveller's write-in.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub item: Option<Multi>,
     pub within: Option<Multi>,
     /// Virtual paths of the flowchart's pages.
