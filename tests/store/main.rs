@@ -11,6 +11,7 @@ mod failures;
 mod files;
 mod harness;
 mod instances;
+mod items;
 mod leases;
 mod people;
 mod race;
@@ -67,6 +68,12 @@ mod copying {
         a_target_that_is_not_empty_is_refused,
         a_failed_copy_leaves_the_target_empty,
         the_binary_copies_and_the_target_verifies,
+    );
+}
+
+mod per_item_runs {
+    on_both_backends!(items:
+        a_per_item_run_keeps_its_item_and_a_trigger_its_start,
     );
 }
 
