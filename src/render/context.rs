@@ -483,6 +483,9 @@ fn trigger(p: &Printing, t: &Trigger, flow: &Flow, number: impl Fn(usize) -> Str
                         Script::English => {
                             format!("{} (starts at {at})", start.text.best(lang, p.primary()))
                         }
+                        Script::Traditional => {
+                            format!("{}(從 {at} 開始)", start.text.best(lang, p.primary()))
+                        }
                         _ => format!("{}(从 {at} 开始)", start.text.best(lang, p.primary())),
                     }
                 })
@@ -490,14 +493,26 @@ fn trigger(p: &Printing, t: &Trigger, flow: &Flow, number: impl Fn(usize) -> Str
                 .join("; ")
         }),
         Trigger::ForEach(item) => p.each(|lang| {
+            let english = Script::of(lang) == Script::English;
             let every = match &item.every {
-                ItemInterval::One(d) => labels::duration(*d, lang),
+                ItemInterval::One(d) if english => format!("every {}", labels::duration(*d, lang)),
+                ItemInterval::One(d) => format!("每{}", labels::duration(*d, lang)),
                 ItemInterval::By { by, intervals } => {
                     let each: Vec<String> = intervals
                         .iter()
-                        .map(|(k, d)| format!("{k}: {}", labels::duration(*d, lang)))
+                        .map(|(k, d)| {
+                            if english {
+                                format!("{k} every {}", labels::duration(*d, lang))
+                            } else {
+                                format!("{k}每{}", labels::duration(*d, lang))
+                            }
+                        })
                         .collect();
-                    format!("{by} ({})", each.join(", "))
+                    if english {
+                        format!("by {by}: {}", each.join(", "))
+                    } else {
+                        format!("按{by}:{}", each.join(","))
+                    }
                 }
             };
             let register = p
@@ -508,8 +523,9 @@ fn trigger(p: &Printing, t: &Trigger, flow: &Flow, number: impl Fn(usize) -> Str
                 .map(|r| r.title.best(lang, p.primary()).to_string())
                 .unwrap_or_else(|| item.for_each.clone());
             match Script::of(lang) {
-                Script::English => format!("each item of the {register}, every {every}"),
-                _ => format!("{register}的每一项,每{every}"),
+                Script::English => format!("each item of the {register}, {every}"),
+                Script::Traditional => format!("{register}的每一項,{every}"),
+                _ => format!("{register}的每一项,{every}"),
             }
         }),
         Trigger::Every(r) => p.each(|lang| {
