@@ -57,6 +57,8 @@ fn main() {
             by: Some("Li Ming".into()),
             at: start_at,
             plan: Vec::new(),
+            trigger: None,
+            item: None,
             calls_into: Vec::new(),
         };
         engine::start(&mut store, snapshot.clone(), &request, &mut notes).expect("start");

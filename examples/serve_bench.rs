@@ -195,6 +195,8 @@ fn seed(runs: usize, pool: usize, db: Option<&str>) -> Seeded {
             by: Some("Li Ming".into()),
             at,
             plan: Vec::new(),
+            trigger: None,
+            item: None,
             calls_into: Vec::new(),
         };
         let mut live =

@@ -124,6 +124,8 @@ fn main() {
             by: Some("Li".into()),
             at,
             plan: Vec::new(),
+            trigger: None,
+            item: None,
             calls_into: Vec::new(),
         };
         let mut live = engine::start(store, snapshot.clone(), &request, &mut notes).expect("start");

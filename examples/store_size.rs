@@ -49,6 +49,7 @@ fn main() {
             by: Some("质检员 Qi".into()),
             at: Some("2026-03-02 09:00".into()),
             plan: Vec::new(),
+            ..Default::default()
         };
         app::start_run(&mut store, &qms, &diagnostics, &start).expect("start");
         let run = RunRef::new(&reference);

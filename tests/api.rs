@@ -764,3 +764,33 @@ fn files_attached_in_base64_are_recorded_and_refused_when_malformed_or_too_large
         assert_eq!(files[0]["sha256"], hex::encode(sha2::Sha256::digest(photo)));
     });
 }
+
+#[test]
+fn a_trigger_or_item_the_flow_does_not_take_is_refused_about_its_field() {
+    block_on(async {
+        let api = Api::new();
+        let (status, error) = api
+            .post(
+                "/api/runs",
+                "cs",
+                &json!({"doc": "CS-P-001", "flow": "complaint", "ref": "C-1", "trigger": 2}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+        assert_eq!(fields(&error), ["trigger"]);
+        assert!(
+            error["error"].as_str().unwrap().contains("has one trigger"),
+            "{error}"
+        );
+        let (status, error) = api
+            .post(
+                "/api/runs",
+                "cs",
+                &json!({"doc": "CS-P-001", "flow": "complaint", "ref": "C-1", "item": "GA-1"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+        assert_eq!(fields(&error), ["item"]);
+        assert_eq!(api.written(), (0, 0));
+    });
+}

@@ -13,11 +13,14 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use assert_cmd::Command;
-use procdoc::spec::model::{FieldType, Procedure};
+use procdoc::spec::model::{FieldType, Procedure, Trigger};
 use serde_json::Value;
 
 /// More completions than any example flow needs even with its loops taken once.
 const MAX_COMPLETIONS: usize = 400;
+
+/// A decision step and the outcome a run is made to take there (`None`: any way to an end).
+type Scenario = Option<(String, usize)>;
 
 struct Qms {
     dir: tempfile::TempDir,
@@ -251,22 +254,45 @@ fn run_every_flow(example: &str) {
                         }
                     }
                 }
-                for scenario in scenarios {
+                // A flow with several triggers is run from each; a per-item flow for an
+                // item of its register.
+                let starts: Vec<Vec<String>> = match &flow.trigger {
+                    Some(Trigger::Several(list)) => (1..=list.len())
+                        .map(|i| vec!["--trigger".to_string(), i.to_string()])
+                        .collect(),
+                    Some(Trigger::ForEach(per)) => {
+                        let (loaded, _) = procdoc::spec::load::load(qms.dir.path()).unwrap();
+                        let settings = loaded.settings.as_ref().unwrap();
+                        let register = settings
+                            .registers
+                            .iter()
+                            .find(|r| r.id == per.for_each)
+                            .unwrap();
+                        let table = loaded.item_table(&per.for_each).unwrap();
+                        let key = table.column(&register.key).unwrap();
+                        vec![vec!["--item".to_string(), table.rows[0][key].text.clone()]]
+                    }
+                    _ => vec![Vec::new()],
+                };
+                let runs: Vec<(Scenario, Vec<String>)> = scenarios
+                    .iter()
+                    .flat_map(|sc| starts.iter().map(move |st| (sc.clone(), st.clone())))
+                    .collect();
+                for (scenario, start_args) in runs {
                     n += 1;
                     let reference = format!("T-{n}");
-                    let (code, _, stderr) = run(
-                        qms.dir.path(),
-                        &[
-                            "start".into(),
-                            doc.id.clone(),
-                            "--flow".into(),
-                            flow.id.clone(),
-                            "--ref".into(),
-                            reference.clone(),
-                            "--by".into(),
-                            "starter".into(),
-                        ],
-                    );
+                    let mut args: Vec<String> = vec![
+                        "start".into(),
+                        doc.id.clone(),
+                        "--flow".into(),
+                        flow.id.clone(),
+                        "--ref".into(),
+                        reference.clone(),
+                        "--by".into(),
+                        "starter".into(),
+                    ];
+                    args.extend(start_args);
+                    let (code, _, stderr) = run(qms.dir.path(), &args);
                     assert_eq!(code, 0, "{example} {} {}: {stderr}", doc.id, flow.id);
                     let forced = scenario.as_ref().map(|(s, o)| (s.as_str(), *o));
                     drive(&qms, &reference, doc, forced, &mut taken);

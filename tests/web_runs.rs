@@ -87,6 +87,7 @@ impl Site {
                 by: Some("Printed qa".into()),
                 at: at.map(str::to_string),
                 plan: Vec::new(),
+                ..Default::default()
             },
         )
         .unwrap();

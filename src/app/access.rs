@@ -129,6 +129,13 @@ pub struct StartChoice {
     /// Its release state as `procdoc status` words it.
     pub state: &'static str,
     pub planned: Vec<PlannedChoice>,
+    /// For a flow with several triggers: each trigger's text, in order (the form sends its
+    /// number, from 1).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<String>,
+    /// For a per-item flow: the keys of its register's items.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<String>,
 }
 
 /// Every flow of the QMS that `user` may start, in the order of the procedure files, worded
@@ -168,8 +175,33 @@ pub fn start_choices(qms: &Qms, user: &User, lang: &str) -> Vec<StartChoice> {
                             .map_or_else(|| s.id.clone(), |t| t.best(lang, &primary).to_string()),
                     })
                     .collect(),
+                triggers: flow
+                    .trigger
+                    .iter()
+                    .flat_map(|t| t.starts())
+                    .map(|t| t.text.best(lang, &primary).to_string())
+                    .collect(),
+                items: item_keys(qms, flow),
             });
         }
     }
     out
+}
+
+/// The item keys of a per-item flow's register, in register order (none for other flows).
+fn item_keys(qms: &Qms, flow: &crate::spec::model::Flow) -> Vec<String> {
+    let Some(crate::spec::model::Trigger::ForEach(per)) = &flow.trigger else {
+        return Vec::new();
+    };
+    let register = qms
+        .settings
+        .as_ref()
+        .and_then(|s| s.registers.iter().find(|r| r.id == per.for_each));
+    let (Some(register), Some(table)) = (register, qms.item_table(&per.for_each)) else {
+        return Vec::new();
+    };
+    let Some(k) = table.column(&register.key) else {
+        return Vec::new();
+    };
+    table.rows.iter().map(|r| r[k].text.clone()).collect()
 }

@@ -221,6 +221,9 @@ pub struct DuePeriod {
     pub label: String,
     /// The last day it was meant to be run in has passed.
     pub late: bool,
+    /// For a per-item flow: the register item (`run start --item` takes it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
 }
 
 /// The QMS's working-time calendar; refused when its settings cannot be read or its
@@ -277,6 +280,13 @@ pub fn due_periods(
                 continue;
             }
             for flow in &p.flows {
+                if let Some(Trigger::ForEach(per)) = &flow.trigger {
+                    let covered = covered_periods(&p.id, &flow.id)?;
+                    out.push(super::due_items::due_items(
+                        qms, p, flow, per, calendar, today, lang, &covered,
+                    ));
+                    continue;
+                }
                 let Some(Trigger::Every(rec)) = &flow.trigger else {
                     continue;
                 };
@@ -303,6 +313,7 @@ pub fn due_periods(
                                 late: today > period.last_day,
                                 key: period.key,
                                 label: period.label,
+                                item: None,
                             })
                             .collect();
                     }

@@ -21,6 +21,7 @@ pub mod access;
 mod attachments;
 mod copy;
 pub mod documents;
+mod due_items;
 mod export;
 mod inbox;
 mod listing;

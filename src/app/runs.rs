@@ -49,6 +49,10 @@ pub struct StartRun {
     pub at: Option<String>,
     /// Dates of planned steps, `STEP=YYYY-MM-DD`.
     pub plan: Vec<String>,
+    /// On a flow with several triggers: the trigger's number (1-based) or its text.
+    pub trigger: Option<String>,
+    /// On a per-item flow: the key of the register item the run is for.
+    pub item: Option<String>,
 }
 
 /// A run's identity and the time zone its times are shown in (its calendar's).
@@ -265,8 +269,57 @@ pub fn prepare_start(
             at,
             plan: request.plan.clone(),
             calls_into,
+            trigger: request.trigger.clone(),
+            item: item_pin(qms, settings, request)?,
         },
     })
+}
+
+/// The register item `request.item` names, with its columns as the register has them now.
+/// Refused: an item the flow's register does not hold. An item given for a flow that is not
+/// run per item is passed on for the engine to refuse.
+fn item_pin(
+    qms: &Qms,
+    settings: &crate::spec::model::Settings,
+    request: &StartRun,
+) -> Result<Option<crate::run::triggers::ItemPin>, Refusal> {
+    use crate::run::triggers::ItemPin;
+    use crate::spec::model::Trigger;
+    let Some(key) = request.item.as_deref().map(str::trim) else {
+        return Ok(None);
+    };
+    let flow = qms
+        .procedure(&request.doc)
+        .and_then(|p| match &request.flow {
+            Some(f) => p.doc.flows.iter().find(|x| &x.id == f),
+            None => p.doc.flows.first(),
+        });
+    let Some(Trigger::ForEach(per)) = flow.and_then(|f| f.trigger.as_ref()) else {
+        return Ok(Some(ItemPin {
+            key: key.to_string(),
+            columns: Default::default(),
+        }));
+    };
+    let register = settings.registers.iter().find(|r| r.id == per.for_each);
+    let columns = register
+        .zip(qms.item_table(&per.for_each))
+        .and_then(|(r, t)| t.item(&r.key, key));
+    match columns {
+        Some(columns) => Ok(Some(ItemPin {
+            key: key.to_string(),
+            columns,
+        })),
+        None => Err(Refusal::invalid(
+            "item",
+            format!(
+                "register `{}` has no item `{key}`{}",
+                per.for_each,
+                register
+                    .map(|r| format!(" (column `{}` of {})", r.key, r.file))
+                    .unwrap_or_default()
+            ),
+        )),
+    }
 }
 
 /// Records a prepared start in one writing transaction: the run pinned to the snapshot of

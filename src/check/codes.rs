@@ -53,13 +53,23 @@ codes! {
         "A weekday listed in `workdays` has no hours in per-weekday `hours`. Give it hours (its own key or a range of days such as `mon-fri`), or remove it from `workdays`.";
     UNKNOWN_WEEKDAY = "E0012" "unknown-weekday" Error "Reading files"
         "A key of per-weekday `hours` is neither a weekday (`mon` .. `sun`) nor a range of weekdays in the order of the week (`mon-thu`).";
+    REGISTER_FILE_MISSING = "E0013" "register-file-missing" Error "Reading files"
+        "The CSV file of a register in `procdoc.yaml` `registers:` does not exist. Give its path relative to the QMS folder (`registers/gauges.csv`), or create it with a header row.";
+    REGISTER_MALFORMED = "E0014" "register-malformed" Error "Reading files"
+        "A register file is not a UTF-8 CSV file with a header row: a quote never closed, a row with more or fewer values than the header, a column without a name. The place shown is in the CSV file.";
+    REGISTER_MISSING_COLUMN = "E0015" "register-missing-column" Error "Reading files"
+        "A register's `key`, or the `every.by` of a per-item trigger, names a column the register file's header does not have. Column names are matched exactly.";
+    DUPLICATE_ITEM_KEY = "E0016" "duplicate-item-key" Error "Reading files"
+        "Two rows of a register give the same value in its `key` column (or one leaves it empty): `run due` and `run start --item` could not tell the items apart.";
+    ITEM_WITHOUT_INTERVAL = "E0017" "item-without-interval" Error "Reading files"
+        "A row of a register has a value in the `every.by` column that the per-item trigger's `every` map gives no interval for, so that item would never be due. Add the value to `every` or correct the row.";
 
     UNKNOWN_DEPARTMENT = "E0101" "unknown-department" Error "References"
         "A department or party code (in `by`, `with`, `owner`, `keeper`, `who` or `in`) that `procdoc.yaml` does not define.";
     UNKNOWN_RECORD = "E0102" "unknown-record" Error "References"
         "`produces` or `uses` names a record that the procedure (or, for `DOC#record`, the named procedure) does not define.";
     UNKNOWN_STEP = "E0103" "unknown-step" Error "References"
-        "`next`, `goto`, `from`, `before` or `not_by` names a step that is not in the flow.";
+        "`next`, `goto`, `from`, `before`, `not_by` or a trigger's `start` names a step that is not in the flow.";
     UNKNOWN_FLOW = "E0104" "unknown-flow" Error "References"
         "`calls` or a stage names a flow that the procedure does not have.";
     UNKNOWN_DOCUMENT = "E0105" "unknown-document" Error "References"
@@ -76,6 +86,10 @@ codes! {
         "`stages` names a flow twice (in one stage or in two). A flow belongs to at most one stage; the document prints it once, under that stage.";
     UNKNOWN_LINK = "E0113" "unknown-link" Error "References"
         "A `[](#id)` or `[text](#id)` link in a long text names no step, flow, section, record or definition of the procedure, or names a step id that several flows use (write `flow/step`). Sections and definitions are linked by their `id:`.";
+    UNKNOWN_REGISTER = "E0114" "unknown-register" Error "References"
+        "`for_each` of a trigger names a register that `procdoc.yaml` `registers:` does not list.";
+    UNKNOWN_ITEM_COLUMN = "E0115" "unknown-item-column" Error "References"
+        "A record field's `value: item.COLUMN` names a column the register of the flow's items does not have, or the field is filled by a step of a flow that is not run per item.";
     UNKNOWN_LANGUAGE = "W0108" "unknown-language" Warning "References"
         "A text gives a language that is not in the QMS `languages`; it will never be printed.";
     LOOKALIKE_ID = "E0109" "lookalike-id" Error "References"

@@ -44,7 +44,9 @@ pub fn scenarios(graph: &FlowGraph, calendar: &Calendar) -> (Vec<Scenario>, Vec<
     }
     // Loop-back edges are left out so the graph is a DAG; a rework loop is counted once.
     let mut back = Vec::new();
-    depth_first_search(&graph.graph, Some(NodeIndex::new(0)), |event| {
+    // From every trigger's start, so a loop entered from any of them is cut.
+    let starts = graph.starts.iter().map(|&s| NodeIndex::new(s));
+    depth_first_search(&graph.graph, starts, |event| {
         if let DfsEvent::BackEdge(a, b) = event {
             back.push((a.index(), b.index()));
         }

@@ -451,8 +451,14 @@ pub fn procedure_texts(doc: &Procedure) -> Vec<(String, &Text)> {
     for (f, flow) in doc.flows.iter().enumerate() {
         let fp = flow_path(f);
         out.push((format!("{fp}.title"), &flow.title));
-        if let Some(Trigger::Event(t)) = &flow.trigger {
-            out.push((format!("{fp}.trigger"), t));
+        match &flow.trigger {
+            Some(Trigger::Event(t)) => out.push((format!("{fp}.trigger"), t)),
+            Some(Trigger::Several(list)) => {
+                for (i, t) in list.iter().enumerate() {
+                    out.push((format!("{fp}.trigger[{i}].text"), &t.text));
+                }
+            }
+            _ => {}
         }
         for (s, step) in flow.steps.iter().enumerate() {
             let sp = step_path(f, s);

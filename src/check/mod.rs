@@ -9,6 +9,7 @@ mod documents;
 mod field_rules;
 pub mod glyphs;
 mod inclusive;
+mod items;
 mod joint;
 mod lookalike;
 mod numbering;
@@ -18,8 +19,8 @@ mod rules;
 pub mod settings;
 mod soundness;
 mod structure;
-mod windows;
 mod timeouts;
+mod windows;
 
 use std::collections::{HashMap, HashSet};
 
@@ -137,6 +138,7 @@ pub fn check_with_stats(qms: &Qms) -> (Vec<Diagnostic>, Vec<FlowStats>) {
     let cx = Context::new(qms, settings);
     let mut out = Vec::new();
     settings::check(&cx, &mut out);
+    items::check_registers(&cx, &mut out);
     documents::check_settings_texts(&cx, &mut out);
     references::check_documents(&cx, &mut out);
     lookalike::check_settings(&cx, &mut out);
@@ -155,6 +157,7 @@ pub fn check_with_stats(qms: &Qms) -> (Vec<Diagnostic>, Vec<FlowStats>) {
                 let mut out = Vec::new();
                 let mut stats = Vec::new();
                 references::check(&cx, &view, &mut out);
+                items::check(&cx, &view, &mut out);
                 lookalike::check(&cx, &view, &mut out);
                 structure::check(&cx, &view, &mut out);
                 inclusive::check(&cx, &view, &mut out);

@@ -48,7 +48,7 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>, stats: &mu
         if !graph.is_empty() {
             // A first step that waits for a join can never start; the structure rule
             // `join-single-input` says so, and exploring would only echo it.
-            if !graph.join[0] {
+            if !graph.starts.iter().any(|&s| graph.join[s]) {
                 let (states, complete, reduced) = check_flow(cx, view.file, f, graph, out);
                 stats.push(FlowStats {
                     document: view.doc.id.clone(),
@@ -89,14 +89,14 @@ fn check_flow(
 ) -> (usize, bool, bool) {
     let net = Net::new(graph);
     let mut found = Vec::new();
-    let mut explored = explore(cx, file, f, graph, &net, None, &mut found);
+    let mut explored = explore_starts(cx, file, f, graph, &net, None, &mut found);
     // An inclusive join's start depends on tokens anywhere in the run, which the stubborn
     // sets do not follow: such a flow is explored in full or not proven.
     let reduced = explored.capped && !net.has_inclusive();
     if reduced {
         found.clear();
         let reduction = Reduction::new(&net);
-        explored = explore(cx, file, f, graph, &net, Some(&reduction), &mut found);
+        explored = explore_starts(cx, file, f, graph, &net, Some(&reduction), &mut found);
     }
     out.append(&mut found);
     if explored.capped {
@@ -141,8 +141,9 @@ struct Explored {
     unbounded: bool,
 }
 
-/// Breadth-first exploration of a flow's states, in full or reduced with stubborn sets.
-fn explore(
+/// Explores the flow from each trigger's start: every start must give a sound flow, and a
+/// finding is reported once, with the shortest run from the first start that shows it.
+fn explore_starts(
     cx: &Context,
     file: usize,
     f: usize,
@@ -151,12 +152,78 @@ fn explore(
     reduction: Option<&Reduction>,
     out: &mut Vec<Diagnostic>,
 ) -> Explored {
+    let mut all = Explored {
+        states: 0,
+        reached: vec![false; graph.len()],
+        waiting_joins: Vec::new(),
+        capped: false,
+        unbounded: false,
+    };
+    for &start in &graph.starts {
+        let mut found = Vec::new();
+        let one = explore(cx, file, f, graph, net, reduction, start, &mut found);
+        if graph.starts.len() > 1 {
+            // Say which trigger the run begins with.
+            let id = &graph.step(start).id;
+            let n = graph
+                .flow
+                .trigger
+                .iter()
+                .flat_map(|t| t.starts())
+                .position(|t| &t.start == id)
+                .map_or(0, |i| i + 1);
+            for d in &mut found {
+                for note in &mut d.notes {
+                    for lead in ["shortest run: ", "a run: "] {
+                        if let Some(rest) = note.strip_prefix(lead) {
+                            *note = format!(
+                                "{} from trigger {n} (at `{id}`): {rest}",
+                                lead.trim_end_matches(": ")
+                            );
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        for d in found {
+            let seen = out.iter().any(|o| {
+                o.code.code == d.code.code && o.location == d.location && o.message == d.message
+            });
+            if !seen {
+                out.push(d);
+            }
+        }
+        all.states += one.states;
+        for (a, b) in all.reached.iter_mut().zip(one.reached) {
+            *a |= b;
+        }
+        all.waiting_joins.extend(one.waiting_joins);
+        all.capped |= one.capped;
+        all.unbounded |= one.unbounded;
+    }
+    all
+}
+
+/// Breadth-first exploration of a flow's states from a run started at `start`, in full or
+/// reduced with stubborn sets.
+#[allow(clippy::too_many_arguments)]
+fn explore(
+    cx: &Context,
+    file: usize,
+    f: usize,
+    graph: &FlowGraph,
+    net: &Net,
+    reduction: Option<&Reduction>,
+    start: usize,
+    out: &mut Vec<Diagnostic>,
+) -> Explored {
     let mut states = vec![State {
-        marking: net.initial(),
+        marking: net.initial_at(start),
         parent: None,
         depth: 0,
     }];
-    let mut index: HashMap<Marking, usize> = HashMap::from([(net.initial(), 0)]);
+    let mut index: HashMap<Marking, usize> = HashMap::from([(net.initial_at(start), 0)]);
     let mut queue = VecDeque::from([0usize]);
     let mut reached = vec![false; graph.len()];
     let mut waiting_joins: Vec<usize> = Vec::new();

@@ -182,7 +182,11 @@ fn check_graph(cx: &Context, file: usize, f: usize, graph: &FlowGraph, out: &mut
                 Diagnostic::new(
                     &codes::UNREACHABLE_STEP,
                     cx.at(file, &format!("{}.id", step_path(f, s))),
-                    format!("no path leads from the first step to step `{}`", graph.step(s).id),
+                    if graph.starts.len() > 1 {
+                        format!("no path leads from any trigger's start to step `{}`", graph.step(s).id)
+                    } else {
+                        format!("no path leads from the first step to step `{}`", graph.step(s).id)
+                    },
                 )
                 .hint("let an earlier step lead here with `next` or a decision outcome, or remove the step"),
             );
@@ -274,9 +278,12 @@ pub fn reachable_from_start(graph: &FlowGraph) -> HashSet<usize> {
     if graph.is_empty() {
         return seen;
     }
-    let mut dfs = Dfs::new(&graph.graph, NodeIndex::new(0));
-    while let Some(node) = dfs.next(&graph.graph) {
-        seen.insert(node.index());
+    // Every trigger's start counts: a step reached from any of them is reachable.
+    for &start in &graph.starts {
+        let mut dfs = Dfs::new(&graph.graph, NodeIndex::new(start));
+        while let Some(node) = dfs.next(&graph.graph) {
+            seen.insert(node.index());
+        }
     }
     seen
 }

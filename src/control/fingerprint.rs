@@ -100,8 +100,10 @@ fn for_each_text(doc: &mut Procedure, mut f: impl FnMut(&mut Text)) {
     }
     for flow in &mut doc.flows {
         f(&mut flow.title);
-        if let Some(Trigger::Event(t)) = &mut flow.trigger {
-            f(t);
+        match &mut flow.trigger {
+            Some(Trigger::Event(t)) => f(t),
+            Some(Trigger::Several(list)) => list.iter_mut().for_each(|t| f(&mut t.text)),
+            _ => {}
         }
         for step in &mut flow.steps {
             step.title

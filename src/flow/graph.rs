@@ -46,6 +46,9 @@ pub struct FlowGraph<'a> {
     pub multiple: Vec<bool>,
     /// Node `i` is step `i`; edges carry their kind.
     pub graph: DiGraph<usize, EdgeKind>,
+    /// The steps a run can start at: the first step, or with several triggers the step each
+    /// names (those that name no step are left out; the reference check reports them).
+    pub starts: Vec<usize>,
     index: HashMap<&'a str, usize>,
 }
 
@@ -115,6 +118,17 @@ impl<'a> FlowGraph<'a> {
                 graph.add_edge(from, NodeIndex::new(t), EdgeKind::Timeout);
             }
         }
+        let mut starts: Vec<usize> = Vec::new();
+        for t in flow.trigger.iter().flat_map(|t| t.starts()) {
+            if let Some(&s) = index.get(t.start.as_str())
+                && !starts.contains(&s)
+            {
+                starts.push(s);
+            }
+        }
+        if starts.is_empty() && count > 0 {
+            starts.push(0);
+        }
         FlowGraph {
             flow,
             exits,
@@ -123,6 +137,7 @@ impl<'a> FlowGraph<'a> {
             inclusive,
             multiple,
             graph,
+            starts,
             index,
         }
     }
@@ -174,16 +189,26 @@ impl<'a> FlowGraph<'a> {
             .collect()
     }
 
-    /// Whether every path from the first step to `step` passes through `earlier` (which
-    /// is then done before `step` in every run that gets there).
+    /// Whether every path from a start to `step` passes through `earlier` (which is then
+    /// done before `step` in every run that gets there).
     pub fn precedes_on_every_path(&self, earlier: usize, step: usize) -> bool {
         if self.is_empty() || earlier == step {
             return false;
         }
-        let dominators = petgraph::algo::dominators::simple_fast(&self.graph, NodeIndex::new(0));
-        dominators
-            .dominators(NodeIndex::new(step))
-            .is_some_and(|mut chain| chain.any(|d| d.index() == earlier))
+        let mut from_some_start = false;
+        for &start in &self.starts {
+            let dominators =
+                petgraph::algo::dominators::simple_fast(&self.graph, NodeIndex::new(start));
+            // A step this start never gets to says nothing either way.
+            let Some(mut chain) = dominators.dominators(NodeIndex::new(step)) else {
+                continue;
+            };
+            if !chain.any(|d| d.index() == earlier) {
+                return false;
+            }
+            from_some_start = true;
+        }
+        from_some_start
     }
 
     /// Steps that lie on a loop (a cycle of the flow, including a step that leads back to
@@ -224,25 +249,29 @@ impl<'a> FlowGraph<'a> {
         }
         (0..n)
             .map(|blocked| {
-                after_decision[blocked] && blocked != 0 && {
-                    let reached = self.reachable_without(blocked);
-                    ends.iter().any(|&e| reached[e])
-                }
+                // With several starts, a run begun at another start may never get here.
+                (after_decision[blocked] || self.starts.len() > 1)
+                    && self.starts.iter().any(|&start| {
+                        start != blocked && {
+                            let reached = self.reachable_without(blocked, start);
+                            ends.iter().any(|&e| reached[e])
+                        }
+                    })
             })
             .collect()
     }
 
-    /// Steps a run can get to from the first step without ever doing `blocked`; a step that
+    /// Steps a run can get to from `start` without ever doing `blocked`; a step that
     /// waits for all its branches (`join: all`) needs every one of them, one that joins what
     /// was started (`join: started`) any one.
-    fn reachable_without(&self, blocked: usize) -> Vec<bool> {
+    fn reachable_without(&self, blocked: usize, start: usize) -> Vec<bool> {
         let n = self.len();
         let mut reached = vec![false; n];
-        reached[0] = blocked != 0;
+        reached[start] = blocked != start;
         loop {
             let mut changed = false;
-            for i in 1..n {
-                if reached[i] || i == blocked {
+            for i in 0..n {
+                if reached[i] || i == blocked || i == start {
                     continue;
                 }
                 let preds = self.predecessors(i);

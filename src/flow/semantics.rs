@@ -240,6 +240,15 @@ impl Net {
         m
     }
 
+    /// The state when a run starts at `step` (one of several triggers' starts).
+    pub fn initial_at(&self, step: usize) -> Marking {
+        let mut m = Marking(vec![0; self.places]);
+        if let Some(place) = self.step_place.get(step).copied().flatten() {
+            m.0[place] = 1;
+        }
+        m
+    }
+
     pub fn is_active(&self, m: &Marking, step: usize) -> bool {
         if self.is_inclusive(step) {
             return self.inclusive_ready(m, step);

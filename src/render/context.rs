@@ -12,7 +12,7 @@ use super::matrix::{self, MatrixContext};
 pub use super::rules::RuleContext;
 use super::rules::{rules, step_rules};
 use crate::flow::graph::{Exit, FlowGraph};
-use crate::spec::model::{Procedure, Rows, Settings, Step, Trigger, Within};
+use crate::spec::model::{Flow, ItemInterval, Procedure, Rows, Settings, Step, Trigger, Within};
 use crate::spec::numbers::DocNumbers;
 use crate::spec::text::Text;
 
@@ -176,6 +176,9 @@ pub struct FlowContext {
     pub level: u8,
     pub title: Multi,
     pub trigger: Option<Multi>,
+    /// For a per-item flow: what names the item a run is for (the register and its key
+    /// column), for the traveller's write-in.
+    pub item: Option<Multi>,
     pub within: Option<Multi>,
     /// Virtual paths of the flowchart's pages.
     pub diagrams: Vec<String>,
@@ -400,7 +403,11 @@ pub fn document(
                         stage,
                         level,
                         title: p.text(&flow.title),
-                        trigger: flow.trigger.as_ref().map(|t| trigger(p, t)),
+                        trigger: flow
+                            .trigger
+                            .as_ref()
+                            .map(|t| trigger(p, t, flow, |s| numbering.step(f, s).to_string())),
+                        item: item_prompt(p, flow),
                         within: flow.within.map(|d| p.each(|l| labels::duration(d, l))),
                         diagrams: Vec::new(),
                         starts: Vec::new(),
@@ -491,9 +498,68 @@ fn approvals(p: &Printing, doc: &Procedure) -> Vec<ApprovalContext> {
         .collect()
 }
 
-fn trigger(p: &Printing, t: &Trigger) -> Multi {
+fn trigger(p: &Printing, t: &Trigger, flow: &Flow, number: impl Fn(usize) -> String) -> Multi {
     match t {
         Trigger::Event(text) => p.text(text),
+        Trigger::Several(list) => p.each(|lang| {
+            // Each trigger with the clause of the step its runs start at.
+            list.iter()
+                .map(|start| {
+                    let at = flow
+                        .steps
+                        .iter()
+                        .position(|s| s.id == start.start)
+                        .map(&number)
+                        .unwrap_or_else(|| start.start.clone());
+                    match Script::of(lang) {
+                        Script::English => {
+                            format!("{} (starts at {at})", start.text.best(lang, p.primary()))
+                        }
+                        Script::Traditional => {
+                            format!("{}(從 {at} 開始)", start.text.best(lang, p.primary()))
+                        }
+                        _ => format!("{}(从 {at} 开始)", start.text.best(lang, p.primary())),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        }),
+        Trigger::ForEach(item) => p.each(|lang| {
+            let english = Script::of(lang) == Script::English;
+            let every = match &item.every {
+                ItemInterval::One(d) if english => format!("every {}", labels::duration(*d, lang)),
+                ItemInterval::One(d) => format!("每{}", labels::duration(*d, lang)),
+                ItemInterval::By { by, intervals } => {
+                    let each: Vec<String> = intervals
+                        .iter()
+                        .map(|(k, d)| {
+                            if english {
+                                format!("{k} every {}", labels::duration(*d, lang))
+                            } else {
+                                format!("{k}每{}", labels::duration(*d, lang))
+                            }
+                        })
+                        .collect();
+                    if english {
+                        format!("by {by}: {}", each.join(", "))
+                    } else {
+                        format!("按{by}:{}", each.join(","))
+                    }
+                }
+            };
+            let register = p
+                .settings
+                .registers
+                .iter()
+                .find(|r| r.id == item.for_each)
+                .map(|r| r.title.best(lang, p.primary()).to_string())
+                .unwrap_or_else(|| item.for_each.clone());
+            match Script::of(lang) {
+                Script::English => format!("each item of the {register}, {every}"),
+                Script::Traditional => format!("{register}的每一項,{every}"),
+                _ => format!("{register}的每一项,{every}"),
+            }
+        }),
         Trigger::Every(r) => p.each(|lang| {
             let every = labels::duration(r.every, lang);
             let during = r.during.as_deref().map(|d| labels::month(d, lang));
@@ -505,6 +571,21 @@ fn trigger(p: &Printing, t: &Trigger) -> Multi {
             }
         }),
     }
+}
+
+/// `Measuring equipment register: asset_no` for a per-item flow.
+fn item_prompt(p: &Printing, flow: &Flow) -> Option<Multi> {
+    let Some(Trigger::ForEach(per)) = &flow.trigger else {
+        return None;
+    };
+    let register = p.settings.registers.iter().find(|r| r.id == per.for_each)?;
+    Some(p.each(|lang| {
+        format!(
+            "{}: {}",
+            register.title.best(lang, p.primary()),
+            register.key
+        )
+    }))
 }
 
 pub(super) fn step_title(p: &Printing, step: &Step) -> Multi {
@@ -847,7 +928,29 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
             label: flow_ctx.steps[s].number.clone(),
         })
         .collect();
-    if !graph.is_empty() {
+    let several = graph.flow.trigger.as_ref().map_or(&[][..], |t| t.starts());
+    if !several.is_empty() {
+        // One start per trigger, in the lane of the step it starts at.
+        for (i, t) in several.iter().enumerate() {
+            let Some(s) = graph.index_of(&t.start) else {
+                continue;
+            };
+            let id = if i == 0 {
+                "start".to_string()
+            } else {
+                format!("start:{}", i + 1)
+            };
+            nodes.push(Node {
+                id: id.clone(),
+                step: id.clone(),
+                kind: NodeKind::Start,
+                lane: step_lane[s],
+                number: None,
+                label: p.text(&t.text),
+            });
+            edges.push(edge(id, entry(s), Vec::new()));
+        }
+    } else if !graph.is_empty() {
         nodes.push(Node {
             id: "start".into(),
             step: "start".into(),

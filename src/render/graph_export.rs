@@ -48,21 +48,41 @@ fn drawing(graph: &FlowGraph, settings: &Settings, lang: &str) -> Drawing {
     let mut lanes: Vec<(String, String, Vec<usize>)> = Vec::new();
     let mut nodes = Vec::new();
     let mut edges = Vec::new();
-    let start_label = match &graph.flow.trigger {
-        Some(crate::spec::model::Trigger::Event(t)) => text(t, lang, primary),
-        Some(crate::spec::model::Trigger::Every(r)) => match &r.during {
-            Some(during) => format!("every {} ({during})", r.every),
-            None => format!("every {}", r.every),
-        },
-        None => "start".to_string(),
+    // One start per trigger: several triggers each lead to the step their runs start at.
+    let starts: Vec<(String, usize)> = match &graph.flow.trigger {
+        Some(crate::spec::model::Trigger::Event(t)) => vec![(text(t, lang, primary), 0)],
+        Some(crate::spec::model::Trigger::Several(list)) => list
+            .iter()
+            .filter_map(|t| {
+                graph
+                    .index_of(&t.start)
+                    .map(|s| (text(&t.text, lang, primary), s))
+            })
+            .collect(),
+        Some(crate::spec::model::Trigger::Every(r)) => vec![(
+            match &r.during {
+                Some(during) => format!("every {} ({during})", r.every),
+                None => format!("every {}", r.every),
+            },
+            0,
+        )],
+        Some(other) => vec![(other.describe(lang, primary), 0)],
+        None => vec![("start".to_string(), 0)],
     };
-    nodes.push(Node {
-        id: "start".into(),
-        label: start_label,
-        shape: Shape::Terminal,
-    });
-    if !graph.is_empty() {
-        edges.push(("start".into(), node_id(0), String::new(), false));
+    for (i, (label, step)) in starts.into_iter().enumerate() {
+        let id = if i == 0 {
+            "start".to_string()
+        } else {
+            format!("start_{}", i + 1)
+        };
+        if !graph.is_empty() {
+            edges.push((id.clone(), node_id(step), String::new(), false));
+        }
+        nodes.push(Node {
+            id,
+            label,
+            shape: Shape::Terminal,
+        });
     }
     for (s, step) in graph.flow.steps.iter().enumerate() {
         let lane = step.by.iter().next().cloned().unwrap_or_else(|| "-".into());

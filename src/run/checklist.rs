@@ -243,6 +243,14 @@ pub fn render(r: &RunRecord, p: Paint) -> String {
         .map(|k| format!(" · period from {k}"))
         .unwrap_or_default();
     let _ = writeln!(out, "flow {}: {}{period}", r.flow.id, r.flow.title);
+    if let Some(item) = &r.item {
+        let columns: Vec<String> = item
+            .columns
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}"))
+            .collect();
+        let _ = writeln!(out, "item {} ({})", p.bold(&item.key), columns.join(" · "));
+    }
     let by = r
         .started_by
         .as_deref()

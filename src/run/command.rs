@@ -46,6 +46,12 @@ pub enum RunCommand {
         /// Date of a planned step, STEP=YYYY-MM-DD (repeatable)
         #[arg(long = "plan", value_name = "STEP=DATE")]
         plan: Vec<String>,
+        /// For a flow with several triggers: the trigger's number (from 1) or its text
+        #[arg(long)]
+        trigger: Option<String>,
+        /// For a flow run per register item: the item's key (see `run due`)
+        #[arg(long)]
+        item: Option<String>,
     },
     /// Show a run's checklist
     Show {
@@ -281,6 +287,8 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, Refusal>
             by,
             at,
             plan,
+            trigger,
+            item,
         } => start(
             qms_dir,
             db,
@@ -291,6 +299,8 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, Refusal>
                 by,
                 at,
                 plan,
+                trigger,
+                item,
             },
         ),
         RunCommand::Show {

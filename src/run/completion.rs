@@ -149,8 +149,14 @@ pub(super) fn validate(
     };
     let checks = kept(checks(&spec, step, request), &mut wrong);
     let produced = spec.produced(step);
+    let mut raw_fields = request.fields.clone();
+    raw_fields.extend(super::triggers::item_fields(
+        &produced,
+        state.item.as_ref(),
+        &request.fields,
+    ));
     let fields = kept(
-        fields::collect(&produced, &request.fields, spec.tz(), spec.lang()),
+        fields::collect(&produced, &raw_fields, spec.tz(), spec.lang()),
         &mut wrong,
     );
     let outcome = match (&fields, from_field) {

@@ -464,6 +464,10 @@ pub struct StartRequest {
     /// Every `calls` in the QMS as (called doc, called flow, calling step id): the names
     /// of child runs they start are reserved.
     pub calls_into: Vec<(String, String, String)>,
+    /// The trigger chosen on a flow with several: its number (1-based) or text.
+    pub trigger: Option<String>,
+    /// The register item of a per-item run, as read from the register.
+    pub item: Option<super::triggers::ItemPin>,
 }
 
 /// Starts a run of a flow from a snapshot of the checked QMS. `notes` collects what else
@@ -510,6 +514,8 @@ pub fn start(
             date.format("%Y-%m-%d").to_string(),
         );
     }
+    let start = super::triggers::choose_start(&spec, request.trigger.as_deref())?;
+    super::triggers::check_item(&spec, request.item.as_ref())?;
     let period = match &spec.flow.trigger {
         Some(Trigger::Every(rec)) => recurrence::period_of(
             spec.procedure.effective.0,
@@ -518,6 +524,15 @@ pub fn start(
             clock::local_date(request.at, spec.tz()),
         )
         .map(|p| p.key),
+        Some(Trigger::ForEach(per)) => request.item.as_ref().and_then(|item| {
+            super::per_item::period_of(
+                spec.procedure.effective.0,
+                per,
+                item,
+                &spec.calendar,
+                clock::local_date(request.at, spec.tz()),
+            )
+        }),
         _ => None,
     };
     let started = Started {
@@ -529,6 +544,8 @@ pub fn start(
         plan,
         parent: None,
         period: period.clone(),
+        start,
+        item: request.item.clone(),
     };
     drop(spec);
     let (body, hash) = snapshot.encode();
@@ -716,6 +733,8 @@ fn settle(
                 iteration,
             }),
             period: None,
+            start: None,
+            item: None,
         };
         record(
             store,

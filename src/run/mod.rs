@@ -21,6 +21,7 @@ pub mod joint;
 pub mod leases;
 pub mod notices;
 pub mod overview;
+pub mod per_item;
 pub mod postgres;
 pub mod record;
 pub mod recurrence;
@@ -30,6 +31,7 @@ pub mod state;
 pub mod store;
 pub mod timeouts;
 pub mod transfer;
+pub mod triggers;
 
 pub use command::{RunCommand, execute};
 pub use record::{RunRecord, load_record, run_record};

@@ -145,7 +145,10 @@ pub(super) fn print_due(out: &[DueFlow], format: Format) {
             } else {
                 format!(" (period from {})", m.key)
             };
-            println!("  {}  no run yet{from}{late}", m.label);
+            match &m.item {
+                Some(item) => println!("  {item}  {}  no run yet{from}{late}", m.label),
+                None => println!("  {}  no run yet{from}{late}", m.label),
+            }
         }
     }
 }

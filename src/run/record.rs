@@ -266,6 +266,9 @@ pub struct RunRecord {
     pub doc: DocHeader,
     pub flow: FlowHeader,
     pub period: Option<String>,
+    /// The register item of a per-item run, with its columns as they were at the start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<super::triggers::ItemPin>,
     pub parent: Option<ParentLink>,
     pub children: Vec<ChildRun>,
     pub status: String,
@@ -690,13 +693,17 @@ pub fn build_in(
             title: spec.text(&spec.flow.title).to_string(),
             trigger: spec.flow.trigger.as_ref().map(|t| match t {
                 Trigger::Event(text) => spec.text(text).to_string(),
-                Trigger::Every(r) => match &r.during {
-                    Some(d) => format!("every {} in {d}", r.every),
-                    None => format!("every {}", r.every),
-                },
+                other => other.describe(spec.reading(), spec.lang()),
             }),
         },
-        period: live.row.period.clone(),
+        // A per-item run's period is stored with its item (`GA-014@2026-07-01`).
+        period: live.row.period.as_deref().map(|p| match &state.item {
+            Some(_) => super::per_item::split_key(p)
+                .map_or(p, |(_, k)| k)
+                .to_string(),
+            None => p.to_string(),
+        }),
+        item: state.item.clone(),
         parent: state.parent.clone(),
         children: children
             .iter()

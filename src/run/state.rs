@@ -38,6 +38,12 @@ pub struct Started {
     pub parent: Option<ParentLink>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<String>,
+    /// For a flow with several triggers: the step id the run started at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    /// For a per-item recurring flow: the register item the run is for, with its columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<super::triggers::ItemPin>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -203,6 +209,8 @@ pub struct State {
     pub ended: Option<Ended>,
     /// The time of the latest event: a new one may not be earlier.
     pub last_at: DateTime<Utc>,
+    /// The register item of a per-item run.
+    pub item: Option<super::triggers::ItemPin>,
 }
 
 /// What an event changed that others must react to.
@@ -241,7 +249,13 @@ impl State {
     pub(super) fn blank(spec: &Spec) -> State {
         let epoch = DateTime::<Utc>::UNIX_EPOCH;
         State {
-            marking: spec.net.initial(),
+            // A flow with several triggers started without one (a called flow) begins at
+            // the first trigger's step.
+            marking: spec
+                .graph
+                .starts
+                .first()
+                .map_or_else(|| spec.net.initial(), |&s| spec.net.initial_at(s)),
             steps: vec![Vec::new(); spec.graph.len()],
             plan: BTreeMap::new(),
             started: false,
@@ -250,6 +264,7 @@ impl State {
             parent: None,
             ended: None,
             last_at: epoch,
+            item: None,
         }
     }
 
@@ -299,6 +314,10 @@ impl State {
                 self.started_at = at;
                 self.started_by = by;
                 self.parent = s.parent.clone();
+                self.item = s.item.clone();
+                if let Some(start) = &s.start {
+                    self.marking = spec.net.initial_at(step_of(start)?);
+                }
                 for (step, date) in &s.plan {
                     let date = NaiveDate::parse_from_str(date, "%Y-%m-%d")
                         .map_err(|_| format!("event #{n} plans an unreadable date `{date}`"))?;

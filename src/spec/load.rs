@@ -47,6 +47,15 @@ pub struct Qms {
     pub register: Option<crate::control::register::Register>,
     /// The register's file, when the folder has one.
     pub register_file: Option<FileId>,
+    /// The item registers `procdoc.yaml` lists (`registers:`), in its order, as read.
+    pub item_tables: Vec<super::items::ItemTable>,
+}
+
+impl Qms {
+    /// The item register with id `id`, as read.
+    pub fn item_table(&self, id: &str) -> Option<&super::items::ItemTable> {
+        self.item_tables.iter().find(|t| t.id == id)
+    }
 }
 
 impl Qms {
@@ -174,6 +183,10 @@ pub fn load(root: &Path) -> Result<(Qms, Vec<Diagnostic>), LoadError> {
         );
     }
     let (register_file, register) = read_register(&mut sources, root, &mut diagnostics);
+    let item_tables = settings
+        .as_ref()
+        .map(|s| read_item_tables(&mut sources, root, s))
+        .unwrap_or_default();
     let qms = Qms {
         root: root.to_path_buf(),
         settings,
@@ -182,8 +195,67 @@ pub fn load(root: &Path) -> Result<(Qms, Vec<Diagnostic>), LoadError> {
         sources,
         register,
         register_file,
+        item_tables,
     };
     Ok((qms, diagnostics))
+}
+
+/// Read the CSV file of every item register; a problem stays with its table for the
+/// checker to report at its place.
+fn read_item_tables(
+    sources: &mut Sources,
+    root: &Path,
+    settings: &super::model::Settings,
+) -> Vec<super::items::ItemTable> {
+    use super::items::{ItemTable, TableProblem, file_inside, parse_csv};
+    let mut out = Vec::new();
+    for (index, register) in settings.registers.iter().enumerate() {
+        let mut table = ItemTable {
+            id: register.id.clone(),
+            index,
+            ..ItemTable::default()
+        };
+        let read = file_inside(root, &register.file).and_then(|path| {
+            let bytes = read_bounded(&path).map_err(|p| {
+                TableProblem::Malformed(
+                    format!("register `{}`: {}", register.file, p.message),
+                    None,
+                )
+            })?;
+            Ok((path, bytes))
+        });
+        match read {
+            Err(problem) => table.problem = Some(problem),
+            Ok((path, bytes)) => match String::from_utf8(bytes) {
+                Err(e) => {
+                    let at = e.utf8_error().valid_up_to();
+                    table.problem = Some(TableProblem::Malformed(
+                        format!("the register file `{}` is not UTF-8 text", register.file),
+                        Some(at..at),
+                    ));
+                }
+                Ok(text) => {
+                    let parsed = parse_csv(&text);
+                    table.file = Some(sources.add(SourceFile::new(
+                        display_name(root, &root.join(&register.file)),
+                        path,
+                        text,
+                    )));
+                    match parsed {
+                        Ok((header, rows)) => {
+                            table.header = header;
+                            table.rows = rows;
+                        }
+                        Err((why, span)) => {
+                            table.problem = Some(TableProblem::Malformed(why, Some(span)));
+                        }
+                    }
+                }
+            },
+        }
+        out.push(table);
+    }
+    out
 }
 
 /// Read `register.yaml` when there is one; every problem in it is a `register-invalid`.

@@ -11,8 +11,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use super::by::By;
 pub use super::calendar::CalendarSpec;
-use super::duration::{Duration, Unit};
+use super::duration::Duration;
 use super::text::{ScalarAsString, Text, scalar_string};
+pub use super::trigger::{ItemInterval, ItemRegister, PerItem, Recurrence, Trigger, TriggerStart};
 
 /// `procdoc.yaml`: the company-wide settings every procedure shares.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -43,6 +44,10 @@ pub struct Settings {
     /// revision they have not confirmed; `optional` (the default) only records confirmations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub training: Option<Training>,
+    /// Lists the QMS keeps (equipment, approved suppliers, key customers), each a CSV file
+    /// whose rows are the items of per-item recurring flows (`trigger: { for_each: ... }`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub registers: Vec<ItemRegister>,
 }
 
 /// Whether confirming a document's released revision is a condition of signing its steps.
@@ -372,6 +377,10 @@ pub struct Field {
     /// rows printed pre-filled in the first column (`[Quality, Delivery, Service]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rows: Option<Rows>,
+    /// Where the value comes from: `item.COLUMN` fills the field, in a run of a per-item
+    /// flow, with that column of the run's register item (the person may still change it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 /// The rows of a printed table: `rows: 15` (blank rows) or `rows: [Quality, Delivery]`
@@ -529,136 +538,6 @@ pub struct Flow {
     pub within: Option<Duration>,
     /// The steps, in order: a step without `next`, `decision` or `end` continues with the one below it.
     pub steps: Vec<Step>,
-}
-
-/// What starts a flow: an event described in words, or a recurrence (`{ every: 1 year, in: july }`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
-pub enum Trigger {
-    Event(Text),
-    Every(Recurrence),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Recurrence {
-    /// How often the flow recurs: at least one day (`1 year`, `3 months`, `1 working day`).
-    #[schemars(with = "super::duration::Interval")]
-    pub every: Duration,
-    /// The month (or other period) in which it falls, e.g. `july`.
-    #[serde(default, rename = "in", skip_serializing_if = "Option::is_none")]
-    pub during: Option<String>,
-}
-
-/// The interval of a recurring flow: a duration counted in whole days or more, read on its
-/// own so that a wrong one is reported at its value.
-struct Every(Duration);
-
-impl<'de> Deserialize<'de> for Every {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Checked inside the visitor, where an error still carries the value's position.
-        struct EveryVisitor;
-        impl Visitor<'_> for EveryVisitor {
-            type Value = Every;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an interval such as `1 month` or `1 working day`")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Every, E> {
-                let d: Duration = v
-                    .parse()
-                    .map_err(|e: super::duration::DurationError| E::custom(e.0))?;
-                if d.amount == 0
-                    || matches!(d.unit, Unit::Minutes | Unit::Hours | Unit::WorkingHours)
-                {
-                    return Err(E::custom(format!(
-                        "a flow cannot recur `every: {d}`: write a number of days, working days, weeks, months or years, e.g. `every: 1 working day` for a daily report"
-                    )));
-                }
-                Ok(Every(d))
-            }
-        }
-        deserializer.deserialize_str(EveryVisitor)
-    }
-}
-
-impl<'de> Deserialize<'de> for Trigger {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // A recurrence is told apart from a language map by its `every` key. The map is read
-        // entry by entry (not buffered) so every error keeps the position of its value.
-        struct TriggerVisitor;
-        impl<'de> Visitor<'de> for TriggerVisitor {
-            type Value = Trigger;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a text, or `{ every: <duration>, in: <month> }`")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Trigger, E> {
-                Ok(Trigger::Event(Text::Plain(v.to_string())))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Trigger, E> {
-                ScalarAsString
-                    .visit_u64(v)
-                    .map(|s| Trigger::Event(Text::Plain(s)))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Trigger, E> {
-                ScalarAsString
-                    .visit_i64(v)
-                    .map(|s| Trigger::Event(Text::Plain(s)))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Trigger, E> {
-                ScalarAsString
-                    .visit_f64(v)
-                    .map(|s| Trigger::Event(Text::Plain(s)))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Trigger, E> {
-                ScalarAsString
-                    .visit_bool(v)
-                    .map(|s| Trigger::Event(Text::Plain(s)))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Trigger, A::Error> {
-                let mut every = None;
-                let mut during = None;
-                let mut languages = std::collections::BTreeMap::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    match key.as_str() {
-                        "every" => every = Some(map.next_value::<Every>()?.0),
-                        "in" => during = Some(map.next_value::<Scalar>()?.0),
-                        _ => {
-                            let text = map.next_value::<Scalar>()?.0;
-                            languages.insert(key, text);
-                        }
-                    }
-                }
-                match (every, languages.is_empty()) {
-                    (Some(every), true) => Ok(Trigger::Every(Recurrence { every, during })),
-                    (None, false) if during.is_none() => {
-                        Ok(Trigger::Event(Text::Languages(languages)))
-                    }
-                    (None, true) if during.is_some() => Err(de::Error::custom(
-                        "a recurring trigger needs `every`, e.g. `{ every: 1 year, in: july }`",
-                    )),
-                    (None, true) => Err(de::Error::custom("an empty trigger")),
-                    _ => Err(de::Error::custom(
-                        "a trigger is either a text (`{ en: ..., zh: ... }`) or a recurrence (`{ every: 1 year, in: july }`), not both",
-                    )),
-                }
-            }
-        }
-        deserializer.deserialize_any(TriggerVisitor)
-    }
-}
-
-impl JsonSchema for Trigger {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Trigger".into()
-    }
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let text = generator.subschema_for::<super::trigger_schema::TriggerText>();
-        let every = generator.subschema_for::<Recurrence>();
-        schemars::json_schema!({
-            "description": "What starts the flow: a text, or `{ every: <duration>, in: <month> }` for a recurring flow.",
-            "anyOf": [text, every]
-        })
-    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

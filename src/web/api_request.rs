@@ -58,6 +58,20 @@ pub struct StartBody {
     /// Dates of planned steps: `{"STEP": "YYYY-MM-DD"}`.
     #[serde(default)]
     pub plan: BTreeMap<String, String>,
+    /// On a flow with several triggers: the trigger's number (from 1) or its text.
+    #[serde(default)]
+    pub trigger: Option<TriggerChoice>,
+    /// On a per-item flow: the register item's key.
+    #[serde(default)]
+    pub item: Option<String>,
+}
+
+/// A trigger chosen by number (`2`) or by text (`"Internal audit finding"`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged, expecting = "a trigger's number (from 1) or its text")]
+pub enum TriggerChoice {
+    Number(u64),
+    Text(String),
 }
 
 impl StartBody {
@@ -75,6 +89,11 @@ impl StartBody {
                 .into_iter()
                 .map(|(step, date)| format!("{step}={date}"))
                 .collect(),
+            trigger: self.trigger.map(|t| match t {
+                TriggerChoice::Number(n) => n.to_string(),
+                TriggerChoice::Text(t) => t,
+            }),
+            item: self.item.filter(|i| !i.trim().is_empty()),
         }
     }
 }

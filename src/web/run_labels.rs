@@ -16,6 +16,8 @@ pub const RUN_LABELS: &[(&str, &str, &str, &str)] = &[
     ),
     ("procedure", "Procedure", "程序", "程序"),
     ("flow", "Flow", "流程", "流程"),
+    ("trigger", "Trigger", "触发条件", "觸發條件"),
+    ("item", "Item", "项目", "項目"),
     ("step", "Step", "步骤", "步驟"),
     ("due", "Due", "期限", "期限"),
     ("not_before", "Not before", "不早于", "不早於"),

@@ -307,6 +307,8 @@ async fn start_form(
         field == "ref"
             || field == "flow"
             || field == "doc"
+            || field == "trigger"
+            || field == "item"
             || chosen.as_ref().is_some_and(|c| {
                 c.planned
                     .iter()
@@ -338,6 +340,8 @@ async fn start_form(
         choices => to_value(&choices),
         chosen => chosen.as_ref().map(to_value),
         reference => typed.get("ref"),
+        trigger => typed.get("trigger"),
+        item => typed.get("item"),
         plan => to_value(&plan),
         errors => to_value(&errors),
         general => general,
@@ -373,6 +377,8 @@ pub async fn start(
         by: None,
         at: None,
         plan,
+        trigger: Some(form.get("trigger").trim().to_string()).filter(|t| !t.is_empty()),
+        item: Some(form.get("item").trim().to_string()).filter(|i| !i.is_empty()),
     };
     let (st, user) = (Arc::clone(&state), signed_in.user.clone());
     let reference = request.reference.clone();

@@ -11,6 +11,7 @@ mod failures;
 mod files;
 mod harness;
 mod instances;
+mod items;
 mod joint;
 mod leases;
 mod people;
@@ -81,6 +82,12 @@ mod step_timeouts {
 mod joint_sign_off {
     on_both_backends!(joint:
         a_joint_step_takes_one_signature_per_department,
+    );
+}
+
+mod per_item_runs {
+    on_both_backends!(items:
+        a_per_item_run_keeps_its_item_and_a_trigger_its_start,
     );
 }
 

@@ -1,0 +1,186 @@
+//! Several triggers and per-item recurrence end to end through `procdoc run`: a run starts
+//! at the chosen trigger's step (by number or text), is refused without one, and a per-item
+//! run is pinned to its register item, whose columns fill the record fields that ask for
+//! them; `run due` lists item × period.
+
+mod common;
+use common::copy_dir;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn qms() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(Path::new("tests/fixtures/triggers"), dir.path());
+    dir
+}
+
+fn run(qms: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("procdoc")
+        .unwrap()
+        .arg("run")
+        .arg("--qms")
+        .arg(qms)
+        .args(args)
+        .env("PROCDOC_NOW", "2026-11-23T10:00:00Z")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn show(qms: &Path, reference: &str) -> Value {
+    let (code, stdout, stderr) = run(qms, &["show", reference, "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    serde_json::from_str(&stdout).unwrap()
+}
+
+fn active(record: &Value) -> Vec<String> {
+    record["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["state"] == "active")
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_run_starts_at_the_step_of_the_trigger_chosen() {
+    let dir = qms();
+    let q = dir.path();
+    let (code, _, stderr) = run(q, &["start", "QP-08", "--ref", "N-1"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("has several triggers")
+            && stderr
+                .contains("1. An inspector finds a nonconforming casting (starts at segregate)")
+            && stderr.contains("2. A customer returns a casting (starts at report)"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(q, &["start", "QP-08", "--ref", "N-1", "--trigger", "3"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("has no trigger `3`"), "{stderr}");
+
+    let (code, _, stderr) = run(q, &["start", "QP-08", "--ref", "N-1", "--trigger", "2"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(active(&show(q, "N-1")), ["report"]);
+    let (code, _, stderr) = run(
+        q,
+        &[
+            "start",
+            "QP-08",
+            "--ref",
+            "N-2",
+            "--trigger",
+            "an inspector finds a nonconforming casting",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(active(&show(q, "N-2")), ["segregate"]);
+    // Started at `report`, the run never does `segregate` and still ends.
+    for (step, extra) in [
+        ("report", vec!["--field", "part=P-1"]),
+        ("disposition", vec!["--outcome", "Scrap"]),
+        ("scrap", vec![]),
+    ] {
+        let mut args = vec!["done", "N-1", step, "--by", "Ann"];
+        args.extend(extra);
+        let (code, _, stderr) = run(q, &args);
+        assert_eq!(code, 0, "{step}: {stderr}");
+    }
+    let record = show(q, "N-1");
+    assert_eq!(record["status"], "ended");
+    let (code, _, stderr) = run(q, &["verify"]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn a_per_item_run_is_pinned_to_its_item_and_fills_its_fields() {
+    let dir = qms();
+    let q = dir.path();
+    let (code, stdout, stderr) = run(q, &["due", "--at", "2025-09-15"]);
+    assert_eq!(code, 0, "{stderr}");
+    // High risk: every 3 months from the effective date (2025-03-01); Medium 6, Low 12.
+    assert!(
+        stdout.contains("GA-001  2025-09-01 – 2025-11-30  no run yet"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("GA-002  2025-09-01 – 2026-02-28  no run yet"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("GA-003  2025-03-01 – 2026-02-28  no run yet"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("GA-001  2025-03-01 – 2025-05-31  no run yet LATE"),
+        "{stdout}"
+    );
+
+    let (code, _, stderr) = run(q, &["start", "QP-07", "--ref", "CAL-1"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("give the item with `--item KEY`"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(q, &["start", "QP-07", "--ref", "CAL-1", "--item", "GA-999"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("register `gauges` has no item `GA-999`"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(
+        q,
+        &[
+            "start",
+            "QP-07",
+            "--ref",
+            "CAL-1",
+            "--item",
+            "GA-001",
+            "--at",
+            "2025-09-15",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let (_, text, _) = run(q, &["show", "CAL-1"]);
+    assert!(
+        text.contains("item GA-001 (asset_no: GA-001 · description: Vernier caliper 0-150 mm · location: Machining cell 1 · risk: High)"),
+        "{text}"
+    );
+    let (code, _, stderr) = run(
+        q,
+        &[
+            "done",
+            "CAL-1",
+            "calibrate",
+            "--by",
+            "Ann",
+            "--field",
+            "result=Pass",
+            "--at",
+            "2025-09-16",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let record = show(q, "CAL-1");
+    assert_eq!(record["item"]["key"], "GA-001");
+    assert_eq!(record["period"], "2025-09-01");
+    let fields = record.to_string();
+    assert!(
+        fields.contains("Machining cell 1") && fields.contains("\"Pass\""),
+        "{fields}"
+    );
+    let (_, stdout, _) = run(q, &["due", "--at", "2025-09-20"]);
+    assert!(!stdout.contains("GA-001  2025-09-01"), "{stdout}");
+    assert!(stdout.contains("GA-002  2025-09-01"), "{stdout}");
+    let (code, _, stderr) = run(q, &["verify"]);
+    assert_eq!(code, 0, "{stderr}");
+}
