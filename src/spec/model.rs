@@ -690,11 +690,11 @@ pub struct Decision {
     /// becomes active. Without it exactly one outcome is chosen.
     #[serde(default, skip_serializing_if = "is_false")]
     pub multiple: bool,
-    /// The possible answers, each with the step it leads to.
     /// `record.field`: a choice field of a record this step produces; the outcome is the
     /// option entered there (the outcome labels are exactly the field's options).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on: Option<String>,
+    /// The possible answers, each with the step it leads to.
     pub outcomes: Vec<Outcome>,
 }
 
