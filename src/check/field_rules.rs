@@ -36,6 +36,17 @@ fn decisions(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
             let wrong = |message: String, hint: String| {
                 Diagnostic::new(&codes::DECISION_FIELD, at.clone(), message).hint(hint)
             };
+            if decision.multiple {
+                // A choice field holds one option, so it can never choose a set of outcomes.
+                out.push(wrong(
+                    format!(
+                        "step `{}` takes its outcome from `{on}`, which holds one option, but its decision says `multiple: true`",
+                        step.id
+                    ),
+                    "drop `multiple: true` (one outcome, the option entered), or drop `on:` so that a person chooses one or more outcomes".into(),
+                ));
+                continue;
+            }
             let produced = step.produces.iter().map(String::as_str).collect::<Vec<_>>();
             let Some((key, field_id)) = split(on) else {
                 out.push(wrong(
