@@ -493,6 +493,7 @@ examples! {
     comm_service => "comm-service",
     dyne => "dyne",
     relationship_tw => "relationship-tw",
+    kestrel => "kestrel",
 }
 
 /// A new example folder must be added to the list above too.
