@@ -607,7 +607,18 @@ fn text_of(el: &str) -> Option<String> {
 fn flow_connections(graph: &FlowGraph, primary: &str) -> BTreeSet<Conn> {
     let mut c = BTreeSet::new();
     let id = |s: usize| graph.flow.steps[s].id.clone();
-    if !graph.flow.steps.is_empty() {
+    let several = graph.flow.trigger.as_ref().map_or(&[][..], |t| t.starts());
+    if !several.is_empty() {
+        // Several triggers: one start each (`start`, `start:2`, ...), to the step it names.
+        for (i, t) in several.iter().enumerate() {
+            let from = if i == 0 {
+                "start".to_string()
+            } else {
+                format!("start:{}", i + 1)
+            };
+            c.insert((from, t.start.clone(), None));
+        }
+    } else if !graph.flow.steps.is_empty() {
         c.insert(("start".to_string(), id(0), None));
     }
     for (s, exit) in graph.exits.iter().enumerate() {

@@ -3,8 +3,16 @@
 //!
 //! One scenario per (decision, outcome): the decision takes that outcome the first time it is
 //! reached; before that, other decisions head for it, and after it they take the first
-//! outcome that leads to an end without coming back, so loops are entered once and left. Steps are completed by a different person each, acting for their
-//! first department, with every check ticked and every required field filled by type.
+//! outcome that leads to an end without coming back, so loops are entered once and left. A
+//! decision that may take several outcomes also gets a scenario taking all of them at once; a
+//! step with a timeout gets one where it is left open until `run tick` times it out. Steps
+//! are completed by a different person each, acting for their first department (a step
+//! signed by all of several departments: once per department, by a different person each), at
+//! the step's earliest time when it has one, with every check ticked and every required
+//! field filled by type within its bounds; a decision taken from a record field gets its
+//! outcome from the value entered there. Flows with several triggers are run from each, and
+//! per-item flows for an item of their register; planned steps that others count back from
+//! get a date.
 
 mod common;
 use common::{copy_dir, example_folders};
@@ -13,14 +21,33 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use assert_cmd::Command;
-use procdoc::spec::model::{FieldType, Procedure, Trigger};
+use procdoc::spec::model::{FieldType, Procedure, Trigger, Within};
 use serde_json::Value;
 
 /// More completions than any example flow needs even with its loops taken once.
 const MAX_COMPLETIONS: usize = 400;
 
-/// A decision step and the outcome a run is made to take there (`None`: any way to an end).
-type Scenario = Option<(String, usize)>;
+/// What a run is made to do at a step the first time it reaches it.
+#[derive(Debug, Clone, PartialEq)]
+enum Take {
+    /// The decision's outcomes with these indices (one, or several on `multiple: true`).
+    Outcomes(Vec<usize>),
+    /// Nothing: the step is left open until `run tick` takes its timeout.
+    Timeout,
+}
+
+/// The key of a timeout among a step's outcomes in the coverage sets.
+const TIMEOUT: usize = usize::MAX;
+
+/// A step and what a run is made to do there (`None`: any way to an end).
+type Scenario = Option<(String, Take)>;
+
+/// The far moment `run tick` is given to take a forced timeout: it is recorded at the moment
+/// it fell due, whatever its length.
+const TICK_AT: &str = "2036-01-01T00:00:00+00:00";
+
+/// The date given to planned steps: about a month after the runs' clock.
+const PLAN_DATE: &str = "2026-12-21";
 
 struct Qms {
     dir: tempfile::TempDir,
@@ -76,7 +103,14 @@ fn value_for(kind: FieldType, field: &procdoc::spec::model::Field) -> String {
             .unwrap_or_default()
     };
     match kind {
-        FieldType::Number => "1".into(),
+        FieldType::Number => {
+            // Inside `min`/`max`: the runner refuses values outside them.
+            let mut v = field.min.unwrap_or(1.0);
+            if let Some(max) = field.max {
+                v = v.min(max);
+            }
+            format!("{v}")
+        }
         FieldType::Date => "2026-11-24".into(),
         FieldType::Datetime => "2026-11-24 10:00".into(),
         FieldType::Choice | FieldType::Multichoice => first_option(),
@@ -86,8 +120,14 @@ fn value_for(kind: FieldType, field: &procdoc::spec::model::Field) -> String {
     }
 }
 
-/// `--field` arguments for the required fields of the records a step produces.
-fn required_fields(docs: &[Procedure], doc: &Procedure, produces: &[String]) -> Vec<String> {
+/// `--field` arguments for the required fields of the records a step produces, but `skip`
+/// (the field a decision is taken from, given apart).
+fn required_fields(
+    docs: &[Procedure],
+    doc: &Procedure,
+    produces: &[String],
+    skip: Option<&str>,
+) -> Vec<String> {
     let mut args = Vec::new();
     for name in produces {
         let (owner, record) = match name.split_once('#') {
@@ -96,6 +136,9 @@ fn required_fields(docs: &[Procedure], doc: &Procedure, produces: &[String]) -> 
         };
         let record = owner.records.iter().find(|r| r.id == record).unwrap();
         for field in record.fields.iter().filter(|f| f.required) {
+            if skip == Some(format!("{name}.{}", field.id).as_str()) {
+                continue;
+            }
             args.push("--field".into());
             args.push(format!(
                 "{name}.{}={}",
@@ -112,7 +155,7 @@ fn drive(
     qms: &Qms,
     reference: &str,
     doc: &Procedure,
-    forced: Option<(&str, usize)>,
+    forced: Option<(&str, &Take)>,
     taken: &mut BTreeSet<(String, String, usize)>,
 ) {
     let mut forced_used = false;
@@ -151,32 +194,59 @@ fn drive(
             drive(qms, &child_ref, child_doc, None, taken);
             continue;
         }
-        let mut args: Vec<String> = vec!["done".into(), reference.into(), id.into()];
         let iteration = step["iterations"].as_array().map(Vec::len).unwrap_or(1);
-        args.extend(["--by".into(), format!("person-{id}-{iteration}")]);
         let earliest = step["iterations"]
             .as_array()
             .and_then(|its| its.last())
             .and_then(|it| it["earliest"]["iso"].as_str())
             .map(|t| chrono::DateTime::parse_from_rfc3339(t).unwrap());
         clock = clock.max(earliest);
+        let this_time = forced.filter(|(step, _)| *step == id && !forced_used);
+        if let Some((_, Take::Timeout)) = this_time {
+            forced_used = true;
+            let (code, stdout, stderr) = run(
+                qms.dir.path(),
+                &["tick".into(), "--at".into(), TICK_AT.into()],
+            );
+            assert_eq!(code, 0, "{reference}: tick\n{stdout}{stderr}");
+            assert!(
+                stdout.contains("1 timeout(s) recorded"),
+                "{reference}: {id}: {stdout}"
+            );
+            // The run goes on from the moment the timeout fell due.
+            let after = show(qms.dir.path(), reference);
+            let closed = after["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["id"] == id)
+                .and_then(|s| s["iterations"].as_array()?.last().cloned())
+                .unwrap();
+            assert_eq!(
+                closed["completed"]["timed_out"], true,
+                "{reference}: {closed}"
+            );
+            let at = closed["completed"]["at"]["iso"].as_str().unwrap();
+            clock = clock.max(Some(chrono::DateTime::parse_from_rfc3339(at).unwrap()));
+            taken.insert((flow_id.clone(), id.to_string(), TIMEOUT));
+            continue;
+        }
+        let mut args: Vec<String> = vec!["done".into(), reference.into(), id.into()];
         if let Some(at) = clock {
             args.extend(["--at".into(), at.to_rfc3339()]);
-        }
-        if spec_step.by.len() > 1 {
-            args.extend(["--as".into(), spec_step.by.0[0].clone()]);
         }
         if !spec_step.check.is_empty() {
             args.extend(["--check".into(), "all".into()]);
         }
+        let mut on_field = None;
         if let Some(decision) = &spec_step.decision {
-            let choice = match forced {
-                Some((step, outcome)) if step == id && !forced_used => {
+            let choices = match this_time {
+                Some((_, Take::Outcomes(outcomes))) => {
                     forced_used = true;
-                    outcome
+                    outcomes.clone()
                 }
                 _ => {
-                    // Head for the scenario's decision while it is still ahead, else for an
+                    // Head for the scenario's step while it is still ahead, else for an
                     // end: an outcome that leads there without coming back here leaves loops.
                     let graph = procdoc::flow::graph::FlowGraph::new(flow);
                     let exits: Vec<usize> = (0..graph.len())
@@ -192,20 +262,52 @@ fn drive(
                             })
                         })
                     };
-                    goal.and_then(|g| pick(&[g]))
-                        .or_else(|| pick(&exits))
-                        .unwrap_or(0)
+                    vec![
+                        goal.and_then(|g| pick(&[g]))
+                            .or_else(|| pick(&exits))
+                            .unwrap_or(0),
+                    ]
                 }
             };
-            taken.insert((flow_id.clone(), id.to_string(), choice));
-            args.extend([
-                "--outcome".into(),
-                decision.outcomes[choice].when.variants()[0].to_string(),
-            ]);
+            for &choice in &choices {
+                taken.insert((flow_id.clone(), id.to_string(), choice));
+                let label = decision.outcomes[choice].when.variants()[0].to_string();
+                match &decision.on {
+                    // Taken from the value entered in the field, not chosen.
+                    Some(field) => args.extend(["--field".into(), format!("{field}={label}")]),
+                    None => args.extend(["--outcome".into(), label]),
+                }
+            }
+            on_field = decision.on.as_deref();
         }
-        args.extend(required_fields(&qms.docs, doc, &spec_step.produces.0));
-        let (code, stdout, stderr) = run(qms.dir.path(), &args);
-        assert_eq!(code, 0, "{reference}: {args:?}\n{stdout}{stderr}");
+        args.extend(required_fields(
+            &qms.docs,
+            doc,
+            &spec_step.produces.0,
+            on_field,
+        ));
+        // One signature per department on a step signed by all of them, each by another
+        // person; else one, for the first department when there is a choice.
+        let signers: Vec<Option<&String>> = if spec_step.by.joint {
+            spec_step.by.0.iter().map(Some).collect()
+        } else if spec_step.by.len() > 1 {
+            vec![Some(&spec_step.by.0[0])]
+        } else {
+            vec![None]
+        };
+        for dept in signers {
+            let mut signed = args.clone();
+            let who = match dept {
+                Some(d) => format!("person-{id}-{iteration}-{d}"),
+                None => format!("person-{id}-{iteration}"),
+            };
+            signed.extend(["--by".into(), who]);
+            if let Some(d) = dept {
+                signed.extend(["--as".into(), d.clone()]);
+            }
+            let (code, stdout, stderr) = run(qms.dir.path(), &signed);
+            assert_eq!(code, 0, "{reference}: {signed:?}\n{stdout}{stderr}");
+        }
     }
     panic!("{reference} did not end within {MAX_COMPLETIONS} completions");
 }
@@ -242,7 +344,7 @@ fn run_every_flow(example: &str) {
         let mut n = 0;
         for doc in &qms.docs {
             for flow in &doc.flows {
-                let mut scenarios: Vec<Option<(String, usize)>> = vec![None];
+                let mut scenarios: Vec<Scenario> = vec![None];
                 for step in flow.steps.iter().filter(|s| s.end.is_some()) {
                     ends_expected.insert((doc.id.clone(), flow.id.clone(), step.id.clone()));
                 }
@@ -250,10 +352,32 @@ fn run_every_flow(example: &str) {
                     if let Some(decision) = &step.decision {
                         for o in 0..decision.outcomes.len() {
                             expected.insert((flow.id.clone(), step.id.clone(), o));
-                            scenarios.push(Some((step.id.clone(), o)));
+                            scenarios.push(Some((step.id.clone(), Take::Outcomes(vec![o]))));
+                        }
+                        if decision.multiple {
+                            let all = (0..decision.outcomes.len()).collect();
+                            scenarios.push(Some((step.id.clone(), Take::Outcomes(all))));
                         }
                     }
+                    if step.timeout.is_some() {
+                        expected.insert((flow.id.clone(), step.id.clone(), TIMEOUT));
+                        scenarios.push(Some((step.id.clone(), Take::Timeout)));
+                    }
                 }
+                // Planned steps that others count back from get a date a month ahead.
+                let planned: Vec<String> = flow
+                    .steps
+                    .iter()
+                    .filter(|s| s.planned)
+                    .filter(|p| {
+                        flow.steps.iter().any(|s| {
+                            [&s.within, &s.after].into_iter().flatten().any(|w| {
+                                matches!(w, Within::Rule(r) if r.before.as_deref() == Some(&p.id))
+                            })
+                        })
+                    })
+                    .flat_map(|p| ["--plan".to_string(), format!("{}={PLAN_DATE}", p.id)])
+                    .collect();
                 // A flow with several triggers is run from each; a per-item flow for an
                 // item of its register.
                 let starts: Vec<Vec<String>> = match &flow.trigger {
@@ -292,9 +416,10 @@ fn run_every_flow(example: &str) {
                         "starter".into(),
                     ];
                     args.extend(start_args);
+                    args.extend(planned.iter().cloned());
                     let (code, _, stderr) = run(qms.dir.path(), &args);
                     assert_eq!(code, 0, "{example} {} {}: {stderr}", doc.id, flow.id);
-                    let forced = scenario.as_ref().map(|(s, o)| (s.as_str(), *o));
+                    let forced = scenario.as_ref().map(|(s, take)| (s.as_str(), take));
                     drive(&qms, &reference, doc, forced, &mut taken);
                     let record = show(qms.dir.path(), &reference);
                     assert_eq!(
@@ -368,6 +493,7 @@ examples! {
     comm_service => "comm-service",
     dyne => "dyne",
     relationship_tw => "relationship-tw",
+    kestrel => "kestrel",
 }
 
 /// A new example folder must be added to the list above too.

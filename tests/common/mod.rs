@@ -13,6 +13,7 @@ pub const EXAMPLES: &[&str] = &[
     "comm-service",
     "dyne",
     "relationship-tw",
+    "kestrel",
 ];
 
 /// The folders under `specs/` that are QMS folders (hold a `procdoc.yaml`), sorted.
