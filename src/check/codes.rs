@@ -63,6 +63,8 @@ codes! {
         "Two rows of a register give the same value in its `key` column (or one leaves it empty): `run due` and `run start --item` could not tell the items apart.";
     ITEM_WITHOUT_INTERVAL = "E0017" "item-without-interval" Error "Reading files"
         "A row of a register has a value in the `every.by` column that the per-item trigger's `every` map gives no interval for, so that item would never be due. Add the value to `every` or correct the row.";
+    UNKNOWN_INTERVAL_KEY = "E0018" "unknown-interval-key" Error "Reading files"
+        "A per-item trigger's `every` map gives an interval for a value that no item of the register has in the `every.by` column and that looks like a misspelling of one that does (`Hihg` for `High`). A key for a class no item is in today (no `Low` gauges yet) is not reported. Correct the key to the column's value.";
 
     UNKNOWN_DEPARTMENT = "E0101" "unknown-department" Error "References"
         "A department or party code (in `by`, `with`, `owner`, `keeper`, `who` or `in`) that `procdoc.yaml` does not define.";
@@ -96,6 +98,8 @@ codes! {
         "An id, code or reference holds a character that is invisible (a zero-width space, a no-break space), changes the direction of the text (a bidirectional override), or only looks like another (a Cyrillic `Р` among Latin letters, a fullwidth `－`). Such names print like other ones, so one thing could pass for another. Retype the name with ordinary characters of one alphabet.";
     UNKNOWN_RULE_TARGET = "E0116" "unknown-rule-target" Error "References"
         "A standing rule's `applies_to` names no step (of any flow of the procedure, or `flow/step`) and no record of the procedure.";
+    CALL_INTO_PER_ITEM = "E0117" "call-into-per-item" Error "References"
+        "A step `calls` a flow that runs once per item of a register (`trigger: { for_each: ... }`). A called run has no item, so its `value: item.COLUMN` fields stay empty and `run due` never counts it. Start the per-item flow on its own (`run start --item`), or call a flow that needs no item.";
 
     CANNOT_FINISH = "E0201" "cannot-finish" Error "Flow structure"
         "No path leads from this step to an `end`: a run that gets here can never finish.";

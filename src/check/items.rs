@@ -183,6 +183,43 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
         }
     }
     item_values(cx, view, out);
+    calls_into_per_item(cx, view, out);
+}
+
+/// A called run has no item: a step may not call a per-item flow.
+fn calls_into_per_item(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
+    for (f, flow) in view.doc.flows.iter().enumerate() {
+        for (s, step) in flow.steps.iter().enumerate() {
+            let Some(call) = &step.calls else { continue };
+            let doc = match &call.doc {
+                Some(d) => match cx.docs.get(d.as_str()) {
+                    Some(v) => &v.doc,
+                    None => continue, // reported as an unknown document
+                },
+                None => view.doc,
+            };
+            let Some(target) = doc.flows.iter().find(|t| t.id == call.flow) else {
+                continue; // reported as an unknown flow
+            };
+            let Some(Trigger::ForEach(per)) = &target.trigger else {
+                continue;
+            };
+            out.push(
+                Diagnostic::new(
+                    &codes::CALL_INTO_PER_ITEM,
+                    cx.at(
+                        view.file,
+                        &format!("{}.calls.flow", super::step_path(f, s)),
+                    ),
+                    format!(
+                        "step `{}` calls flow `{}`, which runs once per item of register `{}`, but a called run has no item",
+                        step.id, call.flow, per.for_each
+                    ),
+                )
+                .hint("start the per-item flow on its own (`run start --item`), or call a flow that needs no item"),
+            );
+        }
+    }
 }
 
 fn per_item(
@@ -236,6 +273,32 @@ fn per_item(
         return;
     };
     let Some(csv) = table.file else { return };
+    let values: Vec<&str> = table.rows.iter().map(|r| r[column].text.trim()).collect();
+    for key in intervals.keys() {
+        if values.contains(&key.as_str()) {
+            continue;
+        }
+        let mut known: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+        known.sort();
+        known.dedup();
+        // A policy may name a class no item is in today (no Low gauges yet); only a key that
+        // looks like a misspelt value of the column is a mistake.
+        let Some(best) = crate::spec::load::closest(key, &known) else {
+            continue;
+        };
+        let hint = format!("did you mean `{best}`?");
+        out.push(
+            Diagnostic::new(
+                &codes::UNKNOWN_INTERVAL_KEY,
+                cx.at(file, &format!("{}.trigger.every.{key}", flow_path(f))),
+                format!(
+                    "`every` gives an interval for `{by}: {key}`, but no item of register `{}` has that value",
+                    register.id
+                ),
+            )
+            .hint(hint),
+        );
+    }
     for row in &table.rows {
         let cell = &row[column];
         if !intervals.contains_key(cell.text.trim()) {

@@ -107,6 +107,25 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
                     Some(_) => {}
                 }
             }
+            if let (Basis::Activation, Some(timeout)) = (basis(after), &step.timeout)
+                && (after.time() == timeout.after
+                    || surely_longer(after.time(), timeout.after, &cx.calendar))
+            {
+                out.push(
+                    Diagnostic::new(
+                        &codes::WINDOW_NEVER_OPENS,
+                        cx.at(file, &format!("{sp}.after")),
+                        format!(
+                            "step `{}` can never be completed by a person: it may not be done before {} after it becomes active, and times out {} after that",
+                            step.id,
+                            after.time(),
+                            timeout.after
+                        ),
+                    )
+                    .label(cx.at(file, &format!("{sp}.timeout.after")), "the timeout")
+                    .hint("shorten `after` or lengthen `timeout.after`, so that the earliest time comes before the timeout"),
+                );
+            }
             let Some(within) = &step.within else {
                 continue;
             };
