@@ -397,40 +397,20 @@ impl State {
                     })?,
                     None => 0,
                 };
-                let firing = spec
-                    .net
-                    .fire(&self.marking, step, choice)
-                    .map_err(|e| match e {
-                        FireError::NotActive => {
-                            format!("event #{n} completes `{}`, which was not active", c.step)
-                        }
-                        FireError::NoSuchChoice { .. } => {
-                            format!("event #{n} completes `{}` without an outcome", c.step)
-                        }
-                    })?;
-                let Some(open) = self.steps[step]
-                    .iter_mut()
-                    .rev()
-                    .find(|i| i.completed.is_none())
-                else {
-                    return Err(format!("event #{n} completes `{}` twice", c.step));
-                };
-                open.completed = Some(Done {
+                let done = Done {
                     event: n,
                     at,
                     by,
                     completion: c.clone(),
                     timed_out: false,
-                });
-                self.marking = firing.marking;
-                for &s in &firing.activated {
-                    self.steps[s].push(Iteration {
-                        activated_at: at,
-                        completed: None,
-                        child: None,
-                        signed: Vec::new(),
-                    });
-                }
+                };
+                let activated = self.close_and_fire(
+                    spec,
+                    step,
+                    choice,
+                    done,
+                    ("completes", " without an outcome"),
+                )?;
                 let ended = self.marking.is_empty();
                 if ended {
                     let outcome = match &spec.step(step).end {
@@ -439,12 +419,51 @@ impl State {
                     };
                     self.ended = Some(Ended { at, step, outcome });
                 }
-                Ok(Applied {
-                    activated: firing.activated,
-                    ended,
-                })
+                Ok(Applied { activated, ended })
             }
         }
+    }
+
+    /// Closes the open iteration of `step` with `done` and fires the step with `choice`,
+    /// opening an iteration on each step that became active (from `done.at`). `words` are
+    /// the event's verb and what a missing choice means, for the error of an event that
+    /// does not fit the run ("completes", "without an outcome").
+    pub(super) fn close_and_fire(
+        &mut self,
+        spec: &Spec,
+        step: usize,
+        choice: usize,
+        done: Done,
+        words: (&str, &str),
+    ) -> Result<Vec<usize>, String> {
+        let (verb, no_choice) = words;
+        let (n, at) = (done.event, done.at);
+        let id = spec.step_id(step);
+        let firing = spec
+            .net
+            .fire(&self.marking, step, choice)
+            .map_err(|e| match e {
+                FireError::NotActive => format!("event #{n} {verb} `{id}`, which was not active"),
+                FireError::NoSuchChoice { .. } => format!("event #{n} {verb} `{id}`{no_choice}"),
+            })?;
+        let Some(open) = self.steps[step]
+            .iter_mut()
+            .rev()
+            .find(|i| i.completed.is_none())
+        else {
+            return Err(format!("event #{n} {verb} `{id}` twice"));
+        };
+        open.completed = Some(done);
+        self.marking = firing.marking;
+        for &s in &firing.activated {
+            self.steps[s].push(Iteration {
+                activated_at: at,
+                completed: None,
+                child: None,
+                signed: Vec::new(),
+            });
+        }
+        Ok(firing.activated)
     }
 
     /// The latest completion of a step, if any.

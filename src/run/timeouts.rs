@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 use super::engine::{self, Live, RunError, Spec};
 use super::state::{Applied, Completion, Done, Iteration, State};
 use super::store::{OpenStep, Store};
-use crate::flow::semantics::FireError;
 
 /// The event of a step closed by its timeout. Its time is the moment the timeout fell due.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,25 +176,7 @@ impl State {
             .net
             .timeout_choice(step)
             .ok_or_else(|| format!("event #{n} times out `{}`, which has no timeout", t.step))?;
-        let firing = spec
-            .net
-            .fire(&self.marking, step, choice)
-            .map_err(|e| match e {
-                FireError::NotActive => {
-                    format!("event #{n} times out `{}`, which was not active", t.step)
-                }
-                FireError::NoSuchChoice { .. } => {
-                    format!("event #{n} times out `{}`, which has no timeout", t.step)
-                }
-            })?;
-        let Some(open) = self.steps[step]
-            .iter_mut()
-            .rev()
-            .find(|i| i.completed.is_none())
-        else {
-            return Err(format!("event #{n} times out `{}` twice", t.step));
-        };
-        open.completed = Some(Done {
+        let done = Done {
             event: n,
             at,
             by: None,
@@ -205,18 +186,16 @@ impl State {
                 ..Completion::default()
             },
             timed_out: true,
-        });
-        self.marking = firing.marking;
-        for &s in &firing.activated {
-            self.steps[s].push(Iteration {
-                activated_at: at,
-                completed: None,
-                child: None,
-                signed: Vec::new(),
-            });
-        }
+        };
+        let activated = self.close_and_fire(
+            spec,
+            step,
+            choice,
+            done,
+            ("times out", ", which has no timeout"),
+        )?;
         Ok(Applied {
-            activated: firing.activated,
+            activated,
             ended: false,
         })
     }
