@@ -281,3 +281,63 @@ fn the_overdue_digest_of_an_escalated_department_holds_the_escalated_step() {
     assert_eq!(after[0].items[0].step, "ask-supplier");
     assert_eq!(after[0].items[0].escalated_to, ["PUR"]);
 }
+
+/// A timeout whose `goto` is a `join: all` step says that the join still waits for the
+/// other branch, not that it is active.
+#[test]
+fn a_timeout_into_a_join_says_what_the_join_still_waits_for() {
+    let qms = Qms::new();
+    let header = std::fs::read_to_string(qms.dir.path().join("QP-08.yaml")).unwrap();
+    let header = &header[..header.find("records:").unwrap()];
+    let doc = header.replace("id: QP-08", "id: QP-09")
+        + r#"flows:
+  - id: parallel
+    title: Checking a casting twice
+    trigger: A casting arrives
+    steps:
+      - id: receive
+        title: Receive the casting
+        by: QA
+        next: [measure, inspect]
+      - id: measure
+        title: Measure the casting
+        by: PROD
+        timeout: { after: 4 working hours, goto: merge }
+        next: merge
+      - id: inspect
+        title: Inspect the surface
+        by: QA
+        next: merge
+      - id: merge
+        title: Release the casting
+        join: all
+        by: QA
+        end: Released
+"#;
+    std::fs::write(qms.dir.path().join("QP-09.yaml"), doc).unwrap();
+    qms.ok(&[
+        "start",
+        "QP-09",
+        "--ref",
+        "P-1",
+        "--by",
+        "Helen",
+        "--at",
+        "2026-03-09 09:00",
+    ]);
+    qms.ok(&[
+        "done",
+        "P-1",
+        "receive",
+        "--by",
+        "Helen",
+        "--at",
+        "2026-03-09 09:05",
+    ]);
+    let out = qms.ok(&["tick", "--at", "2026-03-10 09:00"]);
+    assert!(
+        out.contains("step measure timed out at 2026-03-09 14:05")
+            && out.contains("merge is waiting for inspect"),
+        "{out}"
+    );
+}

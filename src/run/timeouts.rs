@@ -142,13 +142,8 @@ pub fn take_due(
         drop(spec);
         // Never before an event already in the run (the chain's times only go forward).
         let at = due.max(live.state.last_at);
-        notes.push(format!(
-            "step {} timed out at {} (no answer within {}); {} is active",
-            event.step,
-            super::clock::show(at, tz),
-            event.after,
-            event.goto
-        ));
+        let (id, after, goto) = (event.step.clone(), event.after.clone(), event.goto.clone());
+        let place = notes.len();
         engine::record_system(
             store,
             live,
@@ -156,6 +151,27 @@ pub fn take_due(
             super::state::Change::TimedOut(event),
             notes,
         )?;
+        // The step the timeout leads to may still wait at a join for other branches.
+        let spec = live.spec()?;
+        let next = match spec.graph.index_of(&goto) {
+            Some(g) if !spec.net.is_active(&live.state.marking, g) => {
+                let missing: Vec<&str> = spec
+                    .net
+                    .missing_inputs(&live.state.marking, g)
+                    .into_iter()
+                    .map(|p| spec.step_id(p))
+                    .collect();
+                format!("{goto} is waiting for {}", missing.join(", "))
+            }
+            _ => format!("{goto} is active"),
+        };
+        notes.insert(
+            place,
+            format!(
+                "step {id} timed out at {} (no answer within {after}); {next}",
+                super::clock::show(at, tz)
+            ),
+        );
         taken += 1;
     }
     Ok(taken)
