@@ -71,7 +71,12 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
                 Diagnostic::new(
                     &codes::UNKNOWN_DEPARTMENT,
                     cx.at(file, path),
-                    format!("{what} `{code}` is not a department or party of procdoc.yaml"),
+                    if cx.parties.contains(code) {
+                        // Only departments are asked here (owner, escalation, `all`).
+                        format!("{what} `{code}` is a party of procdoc.yaml, not a department")
+                    } else {
+                        format!("{what} `{code}` is not a department or party of procdoc.yaml")
+                    },
                 )
                 .maybe_hint(did_you_mean(code, known)),
             );
