@@ -521,6 +521,11 @@ fn deadlock_hint(
 /// The hint for branches that meet without a join: after a decision that may choose several
 /// outcomes, the join to write is the one of the branches that were started.
 fn unsynchronised_hint(graph: &FlowGraph, step: usize) -> &'static str {
+    if graph.join[step] {
+        // The step already joins: one of its inputs got a second token, from two branches
+        // that meet on the way to it or from a loop that comes round before it fires.
+        return "two branches reach the same input of this join: join them where they meet before it, or let a loop go back to a step after the join";
+    }
     let inclusive =
         (0..graph.len()).any(|d| graph.multiple[d] && reachable_from(graph, d).contains(&step));
     if inclusive {
