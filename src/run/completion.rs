@@ -361,9 +361,22 @@ fn acting_for(spec: &Spec, step: usize, given: Option<&str>) -> Result<Option<St
     }
 }
 
-/// `not_by`: the person who completed a named step may not complete this one. Two signed-in
-/// signatures are the same person when their logins are; otherwise (a name typed at the
-/// command line on either side) when their printed names are, ignoring case.
+/// Whether a signature already given was given by the person now signing (`name`, and
+/// `login` when signed in): two signed-in signatures are the same person when their logins
+/// are; otherwise (a name typed at the command line on either side) when their printed names
+/// are, ignoring case and surrounding spaces.
+pub(super) fn same_signer(other: &super::engine::Done, name: &str, login: Option<&str>) -> bool {
+    match (login, other.completion.login.as_deref()) {
+        (Some(mine), Some(theirs)) => mine == theirs,
+        _ => other
+            .by
+            .as_deref()
+            .is_some_and(|o| o.trim().to_lowercase() == name.trim().to_lowercase()),
+    }
+}
+
+/// `not_by`: the person who completed a named step may not complete this one (the same
+/// person as [`same_signer`] tells).
 fn separation_of_duties(
     spec: &Spec,
     state: &State,
@@ -371,13 +384,7 @@ fn separation_of_duties(
     name: &str,
     login: Option<&str>,
 ) -> Result<(), RunError> {
-    let same = |other: &super::engine::Done| match (login, other.completion.login.as_deref()) {
-        (Some(mine), Some(theirs)) => mine == theirs,
-        _ => other
-            .by
-            .as_deref()
-            .is_some_and(|o| o.trim().to_lowercase() == name.to_lowercase()),
-    };
+    let same = |other: &super::engine::Done| same_signer(other, name, login);
     for other in spec.step(step).not_by.iter() {
         let Some(o) = spec.graph.index_of(other) else {
             continue;

@@ -90,14 +90,10 @@ pub(super) fn one_department_each(
     name: &str,
     login: Option<&str>,
 ) -> Result<(), RunError> {
-    let same = |d: &Done| match (login, d.completion.login.as_deref()) {
-        (Some(mine), Some(theirs)) => mine == theirs,
-        _ => {
-            d.by.as_deref()
-                .is_some_and(|o| o.trim().to_lowercase() == name.trim().to_lowercase())
-        }
-    };
-    match signatures(spec, state, step).iter().find(|d| same(d)) {
+    match signatures(spec, state, step)
+        .iter()
+        .find(|d| super::completion::same_signer(d, name, login))
+    {
         Some(done) => Err(refused(format!(
             "{name} already signed step {} for {} at {}: one person signs for one department only; another member must sign for {}",
             spec.step_id(step),
