@@ -46,6 +46,9 @@ fn documents_travellers_and_forms_print_joint_sign_off_field_decisions_and_range
     for lane in ["Production", "Engineering"] {
         assert!(svg.contains(lane), "no lane {lane}");
     }
+    // A decision on a field without a question of its own asks for the field in its diamond.
+    assert!(svg.contains("Category?"), "{svg}");
+    assert!(svg.contains("类别？"), "{svg}");
 
     // The blank form prints the range of the number field.
     let form = squeeze(&pdf_text(&out.path().join("forms/CS-F-012.pdf")));

@@ -220,6 +220,10 @@ pub struct StepContext {
     pub produces: Vec<Multi>,
     pub uses: Vec<Multi>,
     pub question: Option<Multi>,
+    /// What the flowchart's diamond asks: the question, or for a decision on a field without
+    /// one, the field's label.
+    #[serde(skip)]
+    pub diamond: Option<Multi>,
     pub outcomes: Vec<OutcomeContext>,
     /// "QA, PROD and ENG each sign", for a step signed by all of its departments.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -677,6 +681,11 @@ fn step_context(
             .collect(),
         uses: step.uses.iter().map(|r| record_name(p, doc, r)).collect(),
         question: step.decision.as_ref().and_then(|d| p.opt(&d.question)),
+        diamond: step
+            .decision
+            .as_ref()
+            .and_then(|d| p.opt(&d.question))
+            .or_else(|| super::sign_text::field_question(p, doc, step)),
         outcomes,
         joint: super::sign_text::joint(p, step),
         signers: if step.by.joint {
@@ -1019,7 +1028,7 @@ pub fn chart(p: &Printing, flow_ctx: &FlowContext, graph: &FlowGraph) -> Chart {
             }
             Exit::Decision(outcomes) => {
                 let question = step_ctx
-                    .question
+                    .diamond
                     .clone()
                     .unwrap_or_else(|| vec!["?".to_string()]);
                 nodes.push(Node {

@@ -5,7 +5,7 @@
 use super::context::{Multi, Printing};
 use super::labels::Script;
 use crate::spec::field_decision::split;
-use crate::spec::model::{Procedure, Step};
+use crate::spec::model::{Field, Procedure, Record, Step};
 
 /// "QA, PROD and ENG each sign" / "QA、PROD和ENG各自签署"; `None` unless the step is
 /// signed by all of its departments.
@@ -24,14 +24,7 @@ pub fn joint(p: &Printing, step: &Step) -> Option<Multi> {
 /// "the outcome follows the category entered on CS-F-012" (the record's form number, or its
 /// title when it has none); `None` unless the step's decision is taken from a field.
 pub fn decided_by(p: &Printing, doc: &Procedure, step: &Step) -> Option<Multi> {
-    let on = step.decision.as_ref()?.on.as_deref()?;
-    let (key, field_id) = split(on)?;
-    let (owner, id) = match key.split_once('#') {
-        Some((d, r)) => (*p.procedures.iter().find(|x| x.id == d)?, r),
-        None => (doc, key),
-    };
-    let record = owner.records.iter().find(|r| r.id == id)?;
-    let field = record.fields.iter().find(|f| f.id == field_id)?;
+    let (record, field) = decision_field(p, doc, step)?;
     let primary = p.settings.primary_language();
     Some(p.each(|lang| {
         let form = match &record.form {
@@ -50,9 +43,41 @@ pub fn decided_by(p: &Printing, doc: &Procedure, step: &Step) -> Option<Multi> {
     }))
 }
 
+/// What the flowchart's diamond asks when a decision taken from a field has no question of
+/// its own: the field's label ("Result?" / "结果？"); `None` unless the decision is on a field.
+pub fn field_question(p: &Printing, doc: &Procedure, step: &Step) -> Option<Multi> {
+    let (_, field) = decision_field(p, doc, step)?;
+    let primary = p.settings.primary_language();
+    Some(p.each(|lang| {
+        let label = field.label.best(lang, primary);
+        match Script::of(lang) {
+            Script::English => format!("{label}?"),
+            Script::Simplified | Script::Traditional => format!("{label}？"),
+        }
+    }))
+}
+
+/// The record and the choice field a step's `decision.on` names, in this procedure or, for
+/// `DOC#record.field`, in another of the QMS.
+fn decision_field<'a>(
+    p: &Printing<'a>,
+    doc: &'a Procedure,
+    step: &Step,
+) -> Option<(&'a Record, &'a Field)> {
+    let on = step.decision.as_ref()?.on.as_deref()?;
+    let (key, field_id) = split(on)?;
+    let (owner, id) = match key.split_once('#') {
+        Some((d, r)) => (*p.procedures.iter().find(|x| x.id == d)?, r),
+        None => (doc, key),
+    };
+    let record = owner.records.iter().find(|r| r.id == id)?;
+    let field = record.fields.iter().find(|f| f.id == field_id)?;
+    Some((record, field))
+}
+
 /// A number field's range as printed on forms, the same in every language: `1–10`, `≥ 0`,
 /// `≤ 25.4`; `None` without `min:` and `max:`.
-pub fn range(field: &crate::spec::model::Field) -> Option<String> {
+pub fn range(field: &Field) -> Option<String> {
     match (field.min, field.max) {
         (Some(min), Some(max)) => Some(format!("{min}–{max}")),
         (Some(min), None) => Some(format!("≥ {min}")),
