@@ -2,9 +2,11 @@
 //! data templates print, and the build that writes every output.
 
 pub mod build;
+pub mod chart;
 pub mod context;
 pub mod diagram;
 pub mod flowchart;
+pub mod forms;
 pub mod graph_export;
 pub mod labels;
 pub mod markup;
@@ -13,6 +15,7 @@ pub mod matrix;
 pub mod output;
 pub mod rules;
 pub mod sign_text;
+pub mod step_text;
 pub mod templates;
 pub mod typeset;
 pub mod windows;
