@@ -2,6 +2,7 @@
 //! build, and the text of a PDF. Each test file uses only part of it.
 #![allow(dead_code)]
 
+pub mod app;
 pub mod cli;
 pub mod run_record;
 pub mod words;
