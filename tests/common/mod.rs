@@ -1,5 +1,7 @@
 //! What several end-to-end test files need: the example QMS folders, copies of them, a
-//! build, and the text of a PDF. Each test file uses only part of it.
+//! build, and the text of a PDF; `procdoc run` at the command line ([`cli`]), the run
+//! record it shows ([`run_record`]), and the application layer's users and requests
+//! ([`app`]). Each test file uses only part of it.
 #![allow(dead_code)]
 
 pub mod app;
