@@ -2,18 +2,16 @@
 //! signed-in users through the application layer the web server and the API use.
 
 mod common;
+use common::app::{PASSWORD, add_user, step};
 use common::copy_dir;
 
 use std::path::Path;
 
-use procdoc::app::users::{self, AddUser};
 use procdoc::app::{self, RefusalKind, RunRef, SignStep, StartRun};
 use procdoc::run::accounts::{Role, User};
 use procdoc::run::clock;
 use procdoc::run::store::SqliteStore;
 use procdoc::spec::load::Qms;
-
-const PASSWORD: &str = "correct horse battery";
 
 struct Env {
     _dir: tempfile::TempDir,
@@ -38,20 +36,14 @@ impl Env {
     }
 
     fn user(&mut self, login: &str, name: &str, depts: &[&str]) -> User {
-        let known: Vec<String> = ["QA", "PROD", "ENG"].map(String::from).to_vec();
-        users::add_user(
+        add_user(
             &mut self.store,
-            &known,
-            AddUser {
-                login: login.into(),
-                name: name.into(),
-                departments: depts.iter().map(|d| d.to_string()).collect(),
-                role: Role::Staff,
-                password: Some(PASSWORD.into()),
-            },
-            clock::system_now(),
+            &["QA", "PROD", "ENG"],
+            login,
+            name,
+            depts,
+            Role::Staff,
         )
-        .unwrap()
     }
 
     fn sign(&mut self, user: &User, request: &SignStep) -> Result<app::Completed, app::Refusal> {
@@ -67,13 +59,6 @@ impl Env {
 
     fn form(&mut self, user: &User, step: &str) -> app::StepForm {
         app::step_form(&mut self.store, user, &RunRef::new("CA-9"), step, "en").unwrap()
-    }
-}
-
-fn step(id: &str) -> SignStep {
-    SignStep {
-        step: id.into(),
-        ..Default::default()
     }
 }
 

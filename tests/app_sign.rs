@@ -3,19 +3,16 @@
 //! identity, the meaning and the login recorded, and the first of two signers winning.
 
 mod common;
+use common::app::{PASSWORD, add_user, step};
 use common::copy_dir;
 
 use std::path::Path;
 
-use procdoc::app::users::{self, AddUser};
 use procdoc::app::{self, RefusalKind, RunRef, SignStep, StartRun};
 use procdoc::run::accounts::{Role, User};
-use procdoc::run::clock;
 use procdoc::run::store::SqliteStore;
 use procdoc::spec::load::Qms;
 use procdoc::spec::model::SignatureMeaning;
-
-const PASSWORD: &str = "correct horse battery";
 
 struct Env {
     _dir: tempfile::TempDir,
@@ -45,20 +42,14 @@ impl Env {
     }
 
     fn user(&mut self, login: &str, name: &str, depts: &[&str]) -> User {
-        let known: Vec<String> = ["QA", "PROD", "CS", "GM"].map(String::from).to_vec();
-        users::add_user(
+        add_user(
             &mut self.store,
-            &known,
-            AddUser {
-                login: login.into(),
-                name: name.into(),
-                departments: depts.iter().map(|d| d.to_string()).collect(),
-                role: Role::Staff,
-                password: Some(PASSWORD.into()),
-            },
-            clock::system_now(),
+            &["QA", "PROD", "CS", "GM"],
+            login,
+            name,
+            depts,
+            Role::Staff,
         )
-        .unwrap()
     }
 
     fn start(&mut self, flow: &str, reference: &str) {
@@ -103,13 +94,6 @@ impl Env {
             3600,
         )
         .unwrap()
-    }
-}
-
-fn step(id: &str) -> SignStep {
-    SignStep {
-        step: id.into(),
-        ..Default::default()
     }
 }
 

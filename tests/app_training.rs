@@ -3,20 +3,20 @@
 //! `training: required` stopping signatures on revisions a user has not confirmed.
 
 mod common;
+use common::app::{PASSWORD, add_user};
 #[path = "common/releases.rs"]
 mod releases;
 
 use std::path::{Path, PathBuf};
 
 use procdoc::app::training;
-use procdoc::app::users::{self, AddUser};
+use procdoc::app::users;
 use procdoc::app::{self, RefusalKind, RunRef, SignStep, StartRun};
 use procdoc::run::accounts::{Accounts, Role, User};
 use procdoc::run::clock;
 use procdoc::run::store::SqliteStore;
 use procdoc::spec::load::Qms;
 
-const PASSWORD: &str = "correct horse battery";
 const DOC: &str = "QA-P-001";
 
 struct Env {
@@ -56,20 +56,14 @@ impl Env {
     }
 
     fn user(&mut self, login: &str, depts: &[&str], role: Role) -> User {
-        let known: Vec<String> = ["QA", "PROD", "CS", "GM", "LOG"].map(String::from).to_vec();
-        users::add_user(
+        add_user(
             &mut self.store,
-            &known,
-            AddUser {
-                login: login.into(),
-                name: format!("Printed {login}"),
-                departments: depts.iter().map(|d| d.to_string()).collect(),
-                role,
-                password: Some(PASSWORD.into()),
-            },
-            clock::system_now(),
+            &["QA", "PROD", "CS", "GM", "LOG"],
+            login,
+            &format!("Printed {login}"),
+            depts,
+            role,
         )
-        .unwrap()
     }
 
     fn tasks(&self, user: &User) -> Vec<String> {

@@ -5,15 +5,15 @@
 //! so these tests need no separate binary and can kill or race real processes.
 
 mod common;
+use common::cli::{Out, RunCommands, child_command, child_process, child_stdout};
 use common::copy_dir;
+use common::run_record::{state, step};
 
 use std::cell::RefCell;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use clap::Parser;
 use serde_json::Value;
 
 /// The arguments of a child-mode process (JSON list).
@@ -21,80 +21,21 @@ const CHILD_ARGS: &str = "PROCDOC_RUN_TEST_ARGS";
 /// Unix milliseconds a child waits for before acting, so two children act at once.
 const CHILD_GO_AT: &str = "PROCDOC_RUN_TEST_GO_AT";
 
-#[derive(Parser)]
-struct RunCli {
-    #[arg(long, default_value = ".")]
-    qms: PathBuf,
-    #[arg(long)]
-    db: Option<PathBuf>,
-    #[command(subcommand)]
-    command: procdoc::run::RunCommand,
-}
-
 /// In a normal test run this does nothing. In child mode it is `procdoc run`.
 #[test]
 fn child_process_entry() {
-    let Ok(args) = std::env::var(CHILD_ARGS) else {
-        return;
-    };
-    let args: Vec<String> = serde_json::from_str(&args).expect("child arguments");
-    if let Some(go) = std::env::var(CHILD_GO_AT)
-        .ok()
-        .and_then(|t| t.parse::<u128>().ok())
-    {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_millis();
-        if go > now {
-            std::thread::sleep(Duration::from_millis((go - now) as u64));
-        }
-    }
-    let code = match RunCli::try_parse_from(std::iter::once("procdoc-run".to_string()).chain(args))
-    {
-        Ok(cli) => procdoc::run::execute(cli.command, &cli.qms, cli.db),
-        Err(e) => {
-            let _ = e.print();
-            2
-        }
-    };
-    let _ = std::io::stdout().flush();
-    std::process::exit(i32::from(code));
+    child_process(CHILD_ARGS, Some(CHILD_GO_AT));
 }
 
 /// A `procdoc run` process with `args`.
 fn child(args: &[String]) -> Command {
-    let mut c = Command::new(std::env::current_exe().expect("test binary"));
-    c.args([
-        "child_process_entry",
-        "--exact",
-        "--nocapture",
-        "--test-threads=1",
-        "-q",
-    ]);
-    c.env(CHILD_ARGS, serde_json::to_string(args).unwrap());
-    c.env_remove("PROCDOC_NOW");
-    c.env_remove("PROCDOC_DB");
-    c.env("NO_COLOR", "1");
-    c
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
+    child_command(CHILD_ARGS, args)
 }
 
 fn out_of(o: Output) -> Out {
-    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
-    // The test harness announces itself before the child's own output.
-    let stdout = match stdout.find("running 1 test\n") {
-        Some(i) => stdout[i + "running 1 test\n".len()..].to_string(),
-        None => stdout,
-    };
     Out {
         code: o.status.code().unwrap_or(-1),
-        stdout,
+        stdout: child_stdout(&o.stdout),
         stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
     }
 }
@@ -154,42 +95,10 @@ impl Env {
         out_of(self.command(args).output().unwrap())
     }
 
-    /// Runs a command that must succeed; its standard output.
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        assert_eq!(
-            o.code,
-            0,
-            "`{}` failed:\n{}{}",
-            args.join(" "),
-            o.stdout,
-            o.stderr
-        );
-        o.stdout
-    }
-
-    /// Runs a command that must be refused (exit 1); its error output.
-    fn refused(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        assert_eq!(
-            o.code,
-            1,
-            "`{}` was not refused:\n{}{}",
-            args.join(" "),
-            o.stdout,
-            o.stderr
-        );
-        o.stderr
-    }
-
     fn json(&self, args: &[&str]) -> Value {
         let mut all = args.to_vec();
         all.extend(["--format", "json"]);
         serde_json::from_str(&self.ok(&all)).expect("JSON output")
-    }
-
-    fn show(&self, reference: &str) -> Value {
-        self.json(&["show", reference])
     }
 
     fn sql(&self) -> rusqlite::Connection {
@@ -197,17 +106,11 @@ impl Env {
     }
 }
 
-fn step<'a>(record: &'a Value, id: &str) -> &'a Value {
-    record["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("no step {id}"))
-}
-
-fn state(record: &Value, id: &str) -> String {
-    step(record, id)["state"].as_str().unwrap().to_string()
+impl RunCommands for Env {
+    fn output(&self, args: &[&str]) -> (i32, String, String) {
+        let o = self.run(args);
+        (o.code, o.stdout, o.stderr)
+    }
 }
 
 // ---------------------------------------------------------------- deadlines

@@ -3,7 +3,8 @@
 //! by the audit chain, and checked by `run verify`.
 
 mod common;
-use common::copy_dir;
+use common::cli::{Out, RunCommands};
+use common::{copy_dir, sha256};
 
 use std::path::{Path, PathBuf};
 
@@ -15,12 +16,6 @@ struct Env {
     dir: tempfile::TempDir,
     qms: PathBuf,
     db: PathBuf,
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
 }
 
 impl Env {
@@ -53,19 +48,6 @@ impl Env {
         }
     }
 
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        assert_eq!(
-            o.code,
-            0,
-            "`{}` failed:\n{}{}",
-            args.join(" "),
-            o.stdout,
-            o.stderr
-        );
-        o.stdout
-    }
-
     fn file(&self, name: &str, bytes: &[u8]) -> String {
         let path = self.dir.path().join(name);
         std::fs::write(&path, bytes).unwrap();
@@ -77,12 +59,14 @@ impl Env {
     }
 }
 
-const REPORT: &[u8] = b"calibration certificate 42\n";
-
-fn sha256(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
+impl RunCommands for Env {
+    fn output(&self, args: &[&str]) -> (i32, String, String) {
+        let o = self.run(args);
+        (o.code, o.stdout, o.stderr)
+    }
 }
+
+const REPORT: &[u8] = b"calibration certificate 42\n";
 
 fn attachments_of(record: &Value, step: &str) -> Vec<Value> {
     let step = record["steps"]

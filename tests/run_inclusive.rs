@@ -2,6 +2,10 @@
 //! `--outcome` on a `multiple: true` decision, refused elsewhere, and the `join: started`
 //! step that waits only for the branches that were started.
 
+mod common;
+use common::cli::RunCommands;
+use common::run_record::state;
+
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -46,22 +50,6 @@ impl Env {
         )
     }
 
-    fn ok(&self, args: &[&str]) -> String {
-        let (code, out, err) = self.run(args);
-        assert_eq!(code, 0, "`{}` failed:\n{out}{err}", args.join(" "));
-        out
-    }
-
-    fn refused(&self, args: &[&str]) -> String {
-        let (code, out, err) = self.run(args);
-        assert_eq!(code, 1, "`{}` was not refused:\n{out}{err}", args.join(" "));
-        err
-    }
-
-    fn show(&self, reference: &str) -> serde_json::Value {
-        serde_json::from_str(&self.ok(&["show", reference, "--format", "json"])).unwrap()
-    }
-
     fn start(&self, reference: &str) {
         self.ok(&["start", "QP-08", "--ref", reference, "--by", "Ann"]);
         self.ok(&[
@@ -70,14 +58,10 @@ impl Env {
     }
 }
 
-fn state(record: &serde_json::Value, id: &str) -> String {
-    record["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .map(|s| s["state"].as_str().unwrap_or_default().to_string())
-        .unwrap()
+impl RunCommands for Env {
+    fn output(&self, args: &[&str]) -> (i32, String, String) {
+        self.run(args)
+    }
 }
 
 #[test]

@@ -3,44 +3,18 @@
 //! tests/run.rs).
 
 mod common;
+use common::cli::{RunCommands, child_command, child_process, child_stdout};
 use common::copy_dir;
+use common::run_record::step;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-use clap::Parser;
-use serde_json::Value;
 
 const CHILD_ARGS: &str = "PROCDOC_RUN_JOINT_TEST_ARGS";
-
-#[derive(Parser)]
-struct RunCli {
-    #[arg(long, default_value = ".")]
-    qms: PathBuf,
-    #[arg(long)]
-    db: Option<PathBuf>,
-    #[command(subcommand)]
-    command: procdoc::run::RunCommand,
-}
 
 /// In a normal test run this does nothing. In child mode it is `procdoc run`.
 #[test]
 fn child_process_entry() {
-    let Ok(args) = std::env::var(CHILD_ARGS) else {
-        return;
-    };
-    let args: Vec<String> = serde_json::from_str(&args).expect("child arguments");
-    let code = match RunCli::try_parse_from(std::iter::once("procdoc-run".to_string()).chain(args))
-    {
-        Ok(cli) => procdoc::run::execute(cli.command, &cli.qms, cli.db),
-        Err(e) => {
-            let _ = e.print();
-            2
-        }
-    };
-    let _ = std::io::stdout().flush();
-    std::process::exit(i32::from(code));
+    child_process(CHILD_ARGS, None);
 }
 
 struct Env {
@@ -67,56 +41,22 @@ impl Env {
             self.db.display().to_string(),
         ];
         all.extend(args.iter().map(|a| a.to_string()));
-        let o = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "child_process_entry",
-                "--exact",
-                "--nocapture",
-                "--test-threads=1",
-                "-q",
-            ])
-            .env(CHILD_ARGS, serde_json::to_string(&all).unwrap())
+        let o = child_command(CHILD_ARGS, &all)
             .env("PROCDOC_NOW", "2026-03-02 09:00")
-            .env_remove("PROCDOC_DB")
-            .env("NO_COLOR", "1")
             .output()
             .unwrap();
-        let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
-        let stdout = match stdout.find("running 1 test\n") {
-            Some(i) => stdout[i + "running 1 test\n".len()..].to_string(),
-            None => stdout,
-        };
         (
             o.status.code().unwrap_or(-1),
-            stdout,
+            child_stdout(&o.stdout),
             String::from_utf8_lossy(&o.stderr).into_owned(),
         )
     }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let (code, out, err) = self.run(args);
-        assert_eq!(code, 0, "`{}` failed:\n{out}{err}", args.join(" "));
-        out
-    }
-
-    fn refused(&self, args: &[&str]) -> String {
-        let (code, out, err) = self.run(args);
-        assert_eq!(code, 1, "`{}` was not refused:\n{out}{err}", args.join(" "));
-        err
-    }
-
-    fn show(&self, reference: &str) -> Value {
-        serde_json::from_str(&self.ok(&["show", reference, "--format", "json"])).unwrap()
-    }
 }
 
-fn step<'a>(record: &'a Value, id: &str) -> &'a Value {
-    record["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap()
+impl RunCommands for Env {
+    fn output(&self, args: &[&str]) -> (i32, String, String) {
+        self.run(args)
+    }
 }
 
 #[test]

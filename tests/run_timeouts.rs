@@ -8,6 +8,7 @@
 //! to PUR and GM after 5 working days and times out to `hold` after 10.
 
 mod common;
+use common::run_record::step;
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -91,15 +92,6 @@ impl Qms {
             "2026-03-06 15:00",
         ]);
     }
-}
-
-fn step<'a>(record: &'a Value, id: &str) -> &'a Value {
-    record["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("no step {id}"))
 }
 
 #[test]

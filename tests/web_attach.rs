@@ -4,6 +4,7 @@
 //! who may see the run, and refused when too large with nothing written.
 
 mod common;
+use common::sha256;
 
 #[path = "common/site.rs"]
 mod site;
@@ -23,11 +24,6 @@ use site::{PASSWORD, Site, block_on, body, location};
 const STEP: &str = "/runs/R-1/steps/work";
 const BOUNDARY: &str = "----procdocTestBoundary7MA4YWxkTrZu0gW";
 const PAGE: &[u8] = b"<html><body><script>alert(document.cookie)</script></body></html>";
-
-fn sha256(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
-}
 
 /// A multipart body of text fields and files (field `attachments`), as a browser sends it.
 fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Vec<u8> {

@@ -16,11 +16,7 @@ use procdoc::app::{self, DoneRequest, RunRef, StartRun};
 use procdoc::run::accounts::Role;
 use procdoc::run::clock;
 use procdoc::run::store::SqliteStore;
-use site::{Site, block_on, body, edit};
-
-const HOSTILE: &str = r#"<script>alert(1)</script>"><img src=x onerror=alert(2)>"#;
-/// The hostile text once minijinja escaped it (after [`body`] turned `&#x2f;` back).
-const ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img";
+use site::{ESCAPED, HOSTILE, Site, block_on, body, edit};
 
 const USERS: &[site::User] = &[
     ("boss", &["QA"], Role::Quality),

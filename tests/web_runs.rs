@@ -14,12 +14,7 @@ use axum::http::{StatusCode, header};
 use procdoc::app::{self, DoneRequest, RunRef, StartRun};
 use procdoc::run::accounts::Role;
 use procdoc::run::store::SqliteStore;
-use site::{Site, block_on, body, edit, location};
-
-const HOSTILE: &str = r#"<script>alert(1)</script>"><img src=x onerror=alert(2)>"#;
-/// How the hostile text reads once escaped for HTML by minijinja (after [`body`] turned its
-/// `&#x2f;` back into `/`).
-const ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img";
+use site::{ESCAPED, HOSTILE, Site, block_on, body, edit, location};
 
 impl Site {
     /// A server on the factory fixture, with markup in the complaint's first step title and

@@ -15,11 +15,8 @@ use axum::http::StatusCode;
 use procdoc::app::{self, RunRef, StartRun};
 use procdoc::run::accounts::Role;
 use procdoc::run::store::SqliteStore;
-use site::{PASSWORD, Site, block_on, body, edit, encode, location};
+use site::{ESCAPED, HOSTILE, PASSWORD, Site, block_on, body, edit, encode, location};
 
-const HOSTILE: &str = r#"<script>alert(1)</script>"><img src=x onerror=alert(2)>"#;
-/// How the hostile text reads once escaped for HTML (after [`body`] turned `&#x2f;` back).
-const ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img";
 const STEP: &str = "/runs/LOT-1/steps/inspect";
 
 impl Site {

@@ -20,11 +20,8 @@ use procdoc::app::{self, RunRef, StartRun};
 use procdoc::run::accounts::Role;
 use procdoc::run::clock;
 use procdoc::run::store::SqliteStore;
-use site::{PASSWORD, Site, block_on, body, edit, encode, location};
+use site::{ESCAPED, HOSTILE, PASSWORD, Site, block_on, body, edit, encode, location};
 
-const HOSTILE: &str = r#"<script>alert(1)</script>"><img src=x onerror=alert(2)>"#;
-/// How the hostile text reads once escaped for HTML (after [`body`] turned `&#x2f;` back).
-const ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img";
 const CONFIRM: &str = "/documents/QA-P-001/A/confirm";
 const STEP: &str = "/runs/LOT-1/steps/inspect";
 

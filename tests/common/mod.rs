@@ -1,7 +1,12 @@
 //! What several end-to-end test files need: the example QMS folders, copies of them, a
-//! build, and the text of a PDF. Each test file uses only part of it.
+//! build, and the text of a PDF; `procdoc run` at the command line ([`cli`]), the run
+//! record it shows ([`run_record`]), and the application layer's users and requests
+//! ([`app`]). Each test file uses only part of it.
 #![allow(dead_code)]
 
+pub mod app;
+pub mod cli;
+pub mod run_record;
 pub mod words;
 
 use std::path::Path;
@@ -31,6 +36,12 @@ pub fn example_folders() -> Vec<String> {
 mod files;
 #[allow(unused_imports)]
 pub use files::copy_dir;
+
+/// The SHA-256 of `bytes` in lowercase hex, as procdoc names and checks a kept file.
+pub fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
 
 /// `procdoc build QMS -o OUT [EXTRA...]`: its exit code and standard error.
 pub fn build(qms: impl AsRef<Path>, out: &Path, extra: &[&str]) -> (i32, String) {

@@ -21,6 +21,12 @@ use procdoc::web::{AppState, ServeOptions, router};
 /// The password of every user the tests add.
 pub const PASSWORD: &str = "correct horse battery";
 
+/// A text that would run script or break out of an attribute if a page did not escape it.
+pub const HOSTILE: &str = r#"<script>alert(1)</script>"><img src=x onerror=alert(2)>"#;
+/// How [`HOSTILE`] reads once minijinja escaped it for HTML (after [`body`] turned its
+/// `&#x2f;` back into `/`).
+pub const ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img";
+
 /// A user to add: login, departments, role. The printed name is `Printed {login}`.
 pub type User<'a> = (&'a str, &'a [&'a str], Role);
 
