@@ -52,14 +52,24 @@ pub fn check_see(user: &User, procedure: &Procedure) -> Result<(), Refusal> {
 }
 
 /// Whether `user` may start a run of `flow` of `procedure`: quality always; staff when one of
-/// their departments does the flow's first step or owns the procedure.
+/// their departments does a step a run of the flow begins at (the first step, or with
+/// several triggers the step of any of them) or owns the procedure.
 pub fn may_start(user: &User, procedure: &Procedure, flow: &Flow) -> bool {
     user.role == Role::Quality
         || owns(user, procedure)
-        || flow
-            .steps
-            .first()
-            .is_some_and(|s| s.by.iter().any(|d| user.departments.contains(d)))
+        || start_steps(flow).any(|s| s.by.iter().any(|d| user.departments.contains(d)))
+}
+
+/// The steps a run of `flow` may begin at: each trigger's `start` when the flow has several
+/// triggers (a nonconformity found in the shop starts at inspection's step, a customer
+/// return at sales'), else the first step.
+fn start_steps(flow: &Flow) -> impl Iterator<Item = &crate::spec::model::Step> {
+    let starts = flow.trigger.as_ref().map_or(&[][..], |t| t.starts());
+    let named = starts
+        .iter()
+        .filter_map(|t| flow.steps.iter().find(|s| s.id == t.start));
+    let first = starts.is_empty().then(|| flow.steps.first()).flatten();
+    named.chain(first)
 }
 
 /// Refused (kind [`RefusalKind::Forbidden`], about input `flow`) unless `user` may start
@@ -83,7 +93,7 @@ pub fn check_start(user: &User, qms: &Qms, doc: &str, flow: Option<&str>) -> Res
         RefusalKind::Forbidden,
         Some("flow"),
         format!(
-            "{} may not start flow `{}` of {}: its first step is not done by one of their departments ({}), and they do not own the procedure",
+            "{} may not start flow `{}` of {}: no step it starts at is done by one of their departments ({}), and they do not own the procedure",
             user.login,
             found.id,
             procedure.id,
