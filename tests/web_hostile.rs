@@ -514,6 +514,12 @@ fn a_joint_sign_off_takes_one_signature_per_department_and_person() {
         assert_eq!(status, StatusCode::FORBIDDEN);
         // QA's member names a department that is not theirs.
         let qa = site.sign_in("qa").await;
+        let form = body(site.get(path, Some(&qa)).await).await;
+        assert!(form.contains("Still to sign: QA, PROD, ENG"), "{form}");
+        assert!(
+            !form.contains(r#"name="t.mrb-minutes.signatures.0.0""#),
+            "{form}"
+        );
         for dept in ["ENG", HOSTILE, "MD"] {
             let (status, html) = sign(&site, &qa, path, &[("as", dept)]).await;
             assert!(status.is_client_error(), "{dept}: {status}\n{html}");
@@ -523,7 +529,11 @@ fn a_joint_sign_off_takes_one_signature_per_department_and_person() {
         assert_eq!(events(&site, "NC-MRB"), Some(before));
         let (status, html) = sign(&site, &qa, path, &[]).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
-        // The same person again, even for another department of theirs.
+        // The same person again: the form says QA has signed, and a signature is refused.
+        let r = site.get(path, Some(&qa)).await;
+        assert!(r.status().is_client_error(), "{}", r.status());
+        let page = body(r).await;
+        assert!(page.contains("already signed for QA"), "{page}");
         let (status, html) = sign(&site, &qa, path, &[]).await;
         assert!(status.is_client_error(), "{status}\n{html}");
         let qaprod = site.sign_in("qaprod").await;
