@@ -366,6 +366,22 @@ fn a_run_per_trigger_starts_for_the_department_of_that_trigger() {
                 "{run}"
             );
         }
+        // Sales may not say the parts were found at inspection: that trigger is QC's.
+        let sal = site.sign_in("sal").await;
+        let (status, html) = start(
+            &site,
+            &sal,
+            &[
+                ("flow", NCR),
+                ("ref", "NC-SAL2"),
+                ("trigger", "1"),
+                ("plan.mrb", "2026-12-21"),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        refused(status, &html, "trigger", "its step identify is not done by");
+        assert_eq!(events(&site, "NC-SAL2"), None);
         // Purchasing does no step a run begins at.
         let pur = site.sign_in("pur").await;
         let (status, _) = start(

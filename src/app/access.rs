@@ -16,7 +16,7 @@ use super::{Refusal, RefusalKind};
 use crate::control;
 use crate::run::accounts::{Role, User};
 use crate::spec::load::Qms;
-use crate::spec::model::{Flow, Procedure};
+use crate::spec::model::{Flow, Procedure, Step};
 
 fn owns(user: &User, procedure: &Procedure) -> bool {
     user.departments.contains(&procedure.owner)
@@ -63,7 +63,7 @@ pub fn may_start(user: &User, procedure: &Procedure, flow: &Flow) -> bool {
 /// The steps a run of `flow` may begin at: each trigger's `start` when the flow has several
 /// triggers (a nonconformity found in the shop starts at inspection's step, a customer
 /// return at sales'), else the first step.
-fn start_steps(flow: &Flow) -> impl Iterator<Item = &crate::spec::model::Step> {
+fn start_steps(flow: &Flow) -> impl Iterator<Item = &Step> {
     let starts = flow.trigger.as_ref().map_or(&[][..], |t| t.starts());
     let named = starts
         .iter()
@@ -72,10 +72,33 @@ fn start_steps(flow: &Flow) -> impl Iterator<Item = &crate::spec::model::Step> {
     named.chain(first)
 }
 
+/// The step a run started by `trigger` (its number from 1, or its text) begins at, on a
+/// flow with several triggers; `None` when the flow has one trigger or `trigger` names none
+/// (the start itself refuses that, listing the triggers).
+fn trigger_step<'a>(flow: &'a Flow, trigger: Option<&str>) -> Option<&'a Step> {
+    let starts = flow.trigger.as_ref().map_or(&[][..], |t| t.starts());
+    let chosen = trigger.map(str::trim).filter(|t| !t.is_empty())?;
+    let by_number = chosen
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|i| starts.get(i));
+    let found = by_number.or_else(|| starts.iter().find(|t| t.text.matches(chosen)))?;
+    flow.steps.iter().find(|s| s.id == found.start)
+}
+
 /// Refused (kind [`RefusalKind::Forbidden`], about input `flow`) unless `user` may start
-/// flow `flow` (the procedure's first when `None`) of procedure `doc`. An unknown procedure
-/// or flow is left for the start itself to refuse with its own message.
-pub fn check_start(user: &User, qms: &Qms, doc: &str, flow: Option<&str>) -> Result<(), Refusal> {
+/// flow `flow` (the procedure's first when `None`) of procedure `doc`; on a flow with
+/// several triggers, staff start it by `trigger` only when one of their departments does
+/// that trigger's step. An unknown procedure, flow or trigger is left for the start itself
+/// to refuse with its own message.
+pub fn check_start(
+    user: &User,
+    qms: &Qms,
+    doc: &str,
+    flow: Option<&str>,
+    trigger: Option<&str>,
+) -> Result<(), Refusal> {
     let Some(procedure) = qms.procedure(doc).map(|p| &p.doc) else {
         return Ok(());
     };
@@ -86,8 +109,27 @@ pub fn check_start(user: &User, qms: &Qms, doc: &str, flow: Option<&str>) -> Res
     let Some(found) = found else {
         return Ok(());
     };
-    if may_start(user, procedure, found) {
+    if user.role == Role::Quality || owns(user, procedure) {
         return Ok(());
+    }
+    match trigger_step(found, trigger) {
+        Some(step) if step.by.iter().any(|d| user.departments.contains(d)) => return Ok(()),
+        Some(step) => {
+            return Err(Refusal::new(
+                RefusalKind::Forbidden,
+                Some("trigger"),
+                format!(
+                    "{} may not start flow `{}` of {} by this trigger: its step {} is not done by one of their departments ({}), and they do not own the procedure",
+                    user.login,
+                    found.id,
+                    procedure.id,
+                    step.id,
+                    user.departments.join(", ")
+                ),
+            ));
+        }
+        None if may_start(user, procedure, found) => return Ok(()),
+        None => {}
     }
     Err(Refusal::new(
         RefusalKind::Forbidden,
