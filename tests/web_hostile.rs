@@ -751,3 +751,50 @@ fn the_api_refuses_wrong_triggers_items_outcomes_and_numbers() {
         assert_eq!(events(&site, "NC-DISP"), before);
     });
 }
+
+#[test]
+fn a_trigger_or_item_for_a_flow_that_takes_none_is_refused_in_words() {
+    block_on(async {
+        let site = site();
+        let qc = site.sign_in("qc").await;
+        let (status, html) = start(
+            &site,
+            &qc,
+            &[
+                ("flow", NCR),
+                ("ref", "NC-I"),
+                ("trigger", "1"),
+                ("item", "GA-001"),
+                ("plan.mrb", "2030-06-03"),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            html.contains("is not run per item"),
+            "the refusal is said:\n{html}"
+        );
+        assert!(
+            html.contains(r#"<div class="error" role="alert">"#),
+            "{html}"
+        );
+        let (status, html) = start(
+            &site,
+            &qc,
+            &[
+                ("flow", CAL),
+                ("ref", "GA-I"),
+                ("trigger", "1"),
+                ("item", "GA-001"),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            html.contains("has one trigger"),
+            "the refusal is said:\n{html}"
+        );
+        assert_eq!(events(&site, "NC-I"), None);
+        assert_eq!(events(&site, "GA-I"), None);
+    });
+}
