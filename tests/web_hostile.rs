@@ -798,3 +798,37 @@ fn a_trigger_or_item_for_a_flow_that_takes_none_is_refused_in_words() {
         assert_eq!(events(&site, "GA-I"), None);
     });
 }
+
+#[test]
+fn the_pages_and_records_of_runs_using_the_additions_are_served() {
+    block_on(async {
+        let site = site();
+        let qa = site.sign_in("qa").await;
+        for reference in ["NC-DEST", "NC-MRB", "GA-EVAL"] {
+            for (suffix, kind) in [
+                ("", "text/html"),
+                ("/flowchart.svg", "image/svg+xml"),
+                ("/record.pdf", "application/pdf"),
+                ("/record.json", "application/json"),
+            ] {
+                let path = format!("/runs/{reference}{suffix}");
+                let r = site.get(&path, Some(&qa)).await;
+                assert_eq!(r.status(), StatusCode::OK, "{path}");
+                let got = r.headers()[axum::http::header::CONTENT_TYPE]
+                    .to_str()
+                    .unwrap()
+                    .to_string();
+                assert!(got.starts_with(kind), "{path}: {got}");
+            }
+        }
+        let page = body(site.get("/runs/GA-EVAL", Some(&qa)).await).await;
+        assert!(
+            page.contains("Outside micrometer"),
+            "the item's row:\n{page}"
+        );
+        let page = body(site.get("/runs/NC-DEST", Some(&qa)).await).await;
+        for member in ["Member QA", "Member PROD", "Member ENG"] {
+            assert!(page.contains(member), "{member}:\n{page}");
+        }
+    });
+}
