@@ -188,6 +188,10 @@ pub struct StartChoice {
     /// For a per-item flow: the keys of its register's items.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<String>,
+    /// For a per-item flow: each item as a person picks it, its key then its other columns
+    /// (`GA-007 · Digital height gauge · 0-600 mm · ...`), in the order of `items`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub item_labels: Vec<String>,
 }
 
 /// Every flow of the QMS that `user` may start, in the order of the procedure files, worded
@@ -233,7 +237,8 @@ pub fn start_choices(qms: &Qms, user: &User, lang: &str) -> Vec<StartChoice> {
                     .flat_map(|t| t.starts())
                     .map(|t| t.text.best(lang, &primary).to_string())
                     .collect(),
-                items: item_keys(qms, flow),
+                items: item_rows(qms, flow).into_iter().map(|(k, _)| k).collect(),
+                item_labels: item_rows(qms, flow).into_iter().map(|(_, l)| l).collect(),
             });
         }
     }
@@ -241,7 +246,9 @@ pub fn start_choices(qms: &Qms, user: &User, lang: &str) -> Vec<StartChoice> {
 }
 
 /// The item keys of a per-item flow's register, in register order (none for other flows).
-fn item_keys(qms: &Qms, flow: &crate::spec::model::Flow) -> Vec<String> {
+/// The items of a per-item flow's register: each key and its label (the key, then the
+/// row's other non-empty cells).
+fn item_rows(qms: &Qms, flow: &crate::spec::model::Flow) -> Vec<(String, String)> {
     let Some(crate::spec::model::Trigger::ForEach(per)) = &flow.trigger else {
         return Vec::new();
     };
@@ -255,5 +262,21 @@ fn item_keys(qms: &Qms, flow: &crate::spec::model::Flow) -> Vec<String> {
     let Some(k) = table.column(&register.key) else {
         return Vec::new();
     };
-    table.rows.iter().map(|r| r[k].text.clone()).collect()
+    table
+        .rows
+        .iter()
+        .map(|r| {
+            let key = r[k].text.clone();
+            let label = std::iter::once(key.as_str())
+                .chain(
+                    r.iter()
+                        .enumerate()
+                        .filter(|(i, c)| *i != k && !c.text.trim().is_empty())
+                        .map(|(_, c)| c.text.as_str()),
+                )
+                .collect::<Vec<_>>()
+                .join(" · ");
+            (key, label)
+        })
+        .collect()
 }

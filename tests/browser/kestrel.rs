@@ -138,7 +138,12 @@ fn runs_start_at_the_trigger_and_for_the_gauge_chosen() {
         for key in ["GA-001", "GA-002", "GA-007", "GA-012"] {
             assert_has(&gauges, key, "a gauge of the register");
         }
-        b.choose("item", "GA-007").await?;
+        assert_has(&gauges, "GA-007 · Digital height gauge", "the gauge's row");
+        b.choose(
+            "item",
+            "GA-007 · Digital height gauge · 0-600 mm · Inspection room · Medium · Accredited lab",
+        )
+        .await?;
         b.type_in("ref", "CAL-GA-007-2026").await?;
         b.press("form[action=\"/runs/new\"] button.primary", "#step-recall")
             .await?;
