@@ -16,7 +16,7 @@ use super::{Refusal, RefusalKind};
 use crate::control;
 use crate::run::accounts::{Role, User};
 use crate::spec::load::Qms;
-use crate::spec::model::{Flow, Procedure};
+use crate::spec::model::{Flow, Procedure, Step};
 
 fn owns(user: &User, procedure: &Procedure) -> bool {
     user.departments.contains(&procedure.owner)
@@ -52,20 +52,53 @@ pub fn check_see(user: &User, procedure: &Procedure) -> Result<(), Refusal> {
 }
 
 /// Whether `user` may start a run of `flow` of `procedure`: quality always; staff when one of
-/// their departments does the flow's first step or owns the procedure.
+/// their departments does a step a run of the flow begins at (the first step, or with
+/// several triggers the step of any of them) or owns the procedure.
 pub fn may_start(user: &User, procedure: &Procedure, flow: &Flow) -> bool {
     user.role == Role::Quality
         || owns(user, procedure)
-        || flow
-            .steps
-            .first()
-            .is_some_and(|s| s.by.iter().any(|d| user.departments.contains(d)))
+        || start_steps(flow).any(|s| s.by.iter().any(|d| user.departments.contains(d)))
+}
+
+/// The steps a run of `flow` may begin at: each trigger's `start` when the flow has several
+/// triggers (a nonconformity found in the shop starts at inspection's step, a customer
+/// return at sales'), else the first step.
+fn start_steps(flow: &Flow) -> impl Iterator<Item = &Step> {
+    let starts = flow.trigger.as_ref().map_or(&[][..], |t| t.starts());
+    let named = starts
+        .iter()
+        .filter_map(|t| flow.steps.iter().find(|s| s.id == t.start));
+    let first = starts.is_empty().then(|| flow.steps.first()).flatten();
+    named.chain(first)
+}
+
+/// The step a run started by `trigger` (its number from 1, or its text) begins at, on a
+/// flow with several triggers; `None` when the flow has one trigger or `trigger` names none
+/// (the start itself refuses that, listing the triggers).
+fn trigger_step<'a>(flow: &'a Flow, trigger: Option<&str>) -> Option<&'a Step> {
+    let starts = flow.trigger.as_ref().map_or(&[][..], |t| t.starts());
+    let chosen = trigger.map(str::trim).filter(|t| !t.is_empty())?;
+    let by_number = chosen
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|i| starts.get(i));
+    let found = by_number.or_else(|| starts.iter().find(|t| t.text.matches(chosen)))?;
+    flow.steps.iter().find(|s| s.id == found.start)
 }
 
 /// Refused (kind [`RefusalKind::Forbidden`], about input `flow`) unless `user` may start
-/// flow `flow` (the procedure's first when `None`) of procedure `doc`. An unknown procedure
-/// or flow is left for the start itself to refuse with its own message.
-pub fn check_start(user: &User, qms: &Qms, doc: &str, flow: Option<&str>) -> Result<(), Refusal> {
+/// flow `flow` (the procedure's first when `None`) of procedure `doc`; on a flow with
+/// several triggers, staff start it by `trigger` only when one of their departments does
+/// that trigger's step. An unknown procedure, flow or trigger is left for the start itself
+/// to refuse with its own message.
+pub fn check_start(
+    user: &User,
+    qms: &Qms,
+    doc: &str,
+    flow: Option<&str>,
+    trigger: Option<&str>,
+) -> Result<(), Refusal> {
     let Some(procedure) = qms.procedure(doc).map(|p| &p.doc) else {
         return Ok(());
     };
@@ -76,14 +109,33 @@ pub fn check_start(user: &User, qms: &Qms, doc: &str, flow: Option<&str>) -> Res
     let Some(found) = found else {
         return Ok(());
     };
-    if may_start(user, procedure, found) {
+    if user.role == Role::Quality || owns(user, procedure) {
         return Ok(());
+    }
+    match trigger_step(found, trigger) {
+        Some(step) if step.by.iter().any(|d| user.departments.contains(d)) => return Ok(()),
+        Some(step) => {
+            return Err(Refusal::new(
+                RefusalKind::Forbidden,
+                Some("trigger"),
+                format!(
+                    "{} may not start flow `{}` of {} by this trigger: its step {} is not done by one of their departments ({}), and they do not own the procedure",
+                    user.login,
+                    found.id,
+                    procedure.id,
+                    step.id,
+                    user.departments.join(", ")
+                ),
+            ));
+        }
+        None if may_start(user, procedure, found) => return Ok(()),
+        None => {}
     }
     Err(Refusal::new(
         RefusalKind::Forbidden,
         Some("flow"),
         format!(
-            "{} may not start flow `{}` of {}: its first step is not done by one of their departments ({}), and they do not own the procedure",
+            "{} may not start flow `{}` of {}: no step it starts at is done by one of their departments ({}), and they do not own the procedure",
             user.login,
             found.id,
             procedure.id,
@@ -136,6 +188,10 @@ pub struct StartChoice {
     /// For a per-item flow: the keys of its register's items.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<String>,
+    /// For a per-item flow: each item as a person picks it, its key then its other columns
+    /// (`GA-007 · Digital height gauge · 0-600 mm · ...`), in the order of `items`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub item_labels: Vec<String>,
 }
 
 /// Every flow of the QMS that `user` may start, in the order of the procedure files, worded
@@ -181,7 +237,8 @@ pub fn start_choices(qms: &Qms, user: &User, lang: &str) -> Vec<StartChoice> {
                     .flat_map(|t| t.starts())
                     .map(|t| t.text.best(lang, &primary).to_string())
                     .collect(),
-                items: item_keys(qms, flow),
+                items: item_rows(qms, flow).into_iter().map(|(k, _)| k).collect(),
+                item_labels: item_rows(qms, flow).into_iter().map(|(_, l)| l).collect(),
             });
         }
     }
@@ -189,7 +246,9 @@ pub fn start_choices(qms: &Qms, user: &User, lang: &str) -> Vec<StartChoice> {
 }
 
 /// The item keys of a per-item flow's register, in register order (none for other flows).
-fn item_keys(qms: &Qms, flow: &crate::spec::model::Flow) -> Vec<String> {
+/// The items of a per-item flow's register: each key and its label (the key, then the
+/// row's other non-empty cells).
+fn item_rows(qms: &Qms, flow: &crate::spec::model::Flow) -> Vec<(String, String)> {
     let Some(crate::spec::model::Trigger::ForEach(per)) = &flow.trigger else {
         return Vec::new();
     };
@@ -203,5 +262,21 @@ fn item_keys(qms: &Qms, flow: &crate::spec::model::Flow) -> Vec<String> {
     let Some(k) = table.column(&register.key) else {
         return Vec::new();
     };
-    table.rows.iter().map(|r| r[k].text.clone()).collect()
+    table
+        .rows
+        .iter()
+        .map(|r| {
+            let key = r[k].text.clone();
+            let label = std::iter::once(key.as_str())
+                .chain(
+                    r.iter()
+                        .enumerate()
+                        .filter(|(i, c)| *i != k && !c.text.trim().is_empty())
+                        .map(|(_, c)| c.text.as_str()),
+                )
+                .collect::<Vec<_>>()
+                .join(" · ");
+            (key, label)
+        })
+        .collect()
 }

@@ -98,6 +98,12 @@ pub struct StepForm {
     /// The standing rules shown on the step ("Rule 2: ..."), in the form's language.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<String>,
+    /// A joint step (`by: { all: [...] }`) this signature does not complete: the codes of
+    /// the departments still to sign, this one among them. The form then asks for the
+    /// signature only, as the check items, record fields and outcome are entered with the
+    /// last signature (the runner refuses them before).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub still_to_sign: Vec<String>,
 }
 
 fn field_input(
@@ -211,6 +217,7 @@ fn form_of(spec: &Spec, step: usize, user: &User, lang: &str, reference: &str) -
         meaning: s.signature_meaning().word(),
         timezone: spec.tz().name().to_string(),
         rules: spec.rules_in(step, lang),
+        still_to_sign: Vec::new(),
     }
 }
 
@@ -245,7 +252,30 @@ pub fn step_form(
     let mut form = form_of(&spec, index, user, lang, &live.row.reference);
     if spec.step(index).by.joint {
         let left = crate::run::joint::still_to_sign(&spec, &live.state, index);
+        let theirs: Vec<String> = form.sign_for.iter().map(|f| f.code.clone()).collect();
         form.sign_for.retain(|f| left.contains(&f.code));
+        if !theirs.is_empty() && form.sign_for.is_empty() {
+            // Their departments have signed: saying they do not belong to one would be wrong.
+            return Err(Refusal::new(
+                RefusalKind::Refused,
+                None,
+                format!(
+                    "step {} is already signed for {}: each department signs once; still to sign: {}",
+                    form.step,
+                    theirs.join(", "),
+                    left.join(", ")
+                ),
+            ));
+        }
+        // One person signs for one department only: with two or more still to sign,
+        // this signature is not the last.
+        if left.len() > 1 {
+            form.check.clear();
+            form.question = None;
+            form.outcomes.clear();
+            form.records.clear();
+            form.still_to_sign = left;
+        }
     }
     if form.sign_for.is_empty() && !spec.step(index).by.is_empty() {
         return Err(Refusal::new(

@@ -85,7 +85,13 @@ pub fn start_run_as(
     user: &User,
     request: &StartRun,
 ) -> Result<Started, Refusal> {
-    check_start(user, qms, &request.doc, request.flow.as_deref())?;
+    check_start(
+        user,
+        qms,
+        &request.doc,
+        request.flow.as_deref(),
+        request.trigger.as_deref(),
+    )?;
     let request = StartRun {
         by: Some(user.name.clone()),
         ..request.clone()

@@ -66,9 +66,14 @@ pub fn outcomes(
                 listing()
             )));
         };
-        if !chosen.contains(&i) {
-            chosen.push(i);
+        // A repeated outcome is a slip (or a forged form), not a choice: said, not merged.
+        if chosen.contains(&i) {
+            return Err(refused(format!(
+                "`{label}` is given twice for step {}: give each outcome once",
+                s.id
+            )));
         }
+        chosen.push(i);
     }
     chosen.sort_unstable();
     if spec.net.choice_of_outcomes(step, &chosen).is_none() {

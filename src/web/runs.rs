@@ -303,12 +303,14 @@ async fn start_form(
     let chosen = choices.iter().find(|c| c.key == key).cloned();
     let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut general = Vec::new();
+    // A problem goes next to an input only when the form draws that input: a trigger or
+    // item sent for a flow that takes none is said above the form.
     let known = |field: &str| {
         field == "ref"
             || field == "flow"
             || field == "doc"
-            || field == "trigger"
-            || field == "item"
+            || (field == "trigger" && chosen.as_ref().is_some_and(|c| !c.triggers.is_empty()))
+            || (field == "item" && chosen.as_ref().is_some_and(|c| !c.items.is_empty()))
             || chosen.as_ref().is_some_and(|c| {
                 c.planned
                     .iter()

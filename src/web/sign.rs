@@ -213,8 +213,16 @@ fn flow_suffix(run: &RunRef) -> String {
         .unwrap_or_default()
 }
 
-/// The inputs a problem can be shown next to; any other goes above the form.
+/// The inputs a problem can be shown next to; any other goes above the form. The outcome
+/// and check items count only when the form shows them: a decision taken from a field, or
+/// a joint step's earlier signature, has none, and a problem with a forged one must still
+/// be read.
 fn inputs_of(form: &StepForm) -> BTreeSet<String> {
+    let shown = |input: &&&str| match **input {
+        "outcome" => !form.outcomes.is_empty(),
+        "check" | "waive" | "reason" => !form.check.is_empty(),
+        _ => true,
+    };
     let fixed = [
         "password",
         "as",
@@ -227,6 +235,7 @@ fn inputs_of(form: &StepForm) -> BTreeSet<String> {
     ];
     fixed
         .iter()
+        .filter(shown)
         .map(|f| f.to_string())
         .chain(
             form.records

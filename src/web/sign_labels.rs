@@ -73,4 +73,10 @@ pub const SIGN_LABELS: &[(&str, &str, &str, &str)] = &[
         "請查看下方各欄位標出的問題。",
     ),
     ("yes", "Yes", "是", "是"),
+    (
+        "joint_not_last",
+        "Each department signs this step. The check items, record and decision are entered with the last signature. Still to sign:",
+        "此步骤由各部门分别签署。检查项、记录和决定随最后一个签署填写。尚待签署：",
+        "此步驟由各部門分別簽署。檢查項、紀錄和決定隨最後一個簽署填寫。尚待簽署：",
+    ),
 ];

@@ -116,6 +116,19 @@ impl Browser {
         Ok(())
     }
 
+    /// Sets the value of the input named `name` as its picker would (a date input's
+    /// keyboard format follows the browser's locale; the value it sends does not).
+    pub async fn set_value(&self, name: &str, value: &str) -> Result {
+        let field = serde_json::to_value(self.find(&format!("[name=\"{name}\"]")).await?)?;
+        self.client
+            .execute(
+                "arguments[0].value = arguments[1]",
+                vec![field, serde_json::Value::from(value)],
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Clicks what `css` selects.
     pub async fn click(&self, css: &str) -> Result {
         self.find(css).await?.click().await?;

@@ -1,4 +1,4 @@
-//! The QMS under test and its server: a copy of the bundled Red Maple QMS, its people
+//! The QMS under test and its server: a copy of the bundled Red Maple (or Kestrel) QMS, its people
 //! added with `procdoc user add`, runs started and steps signed with `procdoc run`, and
 //! `procdoc serve` on a port the system picks.
 
@@ -79,9 +79,11 @@ pub fn run_procdoc(args: &[&str], stdin: &str) {
     );
 }
 
-/// A copy of the Red Maple QMS in a temporary folder, with its people, before it is served.
+/// A copy of an example QMS in a temporary folder, with its people, before it is served.
 pub struct Qms {
     pub dir: tempfile::TempDir,
+    /// The example's folder under `specs/`.
+    folder: &'static str,
 }
 
 impl Qms {
@@ -89,12 +91,7 @@ impl Qms {
     /// [review]` (as in the README's example): whoever reviewed an order may not also sign
     /// its contract.
     pub fn red_maple(people: &[&Person]) -> Qms {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let qms = Qms { dir };
-        copy_dir(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/red-maple"),
-            &qms.path(),
-        );
+        let qms = Qms::example("red-maple");
         let spec = qms.path().join("CS-P-001.yaml");
         let text = std::fs::read_to_string(&spec).expect("CS-P-001.yaml");
         let gm = "        by: GM\n        uses: [contract-review]\n";
@@ -105,6 +102,34 @@ impl Qms {
             1,
         );
         std::fs::write(&spec, text).expect("write CS-P-001.yaml");
+        qms.add(people);
+        qms
+    }
+
+    /// The Kestrel example (spec format 1.1: triggers, per-item runs, joint sign-off,
+    /// inclusive and field-driven decisions, earliest times) with `people` added.
+    pub fn kestrel(people: &[&Person]) -> Qms {
+        let qms = Qms::example("kestrel");
+        qms.add(people);
+        qms
+    }
+
+    /// A copy of `specs/FOLDER`.
+    fn example(folder: &'static str) -> Qms {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let qms = Qms { dir, folder };
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("specs")
+                .join(folder),
+            &qms.path(),
+        );
+        qms
+    }
+
+    /// `procdoc user add` for each of `people`, with [`PASSWORD`].
+    fn add(&self, people: &[&Person]) {
+        let qms = self;
         for p in people {
             let qms_dir = qms.path_str();
             let mut args = vec![
@@ -124,12 +149,11 @@ impl Qms {
             }
             run_procdoc(&args, &format!("{PASSWORD}\n"));
         }
-        qms
     }
 
     /// The QMS folder.
     pub fn path(&self) -> PathBuf {
-        self.dir.path().join("red-maple")
+        self.dir.path().join(self.folder)
     }
 
     fn path_str(&self) -> String {
