@@ -76,7 +76,8 @@ pub enum RunCommand {
         reference: String,
         /// Step id
         step: String,
-        /// Who did it (signs the step)
+        /// Who did it (signs the step). With user accounts in the store: an account's login
+        /// or printed name, whose departments it may sign for
         #[arg(long)]
         by: String,
         /// The decision outcome, by its label in any of the QMS languages (repeatable where
@@ -362,7 +363,7 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, Refusal>
                 attachments,
             };
             let mut store = db.write()?;
-            let done = app::complete_step(
+            let done = app::complete_named(
                 &mut store,
                 &run_ref(reference, flow),
                 &request,
@@ -581,8 +582,13 @@ fn print_completed(done: &app::Completed) {
     } else {
         "signed"
     };
+    let login = done
+        .login
+        .as_ref()
+        .map(|l| format!(" ({l})"))
+        .unwrap_or_default();
     println!(
-        "{}: {} {verb} by {}{acting} at {}{outcome}",
+        "{}: {} {verb} by {}{login}{acting} at {}{outcome}",
         done.run.reference,
         done.step,
         done.by,
