@@ -47,7 +47,7 @@ pub struct StartRun {
     pub by: Option<String>,
     /// When, as [`super::moment`] reads it; now when `None`.
     pub at: Option<String>,
-    /// Dates of planned steps, `STEP=YYYY-MM-DD`.
+    /// Dates of planned steps, `STEP=YYYY-MM-DD` or `STEP=YYYY-MM-DD HH:MM` (office clock).
     pub plan: Vec<String>,
     /// On a flow with several triggers: the trigger's number (1-based) or its text.
     pub trigger: Option<String>,
@@ -137,7 +137,7 @@ pub struct Completed {
 pub struct PlannedStep {
     pub run: RunInfo,
     pub step: String,
-    /// `YYYY-MM-DD` as given.
+    /// `YYYY-MM-DD`, or `YYYY-MM-DD HH:MM` on the office clock.
     pub date: String,
     /// Steps whose `within: { before: STEP }` deadline follows from the date.
     pub due: Vec<(String, DateTime<Utc>)>,
@@ -414,7 +414,9 @@ pub(super) fn completed(
     Ok(completed)
 }
 
-/// Sets or moves the date (`YYYY-MM-DD`) of a planned step of an open run.
+/// Sets or moves the date (`YYYY-MM-DD`), or date and time on the office clock
+/// (`YYYY-MM-DD HH:MM` or `YYYY-MM-DDTHH:MM`), of a planned step of an open run. Refused
+/// about `date` for any other shape, naming the accepted ones.
 pub fn plan_step(
     store: &mut dyn Store,
     run: &RunRef,
@@ -467,14 +469,18 @@ pub fn plan_step(
             let time = spec.step(s).after.as_ref()?.time();
             Some((
                 spec.step_id(s).to_string(),
-                spec.calendar.earliest_before_date(*date, time),
+                date.earliest_before(&spec.calendar, time),
             ))
         })
         .collect();
     Ok(PlannedStep {
         run: info(&live)?,
         step: spec.step_id(index).to_string(),
-        date: date.to_string(),
+        date: live
+            .state
+            .plan
+            .get(&index)
+            .map_or_else(|| date.trim().to_string(), |d| d.stored()),
         due,
         earliest,
     })

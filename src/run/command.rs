@@ -43,7 +43,8 @@ pub enum RunCommand {
         /// When (YYYY-MM-DD, "YYYY-MM-DD HH:MM" in the QMS time zone, or RFC 3339; default: now)
         #[arg(long)]
         at: Option<String>,
-        /// Date of a planned step, STEP=YYYY-MM-DD (repeatable)
+        /// Date of a planned step, STEP=YYYY-MM-DD, or with a time on the office clock
+        /// "STEP=YYYY-MM-DD HH:MM" (repeatable)
         #[arg(long = "plan", value_name = "STEP=DATE")]
         plan: Vec<String>,
         /// For a flow with several triggers: the trigger's number (from 1) or its text
@@ -115,7 +116,7 @@ pub enum RunCommand {
         #[arg(value_name = "REF")]
         reference: String,
         step: String,
-        /// YYYY-MM-DD
+        /// YYYY-MM-DD, or "YYYY-MM-DD HH:MM" on the office clock (also YYYY-MM-DDTHH:MM)
         date: String,
         #[arg(long)]
         by: Option<String>,

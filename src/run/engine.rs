@@ -249,14 +249,15 @@ pub fn start(
     let mut plan = BTreeMap::new();
     for item in &request.plan {
         let (step, date) = item.split_once('=').ok_or_else(|| {
-            RunError::Usage(format!("--plan `{item}`: write STEP=YYYY-MM-DD")).about("plan")
+            RunError::Usage(format!(
+                "--plan `{item}`: write STEP=DATE, DATE as {}",
+                super::planned::SHAPES
+            ))
+            .about("plan")
         })?;
         let (step, date) = completion::planned_date(&spec, step.trim(), date.trim())
             .map_err(|e| e.instead(&format!("plan.{}", step.trim())))?;
-        plan.insert(
-            spec.step_id(step).to_string(),
-            date.format("%Y-%m-%d").to_string(),
-        );
+        plan.insert(spec.step_id(step).to_string(), date.stored());
     }
     let start = super::triggers::choose_start(&spec, request.trigger.as_deref())?;
     super::triggers::check_item(&spec, request.item.as_ref())?;
@@ -695,7 +696,7 @@ fn refuse_while_child_runs(store: &dyn Store, live: &Live, step: &str) -> Result
     .about("step"))
 }
 
-/// Sets or moves a planned date.
+/// Sets or moves a planned date, or date and time ([`super::planned::PlannedAt`]).
 pub fn plan(
     store: &mut dyn Store,
     live: &mut Live,
@@ -731,7 +732,7 @@ pub fn plan(
         by,
         Change::Planned(Planned {
             step,
-            date: date.format("%Y-%m-%d").to_string(),
+            date: date.stored(),
         }),
     )?;
     Ok(())

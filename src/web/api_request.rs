@@ -55,7 +55,8 @@ pub struct StartBody {
     /// The order or case number; unique per flow.
     #[serde(rename = "ref")]
     pub reference: String,
-    /// Dates of planned steps: `{"STEP": "YYYY-MM-DD"}`.
+    /// Dates of planned steps: `{"STEP": "YYYY-MM-DD"}`, or with a time on the office clock
+    /// `"YYYY-MM-DD HH:MM"`.
     #[serde(default)]
     pub plan: BTreeMap<String, String>,
     /// On a flow with several triggers: the trigger's number (from 1) or its text.

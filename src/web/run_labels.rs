@@ -83,6 +83,12 @@ pub const RUN_LABELS: &[(&str, &str, &str, &str)] = &[
         "计划步骤日期",
         "計劃步驟日期",
     ),
+    (
+        "planned_time",
+        "time, if set",
+        "时间（如有）",
+        "時間（如有）",
+    ),
     ("choose", "Choose", "选择", "選擇"),
     (
         "draft_revision",

@@ -330,8 +330,8 @@ async fn start_form(
     let plan: BTreeMap<String, String> = chosen
         .iter()
         .flat_map(|c| &c.planned)
-        .map(|p| {
-            let name = format!("plan.{}", p.step);
+        .flat_map(|p| [format!("plan.{}", p.step), format!("plan_time.{}", p.step)])
+        .map(|name| {
             let value = typed.get(&name);
             (name, value)
         })
@@ -362,10 +362,21 @@ pub async fn start(
         Some((d, f)) => (d.to_string(), Some(f.to_string())),
         None => (key.clone(), None),
     };
-    let plan: Vec<String> = form
+    // A planned step's date and its optional time of day come as two inputs; the engine
+    // reads them together as `--plan` does.
+    let steps: std::collections::BTreeSet<&str> = form
         .pairs()
-        .filter_map(|(name, value)| {
-            let step = name.strip_prefix("plan.")?;
+        .filter_map(|(name, _)| {
+            name.strip_prefix("plan.")
+                .or_else(|| name.strip_prefix("plan_time."))
+        })
+        .collect();
+    let plan: Vec<String> = steps
+        .into_iter()
+        .filter_map(|step| {
+            let date = form.get(&format!("plan.{step}"));
+            let time = form.get(&format!("plan_time.{step}"));
+            let value = format!("{} {}", date.trim(), time.trim());
             let value = value.trim();
             (!value.is_empty()).then(|| format!("{step}={value}"))
         })
