@@ -53,6 +53,10 @@ pub struct StartRun {
     pub trigger: Option<String>,
     /// On a per-item flow: the key of the register item the run is for.
     pub item: Option<String>,
+    /// On a per-item flow: the period the run is for, as `run due` names it (`2026 Q3`, or
+    /// its first day), so that a late period is started today for that period; the period
+    /// of the start when `None`.
+    pub period: Option<String>,
 }
 
 /// A run's identity and the time zone its times are shown in (its calendar's).
@@ -271,6 +275,12 @@ pub fn prepare_start(
             calls_into,
             trigger: request.trigger.clone(),
             item: item_pin(qms, settings, request)?,
+            period: request
+                .period
+                .as_deref()
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string),
         },
     })
 }

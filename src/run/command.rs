@@ -53,6 +53,10 @@ pub enum RunCommand {
         /// For a flow run per register item: the item's key (see `run due`)
         #[arg(long)]
         item: Option<String>,
+        /// With --item: the period the run is for, as `run due` names it (e.g. "2026 Q3",
+        /// or its first day); default: the period of the start
+        #[arg(long, requires = "item")]
+        period: Option<String>,
     },
     /// Show a run's checklist
     Show {
@@ -291,6 +295,7 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, Refusal>
             plan,
             trigger,
             item,
+            period,
         } => start(
             qms_dir,
             db,
@@ -303,6 +308,7 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, Refusal>
                 plan,
                 trigger,
                 item,
+                period,
             },
         ),
         RunCommand::Show {

@@ -212,6 +212,9 @@ pub struct StartRequest {
     pub trigger: Option<String>,
     /// The register item of a per-item run, as read from the register.
     pub item: Option<super::triggers::ItemPin>,
+    /// On a per-item run: the period it is for, as `run due` names it; the period of its
+    /// start when `None` ([`super::per_item::chosen_period`]).
+    pub period: Option<String>,
 }
 
 /// Starts a run of a flow from a snapshot of the checked QMS. `notes` collects what else
@@ -261,6 +264,7 @@ pub fn start(
     }
     let start = super::triggers::choose_start(&spec, request.trigger.as_deref())?;
     super::triggers::check_item(&spec, request.item.as_ref())?;
+    super::per_item::period_only_per_item(&spec, request)?;
     let period = match &spec.flow.trigger {
         Some(Trigger::Every(rec)) => recurrence::period_of(
             spec.procedure.effective.0,
@@ -269,15 +273,9 @@ pub fn start(
             clock::local_date(request.at, spec.tz()),
         )
         .map(|p| p.key),
-        Some(Trigger::ForEach(per)) => request.item.as_ref().and_then(|item| {
-            super::per_item::period_of(
-                spec.procedure.effective.0,
-                per,
-                item,
-                &spec.calendar,
-                clock::local_date(request.at, spec.tz()),
-            )
-        }),
+        Some(Trigger::ForEach(per)) => {
+            super::per_item::period_to_start(store, &spec, per, request)?
+        }
         _ => None,
     };
     let started = Started {

@@ -65,6 +65,9 @@ pub struct StartBody {
     /// On a per-item flow: the register item's key.
     #[serde(default)]
     pub item: Option<String>,
+    /// On a per-item flow: the period the run is for, as `procdoc run due` names it.
+    #[serde(default)]
+    pub period: Option<String>,
 }
 
 /// A trigger chosen by number (`2`) or by text (`"Internal audit finding"`).
@@ -95,6 +98,7 @@ impl StartBody {
                 TriggerChoice::Text(t) => t,
             }),
             item: self.item.filter(|i| !i.trim().is_empty()),
+            period: self.period.filter(|p| !p.trim().is_empty()),
         }
     }
 }

@@ -390,6 +390,7 @@ pub async fn start(
         plan,
         trigger: Some(form.get("trigger").trim().to_string()).filter(|t| !t.is_empty()),
         item: Some(form.get("item").trim().to_string()).filter(|i| !i.is_empty()),
+        period: None,
     };
     let (st, user) = (Arc::clone(&state), signed_in.user.clone());
     let reference = request.reference.clone();
