@@ -372,3 +372,31 @@ fn with_user_accounts_an_account_of_several_departments_says_which_one_it_signs_
         "{err}"
     );
 }
+
+#[test]
+fn a_number_is_recorded_as_it_was_entered() {
+    let env = Env::new();
+    env.ok(&["start", "QA-P-010", "--ref", "CA-3"]);
+    env.ok(&[
+        "done",
+        "CA-3",
+        "classify",
+        "--by",
+        "Helen",
+        "--field",
+        "capa.category=Minor",
+        "--field",
+        "capa.score= 1e1 ",
+    ]);
+    let r = env.show("CA-3");
+    let it = &step(&r, "classify")["iterations"][0];
+    let text = it.to_string();
+    assert!(
+        text.contains(r#""raw":"1e1""#) && text.contains(r#""value":"1e1""#),
+        "{text}"
+    );
+    assert!(!text.contains("10.0"), "{text}");
+    let shown = env.ok(&["show", "CA-3"]);
+    assert!(shown.contains("1e1"), "{shown}");
+    assert!(env.ok(&["verify"]).starts_with("OK"));
+}
