@@ -10,11 +10,13 @@ use chrono::Utc;
 
 use super::runs::completed;
 use super::sign::{SignStore, who_signs};
+use super::training;
 use super::{Completed, Refusal, RefusalKind, RunRef, transaction};
 use crate::run::accounts::User;
 use crate::run::clock;
 use crate::run::completion::DoneRequest;
 use crate::run::engine::{self, Live, RunError};
+use crate::spec::load::Qms;
 
 /// Completes an active step as [`super::complete_step`] does, with `request.by` taken as
 /// typed while the store has no user accounts. With accounts, `request.by` must name
@@ -29,9 +31,12 @@ use crate::run::engine::{self, Live, RunError};
 ///   in: Forbidden, naming the account's departments; several possible and none given:
 ///   about `as`;
 /// - on a joint step, a second signature of the same account (by login, whatever name
-///   was typed): about `by`.
+///   was typed): about `by`;
+/// - with `training: required` in `qms`'s procdoc.yaml (when the QMS is given), an account
+///   that has not confirmed the run's revision: Forbidden, as in the web app.
 pub fn complete_named(
     store: &mut dyn SignStore,
+    qms: Option<&Qms>,
     run: &RunRef,
     request: &DoneRequest,
     at: Option<&str>,
@@ -41,6 +46,12 @@ pub fn complete_named(
         return super::complete_step(store, run, request, at);
     }
     let user = account_named(&users, &request.by)?;
+    // Training records are only ever added, so reading them before the run is safe.
+    let required = qms.filter(|q| q.settings.as_ref().is_some_and(|s| s.training_required()));
+    let confirmed = match required {
+        Some(_) => store.training(Some(user.id))?,
+        None => Vec::new(),
+    };
     let mut done = request.clone();
     done.by = user.name.clone();
     done.login = Some(user.login.clone());
@@ -51,7 +62,14 @@ pub fn complete_named(
         let row = engine::find(s, &run.reference, run.flow.as_deref())?;
         let mut live = engine::open_for_change(s, row.id)?;
         let at = clock::now(at, live.spec()?.tz()).map_err(|e| RunError::Usage(e).about("at"))?;
-        match who_signs(&live, user, &request.step, request.acting_for.as_deref()) {
+        let trained = || match required.and_then(|q| {
+            training::missing_for_signing(q, &confirmed, &live.row.doc, &live.row.revision)
+        }) {
+            Some(release) => Err(training::not_trained(user, release, &live.row.revision)),
+            None => Ok(()),
+        };
+        let signs_for = who_signs(&live, user, &request.step, request.acting_for.as_deref());
+        match signs_for.and_then(|a| trained().map(|()| a)) {
             Ok(acting_for) => done.acting_for = acting_for,
             Err(r) => {
                 // Rolled back by the error; the refusal itself is returned below.

@@ -369,9 +369,13 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, Refusal>
                 note,
                 attachments,
             };
+            // The QMS says whether signers must have read the procedure (`training:
+            // required`); a run is completed from its own snapshot even when it does not load.
+            let qms = load::load(qms_dir).ok().map(|(q, _)| q);
             let mut store = db.write()?;
             let done = app::complete_named(
                 &mut store,
+                qms.as_ref(),
                 &run_ref(reference, flow),
                 &request,
                 at.as_deref(),
