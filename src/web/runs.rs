@@ -309,6 +309,7 @@ async fn start_form(
             || field == "doc"
             || field == "trigger"
             || field == "item"
+            || field == "period"
             || chosen.as_ref().is_some_and(|c| {
                 c.planned
                     .iter()
@@ -342,6 +343,7 @@ async fn start_form(
         reference => typed.get("ref"),
         trigger => typed.get("trigger"),
         item => typed.get("item"),
+        period => typed.get("period"),
         plan => to_value(&plan),
         errors => to_value(&errors),
         general => general,
@@ -390,7 +392,7 @@ pub async fn start(
         plan,
         trigger: Some(form.get("trigger").trim().to_string()).filter(|t| !t.is_empty()),
         item: Some(form.get("item").trim().to_string()).filter(|i| !i.is_empty()),
-        period: None,
+        period: Some(form.get("period").trim().to_string()).filter(|p| !p.is_empty()),
     };
     let (st, user) = (Arc::clone(&state), signed_in.user.clone());
     let reference = request.reference.clone();
