@@ -59,6 +59,7 @@ fn main() {
             plan: Vec::new(),
             trigger: None,
             item: None,
+            period: None,
             calls_into: Vec::new(),
         };
         engine::start(&mut store, snapshot.clone(), &request, &mut notes).expect("start");

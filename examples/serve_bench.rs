@@ -197,6 +197,7 @@ fn seed(runs: usize, pool: usize, db: Option<&str>) -> Seeded {
             plan: Vec::new(),
             trigger: None,
             item: None,
+            period: None,
             calls_into: Vec::new(),
         };
         let mut live =

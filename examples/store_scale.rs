@@ -126,6 +126,7 @@ fn main() {
             plan: Vec::new(),
             trigger: None,
             item: None,
+            period: None,
             calls_into: Vec::new(),
         };
         let mut live = engine::start(store, snapshot.clone(), &request, &mut notes).expect("start");

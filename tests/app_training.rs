@@ -304,6 +304,45 @@ fn training_required_blocks_signing_until_the_revision_is_confirmed() {
 }
 
 #[test]
+fn a_name_typed_for_an_account_is_blocked_by_training_as_its_signature_is() {
+    let mut env = Env::new(required);
+    let qa = env.user("qa", &["QA"], Role::Staff);
+    env.release("2026-03-01T01:00:00Z");
+    env.start("LOT-1");
+    let request = app::DoneRequest {
+        step: "inspect".into(),
+        by: "Printed qa".into(),
+        outcome: Some("Pass".into()),
+        check: Some("all".into()),
+        fields: vec![
+            "inspection-report.lot=L1".into(),
+            "inspection-report.measured=12".into(),
+        ],
+        ..Default::default()
+    };
+    let named = |env: &mut Env| {
+        app::complete_named(
+            &mut env.store,
+            Some(&env.qms),
+            &RunRef::new("LOT-1"),
+            &request,
+            Some("2026-03-02 10:00"),
+        )
+    };
+    let r = named(&mut env).unwrap_err();
+    assert_eq!(r.kind, RefusalKind::Forbidden);
+    assert!(
+        r.message
+            .contains("has not confirmed revision A of QA-P-001"),
+        "{r}"
+    );
+    env.confirm(&qa, "A").unwrap();
+    let done = named(&mut env).unwrap();
+    assert_eq!(done.login.as_deref(), Some("qa"));
+    assert_eq!(done.by, "Printed qa");
+}
+
+#[test]
 fn a_later_confirmed_release_covers_runs_of_an_older_one() {
     let mut env = Env::new(required);
     let qa = env.user("qa", &["QA"], Role::Staff);

@@ -62,6 +62,32 @@ fn copy_qms(example: &str) -> Qms {
     Qms { dir, docs }
 }
 
+/// `--item KEY --period FIRST-DAY` of the most recent item x period of a per-item flow that
+/// `run due` lists without a run.
+fn unrun_period(qms: &Path, doc: &str, flow: &str) -> Vec<String> {
+    let args = ["due", "--doc", doc, "--format", "json"].map(String::from);
+    let (code, out, err) = run(qms, &args);
+    assert_eq!(code, 0, "{err}");
+    let due: Value = serde_json::from_str(&out).unwrap();
+    let flow = due
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["flow"] == flow)
+        .unwrap();
+    let last = flow["missing"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap_or_else(|| panic!("{doc} {flow}: no item x period without a run left"));
+    vec![
+        "--item".to_string(),
+        last["item"].as_str().unwrap().to_string(),
+        "--period".to_string(),
+        last["key"].as_str().unwrap().to_string(),
+    ]
+}
+
 fn run(qms: &Path, args: &[String]) -> (i32, String, String) {
     let out = Command::cargo_bin("procdoc")
         .unwrap()
@@ -394,6 +420,7 @@ fn run_every_flow(example: &str) {
                             .unwrap();
                         let table = loaded.item_table(&per.for_each).unwrap();
                         let key = table.column(&register.key).unwrap();
+                        // The item is replaced below by one item x period without a run.
                         vec![vec!["--item".to_string(), table.rows[0][key].text.clone()]]
                     }
                     _ => vec![Vec::new()],
@@ -415,6 +442,13 @@ fn run_every_flow(example: &str) {
                         "--by".into(),
                         "starter".into(),
                     ];
+                    // One run per item and period: each run of a per-item flow takes an
+                    // item x period `run due` still lists.
+                    let start_args = if matches!(flow.trigger, Some(Trigger::ForEach(_))) {
+                        unrun_period(qms.dir.path(), &doc.id, &flow.id)
+                    } else {
+                        start_args
+                    };
                     args.extend(start_args);
                     args.extend(planned.iter().cloned());
                     let (code, _, stderr) = run(qms.dir.path(), &args);

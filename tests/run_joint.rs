@@ -192,3 +192,151 @@ fn a_minor_category_goes_straight_to_close() {
     assert!(out.contains(": Minor"), "{out}");
     assert!(out.contains("now active: close (QA)"), "{out}");
 }
+
+impl Env {
+    /// `procdoc user ARGS` on the same QMS and store; panics unless it succeeds.
+    fn user(&self, args: &[&str]) {
+        let o = assert_cmd::Command::cargo_bin("procdoc")
+            .unwrap()
+            .arg("user")
+            .args(args)
+            .arg("--qms")
+            .arg(&self.qms)
+            .arg("--db")
+            .arg(&self.db)
+            .env_remove("PROCDOC_DB")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+
+    /// A run of the corrective action waiting for the joint approval.
+    fn at_approval(&self, reference: &str) {
+        self.ok(&["start", "QA-P-010", "--ref", reference]);
+        self.ok(&[
+            "done",
+            reference,
+            "classify",
+            "--by",
+            "helen",
+            "--field",
+            "capa.category=Major",
+        ]);
+    }
+}
+
+#[test]
+fn with_user_accounts_a_typed_name_signs_as_its_account_and_for_its_departments_only() {
+    let env = Env::new();
+    env.user(&[
+        "add",
+        "helen",
+        "--name",
+        "Helen Clarke",
+        "--dept",
+        "QA",
+        "--dept",
+        "PROD",
+    ]);
+    env.user(&["add", "wu", "--name", "Wu Gang", "--dept", "PROD"]);
+    env.user(&["add", "zhao", "--name", "Zhao Lei", "--dept", "ENG"]);
+    env.user(&["add", "old", "--name", "Old Hand", "--dept", "ENG"]);
+    env.user(&["disable", "old"]);
+    env.at_approval("CA-1");
+
+    // A name that is no account's is refused once the store has accounts.
+    let err = env.refused(&["done", "CA-1", "approve", "--by", "Somebody", "--as", "QA"]);
+    assert!(err.contains("no user account"), "{err}");
+    let err = env.refused(&["done", "CA-1", "approve", "--by", "Old Hand", "--as", "ENG"]);
+    assert!(err.contains("disabled"), "{err}");
+    // A department the account is not in, naming the account's departments.
+    let err = env.refused(&["done", "CA-1", "approve", "--by", "wu", "--as", "ENG"]);
+    assert!(
+        err.contains("Wu Gang (wu) may not sign step approve for ENG: they belong to PROD"),
+        "{err}"
+    );
+    // The login first, then the printed name of the same person: one signature each.
+    let out = env.ok(&["done", "CA-1", "approve", "--by", "helen", "--as", "QA"]);
+    assert!(
+        out.contains("approve signed by Helen Clarke (helen) for QA"),
+        "{out}"
+    );
+    let err = env.refused(&[
+        "done",
+        "CA-1",
+        "approve",
+        "--by",
+        "Helen Clarke",
+        "--as",
+        "PROD",
+    ]);
+    assert!(
+        err.contains("one person signs for one department only"),
+        "{err}"
+    );
+    // With one department of the account left to sign, it needs no `--as`.
+    let out = env.ok(&["done", "CA-1", "approve", "--by", "Wu Gang"]);
+    assert!(
+        out.contains("approve signed by Wu Gang (wu) for PROD"),
+        "{out}"
+    );
+    let out = env.ok(&["done", "CA-1", "approve", "--by", "zhao", "--check", "all"]);
+    assert!(
+        out.contains("approve completed by Zhao Lei (zhao) for ENG"),
+        "{out}"
+    );
+    let r = env.show("CA-1");
+    let it = &step(&r, "approve")["iterations"][0];
+    assert_eq!(it["signed"][0]["by"], "Helen Clarke");
+    assert_eq!(it["signed"][0]["login"], "helen");
+    assert!(env.ok(&["verify"]).starts_with("OK"));
+}
+
+#[test]
+fn with_user_accounts_an_account_of_several_departments_says_which_one_it_signs_for() {
+    let env = Env::new();
+    env.user(&[
+        "add",
+        "helen",
+        "--name",
+        "Helen Clarke",
+        "--dept",
+        "QA",
+        "--dept",
+        "PROD",
+    ]);
+    env.at_approval("CA-2");
+    let err = env.refused(&["done", "CA-2", "approve", "--by", "Helen Clarke"]);
+    assert!(
+        err.contains("may sign step approve for QA, PROD: say which one they act for"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_number_is_recorded_as_it_was_entered() {
+    let env = Env::new();
+    env.ok(&["start", "QA-P-010", "--ref", "CA-3"]);
+    env.ok(&[
+        "done",
+        "CA-3",
+        "classify",
+        "--by",
+        "Helen",
+        "--field",
+        "capa.category=Minor",
+        "--field",
+        "capa.score= 1e1 ",
+    ]);
+    let r = env.show("CA-3");
+    let it = &step(&r, "classify")["iterations"][0];
+    let text = it.to_string();
+    assert!(
+        text.contains(r#""raw":"1e1""#) && text.contains(r#""value":"1e1""#),
+        "{text}"
+    );
+    assert!(!text.contains("10.0"), "{text}");
+    let shown = env.ok(&["show", "CA-3"]);
+    assert!(shown.contains("1e1"), "{shown}");
+    assert!(env.ok(&["verify"]).starts_with("OK"));
+}

@@ -184,3 +184,71 @@ fn a_per_item_run_is_pinned_to_its_item_and_fills_its_fields() {
     let (code, _, stderr) = run(q, &["verify"]);
     assert_eq!(code, 0, "{stderr}");
 }
+
+#[test]
+fn one_run_per_item_and_period_and_a_late_period_is_started_by_name() {
+    let dir = qms();
+    let q = dir.path();
+    let start = |reference: &str, item: &str, period: Option<&str>| {
+        let mut args = vec![
+            "start",
+            "QP-07",
+            "--ref",
+            reference,
+            "--item",
+            item,
+            "--at",
+            "2025-09-15",
+        ];
+        if let Some(p) = period {
+            args.extend(["--period", p]);
+        }
+        run(q, &args)
+    };
+    let (code, _, stderr) = start("CAL-1", "GA-001", None);
+    assert_eq!(code, 0, "{stderr}");
+    // A second run of the same item in the same period is refused, naming the first.
+    let (code, _, stderr) = start("CAL-2", "GA-001", None);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(
+            "item `GA-001` already has run CAL-1 of flow `calibrate` for the period from 2025-09-01 (open"
+        ),
+        "{stderr}"
+    );
+    // The late period, named by its first day as `run due` prints it, is started today.
+    let (code, stdout, stderr) = start("CAL-2", "GA-001", Some("2025-03-01"));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("started run CAL-2"), "{stdout}");
+    let record = show(q, "CAL-2");
+    assert_eq!(record["period"], "2025-03-01");
+    // Or by its name as `run due` prints it.
+    let (code, _, stderr) = start("CAL-3", "GA-002", Some("2025-03-01 – 2025-08-31"));
+    assert_eq!(code, 0, "{stderr}");
+    let (_, due, _) = run(q, &["due", "--at", "2025-09-15"]);
+    assert!(!due.contains("GA-001  2025-03-01"), "{due}");
+    assert!(!due.contains("GA-002  2025-03-01"), "{due}");
+    assert!(
+        due.contains("GA-001  2025-06-01 – 2025-08-31  no run yet LATE"),
+        "{due}"
+    );
+    // The same period again, however it is named, is refused.
+    let (code, _, stderr) = start("CAL-4", "GA-001", Some("2025-03-01"));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("already has run CAL-2"), "{stderr}");
+    // A period the item does not have, or one not begun yet, is refused with the latest.
+    let (code, _, stderr) = start("CAL-4", "GA-001", Some("2025-12-01"));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("item `GA-001` has no period `2025-12-01` that has begun by 2025-09-15")
+            && stderr.contains("the latest: 2025-09-01 – 2025-11-30"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(
+        q,
+        &["start", "QP-07", "--ref", "CAL-5", "--period", "2025-03-01"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    let (code, _, stderr) = run(q, &["verify"]);
+    assert_eq!(code, 0, "{stderr}");
+}

@@ -168,6 +168,79 @@ fn a_window_before_a_planned_meeting_opens_at_the_start_of_its_day() {
 }
 
 #[test]
+fn a_window_before_a_planned_meeting_time_counts_back_to_that_instant() {
+    let env = Env::new();
+    // Another shape is refused (a usage error), naming both that are accepted.
+    let wrong = |args: &[&str]| {
+        let o = env.run("2026-04-01 09:00", args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stdout));
+        text(&o.stderr)
+    };
+    let err = wrong(&[
+        "start",
+        "QA-P-009",
+        "--flow",
+        "review",
+        "--ref",
+        "MR-2",
+        "--plan",
+        "meeting=15.06.2026 14:00",
+    ]);
+    assert!(
+        err.contains("write YYYY-MM-DD or YYYY-MM-DD HH:MM (also YYYY-MM-DDTHH:MM)"),
+        "{err}"
+    );
+    let out = env.ok(
+        "2026-04-01 09:00",
+        &[
+            "start",
+            "QA-P-009",
+            "--flow",
+            "review",
+            "--ref",
+            "MR-2",
+            "--plan",
+            "meeting=2026-06-15 14:00",
+        ],
+    );
+    // Two weeks before Monday 15 June 14:00 is Monday 1 June 14:00, not the end of that day.
+    assert!(out.contains("due 2026-06-01 14:00"), "{out}");
+    let r = env.show("2026-04-01 09:00", "MR-2");
+    assert_eq!(
+        iteration(&r, "agenda")["due"]["at"]["local"],
+        "2026-06-01 14:00"
+    );
+    // Moved with `run plan`, written with a T.
+    let out = env.ok(
+        "2026-04-01 09:00",
+        &["plan", "MR-2", "meeting", "2026-06-16T09:30"],
+    );
+    assert!(
+        out.contains("meeting planned for 2026-06-16 09:30"),
+        "{out}"
+    );
+    assert!(out.contains("agenda due 2026-06-02 09:30"), "{out}");
+    assert!(out.contains("agenda not before 2026-05-19 09:30"), "{out}");
+    let err = env.refused(
+        "2026-05-19 09:29",
+        &["done", "MR-2", "agenda", "--by", "Ann"],
+    );
+    assert!(
+        err.contains("may not be completed before 2026-05-19 09:30"),
+        "{err}"
+    );
+    let err = wrong(&["plan", "MR-2", "meeting", "2026-06-16 9h30"]);
+    assert!(err.contains("YYYY-MM-DD HH:MM"), "{err}");
+    env.ok(
+        "2026-05-19 09:30",
+        &["done", "MR-2", "agenda", "--by", "Ann"],
+    );
+    let shown = env.ok("2026-05-19 09:30", &["show", "MR-2"]);
+    assert!(shown.contains("2026-06-16 09:30"), "{shown}");
+    assert!(env.ok("2026-05-19 09:30", &["verify"]).starts_with("OK"));
+}
+
+#[test]
 fn signing_in_the_web_app_before_the_earliest_time_is_refused_at_the_step() {
     use procdoc::app::users::{self, AddUser};
     use procdoc::app::{self, RefusalKind, RunRef, SignStep, StartRun};

@@ -261,6 +261,37 @@ fn starting_a_run_records_it_in_the_users_name_and_a_refusal_shows_next_to_its_f
 }
 
 #[test]
+fn a_planned_step_started_from_the_form_takes_a_time_of_day_with_its_date() {
+    block_on(async {
+        let site = Site::new(STAFF);
+        let qa = site.sign_in("qa").await;
+        let (_, form) = site.page("/runs/new?flow=QA-P-001%2Faudit", &qa).await;
+        at(&form, "type=\"time\" name=\"plan_time.visit\"");
+        let r = site
+            .post(
+                "/runs/new",
+                "flow=QA-P-001%2Faudit&ref=AUD-9&plan.visit=2026-12-10&plan_time.visit=14%3A30",
+                Some(&qa),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (_, page) = site.page("/runs/AUD-9", &qa).await;
+        at(&page, "2026-12-10 14:30");
+        // A time without its date is refused at the date, saying what to write.
+        let r = site
+            .post(
+                "/runs/new",
+                "flow=QA-P-001%2Faudit&ref=AUD-10&plan_time.visit=14%3A30",
+                Some(&qa),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        at(&body(r).await, "YYYY-MM-DD HH:MM");
+        assert_eq!(site.runs(), 1);
+    });
+}
+
+#[test]
 fn the_run_page_shows_the_checklist_the_active_step_the_flowchart_and_the_audit_trail() {
     block_on(async {
         let site = Site::new(STAFF);

@@ -25,6 +25,7 @@ mod due_items;
 mod export;
 mod inbox;
 mod listing;
+mod named_signer;
 pub mod notify;
 pub mod overview;
 pub mod proof;
@@ -55,6 +56,7 @@ pub use listing::{
     DueFlow, DuePeriod, ListQuery, Listed, ListedStep, OverdueStep, RunList, due_periods,
     list_runs, office_calendar,
 };
+pub use named_signer::complete_named;
 pub use refusal::{Problem, Refusal, RefusalKind};
 pub use runs::{
     ActiveStep, Completed, PlannedStep, PreparedStart, Progress, RunInfo, RunRef, StartRun,

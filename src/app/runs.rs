@@ -47,12 +47,16 @@ pub struct StartRun {
     pub by: Option<String>,
     /// When, as [`super::moment`] reads it; now when `None`.
     pub at: Option<String>,
-    /// Dates of planned steps, `STEP=YYYY-MM-DD`.
+    /// Dates of planned steps, `STEP=YYYY-MM-DD` or `STEP=YYYY-MM-DD HH:MM` (office clock).
     pub plan: Vec<String>,
     /// On a flow with several triggers: the trigger's number (1-based) or its text.
     pub trigger: Option<String>,
     /// On a per-item flow: the key of the register item the run is for.
     pub item: Option<String>,
+    /// On a per-item flow: the period the run is for, as `run due` names it (`2026 Q3`, or
+    /// its first day), so that a late period is started today for that period; the period
+    /// of the start when `None`.
+    pub period: Option<String>,
 }
 
 /// A run's identity and the time zone its times are shown in (its calendar's).
@@ -137,7 +141,7 @@ pub struct Completed {
 pub struct PlannedStep {
     pub run: RunInfo,
     pub step: String,
-    /// `YYYY-MM-DD` as given.
+    /// `YYYY-MM-DD`, or `YYYY-MM-DD HH:MM` on the office clock.
     pub date: String,
     /// Steps whose `within: { before: STEP }` deadline follows from the date.
     pub due: Vec<(String, DateTime<Utc>)>,
@@ -271,6 +275,12 @@ pub fn prepare_start(
             calls_into,
             trigger: request.trigger.clone(),
             item: item_pin(qms, settings, request)?,
+            period: request
+                .period
+                .as_deref()
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string),
         },
     })
 }
@@ -414,7 +424,9 @@ pub(super) fn completed(
     Ok(completed)
 }
 
-/// Sets or moves the date (`YYYY-MM-DD`) of a planned step of an open run.
+/// Sets or moves the date (`YYYY-MM-DD`), or date and time on the office clock
+/// (`YYYY-MM-DD HH:MM` or `YYYY-MM-DDTHH:MM`), of a planned step of an open run. Refused
+/// about `date` for any other shape, naming the accepted ones.
 pub fn plan_step(
     store: &mut dyn Store,
     run: &RunRef,
@@ -467,14 +479,18 @@ pub fn plan_step(
             let time = spec.step(s).after.as_ref()?.time();
             Some((
                 spec.step_id(s).to_string(),
-                spec.calendar.earliest_before_date(*date, time),
+                date.earliest_before(&spec.calendar, time),
             ))
         })
         .collect();
     Ok(PlannedStep {
         run: info(&live)?,
         step: spec.step_id(index).to_string(),
-        date: date.to_string(),
+        date: live
+            .state
+            .plan
+            .get(&index)
+            .map_or_else(|| date.trim().to_string(), |d| d.stored()),
         due,
         earliest,
     })

@@ -265,7 +265,8 @@ pub fn sign_as(
             Some(release) => Err(training::not_trained(user, release, &live.row.revision)),
             None => Ok(()),
         };
-        match who_signs(&live, user, request).and_then(|a| trained().map(|()| a)) {
+        let signs_for = who_signs(&live, user, &request.step, request.acting_for.as_deref());
+        match signs_for.and_then(|a| trained().map(|()| a)) {
             Ok(acting_for) => done.acting_for = acting_for,
             Err(r) => {
                 // Rolled back by the error; the refusal itself is returned below.
@@ -307,12 +308,17 @@ pub(super) fn not_taken(live: &Live, spec: &Spec, step: usize) -> Result<(), Ref
     }
 }
 
-/// The department or party `user` signs the step for, or why they may not sign it.
-fn who_signs(live: &Live, user: &User, request: &SignStep) -> Result<Option<String>, Refusal> {
+/// The department or party `user` signs the step `step` for (`acting_for`, the `as` given,
+/// when they may act for several), or why they may not sign it: the one rule for a signed-in
+/// user and for a name typed at the command line that names an account.
+pub(super) fn who_signs(
+    live: &Live,
+    user: &User,
+    step: &str,
+    acting_for: Option<&str>,
+) -> Result<Option<String>, Refusal> {
     let spec = live.spec()?;
-    let step = spec
-        .find_step(request.step.trim())
-        .map_err(|e| e.about("step"))?;
+    let step = spec.find_step(step.trim()).map_err(|e| e.about("step"))?;
     let id = spec.step_id(step);
     not_taken(live, &spec, step)?;
     let s = spec.step(step);
@@ -333,7 +339,7 @@ fn who_signs(live: &Live, user: &User, request: &SignStep) -> Result<Option<Stri
             .cloned()
             .collect();
         if open.is_empty()
-            && request.acting_for.is_none()
+            && acting_for.is_none()
             && let Some(first) = options.first()
         {
             return Ok(Some(first.code.clone()));
@@ -346,11 +352,7 @@ fn who_signs(live: &Live, user: &User, request: &SignStep) -> Result<Option<Stri
     } else {
         user.departments.join(", ")
     };
-    let given = request
-        .acting_for
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty());
+    let given = acting_for.map(str::trim).filter(|c| !c.is_empty());
     match given {
         Some(code) if s.by.iter().any(|b| b == code) => {
             if member_of.iter().any(|c| c == code) {

@@ -43,7 +43,8 @@ pub enum RunCommand {
         /// When (YYYY-MM-DD, "YYYY-MM-DD HH:MM" in the QMS time zone, or RFC 3339; default: now)
         #[arg(long)]
         at: Option<String>,
-        /// Date of a planned step, STEP=YYYY-MM-DD (repeatable)
+        /// Date of a planned step, STEP=YYYY-MM-DD, or with a time on the office clock
+        /// "STEP=YYYY-MM-DD HH:MM" (repeatable)
         #[arg(long = "plan", value_name = "STEP=DATE")]
         plan: Vec<String>,
         /// For a flow with several triggers: the trigger's number (from 1) or its text
@@ -52,6 +53,10 @@ pub enum RunCommand {
         /// For a flow run per register item: the item's key (see `run due`)
         #[arg(long)]
         item: Option<String>,
+        /// With --item: the period the run is for, as `run due` names it (e.g. "2026 Q3",
+        /// or its first day); default: the period of the start
+        #[arg(long, requires = "item")]
+        period: Option<String>,
     },
     /// Show a run's checklist
     Show {
@@ -76,7 +81,8 @@ pub enum RunCommand {
         reference: String,
         /// Step id
         step: String,
-        /// Who did it (signs the step)
+        /// Who did it (signs the step). With user accounts in the store: an account's login
+        /// or printed name, whose departments it may sign for
         #[arg(long)]
         by: String,
         /// The decision outcome, by its label in any of the QMS languages (repeatable where
@@ -114,7 +120,7 @@ pub enum RunCommand {
         #[arg(value_name = "REF")]
         reference: String,
         step: String,
-        /// YYYY-MM-DD
+        /// YYYY-MM-DD, or "YYYY-MM-DD HH:MM" on the office clock (also YYYY-MM-DDTHH:MM)
         date: String,
         #[arg(long)]
         by: Option<String>,
@@ -289,6 +295,7 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, Refusal>
             plan,
             trigger,
             item,
+            period,
         } => start(
             qms_dir,
             db,
@@ -301,6 +308,7 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, Refusal>
                 plan,
                 trigger,
                 item,
+                period,
             },
         ),
         RunCommand::Show {
@@ -361,9 +369,13 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, Refusal>
                 note,
                 attachments,
             };
+            // The QMS says whether signers must have read the procedure (`training:
+            // required`); a run is completed from its own snapshot even when it does not load.
+            let qms = load::load(qms_dir).ok().map(|(q, _)| q);
             let mut store = db.write()?;
-            let done = app::complete_step(
+            let done = app::complete_named(
                 &mut store,
+                qms.as_ref(),
                 &run_ref(reference, flow),
                 &request,
                 at.as_deref(),
@@ -581,8 +593,13 @@ fn print_completed(done: &app::Completed) {
     } else {
         "signed"
     };
+    let login = done
+        .login
+        .as_ref()
+        .map(|l| format!(" ({l})"))
+        .unwrap_or_default();
     println!(
-        "{}: {} {verb} by {}{acting} at {}{outcome}",
+        "{}: {} {verb} by {}{login}{acting} at {}{outcome}",
         done.run.reference,
         done.step,
         done.by,

@@ -3,7 +3,7 @@
 //! item is ticked or waived with a reason, and the produced records' fields are complete
 //! and well typed.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use super::attachments::Upload;
 use super::clock;
@@ -11,6 +11,7 @@ use super::engine::{Live, RunError, Spec, refused};
 use super::field_outcome;
 use super::fields;
 use super::joint;
+use super::planned::PlannedAt;
 use super::state::{Completion, State, Waiver};
 
 /// What `run done` asks for, as typed.
@@ -531,12 +532,13 @@ fn checks(
     Ok((checked, waived))
 }
 
-/// Reads `STEP` and `DATE` of a planned date: the step must be marked `planned: true`.
+/// Reads `STEP` and `DATE` of a planned date ([`PlannedAt::parse`]: a date, or a date and
+/// time on the office clock): the step must be marked `planned: true`.
 pub(super) fn planned_date(
     spec: &Spec,
     step: &str,
     date: &str,
-) -> Result<(usize, NaiveDate), RunError> {
+) -> Result<(usize, PlannedAt), RunError> {
     let index = spec.find_step(step).map_err(|e| e.about("step"))?;
     if !spec.step(index).planned {
         let planned: Vec<&str> = spec
@@ -556,8 +558,13 @@ pub(super) fn planned_date(
         ))
         .about("step"));
     }
-    let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| {
-        RunError::Usage(format!("planned date `{date}` of {step}: write YYYY-MM-DD")).about("date")
+    let date = PlannedAt::parse(date).map_err(|_| {
+        RunError::Usage(format!(
+            "planned date `{}` of {step}: write {}",
+            date.trim(),
+            super::planned::SHAPES
+        ))
+        .about("date")
     })?;
     Ok((index, date))
 }

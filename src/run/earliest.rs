@@ -29,7 +29,7 @@ pub fn earliest(spec: &Spec, state: &State, step: usize, iteration: &Iteration) 
     let time = after.time();
     if let Some(before) = after.before() {
         return match spec.graph.index_of(before).and_then(|p| state.plan.get(&p)) {
-            Some(date) => Earliest::At(spec.calendar.earliest_before_date(*date, time)),
+            Some(date) => Earliest::At(date.earliest_before(&spec.calendar, time)),
             None => Earliest::Unplanned,
         };
     }

@@ -212,6 +212,9 @@ pub struct StartRequest {
     pub trigger: Option<String>,
     /// The register item of a per-item run, as read from the register.
     pub item: Option<super::triggers::ItemPin>,
+    /// On a per-item run: the period it is for, as `run due` names it; the period of its
+    /// start when `None` ([`super::per_item::chosen_period`]).
+    pub period: Option<String>,
 }
 
 /// Starts a run of a flow from a snapshot of the checked QMS. `notes` collects what else
@@ -249,17 +252,19 @@ pub fn start(
     let mut plan = BTreeMap::new();
     for item in &request.plan {
         let (step, date) = item.split_once('=').ok_or_else(|| {
-            RunError::Usage(format!("--plan `{item}`: write STEP=YYYY-MM-DD")).about("plan")
+            RunError::Usage(format!(
+                "--plan `{item}`: write STEP=DATE, DATE as {}",
+                super::planned::SHAPES
+            ))
+            .about("plan")
         })?;
         let (step, date) = completion::planned_date(&spec, step.trim(), date.trim())
             .map_err(|e| e.instead(&format!("plan.{}", step.trim())))?;
-        plan.insert(
-            spec.step_id(step).to_string(),
-            date.format("%Y-%m-%d").to_string(),
-        );
+        plan.insert(spec.step_id(step).to_string(), date.stored());
     }
     let start = super::triggers::choose_start(&spec, request.trigger.as_deref())?;
     super::triggers::check_item(&spec, request.item.as_ref())?;
+    super::per_item::period_only_per_item(&spec, request)?;
     let period = match &spec.flow.trigger {
         Some(Trigger::Every(rec)) => recurrence::period_of(
             spec.procedure.effective.0,
@@ -268,15 +273,9 @@ pub fn start(
             clock::local_date(request.at, spec.tz()),
         )
         .map(|p| p.key),
-        Some(Trigger::ForEach(per)) => request.item.as_ref().and_then(|item| {
-            super::per_item::period_of(
-                spec.procedure.effective.0,
-                per,
-                item,
-                &spec.calendar,
-                clock::local_date(request.at, spec.tz()),
-            )
-        }),
+        Some(Trigger::ForEach(per)) => {
+            super::per_item::period_to_start(store, &spec, per, request)?
+        }
         _ => None,
     };
     let started = Started {
@@ -695,7 +694,7 @@ fn refuse_while_child_runs(store: &dyn Store, live: &Live, step: &str) -> Result
     .about("step"))
 }
 
-/// Sets or moves a planned date.
+/// Sets or moves a planned date, or date and time ([`super::planned::PlannedAt`]).
 pub fn plan(
     store: &mut dyn Store,
     live: &mut Live,
@@ -731,7 +730,7 @@ pub fn plan(
         by,
         Change::Planned(Planned {
             step,
-            date: date.format("%Y-%m-%d").to_string(),
+            date: date.stored(),
         }),
     )?;
     Ok(())

@@ -2,7 +2,10 @@
 //! fields a step may fill, reading each value by its field type, and showing it back.
 //!
 //! Values are stored typed (numbers as numbers, checkboxes as booleans, choices as the
-//! option's primary label) so that exports and printed records need no parsing.
+//! option's primary label) so that exports and printed records need no parsing. A number
+//! is kept as the person wrote it: a JSON number when it reads back as typed (`12`, `0.5`),
+//! else the text typed, checked as a number (`1e1`, `12.50`), so that no record shows a
+//! value nobody entered.
 
 use std::collections::BTreeMap;
 
@@ -192,7 +195,7 @@ pub fn read(field: &Field, raw: &str, tz: Tz, lang: &str) -> Result<Value, Strin
                 .trim();
             // Whole numbers are kept as integers so that `12` reads back as `12`, not `12.0`.
             let whole = number.parse::<i64>().ok().map(serde_json::Number::from);
-            whole
+            let value = whole
                 .or_else(|| {
                     number
                         .parse::<f64>()
@@ -200,13 +203,19 @@ pub fn read(field: &Field, raw: &str, tz: Tz, lang: &str) -> Result<Value, Strin
                         .filter(|n| n.is_finite())
                         .and_then(serde_json::Number::from_f64)
                 })
-                .map(Value::Number)
                 .ok_or_else(|| {
                     format!(
                         "`{text}` is not a number: write digits with a decimal point, e.g. 1250.50"
                     )
-                })
-                .and_then(|v| in_range(field, v))
+                })?;
+            in_range(field, value.as_f64().unwrap_or_default(), number)?;
+            // The record keeps what the person wrote: a number that would not read back as
+            // typed (`1e1` as `10.0`, `12.50` as `12.5`) is kept as its text.
+            Ok(if value.to_string() == number {
+                Value::Number(value)
+            } else {
+                Value::String(number.to_string())
+            })
         }
         FieldType::Date => NaiveDate::parse_from_str(text, "%Y-%m-%d")
             .map(|d| Value::String(d.format("%Y-%m-%d").to_string()))
@@ -253,19 +262,19 @@ pub fn read(field: &Field, raw: &str, tz: Tz, lang: &str) -> Result<Value, Strin
     }
 }
 
-/// A number within the field's `min:` and `max:` (both inclusive), or why not.
-fn in_range(field: &Field, value: Value) -> Result<Value, String> {
-    let n = value.as_f64().unwrap_or_default();
+/// Whether a number `n`, typed as `typed`, is within the field's `min:` and `max:` (both
+/// inclusive), or why not.
+fn in_range(field: &Field, n: f64, typed: &str) -> Result<(), String> {
     let below = field.min.filter(|min| n < *min);
     let above = field.max.filter(|max| n > *max);
     if below.is_some() || above.is_some() {
         return Err(format!(
-            "{value} is outside the range of {}: {}",
+            "{typed} is outside the range of {}: {}",
             field.id,
             range_text(field).unwrap_or_default()
         ));
     }
-    Ok(value)
+    Ok(())
 }
 
 /// How a number field's range is printed (`at least 0`, `0 to 100 mm`, `at most 5`); `None`
@@ -300,6 +309,11 @@ pub fn show(field: Option<&Field>, value: &Value, tz: Tz) -> String {
             Some(FieldType::Datetime) => clock::read_stamp(s)
                 .map(|t| clock::show(t, tz))
                 .unwrap_or_else(|| s.clone()),
+            // A number kept as typed (`1e1`), with its unit as a number has it.
+            Some(FieldType::Number) => match field.and_then(|f| f.unit.as_deref()) {
+                Some(u) => format!("{s} {u}"),
+                None => s.clone(),
+            },
             _ => s.clone(),
         },
         Value::Bool(true) => "yes".to_string(),
@@ -328,5 +342,36 @@ pub fn show(field: Option<&Field>, value: &Value, tz: Tz) -> String {
         }
         Value::Null => String::new(),
         Value::Object(_) => value.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn number(yaml: &str) -> Field {
+        serde_yaml::from_str(yaml).unwrap()
+    }
+
+    #[test]
+    fn a_number_is_kept_as_typed_and_checked_against_its_range() {
+        let f = number("{ id: gap, label: Gap, type: number, min: 0, max: 10, unit: mm }");
+        let read = |raw: &str| read(&f, raw, Tz::UTC, "en");
+        assert_eq!(
+            read(" 12 mm").unwrap_err(),
+            "12 is outside the range of gap: 0 to 10 mm"
+        );
+        assert_eq!(read("7"), Ok(Value::from(7)));
+        assert_eq!(read("0.5"), Ok(Value::from(0.5)));
+        // Read as numbers, kept as written.
+        assert_eq!(read(" 1e1 "), Ok(Value::from("1e1")));
+        assert_eq!(read("2.50 mm"), Ok(Value::from("2.50")));
+        assert_eq!(
+            read("1.1e1").unwrap_err(),
+            "1.1e1 is outside the range of gap: 0 to 10 mm"
+        );
+        assert!(read("ten").unwrap_err().contains("is not a number"));
+        assert_eq!(show(Some(&f), &Value::from("1e1"), Tz::UTC), "1e1 mm");
+        assert_eq!(show(Some(&f), &Value::from(7), Tz::UTC), "7 mm");
     }
 }

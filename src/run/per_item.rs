@@ -11,7 +11,10 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 
 use super::calendar::Calendar;
+use super::clock;
+use super::engine::{RunError, Spec, StartRequest, refused};
 use super::recurrence::{self, Period};
+use super::store::{Filter, Status, Store};
 use super::triggers::ItemPin;
 use crate::spec::model::{PerItem, Recurrence};
 
@@ -67,6 +70,104 @@ pub fn started_by(
             ..p
         })
         .collect())
+}
+
+/// The stored period key of the period of `item` that `chosen` names, as `run due` prints it:
+/// its name (`2026 Q3`, `July 2026`, `2026-07-16 – 2026-07-31`) or its first day
+/// (`2026-07-01`), ignoring case and surrounding spaces. Only periods begun by `today` can
+/// be chosen: a late one is started today for the period it belongs to. Refused: a period
+/// the item does not have (yet), naming its most recent ones.
+pub fn chosen_period(
+    effective: NaiveDate,
+    per: &PerItem,
+    item: &ItemPin,
+    cal: &Calendar,
+    today: NaiveDate,
+    chosen: &str,
+) -> Result<String, String> {
+    let periods = started_by(effective, per, &item.map(), cal, today)?;
+    let wanted = chosen.trim();
+    match periods
+        .iter()
+        .find(|p| p.label.eq_ignore_ascii_case(wanted) || p.key == wanted)
+    {
+        Some(p) => Ok(key(&item.key, &p.key)),
+        None => {
+            let recent: Vec<&str> = periods
+                .iter()
+                .rev()
+                .take(4)
+                .map(|p| p.label.as_str())
+                .collect();
+            Err(format!(
+                "item `{}` has no period `{wanted}` that has begun by {today}; name one as `run due` prints it{}",
+                item.key,
+                if recent.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (the latest: {})", recent.join(", "))
+                }
+            ))
+        }
+    }
+}
+
+/// The stored period key of a per-item run about to start: the period `request.period`
+/// names ([`chosen_period`]), else the one its start falls in. Refused: a period the item
+/// does not have, and a second run of the flow for the same item and period (open or
+/// ended), naming the run there is.
+pub(super) fn period_to_start(
+    store: &dyn Store,
+    spec: &Spec,
+    per: &PerItem,
+    request: &StartRequest,
+) -> Result<Option<String>, RunError> {
+    let Some(item) = request.item.as_ref() else {
+        return Ok(None);
+    };
+    let effective = spec.procedure.effective.0;
+    let today = clock::local_date(request.at, spec.tz());
+    let period = match request.period.as_deref() {
+        Some(chosen) => Some(
+            chosen_period(effective, per, item, &spec.calendar, today, chosen)
+                .map_err(|e| RunError::Usage(e).about("period"))?,
+        ),
+        None => period_of(effective, per, item, &spec.calendar, today),
+    };
+    let Some(period) = period else {
+        return Ok(None);
+    };
+    let filter = Filter {
+        doc: Some(request.doc.clone()),
+        flow: Some(spec.flow.id.clone()),
+        period: Some(period.clone()),
+        ..Default::default()
+    };
+    if let Some(run) = store.list(&filter)?.first() {
+        let (_, first_day) = split_key(&period).unwrap_or(("", &period));
+        return Err(refused(format!(
+            "item `{}` already has run {} of flow `{}` for the period from {first_day} ({}, started {}): one run per item and period",
+            item.key,
+            run.reference,
+            spec.flow.id,
+            if run.status == Status::Open { "open" } else { "ended" },
+            clock::show_stamp(&run.started_at, spec.tz()),
+        ))
+        .about("item"));
+    }
+    Ok(Some(period))
+}
+
+/// Refused: `request.period` on a flow that is not run per register item.
+pub(super) fn period_only_per_item(spec: &Spec, request: &StartRequest) -> Result<(), RunError> {
+    match (&request.period, &spec.flow.trigger) {
+        (Some(_), Some(crate::spec::model::Trigger::ForEach(_))) | (None, _) => Ok(()),
+        (Some(_), _) => Err(RunError::Usage(format!(
+            "--period: flow `{}` is not run per register item; a period is chosen only with --item",
+            spec.flow.id
+        ))
+        .about("period")),
+    }
 }
 
 /// A calendar name for a period that is exactly a year, a quarter, a month or a half

@@ -585,7 +585,7 @@ pub fn build_in(
                 by: s.by.iter().map(|c| actor(&spec, c)).collect(),
                 with: s.with.iter().map(|c| actor(&spec, c)).collect(),
                 not_by: s.not_by.iter().cloned().collect(),
-                planned: state.plan.get(&i).map(|d| d.format("%Y-%m-%d").to_string()),
+                planned: state.plan.get(&i).map(|d| d.stored()),
                 calls: s.calls.as_ref().map(|c| match &c.doc {
                     Some(doc) => format!("{doc}/{}", c.flow),
                     None => c.flow.clone(),

@@ -4,13 +4,14 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::attachments::Attachment;
 use super::audit::Event;
 use super::clock;
 use super::engine::Spec;
+use super::planned::PlannedAt;
 use super::store::{OpenStep, Status, Summary};
 use crate::flow::semantics::{FireError, Marking};
 use crate::spec::model::SignatureMeaning;
@@ -201,7 +202,7 @@ pub struct State {
     /// Per step, every time it became active, oldest first.
     pub steps: Vec<Vec<Iteration>>,
     /// Planned dates by step index.
-    pub plan: BTreeMap<usize, NaiveDate>,
+    pub plan: BTreeMap<usize, PlannedAt>,
     pub started: bool,
     pub started_at: DateTime<Utc>,
     pub started_by: Option<String>,
@@ -319,7 +320,7 @@ impl State {
                     self.marking = spec.net.initial_at(step_of(start)?);
                 }
                 for (step, date) in &s.plan {
-                    let date = NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                    let date = PlannedAt::parse(date)
                         .map_err(|_| format!("event #{n} plans an unreadable date `{date}`"))?;
                     self.plan.insert(step_of(step)?, date);
                 }
@@ -338,7 +339,7 @@ impl State {
                 })
             }
             Change::Planned(p) => {
-                let date = NaiveDate::parse_from_str(&p.date, "%Y-%m-%d")
+                let date = PlannedAt::parse(&p.date)
                     .map_err(|_| format!("event #{n} plans an unreadable date `{}`", p.date))?;
                 self.plan.insert(step_of(&p.step)?, date);
                 Ok(Applied::default())
@@ -523,14 +524,13 @@ pub fn due(
             .plan
             .get(&step)
             .filter(|_| s.planned)
-            .and_then(|d| d.succ_opt())
-            .map(|d| clock::start_of(d, spec.tz()));
+            .and_then(|d| d.end_of_day(spec.tz()));
     };
     let time = within.time();
     if let Some(before) = within.before() {
         let planned = spec.graph.index_of(before)?;
         let date = state.plan.get(&planned)?;
-        return Some(spec.calendar.due_before_date(*date, time));
+        return Some(date.due_before(&spec.calendar, time));
     }
     match within.from() {
         Some("start") => Some(spec.calendar.add(state.started_at, time)),

@@ -200,6 +200,9 @@ pub struct Filter {
     /// Runs with an open deadline before this stored moment.
     pub overdue_at: Option<String>,
     pub parent: Option<RunId>,
+    /// Runs covering this stored period (a recurring flow's first day, a per-item run's
+    /// `ITEM@YYYY-MM-DD`).
+    pub period: Option<String>,
 }
 
 /// A value a [`Filter`]'s condition compares with, bound by each backend in its own way.
@@ -229,6 +232,9 @@ pub(crate) fn filter_conditions(filter: &Filter) -> Vec<(&'static str, FilterVal
     }
     if let Some(v) = filter.parent {
         out.push((" AND r.parent = ?", FilterValue::Id(v.0)));
+    }
+    if let Some(v) = &filter.period {
+        out.push((" AND r.period = ?", text(v)));
     }
     if let Some(v) = &filter.dept {
         out.push((

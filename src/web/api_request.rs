@@ -55,7 +55,8 @@ pub struct StartBody {
     /// The order or case number; unique per flow.
     #[serde(rename = "ref")]
     pub reference: String,
-    /// Dates of planned steps: `{"STEP": "YYYY-MM-DD"}`.
+    /// Dates of planned steps: `{"STEP": "YYYY-MM-DD"}`, or with a time on the office clock
+    /// `"YYYY-MM-DD HH:MM"`.
     #[serde(default)]
     pub plan: BTreeMap<String, String>,
     /// On a flow with several triggers: the trigger's number (from 1) or its text.
@@ -64,6 +65,9 @@ pub struct StartBody {
     /// On a per-item flow: the register item's key.
     #[serde(default)]
     pub item: Option<String>,
+    /// On a per-item flow: the period the run is for, as `procdoc run due` names it.
+    #[serde(default)]
+    pub period: Option<String>,
 }
 
 /// A trigger chosen by number (`2`) or by text (`"Internal audit finding"`).
@@ -94,6 +98,7 @@ impl StartBody {
                 TriggerChoice::Text(t) => t,
             }),
             item: self.item.filter(|i| !i.trim().is_empty()),
+            period: self.period.filter(|p| !p.trim().is_empty()),
         }
     }
 }

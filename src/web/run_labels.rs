@@ -18,6 +18,13 @@ pub const RUN_LABELS: &[(&str, &str, &str, &str)] = &[
     ("flow", "Flow", "流程", "流程"),
     ("trigger", "Trigger", "触发条件", "觸發條件"),
     ("item", "Item", "项目", "項目"),
+    ("period", "Period", "周期", "週期"),
+    (
+        "period_hint",
+        "empty: the current one; a late one as the due list names it, e.g. 2026-07-01",
+        "留空：当前周期；逾期周期按到期清单的写法，如 2026-07-01",
+        "留空：目前週期；逾期週期按到期清單的寫法，如 2026-07-01",
+    ),
     ("step", "Step", "步骤", "步驟"),
     ("due", "Due", "期限", "期限"),
     ("not_before", "Not before", "不早于", "不早於"),
@@ -82,6 +89,12 @@ pub const RUN_LABELS: &[(&str, &str, &str, &str)] = &[
         "Dates of planned steps",
         "计划步骤日期",
         "計劃步驟日期",
+    ),
+    (
+        "planned_time",
+        "time, if set",
+        "时间（如有）",
+        "時間（如有）",
     ),
     ("choose", "Choose", "选择", "選擇"),
     (

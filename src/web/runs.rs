@@ -310,7 +310,8 @@ async fn start_form(
             || field == "flow"
             || field == "doc"
             || (field == "trigger" && chosen.as_ref().is_some_and(|c| !c.triggers.is_empty()))
-            || (field == "item" && chosen.as_ref().is_some_and(|c| !c.items.is_empty()))
+            || ((field == "item" || field == "period")
+                && chosen.as_ref().is_some_and(|c| !c.items.is_empty()))
             || chosen.as_ref().is_some_and(|c| {
                 c.planned
                     .iter()
@@ -332,8 +333,8 @@ async fn start_form(
     let plan: BTreeMap<String, String> = chosen
         .iter()
         .flat_map(|c| &c.planned)
-        .map(|p| {
-            let name = format!("plan.{}", p.step);
+        .flat_map(|p| [format!("plan.{}", p.step), format!("plan_time.{}", p.step)])
+        .map(|name| {
             let value = typed.get(&name);
             (name, value)
         })
@@ -344,6 +345,7 @@ async fn start_form(
         reference => typed.get("ref"),
         trigger => typed.get("trigger"),
         item => typed.get("item"),
+        period => typed.get("period"),
         plan => to_value(&plan),
         errors => to_value(&errors),
         general => general,
@@ -364,10 +366,21 @@ pub async fn start(
         Some((d, f)) => (d.to_string(), Some(f.to_string())),
         None => (key.clone(), None),
     };
-    let plan: Vec<String> = form
+    // A planned step's date and its optional time of day come as two inputs; the engine
+    // reads them together as `--plan` does.
+    let steps: std::collections::BTreeSet<&str> = form
         .pairs()
-        .filter_map(|(name, value)| {
-            let step = name.strip_prefix("plan.")?;
+        .filter_map(|(name, _)| {
+            name.strip_prefix("plan.")
+                .or_else(|| name.strip_prefix("plan_time."))
+        })
+        .collect();
+    let plan: Vec<String> = steps
+        .into_iter()
+        .filter_map(|step| {
+            let date = form.get(&format!("plan.{step}"));
+            let time = form.get(&format!("plan_time.{step}"));
+            let value = format!("{} {}", date.trim(), time.trim());
             let value = value.trim();
             (!value.is_empty()).then(|| format!("{step}={value}"))
         })
@@ -381,6 +394,7 @@ pub async fn start(
         plan,
         trigger: Some(form.get("trigger").trim().to_string()).filter(|t| !t.is_empty()),
         item: Some(form.get("item").trim().to_string()).filter(|i| !i.is_empty()),
+        period: Some(form.get("period").trim().to_string()).filter(|p| !p.is_empty()),
     };
     let (st, user) = (Arc::clone(&state), signed_in.user.clone());
     let reference = request.reference.clone();

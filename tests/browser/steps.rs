@@ -10,7 +10,13 @@ const SIGN: &str = "form.step-form button.primary";
 
 /// An order whose customer request is recorded: the review is active.
 pub fn order_to_review(people: &[&crate::harness::Person]) -> Qms {
-    let qms = Qms::red_maple(people);
+    // Once the store has accounts, the command line signs as one of them: Lin, of CS (the
+    // procedure's owner), records the customer's request on its behalf.
+    let mut people = people.to_vec();
+    if !people.iter().any(|p| p.login == LIN.login) {
+        people.push(&LIN);
+    }
+    let qms = Qms::red_maple(&people);
     qms.run(&[
         "start",
         "CS-P-001",

@@ -70,6 +70,29 @@ pub fn a_per_item_run_keeps_its_item_and_a_trigger_its_start(backend: Backend) {
     let (_, due, _) = procdoc(&qms, db, &["due", "--at", "2025-09-20"]);
     assert!(!due.contains("GA-002  2025-09-01"), "{due}");
     assert!(due.contains("GA-001  2025-09-01"), "{due}");
+    // One run per item and period: the store finds the first by its period.
+    let again = [
+        "start",
+        "QP-07",
+        "--ref",
+        "CAL-2",
+        "--item",
+        "GA-002",
+        "--at",
+        "2025-09-16",
+    ];
+    let (code, out, err) = procdoc(&qms, db, &again);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("already has run CAL-1"), "{err}");
+    // The late period named as `run due` prints it is started today.
+    let (code, out, err) = procdoc(
+        &qms,
+        db,
+        &[&again[..], &["--period", "2025-03-01"]].concat(),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let (_, due, _) = procdoc(&qms, db, &["due", "--at", "2025-09-20"]);
+    assert!(!due.contains("GA-002  2025-03-01"), "{due}");
     let (code, out, err) = procdoc(&qms, db, &["verify"]);
     assert_eq!(code, 0, "{out}{err}");
 }

@@ -1,0 +1,132 @@
+//! Completing a step with the signer's name typed (`procdoc run done --by NAME`). Without
+//! user accounts in the store, the name is recorded as typed. Once the store has accounts
+//! (`procdoc user add`), the name must be one account's login or printed name: the
+//! signature is then that account's, so one person cannot sign a joint step twice by typing
+//! their login once and their printed name once, and may sign only for their own
+//! departments, by the same rule as a signed-in user ([`super::sign`]).
+
+use chrono::DateTime;
+use chrono::Utc;
+
+use super::runs::completed;
+use super::sign::{SignStore, who_signs};
+use super::training;
+use super::{Completed, Refusal, RefusalKind, RunRef, transaction};
+use crate::run::accounts::User;
+use crate::run::clock;
+use crate::run::completion::DoneRequest;
+use crate::run::engine::{self, Live, RunError};
+use crate::spec::load::Qms;
+
+/// Completes an active step as [`super::complete_step`] does, with `request.by` taken as
+/// typed while the store has no user accounts. With accounts, `request.by` must name
+/// exactly one of them, by login or by printed name (ignoring case and surrounding spaces);
+/// the event records that account's printed name and login, and the department signed for
+/// is one of the account's (`request.acting_for` chooses when several are possible).
+///
+/// Refused, with nothing written, besides [`super::complete_step`]'s refusals:
+/// - a name that is no account's, or several accounts': about `by`;
+/// - a disabled account: [`RefusalKind::Forbidden`] about `by`;
+/// - an account of no department that may sign the step, or `as` a department it is not
+///   in: Forbidden, naming the account's departments; several possible and none given:
+///   about `as`;
+/// - on a joint step, a second signature of the same account (by login, whatever name
+///   was typed): about `by`;
+/// - with `training: required` in `qms`'s procdoc.yaml (when the QMS is given), an account
+///   that has not confirmed the run's revision: Forbidden, as in the web app.
+pub fn complete_named(
+    store: &mut dyn SignStore,
+    qms: Option<&Qms>,
+    run: &RunRef,
+    request: &DoneRequest,
+    at: Option<&str>,
+) -> Result<Completed, Refusal> {
+    let users = store.users()?;
+    if users.is_empty() {
+        return super::complete_step(store, run, request, at);
+    }
+    let user = account_named(&users, &request.by)?;
+    // Training records are only ever added, so reading them before the run is safe.
+    let required = qms.filter(|q| q.settings.as_ref().is_some_and(|s| s.training_required()));
+    let confirmed = match required {
+        Some(_) => store.training(Some(user.id))?,
+        None => Vec::new(),
+    };
+    let mut done = request.clone();
+    done.by = user.name.clone();
+    done.login = Some(user.login.clone());
+    let mut notes =
+        super::timeouts::take_for_reference(store, &run.reference, run.flow.as_deref(), at)?;
+    let mut refusal = None;
+    let result = transaction(store, true, |s| {
+        let row = engine::find(s, &run.reference, run.flow.as_deref())?;
+        let mut live = engine::open_for_change(s, row.id)?;
+        let at = clock::now(at, live.spec()?.tz()).map_err(|e| RunError::Usage(e).about("at"))?;
+        let trained = || match required.and_then(|q| {
+            training::missing_for_signing(q, &confirmed, &live.row.doc, &live.row.revision)
+        }) {
+            Some(release) => Err(training::not_trained(user, release, &live.row.revision)),
+            None => Ok(()),
+        };
+        let signs_for = who_signs(&live, user, &request.step, request.acting_for.as_deref());
+        match signs_for.and_then(|a| trained().map(|()| a)) {
+            Ok(acting_for) => done.acting_for = acting_for,
+            Err(r) => {
+                // Rolled back by the error; the refusal itself is returned below.
+                let message = r.message.clone();
+                refusal = Some(r);
+                return Err(RunError::Refused(message));
+            }
+        }
+        engine::complete(s, &mut live, &done, at, &mut notes)?;
+        super::attachments::keep(s, &done.attachments)?;
+        Ok((live, at))
+    });
+    if let Some(r) = refusal {
+        return Err(r);
+    }
+    let (live, at): (Live, DateTime<Utc>) = result?;
+    completed(&live, &done, notes, at)
+}
+
+/// The one account `name` names, by login, else by printed name (ignoring case and
+/// surrounding spaces). Refused about `by`: no account, several accounts, a disabled account.
+fn account_named<'a>(users: &'a [User], name: &str) -> Result<&'a User, Refusal> {
+    let name = name.trim();
+    // Logins are unique, so a login names one account even when another's printed name is
+    // the same word.
+    let matches: Vec<&User> = match users.iter().find(|u| u.login.eq_ignore_ascii_case(name)) {
+        Some(user) => vec![user],
+        None => users
+            .iter()
+            .filter(|u| u.name.trim().eq_ignore_ascii_case(name))
+            .collect(),
+    };
+    match matches.as_slice() {
+        [] => Err(Refusal::new(
+            RefusalKind::Refused,
+            Some("by"),
+            format!(
+                "--by {name}: no user account has this login or name; the store has user accounts, so the signer must be one of them (see `procdoc user list`)"
+            ),
+        )),
+        [user] if user.disabled => Err(Refusal::new(
+            RefusalKind::Forbidden,
+            Some("by"),
+            format!("the account `{}` ({}) is disabled", user.login, user.name),
+        )),
+        [user] => Ok(user),
+        several => Err(Refusal::new(
+            RefusalKind::Refused,
+            Some("by"),
+            format!(
+                "--by {name} names several user accounts ({}): give the login",
+                several
+                    .iter()
+                    .map(|u| format!("{} ({})", u.login, u.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+    }
+}
