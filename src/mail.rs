@@ -130,16 +130,28 @@ impl Mailer {
         );
         for i in &digest.items {
             let due = i.due.as_ref().map_or("", |d| d.local.as_str());
-            let late = i.late_by.as_deref().unwrap_or("");
+            // Whose inbox it is in: their own work, and those it was escalated to.
+            let depts: Vec<&str> = i
+                .depts
+                .iter()
+                .chain(&i.escalated_to)
+                .map(String::as_str)
+                .collect();
+            let mut state = Vec::new();
+            if let Some(late) = i.late_by.as_deref().filter(|_| i.overdue) {
+                state.push(format!("{}: {due}, {}: {late}", w.due, w.late_by));
+            }
+            if let Some(since) = &i.escalated_from {
+                state.push((w.escalated)(&i.escalation.join(", "), &since.local));
+            }
             body.push_str(&format!(
-                "\n- {} · {} {} · {} ({})\n  {}: {due}, {}: {late}\n  {}\n",
+                "\n- {} · {} {} · {} ({})\n  {}\n  {}\n",
                 i.reference,
                 i.doc,
                 i.flow_title,
                 i.step_title,
-                i.depts.join(" / "),
-                w.due,
-                w.late_by,
+                depts.join(" / "),
+                state.join("; "),
                 self.link(&i.reference, &i.step),
             ));
         }
@@ -200,6 +212,8 @@ struct Words {
     step_intro: fn(&str) -> String,
     digest_subject: fn(usize, &str) -> String,
     digest_intro: fn(&str) -> String,
+    /// `escalated to PUR, GM since 2026-03-13 15:00`.
+    escalated: fn(&str, &str) -> String,
     run: &'static str,
     procedure: &'static str,
     flow: &'static str,
@@ -221,8 +235,9 @@ impl Words {
                     format!("{n} overdue step{} on {day}", if n == 1 { "" } else { "s" })
                 },
                 digest_intro: |day| {
-                    format!("These steps of your departments are overdue on {day}:")
+                    format!("These steps of your departments are overdue or escalated on {day}:")
                 },
+                escalated: |to, since| format!("escalated to {to} since {since}"),
                 run: "Run",
                 procedure: "Procedure",
                 flow: "Flow",
@@ -237,7 +252,8 @@ impl Words {
                 waiting_for: |depts| format!("待{depts}处理"),
                 step_intro: |depts| format!("有一个步骤正等待{depts}处理："),
                 digest_subject: |n, day| format!("{day} 逾期步骤 {n} 项"),
-                digest_intro: |day| format!("截至 {day}，您所在部门的以下步骤已逾期："),
+                digest_intro: |day| format!("截至 {day}，您所在部门的以下步骤已逾期或已上报："),
+                escalated: |to, since| format!("自 {since} 起已上报至 {to}"),
                 run: "编号",
                 procedure: "程序",
                 flow: "流程",
@@ -252,7 +268,8 @@ impl Words {
                 waiting_for: |depts| format!("待{depts}處理"),
                 step_intro: |depts| format!("有一個步驟正等待{depts}處理："),
                 digest_subject: |n, day| format!("{day} 逾期步驟 {n} 項"),
-                digest_intro: |day| format!("截至 {day}，您所在部門的以下步驟已逾期："),
+                digest_intro: |day| format!("截至 {day}，您所在部門的以下步驟已逾期或已呈報："),
+                escalated: |to, since| format!("自 {since} 起已呈報至 {to}"),
                 run: "編號",
                 procedure: "程序",
                 flow: "流程",

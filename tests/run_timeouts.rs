@@ -226,14 +226,158 @@ fn an_open_step_shows_as_escalated_to_its_departments_from_the_escalation_moment
     .unwrap();
     assert_eq!(json[0]["step"], "ask-supplier");
     assert_eq!(json[0]["escalated_to"], serde_json::json!(["PUR"]));
+    assert_eq!(json[0]["escalation"], serde_json::json!(["PUR", "GM"]));
     assert_eq!(json[0]["escalated_from"]["local"], "2026-03-13 15:00");
-    assert_eq!(json[0]["overdue"], true);
+    // An escalation is not a deadline: the step is due when its own `within` says.
+    assert_eq!(json[0]["overdue"], false);
+    assert_eq!(json[0]["due"]["local"], "2026-03-23 15:00");
+    let inbox = qms.ok(&["inbox", "--dept", "PUR", "--at", "2026-03-16 09:00"]);
+    assert!(
+        inbox.contains("escalated to PUR, GM since 2026-03-13 15:00") && !inbox.contains("OVERDUE"),
+        "{inbox}"
+    );
+    assert!(inbox.contains("0 overdue, 1 escalated"), "{inbox}");
     let listed = qms.ok(&["list", "--dept", "PUR", "--at", "2026-03-16 09:00"]);
-    assert!(listed.contains("ask-supplier (PUR/GM)"), "{listed}");
+    assert!(
+        listed.contains("ask-supplier (SUP) escalated to PUR, GM since 2026-03-13 15:00"),
+        "{listed}"
+    );
+    assert!(!listed.contains("OVERDUE"), "{listed}");
     let overdue = qms.ok(&["list", "--overdue", "--at", "2026-03-16 09:00"]);
-    assert!(overdue.contains("ask-supplier  for PUR"), "{overdue}");
-    // The supplier's own deadline is not touched by the escalation.
-    assert!(!overdue.contains("for SUP"), "{overdue}");
+    assert!(overdue.contains("no runs match"), "{overdue}");
+    let shown = qms.ok(&["show", "NC-4", "--at", "2026-03-16 09:00"]);
+    assert!(
+        shown.contains("due 2026-03-23 15:00 · escalated to PUR, GM since 2026-03-13 15:00"),
+        "{shown}"
+    );
+    assert!(!shown.contains("OVERDUE"), "{shown}");
+    let json: Value = serde_json::from_str(&qms.ok(&[
+        "show",
+        "NC-4",
+        "--format",
+        "json",
+        "--at",
+        "2026-03-16 09:00",
+    ]))
+    .unwrap();
+    assert_eq!(json["escalated"], serde_json::json!(["ask-supplier"]));
+    let it = &step(&json, "ask-supplier")["iterations"][0];
+    assert_eq!(it["escalated"]["to"][0]["code"], "PUR");
+    assert_eq!(it["escalated"]["since"]["local"], "2026-03-13 15:00");
+}
+
+/// The views that only read a run show it as it stands now: a timeout that fell due is
+/// shown taken, marked as not yet recorded, until a command records it.
+#[test]
+fn read_only_views_show_a_timeout_that_fell_due_before_it_is_recorded() {
+    let qms = Qms::new();
+    qms.waiting_for_supplier("NC-6");
+    let at = ["--at", "2026-03-24 09:00"];
+    let shown = qms.ok(&["show", "NC-6", at[0], at[1]]);
+    assert!(
+        shown.contains("[timed out]    ask-supplier")
+            && shown.contains("timed out 2026-03-23 15:00 (not yet recorded)")
+            && shown
+                .contains("note: ask-supplier timed out at 2026-03-23 15:00 (not yet recorded)")
+            && shown.contains("[active]       hold"),
+        "{shown}"
+    );
+    // Nothing was written.
+    assert!(shown.contains("audit trail: 2 events"), "{shown}");
+    let listed = qms.ok(&["list", at[0], at[1]]);
+    assert!(
+        listed.contains("hold (PUR)") && !listed.contains("ask-supplier"),
+        "{listed}"
+    );
+    let inbox = qms.ok(&["inbox", "--dept", "PUR", at[0], at[1]]);
+    assert!(
+        inbox.contains("hold") && !inbox.contains("ask-supplier"),
+        "{inbox}"
+    );
+    // `hold` is due 2 working days after the timeout: overdue on the 26th, not recorded yet.
+    let late = qms.ok(&["list", "--overdue", "--at", "2026-03-26 09:00"]);
+    assert!(
+        late.contains("hold  for PUR  due 2026-03-25 15:00"),
+        "{late}"
+    );
+    let record = qms.show("NC-6");
+    assert_eq!(record["chain"]["events"], 2);
+    assert_eq!(step(&record, "ask-supplier")["timed_out"], true);
+    assert_eq!(
+        step(&record, "ask-supplier")["iterations"][0]["completed"]["not_recorded"],
+        true
+    );
+
+    // Once recorded, the same, without the mark.
+    qms.ok(&["tick", at[0], at[1]]);
+    let shown = qms.ok(&["show", "NC-6", at[0], at[1]]);
+    assert!(
+        shown.contains("[timed out]    ask-supplier")
+            && shown.contains("timed out 2026-03-23 15:00\n")
+            && !shown.contains("not yet recorded")
+            && shown.contains("audit trail: 3 events"),
+        "{shown}"
+    );
+}
+
+/// A step of a department that is also escalated to another: with both asked for, the
+/// inbox says which is whose (its own department, and the one it was escalated to).
+#[test]
+fn an_inbox_of_several_departments_names_the_one_an_item_is_escalated_to() {
+    let qms = Qms::new();
+    let header = std::fs::read_to_string(qms.dir.path().join("QP-08.yaml")).unwrap();
+    let header = &header[..header.find("records:").unwrap()];
+    let doc = header.replace("id: QP-08", "id: QP-10")
+        + r#"flows:
+  - id: review
+    title: Reviewing a casting
+    trigger: A casting arrives
+    steps:
+      - id: review
+        title: Review the casting
+        by: QA
+        within: 2 working days
+        escalate: { after: 1 working day, to: GM }
+        end: Reviewed
+"#;
+    std::fs::write(qms.dir.path().join("QP-10.yaml"), doc).unwrap();
+    qms.ok(&[
+        "start",
+        "QP-10",
+        "--ref",
+        "R-1",
+        "--by",
+        "Helen",
+        "--at",
+        "2026-03-09 09:00",
+    ]);
+    // Escalated from Tuesday 09:00, due Wednesday 09:00: on Thursday both.
+    let both = qms.ok(&[
+        "inbox",
+        "--dept",
+        "QA",
+        "--dept",
+        "GM",
+        "--at",
+        "2026-03-12 09:00",
+    ]);
+    assert!(both.contains("QA, GM (escalated)"), "{both}");
+    assert!(!both.contains("QA (escalated)"), "{both}");
+    assert!(
+        both.contains("OVERDUE 24 h") && both.contains("escalated to GM since 2026-03-10 09:00"),
+        "{both}"
+    );
+    let qa = qms.ok(&["inbox", "--dept", "QA", "--at", "2026-03-10 10:00"]);
+    assert!(qa.contains("R-1") && !qa.contains("(escalated)"), "{qa}");
+    assert!(
+        qa.contains("escalated to GM since 2026-03-10 09:00"),
+        "{qa}"
+    );
+    let listed = qms.ok(&["list", "--at", "2026-03-12 09:00"]);
+    assert!(
+        listed.contains("review (QA) OVERDUE 24 h escalated to GM since 2026-03-10 09:00"),
+        "{listed}"
+    );
 }
 
 #[test]
