@@ -485,3 +485,56 @@ fn a_timeout_into_a_join_says_what_the_join_still_waits_for() {
         "{out}"
     );
 }
+
+/// A timeout not yet recorded that makes a step of another department active: that
+/// department's inbox and run list already have it.
+#[test]
+fn the_department_a_timeout_leads_to_finds_the_step_before_it_is_recorded() {
+    let qms = Qms::new();
+    let header = std::fs::read_to_string(qms.dir.path().join("QP-08.yaml")).unwrap();
+    let header = &header[..header.find("records:").unwrap()];
+    let doc = header.replace("id: QP-08", "id: QP-11")
+        + r#"flows:
+  - id: quote
+    title: Asking for a quote
+    trigger: A quote is needed
+    steps:
+      - id: ask
+        title: Ask for the quote
+        by: SAL
+        timeout: { after: 1 working day, goto: chase }
+        next: file
+      - id: file
+        title: File the quote
+        by: SAL
+        end: Quoted
+      - id: chase
+        title: Chase the quote
+        by: GM
+        end: Chased
+"#;
+    std::fs::write(qms.dir.path().join("QP-11.yaml"), doc).unwrap();
+    qms.ok(&[
+        "start",
+        "QP-11",
+        "--ref",
+        "Q-1",
+        "--by",
+        "Helen",
+        "--at",
+        "2026-03-09 09:00",
+    ]);
+    let before = qms.ok(&["inbox", "--dept", "GM", "--at", "2026-03-10 08:59"]);
+    assert!(before.contains("nothing waiting for GM"), "{before}");
+    let after = qms.ok(&["inbox", "--dept", "GM", "--at", "2026-03-10 09:30"]);
+    assert!(after.contains("Q-1") && after.contains("chase"), "{after}");
+    let sal = qms.ok(&["inbox", "--dept", "SAL", "--at", "2026-03-10 09:30"]);
+    assert!(sal.contains("nothing waiting for SAL"), "{sal}");
+    let listed = qms.ok(&["list", "--dept", "GM", "--at", "2026-03-10 09:30"]);
+    assert!(
+        listed.contains("Q-1") && listed.contains("chase (GM)"),
+        "{listed}"
+    );
+    let listed = qms.ok(&["list", "--dept", "SAL", "--at", "2026-03-10 09:30"]);
+    assert!(listed.contains("no runs match"), "{listed}");
+}

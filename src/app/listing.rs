@@ -289,13 +289,36 @@ pub fn list_runs(
     let (rows, mut judged) = match store {
         None => (Vec::new(), BTreeMap::new()),
         Some(store) => transaction(store, false, |s| {
-            let rows = s.list(&filter)?;
+            let mut rows = s.list(&filter)?;
+            if filter.dept.is_some() {
+                // A timeout not yet recorded may have made a step of the department active
+                // that the summary does not show yet.
+                let all = s.list(&Filter {
+                    dept: None,
+                    ..filter.clone()
+                })?;
+                let timed = super::as_of::with_timeouts(&*s, &all)?;
+                let listed: BTreeSet<i64> = rows.iter().map(|r| r.id.0).collect();
+                rows = all
+                    .into_iter()
+                    .filter(|r| listed.contains(&r.id.0) || timed.contains(&r.id))
+                    .collect();
+            }
             let judged = open_steps_of(&*s, &rows, now, tz)?;
             Ok((rows, judged))
         })?,
     };
+    // A run judged as it stands now is the department's when a step of it is theirs, or
+    // escalated to them, now.
+    let theirs = |r: &RunRow| match (&query.dept, judged.get(&r.id.0)) {
+        (Some(dept), Some(open)) => open
+            .iter()
+            .any(|o| o.depts.contains(dept) || o.escalated_to.contains(dept)),
+        _ => true,
+    };
+    let rows: Vec<&RunRow> = rows.iter().filter(|r| theirs(r)).collect();
     let mut runs: Vec<Listed> = rows
-        .iter()
+        .into_iter()
         .filter(|r| query.status.is_none_or(|st| st == r.status))
         .map(|r| Listed {
             reference: r.reference.clone(),
