@@ -108,8 +108,15 @@ fn iteration_lines(
     if let Some(e) = &it.earliest {
         let _ = write!(line, " · not before {}", e.local);
     }
-    if let Some(d) = &it.due {
-        let _ = write!(line, " · {}", deadline_text(d, p));
+    match (&it.due, &it.completed) {
+        // Closed by its timeout after its deadline: never done, so not "done late".
+        (Some(d), Some(c)) if c.timed_out && d.late => {
+            let _ = write!(line, " · due {} {}", d.at.local, p.red("(not met)"));
+        }
+        (Some(d), _) => {
+            let _ = write!(line, " · {}", deadline_text(d, p));
+        }
+        (None, _) => {}
     }
     if let Some(child) = &it.child {
         let _ = write!(line, " · child run {child}");
