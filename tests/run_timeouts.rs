@@ -538,3 +538,31 @@ fn the_department_a_timeout_leads_to_finds_the_step_before_it_is_recorded() {
     let listed = qms.ok(&["list", "--dept", "SAL", "--at", "2026-03-10 09:30"]);
     assert!(listed.contains("no runs match"), "{listed}");
 }
+
+/// The server keeps an inbox until the store changes; a timeout falling due changes it too,
+/// though nothing is written.
+#[test]
+fn a_kept_inbox_is_collected_again_when_a_timeout_falls_due() {
+    use procdoc::app;
+    use procdoc::run::store::SqliteStore;
+
+    let qms = Qms::new();
+    qms.waiting_for_supplier("NC-7");
+    let mut store = SqliteStore::create(&qms.dir.path().join(".procdoc/runs.sqlite")).unwrap();
+    let memo = app::InboxMemo::default();
+    let pur = ["PUR".to_string()];
+    let tz = chrono_tz::Europe::London;
+    let at = |t: &str| procdoc::run::clock::parse(t, tz).unwrap();
+    let mut steps = |now| {
+        let kept = app::inbox_kept(Some(&mut store), &pur, &[], now, None, Some(&memo)).unwrap();
+        let fresh = app::inbox(Some(&mut store), &pur, &[], now).unwrap();
+        assert_eq!(kept.items, fresh.items);
+        kept.items
+            .iter()
+            .map(|i| i.step.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(steps(at("2026-03-23 14:00")), ["ask-supplier"]);
+    assert_eq!(steps(at("2026-03-24 09:00")), ["hold"]);
+    assert_eq!(steps(at("2026-03-23 14:30")), ["ask-supplier"]);
+}

@@ -131,8 +131,8 @@ pub struct InboxMemo {
 /// The departments asked about, the party codes and the language of the titles.
 type MemoKey = (BTreeSet<String>, Vec<String>, Option<String>);
 /// An inbox's items as collected, with the store head they were collected at and the
-/// moment a timeout of one of its runs next falls due (the items hold until then).
-type Kept = (String, Option<DateTime<Utc>>, Arc<Vec<InboxItem>>);
+/// moments they hold for (see [`Collected`]).
+type Kept = (String, Collected);
 
 impl InboxMemo {
     /// Inboxes of more sets of departments than this are not all kept: the memo starts
@@ -142,8 +142,8 @@ impl InboxMemo {
     fn get(&self, key: &MemoKey, head: &str, now: DateTime<Utc>) -> Option<Arc<Vec<InboxItem>>> {
         let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
         kept.get(key)
-            .filter(|(at, until, _)| at == head && until.is_none_or(|u| now < u))
-            .map(|(_, _, items)| Arc::clone(items))
+            .filter(|(at, c)| at == head && c.holds_at(now))
+            .map(|(_, c)| Arc::clone(&c.items))
     }
 
     fn put(&self, key: MemoKey, head: String, collected: &Collected) {
@@ -151,7 +151,7 @@ impl InboxMemo {
         if kept.len() >= Self::KEPT && !kept.contains_key(&key) {
             kept.clear();
         }
-        kept.insert(key, (head, collected.until, Arc::clone(&collected.items)));
+        kept.insert(key, (head, collected.clone()));
     }
 }
 
@@ -206,11 +206,21 @@ pub fn inbox_count_kept(
     Ok(items.iter().filter(|item| item.shown_at(now)).count())
 }
 
-/// The items of an inbox as collected at one moment, and until when they hold.
+/// The items of an inbox as collected at one moment, and the moments they hold for.
+#[derive(Clone)]
 struct Collected {
     items: Arc<Vec<InboxItem>>,
+    /// The latest timeout not yet recorded that the items take: before it they differ.
+    since: Option<DateTime<Utc>>,
     /// The next moment a timeout of one of the runs falls due: the runs change then.
     until: Option<DateTime<Utc>>,
+}
+
+impl Collected {
+    /// Whether the items are the inbox at `now` as well (the store unchanged).
+    fn holds_at(&self, now: DateTime<Utc>) -> bool {
+        self.since.is_none_or(|s| s <= now) && self.until.is_none_or(|u| now < u)
+    }
 }
 
 /// The inbox's items as collected at `now` (not yet judged by the clock): from `memo` when
@@ -354,6 +364,7 @@ fn collect(
     let mut specs: BTreeMap<(&str, &str, &str), Spec> = BTreeMap::new();
     let mut items = Vec::new();
     let mut until: Option<DateTime<Utc>> = None;
+    let mut since: Option<DateTime<Utc>> = None;
     for stored in &loaded {
         let corrupt = |message: String| RunError::Corrupt {
             reference: stored.row.reference.clone(),
@@ -376,8 +387,11 @@ fn collect(
         };
         let spec: &Spec = spec;
         let state = State::replay(spec, &stored.events).map_err(corrupt)?;
-        let (state, _) =
+        let (state, pending) =
             crate::run::timeouts::as_of(spec, &state, stored.row.events, now).map_err(corrupt)?;
+        if let Some(last) = pending.iter().map(|p| p.at).max() {
+            since = Some(since.map_or(last, |s| s.max(last)));
+        }
         if let Some(next) = crate::run::timeouts::next_change(spec, &state, now) {
             until = Some(until.map_or(next, |u| u.min(next)));
         }
@@ -458,6 +472,7 @@ fn collect(
     }
     Ok(Collected {
         items: Arc::new(items),
+        since,
         until,
     })
 }

@@ -390,4 +390,39 @@ mod tests {
         // Closed by its timeout: no longer escalated to anybody.
         assert!(escalated_to(&spec, &state, ask, utc(24, 9, 0)).is_empty());
     }
+
+    #[test]
+    fn a_view_takes_in_memory_the_timeouts_a_command_would_record() {
+        let snapshot = snapshot();
+        let spec = Spec::new(&snapshot, "QP-08", "ncr").unwrap();
+        let ask = spec.graph.index_of("ask-supplier").unwrap();
+        let hold = spec.graph.index_of("hold").unwrap();
+        let mut state = State::blank(&spec);
+        state.started = true;
+        state.marking = spec.net.fire(&state.marking, 0, 0).unwrap().marking;
+        state.steps[ask].push(open_since(utc(6, 15, 0)));
+        state.last_at = utc(6, 15, 0);
+        // Not yet due: the run as it is, and the moment it will change.
+        let (same, pending) = as_of(&spec, &state, 2, utc(23, 14, 59)).unwrap();
+        assert!(pending.is_empty());
+        assert!(same.is_active(&spec, ask));
+        assert_eq!(
+            next_change(&spec, &state, utc(23, 14, 59)),
+            Some(utc(23, 15, 0))
+        );
+        // Due: taken at the moment it fell due, as event 3, without touching `state`.
+        let (now, pending) = as_of(&spec, &state, 2, utc(24, 9, 0)).unwrap();
+        assert_eq!(
+            pending,
+            [Pending {
+                step: ask,
+                at: utc(23, 15, 0),
+                event: 3
+            }]
+        );
+        assert!(now.is_active(&spec, hold) && !now.is_active(&spec, ask));
+        let done = now.steps[ask][0].completed.as_ref().unwrap();
+        assert!(done.timed_out && done.event == 3);
+        assert!(state.is_active(&spec, ask));
+    }
 }
