@@ -122,7 +122,12 @@ impl Mailer {
     /// One person's overdue digest of the day.
     pub fn digest_mail(&self, digest: &Digest) -> Mail {
         let w = Words::of(&digest.to.lang);
-        let subject = (w.digest_subject)(digest.items.len(), &digest.day);
+        // An escalated step that is not overdue is not called overdue.
+        let subject = if digest.items.iter().all(|i| i.overdue) {
+            (w.digest_subject)(digest.items.len(), &digest.day)
+        } else {
+            (w.digest_subject_escalated)(digest.items.len(), &digest.day)
+        };
         let mut body = format!(
             "{}\n\n{}\n",
             (w.greeting)(&digest.to.name),
@@ -211,6 +216,7 @@ struct Words {
     waiting_for: fn(&str) -> String,
     step_intro: fn(&str) -> String,
     digest_subject: fn(usize, &str) -> String,
+    digest_subject_escalated: fn(usize, &str) -> String,
     digest_intro: fn(&str) -> String,
     /// `escalated to PUR, GM since 2026-03-13 15:00`.
     escalated: fn(&str, &str) -> String,
@@ -234,6 +240,12 @@ impl Words {
                 digest_subject: |n, day| {
                     format!("{n} overdue step{} on {day}", if n == 1 { "" } else { "s" })
                 },
+                digest_subject_escalated: |n, day| {
+                    format!(
+                        "{n} step{} overdue or escalated on {day}",
+                        if n == 1 { "" } else { "s" }
+                    )
+                },
                 digest_intro: |day| {
                     format!("These steps of your departments are overdue or escalated on {day}:")
                 },
@@ -252,6 +264,7 @@ impl Words {
                 waiting_for: |depts| format!("待{depts}处理"),
                 step_intro: |depts| format!("有一个步骤正等待{depts}处理："),
                 digest_subject: |n, day| format!("{day} 逾期步骤 {n} 项"),
+                digest_subject_escalated: |n, day| format!("{day} 逾期或已上报步骤 {n} 项"),
                 digest_intro: |day| format!("截至 {day}，您所在部门的以下步骤已逾期或已上报："),
                 escalated: |to, since| format!("自 {since} 起已上报至 {to}"),
                 run: "编号",
@@ -268,6 +281,7 @@ impl Words {
                 waiting_for: |depts| format!("待{depts}處理"),
                 step_intro: |depts| format!("有一個步驟正等待{depts}處理："),
                 digest_subject: |n, day| format!("{day} 逾期步驟 {n} 項"),
+                digest_subject_escalated: |n, day| format!("{day} 逾期或已呈報步驟 {n} 項"),
                 digest_intro: |day| format!("截至 {day}，您所在部門的以下步驟已逾期或已呈報："),
                 escalated: |to, since| format!("自 {since} 起已呈報至 {to}"),
                 run: "編號",

@@ -424,6 +424,26 @@ fn the_overdue_digest_of_an_escalated_department_holds_the_escalated_step() {
     assert_eq!(after[0].to.login, "pat");
     assert_eq!(after[0].items[0].step, "ask-supplier");
     assert_eq!(after[0].items[0].escalated_to, ["PUR"]);
+    // Escalated, not overdue: the message says so.
+    let mailer = procdoc::mail::Mailer::new(
+        &procdoc::mail::MailOptions {
+            smtp: "smtp://127.0.0.1:1".into(),
+            from: "QMS <qms@example.com>".into(),
+        },
+        "https://qms.example.com",
+    )
+    .unwrap();
+    let mail = mailer.digest_mail(&after[0]);
+    assert_eq!(mail.subject, "1 step overdue or escalated on 2026-03-13");
+    assert!(
+        mail.body.contains("(PUR)")
+            && mail
+                .body
+                .contains("escalated to PUR, GM since 2026-03-13 15:00"),
+        "{}",
+        mail.body
+    );
+    assert!(!mail.body.contains("late by"), "{}", mail.body);
 }
 
 /// A timeout whose `goto` is a `join: all` step says that the join still waits for the
