@@ -73,11 +73,12 @@ pub fn escalated_to(spec: &Spec, state: &State, step: usize, now: DateTime<Utc>)
 }
 
 /// The store's summary rows for the escalation of active `step`: one per department of
-/// `escalate.to` that is not already one of the step's own, due at the escalation moment.
-/// So `run list --dept`, the overdue list, the inbox and the digests find the step for the
-/// escalated departments, late for them from the moment it was escalated.
+/// `escalate.to` that is not already one of the step's own, without a deadline (an
+/// escalation is not one). So `run list --dept`, the inbox and the digests find the step's
+/// run for the escalated departments; whether it is escalated yet is judged from the run
+/// itself, and the overdue list and the overview count only real deadlines.
 pub(super) fn escalation_rows(spec: &Spec, state: &State, step: usize) -> Vec<OpenStep> {
-    let Some((from, to)) = state.steps[step]
+    let Some((_, to)) = state.steps[step]
         .last()
         .and_then(|it| escalation_due(spec, step, it))
     else {
@@ -89,7 +90,7 @@ pub(super) fn escalation_rows(spec: &Spec, state: &State, step: usize) -> Vec<Op
         .map(|dept| OpenStep {
             step: Some(spec.step_id(step).to_string()),
             dept: Some(dept),
-            due: Some(super::clock::stamp(from)),
+            due: None,
         })
         .collect()
 }
