@@ -13,6 +13,8 @@ use super::audit;
 use super::clock;
 use super::engine::{self, Change, Iteration, Live, ParentLink, RunError, Spec, StepState};
 use super::fields;
+use super::standing;
+pub use super::standing::{Escalation, SignOff};
 use super::store::{AnyStore, Filter, RunRow, Status, Store};
 use crate::control::fingerprint;
 use crate::spec::load::Qms;
@@ -28,7 +30,7 @@ pub struct Stamp {
 }
 
 impl Stamp {
-    fn of(t: DateTime<Utc>, tz: Tz) -> Stamp {
+    pub(super) fn of(t: DateTime<Utc>, tz: Tz) -> Stamp {
         Stamp {
             iso: clock::iso(t, tz),
             local: clock::show(t, tz),
@@ -185,23 +187,6 @@ pub struct Signature {
     /// next command on it (or `run tick`, or the server's job) will record it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub not_recorded: bool,
-}
-
-/// An open step escalated (`escalate:`) to other departments: not a deadline, but from
-/// `since` on it is also theirs to chase.
-#[derive(Debug, Clone, Serialize)]
-pub struct Escalation {
-    /// The departments it is escalated to, as `escalate.to` names them.
-    pub to: Vec<Actor>,
-    pub since: Stamp,
-}
-
-/// One department of a step signed by each of several (`by: { all: [...] }`), and whether
-/// it has signed the iteration.
-#[derive(Debug, Clone, Serialize)]
-pub struct SignOff {
-    pub code: String,
-    pub signed: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -363,7 +348,7 @@ fn deadline(
     }
 }
 
-fn actor(spec: &Spec, code: &str) -> Actor {
+pub(super) fn actor(spec: &Spec, code: &str) -> Actor {
     let (lang, primary) = (spec.reading(), spec.lang());
     let name = spec
         .settings
@@ -487,14 +472,6 @@ fn iteration(
     } else {
         Vec::new()
     };
-    // Only the open iteration of an active step can be escalated.
-    let current = state.steps[step].len() == number && state.is_active(spec, step);
-    let escalated = super::timeouts::escalation_due(spec, step, it)
-        .filter(|(since, _)| current && *since <= now && state.ended.is_none())
-        .map(|(since, to)| Escalation {
-            to: to.iter().map(|c| actor(spec, c)).collect(),
-            since: Stamp::of(since, tz),
-        });
     IterationRecord {
         number,
         activated: Stamp::of(it.activated_at, tz),
@@ -517,27 +494,9 @@ fn iteration(
                 signature(spec, step, d, event, tolerance, recorded)
             })
             .collect(),
-        sign_off: if joint {
-            // Each signature of the iteration names the department it is for.
-            let signers: Vec<&str> = it
-                .signed
-                .iter()
-                .chain(it.completed.iter().filter(|d| !d.timed_out))
-                .filter_map(|d| d.completion.acting_for.as_deref())
-                .collect();
-            spec.step(step)
-                .by
-                .iter()
-                .map(|code| SignOff {
-                    code: code.clone(),
-                    signed: signers.contains(&code.as_str()),
-                })
-                .collect()
-        } else {
-            Vec::new()
-        },
+        sign_off: standing::sign_off(spec, step, it),
         to_sign,
-        escalated,
+        escalated: standing::escalation(spec, state, step, number, it, now),
     }
 }
 
@@ -790,7 +749,7 @@ pub fn build_in(
                 Trigger::Event(text) => spec.text(text).to_string(),
                 other => other.describe(spec.reading(), spec.lang()),
             }),
-            started_by: super::triggers::started_by(&spec, started_at(live).as_deref()),
+            started_by: super::triggers::started_by(&spec, standing::started_at(live).as_deref()),
         },
         // A per-item run's period is stored with its item (`GA-014@2026-07-01`).
         period: live.row.period.as_deref().map(|p| match &state.item {
@@ -849,14 +808,6 @@ pub fn build_in(
             intact: problems.is_empty(),
             problem: (!problems.is_empty()).then(|| problems.join("; ")),
         },
-    })
-}
-
-/// The step a run of a flow with several triggers started at, as its start event says.
-fn started_at(live: &Live) -> Option<String> {
-    live.events.iter().find_map(|e| match Change::read(e) {
-        Ok(Change::Started(s)) => s.start,
-        _ => None,
     })
 }
 
