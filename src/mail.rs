@@ -122,7 +122,12 @@ impl Mailer {
     /// One person's overdue digest of the day.
     pub fn digest_mail(&self, digest: &Digest) -> Mail {
         let w = Words::of(&digest.to.lang);
-        let subject = (w.digest_subject)(digest.items.len(), &digest.day);
+        // An escalated step that is not overdue is not called overdue.
+        let subject = if digest.items.iter().all(|i| i.overdue) {
+            (w.digest_subject)(digest.items.len(), &digest.day)
+        } else {
+            (w.digest_subject_escalated)(digest.items.len(), &digest.day)
+        };
         let mut body = format!(
             "{}\n\n{}\n",
             (w.greeting)(&digest.to.name),
@@ -130,16 +135,28 @@ impl Mailer {
         );
         for i in &digest.items {
             let due = i.due.as_ref().map_or("", |d| d.local.as_str());
-            let late = i.late_by.as_deref().unwrap_or("");
+            // Whose inbox it is in: their own work, and those it was escalated to.
+            let depts: Vec<&str> = i
+                .depts
+                .iter()
+                .chain(&i.escalated_to)
+                .map(String::as_str)
+                .collect();
+            let mut state = Vec::new();
+            if let Some(late) = i.late_by.as_deref().filter(|_| i.overdue) {
+                state.push(format!("{}: {due}, {}: {late}", w.due, w.late_by));
+            }
+            if let Some(since) = &i.escalated_from {
+                state.push((w.escalated)(&i.escalation.join(", "), &since.local));
+            }
             body.push_str(&format!(
-                "\n- {} · {} {} · {} ({})\n  {}: {due}, {}: {late}\n  {}\n",
+                "\n- {} · {} {} · {} ({})\n  {}\n  {}\n",
                 i.reference,
                 i.doc,
                 i.flow_title,
                 i.step_title,
-                i.depts.join(" / "),
-                w.due,
-                w.late_by,
+                depts.join(" / "),
+                state.join("; "),
                 self.link(&i.reference, &i.step),
             ));
         }
@@ -199,7 +216,10 @@ struct Words {
     waiting_for: fn(&str) -> String,
     step_intro: fn(&str) -> String,
     digest_subject: fn(usize, &str) -> String,
+    digest_subject_escalated: fn(usize, &str) -> String,
     digest_intro: fn(&str) -> String,
+    /// `escalated to PUR, GM since 2026-03-13 15:00`.
+    escalated: fn(&str, &str) -> String,
     run: &'static str,
     procedure: &'static str,
     flow: &'static str,
@@ -220,9 +240,16 @@ impl Words {
                 digest_subject: |n, day| {
                     format!("{n} overdue step{} on {day}", if n == 1 { "" } else { "s" })
                 },
-                digest_intro: |day| {
-                    format!("These steps of your departments are overdue on {day}:")
+                digest_subject_escalated: |n, day| {
+                    format!(
+                        "{n} step{} overdue or escalated on {day}",
+                        if n == 1 { "" } else { "s" }
+                    )
                 },
+                digest_intro: |day| {
+                    format!("These steps of your departments are overdue or escalated on {day}:")
+                },
+                escalated: |to, since| format!("escalated to {to} since {since}"),
                 run: "Run",
                 procedure: "Procedure",
                 flow: "Flow",
@@ -237,7 +264,9 @@ impl Words {
                 waiting_for: |depts| format!("待{depts}处理"),
                 step_intro: |depts| format!("有一个步骤正等待{depts}处理："),
                 digest_subject: |n, day| format!("{day} 逾期步骤 {n} 项"),
-                digest_intro: |day| format!("截至 {day}，您所在部门的以下步骤已逾期："),
+                digest_subject_escalated: |n, day| format!("{day} 逾期或已上报步骤 {n} 项"),
+                digest_intro: |day| format!("截至 {day}，您所在部门的以下步骤已逾期或已上报："),
+                escalated: |to, since| format!("自 {since} 起已上报至 {to}"),
                 run: "编号",
                 procedure: "程序",
                 flow: "流程",
@@ -252,7 +281,9 @@ impl Words {
                 waiting_for: |depts| format!("待{depts}處理"),
                 step_intro: |depts| format!("有一個步驟正等待{depts}處理："),
                 digest_subject: |n, day| format!("{day} 逾期步驟 {n} 項"),
-                digest_intro: |day| format!("截至 {day}，您所在部門的以下步驟已逾期："),
+                digest_subject_escalated: |n, day| format!("{day} 逾期或已呈報步驟 {n} 項"),
+                digest_intro: |day| format!("截至 {day}，您所在部門的以下步驟已逾期或已呈報："),
+                escalated: |to, since| format!("自 {since} 起已呈報至 {to}"),
                 run: "編號",
                 procedure: "程序",
                 flow: "流程",

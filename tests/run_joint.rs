@@ -151,6 +151,15 @@ fn three_departments_sign_one_step_each_and_the_last_completes_it() {
         "{text}"
     );
     assert!(text.contains("still to sign: ENG"), "{text}");
+    // Joint, not "any one of": each department, and which have signed.
+    assert!(text.contains("[QA + PROD + ENG]"), "{text}");
+    assert!(!text.contains("[QA/PROD/ENG]"), "{text}");
+    assert!(text.contains("QA ✓  PROD ✓  ENG …"), "{text}");
+    assert_eq!(approve["joint"], true);
+    assert_eq!(
+        it["sign_off"][2],
+        serde_json::json!({"code": "ENG", "signed": false})
+    );
     // The run list shows the step to ENG only now.
     let mine = env.ok(&["list", "--dept", "ENG"]);
     assert!(mine.contains("CA-1"), "{mine}");

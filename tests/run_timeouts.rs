@@ -218,14 +218,158 @@ fn an_open_step_shows_as_escalated_to_its_departments_from_the_escalation_moment
     .unwrap();
     assert_eq!(json[0]["step"], "ask-supplier");
     assert_eq!(json[0]["escalated_to"], serde_json::json!(["PUR"]));
+    assert_eq!(json[0]["escalation"], serde_json::json!(["PUR", "GM"]));
     assert_eq!(json[0]["escalated_from"]["local"], "2026-03-13 15:00");
-    assert_eq!(json[0]["overdue"], true);
+    // An escalation is not a deadline: the step is due when its own `within` says.
+    assert_eq!(json[0]["overdue"], false);
+    assert_eq!(json[0]["due"]["local"], "2026-03-23 15:00");
+    let inbox = qms.ok(&["inbox", "--dept", "PUR", "--at", "2026-03-16 09:00"]);
+    assert!(
+        inbox.contains("escalated to PUR, GM since 2026-03-13 15:00") && !inbox.contains("OVERDUE"),
+        "{inbox}"
+    );
+    assert!(inbox.contains("0 overdue, 1 escalated"), "{inbox}");
     let listed = qms.ok(&["list", "--dept", "PUR", "--at", "2026-03-16 09:00"]);
-    assert!(listed.contains("ask-supplier (PUR/GM)"), "{listed}");
+    assert!(
+        listed.contains("ask-supplier (SUP) escalated to PUR, GM since 2026-03-13 15:00"),
+        "{listed}"
+    );
+    assert!(!listed.contains("OVERDUE"), "{listed}");
     let overdue = qms.ok(&["list", "--overdue", "--at", "2026-03-16 09:00"]);
-    assert!(overdue.contains("ask-supplier  for PUR"), "{overdue}");
-    // The supplier's own deadline is not touched by the escalation.
-    assert!(!overdue.contains("for SUP"), "{overdue}");
+    assert!(overdue.contains("no runs match"), "{overdue}");
+    let shown = qms.ok(&["show", "NC-4", "--at", "2026-03-16 09:00"]);
+    assert!(
+        shown.contains("due 2026-03-23 15:00 · escalated to PUR, GM since 2026-03-13 15:00"),
+        "{shown}"
+    );
+    assert!(!shown.contains("OVERDUE"), "{shown}");
+    let json: Value = serde_json::from_str(&qms.ok(&[
+        "show",
+        "NC-4",
+        "--format",
+        "json",
+        "--at",
+        "2026-03-16 09:00",
+    ]))
+    .unwrap();
+    assert_eq!(json["escalated"], serde_json::json!(["ask-supplier"]));
+    let it = &step(&json, "ask-supplier")["iterations"][0];
+    assert_eq!(it["escalated"]["to"][0]["code"], "PUR");
+    assert_eq!(it["escalated"]["since"]["local"], "2026-03-13 15:00");
+}
+
+/// The views that only read a run show it as it stands now: a timeout that fell due is
+/// shown taken, marked as not yet recorded, until a command records it.
+#[test]
+fn read_only_views_show_a_timeout_that_fell_due_before_it_is_recorded() {
+    let qms = Qms::new();
+    qms.waiting_for_supplier("NC-6");
+    let at = ["--at", "2026-03-24 09:00"];
+    let shown = qms.ok(&["show", "NC-6", at[0], at[1]]);
+    assert!(
+        shown.contains("[timed out]    ask-supplier")
+            && shown.contains("timed out 2026-03-23 15:00 (not yet recorded)")
+            && shown
+                .contains("note: ask-supplier timed out at 2026-03-23 15:00 (not yet recorded)")
+            && shown.contains("[active]       hold"),
+        "{shown}"
+    );
+    // Nothing was written.
+    assert!(shown.contains("audit trail: 2 events"), "{shown}");
+    let listed = qms.ok(&["list", at[0], at[1]]);
+    assert!(
+        listed.contains("hold (PUR)") && !listed.contains("ask-supplier"),
+        "{listed}"
+    );
+    let inbox = qms.ok(&["inbox", "--dept", "PUR", at[0], at[1]]);
+    assert!(
+        inbox.contains("hold") && !inbox.contains("ask-supplier"),
+        "{inbox}"
+    );
+    // `hold` is due 2 working days after the timeout: overdue on the 26th, not recorded yet.
+    let late = qms.ok(&["list", "--overdue", "--at", "2026-03-26 09:00"]);
+    assert!(
+        late.contains("hold  for PUR  due 2026-03-25 15:00"),
+        "{late}"
+    );
+    let record = qms.show("NC-6");
+    assert_eq!(record["chain"]["events"], 2);
+    assert_eq!(step(&record, "ask-supplier")["timed_out"], true);
+    assert_eq!(
+        step(&record, "ask-supplier")["iterations"][0]["completed"]["not_recorded"],
+        true
+    );
+
+    // Once recorded, the same, without the mark.
+    qms.ok(&["tick", at[0], at[1]]);
+    let shown = qms.ok(&["show", "NC-6", at[0], at[1]]);
+    assert!(
+        shown.contains("[timed out]    ask-supplier")
+            && shown.contains("timed out 2026-03-23 15:00\n")
+            && !shown.contains("not yet recorded")
+            && shown.contains("audit trail: 3 events"),
+        "{shown}"
+    );
+}
+
+/// A step of a department that is also escalated to another: with both asked for, the
+/// inbox says which is whose (its own department, and the one it was escalated to).
+#[test]
+fn an_inbox_of_several_departments_names_the_one_an_item_is_escalated_to() {
+    let qms = Qms::new();
+    let header = std::fs::read_to_string(qms.dir.path().join("QP-08.yaml")).unwrap();
+    let header = &header[..header.find("records:").unwrap()];
+    let doc = header.replace("id: QP-08", "id: QP-10")
+        + r#"flows:
+  - id: review
+    title: Reviewing a casting
+    trigger: A casting arrives
+    steps:
+      - id: review
+        title: Review the casting
+        by: QA
+        within: 2 working days
+        escalate: { after: 1 working day, to: GM }
+        end: Reviewed
+"#;
+    std::fs::write(qms.dir.path().join("QP-10.yaml"), doc).unwrap();
+    qms.ok(&[
+        "start",
+        "QP-10",
+        "--ref",
+        "R-1",
+        "--by",
+        "Helen",
+        "--at",
+        "2026-03-09 09:00",
+    ]);
+    // Escalated from Tuesday 09:00, due Wednesday 09:00: on Thursday both.
+    let both = qms.ok(&[
+        "inbox",
+        "--dept",
+        "QA",
+        "--dept",
+        "GM",
+        "--at",
+        "2026-03-12 09:00",
+    ]);
+    assert!(both.contains("QA, GM (escalated)"), "{both}");
+    assert!(!both.contains("QA (escalated)"), "{both}");
+    assert!(
+        both.contains("OVERDUE 24 h") && both.contains("escalated to GM since 2026-03-10 09:00"),
+        "{both}"
+    );
+    let qa = qms.ok(&["inbox", "--dept", "QA", "--at", "2026-03-10 10:00"]);
+    assert!(qa.contains("R-1") && !qa.contains("(escalated)"), "{qa}");
+    assert!(
+        qa.contains("escalated to GM since 2026-03-10 09:00"),
+        "{qa}"
+    );
+    let listed = qms.ok(&["list", "--at", "2026-03-12 09:00"]);
+    assert!(
+        listed.contains("review (QA) OVERDUE 24 h escalated to GM since 2026-03-10 09:00"),
+        "{listed}"
+    );
 }
 
 #[test]
@@ -272,6 +416,26 @@ fn the_overdue_digest_of_an_escalated_department_holds_the_escalated_step() {
     assert_eq!(after[0].to.login, "pat");
     assert_eq!(after[0].items[0].step, "ask-supplier");
     assert_eq!(after[0].items[0].escalated_to, ["PUR"]);
+    // Escalated, not overdue: the message says so.
+    let mailer = procdoc::mail::Mailer::new(
+        &procdoc::mail::MailOptions {
+            smtp: "smtp://127.0.0.1:1".into(),
+            from: "QMS <qms@example.com>".into(),
+        },
+        "https://qms.example.com",
+    )
+    .unwrap();
+    let mail = mailer.digest_mail(&after[0]);
+    assert_eq!(mail.subject, "1 step overdue or escalated on 2026-03-13");
+    assert!(
+        mail.body.contains("(PUR)")
+            && mail
+                .body
+                .contains("escalated to PUR, GM since 2026-03-13 15:00"),
+        "{}",
+        mail.body
+    );
+    assert!(!mail.body.contains("late by"), "{}", mail.body);
 }
 
 /// A timeout whose `goto` is a `join: all` step says that the join still waits for the
@@ -332,4 +496,85 @@ fn a_timeout_into_a_join_says_what_the_join_still_waits_for() {
             && out.contains("merge is waiting for inspect"),
         "{out}"
     );
+}
+
+/// A timeout not yet recorded that makes a step of another department active: that
+/// department's inbox and run list already have it.
+#[test]
+fn the_department_a_timeout_leads_to_finds_the_step_before_it_is_recorded() {
+    let qms = Qms::new();
+    let header = std::fs::read_to_string(qms.dir.path().join("QP-08.yaml")).unwrap();
+    let header = &header[..header.find("records:").unwrap()];
+    let doc = header.replace("id: QP-08", "id: QP-11")
+        + r#"flows:
+  - id: quote
+    title: Asking for a quote
+    trigger: A quote is needed
+    steps:
+      - id: ask
+        title: Ask for the quote
+        by: SAL
+        timeout: { after: 1 working day, goto: chase }
+        next: file
+      - id: file
+        title: File the quote
+        by: SAL
+        end: Quoted
+      - id: chase
+        title: Chase the quote
+        by: GM
+        end: Chased
+"#;
+    std::fs::write(qms.dir.path().join("QP-11.yaml"), doc).unwrap();
+    qms.ok(&[
+        "start",
+        "QP-11",
+        "--ref",
+        "Q-1",
+        "--by",
+        "Helen",
+        "--at",
+        "2026-03-09 09:00",
+    ]);
+    let before = qms.ok(&["inbox", "--dept", "GM", "--at", "2026-03-10 08:59"]);
+    assert!(before.contains("nothing waiting for GM"), "{before}");
+    let after = qms.ok(&["inbox", "--dept", "GM", "--at", "2026-03-10 09:30"]);
+    assert!(after.contains("Q-1") && after.contains("chase"), "{after}");
+    let sal = qms.ok(&["inbox", "--dept", "SAL", "--at", "2026-03-10 09:30"]);
+    assert!(sal.contains("nothing waiting for SAL"), "{sal}");
+    let listed = qms.ok(&["list", "--dept", "GM", "--at", "2026-03-10 09:30"]);
+    assert!(
+        listed.contains("Q-1") && listed.contains("chase (GM)"),
+        "{listed}"
+    );
+    let listed = qms.ok(&["list", "--dept", "SAL", "--at", "2026-03-10 09:30"]);
+    assert!(listed.contains("no runs match"), "{listed}");
+}
+
+/// The server keeps an inbox until the store changes; a timeout falling due changes it too,
+/// though nothing is written.
+#[test]
+fn a_kept_inbox_is_collected_again_when_a_timeout_falls_due() {
+    use procdoc::app;
+    use procdoc::run::store::SqliteStore;
+
+    let qms = Qms::new();
+    qms.waiting_for_supplier("NC-7");
+    let mut store = SqliteStore::create(&qms.dir.path().join(".procdoc/runs.sqlite")).unwrap();
+    let memo = app::InboxMemo::default();
+    let pur = ["PUR".to_string()];
+    let tz = chrono_tz::Europe::London;
+    let at = |t: &str| procdoc::run::clock::parse(t, tz).unwrap();
+    let mut steps = |now| {
+        let kept = app::inbox_kept(Some(&mut store), &pur, &[], now, None, Some(&memo)).unwrap();
+        let fresh = app::inbox(Some(&mut store), &pur, &[], now).unwrap();
+        assert_eq!(kept.items, fresh.items);
+        kept.items
+            .iter()
+            .map(|i| i.step.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(steps(at("2026-03-23 14:00")), ["ask-supplier"]);
+    assert_eq!(steps(at("2026-03-24 09:00")), ["hold"]);
+    assert_eq!(steps(at("2026-03-23 14:30")), ["ask-supplier"]);
 }

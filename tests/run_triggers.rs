@@ -83,6 +83,18 @@ fn a_run_starts_at_the_step_of_the_trigger_chosen() {
     );
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(active(&show(q, "N-2")), ["segregate"]);
+    // The run says which trigger started it, in the record and as people read it.
+    assert_eq!(
+        show(q, "N-1")["flow"]["started_by"],
+        "2. A customer returns a casting (starts at report)"
+    );
+    let (_, text, _) = run(q, &["show", "N-2"]);
+    assert!(
+        text.contains(
+            "started by trigger 1. An inspector finds a nonconforming casting (starts at segregate)"
+        ),
+        "{text}"
+    );
     // Started at `report`, the run never does `segregate` and still ends.
     for (step, extra) in [
         ("report", vec!["--field", "part=P-1"]),

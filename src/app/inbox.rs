@@ -34,29 +34,36 @@ pub struct InboxItem {
     pub step_title: String,
     /// The step's `by`, all of it.
     pub by: Vec<String>,
-    /// Those of the departments asked about that may complete it: for a party's step, those
-    /// that record it on the party's behalf.
+    /// Those of the departments asked about whose own work it is (they may complete it):
+    /// for a party's step, those that record it on the party's behalf. Empty when it is
+    /// listed only by its escalation (see `escalated_to`).
     pub depts: Vec<String>,
     /// The party (e.g. `CUSTOMER`) the step is recorded for, when it is a party's step.
     pub on_behalf: Option<String>,
     /// When the step became active (this iteration), on the company calendar.
     pub active_since: Stamp,
+    /// The step's own deadline (`within`); an escalation is not one.
     pub due: Option<Stamp>,
     /// The deadline as a moment, for ordering items of runs in different time zones.
     #[serde(skip)]
     pub due_at: Option<DateTime<Utc>>,
+    /// Its own deadline has passed.
     pub overdue: bool,
     /// How late (`3 h`, `2 d`) when overdue.
     pub late_by: Option<String>,
     /// The step needs a decision (`--outcome`).
     pub decision: bool,
-    /// The departments asked about that the step is escalated to (`escalate.to`), when it
-    /// is listed for them by its escalation rather than as their own work; empty otherwise.
+    /// The departments asked about it is listed for by its escalation (those of
+    /// `escalate.to` not among `depts`), once escalated; empty otherwise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub escalated_to: Vec<String>,
-    /// From when it is escalated; an item listed only by its escalation shows from then on.
+    /// Once the step is escalated: from when; absent before, and on steps without
+    /// `escalate`. An item listed only by its escalation shows from then on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub escalated_from: Option<Stamp>,
+    /// Once escalated: every department of `escalate.to`, whoever asks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub escalation: Vec<String>,
     #[serde(skip)]
     pub escalated_at: Option<DateTime<Utc>>,
 }
@@ -72,6 +79,14 @@ impl Inbox {
     /// How many of the items are overdue.
     pub fn overdue(&self) -> usize {
         self.items.iter().filter(|i| i.overdue).count()
+    }
+
+    /// How many of the items are escalated.
+    pub fn escalated(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|i| i.escalated_from.is_some())
+            .count()
     }
 }
 
@@ -115,27 +130,28 @@ pub struct InboxMemo {
 
 /// The departments asked about, the party codes and the language of the titles.
 type MemoKey = (BTreeSet<String>, Vec<String>, Option<String>);
-/// An inbox's items as collected, with the store head they were collected at.
-type Kept = (String, Arc<Vec<InboxItem>>);
+/// An inbox's items as collected, with the store head they were collected at and the
+/// moments they hold for (see [`Collected`]).
+type Kept = (String, Collected);
 
 impl InboxMemo {
     /// Inboxes of more sets of departments than this are not all kept: the memo starts
     /// afresh rather than grow with every combination ever asked for.
     const KEPT: usize = 256;
 
-    fn get(&self, key: &MemoKey, head: &str) -> Option<Arc<Vec<InboxItem>>> {
+    fn get(&self, key: &MemoKey, head: &str, now: DateTime<Utc>) -> Option<Arc<Vec<InboxItem>>> {
         let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
         kept.get(key)
-            .filter(|(at, _)| at == head)
-            .map(|(_, items)| Arc::clone(items))
+            .filter(|(at, c)| at == head && c.holds_at(now))
+            .map(|(_, c)| Arc::clone(&c.items))
     }
 
-    fn put(&self, key: MemoKey, head: String, items: Arc<Vec<InboxItem>>) {
+    fn put(&self, key: MemoKey, head: String, collected: &Collected) {
         let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
         if kept.len() >= Self::KEPT && !kept.contains_key(&key) {
             kept.clear();
         }
-        kept.insert(key, (head, items));
+        kept.insert(key, (head, collected.clone()));
     }
 }
 
@@ -149,16 +165,17 @@ pub fn inbox_kept(
     lang: Option<&str>,
     memo: Option<&InboxMemo>,
 ) -> Result<Inbox, Refusal> {
-    let items = kept_items(store, depts, parties, lang, memo)?;
+    let items = kept_items(store, depts, parties, now, lang, memo)?;
     let mut items: Vec<InboxItem> = items
         .iter()
-        // Listed only by its escalation: not before the moment it is escalated.
-        .filter(|item| !item.only_escalated() || item.escalated_at.is_some_and(|e| e <= now))
+        .filter(|item| item.shown_at(now))
         .map(|item| judged(item, now))
         .collect();
+    // Overdue first, then escalated, then by deadline.
     items.sort_by(|a, b| {
         (
             !a.overdue,
+            a.escalated_from.is_none(),
             a.due_at.is_none(),
             a.due_at,
             &a.reference,
@@ -166,6 +183,7 @@ pub fn inbox_kept(
         )
             .cmp(&(
                 !b.overdue,
+                b.escalated_from.is_none(),
                 b.due_at.is_none(),
                 b.due_at,
                 &b.reference,
@@ -175,24 +193,43 @@ pub fn inbox_kept(
     Ok(Inbox { items, at: now })
 }
 
-/// How many items [`inbox_kept`] would list: the clock changes none of them, so a kept
-/// inbox is counted without being judged or sorted.
+/// How many items [`inbox_kept`] would list at `now`, without judging or sorting them.
 pub fn inbox_count_kept(
     store: Option<&mut dyn Store>,
     depts: &[String],
     parties: &[String],
+    now: DateTime<Utc>,
     lang: Option<&str>,
     memo: Option<&InboxMemo>,
 ) -> Result<usize, Refusal> {
-    Ok(kept_items(store, depts, parties, lang, memo)?.len())
+    let items = kept_items(store, depts, parties, now, lang, memo)?;
+    Ok(items.iter().filter(|item| item.shown_at(now)).count())
 }
 
-/// The inbox's items as collected (not yet judged by the clock): from `memo` when the store
-/// has not changed since they were kept.
+/// The items of an inbox as collected at one moment, and the moments they hold for.
+#[derive(Clone)]
+struct Collected {
+    items: Arc<Vec<InboxItem>>,
+    /// The latest timeout not yet recorded that the items take: before it they differ.
+    since: Option<DateTime<Utc>>,
+    /// The next moment a timeout of one of the runs falls due: the runs change then.
+    until: Option<DateTime<Utc>>,
+}
+
+impl Collected {
+    /// Whether the items are the inbox at `now` as well (the store unchanged).
+    fn holds_at(&self, now: DateTime<Utc>) -> bool {
+        self.since.is_none_or(|s| s <= now) && self.until.is_none_or(|u| now < u)
+    }
+}
+
+/// The inbox's items as collected at `now` (not yet judged by the clock): from `memo` when
+/// the store has not changed since they were kept and no timeout has fallen due since.
 fn kept_items(
     store: Option<&mut dyn Store>,
     depts: &[String],
     parties: &[String],
+    now: DateTime<Utc>,
     lang: Option<&str>,
     memo: Option<&InboxMemo>,
 ) -> Result<Arc<Vec<InboxItem>>, Refusal> {
@@ -214,43 +251,49 @@ fn kept_items(
         // A database of schema 1 read as it is has no head: nothing is kept for it.
         let head = s.head()?.map(|h| format!("{}:{}", h.count, h.link));
         let (Some(memo), Some(head)) = (memo, head) else {
-            return Ok(Arc::new(collect(s, &wanted, parties, lang)?));
+            return Ok(collect(s, &wanted, parties, now, lang)?.items);
         };
         let key: MemoKey = (
             wanted.iter().map(|d| d.to_string()).collect(),
             parties.to_vec(),
             lang.map(str::to_string),
         );
-        if let Some(items) = memo.get(&key, &head) {
+        if let Some(items) = memo.get(&key, &head, now) {
             return Ok(items);
         }
         // One collection at a time: requests that find the memo stale together wait for
         // the first to collect, instead of all replaying the same runs at once.
         let _turn = memo.collecting.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(items) = memo.get(&key, &head) {
+        if let Some(items) = memo.get(&key, &head, now) {
             return Ok(items);
         }
-        let items = Arc::new(collect(s, &wanted, parties, lang)?);
-        memo.put(key, head, Arc::clone(&items));
-        Ok(items)
+        let collected = collect(s, &wanted, parties, now, lang)?;
+        memo.put(key, head, &collected);
+        Ok(collected.items)
     })?)
 }
 
 impl InboxItem {
-    /// Listed for the departments asked about only because it was escalated to them.
-    fn only_escalated(&self) -> bool {
-        !self.escalated_to.is_empty() && self.depts == self.escalated_to
+    /// Listed for the departments asked about at `now`: as their own work, or by its
+    /// escalation from the moment it is escalated.
+    fn shown_at(&self, now: DateTime<Utc>) -> bool {
+        !self.depts.is_empty() || self.escalated_at.is_some_and(|e| e <= now)
     }
 }
 
-/// The item as it stands at `now`: overdue, and by how much, once its deadline has passed;
-/// escalated once the escalation moment has come.
+/// The item as it stands at `now`: overdue, and by how much, once its own deadline has
+/// passed; escalated once the escalation moment has come.
 fn judged(item: &InboxItem, now: DateTime<Utc>) -> InboxItem {
     let overdue = item.due_at.is_some_and(|d| now > d);
     let escalated = item.escalated_at.is_some_and(|e| e <= now);
     InboxItem {
         escalated_to: if escalated {
             item.escalated_to.clone()
+        } else {
+            Vec::new()
+        },
+        escalation: if escalated {
+            item.escalation.clone()
         } else {
             Vec::new()
         },
@@ -264,13 +307,15 @@ fn judged(item: &InboxItem, now: DateTime<Utc>) -> InboxItem {
     }
 }
 
-/// The active steps of the departments' open runs, not yet judged against the clock.
+/// The active steps of the departments' open runs as they stand at `now` (with the
+/// timeouts fallen due by then, recorded or not), not yet judged against the clock.
 fn collect(
     store: &dyn Store,
     wanted: &BTreeSet<&str>,
     parties: &[String],
+    now: DateTime<Utc>,
     lang: Option<&str>,
-) -> Result<Vec<InboxItem>, RunError> {
+) -> Result<Collected, RunError> {
     // The store's summary says which open runs have a step of these departments or of a
     // party; only those are replayed.
     let mut runs: BTreeSet<RunId> = BTreeSet::new();
@@ -286,6 +331,13 @@ fn collect(
         };
         runs.extend(store.list(&filter)?.into_iter().map(|r| r.id));
     }
+    // A timeout not yet recorded may have made a step of theirs active that the summary
+    // does not show yet.
+    let open = store.list(&Filter {
+        status: Some(Status::Open),
+        ..Default::default()
+    })?;
+    runs.extend(super::as_of::with_timeouts(store, &open)?);
     // Runs of one revision share a snapshot, and runs of one flow its resolved spec (graph,
     // net, calendar): each is decoded or built once, not once a run.
     let mut snapshots: BTreeMap<String, Arc<Snapshot>> = BTreeMap::new();
@@ -311,6 +363,8 @@ fn collect(
     }
     let mut specs: BTreeMap<(&str, &str, &str), Spec> = BTreeMap::new();
     let mut items = Vec::new();
+    let mut until: Option<DateTime<Utc>> = None;
+    let mut since: Option<DateTime<Utc>> = None;
     for stored in &loaded {
         let corrupt = |message: String| RunError::Corrupt {
             reference: stored.row.reference.clone(),
@@ -333,6 +387,14 @@ fn collect(
         };
         let spec: &Spec = spec;
         let state = State::replay(spec, &stored.events).map_err(corrupt)?;
+        let (state, pending) =
+            crate::run::timeouts::as_of(spec, &state, stored.row.events, now).map_err(corrupt)?;
+        if let Some(last) = pending.iter().map(|p| p.at).max() {
+            since = Some(since.map_or(last, |s| s.max(last)));
+        }
+        if let Some(next) = crate::run::timeouts::next_change(spec, &state, now) {
+            until = Some(until.map_or(next, |u| u.min(next)));
+        }
         if state.ended.is_some() {
             continue;
         }
@@ -379,15 +441,10 @@ fn collect(
                 .cloned()
                 .collect();
             let escalated_at = escalation.as_ref().map(|(at, _)| *at);
-            // Listed for the escalated departments alone: due for them when it was escalated.
-            let (depts, due) = if depts.is_empty() {
-                if escalated_to.is_empty() {
-                    continue;
-                }
-                (escalated_to.clone(), escalated_at)
-            } else {
-                (depts, engine::due(spec, &state, s, iteration))
-            };
+            if depts.is_empty() && escalated_to.is_empty() {
+                continue;
+            }
+            let due = engine::due(spec, &state, s, iteration);
             items.push(InboxItem {
                 reference: stored.row.reference.clone(),
                 doc: stored.row.doc.clone(),
@@ -406,11 +463,16 @@ fn collect(
                 late_by: None,
                 decision: step.decision.is_some(),
                 on_behalf,
-                escalated_from: escalated_at.filter(|_| !escalated_to.is_empty()).map(stamp),
-                escalated_at: escalated_at.filter(|_| !escalated_to.is_empty()),
+                escalated_from: escalated_at.map(stamp),
+                escalated_at,
+                escalation: escalation.map(|(_, to)| to).unwrap_or_default(),
                 escalated_to,
             });
         }
     }
-    Ok(items)
+    Ok(Collected {
+        items: Arc::new(items),
+        since,
+        until,
+    })
 }

@@ -11,10 +11,11 @@ use super::{Refusal, RefusalKind, transaction};
 use crate::check::settings::calendar_of;
 use crate::run::calendar::Calendar;
 use crate::run::clock;
-use crate::run::engine::{self, RunError};
+use crate::run::engine::{self, RunError, Snapshot, Spec, State, StepState};
 use crate::run::record::{self, Stamp};
 use crate::run::recurrence;
-use crate::run::store::{Filter, RunRow, Status, Store};
+use crate::run::store::{Filter, RunRow, Status, Store, StoredRun};
+use crate::run::timeouts;
 use crate::spec::load::Qms;
 use crate::spec::model::Trigger;
 
@@ -62,10 +63,17 @@ pub struct ListedStep {
     /// `None`: the whole flow's deadline.
     pub step: Option<String>,
     pub depts: Vec<String>,
+    /// Its own deadline (`within`); an escalation is not one.
     pub due: Option<Stamp>,
     pub overdue: bool,
     /// How late (`3 h`, `2 d`) when overdue.
     pub late_by: Option<String>,
+    /// Once the step is escalated (`escalate:`): the departments it is escalated to.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub escalated_to: Vec<String>,
+    /// Once escalated: from when.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escalated_since: Option<Stamp>,
 }
 
 /// One passed deadline of the listed runs, earliest first.
@@ -104,7 +112,9 @@ fn stamp_of(text: &str, tz: Tz) -> Stamp {
     }
 }
 
-/// The open steps of a row, one entry per step with its departments.
+/// The open steps of a row as its stored summary has them, one entry per step with its
+/// departments: for a run whose revision has no timeout or escalation, where the summary
+/// says all there is.
 fn open_steps(row: &RunRow, now: DateTime<Utc>, tz: Tz) -> Vec<ListedStep> {
     let mut grouped: BTreeMap<(Option<String>, Option<String>), Vec<String>> = BTreeMap::new();
     let mut order = Vec::new();
@@ -119,19 +129,139 @@ fn open_steps(row: &RunRow, now: DateTime<Utc>, tz: Tz) -> Vec<ListedStep> {
         .into_iter()
         .map(|key| {
             let due = key.1.as_deref().and_then(clock::read_stamp);
-            let overdue = due.is_some_and(|d| now > d);
-            ListedStep {
-                depts: grouped.remove(&key).unwrap_or_default(),
-                step: key.0,
-                due: due.map(|d| Stamp {
-                    iso: clock::iso(d, tz),
-                    local: clock::show(d, tz),
-                }),
-                overdue,
-                late_by: due.filter(|_| overdue).map(|d| engine::lateness(d, now)),
-            }
+            let depts = grouped.remove(&key).unwrap_or_default();
+            listed(key.0, depts, due, now, tz)
         })
         .collect()
+}
+
+fn listed(
+    step: Option<String>,
+    depts: Vec<String>,
+    due: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> ListedStep {
+    let overdue = due.is_some_and(|d| now > d);
+    ListedStep {
+        depts,
+        step,
+        due: due.map(|d| Stamp {
+            iso: clock::iso(d, tz),
+            local: clock::show(d, tz),
+        }),
+        overdue,
+        late_by: due.filter(|_| overdue).map(|d| engine::lateness(d, now)),
+        escalated_to: Vec::new(),
+        escalated_since: None,
+    }
+}
+
+/// The open steps of an open run as it stands at `now` (with the timeouts fallen due by
+/// then, recorded or not, [`timeouts::as_of`]): each with its own deadline, and escalated
+/// once its escalation moment has come. Shown in `tz`, the list's time zone.
+fn open_steps_as_of(
+    spec: &Spec,
+    stored: &StoredRun,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Result<Vec<ListedStep>, String> {
+    let state = State::replay(spec, &stored.events)?;
+    let (state, _) = timeouts::as_of(spec, &state, stored.row.events, now)?;
+    let mut out = Vec::new();
+    if state.ended.is_some() {
+        return Ok(out);
+    }
+    let states = state.step_states(spec);
+    for (step, st) in states.iter().enumerate() {
+        let due = match st {
+            StepState::Active => state.steps[step]
+                .last()
+                .and_then(|i| engine::due(spec, &state, step, i)),
+            StepState::Waiting => None,
+            _ => continue,
+        };
+        let depts = if spec.step(step).by.is_empty() {
+            Vec::new()
+        } else {
+            crate::run::joint::still_to_sign(spec, &state, step)
+        };
+        let mut entry = listed(Some(spec.step_id(step).to_string()), depts, due, now, tz);
+        let escalation = state.steps[step]
+            .last()
+            .and_then(|it| timeouts::escalation_due(spec, step, it))
+            .filter(|(since, _)| *st == StepState::Active && *since <= now);
+        if let Some((since, to)) = escalation {
+            entry.escalated_to = to;
+            entry.escalated_since = Some(Stamp {
+                iso: clock::iso(since, tz),
+                local: clock::show(since, tz),
+            });
+        }
+        out.push(entry);
+    }
+    if let Some(due) = engine::flow_due(spec, &state) {
+        out.push(listed(
+            None,
+            vec![spec.procedure.owner.clone()],
+            Some(due),
+            now,
+            tz,
+        ));
+    }
+    Ok(out)
+}
+
+/// Whether a revision's flow has a step that times out or is escalated: only then can a
+/// run of it stand otherwise at `now` than its stored summary says.
+fn changes_with_time(spec: &Spec) -> bool {
+    (0..spec.graph.len()).any(|i| {
+        let s = spec.step(i);
+        s.timeout.is_some() || s.escalate.is_some()
+    })
+}
+
+/// The open steps of every open run of `rows` as they stand at `now`, by run: read from
+/// the store's summary, or, for runs of a flow with timeouts or escalations, from the run
+/// replayed (each revision's snapshot decoded once).
+fn open_steps_of(
+    store: &dyn Store,
+    rows: &[RunRow],
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Result<BTreeMap<i64, Vec<ListedStep>>, RunError> {
+    let mut snapshots: BTreeMap<String, Option<std::sync::Arc<Snapshot>>> = BTreeMap::new();
+    let mut out = BTreeMap::new();
+    for row in rows.iter().filter(|r| r.status == Status::Open) {
+        let Some(stored) = store.load(row.id)? else {
+            continue;
+        };
+        let corrupt = |message: String| RunError::Corrupt {
+            reference: row.reference.clone(),
+            message,
+        };
+        let snapshot = match snapshots.get(&row.snapshot_hash) {
+            Some(found) => found.clone(),
+            None => {
+                let decoded = match &stored.snapshot {
+                    Some(body) => Some(Snapshot::decode_shared(body).map_err(corrupt)?),
+                    None => None,
+                };
+                snapshots.insert(row.snapshot_hash.clone(), decoded.clone());
+                decoded
+            }
+        };
+        let Some(snapshot) = snapshot else {
+            continue;
+        };
+        let spec = Spec::new(&snapshot, &row.doc, &row.flow).map_err(corrupt)?;
+        if !changes_with_time(&spec) {
+            continue;
+        }
+        let steps = open_steps_as_of(&spec, &stored, now, tz).map_err(corrupt)?;
+        out.insert(row.id.0, steps);
+    }
+    Ok(out)
 }
 
 /// Lists the runs `query` selects as of `now`, shown in `tz`; `store` is `None` when no
@@ -143,29 +273,53 @@ pub fn list_runs(
     tz: Tz,
     tolerance: i64,
 ) -> Result<RunList, Refusal> {
+    // Whether a run is overdue is judged on the run as it stands at `now` (an escalation
+    // is no deadline, a timeout not yet recorded is taken), not on the stored summary:
+    // only an ended run is known not to be.
     let filter = Filter {
-        status: query.status,
+        status: if query.overdue {
+            Some(Status::Open)
+        } else {
+            query.status
+        },
         doc: query.doc.clone(),
         dept: query.dept.clone(),
-        overdue_at: query.overdue.then(|| clock::stamp(now)),
         ..Default::default()
     };
-    let (rows, late) = match store {
-        None => (Vec::new(), Vec::new()),
+    let (rows, mut judged) = match store {
+        None => (Vec::new(), BTreeMap::new()),
         Some(store) => transaction(store, false, |s| {
-            let rows = s.list(&filter)?;
-            let late = s.overdue(
-                &clock::stamp(now),
-                &Filter {
-                    overdue_at: None,
+            let mut rows = s.list(&filter)?;
+            if filter.dept.is_some() {
+                // A timeout not yet recorded may have made a step of the department active
+                // that the summary does not show yet.
+                let all = s.list(&Filter {
+                    dept: None,
                     ..filter.clone()
-                },
-            )?;
-            Ok((rows, late))
+                })?;
+                let timed = super::as_of::with_timeouts(&*s, &all)?;
+                let listed: BTreeSet<i64> = rows.iter().map(|r| r.id.0).collect();
+                rows = all
+                    .into_iter()
+                    .filter(|r| listed.contains(&r.id.0) || timed.contains(&r.id))
+                    .collect();
+            }
+            let judged = open_steps_of(&*s, &rows, now, tz)?;
+            Ok((rows, judged))
         })?,
     };
-    let runs = rows
-        .iter()
+    // A run judged as it stands now is the department's when a step of it is theirs, or
+    // escalated to them, now.
+    let theirs = |r: &RunRow| match (&query.dept, judged.get(&r.id.0)) {
+        (Some(dept), Some(open)) => open
+            .iter()
+            .any(|o| o.depts.contains(dept) || o.escalated_to.contains(dept)),
+        _ => true,
+    };
+    let rows: Vec<&RunRow> = rows.iter().filter(|r| theirs(r)).collect();
+    let mut runs: Vec<Listed> = rows
+        .into_iter()
+        .filter(|r| query.status.is_none_or(|st| st == r.status))
         .map(|r| Listed {
             reference: r.reference.clone(),
             doc: r.doc.clone(),
@@ -176,19 +330,36 @@ pub fn list_runs(
             outcome: r.outcome.clone(),
             started: stamp_of(&r.started_at, tz),
             ended: r.ended_at.as_deref().map(|e| stamp_of(e, tz)),
-            open: open_steps(r, now, tz),
+            open: judged
+                .remove(&r.id.0)
+                .unwrap_or_else(|| open_steps(r, now, tz)),
             entered_apart: r.entry_gap.filter(|&g| g > tolerance).map(clock::span),
         })
         .collect();
-    let overdue = late
-        .into_iter()
-        .map(|o| OverdueStep {
-            reference: o.reference,
-            step: o.open.step,
-            dept: o.open.dept,
-            due: o.open.due.as_deref().and_then(clock::read_stamp),
+    let mut overdue: Vec<OverdueStep> = runs
+        .iter()
+        .flat_map(|r| {
+            r.open.iter().filter(|o| o.overdue).flat_map(move |o| {
+                let due = o.due.as_ref().and_then(|d| clock::read_stamp(&d.iso));
+                let depts: Vec<Option<String>> = if o.depts.is_empty() {
+                    vec![None]
+                } else {
+                    o.depts.iter().cloned().map(Some).collect()
+                };
+                depts.into_iter().map(move |dept| OverdueStep {
+                    reference: r.reference.clone(),
+                    step: o.step.clone(),
+                    dept,
+                    due,
+                })
+            })
         })
+        .filter(|o| query.dept.is_none() || o.dept == query.dept)
         .collect();
+    overdue.sort_by_key(|a| a.due);
+    if query.overdue {
+        runs.retain(|r| r.open.iter().any(|o| o.overdue));
+    }
     Ok(RunList {
         runs,
         overdue,

@@ -18,6 +18,7 @@
 //! opens, creates or upgrades a database.
 
 pub mod access;
+mod as_of;
 mod attachments;
 mod copy;
 pub mod documents;

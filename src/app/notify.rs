@@ -82,7 +82,8 @@ pub struct Digest {
     pub to: Recipient,
     /// The office day (`YYYY-MM-DD`) it is the digest of.
     pub day: String,
-    /// The overdue steps of the recipient's departments, most overdue first.
+    /// The overdue steps of the recipient's departments, and those escalated to them,
+    /// overdue first.
     pub items: Vec<InboxItem>,
 }
 
@@ -195,8 +196,8 @@ fn their_part(spec: &Spec, step: usize, user: &User) -> Vec<String> {
 
 /// The digests due at `now`: for every enabled user with an address who has not had the
 /// digest of today (the office day in `tz`) and has overdue steps in their own
-/// departments (with the steps of `parties` they record on a party's behalf), one digest
-/// of them. Nothing is recorded: [`record_digest`] does, once it was sent.
+/// departments (with the steps of `parties` they record on a party's behalf) or steps
+/// escalated to them, one digest of them. Nothing is recorded: [`record_digest`] does, once it was sent.
 pub fn due_digests(
     store: &mut dyn Notices,
     tz: Tz,
@@ -227,7 +228,12 @@ pub fn due_digests(
         }
         let runs: &mut dyn Store = &mut *store;
         let inbox = inbox_in(Some(runs), &depts, parties, now, Some(&to.lang))?;
-        let items: Vec<InboxItem> = inbox.items.into_iter().filter(|i| i.overdue).collect();
+        // An escalation is not a deadline, but the departments it was escalated to are told.
+        let items: Vec<InboxItem> = inbox
+            .items
+            .into_iter()
+            .filter(|i| i.overdue || !i.escalated_to.is_empty())
+            .collect();
         if items.is_empty() {
             continue;
         }

@@ -48,13 +48,14 @@ pub fn my_work_count(
     store: Option<&mut dyn Store>,
     user: &User,
     qms: &Qms,
+    now: DateTime<Utc>,
     lang: Option<&str>,
     memo: Option<&InboxMemo>,
 ) -> Result<usize, Refusal> {
     let Some((depts, parties)) = work_codes(user, qms, None) else {
         return Ok(0);
     };
-    super::inbox::inbox_count_kept(store, &depts, &parties, lang, memo)
+    super::inbox::inbox_count_kept(store, &depts, &parties, now, lang, memo)
 }
 
 /// The departments whose work is `user`'s ([`access::work_departments`], `only` a pick

@@ -305,6 +305,10 @@ const LABELS: &[(&str, &str, &str, &str)] = &[
     ("state_waiting", "waiting", "等待中", "等待中"),
     ("state_skipped", "skipped", "已跳过", "已跳過"),
     ("state_not_reached", "not reached", "未到达", "未到達"),
+    ("state_timed_out", "timed out", "已超时", "已逾時"),
+    ("not_recorded", "not yet recorded", "尚未记录", "尚未記錄"),
+    ("escalated_to", "escalated to", "已上报至", "已呈報至"),
+    ("since", "since", "自", "自"),
 ];
 
 /// Every label in the given languages, one string per language.

@@ -51,9 +51,10 @@ impl Paint {
 }
 
 /// The state in a fixed-width column; padded before colouring, as escape codes have no width.
-fn mark(state: StepState, p: Paint) -> String {
+fn mark(state: StepState, timed_out: bool, p: Paint) -> String {
     let label = |text: &str| format!("{text:<14}");
     match state {
+        StepState::Done if timed_out => p.yellow(&label("[timed out]")),
         StepState::Done => p.green(&label("[done]")),
         StepState::Active => p.yellow(&label("[active]")),
         StepState::Waiting => p.cyan(&label("[waiting]")),
@@ -81,12 +82,13 @@ pub fn deadline_text(d: &Deadline, p: Paint) -> String {
     out
 }
 
-fn codes(actors: &[super::record::Actor]) -> String {
+/// `QA/PROD`: any one of them; `QA + PROD + ENG` on a joint step: each of them.
+fn codes(actors: &[super::record::Actor], joint: bool) -> String {
     actors
         .iter()
         .map(|a| a.code.as_str())
         .collect::<Vec<_>>()
-        .join("/")
+        .join(if joint { " + " } else { "/" })
 }
 
 fn iteration_lines(
@@ -106,13 +108,31 @@ fn iteration_lines(
     if let Some(e) = &it.earliest {
         let _ = write!(line, " · not before {}", e.local);
     }
-    if let Some(d) = &it.due {
-        let _ = write!(line, " · {}", deadline_text(d, p));
+    match (&it.due, &it.completed) {
+        // Closed by its timeout after its deadline: never done, so not "done late".
+        (Some(d), Some(c)) if c.timed_out && d.late => {
+            let _ = write!(line, " · due {} {}", d.at.local, p.red("(not met)"));
+        }
+        (Some(d), _) => {
+            let _ = write!(line, " · {}", deadline_text(d, p));
+        }
+        (None, _) => {}
     }
     if let Some(child) = &it.child {
         let _ = write!(line, " · child run {child}");
     }
+    if let Some(e) = &it.escalated {
+        let _ = write!(line, " · {}", p.red(&escalation_text(e)));
+    }
     let _ = writeln!(out, "{line}");
+    if !it.sign_off.is_empty() {
+        let marks: Vec<String> = it
+            .sign_off
+            .iter()
+            .map(|s| format!("{} {}", s.code, if s.signed { "✓" } else { "…" }))
+            .collect();
+        let _ = writeln!(out, "{pad}{}", marks.join("  "));
+    }
     for sig in &it.signed {
         signed_line(out, sig, pad, p);
     }
@@ -214,7 +234,17 @@ fn signed_line(out: &mut String, sig: &super::record::Signature, pad: &str, p: P
     let meaning = sig.meaning.map(|m| format!(" ({m})")).unwrap_or_default();
     if sig.timed_out {
         // Nobody signed: the step's timeout closed it at the moment it fell due.
-        let _ = writeln!(out, "{pad}{} {}", p.yellow("timed out"), sig.at.local);
+        let pending = if sig.not_recorded {
+            " (not yet recorded)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "{pad}{} {}{pending}",
+            p.yellow("timed out"),
+            sig.at.local
+        );
     } else {
         let _ = writeln!(
             out,
@@ -223,6 +253,12 @@ fn signed_line(out: &mut String, sig: &super::record::Signature, pad: &str, p: P
             sig.at.local
         );
     }
+}
+
+/// `escalated to PUR, GM since 2026-03-13 15:00`.
+pub fn escalation_text(e: &super::record::Escalation) -> String {
+    let to: Vec<&str> = e.to.iter().map(|a| a.code.as_str()).collect();
+    format!("escalated to {} since {}", to.join(", "), e.since.local)
 }
 
 /// The checklist of a run as text.
@@ -243,6 +279,9 @@ pub fn render(r: &RunRecord, p: Paint) -> String {
         .map(|k| format!(" · period from {k}"))
         .unwrap_or_default();
     let _ = writeln!(out, "flow {}: {}{period}", r.flow.id, r.flow.title);
+    if let Some(trigger) = &r.flow.started_by {
+        let _ = writeln!(out, "started by trigger {trigger}");
+    }
     if let Some(item) = &r.item {
         let columns: Vec<String> = item
             .columns
@@ -274,6 +313,9 @@ pub fn render(r: &RunRecord, p: Paint) -> String {
     if let Some(note) = &r.newer {
         let _ = writeln!(out, "{} {note}", p.yellow("note:"));
     }
+    for line in &r.not_recorded {
+        let _ = writeln!(out, "{} {line}", p.yellow("note:"));
+    }
     if !r.entered_apart.is_empty() {
         let _ = writeln!(
             out,
@@ -300,10 +342,10 @@ pub fn render(r: &RunRecord, p: Paint) -> String {
         .max()
         .unwrap_or(0);
     for s in &r.steps {
-        let by = codes(&s.by);
+        let by = codes(&s.by, s.joint);
         let mut head = format!(
             "  {} {}  {}  {}",
-            mark(s.state, p),
+            mark(s.state, s.timed_out, p),
             columns::pad(&s.id, width),
             s.title,
             p.dim(&format!("[{}]", if by.is_empty() { "-" } else { &by })),

@@ -30,6 +30,7 @@ pub mod recurrence;
 pub mod rules;
 pub mod snapshot;
 pub mod sqlite;
+pub mod standing;
 pub mod state;
 pub mod store;
 pub mod timeouts;

@@ -60,6 +60,16 @@ pub(super) fn print_list(list: &RunList, narrowed: bool, format: Format) {
                             p.red(&format!("OVERDUE {}", o.late_by.as_deref().unwrap_or("")))
                         ));
                     }
+                    if let Some(since) = &o.escalated_since {
+                        text.push_str(&format!(
+                            " {}",
+                            p.yellow(&format!(
+                                "escalated to {} since {}",
+                                o.escalated_to.join(", "),
+                                since.local
+                            ))
+                        ));
+                    }
                     Some(text)
                 })
                 .collect::<Vec<_>>()
@@ -172,12 +182,22 @@ pub(super) fn print_inbox(inbox: &Inbox, depts: &[String], format: Format) {
                 i.reference.clone(),
                 format!("{}/{}", i.doc, i.flow),
                 i.step.clone(),
-                match &i.on_behalf {
-                    Some(party) => format!("{} for {party}", i.depts.join("/")),
-                    None if i.escalated_to.is_empty() => i.depts.join("/"),
-                    // Not their own step: it was escalated to them.
-                    None => format!("{} (escalated)", i.depts.join("/")),
-                },
+                // Whose inbox it is in: their own work, and those it was escalated to.
+                [
+                    match &i.on_behalf {
+                        Some(party) => format!("{} for {party}", i.depts.join("/")),
+                        None => i.depts.join("/"),
+                    },
+                    if i.escalated_to.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{} (escalated)", i.escalated_to.join("/"))
+                    },
+                ]
+                .into_iter()
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join(", "),
                 i.due
                     .as_ref()
                     .map_or_else(|| "-".to_string(), |d| d.local.clone()),
@@ -208,13 +228,29 @@ pub(super) fn print_inbox(inbox: &Inbox, depts: &[String], format: Format) {
             .as_deref()
             .map(|l| format!("{}  ", p.red(&format!("OVERDUE {l}"))))
             .unwrap_or_default();
-        println!("{}  {late}{}", line(row), item.step_title);
+        let escalated = item
+            .escalated_from
+            .as_ref()
+            .map(|since| {
+                let to = item.escalation.join(", ");
+                format!(
+                    "{}  ",
+                    p.yellow(&format!("escalated to {to} since {}", since.local))
+                )
+            })
+            .unwrap_or_default();
+        println!("{}  {late}{escalated}{}", line(row), item.step_title);
     }
-    let overdue = inbox.overdue();
+    let (overdue, escalated) = (inbox.overdue(), inbox.escalated());
     println!();
     println!(
-        "{} step{} waiting, {overdue} overdue",
+        "{} step{} waiting, {overdue} overdue{}",
         inbox.items.len(),
-        if inbox.items.len() == 1 { "" } else { "s" }
+        if inbox.items.len() == 1 { "" } else { "s" },
+        if escalated > 0 {
+            format!(", {escalated} escalated")
+        } else {
+            String::new()
+        }
     );
 }

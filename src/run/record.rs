@@ -13,6 +13,8 @@ use super::audit;
 use super::clock;
 use super::engine::{self, Change, Iteration, Live, ParentLink, RunError, Spec, StepState};
 use super::fields;
+use super::standing;
+pub use super::standing::{Escalation, SignOff};
 use super::store::{AnyStore, Filter, RunRow, Status, Store};
 use crate::control::fingerprint;
 use crate::spec::load::Qms;
@@ -28,7 +30,7 @@ pub struct Stamp {
 }
 
 impl Stamp {
-    fn of(t: DateTime<Utc>, tz: Tz) -> Stamp {
+    pub(super) fn of(t: DateTime<Utc>, tz: Tz) -> Stamp {
         Stamp {
             iso: clock::iso(t, tz),
             local: clock::show(t, tz),
@@ -71,6 +73,10 @@ pub struct FlowHeader {
     pub id: String,
     pub title: String,
     pub trigger: Option<String>,
+    /// On a flow with several triggers: the one this run was started by, numbered as
+    /// `run start --trigger` takes it (`2. Internal audit finding (starts at receive)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -177,6 +183,10 @@ pub struct Signature {
     /// Closed by the step's timeout, not signed: `by` is `None` and `outcome` says so.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub timed_out: bool,
+    /// A timeout that fell due but is not recorded yet: the record shows the run as the
+    /// next command on it (or `run tick`, or the server's job) will record it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub not_recorded: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -197,6 +207,12 @@ pub struct IterationRecord {
     /// On such a step while it is open: the departments still to sign.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub to_sign: Vec<String>,
+    /// On such a step: every department of `by` in order, with whether it has signed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sign_off: Vec<SignOff>,
+    /// Set while the iteration is open and escalated at the record's `now`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escalated: Option<Escalation>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -211,7 +227,13 @@ pub struct StepRecord {
     pub id: String,
     pub title: String,
     pub state: StepState,
+    /// Done by its timeout, not by a signature (its last iteration timed out).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub timed_out: bool,
     pub by: Vec<Actor>,
+    /// Every department of `by` signs (`by: { all: [...] }`), not any one of them.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub joint: bool,
     pub with: Vec<Actor>,
     pub not_by: Vec<String>,
     pub planned: Option<String>,
@@ -280,6 +302,13 @@ pub struct RunRecord {
     pub due: Option<Deadline>,
     /// Active steps whose deadline has passed.
     pub overdue: Vec<String>,
+    /// Active steps escalated at `now` (an escalation is not a deadline).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub escalated: Vec<String>,
+    /// Timeouts that fell due by `now` but are not recorded yet, one line each
+    /// (`ask-supplier timed out at 2026-03-23 15:00`); the record already shows their result.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_recorded: Vec<String>,
     /// The moment deadlines were judged at.
     pub now: Stamp,
     /// The office time zone every local time of the record is on (IANA name).
@@ -319,7 +348,7 @@ fn deadline(
     }
 }
 
-fn actor(spec: &Spec, code: &str) -> Actor {
+pub(super) fn actor(spec: &Spec, code: &str) -> Actor {
     let (lang, primary) = (spec.reading(), spec.lang());
     let name = spec
         .settings
@@ -347,6 +376,7 @@ fn signature(
     done: &engine::Done,
     event: Option<&audit::Event>,
     tolerance: i64,
+    recorded: u64,
 ) -> Signature {
     let s = spec.step(step);
     let c = &done.completion;
@@ -419,12 +449,15 @@ fn signature(
         child: c.child.clone(),
         meaning: c.signature.map(|m| m.word()),
         timed_out: done.timed_out,
+        not_recorded: done.event > recorded,
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn iteration(
     spec: &Spec,
     live: &Live,
+    state: &engine::State,
     step: usize,
     number: usize,
     it: &Iteration,
@@ -432,33 +465,38 @@ fn iteration(
     tolerance: i64,
 ) -> IterationRecord {
     let tz = spec.tz();
+    let recorded = live.row.events;
+    let joint = spec.step(step).by.joint;
+    let to_sign = if joint && it.completed.is_none() {
+        super::joint::still_to_sign(spec, state, step)
+    } else {
+        Vec::new()
+    };
     IterationRecord {
         number,
         activated: Stamp::of(it.activated_at, tz),
-        due: engine::due(spec, &live.state, step, it)
+        due: engine::due(spec, state, step, it)
             .map(|d| deadline(d, it.completed.as_ref().map(|c| c.at), now, tz)),
-        earliest: match super::earliest::earliest(spec, &live.state, step, it) {
+        earliest: match super::earliest::earliest(spec, state, step, it) {
             super::earliest::Earliest::At(t) if it.completed.is_none() => Some(Stamp::of(t, tz)),
             _ => None,
         },
         child: it.child.clone(),
         completed: it.completed.as_ref().map(|d| {
             let event = live.events.iter().find(|e| e.n == d.event);
-            signature(spec, step, d, event, tolerance)
+            signature(spec, step, d, event, tolerance, recorded)
         }),
         signed: it
             .signed
             .iter()
             .map(|d| {
                 let event = live.events.iter().find(|e| e.n == d.event);
-                signature(spec, step, d, event, tolerance)
+                signature(spec, step, d, event, tolerance, recorded)
             })
             .collect(),
-        to_sign: if spec.step(step).by.joint && it.completed.is_none() {
-            super::joint::still_to_sign(spec, &live.state, step)
-        } else {
-            Vec::new()
-        },
+        sign_off: standing::sign_off(spec, step, it),
+        to_sign,
+        escalated: standing::escalation(spec, state, step, number, it, now),
     }
 }
 
@@ -556,16 +594,23 @@ pub fn build_in(
     let tz = spec.tz();
     let primary = spec.lang().to_string();
     let lang = spec.reading().to_string();
-    let state = &live.state;
+    // Shown as of `now`: timeouts that fell due are applied as they will be recorded.
+    let (projected, pending) = super::timeouts::as_of(&spec, &live.state, live.row.events, now)
+        .map_err(|message| RunError::Corrupt {
+            reference: live.row.reference.clone(),
+            message,
+        })?;
+    let state = &projected;
     let states = state.step_states(&spec);
     let mut overdue = Vec::new();
+    let mut escalated = Vec::new();
     let steps = (0..spec.graph.len())
         .map(|i| {
             let s = spec.step(i);
             let iterations: Vec<IterationRecord> = state.steps[i]
                 .iter()
                 .enumerate()
-                .map(|(n, it)| iteration(&spec, live, i, n + 1, it, now, tolerance))
+                .map(|(n, it)| iteration(&spec, live, state, i, n + 1, it, now, tolerance))
                 .collect();
             let due = if states[i] == StepState::Active {
                 iterations.last().and_then(|it| it.due.clone())
@@ -575,6 +620,9 @@ pub fn build_in(
             if due.as_ref().is_some_and(|d| d.overdue) {
                 overdue.push(s.id.clone());
             }
+            if iterations.last().is_some_and(|it| it.escalated.is_some()) {
+                escalated.push(s.id.clone());
+            }
             StepRecord {
                 id: s.id.clone(),
                 title: s
@@ -582,7 +630,13 @@ pub fn build_in(
                     .as_ref()
                     .map_or_else(String::new, |t| spec.text(t).to_string()),
                 state: states[i],
+                timed_out: states[i] == StepState::Done
+                    && state.steps[i]
+                        .last()
+                        .and_then(|it| it.completed.as_ref())
+                        .is_some_and(|d| d.timed_out),
                 by: s.by.iter().map(|c| actor(&spec, c)).collect(),
+                joint: s.by.joint,
                 with: s.with.iter().map(|c| actor(&spec, c)).collect(),
                 not_by: s.not_by.iter().cloned().collect(),
                 planned: state.plan.get(&i).map(|d| d.stored()),
@@ -695,6 +749,7 @@ pub fn build_in(
                 Trigger::Event(text) => spec.text(text).to_string(),
                 other => other.describe(spec.reading(), spec.lang()),
             }),
+            started_by: super::triggers::started_by(&spec, standing::started_at(live).as_deref()),
         },
         // A per-item run's period is stored with its item (`GA-014@2026-07-01`).
         period: live.row.period.as_deref().map(|p| match &state.item {
@@ -731,6 +786,17 @@ pub fn build_in(
         due: engine::flow_due(&spec, state)
             .map(|d| deadline(d, state.ended.as_ref().map(|e| e.at), now, tz)),
         overdue,
+        escalated,
+        not_recorded: pending
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} timed out at {} (not yet recorded)",
+                    spec.step_id(p.step),
+                    clock::show(p.at, tz)
+                )
+            })
+            .collect(),
         now: Stamp::of(now, tz),
         timezone: tz.name().to_string(),
         newer,

@@ -73,11 +73,12 @@ pub fn escalated_to(spec: &Spec, state: &State, step: usize, now: DateTime<Utc>)
 }
 
 /// The store's summary rows for the escalation of active `step`: one per department of
-/// `escalate.to` that is not already one of the step's own, due at the escalation moment.
-/// So `run list --dept`, the overdue list, the inbox and the digests find the step for the
-/// escalated departments, late for them from the moment it was escalated.
+/// `escalate.to` that is not already one of the step's own, without a deadline (an
+/// escalation is not one). So `run list --dept`, the inbox and the digests find the step's
+/// run for the escalated departments; whether it is escalated yet is judged from the run
+/// itself, and the overdue list and the overview count only real deadlines.
 pub(super) fn escalation_rows(spec: &Spec, state: &State, step: usize) -> Vec<OpenStep> {
-    let Some((from, to)) = state.steps[step]
+    let Some((_, to)) = state.steps[step]
         .last()
         .and_then(|it| escalation_due(spec, step, it))
     else {
@@ -89,7 +90,7 @@ pub(super) fn escalation_rows(spec: &Spec, state: &State, step: usize) -> Vec<Op
         .map(|dept| OpenStep {
             step: Some(spec.step_id(step).to_string()),
             dept: Some(dept),
-            due: Some(super::clock::stamp(from)),
+            due: None,
         })
         .collect()
 }
@@ -114,6 +115,77 @@ pub fn next_due(spec: &Spec, state: &State, now: DateTime<Utc>) -> Option<(usize
         .min_by_key(|&(s, due)| (due, s))
 }
 
+/// The next timeout to take on a run at `now`: the step, the moment to record it at (when it
+/// fell due, never before an event already in the run, as the chain's times only go
+/// forward) and its event. The one rule both [`take_due`] (which records it) and [`as_of`]
+/// (which only shows it) follow.
+fn next_event(
+    spec: &Spec,
+    state: &State,
+    now: DateTime<Utc>,
+) -> Option<(usize, DateTime<Utc>, TimedOut)> {
+    let (step, due) = next_due(spec, state, now)?;
+    let s = spec.step(step);
+    let timeout = s.timeout.as_ref()?;
+    let event = TimedOut {
+        step: s.id.clone(),
+        iteration: u32::try_from(state.steps[step].len()).unwrap_or(u32::MAX),
+        goto: timeout.goto.clone(),
+        after: timeout.after.to_string(),
+    };
+    Some((step, due.max(state.last_at), event))
+}
+
+/// A timeout that fell due but is not recorded yet (no command has run on the run since).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub step: usize,
+    /// The moment it fell due, as it will be recorded (UTC).
+    pub at: DateTime<Utc>,
+    /// The event number it is given in the projected state (after the run's last event).
+    pub event: u64,
+}
+
+/// The run as it stands at `now`, for the views that only read it (`run show`, `run list`,
+/// the inbox, the web pages): `state` with every timeout that fell due by `now` applied in
+/// memory, exactly as the next writing command will record it ([`take_due`]), and the
+/// timeouts so applied, earliest first. `last_event` is the number of the run's last
+/// recorded event. Nothing is written; a step a timeout makes active that calls another
+/// flow shows without its child run, which only the recording starts. Errors mean the
+/// run's events do not fit the flow (a damaged store).
+pub fn as_of(
+    spec: &Spec,
+    state: &State,
+    last_event: u64,
+    now: DateTime<Utc>,
+) -> Result<(State, Vec<Pending>), String> {
+    let mut state = state.clone();
+    let mut pending = Vec::new();
+    while pending.len() < MAX_PER_COMMAND {
+        let Some((step, at, event)) = next_event(spec, &state, now) else {
+            break;
+        };
+        let n = last_event + 1 + pending.len() as u64;
+        state.apply(spec, n, at, None, &super::state::Change::TimedOut(event))?;
+        pending.push(Pending { step, at, event: n });
+    }
+    Ok((state, pending))
+}
+
+/// The earliest moment after `now` at which a timeout of the run falls due (as the run
+/// stands, without the ones it would lead to): until then a view of it stays true.
+pub fn next_change(spec: &Spec, state: &State, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if state.ended.is_some() {
+        return None;
+    }
+    spec.net
+        .active(&state.marking)
+        .into_iter()
+        .filter_map(|s| timeout_due(spec, s, state.steps[s].last()?))
+        .filter(|&due| due > now)
+        .min()
+}
+
 /// Takes every timeout of the run that fell due by `now`, earliest first (a step made active
 /// by one may time out in turn), each recorded at the moment it fell due. Returns one note
 /// per timeout taken, for the command's output. Called on a run opened for change, before
@@ -127,21 +199,11 @@ pub fn take_due(
     let mut taken = 0;
     while taken < MAX_PER_COMMAND {
         let spec = live.spec()?;
-        let Some((step, due)) = next_due(&spec, &live.state, now) else {
+        let Some((_, at, event)) = next_event(&spec, &live.state, now) else {
             break;
-        };
-        let s = spec.step(step);
-        let Some(timeout) = &s.timeout else { break };
-        let event = TimedOut {
-            step: s.id.clone(),
-            iteration: u32::try_from(live.state.steps[step].len()).unwrap_or(u32::MAX),
-            goto: timeout.goto.clone(),
-            after: timeout.after.to_string(),
         };
         let tz = spec.tz();
         drop(spec);
-        // Never before an event already in the run (the chain's times only go forward).
-        let at = due.max(live.state.last_at);
         let (id, after, goto) = (event.step.clone(), event.after.clone(), event.goto.clone());
         let place = notes.len();
         engine::record_system(
@@ -328,5 +390,40 @@ mod tests {
         assert_eq!(state.steps[hold][0].activated_at, utc(23, 15, 0));
         // Closed by its timeout: no longer escalated to anybody.
         assert!(escalated_to(&spec, &state, ask, utc(24, 9, 0)).is_empty());
+    }
+
+    #[test]
+    fn a_view_takes_in_memory_the_timeouts_a_command_would_record() {
+        let snapshot = snapshot();
+        let spec = Spec::new(&snapshot, "QP-08", "ncr").unwrap();
+        let ask = spec.graph.index_of("ask-supplier").unwrap();
+        let hold = spec.graph.index_of("hold").unwrap();
+        let mut state = State::blank(&spec);
+        state.started = true;
+        state.marking = spec.net.fire(&state.marking, 0, 0).unwrap().marking;
+        state.steps[ask].push(open_since(utc(6, 15, 0)));
+        state.last_at = utc(6, 15, 0);
+        // Not yet due: the run as it is, and the moment it will change.
+        let (same, pending) = as_of(&spec, &state, 2, utc(23, 14, 59)).unwrap();
+        assert!(pending.is_empty());
+        assert!(same.is_active(&spec, ask));
+        assert_eq!(
+            next_change(&spec, &state, utc(23, 14, 59)),
+            Some(utc(23, 15, 0))
+        );
+        // Due: taken at the moment it fell due, as event 3, without touching `state`.
+        let (now, pending) = as_of(&spec, &state, 2, utc(24, 9, 0)).unwrap();
+        assert_eq!(
+            pending,
+            [Pending {
+                step: ask,
+                at: utc(23, 15, 0),
+                event: 3
+            }]
+        );
+        assert!(now.is_active(&spec, hold) && !now.is_active(&spec, ask));
+        let done = now.steps[ask][0].completed.as_ref().unwrap();
+        assert!(done.timed_out && done.event == 3);
+        assert!(state.is_active(&spec, ask));
     }
 }

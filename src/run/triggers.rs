@@ -50,6 +50,20 @@ pub fn listing(spec: &Spec) -> Vec<String> {
         .collect()
 }
 
+/// The trigger a run started at step `start` was started by, as [`listing`] numbers it;
+/// `None` on a flow with one trigger (or none). A run of such a flow started without a
+/// choice (a called flow) began at the first trigger's step.
+pub fn started_by(spec: &Spec, start: Option<&str>) -> Option<String> {
+    let starts = spec.flow.trigger.as_ref().map_or(&[][..], Trigger::starts);
+    let listed = listing(spec);
+    let at = match start {
+        Some(step) => starts.iter().position(|t| t.start == step)?,
+        None if starts.is_empty() => return None,
+        None => 0,
+    };
+    listed.into_iter().nth(at)
+}
+
 /// The step id a run starts at, for the trigger the user chose (`None`: the flow's first
 /// step). Refused: no trigger chosen on a flow with several (the message lists them), an
 /// unknown number or text, or a trigger chosen on a flow that has only one.

@@ -71,7 +71,14 @@ pub async fn work_count(state: &Arc<AppState>, user: &User) -> Option<usize> {
                 .ok()?
                 .len();
             let memo = Some(&st.inboxes);
-            let work = crate::app::my_work_count(Some(store), &user, &st.qms, Some(&lang), memo);
+            let work = crate::app::my_work_count(
+                Some(store),
+                &user,
+                &st.qms,
+                crate::run::clock::system_now(),
+                Some(&lang),
+                memo,
+            );
             Some(work.ok()? + reading)
         })
         .await

@@ -140,4 +140,10 @@ pub const RUN_LABELS: &[(&str, &str, &str, &str)] = &[
     ("child_runs", "Runs it started", "子流程", "子流程"),
     ("entered", "entered", "录入", "錄入"),
     ("refused", "Nothing was started:", "未启动：", "未啟動："),
+    ("state_timed_out", "timed out", "已超时", "已逾時"),
+    ("timed_out", "Timed out", "超时", "逾時"),
+    ("not_recorded", "not yet recorded", "尚未记录", "尚未記錄"),
+    ("escalated_to", "escalated to", "已上报至", "已呈報至"),
+    ("since", "since", "自", "自"),
+    ("started_by_trigger", "Started by", "触发条件", "觸發條件"),
 ];

@@ -73,8 +73,12 @@ struct WorkRow {
     active_since: String,
     run_href: String,
     step_href: String,
-    /// The departments it waits for, by name.
+    /// The departments it is in the user's work for, by name: its own, then those it was
+    /// escalated to.
     dept_names: Vec<String>,
+    /// Once escalated: every department of `escalate.to` (codes), and since when.
+    escalated_to: Vec<String>,
+    escalated_since: Option<Stamp>,
     /// The party (customer, supplier) the step is recorded for, by name.
     party_name: Option<String>,
 }
@@ -114,7 +118,7 @@ pub async fn home(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
             )?;
             let total = match pick {
                 None => shown.items.len(),
-                Some(_) => app::my_work_count(Some(store), &user, qms, Some(&wording), memo)?,
+                Some(_) => app::my_work_count(Some(store), &user, qms, now, Some(&wording), memo)?,
             };
             Ok::<_, Refusal>((shown, total + reading.len(), reading))
         })
@@ -134,8 +138,11 @@ pub async fn home(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
             dept_names: item
                 .depts
                 .iter()
+                .chain(&item.escalated_to)
                 .map(|d| department_name(&state, d, &lang))
                 .collect(),
+            escalated_to: item.escalation,
+            escalated_since: item.escalated_from,
             party_name: item
                 .on_behalf
                 .as_deref()
