@@ -65,6 +65,8 @@ codes! {
         "A row of a register has a value in the `every.by` column that the per-item trigger's `every` map gives no interval for, so that item would never be due. Add the value to `every` or correct the row.";
     UNKNOWN_INTERVAL_KEY = "E0018" "unknown-interval-key" Error "Reading files"
         "A per-item trigger's `every` map gives an interval for a value that no item of the register has in the `every.by` column and that looks like a misspelling of one that does (`Hihg` for `High`). A key for a class no item is in today (no `Low` gauges yet) is not reported. Correct the key to the column's value.";
+    RECURRENCE_AMONG_TRIGGERS = "E0019" "recurrence-among-triggers" Error "Reading files"
+        "A list of triggers (`trigger: [ { text, start }, ... ]`) has an entry with `every`, `in` or `for_each`. Several triggers are events, each starting a run at its own step; a recurring flow (`{ every: 1 year }`) or a flow run per item of a register (`{ for_each: gauges, every: ... }`) has that one trigger only, because `run due` plans its runs from it. A run of a per-item flow can be started for an item at any time (`run start --item KEY`, e.g. after a gauge was dropped); work that begins at another step needs a flow of its own.";
 
     UNKNOWN_DEPARTMENT = "E0101" "unknown-department" Error "References"
         "A department or party code (in `by`, `with`, `owner`, `keeper`, `who` or `in`) that `procdoc.yaml` does not define.";
