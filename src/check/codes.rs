@@ -157,6 +157,8 @@ codes! {
         "A step's earliest time (`after`) is later than its deadline (`within`) counted from the same moment, so no run can ever complete it in time: `after: 10 working days` with `within: 5 working days`, or `after: { time: 2 weeks, before: meeting }` (not earlier than 2 weeks before) with `within: { time: 4 weeks, before: meeting }` (at the latest 4 weeks before). Shorten the waiting time or lengthen the deadline. Calendar and working time are compared only where the answer does not depend on the dates.";
     EARLIEST_ON_CALL = "E0505" "earliest-on-call" Error "Deadlines"
         "A step that runs another flow (`calls`) has an earliest time (`after`), but it is completed by the called run's end, which nobody can hold back. Put the `after` on a step of the called flow, or on a step after this one.";
+    WINDOW_AFTER_PLANNED_STEP = "E0506" "window-after-planned-step" Error "Deadlines"
+        "A step's deadline counts back from a planned step (`within: { time: 2 weeks, before: meeting }`), but the step comes after that planned step on every path: it cannot be active before the planned step is done, so its window has closed by then and every run is late. Count back from a planned step that comes after it, or count forward from the step's completion with `from:`.";
     TIMEOUT_NOT_AFTER_ESCALATION = "E0510" "timeout-not-after-escalation" Error "Deadlines"
         "A step's `timeout.after` is not later than its `escalate.after`: the step would leave by timeout before (or when) anybody is told it is late, so the escalation never shows. Escalate earlier or time out later.";
     TIMEOUT_ON_END = "E0511" "timeout-on-end" Error "Deadlines"
