@@ -132,7 +132,7 @@ codes! {
     JOINT_DECISION = "E0214" "joint-decision" Error "Flow structure"
         "A step signed by several departments (`by: { all: [...] }`) carries a `decision`. Each department signs the same step, so no one of them could choose the outcome alone. Put the decision in the following step, signed by one department.";
     JOINT_TOO_FEW = "E0215" "joint-too-few" Error "Flow structure"
-        "`by: { all: [...] }` names fewer than two different departments: a joint sign-off needs at least two. Write `by: QA` for one department.";
+        "`by: { all: [...] }` names fewer than two different departments: a joint sign-off needs at least two. Write `by: QA` for one department. An empty `all: []` names nobody to sign at all.";
     UNREACHABLE_STEP = "W0301" "unreachable-step" Warning "Flow structure"
         "No path leads from the first step of the flow to this step, so no run will ever do it.";
 
