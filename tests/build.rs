@@ -92,10 +92,19 @@ fn red_maple_document_has_header_pages_languages_and_fonts() {
 #[test]
 fn forms_travellers_and_diagrams_are_written() {
     let (_keep, out) = red_maple_build();
-    // The original gives no form numbers: a blank form is named by its record id.
+    // The original gives no form numbers: a blank form's file is named by its record id,
+    // and its footer says which record it is, but the header's document number stays blank.
     let form = out.join("forms/contract-review.pdf");
     let text = squash(&pdf_text(&form));
-    assert!(text.contains("contract-review"), "{text}");
+    assert_eq!(
+        text.matches("contract-review").count(),
+        1,
+        "only the footer names the record: {text}"
+    );
+    assert!(
+        text.contains("contract-review (CS-P-001 rev. A/01)"),
+        "{text}"
+    );
     assert!(text.contains("Contract review form"), "{text}");
     assert!(page_count(&form) >= 1);
     for traveller in [

@@ -65,6 +65,8 @@ codes! {
         "A row of a register has a value in the `every.by` column that the per-item trigger's `every` map gives no interval for, so that item would never be due. Add the value to `every` or correct the row.";
     UNKNOWN_INTERVAL_KEY = "E0018" "unknown-interval-key" Error "Reading files"
         "A per-item trigger's `every` map gives an interval for a value that no item of the register has in the `every.by` column and that looks like a misspelling of one that does (`Hihg` for `High`). A key for a class no item is in today (no `Low` gauges yet) is not reported. Correct the key to the column's value.";
+    RECURRENCE_AMONG_TRIGGERS = "E0019" "recurrence-among-triggers" Error "Reading files"
+        "A list of triggers (`trigger: [ { text, start }, ... ]`) has an entry with `every`, `in` or `for_each`. Several triggers are events, each starting a run at its own step; a recurring flow (`{ every: 1 year }`) or a flow run per item of a register (`{ for_each: gauges, every: ... }`) has that one trigger only, because `run due` plans its runs from it. A run of a per-item flow can be started for an item at any time (`run start --item KEY`, e.g. after a gauge was dropped); work that begins at another step needs a flow of its own.";
 
     UNKNOWN_DEPARTMENT = "E0101" "unknown-department" Error "References"
         "A department or party code (in `by`, `with`, `owner`, `keeper`, `who` or `in`) that `procdoc.yaml` does not define.";
@@ -130,7 +132,7 @@ codes! {
     JOINT_DECISION = "E0214" "joint-decision" Error "Flow structure"
         "A step signed by several departments (`by: { all: [...] }`) carries a `decision`. Each department signs the same step, so no one of them could choose the outcome alone. Put the decision in the following step, signed by one department.";
     JOINT_TOO_FEW = "E0215" "joint-too-few" Error "Flow structure"
-        "`by: { all: [...] }` names fewer than two different departments: a joint sign-off needs at least two. Write `by: QA` for one department.";
+        "`by: { all: [...] }` names fewer than two different departments: a joint sign-off needs at least two. Write `by: QA` for one department. An empty `all: []` names nobody to sign at all.";
     UNREACHABLE_STEP = "W0301" "unreachable-step" Warning "Flow structure"
         "No path leads from the first step of the flow to this step, so no run will ever do it.";
 
@@ -155,6 +157,8 @@ codes! {
         "A step's earliest time (`after`) is later than its deadline (`within`) counted from the same moment, so no run can ever complete it in time: `after: 10 working days` with `within: 5 working days`, or `after: { time: 2 weeks, before: meeting }` (not earlier than 2 weeks before) with `within: { time: 4 weeks, before: meeting }` (at the latest 4 weeks before). Shorten the waiting time or lengthen the deadline. Calendar and working time are compared only where the answer does not depend on the dates.";
     EARLIEST_ON_CALL = "E0505" "earliest-on-call" Error "Deadlines"
         "A step that runs another flow (`calls`) has an earliest time (`after`), but it is completed by the called run's end, which nobody can hold back. Put the `after` on a step of the called flow, or on a step after this one.";
+    WINDOW_AFTER_PLANNED_STEP = "E0506" "window-after-planned-step" Error "Deadlines"
+        "A step's deadline counts back from a planned step (`within: { time: 2 weeks, before: meeting }`), but the step comes after that planned step on every path: it cannot be active before the planned step is done, so its window has closed by then and every run is late. Count back from a planned step that comes after it, or count forward from the step's completion with `from:`.";
     TIMEOUT_NOT_AFTER_ESCALATION = "E0510" "timeout-not-after-escalation" Error "Deadlines"
         "A step's `timeout.after` is not later than its `escalate.after`: the step would leave by timeout before (or when) anybody is told it is late, so the escalation never shows. Escalate earlier or time out later.";
     TIMEOUT_ON_END = "E0511" "timeout-on-end" Error "Deadlines"

@@ -13,6 +13,21 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let sp = step_path(f, s);
+            if step.by.is_empty() {
+                // Nobody to sign at all: one finding, not a decision "by each of" nobody.
+                out.push(
+                    Diagnostic::new(
+                        &codes::JOINT_TOO_FEW,
+                        cx.at(file, &format!("{sp}.by.all")),
+                        format!(
+                            "step `{}` says `by: {{ all: [] }}`, which names no department: at least one department is needed to sign it",
+                            step.id
+                        ),
+                    )
+                    .hint("name the department that signs (`by: QA`), or at least two that each sign (`by: { all: [QA, PROD] }`)"),
+                );
+                continue;
+            }
             if step.decision.is_some() {
                 out.push(
                     Diagnostic::new(

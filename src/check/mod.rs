@@ -13,6 +13,7 @@ mod items;
 mod joint;
 mod lookalike;
 mod numbering;
+mod passed;
 mod references;
 mod roles;
 mod rules;
@@ -167,6 +168,7 @@ pub fn check_with_stats(qms: &Qms) -> (Vec<Diagnostic>, Vec<FlowStats>) {
                 timeouts::check(&cx, &view, &mut out);
                 roles::check(&cx, &view, &mut out);
                 windows::check(&cx, &view, &mut out);
+                passed::check(&cx, &view, &mut out);
                 rules::check(&cx, &view, &mut out);
                 documents::check(&cx, &view, &mut out);
                 joint::check(&cx, &view, &mut out);

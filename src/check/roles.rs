@@ -10,7 +10,8 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
     for (f, graph) in view.graphs.iter().enumerate() {
         for (s, step) in graph.flow.steps.iter().enumerate() {
             let sp = step_path(f, s);
-            if step.by.is_empty() && step.calls.is_none() {
+            // An empty `by: { all: [] }` is reported as a joint sign-off without departments.
+            if step.by.is_empty() && !step.by.joint && step.calls.is_none() {
                 out.push(
                     Diagnostic::new(
                         &codes::NO_ACTOR,

@@ -48,7 +48,7 @@ pub struct Change {
 }
 
 impl Change {
-    fn new(kind: Kind, subject: impl Into<String>) -> Self {
+    pub(super) fn new(kind: Kind, subject: impl Into<String>) -> Self {
         Change {
             kind,
             subject: subject.into(),
@@ -58,12 +58,12 @@ impl Change {
         }
     }
 
-    fn aspect(mut self, aspect: &str) -> Self {
+    pub(super) fn aspect(mut self, aspect: &str) -> Self {
         self.aspect = Some(aspect.to_string());
         self
     }
 
-    fn detail(mut self, detail: impl Into<String>) -> Self {
+    pub(super) fn detail(mut self, detail: impl Into<String>) -> Self {
         self.details.push(detail.into());
         self
     }
@@ -204,6 +204,7 @@ pub fn compare(old: &Procedure, new: &Procedure, primary: &str) -> Vec<Change> {
     value(&mut out, "stages", &old.stages, &new.stages);
     flows(&mut out, &old.flows, &new.flows, primary);
     value(&mut out, "sections", &old.sections, &new.sections);
+    super::register_diff::compare(&mut out, &old.register_files, &new.register_files);
     order(
         &mut out,
         "history",

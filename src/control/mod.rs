@@ -12,6 +12,7 @@ pub mod integrity;
 pub mod names;
 pub mod printed;
 pub mod register;
+pub mod register_diff;
 
 use crate::spec::load::Qms;
 use crate::spec::model::Procedure;

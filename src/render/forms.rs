@@ -11,7 +11,11 @@ pub struct RecordContext {
     /// The record's number in the records list (`7.5`); empty on a form of its own.
     pub number: String,
     pub id: String,
+    /// The form number, or the record's id where it has none (names the form's file).
     pub form: String,
+    /// The form number as printed on the form; empty where the record has none (the
+    /// original prints no number then, and an id is no number).
+    pub form_no: String,
     pub title: Multi,
     pub retention: Option<Multi>,
     pub keeper: Option<Multi>,
@@ -47,6 +51,7 @@ pub fn record(p: &Printing, r: &crate::spec::model::Record) -> RecordContext {
         number: String::new(),
         id: r.id.clone(),
         form: r.form.clone().unwrap_or_else(|| r.id.clone()),
+        form_no: r.form.clone().unwrap_or_default(),
         title: p.text(&r.title),
         retention: r.retention.as_ref().map(|t| p.amount(t)),
         keeper: r.keeper.as_ref().map(|k| p.actor(k)),

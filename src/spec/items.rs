@@ -27,6 +27,33 @@ pub struct ItemTable {
     pub problem: Option<TableProblem>,
 }
 
+/// A register file as a procedure uses it (`Procedure::register_files`): its cells only, so
+/// quoting, line endings and spacing outside the values are no change.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterCopy {
+    /// The register's id (`for_each`).
+    pub id: String,
+    /// The CSV file, relative to the QMS folder.
+    pub file: String,
+    /// The column that names an item.
+    pub key: String,
+    pub header: Vec<String>,
+    /// One row per item, in the file's order.
+    pub rows: Vec<Vec<String>>,
+}
+
+impl RegisterCopy {
+    /// The key of each row (empty where the row has no key cell).
+    pub fn keys(&self) -> Vec<&str> {
+        let k = self.header.iter().position(|h| *h == self.key);
+        self.rows
+            .iter()
+            .map(|r| k.and_then(|k| r.get(k)).map_or("", String::as_str))
+            .collect()
+    }
+}
+
 /// A cell's text (unquoted) and where it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cell {
@@ -73,6 +100,55 @@ impl ItemTable {
             .zip(row)
             .map(|(h, c)| (h.text.clone(), c.text.clone()))
             .collect()
+    }
+}
+
+/// Give each procedure a copy of the register files its per-item flows go through
+/// (`Procedure::register_files`), each once, in the order of `registers:`. A register that
+/// could not be read is left out (the checker reports it). `register_files` written in a
+/// procedure file is an unknown field there, reported at its key.
+pub fn copy_into(
+    procedures: &mut [super::load::LoadedProcedure],
+    registers: &[super::model::ItemRegister],
+    tables: &[ItemTable],
+    sources: &super::source::Sources,
+    diagnostics: &mut Vec<crate::check::diagnostic::Diagnostic>,
+) {
+    use super::model::Trigger;
+    for p in procedures {
+        if !p.doc.register_files.is_empty() {
+            diagnostics.push(
+                crate::check::diagnostic::Diagnostic::new(
+                    &crate::check::codes::UNKNOWN_FIELD,
+                    sources.key(p.file, "register_files"),
+                    "unknown field `register_files`",
+                )
+                .hint("remove it: procdoc copies the register files named in `procdoc.yaml` `registers:` by itself"),
+            );
+            p.doc.register_files.clear();
+        }
+        let used: Vec<&str> = p
+            .doc
+            .flows
+            .iter()
+            .filter_map(|f| match &f.trigger {
+                Some(Trigger::ForEach(per)) => Some(per.for_each.as_str()),
+                _ => None,
+            })
+            .collect();
+        for (register, table) in registers.iter().zip(tables) {
+            if !used.contains(&register.id.as_str()) || table.problem.is_some() {
+                continue;
+            }
+            let texts = |cells: &[Cell]| cells.iter().map(|c| c.text.clone()).collect();
+            p.doc.register_files.push(RegisterCopy {
+                id: register.id.clone(),
+                file: register.file.clone(),
+                key: register.key.clone(),
+                header: texts(&table.header),
+                rows: table.rows.iter().map(|r| texts(r)).collect(),
+            });
+        }
     }
 }
 

@@ -187,6 +187,15 @@ pub fn load(root: &Path) -> Result<(Qms, Vec<Diagnostic>), LoadError> {
         .as_ref()
         .map(|s| read_item_tables(&mut sources, root, s))
         .unwrap_or_default();
+    if let Some(settings) = &settings {
+        super::items::copy_into(
+            &mut procedures,
+            &settings.registers,
+            &item_tables,
+            &sources,
+            &mut diagnostics,
+        );
+    }
     let qms = Qms {
         root: root.to_path_buf(),
         settings,
@@ -619,9 +628,15 @@ fn yaml_error(file: &SourceFile, id: FileId, error: &serde_yaml::Error) -> Diagn
     };
     let at = path.map(|p| format!(" (at `{p}`)")).unwrap_or_default();
 
+    if body.starts_with(super::trigger::RECURRENCE_AMONG_TRIGGERS) {
+        return Diagnostic::new(&codes::RECURRENCE_AMONG_TRIGGERS, location, format!("{body}{at}"))
+            .hint("a recurring or per-item flow has one trigger: write it as `trigger: { for_each: ..., every: ... }` alone. An unscheduled run for one item (a gauge was dropped) is started the same way, with `procdoc run start --item KEY`; work that begins at another step needs a flow of its own");
+    }
     if let Some(rest) = body.strip_prefix("unknown field ") {
         let field = between_backticks(rest).unwrap_or_default();
-        let expected = expected_list(rest);
+        let mut expected = expected_list(rest);
+        // Filled by the loader, never written: not offered.
+        expected.retain(|e| e != "register_files");
         let hint = match closest(&field, &expected) {
             Some(best) => format!(
                 "did you mean `{best}`? allowed here: {}",

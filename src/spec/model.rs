@@ -184,6 +184,13 @@ pub struct Procedure {
     /// the steps they apply to (in runs and on the traveller).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<Rule>,
+    /// The register files the procedure's per-item flows go through, as read (filled by the
+    /// loader from `procdoc.yaml` `registers:`, never written in the procedure file): they
+    /// decide what `run due` lists, so they count in the fingerprint, the release and the
+    /// diff. Empty (and left out) for a procedure without per-item flows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(skip)]
+    pub register_files: Vec<super::items::RegisterCopy>,
 }
 
 /// A standing rule of a procedure (`Controlled copies are never changed by hand.`): true at

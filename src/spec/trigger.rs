@@ -71,16 +71,57 @@ pub struct Recurrence {
 }
 
 /// One of several triggers of a flow: what happens, and the step a run then starts at.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(
-    deny_unknown_fields,
-    expecting = "one of several triggers, `{ text: ..., start: <step id> }`"
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TriggerStart {
     /// What happens (a text; a run names the trigger by it in any QMS language).
     pub text: Text,
     /// The id of the step a run started by this trigger begins at.
     pub start: String,
+}
+
+/// The start of the message of a recurrence (`every`, `in`) or a per-item trigger
+/// (`for_each`) written as one of several triggers; the loader reports it under its own code.
+pub const RECURRENCE_AMONG_TRIGGERS: &str = "a list of triggers takes only events";
+
+impl<'de> Deserialize<'de> for TriggerStart {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // By hand, so that a recurrence or a per-item trigger written into the list is
+        // refused with its own message (the contract lists only `{ text, start }` there).
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = TriggerStart;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("one of several triggers, `{ text: ..., start: <step id> }`")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TriggerStart, A::Error> {
+                const FIELDS: &[&str] = &["text", "start"];
+                let mut text = None;
+                let mut start = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "text" if text.is_some() => return Err(de::Error::duplicate_field("text")),
+                        "start" if start.is_some() => {
+                            return Err(de::Error::duplicate_field("start"));
+                        }
+                        "text" => text = Some(map.next_value::<Text>()?),
+                        "start" => start = Some(map.next_value::<String>()?),
+                        "for_each" | "every" | "in" => {
+                            return Err(de::Error::custom(format!(
+                                "{RECURRENCE_AMONG_TRIGGERS} (`{{ text, start }}`): `{key}` makes this trigger a recurrence, which cannot be one of several"
+                            )));
+                        }
+                        other => return Err(de::Error::unknown_field(other, FIELDS)),
+                    }
+                }
+                Ok(TriggerStart {
+                    text: text.ok_or_else(|| de::Error::missing_field("text"))?,
+                    start: start.ok_or_else(|| de::Error::missing_field("start"))?,
+                })
+            }
+        }
+        deserializer.deserialize_map(V)
+    }
 }
 
 /// Recurring work per item of a register (`procdoc.yaml` `registers:`): each item is due
@@ -498,9 +539,20 @@ mod tests {
             "{ for_each: gauges, every: { High: 3 months } }",
             "[]",
             "[ { text: A } ]",
+            "[ { for_each: gauges, every: 3 months, start: a }, { text: B, start: b } ]",
+            "[ { every: 1 year, start: a }, { text: B, start: b } ]",
+            "[ { text: A, start: a, more: 1 } ]",
         ] {
             assert!(read(bad).is_err(), "{bad} was accepted");
         }
+    }
+
+    #[test]
+    fn a_recurrence_among_several_triggers_is_named() {
+        let e = read("[ { text: B, start: b }, { for_each: gauges, every: 3 months, start: a } ]")
+            .unwrap_err();
+        assert!(e.contains(RECURRENCE_AMONG_TRIGGERS), "{e}");
+        assert!(e.contains("`for_each`"), "{e}");
     }
 
     #[test]
