@@ -28,6 +28,14 @@ const DAN: Person = Person {
     role: "staff",
 };
 
+/// The manufacturing engineer: an MRB member.
+const ERIN: Person = Person {
+    login: "erin",
+    name: "Erin Walsh",
+    depts: &["ENG"],
+    role: "staff",
+};
+
 const SIGN: &str = "form.step-form button.primary";
 
 /// Kestrel with its people and nonconformity `reference` opened at inspection and
@@ -75,16 +83,21 @@ fn ncr_at_mrb(qms: &Qms, reference: &str) {
     ]);
 }
 
-/// The MRB signed through the command line by the departments `depts`.
+/// The MRB signed through the command line by the departments `depts`, each by its member
+/// (the store has accounts, so each signer is one).
 fn mrb_signed(qms: &Qms, reference: &str, depts: &[&str]) {
     for dept in depts {
-        let by = format!("Member of {dept}");
+        let by = [&PRIYA, &DAN, &ERIN]
+            .into_iter()
+            .find(|p| p.depts.contains(dept))
+            .expect("a member of the department")
+            .login;
         qms.run(&[
             "done",
             reference,
             "mrb",
             "--by",
-            &by,
+            by,
             "--as",
             dept,
             "--at",
@@ -161,7 +174,7 @@ fn runs_start_at_the_trigger_and_for_the_gauge_chosen() {
 
 #[test]
 fn several_dispositions_are_ticked_and_a_calibration_result_decides() {
-    let qms = Qms::kestrel(&[&PRIYA, &OWEN]);
+    let qms = Qms::kestrel(&[&PRIYA, &OWEN, &DAN, &ERIN]);
     ncr_at_mrb(&qms, "NCR-0417");
     mrb_signed(&qms, "NCR-0417", &["QA", "PROD", "ENG"]);
     qms.run(&[
@@ -272,7 +285,7 @@ fn several_dispositions_are_ticked_and_a_calibration_result_decides() {
 
 #[test]
 fn each_department_signs_the_mrb_once_and_scrap_waits_for_its_date() {
-    let qms = Qms::kestrel(&[&PRIYA, &DAN]);
+    let qms = Qms::kestrel(&[&PRIYA, &OWEN, &DAN, &ERIN]);
     ncr_at_mrb(&qms, "NCR-0420");
     mrb_signed(&qms, "NCR-0420", &["ENG"]);
     ncr_at_mrb(&qms, "NCR-0421");
@@ -300,7 +313,7 @@ fn each_department_signs_the_mrb_once_and_scrap_waits_for_its_date() {
         let mrb = b.text("#step-mrb").await?;
         assert_has(&mrb, "Priya Natarajan", "the QA signature");
         assert_has(&mrb, "Quality Assurance", "attributed to QA");
-        assert_has(&mrb, "Member of ENG", "the engineer's signature");
+        assert_has(&mrb, "Erin Walsh", "the engineer's signature");
         assert_has(
             &b.text("#step-mrb .tag.state").await?,
             "active",
