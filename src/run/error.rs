@@ -54,6 +54,44 @@ impl RunError {
         }
     }
 
+    /// A refusal about the request's input `input` (`outcome`, `trigger`,
+    /// `fields.RECORD.FIELD`), in words that do not say how the input is given: `message`
+    /// is what a form shows next to that input and what the API returns for it; the command
+    /// line's text (this error's `Display`) is the option that gives the input followed by
+    /// `message` (`--field calibration-record.temperature: must be at most 22`), as
+    /// [`super::command::option_of`] spells it.
+    pub fn at(input: &str, message: impl Into<String>) -> RunError {
+        RunError::said(input, message.into(), RunError::Refused)
+    }
+
+    /// [`RunError::at`] for a malformed input (exit code 2).
+    pub fn usage_at(input: &str, message: impl Into<String>) -> RunError {
+        RunError::said(input, message.into(), RunError::Usage)
+    }
+
+    fn said(input: &str, message: String, kind: fn(String) -> RunError) -> RunError {
+        let cli = format!("{}: {message}", super::command::option_of(input));
+        RunError::Inputs {
+            inputs: vec![(input.to_string(), message)],
+            error: Box::new(kind(cli)),
+        }
+    }
+
+    /// The same error with `cli` as the command line's whole text, where it has more to
+    /// say than the neutral words (a command to run); the inputs' messages are kept.
+    pub fn on_the_command_line(self, cli: impl Into<String>) -> RunError {
+        match self {
+            RunError::Inputs { inputs, error } => RunError::Inputs {
+                inputs,
+                error: Box::new(match *error {
+                    RunError::Usage(_) => RunError::Usage(cli.into()),
+                    _ => RunError::Refused(cli.into()),
+                }),
+            },
+            other => other,
+        }
+    }
+
     /// The same error about `input` instead of the inputs it named: a part's error said of
     /// the whole (a step's date inside `plan`).
     pub fn instead(self, input: &str) -> RunError {
