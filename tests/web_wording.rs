@@ -317,6 +317,14 @@ fn the_api_says_what_is_wrong_without_options() {
             "give the outcome once",
         );
 
+        // A note with a word too long to print.
+        let json = format!(
+            r#"{{"outcome": "In house", "note": "{}", "password": "{PASSWORD}"}}"#,
+            "x".repeat(2001)
+        );
+        let (status, answer) = api(&site, &qc, path, &json).await;
+        api_in_words("long word", status, &answer, "note", "holds a word of 2001");
+
         let qa = token(&site, "qa");
         let path = "/api/runs/NC-DISP/steps/disposition";
         let json = format!(r#"{{"password": "{PASSWORD}"}}"#);
