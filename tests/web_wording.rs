@@ -373,5 +373,28 @@ fn the_api_says_what_is_wrong_without_options() {
         )
         .await;
         api_in_words("no item", status, &answer, "item", "give the item");
+
+        // The query of a reading: a moment and a tolerance that cannot be read.
+        for (path, field, needle) in [
+            ("/api/inbox?at=soon", "at", "write YYYY-MM-DD"),
+            (
+                "/api/runs/GA-EVAL?tolerance=soon",
+                "tolerance",
+                "is not a tolerance",
+            ),
+        ] {
+            let r = site
+                .send(
+                    axum::http::Request::get(path)
+                        .header(axum::http::header::HOST, "localhost")
+                        .header(axum::http::header::AUTHORIZATION, format!("Bearer {qc}"))
+                        .body(axum::body::Body::empty())
+                        .unwrap(),
+                )
+                .await;
+            let status = r.status();
+            let answer = serde_json::from_str(&body(r).await).unwrap_or_default();
+            api_in_words(path, status, &answer, field, needle);
+        }
     });
 }

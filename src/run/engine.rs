@@ -565,7 +565,7 @@ fn complete_from_child(
                 Some(i) => Some(i),
                 None => {
                     notes.push(format!(
-                        "child run {} ended ({}); complete {} with --outcome",
+                        "child run {} ended ({}); complete {} and give its outcome",
                         child.row.reference,
                         spec.text(&ended.outcome),
                         s.id
