@@ -282,6 +282,7 @@ pub fn option_of(input: &str) -> String {
         Some(("fields", key)) => format!("--field {key}"),
         Some((name, part)) => format!("--{name} {part}"),
         None if input == "fields" => "--field".to_string(),
+        None if input == "depts" => "--dept".to_string(),
         None => format!("--{input}"),
     }
 }

@@ -105,3 +105,48 @@ impl RunError {
 pub(super) fn refused(message: impl Into<String>) -> RunError {
     RunError::Refused(message.into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_input_is_told_in_neutral_words_and_the_command_line_names_its_option() {
+        let e = RunError::at("fields.cal.temperature", "30 is outside the range");
+        assert_eq!(
+            e.to_string(),
+            "--field cal.temperature: 30 is outside the range"
+        );
+        assert_eq!(e.exit_code(), 1);
+        let RunError::Inputs { inputs, .. } = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(
+            inputs,
+            &[(
+                "fields.cal.temperature".to_string(),
+                "30 is outside the range".to_string()
+            )]
+        );
+        let e = RunError::usage_at("trigger", "choose one").on_the_command_line("use --trigger");
+        assert_eq!(
+            (e.to_string().as_str(), e.exit_code()),
+            ("use --trigger", 2)
+        );
+        let RunError::Inputs { inputs, .. } = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(inputs[0].1, "choose one");
+        // Saying it is about an input keeps the neutral words.
+        let e = RunError::at("as", "MD: not a signer").about("by");
+        assert_eq!(e.to_string(), "--as: MD: not a signer");
+        for (input, option) in [
+            ("outcome", "--outcome"),
+            ("fields", "--field"),
+            ("plan.mrb", "--plan mrb"),
+            ("depts", "--dept"),
+        ] {
+            assert_eq!(super::super::command::option_of(input), option);
+        }
+    }
+}
