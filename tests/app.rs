@@ -175,9 +175,12 @@ fn refusals_name_the_input_they_concern_and_write_nothing() {
     let r = env.done("LOT-1", request, at).unwrap_err();
     assert_eq!(r.kind, RefusalKind::Refused);
     assert!(
-        r.about("as").is_some_and(|p| p.message.contains("--as CS")),
+        r.about("as")
+            .is_some_and(|p| p.message.starts_with("CS: ") && !p.message.contains("--")),
         "{r:?}"
     );
+    // The command line's text names its option.
+    assert!(r.message.starts_with("--as: CS: "), "{r:?}");
 
     // A decision without its outcome, and an outcome the decision does not have.
     let request = DoneRequest {

@@ -487,7 +487,7 @@ fn refusals_say_why_and_write_nothing() {
     let fields = ["--field", "lot=L1", "--field", "measured=12"];
     let err = env.refused(&with(&["--check", "all"]));
     assert!(
-        err.contains("give --outcome, one of `Pass`, `Rework`, `Scrap`"),
+        err.contains("--outcome: step inspect is a decision (Result?): give the outcome, one of `Pass`, `Rework`, `Scrap`"),
         "{err}"
     );
     let err = env.refused(&with(&["--outcome", "maybe", "--check", "all"]));
@@ -580,9 +580,12 @@ fn refusals_say_why_and_write_nothing() {
         "{err}"
     );
     let err = env.refused(&["done", "LOT-1", "release", "--by", "Zed"]);
-    assert!(err.contains("say which with --as CODE"), "{err}");
+    assert!(
+        err.contains("--as: step release may be completed for QA, GM: say which"),
+        "{err}"
+    );
     let err = env.refused(&["done", "LOT-1", "release", "--by", "Zed", "--as", "PROD"]);
-    assert!(err.contains("--as PROD"), "{err}");
+    assert!(err.contains("--as: PROD: "), "{err}");
     env.ok(&["done", "LOT-1", "release", "--by", "Zed", "--as", "GM"]);
     let err = env.refused(&["done", "LOT-1", "release", "--by", "Zed", "--as", "GM"]);
     assert!(err.contains("has ended (Released)"), "{err}");

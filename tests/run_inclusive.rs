@@ -146,7 +146,11 @@ fn several_outcomes_are_refused_where_the_decision_takes_one() {
     let env = Env::new();
     env.start("NC-3");
     let err = env.refused(&["done", "NC-3", "disposition", "--by", "Ann"]);
-    assert!(err.contains("give one or more --outcome"), "{err}");
+    assert!(
+        err.contains("--outcome: step disposition is a decision")
+            && err.contains("give one or more outcomes"),
+        "{err}"
+    );
     let err = env.refused(&[
         "done",
         "NC-3",
@@ -184,7 +188,7 @@ fn several_outcomes_are_refused_where_the_decision_takes_one() {
         "Fail",
     ]);
     assert!(
-        err.contains("step reinspect takes one outcome: give --outcome once"),
+        err.contains("--outcome: step reinspect takes one outcome: give the outcome once"),
         "{err}"
     );
     let err = env.refused(&[

@@ -77,7 +77,7 @@ fn three_departments_sign_one_step_each_and_the_last_completes_it() {
         "capa.score=11",
     ]);
     assert!(
-        err.contains("capa.score") && err.contains("1 to 10"),
+        err.contains("--field capa.score: ") && err.contains("1 to 10"),
         "{err}"
     );
     let err = env.refused(&[
@@ -92,7 +92,9 @@ fn three_departments_sign_one_step_each_and_the_last_completes_it() {
         "Minor",
     ]);
     assert!(
-        err.contains("takes its outcome from the field capa.category"),
+        err.contains(
+            "--outcome: `Minor`: step classify takes its outcome from the field capa.category"
+        ),
         "{err}"
     );
     let out = env.ok(&[
@@ -115,7 +117,10 @@ fn three_departments_sign_one_step_each_and_the_last_completes_it() {
 
     // Which department a signature is for must be said while several are left.
     let err = env.refused(&["done", "CA-1", "approve", "--by", "Helen"]);
-    assert!(err.contains("--as"), "{err}");
+    assert!(
+        err.contains("--as: step approve is signed by each of"),
+        "{err}"
+    );
     let out = env.ok(&["done", "CA-1", "approve", "--by", "Helen", "--as", "QA"]);
     assert!(out.contains("approve signed by Helen for QA"), "{out}");
     assert!(out.contains("still to sign: PROD, ENG"), "{out}");
@@ -133,7 +138,10 @@ fn three_departments_sign_one_step_each_and_the_last_completes_it() {
     let err = env.refused(&[
         "done", "CA-1", "approve", "--by", "Wu", "--as", "PROD", "--check", "all",
     ]);
-    assert!(err.contains("entered with the last signature"), "{err}");
+    assert!(
+        err.contains("entered with the last signature; drop --check/--waive"),
+        "{err}"
+    );
     env.ok(&["done", "CA-1", "approve", "--by", "Wu", "--as", "PROD"]);
 
     let r = env.show("CA-1");

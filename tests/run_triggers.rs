@@ -57,7 +57,7 @@ fn a_run_starts_at_the_step_of_the_trigger_chosen() {
     let (code, _, stderr) = run(q, &["start", "QP-08", "--ref", "N-1"]);
     assert_eq!(code, 2);
     assert!(
-        stderr.contains("has several triggers")
+        stderr.starts_with("error: --trigger: flow `ncr` has several triggers")
             && stderr
                 .contains("1. An inspector finds a nonconforming casting (starts at segregate)")
             && stderr.contains("2. A customer returns a casting (starts at report)"),

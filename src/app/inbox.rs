@@ -239,10 +239,11 @@ fn kept_items(
         .filter(|d| !d.is_empty())
         .collect();
     if wanted.is_empty() {
-        return Err(Refusal::invalid(
+        return Err(crate::run::engine::RunError::usage_at(
             "depts",
-            "give at least one department, e.g. --dept CS",
-        ));
+            "give at least one department",
+        )
+        .into());
     }
     let Some(store) = store else {
         return Ok(Arc::new(Vec::new()));

@@ -85,19 +85,25 @@ pub use crate::run::store::Status;
 /// The moment a request is about: `at` as typed (`YYYY-MM-DD`, `YYYY-MM-DD HH:MM` in `tz`,
 /// or RFC 3339), else `PROCDOC_NOW`, else the system clock. Refused about input `at`.
 pub fn moment(at: Option<&str>, tz: Tz) -> Result<DateTime<Utc>, Refusal> {
-    clock::now(at, tz).map_err(|e| Refusal::invalid("at", e))
+    match at {
+        Some(text) => clock::parse(text, tz).map_err(|e| RunError::usage_at("at", e).into()),
+        None => clock::now(None, tz).map_err(|e| Refusal::invalid("at", e)),
+    }
 }
 
 /// How far (seconds) a sign-off may be entered from the time it states before records flag
 /// it: `text` (`30m`, `4h`, `2d`), else `PROCDOC_ENTRY_TOLERANCE`, else one hour. Refused
 /// about input `tolerance`.
 pub fn tolerance(text: Option<&str>) -> Result<i64, Refusal> {
-    clock::tolerance(text).map_err(|e| Refusal::invalid("tolerance", e))
+    clock::tolerance(text).map_err(|e| match text {
+        Some(_) => RunError::usage_at("tolerance", e).into(),
+        None => Refusal::invalid("tolerance", e),
+    })
 }
 
 /// A store head written down from an earlier verify (`N:HASH`). Refused about input `expect`.
 pub fn store_head(text: &str) -> Result<StoreHead, Refusal> {
-    StoreHead::parse(text).map_err(|e| Refusal::invalid("expect", format!("--expect: {e}")))
+    StoreHead::parse(text).map_err(|e| RunError::usage_at("expect", e).into())
 }
 
 /// The QMS's office time zone (its calendar's); UTC without a QMS or settings.

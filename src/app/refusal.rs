@@ -110,6 +110,18 @@ impl Refusal {
         }
     }
 
+    /// The whole reason in words for a form or the API, which do not name command-line
+    /// options: each problem's message on its own line when every problem is about an
+    /// input, else [`Refusal::message`].
+    pub fn said(&self) -> String {
+        if !self.problems.is_empty() && self.problems.iter().all(|p| p.field.is_some()) {
+            let lines: Vec<&str> = self.problems.iter().map(|p| p.message.as_str()).collect();
+            lines.join("\n")
+        } else {
+            self.message.clone()
+        }
+    }
+
     /// The problem about `field`, if any.
     pub fn about(&self, field: &str) -> Option<&Problem> {
         self.problems

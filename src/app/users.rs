@@ -42,7 +42,7 @@ pub enum Refusal {
     UnknownUser(String),
     #[error("the printed name is empty")]
     NoName,
-    #[error("a user needs at least one department (--dept)")]
+    #[error("a user needs at least one department")]
     NoDepartment,
     #[error("`{0}` is not a department of procdoc.yaml (known: {1})")]
     UnknownDepartment(String, String),

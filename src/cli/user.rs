@@ -53,6 +53,11 @@ pub fn execute(command: UserCommand, qms_dir: &Path, db: Option<PathBuf>) -> u8 
     let db = database_path(qms_dir, db);
     match dispatch(command, qms_dir, &db) {
         Ok(code) => code,
+        // The command line says which option gives what is missing.
+        Err(Failure::Refused(e @ Refusal::NoDepartment)) => {
+            eprintln!("refused: {e}: give it with --dept");
+            REFUSED
+        }
         Err(Failure::Refused(e)) => {
             eprintln!("refused: {e}");
             REFUSED

@@ -21,13 +21,16 @@ pub fn outcomes(
     let multiple = s.decision.as_ref().filter(|d| d.multiple);
     let Some(decision) = multiple else {
         if !further.is_empty() {
-            return Err(refused(match &s.decision {
-                Some(_) => format!(
-                    "step {} takes one outcome: give --outcome once (its decision does not say `multiple: true`)",
-                    s.id
-                ),
-                None => format!("step {} is not a decision: drop --outcome", s.id),
-            }));
+            return Err(RunError::at(
+                "outcome",
+                match &s.decision {
+                    Some(_) => format!(
+                        "step {} takes one outcome: give the outcome once (its decision does not say `multiple: true`)",
+                        s.id
+                    ),
+                    None => format!("step {} is not a decision: give no outcome", s.id),
+                },
+            ));
         }
         return Ok(None);
     };
@@ -51,11 +54,14 @@ pub fn outcomes(
             .as_ref()
             .map(|q| format!(" ({})", spec.text(q)))
             .unwrap_or_default();
-        return Err(refused(format!(
-            "step {} is a decision{question}: give one or more --outcome, of {}",
-            s.id,
-            listing()
-        )));
+        return Err(RunError::at(
+            "outcome",
+            format!(
+                "step {} is a decision{question}: give one or more outcomes, of {}",
+                s.id,
+                listing()
+            ),
+        ));
     }
     let mut chosen = Vec::new();
     for label in labels {

@@ -41,10 +41,12 @@ pub const DEFAULT_TOLERANCE: &str = "1h";
 
 /// How far a stated time may be from its entry time before it is flagged, in seconds:
 /// `--tolerance`, else `PROCDOC_ENTRY_TOLERANCE`, else one hour. Written as a whole number
-/// of minutes, hours or days (`30m`, `4h`, `2d`) or `0` (flag any difference).
+/// of minutes, hours or days (`30m`, `4h`, `2d`) or `0` (flag any difference). The error
+/// names the variable it came from, but not `arg`: the caller says which input that is.
 pub fn tolerance(arg: Option<&str>) -> Result<i64, String> {
     let (text, origin) = match arg {
-        Some(t) => (t.to_string(), "--tolerance"),
+        // The caller says which input the text came from.
+        Some(t) => (t.to_string(), ""),
         None => match std::env::var(TOLERANCE_VAR) {
             Ok(t) if !t.trim().is_empty() => (t, TOLERANCE_VAR),
             _ => (DEFAULT_TOLERANCE.to_string(), "the default"),
@@ -52,8 +54,13 @@ pub fn tolerance(arg: Option<&str>) -> Result<i64, String> {
     };
     let t = text.trim();
     let bad = || {
+        let from = if origin.is_empty() {
+            String::new()
+        } else {
+            format!("{origin}: ")
+        };
         format!(
-            "{origin}: `{t}` is not a tolerance: write minutes, hours or days such as 30m, 4h or 2d"
+            "{from}`{t}` is not a tolerance: write minutes, hours or days such as 30m, 4h or 2d"
         )
     };
     if t == "0" {

@@ -280,6 +280,19 @@ fn read_attachment(path: &Path) -> Result<app::Upload, Refusal> {
     Ok(app::Upload::new(&name, None, bytes))
 }
 
+/// The command-line option that gives the request's input `input` (its API name, as in
+/// [`app::Problem::field`]): `fields.RECORD.FIELD` is `--field RECORD.FIELD`, `as` is
+/// `--as`, `plan.STEP` is `--plan STEP`; the words a refusal about that input starts with.
+pub fn option_of(input: &str) -> String {
+    match input.split_once('.') {
+        Some(("fields", key)) => format!("--field {key}"),
+        Some((name, part)) => format!("--{name} {part}"),
+        None if input == "fields" => "--field".to_string(),
+        None if input == "depts" => "--dept".to_string(),
+        None => format!("--{input}"),
+    }
+}
+
 fn run_ref(reference: String, flow: Option<String>) -> RunRef {
     RunRef { reference, flow }
 }

@@ -223,15 +223,16 @@ fn only_a_signature(
     request: &DoneRequest,
 ) -> Result<(), RunError> {
     let given = |o: &Option<String>| o.as_deref().is_some_and(|v| !v.trim().is_empty());
+    // Each input given, with the option the command line gives it with.
     let mut extra = Vec::new();
     if given(&request.check) || given(&request.waive) {
-        extra.push("--check/--waive");
+        extra.push(("check", "--check/--waive"));
     }
     if !request.fields.is_empty() {
-        extra.push("--field");
+        extra.push(("fields", "--field"));
     }
     if given(&request.outcome) {
-        extra.push("--outcome");
+        extra.push(("outcome", "--outcome"));
     }
     if extra.is_empty() {
         return Ok(());
@@ -240,13 +241,19 @@ fn only_a_signature(
         .into_iter()
         .filter(|c| c != code)
         .collect();
-    Err(refused(format!(
-        "this signature for {code} leaves step {} to be signed by {}: the check items, record fields and outcome are entered with the last signature; drop {}",
+    let why = format!(
+        "this signature for {code} leaves step {} to be signed by {}: the check items, record fields and outcome are entered with the last signature",
         spec.step_id(step),
         after.join(", "),
-        extra.join(", ")
-    ))
-    .about(if extra[0] == "--field" { "fields" } else { "check" }))
+    );
+    let options: Vec<&str> = extra.iter().map(|(_, option)| *option).collect();
+    Err(RunError::Inputs {
+        inputs: extra
+            .iter()
+            .map(|(input, _)| (input.to_string(), format!("{why}; leave this empty")))
+            .collect(),
+        error: Box::new(refused(format!("{why}; drop {}", options.join(", ")))),
+    })
 }
 
 /// The value of `result`, or `None` with its error added to `wrong`.
@@ -339,25 +346,31 @@ fn acting_for(spec: &Spec, step: usize, given: Option<&str>) -> Result<Option<St
             if by.is_empty() || by.iter().any(|b| b.as_str() == code) {
                 Ok(Some(code.to_string()))
             } else {
-                Err(refused(format!(
-                    "--as {code}: step {} is done by {}, so the person must act for one of them",
-                    spec.step_id(step),
-                    spec.by_text(step)
-                )))
+                Err(RunError::at(
+                    "as",
+                    format!(
+                        "{code}: step {} is done by {}, so the person must act for one of them",
+                        spec.step_id(step),
+                        spec.by_text(step)
+                    ),
+                ))
             }
         }
         None => match by.as_slice() {
             [] => Ok(None),
             [one] => Ok(Some((*one).clone())),
-            several => Err(refused(format!(
-                "step {} may be completed for {}: say which with --as CODE",
-                spec.step_id(step),
-                several
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
+            several => Err(RunError::at(
+                "as",
+                format!(
+                    "step {} may be completed for {}: say which",
+                    spec.step_id(step),
+                    several
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
         },
     }
 }
@@ -414,10 +427,13 @@ pub(super) fn outcome(
     let s = spec.step(step);
     let Some(decision) = &s.decision else {
         return match given {
-            Some(label) => Err(refused(format!(
-                "step {} is not a decision: drop --outcome {label}",
-                s.id
-            ))),
+            Some(label) => Err(RunError::at(
+                "outcome",
+                format!(
+                    "step {} is not a decision: give no outcome (`{label}` given)",
+                    s.id
+                ),
+            )),
             None => Ok((None, None)),
         };
     };
@@ -444,11 +460,14 @@ pub(super) fn outcome(
         .map(|q| format!(" ({})", spec.text(q)))
         .unwrap_or_default();
     let Some(label) = given else {
-        return Err(refused(format!(
-            "step {} is a decision{question}: give --outcome, one of {}",
-            s.id,
-            listing()
-        )));
+        return Err(RunError::at(
+            "outcome",
+            format!(
+                "step {} is a decision{question}: give the outcome, one of {}",
+                s.id,
+                listing()
+            ),
+        ));
     };
     match decision.outcomes.iter().position(|o| o.when.matches(label)) {
         Some(i) if spec.net.choice_of_outcome(step, i).is_some() => Ok((
@@ -463,19 +482,21 @@ pub(super) fn outcome(
     }
 }
 
-/// Item numbers as typed (`1,3`), each within `1..=count`.
-fn item_numbers(text: &str, count: usize, option: &str) -> Result<Vec<usize>, RunError> {
+/// Item numbers as typed (`1,3`), each within `1..=count`; refused about `input`.
+fn item_numbers(text: &str, count: usize, input: &str) -> Result<Vec<usize>, RunError> {
     let mut out = Vec::new();
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let n: usize = part.parse().map_err(|_| {
-            RunError::Usage(format!(
-                "{option} `{text}`: write `all` or item numbers such as `1,3`"
-            ))
+            RunError::usage_at(
+                input,
+                format!("`{text}`: write `all` or item numbers such as `1,3`"),
+            )
         })?;
         if n == 0 || n > count {
-            return Err(refused(format!(
-                "{option}: there is no check item {n} (the step has {count})"
-            )));
+            return Err(RunError::at(
+                input,
+                format!("there is no check item {n} (the step has {count})"),
+            ));
         }
         if !out.contains(&n) {
             out.push(n);
@@ -494,17 +515,18 @@ fn checks(
     let count = items.len();
     let checked = match request.check.as_deref().map(str::trim) {
         Some(all) if all.eq_ignore_ascii_case("all") => (1..=count).collect(),
-        Some(list) => item_numbers(list, count, "--check").map_err(|e| e.about("check"))?,
+        Some(list) => item_numbers(list, count, "check")?,
         None => Vec::new(),
     };
     let waived_items = match request.waive.as_deref() {
-        Some(list) => item_numbers(list, count, "--waive").map_err(|e| e.about("waive"))?,
+        Some(list) => item_numbers(list, count, "waive")?,
         None => Vec::new(),
     };
     let reason = request.reason.as_deref().map(str::trim).unwrap_or("");
     if !waived_items.is_empty() && reason.is_empty() {
         return Err(
-            refused("--waive needs --reason: say why the item does not apply").about("reason"),
+            RunError::at("reason", "say why the waived item does not apply")
+                .on_the_command_line("--waive needs --reason: say why the item does not apply"),
         );
     }
     if let Some(both) = waived_items.iter().find(|n| checked.contains(n)) {
@@ -515,12 +537,19 @@ fn checks(
         .map(|n| format!("  {n}. {}", spec.text(&items[n - 1])))
         .collect();
     if !missing.is_empty() {
-        return Err(refused(format!(
+        return Err(RunError::at(
+            "check",
+            format!(
+                "step {} has unticked check items; tick them, or waive them with a reason:\n{}",
+                spec.step_id(step),
+                missing.join("\n")
+            ),
+        )
+        .on_the_command_line(format!(
             "step {} has unticked check items; tick them with --check (or --check all), or waive them with --waive N --reason TEXT:\n{}",
             spec.step_id(step),
             missing.join("\n")
-        ))
-        .about("check"));
+        )));
     }
     let waived = waived_items
         .into_iter()

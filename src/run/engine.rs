@@ -226,7 +226,7 @@ pub fn start(
     notes: &mut Vec<String>,
 ) -> Result<Live, RunError> {
     check_reference(&request.reference).map_err(|e| e.about("ref"))?;
-    printable("--by", request.by.as_deref().unwrap_or_default()).map_err(|e| e.about("by"))?;
+    printable("by", request.by.as_deref().unwrap_or_default())?;
     let procedure = snapshot
         .procedure(&request.doc)
         .ok_or_else(|| RunError::Usage(format!("no procedure `{}`", request.doc)).about("doc"))?;
@@ -564,7 +564,7 @@ fn complete_from_child(
                 Some(i) => Some(i),
                 None => {
                     notes.push(format!(
-                        "child run {} ended ({}); complete {} with --outcome",
+                        "child run {} ended ({}); complete {} and give its outcome",
                         child.row.reference,
                         spec.text(&ended.outcome),
                         s.id
@@ -621,19 +621,18 @@ pub fn complete(
 ) -> Result<Applied, RunError> {
     refuse_while_child_runs(store, live, &request.step)?;
     let entered = [
-        ("--by", Some(&request.by)),
-        ("--note", request.note.as_ref()),
-        ("--reason", request.reason.as_ref()),
+        ("by", Some(&request.by)),
+        ("note", request.note.as_ref()),
+        ("reason", request.reason.as_ref()),
     ];
-    for (what, text) in entered {
-        printable(what, text.map(String::as_str).unwrap_or_default())
-            .map_err(|e| e.about(what.trim_start_matches('-')))?;
+    for (input, text) in entered {
+        printable(input, text.map(String::as_str).unwrap_or_default())?;
     }
     for field in &request.fields {
         let key = field
             .split_once('=')
             .map_or(field.as_str(), |(k, _)| k.trim());
-        printable("--field", field).map_err(|e| e.about(&format!("fields.{key}")))?;
+        printable(&format!("fields.{key}"), field)?;
     }
     let completion = completion::validate(live, request, at)?;
     let by = Some(request.by.trim().to_string());
@@ -655,13 +654,16 @@ pub fn complete(
 /// Text a person enters is printed in the run record: a word longer than a line can hold (or
 /// than a PDF string can be) would make `run export` fail later, so it is refused now, with
 /// the limit every spec text has too.
-fn printable(what: &str, text: &str) -> Result<(), RunError> {
+fn printable(input: &str, text: &str) -> Result<(), RunError> {
     use crate::spec::limits::{MAX_WORD_CHARS, longest_word};
     let (longest, _) = longest_word(text);
     if longest > MAX_WORD_CHARS {
-        return Err(RunError::Usage(format!(
-            "{what} holds a word of {longest} characters with no space; at most {MAX_WORD_CHARS} can be printed in the run record"
-        )));
+        return Err(RunError::usage_at(
+            input,
+            format!(
+                "holds a word of {longest} characters with no space; at most {MAX_WORD_CHARS} can be printed in the run record"
+            ),
+        ));
     }
     Ok(())
 }

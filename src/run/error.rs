@@ -54,6 +54,44 @@ impl RunError {
         }
     }
 
+    /// A refusal about the request's input `input` (`outcome`, `trigger`,
+    /// `fields.RECORD.FIELD`), in words that do not say how the input is given: `message`
+    /// is what a form shows next to that input and what the API returns for it; the command
+    /// line's text (this error's `Display`) is the option that gives the input followed by
+    /// `message` (`--field calibration-record.temperature: must be at most 22`), as
+    /// [`super::command::option_of`] spells it.
+    pub fn at(input: &str, message: impl Into<String>) -> RunError {
+        RunError::said(input, message.into(), RunError::Refused)
+    }
+
+    /// [`RunError::at`] for a malformed input (exit code 2).
+    pub fn usage_at(input: &str, message: impl Into<String>) -> RunError {
+        RunError::said(input, message.into(), RunError::Usage)
+    }
+
+    fn said(input: &str, message: String, kind: fn(String) -> RunError) -> RunError {
+        let cli = format!("{}: {message}", super::command::option_of(input));
+        RunError::Inputs {
+            inputs: vec![(input.to_string(), message)],
+            error: Box::new(kind(cli)),
+        }
+    }
+
+    /// The same error with `cli` as the command line's whole text, where it has more to
+    /// say than the neutral words (a command to run); the inputs' messages are kept.
+    pub fn on_the_command_line(self, cli: impl Into<String>) -> RunError {
+        match self {
+            RunError::Inputs { inputs, error } => RunError::Inputs {
+                inputs,
+                error: Box::new(match *error {
+                    RunError::Usage(_) => RunError::Usage(cli.into()),
+                    _ => RunError::Refused(cli.into()),
+                }),
+            },
+            other => other,
+        }
+    }
+
     /// The same error about `input` instead of the inputs it named: a part's error said of
     /// the whole (a step's date inside `plan`).
     pub fn instead(self, input: &str) -> RunError {
@@ -66,4 +104,49 @@ impl RunError {
 
 pub(super) fn refused(message: impl Into<String>) -> RunError {
     RunError::Refused(message.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_input_is_told_in_neutral_words_and_the_command_line_names_its_option() {
+        let e = RunError::at("fields.cal.temperature", "30 is outside the range");
+        assert_eq!(
+            e.to_string(),
+            "--field cal.temperature: 30 is outside the range"
+        );
+        assert_eq!(e.exit_code(), 1);
+        let RunError::Inputs { inputs, .. } = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(
+            inputs,
+            &[(
+                "fields.cal.temperature".to_string(),
+                "30 is outside the range".to_string()
+            )]
+        );
+        let e = RunError::usage_at("trigger", "choose one").on_the_command_line("use --trigger");
+        assert_eq!(
+            (e.to_string().as_str(), e.exit_code()),
+            ("use --trigger", 2)
+        );
+        let RunError::Inputs { inputs, .. } = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(inputs[0].1, "choose one");
+        // Saying it is about an input keeps the neutral words.
+        let e = RunError::at("as", "MD: not a signer").about("by");
+        assert_eq!(e.to_string(), "--as: MD: not a signer");
+        for (input, option) in [
+            ("outcome", "--outcome"),
+            ("fields", "--field"),
+            ("plan.mrb", "--plan mrb"),
+            ("depts", "--dept"),
+        ] {
+            assert_eq!(super::super::command::option_of(input), option);
+        }
+    }
 }

@@ -39,11 +39,17 @@ pub(super) fn decide(
         .collect::<Vec<_>>()
         .join(", ");
     let Some(entered) = values.get(on).and_then(Value::as_str) else {
-        return Err(refused(format!(
+        return Err(RunError::at(
+            &format!("fields.{on}"),
+            format!(
+                "step {} takes its outcome from this field: give one of {listing}",
+                s.id
+            ),
+        )
+        .on_the_command_line(format!(
             "step {} takes its outcome from the field {on}: give it with --field {on}=VALUE, one of {listing}",
             s.id
-        ))
-        .about(&format!("fields.{on}")));
+        )));
     };
     let chosen = field
         .options
@@ -61,10 +67,13 @@ pub(super) fn decide(
     if let Some(typed) = given.map(str::trim).filter(|t| !t.is_empty())
         && !decision.outcomes[i].when.matches(typed)
     {
-        return Err(refused(format!(
-            "--outcome {typed}: step {} takes its outcome from the field {on}, where `{entered}` was entered (outcome `{label}`); drop --outcome, or enter the value you mean in {on}",
-            s.id
-        )));
+        return Err(RunError::at(
+            "outcome",
+            format!(
+                "`{typed}`: step {} takes its outcome from the field {on}, where `{entered}` was entered (outcome `{label}`); give no outcome, or enter the value you mean in {on}",
+                s.id
+            ),
+        ));
     }
     Ok((Some(i), Some(label)))
 }

@@ -71,14 +71,14 @@ pub fn collect(
             ))
             .about("fields")
         })?;
-        let (record, field) = resolve(produced, key.trim())
-            .map_err(|e| e.about(&format!("fields.{}", key.trim())))?;
+        let input = format!("fields.{}", key.trim());
+        let (record, field) =
+            resolve(produced, key.trim()).map_err(|why| RunError::at(&input, why))?;
         let full = format!("{}.{}", record.key, field.id);
         let input = format!("fields.{full}");
-        let value = read(field, value, tz, lang)
-            .map_err(|why| RunError::Refused(format!("--field {full}: {why}")).about(&input))?;
+        let value = read(field, value, tz, lang).map_err(|why| RunError::at(&input, why))?;
         if out.insert(full.clone(), value).is_some() {
-            return Err(RunError::Refused(format!("--field {full} is given twice")).about(&input));
+            return Err(RunError::at(&input, "given twice"));
         }
     }
     let missing: Vec<(String, &str)> = produced
@@ -115,14 +115,9 @@ pub fn collect(
 
 /// The field a typed key names: `record.field`, or `field` when only one produced record
 /// has it.
-fn resolve<'a>(
-    produced: &[Produced<'a>],
-    key: &str,
-) -> Result<(Produced<'a>, &'a Field), RunError> {
+fn resolve<'a>(produced: &[Produced<'a>], key: &str) -> Result<(Produced<'a>, &'a Field), String> {
     if produced.is_empty() {
-        return Err(RunError::Refused(format!(
-            "--field {key}: this step produces no record, so it has no fields to fill"
-        )));
+        return Err("this step produces no record, so it has no fields to fill".to_string());
     }
     if let Some(found) = lookup(produced, key) {
         return Ok(found);
@@ -144,19 +139,19 @@ fn resolve<'a>(
                         .map(move |f| format!("{}.{}", p.key, f.id))
                 })
                 .collect();
-            Err(RunError::Refused(format!(
-                "--field {key}: no such field in the records this step produces; fields: {}",
+            Err(format!(
+                "no such field in the records this step produces; fields: {}",
                 known.join(", ")
-            )))
+            ))
         }
-        several => Err(RunError::Refused(format!(
-            "--field {key}: several records have this field; write {}",
+        several => Err(format!(
+            "several records have this field; write {}",
             several
                 .iter()
                 .map(|(p, f)| format!("{}.{}", p.key, f.id))
                 .collect::<Vec<_>>()
                 .join(" or ")
-        ))),
+        )),
     }
 }
 

@@ -64,19 +64,25 @@ pub(super) fn acting_for(
                     left.join(", ")
                 )))
             } else {
-                Err(refused(format!(
-                    "--as {code}: step {id} is signed by each of {}, so the person must sign for one of them",
-                    spec.step(step).by.0.join(", ")
-                )))
+                Err(RunError::at(
+                    "as",
+                    format!(
+                        "{code}: step {id} is signed by each of {}, so the person must sign for one of them",
+                        spec.step(step).by.0.join(", ")
+                    ),
+                ))
             }
         }
         None => match left.as_slice() {
             [one] => Ok(one.clone()),
-            _ => Err(refused(format!(
-                "step {id} is signed by each of {}; still to sign: {}: say which one this signature is for with --as CODE",
-                spec.step(step).by.0.join(", "),
-                left.join(", ")
-            ))),
+            _ => Err(RunError::at(
+                "as",
+                format!(
+                    "step {id} is signed by each of {}; still to sign: {}: say which one this signature is for",
+                    spec.step(step).by.0.join(", "),
+                    left.join(", ")
+                ),
+            )),
         },
     }
 }

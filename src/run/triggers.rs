@@ -73,21 +73,25 @@ pub fn choose_start(spec: &Spec, chosen: Option<&str>) -> Result<Option<String>,
     if starts.is_empty() {
         return match chosen {
             None => Ok(None),
-            Some(c) => Err(RunError::Usage(format!(
-                "flow `{}` has one trigger: start it without `--trigger` (`{c}` given)",
-                spec.flow.id
-            ))
-            .about("trigger")),
+            Some(c) => Err(RunError::usage_at(
+                "trigger",
+                format!(
+                    "flow `{}` has one trigger: start it without choosing one (`{c}` given)",
+                    spec.flow.id
+                ),
+            )),
         };
     }
     let list = || listing(spec).join("; ");
     let Some(chosen) = chosen else {
-        return Err(RunError::Usage(format!(
-            "flow `{}` has several triggers: choose one with `--trigger N` or its text: {}",
-            spec.flow.id,
-            list()
-        ))
-        .about("trigger"));
+        return Err(RunError::usage_at(
+            "trigger",
+            format!(
+                "flow `{}` has several triggers: choose one by its number or text: {}",
+                spec.flow.id,
+                list()
+            ),
+        ));
     };
     let by_number = chosen
         .parse::<usize>()
@@ -97,12 +101,14 @@ pub fn choose_start(spec: &Spec, chosen: Option<&str>) -> Result<Option<String>,
     let found = by_number.or_else(|| starts.iter().find(|t| t.text.matches(chosen)));
     match found {
         Some(t) => Ok(Some(t.start.clone())),
-        None => Err(RunError::Usage(format!(
-            "flow `{}` has no trigger `{chosen}`: give its number or text: {}",
-            spec.flow.id,
-            list()
-        ))
-        .about("trigger")),
+        None => Err(RunError::usage_at(
+            "trigger",
+            format!(
+                "flow `{}` has no trigger `{chosen}`: give its number or text: {}",
+                spec.flow.id,
+                list()
+            ),
+        )),
     }
 }
 
@@ -110,17 +116,25 @@ pub fn choose_start(spec: &Spec, chosen: Option<&str>) -> Result<Option<String>,
 /// flow takes none.
 pub fn check_item(spec: &Spec, item: Option<&ItemPin>) -> Result<(), RunError> {
     match (&spec.flow.trigger, item) {
-        (Some(Trigger::ForEach(p)), None) => Err(RunError::Usage(format!(
+        (Some(Trigger::ForEach(p)), None) => Err(RunError::usage_at(
+            "item",
+            format!(
+                "flow `{}` runs once per item of register `{}`: give the item to run it for",
+                spec.flow.id, p.for_each
+            ),
+        )
+        .on_the_command_line(format!(
             "flow `{}` runs once per item of register `{}`: give the item with `--item KEY` (`procdoc run due` lists the items due)",
             spec.flow.id, p.for_each
-        ))
-        .about("item")),
+        ))),
         (Some(Trigger::ForEach(_)), Some(_)) => Ok(()),
-        (_, Some(i)) => Err(RunError::Usage(format!(
-            "flow `{}` is not run per item: start it without `--item` (`{}` given)",
-            spec.flow.id, i.key
-        ))
-        .about("item")),
+        (_, Some(i)) => Err(RunError::usage_at(
+            "item",
+            format!(
+                "flow `{}` is not run per item: start it without an item (`{}` given)",
+                spec.flow.id, i.key
+            ),
+        )),
         (_, None) => Ok(()),
     }
 }

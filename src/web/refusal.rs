@@ -78,7 +78,7 @@ pub fn api_refusal(refusal: &Refusal) -> Response {
         .unwrap_or_default();
     body(
         status_of(refusal.kind),
-        &refusal.message,
+        &refusal.said(),
         &kind,
         &refusal.problems,
     )

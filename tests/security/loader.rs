@@ -529,7 +529,7 @@ fn a_word_too_long_to_print_is_refused_when_entered_in_a_run() {
     let word = "X".repeat(limits::MAX_WORD_CHARS + 1);
     let long_by = run(&["start", "QP-15", "--ref", "SO-1", "--by", &word]);
     assert_eq!(long_by.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&long_by.stderr).contains("--by holds a word of 2001"));
+    assert!(String::from_utf8_lossy(&long_by.stderr).contains("--by: holds a word of 2001"));
     assert_eq!(
         run(&["start", "QP-15", "--ref", "SO-1"]).status.code(),
         Some(0)
@@ -538,7 +538,7 @@ fn a_word_too_long_to_print_is_refused_when_entered_in_a_run() {
     let long_note = run(&["done", "SO-1", "measure", "--by", "Li", "--note", &note]);
     let stderr = String::from_utf8_lossy(&long_note.stderr);
     assert_eq!(long_note.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("--note holds a word of 2001"), "{stderr}");
+    assert!(stderr.contains("--note: holds a word of 2001"), "{stderr}");
     // Nothing was recorded: the step is still open and can be done with a normal note.
     let ok = run(&[
         "done", "SO-1", "measure", "--by", "Li", "--note", "all fine",

@@ -713,6 +713,12 @@ fn back_dated_sign_offs_show_when_they_were_entered() {
     assert!(!String::from_utf8_lossy(&o.stdout).contains("ENTERED"));
     let bad = env.run(&["show", "LATE", "--tolerance", "soon"]);
     assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(
+        bad.stderr
+            .contains("error: --tolerance: `soon` is not a tolerance"),
+        "{}",
+        bad.stderr
+    );
 
     // Forward-dated: entered before the time it states.
     inspected(&env, "AHEAD");
