@@ -578,3 +578,39 @@ fn a_kept_inbox_is_collected_again_when_a_timeout_falls_due() {
     assert_eq!(steps(at("2026-03-24 09:00")), ["hold"]);
     assert_eq!(steps(at("2026-03-23 14:30")), ["ask-supplier"]);
 }
+
+#[test]
+fn a_timeout_recorded_before_it_fell_due_by_the_computers_clock_is_flagged() {
+    let qms = Qms::new();
+    // Everything stated years ahead of the computer's clock: the run's times are typed with
+    // --at, and so is the tick, which records the timeout at its due moment in 2030.
+    qms.ok(&[
+        "start",
+        "QP-08",
+        "--ref",
+        "NC-9",
+        "--by",
+        "Helen",
+        "--at",
+        "2030-03-08 14:00",
+    ]);
+    qms.ok(&[
+        "done",
+        "NC-9",
+        "segregate",
+        "--by",
+        "Helen",
+        "--field",
+        "part=P-1",
+        "--at",
+        "2030-03-08 15:00",
+    ]);
+    let tick = qms.ok(&["tick", "--at", "2030-04-01 10:00"]);
+    assert!(tick.contains("1 timeout(s) recorded"), "{tick}");
+    let text = qms.ok(&["show", "NC-9", "--at", "2030-04-01 10:00"]);
+    let line = text
+        .lines()
+        .find(|l| l.contains("timed out") && l.contains("entered"))
+        .unwrap_or_else(|| panic!("the timeout is not flagged:\n{text}"));
+    assert!(line.contains("before the time stated"), "{line}");
+}

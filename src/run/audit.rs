@@ -157,13 +157,14 @@ pub fn hash_of(run: &str, e: &Event) -> String {
 /// How far apart an event's stated time and its entry time are, in seconds (absolute);
 /// `None` when it has no entry time or either is unreadable.
 pub fn entry_gap(e: &Event) -> Option<i64> {
-    // A timeout states the moment it fell due by rule, not a time someone typed: noticed
-    // late, it is not back-dated.
-    if e.kind == "timed-out" {
-        return None;
-    }
     let at = super::clock::read_stamp(&e.at)?;
     let entered = super::clock::read_stamp(e.entered.as_deref()?)?;
+    // A timeout states the moment it fell due by rule, not a time someone typed: noticed
+    // late, it is not back-dated. Recorded before that moment (a command stated in the
+    // future), it did not happen yet when entered, which is what the flag is for.
+    if e.kind == "timed-out" && entered >= at {
+        return None;
+    }
     Some((entered - at).num_seconds().abs())
 }
 
