@@ -334,6 +334,19 @@ fn with_user_accounts_an_account_of_several_departments_says_which_one_it_signs_
 fn a_number_is_recorded_as_it_was_entered() {
     let env = Env::new();
     env.ok(&["start", "QA-P-010", "--ref", "CA-3"]);
+    // An exponent is not how a form is filled in: refused, nothing written.
+    let err = env.refused(&[
+        "done",
+        "CA-3",
+        "classify",
+        "--by",
+        "Helen",
+        "--field",
+        "capa.category=Minor",
+        "--field",
+        "capa.score=1e1",
+    ]);
+    assert!(err.contains("is not a number"), "{err}");
     env.ok(&[
         "done",
         "CA-3",
@@ -343,17 +356,17 @@ fn a_number_is_recorded_as_it_was_entered() {
         "--field",
         "capa.category=Minor",
         "--field",
-        "capa.score= 1e1 ",
+        "capa.score= 7.50 ",
     ]);
     let r = env.show("CA-3");
     let it = &step(&r, "classify")["iterations"][0];
     let text = it.to_string();
     assert!(
-        text.contains(r#""raw":"1e1""#) && text.contains(r#""value":"1e1""#),
+        text.contains(r#""raw":"7.50""#) && text.contains(r#""value":"7.50""#),
         "{text}"
     );
-    assert!(!text.contains("10.0"), "{text}");
+    assert!(!text.contains("7.5\""), "{text}");
     let shown = env.ok(&["show", "CA-3"]);
-    assert!(shown.contains("1e1"), "{shown}");
+    assert!(shown.contains("7.50"), "{shown}");
     assert!(env.ok(&["verify"]).starts_with("OK"));
 }

@@ -4,8 +4,9 @@
 //! Values are stored typed (numbers as numbers, checkboxes as booleans, choices as the
 //! option's primary label) so that exports and printed records need no parsing. A number
 //! is kept as the person wrote it: a JSON number when it reads back as typed (`12`, `0.5`),
-//! else the text typed, checked as a number (`1e1`, `12.50`), so that no record shows a
-//! value nobody entered.
+//! else the text typed, checked as a number (`12.50`), so that no record shows a value
+//! nobody entered. Numbers are written as on a paper form (`-12.50`): an exponent (`1e1`)
+//! is refused, since it reads as something else to most people who see the record.
 
 use std::collections::BTreeMap;
 
@@ -190,22 +191,24 @@ pub fn read(field: &Field, raw: &str, tz: Tz, lang: &str) -> Result<Value, Strin
                 .trim();
             // Whole numbers are kept as integers so that `12` reads back as `12`, not `12.0`.
             let whole = number.parse::<i64>().ok().map(serde_json::Number::from);
-            let value = whole
+            let value = Some(())
+                .filter(|()| plain_decimal(number))
+                .and(whole)
                 .or_else(|| {
                     number
                         .parse::<f64>()
                         .ok()
-                        .filter(|n| n.is_finite())
+                        .filter(|n| n.is_finite() && plain_decimal(number))
                         .and_then(serde_json::Number::from_f64)
                 })
                 .ok_or_else(|| {
                     format!(
-                        "`{text}` is not a number: write digits with a decimal point, e.g. 1250.50"
+                        "`{text}` is not a number: write digits, with a decimal point if needed (1250.50), no exponent"
                     )
                 })?;
             in_range(field, value.as_f64().unwrap_or_default(), number)?;
             // The record keeps what the person wrote: a number that would not read back as
-            // typed (`1e1` as `10.0`, `12.50` as `12.5`) is kept as its text.
+            // typed (`12.50` as `12.5`) is kept as its text.
             Ok(if value.to_string() == number {
                 Value::Number(value)
             } else {
@@ -255,6 +258,16 @@ pub fn read(field: &Field, raw: &str, tz: Tz, lang: &str) -> Result<Value, Strin
             Ok(Value::Array(rows))
         }
     }
+}
+
+/// A number as people write one on a form: digits, a decimal point with digits after it if
+/// needed, a leading minus (`-12.50`); no exponent (`1e1`), sign `+`, base prefix or digit
+/// grouping, which a record would keep as typed and a reader could misread.
+fn plain_decimal(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    all_digits(int) && all_digits(frac)
 }
 
 /// Whether a number `n`, typed as `typed`, is within the field's `min:` and `max:` (both
@@ -359,14 +372,14 @@ mod tests {
         assert_eq!(read("7"), Ok(Value::from(7)));
         assert_eq!(read("0.5"), Ok(Value::from(0.5)));
         // Read as numbers, kept as written.
-        assert_eq!(read(" 1e1 "), Ok(Value::from("1e1")));
         assert_eq!(read("2.50 mm"), Ok(Value::from("2.50")));
-        assert_eq!(
-            read("1.1e1").unwrap_err(),
-            "1.1e1 is outside the range of gap: 0 to 10 mm"
-        );
+        assert_eq!(read("3.25"), Ok(Value::from(3.25)));
+        // Written as on a form: no exponent, no `+`, no grouping, no bare point.
+        for odd in [" 1e1 ", "1.1e1", "+7", "1,000", "0x10", "1.", ".5"] {
+            assert!(read(odd).unwrap_err().contains("is not a number"), "{odd}");
+        }
         assert!(read("ten").unwrap_err().contains("is not a number"));
-        assert_eq!(show(Some(&f), &Value::from("1e1"), Tz::UTC), "1e1 mm");
+        assert_eq!(show(Some(&f), &Value::from("2.50"), Tz::UTC), "2.50 mm");
         assert_eq!(show(Some(&f), &Value::from(7), Tz::UTC), "7 mm");
     }
 }
