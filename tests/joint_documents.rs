@@ -39,6 +39,11 @@ fn documents_travellers_and_forms_print_joint_sign_off_field_decisions_and_range
         assert!(row.contains(code), "{code} has no row: {row}");
     }
     assert_eq!(row.matches("YYYY-MM-DD").count(), 3, "{row}");
+    // The traveller says where a decision on a field comes from, as the document does.
+    assert!(
+        traveller.contains("the outcome follows the category entered on CS-F-012"),
+        "{traveller}"
+    );
 
     // The flowchart marks the joint step in the lanes of PROD and ENG too.
     let svg = std::fs::read_to_string(out.path().join("diagrams/QA-P-010_capa.svg")).unwrap();
