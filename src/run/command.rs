@@ -193,7 +193,7 @@ pub enum RunCommand {
         #[arg(long)]
         at: Option<String>,
     },
-    /// Write the run record as JSON (<ref>.json)
+    /// Write the run record as a PDF and as JSON (<ref>.pdf, <ref>.json)
     Export {
         #[arg(value_name = "REF")]
         reference: String,
