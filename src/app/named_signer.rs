@@ -5,17 +5,10 @@
 //! their login once and their printed name once, and may sign only for their own
 //! departments, by the same rule as a signed-in user ([`super::sign`]).
 
-use chrono::DateTime;
-use chrono::Utc;
-
-use super::runs::completed;
-use super::sign::{SignStore, who_signs};
-use super::training;
-use super::{Completed, Refusal, RefusalKind, RunRef, transaction};
+use super::sign::{SignStore, signed_by_account};
+use super::{Completed, Refusal, RefusalKind, RunRef};
 use crate::run::accounts::User;
-use crate::run::clock;
 use crate::run::completion::DoneRequest;
-use crate::run::engine::{self, Live, RunError};
 use crate::spec::load::Qms;
 
 /// Completes an active step as [`super::complete_step`] does, with `request.by` taken as
@@ -55,38 +48,9 @@ pub fn complete_named(
     let mut done = request.clone();
     done.by = user.name.clone();
     done.login = Some(user.login.clone());
-    let mut notes =
+    let notes =
         super::timeouts::take_for_reference(store, &run.reference, run.flow.as_deref(), at)?;
-    let mut refusal = None;
-    let result = transaction(store, true, |s| {
-        let row = engine::find(s, &run.reference, run.flow.as_deref())?;
-        let mut live = engine::open_for_change(s, row.id)?;
-        let at = clock::now(at, live.spec()?.tz()).map_err(|e| RunError::Usage(e).about("at"))?;
-        let trained = || match required.and_then(|q| {
-            training::missing_for_signing(q, &confirmed, &live.row.doc, &live.row.revision)
-        }) {
-            Some(release) => Err(training::not_trained(user, release, &live.row.revision)),
-            None => Ok(()),
-        };
-        let signs_for = who_signs(&live, user, &request.step, request.acting_for.as_deref());
-        match signs_for.and_then(|a| trained().map(|()| a)) {
-            Ok(acting_for) => done.acting_for = acting_for,
-            Err(r) => {
-                // Rolled back by the error; the refusal itself is returned below.
-                let message = r.message.clone();
-                refusal = Some(r);
-                return Err(RunError::Refused(message));
-            }
-        }
-        engine::complete(s, &mut live, &done, at, &mut notes)?;
-        super::attachments::keep(s, &done.attachments)?;
-        Ok((live, at))
-    });
-    if let Some(r) = refusal {
-        return Err(r);
-    }
-    let (live, at): (Live, DateTime<Utc>) = result?;
-    completed(&live, &done, notes, at)
+    signed_by_account(store, required, &confirmed, user, run, done, notes, at)
 }
 
 /// The one account `name` names, by login, else by printed name (ignoring case and

@@ -13,7 +13,7 @@ use super::runs::completed;
 use super::training;
 use super::{Completed, Refusal, RefusalKind, RunRef, transaction};
 use crate::app::users;
-use crate::run::accounts::{Accounts, User};
+use crate::run::accounts::{Accounts, TrainingRecord, User};
 use crate::run::attachments::{Attachments, Upload};
 use crate::run::clock;
 use crate::run::completion::DoneRequest;
@@ -230,13 +230,11 @@ pub fn sign_as(
     } else {
         Vec::new()
     };
-    let mut refusal = None;
-    let mut notes = Vec::new();
-    let mut done = DoneRequest {
+    let done = DoneRequest {
         step: request.step.trim().to_string(),
         by: user.name.clone(),
         login: Some(user.login.clone()),
-        acting_for: None,
+        acting_for: request.acting_for.clone(),
         outcome: request.outcome.clone(),
         further_outcomes: request.further_outcomes.clone(),
         check: request.check.clone(),
@@ -246,26 +244,40 @@ pub fn sign_as(
         note: request.note.clone(),
         attachments: request.attachments.clone(),
     };
-    notes.extend(super::timeouts::take_for_reference(
-        store,
-        &run.reference,
-        run.flow.as_deref(),
-        None,
-    )?);
+    let notes =
+        super::timeouts::take_for_reference(store, &run.reference, run.flow.as_deref(), None)?;
+    signed_by_account(store, Some(qms), &confirmed, user, run, done, notes, None)
+}
+
+/// Completes `done` for the account `user` in one transaction: the department signed for
+/// by [`who_signs`] (`done.acting_for` is set from it), the training `qms` requires
+/// (`confirmed`: the account's confirmed revisions), then the engine's completion; `notes`
+/// are the timeouts taken before. `at` is the stated time (`--at`), `None` for now. The one
+/// path of a signature by an account, signed in ([`sign_as`]) or named at the command line
+/// ([`super::named_signer::complete_named`]).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn signed_by_account(
+    store: &mut dyn SignStore,
+    qms: Option<&Qms>,
+    confirmed: &[TrainingRecord],
+    user: &User,
+    run: &RunRef,
+    mut done: DoneRequest,
+    mut notes: Vec<String>,
+    at: Option<&str>,
+) -> Result<Completed, Refusal> {
+    let mut refusal = None;
     let result = transaction(store, true, |s| {
         let row = engine::find(s, &run.reference, run.flow.as_deref())?;
         let mut live = engine::open_for_change(s, row.id)?;
-        let at = clock::now(None, live.spec()?.tz()).map_err(|e| RunError::Usage(e).about("at"))?;
-        let trained = || match training::missing_for_signing(
-            qms,
-            &confirmed,
-            &live.row.doc,
-            &live.row.revision,
-        ) {
+        let at = clock::now(at, live.spec()?.tz()).map_err(|e| RunError::Usage(e).about("at"))?;
+        let trained = || match qms.and_then(|q| {
+            training::missing_for_signing(q, confirmed, &live.row.doc, &live.row.revision)
+        }) {
             Some(release) => Err(training::not_trained(user, release, &live.row.revision)),
             None => Ok(()),
         };
-        let signs_for = who_signs(&live, user, &request.step, request.acting_for.as_deref());
+        let signs_for = who_signs(&live, user, &done.step, done.acting_for.as_deref());
         match signs_for.and_then(|a| trained().map(|()| a)) {
             Ok(acting_for) => done.acting_for = acting_for,
             Err(r) => {
