@@ -25,7 +25,8 @@ pub fn check_registers(cx: &Context, out: &mut Vec<Diagnostic>) {
                     cx.at(file, &format!("registers[{i}].id")),
                     format!("two registers have the id `{}`", register.id),
                 )
-                .label(cx.at(file, &format!("registers[{first}].id")), "first here"),
+                .label(cx.at(file, &format!("registers[{first}].id")), "first here")
+                .hint("give each register its own id; a per-item trigger's `for_each` names the register by it"),
             );
         }
         let Some(table) = cx.qms.item_tables.iter().find(|t| t.index == i) else {
