@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Component, Path};
 
+mod days;
 mod hours;
 
 use super::Context;
@@ -126,6 +127,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         );
     }
 
+    days::check(cx, out);
     let located = hours::check(cx, out);
     // The hours' own findings say more than the first error the calendar meets.
     if let Err(error) = calendar_of(settings)
