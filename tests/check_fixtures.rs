@@ -93,3 +93,22 @@ fn a_calendar_with_hours_per_weekday_and_part_days_checks_clean() {
         ["09:00-12:00", "13:00-15:00"]
     );
 }
+
+#[test]
+fn every_finding_of_every_fixture_has_a_hint() {
+    let mut without = Vec::new();
+    for dir in fixture_dirs() {
+        let (qms, mut diagnostics) = load::load(&dir).expect("fixture is a QMS folder");
+        diagnostics.extend(procdoc::check::check(&qms));
+        for d in diagnostics {
+            if d.hint.as_deref().is_none_or(|h| h.trim().is_empty()) {
+                without.push(format!("{}: {} {}", dir.display(), d.code.code, d.message));
+            }
+        }
+    }
+    assert!(
+        without.is_empty(),
+        "findings without a hint:\n{}",
+        without.join("\n")
+    );
+}

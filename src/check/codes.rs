@@ -60,13 +60,21 @@ codes! {
     REGISTER_MISSING_COLUMN = "E0015" "register-missing-column" Error "Reading files"
         "A register's `key`, or the `every.by` of a per-item trigger, names a column the register file's header does not have. Column names are matched exactly.";
     DUPLICATE_ITEM_KEY = "E0016" "duplicate-item-key" Error "Reading files"
-        "Two rows of a register give the same value in its `key` column (or one leaves it empty): `run due` and `run start --item` could not tell the items apart.";
+        "Two rows of a register give the same value in its `key` column: `run due` and `run start --item` could not tell the items apart.";
     ITEM_WITHOUT_INTERVAL = "E0017" "item-without-interval" Error "Reading files"
         "A row of a register has a value in the `every.by` column that the per-item trigger's `every` map gives no interval for, so that item would never be due. Add the value to `every` or correct the row.";
     UNKNOWN_INTERVAL_KEY = "E0018" "unknown-interval-key" Error "Reading files"
         "A per-item trigger's `every` map gives an interval for a value that no item of the register has in the `every.by` column and that looks like a misspelling of one that does (`Hihg` for `High`). A key for a class no item is in today (no `Low` gauges yet) is not reported. Correct the key to the column's value.";
     RECURRENCE_AMONG_TRIGGERS = "E0019" "recurrence-among-triggers" Error "Reading files"
         "A list of triggers (`trigger: [ { text, start }, ... ]`) has an entry with `every`, `in` or `for_each`. Several triggers are events, each starting a run at its own step; a recurring flow (`{ every: 1 year }`) or a flow run per item of a register (`{ for_each: gauges, every: ... }`) has that one trigger only, because `run due` plans its runs from it. A run of a per-item flow can be started for an item at any time (`run start --item KEY`, e.g. after a gauge was dropped); work that begins at another step needs a flow of its own.";
+    DUPLICATE_HOLIDAY = "E0020" "duplicate-holiday" Error "Reading files"
+        "A date is listed twice in the calendar's `holidays`, perhaps once whole and once as a part day, or as two part days. The runner could honour only one of them; list each date once, a part day with all the hours worked that day.";
+    DUPLICATE_TRIGGER_TEXT = "E0021" "duplicate-trigger-text" Error "Reading files"
+        "Two triggers of one flow have the same text, so `run start --trigger TEXT` could not tell which step to start at. Give each trigger a text of its own.";
+    REGISTER_DUPLICATE_COLUMN = "E0022" "register-duplicate-column" Error "Reading files"
+        "The header row of a register file names one column twice, so a `key`, an `every.by` or a column shown on a form could mean either. Rename one of the columns.";
+    PART_DAY_OUTSIDE_HOURS = "W0010" "part-day-outside-hours" Warning "Reading files"
+        "A part-day holiday gives hours that are not within that weekday's normal working hours (or the day is not a workday at all). A part holiday keeps some of the day's normal hours; to work other hours on a date, list it under `extra_workdays` instead.";
 
     UNKNOWN_DEPARTMENT = "E0101" "unknown-department" Error "References"
         "A department or party code (in `by`, `with`, `owner`, `keeper`, `who` or `in`) that `procdoc.yaml` does not define.";
@@ -102,6 +110,10 @@ codes! {
         "A standing rule's `applies_to` names no step (of any flow of the procedure, or `flow/step`) and no record of the procedure.";
     CALL_INTO_PER_ITEM = "E0117" "call-into-per-item" Error "References"
         "A step `calls` a flow that runs once per item of a register (`trigger: { for_each: ... }`). A called run has no item, so its `value: item.COLUMN` fields stay empty and `run due` never counts it. Start the per-item flow on its own (`run start --item`), or call a flow that needs no item.";
+    DUPLICATE_JOINT_DEPARTMENT = "E0118" "duplicate-joint-department" Error "References"
+        "A joint sign-off (`by: { all: [...] }`) names one department twice. Each department signs once; name each department once.";
+    EMPTY_ITEM_KEY = "E0119" "empty-item-key" Error "References"
+        "A row of a register leaves its `key` column empty, so `run due` and `run start --item` could not name that item. Give every row a key of its own.";
 
     CANNOT_FINISH = "E0201" "cannot-finish" Error "Flow structure"
         "No path leads from this step to an `end`: a run that gets here can never finish.";

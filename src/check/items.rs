@@ -25,7 +25,8 @@ pub fn check_registers(cx: &Context, out: &mut Vec<Diagnostic>) {
                     cx.at(file, &format!("registers[{i}].id")),
                     format!("two registers have the id `{}`", register.id),
                 )
-                .label(cx.at(file, &format!("registers[{first}].id")), "first here"),
+                .label(cx.at(file, &format!("registers[{first}].id")), "first here")
+                .hint("give each register its own id; a per-item trigger's `for_each` names the register by it"),
             );
         }
         let Some(table) = cx.qms.item_tables.iter().find(|t| t.index == i) else {
@@ -67,6 +68,9 @@ pub fn check_registers(cx: &Context, out: &mut Vec<Diagnostic>) {
             }
             None => {}
         }
+        if let Some(f) = table.file {
+            duplicate_columns(f, &register.id, &table.header, out);
+        }
         let Some(key) = table.column(&register.key) else {
             out.push(missing_column(
                 cx,
@@ -88,14 +92,14 @@ pub fn check_registers(cx: &Context, out: &mut Vec<Diagnostic>) {
             if cell.text.is_empty() {
                 out.push(
                     Diagnostic::new(
-                        &codes::DUPLICATE_ITEM_KEY,
+                        &codes::EMPTY_ITEM_KEY,
                         here,
                         format!(
                             "an item of register `{}` has no `{}`",
                             register.id, register.key
                         ),
                     )
-                    .hint("give every row its own key"),
+                    .hint("give the row a key of its own in this column, e.g. the item's asset number; `run start --item` and `run due` name items by it"),
                 );
             } else if let Some(first) = keys.insert(&cell.text, cell) {
                 out.push(
@@ -395,6 +399,42 @@ fn item_values(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
                     break;
                 }
             }
+        }
+    }
+}
+
+/// A column named twice in a register's header (E0022), at the second one.
+fn duplicate_columns(
+    file: crate::spec::source::FileId,
+    register: &str,
+    header: &[crate::spec::items::Cell],
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut seen: HashMap<&str, &crate::spec::items::Cell> = HashMap::new();
+    for cell in header {
+        if let Some(first) = seen.insert(&cell.text, cell) {
+            seen.insert(&first.text, first);
+            out.push(
+                Diagnostic::new(
+                    &codes::REGISTER_DUPLICATE_COLUMN,
+                    Location {
+                        file,
+                        span: cell.span.clone(),
+                    },
+                    format!(
+                        "the header of register `{register}` names the column `{}` twice",
+                        cell.text
+                    ),
+                )
+                .label(
+                    Location {
+                        file,
+                        span: first.span.clone(),
+                    },
+                    "first here",
+                )
+                .hint("rename one of the columns, so that `key`, `every.by` and the forms name one column each"),
+            );
         }
     }
 }

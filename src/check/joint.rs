@@ -47,7 +47,7 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
                 if seen.contains(&code.as_str()) {
                     out.push(
                         Diagnostic::new(
-                            &codes::JOINT_TOO_FEW,
+                            &codes::DUPLICATE_JOINT_DEPARTMENT,
                             cx.at(file, &step.by.path(&sp, i)),
                             format!("step `{}` names {code} twice in `by.all`", step.id),
                         )

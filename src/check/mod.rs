@@ -21,6 +21,7 @@ pub mod settings;
 mod soundness;
 mod structure;
 mod timeouts;
+mod triggers;
 mod windows;
 
 use std::collections::{HashMap, HashSet};
@@ -172,6 +173,7 @@ pub fn check_with_stats(qms: &Qms) -> (Vec<Diagnostic>, Vec<FlowStats>) {
                 rules::check(&cx, &view, &mut out);
                 documents::check(&cx, &view, &mut out);
                 joint::check(&cx, &view, &mut out);
+                triggers::check(&cx, &view, &mut out);
                 field_rules::check(&cx, &view, &mut out);
                 // The rules across documents below read the documents, not their graphs:
                 // a thousand documents' graphs are not kept for them.

@@ -65,9 +65,12 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
         .collect();
     let departments: Vec<String> = cx.departments.iter().map(|s| s.to_string()).collect();
 
-    let unknown_actor =
-        |out: &mut Vec<Diagnostic>, code: &str, path: &str, what: &str, known: &[String]| {
-            out.push(
+    let unknown_actor = |out: &mut Vec<Diagnostic>,
+                         code: &str,
+                         path: &str,
+                         what: &str,
+                         known: &[String]| {
+        out.push(
                 Diagnostic::new(
                     &codes::UNKNOWN_DEPARTMENT,
                     cx.at(file, path),
@@ -78,9 +81,13 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
                         format!("{what} `{code}` is not a department or party of procdoc.yaml")
                     },
                 )
-                .maybe_hint(did_you_mean(code, known)),
+                .maybe_hint(did_you_mean(code, known).or_else(|| {
+                    cx.parties.contains(code).then(|| {
+                        format!("only a department can be named here; a department that deals with `{code}` can take the step `with: {code}`")
+                    })
+                })),
             );
-        };
+    };
 
     if !cx.departments.contains(doc.owner.as_str()) {
         unknown_actor(out, &doc.owner, "owner", "owner", &departments);
@@ -201,6 +208,10 @@ pub fn check(cx: &Context, view: &DocView, out: &mut Vec<Diagnostic>) {
             for (i, code) in step.by.iter().enumerate() {
                 if !cx.is_actor(code) {
                     unknown_actor(out, code, &step.by.path(&sp, i), "responsible", &actors);
+                } else if step.by.joint && cx.parties.contains(code.as_str()) {
+                    // Each signer of a joint sign-off is a department (its staff sign).
+                    let what = "the joint signer";
+                    unknown_actor(out, code, &step.by.path(&sp, i), what, &departments);
                 }
             }
             for (i, code) in step.with.iter().enumerate() {

@@ -730,8 +730,31 @@ fn yaml_error(file: &SourceFile, id: FileId, error: &serde_yaml::Error) -> Diagn
     } else {
         None
     };
-    Diagnostic::new(&codes::INVALID_VALUE, location, format!("{body}{at}"))
-        .maybe_hint(hint.map(str::to_string))
+    let hint = hint.unwrap_or_else(|| value_hint(&body));
+    Diagnostic::new(&codes::INVALID_VALUE, location, format!("{body}{at}")).hint(hint)
+}
+
+/// A hint for a value of the wrong form, by what the message says was expected; every
+/// finding gets one, so a user never has only the message to go on.
+fn value_hint(body: &str) -> &'static str {
+    if body.contains("is not a duration")
+        || body.contains("is not a unit of time")
+        || body.contains("cannot recur")
+    {
+        "a duration is a whole number above 0 and a unit, e.g. `3 months`, `1 year` or `2 working days`"
+    } else if body.contains("gives no interval") {
+        "give an interval for each value of the column, e.g. `every: { by: risk, High: 3 months, Low: 1 year }`"
+    } else if body.contains("needs `by:") {
+        "name the register column whose value picks the interval, e.g. `every: { by: risk, High: 3 months, Low: 1 year }`"
+    } else if body.contains("per-item trigger needs `every`") {
+        "add `every:` next to `for_each:`: one interval (`every: 1 year`) or one per class (`every: { by: risk, High: 3 months, Low: 1 year }`)"
+    } else if body.contains("is not a date") {
+        "write a day that exists in the calendar as YYYY-MM-DD, e.g. `2026-02-28`"
+    } else if body.contains("invalid type") {
+        "write the value in the form the spec format gives for this key; quote a text that YAML would read as a number, date or list"
+    } else {
+        "see the spec format for the values allowed at this key"
+    }
 }
 
 /// The first "at line L column C" in a message.

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod duration;
 pub mod field_decision;
 pub mod ident;
+pub mod intervals;
 pub mod items;
 pub mod limits;
 pub mod load;

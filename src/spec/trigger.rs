@@ -14,6 +14,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::duration::{Duration, Unit};
+use super::intervals::Intervals;
 use super::model::Scalar;
 use super::text::{ScalarAsString, Text};
 
@@ -155,10 +156,7 @@ pub enum ItemInterval {
     One(Duration),
     /// `every: { by: risk, High: 3 months, Low: 1 year }`: the interval of an item is the one
     /// given for its value in column `by` (the value matched exactly).
-    By {
-        by: String,
-        intervals: BTreeMap<String, Duration>,
-    },
+    By { by: String, intervals: Intervals },
 }
 
 impl ItemInterval {
@@ -258,10 +256,7 @@ impl<'de> Visitor<'de> for EveryVisitor {
 /// intervals.
 enum EveryValue {
     One(Duration),
-    By {
-        by: String,
-        intervals: BTreeMap<String, Duration>,
-    },
+    By { by: String, intervals: Intervals },
 }
 
 impl<'de> Deserialize<'de> for EveryValue {
@@ -279,7 +274,7 @@ impl<'de> Deserialize<'de> for EveryValue {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EveryValue, A::Error> {
                 let mut by = None;
-                let mut intervals = BTreeMap::new();
+                let mut intervals = Intervals::default();
                 while let Some(key) = map.next_key::<Scalar>()? {
                     if key.0 == "by" {
                         by = Some(map.next_value::<Scalar>()?.0);

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Component, Path};
 
+mod days;
 mod hours;
 
 use super::Context;
@@ -126,6 +127,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         );
     }
 
+    days::check(cx, out);
     let located = hours::check(cx, out);
     // The hours' own findings say more than the first error the calendar meets.
     if let Err(error) = calendar_of(settings)
@@ -167,7 +169,31 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 cx.key(file, "calendar.hours")
             }
         });
-        out.push(d);
+        out.push(d.hint(calendar_hint(&error)));
+    }
+}
+
+/// What to write instead, for a calendar the runner could not build.
+fn calendar_hint(error: &CalendarError) -> &'static str {
+    match error {
+        CalendarError::UnknownTimezone(_) => {
+            "write the IANA name of the time zone, e.g. `Europe/London`; `UTC` works everywhere"
+        }
+        CalendarError::BadRange(_) => {
+            "write each range `HH:MM-HH:MM` on the 24-hour clock, e.g. `08:00-12:00`; `24:00` may end the day"
+        }
+        CalendarError::EmptyRange(_) => {
+            "a range ends after it starts on the same day; for a night shift write two ranges, e.g. `[\"00:00-08:00\", \"17:00-24:00\"]`"
+        }
+        CalendarError::OverlappingRanges { .. } | CalendarError::UnsortedRanges { .. } => {
+            "list the day's ranges in the order of the day, each starting after the previous one ends"
+        }
+        CalendarError::NoWorkdays => {
+            "list the weekdays worked, e.g. `workdays: [mon, tue, wed, thu, fri]`"
+        }
+        CalendarError::NoHours | CalendarError::WorkdayWithoutHours(_) => {
+            "give each workday its hours, e.g. `hours: \"08:00-17:00\"` or `hours: { mon-fri: \"08:00-17:00\" }`"
+        }
     }
 }
 
