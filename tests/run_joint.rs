@@ -349,3 +349,36 @@ fn a_number_is_recorded_as_it_was_entered() {
     assert!(shown.contains("1e1"), "{shown}");
     assert!(env.ok(&["verify"]).starts_with("OK"));
 }
+
+#[test]
+fn the_exported_record_shows_every_signature_of_a_joint_step() {
+    let env = Env::new();
+    env.at_approval("CA-9");
+    env.ok(&["done", "CA-9", "approve", "--by", "Helen", "--as", "QA"]);
+    env.ok(&["done", "CA-9", "approve", "--by", "Wu", "--as", "PROD"]);
+    env.ok(&[
+        "done", "CA-9", "approve", "--by", "Zhao", "--as", "ENG", "--check", "all",
+    ]);
+    let out = env.db.with_file_name("out");
+    env.ok(&["export", "CA-9", "-o", out.to_str().unwrap()]);
+    let pdf = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .find(|e| e.path().extension().is_some_and(|x| x == "pdf"))
+        .expect("a PDF")
+        .path();
+    let text = common::pdf_text(&pdf);
+    // The traveller table lists the approval's three signatures before the audit trail.
+    let table = text.split("Audit trail").next().unwrap_or(&text);
+    let flat = table.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (who, dept) in [("Helen", "QA"), ("Wu", "PROD"), ("Zhao", "ENG")] {
+        let at = flat
+            .find(&format!("09:00 {who} "))
+            .unwrap_or_else(|| panic!("{who}: {flat}"));
+        let line = &flat[at..(at + 90).min(flat.len())];
+        assert!(
+            line.contains(&format!("for {dept} (approved)")),
+            "{who} {dept}: {flat}"
+        );
+    }
+}
