@@ -309,3 +309,50 @@ fn a_per_item_run_names_its_item_in_the_run_list_and_the_printed_record() {
     assert!(flat.contains("Item: GA-001"), "{flat}");
     assert!(flat.contains("location: Machining cell 1"), "{flat}");
 }
+
+#[test]
+fn a_field_that_takes_the_items_value_refuses_another() {
+    let dir = qms();
+    let q = dir.path();
+    let (code, _, stderr) = run(
+        q,
+        &[
+            "start",
+            "QP-07",
+            "--ref",
+            "CAL-1",
+            "--item",
+            "GA-001",
+            "--at",
+            "2025-09-15",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let done = |gauge: &str| {
+        run(
+            q,
+            &[
+                "done",
+                "CAL-1",
+                "calibrate",
+                "--by",
+                "Ann",
+                "--field",
+                "result=Pass",
+                "--field",
+                &format!("gauge={gauge}"),
+                "--at",
+                "2025-09-16",
+            ],
+        )
+    };
+    let (code, _, stderr) = done("GA-999");
+    assert_ne!(code, 0, "another item's value is accepted");
+    assert!(
+        stderr.contains(".gauge") && stderr.contains("`GA-001`") && stderr.contains("GA-999"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = done("GA-001");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(show(q, "CAL-1")["steps"][0]["state"], "done");
+}

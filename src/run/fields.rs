@@ -115,7 +115,7 @@ pub fn collect(
 
 /// The field a typed key names: `record.field`, or `field` when only one produced record
 /// has it.
-fn resolve<'a>(
+pub(super) fn resolve<'a>(
     produced: &[Produced<'a>],
     key: &str,
 ) -> Result<(Produced<'a>, &'a Field), RunError> {
