@@ -382,3 +382,23 @@ fn the_exported_record_shows_every_signature_of_a_joint_step() {
         );
     }
 }
+
+#[test]
+fn with_user_accounts_the_starter_of_a_run_is_an_account() {
+    let env = Env::new();
+    // Without accounts, a typed name is recorded as typed.
+    env.ok(&["start", "QA-P-010", "--ref", "CA-1", "--by", "Anyone"]);
+    assert_eq!(env.show("CA-1")["started_by"], "Anyone");
+    env.user(&["add", "helen", "--name", "Helen Clarke", "--dept", "QA"]);
+    env.user(&["add", "old", "--name", "Old Hand", "--dept", "QA"]);
+    env.user(&["disable", "old"]);
+    let err = env.refused(&["start", "QA-P-010", "--ref", "CA-2", "--by", "nobody"]);
+    assert!(err.contains("no user account"), "{err}");
+    let err = env.refused(&["start", "QA-P-010", "--ref", "CA-2", "--by", "old"]);
+    assert!(err.contains("disabled"), "{err}");
+    let list = env.ok(&["list"]);
+    assert!(!list.contains("CA-2"), "{list}");
+    // The login names the account; the record keeps its printed name.
+    env.ok(&["start", "QA-P-010", "--ref", "CA-2", "--by", "helen"]);
+    assert_eq!(env.show("CA-2")["started_by"], "Helen Clarke");
+}
