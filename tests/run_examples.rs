@@ -161,7 +161,14 @@ fn required_fields(
             None => (doc, name.as_str()),
         };
         let record = owner.records.iter().find(|r| r.id == record).unwrap();
-        for field in record.fields.iter().filter(|f| f.required) {
+        // A field that says `value: item.COLUMN` is filled from the run's item, and no
+        // other value is accepted for it.
+        let from_item = |f: &procdoc::spec::model::Field| {
+            f.value
+                .as_deref()
+                .is_some_and(|v| v.trim().starts_with("item."))
+        };
+        for field in record.fields.iter().filter(|f| f.required && !from_item(f)) {
             if skip == Some(format!("{name}.{}", field.id).as_str()) {
                 continue;
             }

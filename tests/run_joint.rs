@@ -370,3 +370,56 @@ fn a_number_is_recorded_as_it_was_entered() {
     assert!(shown.contains("7.50"), "{shown}");
     assert!(env.ok(&["verify"]).starts_with("OK"));
 }
+
+#[test]
+fn the_exported_record_shows_every_signature_of_a_joint_step() {
+    let env = Env::new();
+    env.at_approval("CA-9");
+    env.ok(&["done", "CA-9", "approve", "--by", "Helen", "--as", "QA"]);
+    env.ok(&["done", "CA-9", "approve", "--by", "Wu", "--as", "PROD"]);
+    env.ok(&[
+        "done", "CA-9", "approve", "--by", "Zhao", "--as", "ENG", "--check", "all",
+    ]);
+    let out = env.db.with_file_name("out");
+    env.ok(&["export", "CA-9", "-o", out.to_str().unwrap()]);
+    let pdf = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .find(|e| e.path().extension().is_some_and(|x| x == "pdf"))
+        .expect("a PDF")
+        .path();
+    let text = common::pdf_text(&pdf);
+    // The traveller table lists the approval's three signatures before the audit trail.
+    let table = text.split("Audit trail").next().unwrap_or(&text);
+    let flat = table.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (who, dept) in [("Helen", "QA"), ("Wu", "PROD"), ("Zhao", "ENG")] {
+        let at = flat
+            .find(&format!("09:00 {who} "))
+            .unwrap_or_else(|| panic!("{who}: {flat}"));
+        let line = &flat[at..(at + 90).min(flat.len())];
+        assert!(
+            line.contains(&format!("for {dept} (approved)")),
+            "{who} {dept}: {flat}"
+        );
+    }
+}
+
+#[test]
+fn with_user_accounts_the_starter_of_a_run_is_an_account() {
+    let env = Env::new();
+    // Without accounts, a typed name is recorded as typed.
+    env.ok(&["start", "QA-P-010", "--ref", "CA-1", "--by", "Anyone"]);
+    assert_eq!(env.show("CA-1")["started_by"], "Anyone");
+    env.user(&["add", "helen", "--name", "Helen Clarke", "--dept", "QA"]);
+    env.user(&["add", "old", "--name", "Old Hand", "--dept", "QA"]);
+    env.user(&["disable", "old"]);
+    let err = env.refused(&["start", "QA-P-010", "--ref", "CA-2", "--by", "nobody"]);
+    assert!(err.contains("no user account"), "{err}");
+    let err = env.refused(&["start", "QA-P-010", "--ref", "CA-2", "--by", "old"]);
+    assert!(err.contains("disabled"), "{err}");
+    let list = env.ok(&["list"]);
+    assert!(!list.contains("CA-2"), "{list}");
+    // The login names the account; the record keeps its printed name.
+    env.ok(&["start", "QA-P-010", "--ref", "CA-2", "--by", "helen"]);
+    assert_eq!(env.show("CA-2")["started_by"], "Helen Clarke");
+}

@@ -264,3 +264,95 @@ fn one_run_per_item_and_period_and_a_late_period_is_started_by_name() {
     let (code, _, stderr) = run(q, &["verify"]);
     assert_eq!(code, 0, "{stderr}");
 }
+
+#[test]
+fn a_per_item_run_names_its_item_in_the_run_list_and_the_printed_record() {
+    let dir = qms();
+    let q = dir.path();
+    let (code, _, stderr) = run(
+        q,
+        &[
+            "start",
+            "QP-07",
+            "--ref",
+            "CAL-1",
+            "--item",
+            "GA-001",
+            "--at",
+            "2025-09-15",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let (_, list, _) = run(q, &["list"]);
+    let header = list.lines().next().unwrap_or_default();
+    assert!(header.contains("ITEM"), "{list}");
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("CAL-1") && l.contains("GA-001")),
+        "{list}"
+    );
+    let (_, json, _) = run(q, &["list", "--format", "json"]);
+    let runs: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(runs[0]["item"], "GA-001", "{json}");
+
+    let out = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run(q, &["export", "CAL-1", "-o", out.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let pdf = std::fs::read_dir(out.path())
+        .unwrap()
+        .flatten()
+        .find(|e| e.path().extension().is_some_and(|x| x == "pdf"))
+        .expect("a PDF")
+        .path();
+    let text = common::pdf_text(&pdf);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("Item: GA-001"), "{flat}");
+    assert!(flat.contains("location: Machining cell 1"), "{flat}");
+}
+
+#[test]
+fn a_field_that_takes_the_items_value_refuses_another() {
+    let dir = qms();
+    let q = dir.path();
+    let (code, _, stderr) = run(
+        q,
+        &[
+            "start",
+            "QP-07",
+            "--ref",
+            "CAL-1",
+            "--item",
+            "GA-001",
+            "--at",
+            "2025-09-15",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let done = |gauge: &str| {
+        run(
+            q,
+            &[
+                "done",
+                "CAL-1",
+                "calibrate",
+                "--by",
+                "Ann",
+                "--field",
+                "result=Pass",
+                "--field",
+                &format!("gauge={gauge}"),
+                "--at",
+                "2025-09-16",
+            ],
+        )
+    };
+    let (code, _, stderr) = done("GA-999");
+    assert_ne!(code, 0, "another item's value is accepted");
+    assert!(
+        stderr.contains(".gauge") && stderr.contains("`GA-001`") && stderr.contains("GA-999"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = done("GA-001");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(show(q, "CAL-1")["steps"][0]["state"], "done");
+}

@@ -63,3 +63,40 @@ fn the_start_form_refuses_a_second_run_of_an_item_and_period_and_starts_a_named_
         );
     });
 }
+
+#[test]
+fn a_field_taken_from_the_item_is_shown_read_only_and_refuses_another_value() {
+    block_on(async {
+        let site = site();
+        let qa = site.sign_in("qa").await;
+        let r = site
+            .post(
+                "/runs/new",
+                "flow=QP-07%2Fcalibrate&ref=CAL-1&item=GA-001",
+                Some(&qa),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let r = site.get("/runs/CAL-1/steps/calibrate", Some(&qa)).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let form = body(r).await;
+        assert!(
+            form.contains(r#"name="f.calibration.gauge" value="GA-001" readonly"#),
+            "{form}"
+        );
+        let r = site
+            .post(
+                "/runs/CAL-1/steps/calibrate",
+                &site::encode(&[
+                    ("f.calibration.gauge", "GA-999"),
+                    ("f.calibration.result", "Pass"),
+                    ("password", site::PASSWORD),
+                ]),
+                Some(&qa),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = body(r).await;
+        assert!(html.contains("`GA-001`"), "{html}");
+    });
+}

@@ -45,7 +45,11 @@ pub struct Listed {
     pub doc: String,
     pub flow: String,
     pub revision: String,
+    /// As stored: a per-item run's is `ITEM@YYYY-MM-DD`.
     pub period: Option<String>,
+    /// The register item (its key) a per-item run is for; absent on other runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
     /// `open` or `ended`.
     pub status: &'static str,
     pub outcome: Option<String>,
@@ -326,6 +330,7 @@ pub fn list_runs(
             flow: r.flow.clone(),
             revision: r.revision.clone(),
             period: r.period.clone(),
+            item: item_of(r),
             status: record::status_word(r.status),
             outcome: r.outcome.clone(),
             started: stamp_of(&r.started_at, tz),
@@ -499,4 +504,10 @@ pub fn due_periods(
         None => judge(None)?,
         Some(store) => transaction(store, false, |s| judge(Some(&*s)))?,
     })
+}
+
+/// The item key of a per-item run, read from its stored period (`GA-014@2026-07-01`).
+fn item_of(r: &RunRow) -> Option<String> {
+    let (item, _) = crate::run::per_item::split_key(r.period.as_deref()?)?;
+    Some(item.to_string())
 }

@@ -57,7 +57,7 @@ pub use listing::{
     DueFlow, DuePeriod, ListQuery, Listed, ListedStep, OverdueStep, RunList, due_periods,
     list_runs, office_calendar,
 };
-pub use named_signer::complete_named;
+pub use named_signer::{complete_named, named_actor, start_named};
 pub use refusal::{Problem, Refusal, RefusalKind};
 pub use runs::{
     ActiveStep, Completed, PlannedStep, PreparedStart, Progress, RunInfo, RunRef, StartRun,

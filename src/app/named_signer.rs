@@ -7,7 +7,7 @@
 
 use super::sign::{SignStore, signed_by_account};
 use super::{Completed, Refusal, RefusalKind, RunRef};
-use crate::run::accounts::User;
+use crate::run::accounts::{Accounts, User};
 use crate::run::completion::DoneRequest;
 use crate::spec::load::Qms;
 
@@ -51,6 +51,30 @@ pub fn complete_named(
     let notes =
         super::timeouts::take_for_reference(store, &run.reference, run.flow.as_deref(), at)?;
     signed_by_account(store, required, &confirmed, user, run, done, notes, at)
+}
+
+/// The name `by` (typed with `run start` or `run plan`) is recorded as: as typed while the
+/// store has no user accounts; with accounts, the printed name of the one account it names
+/// by login or printed name. Refused about `by`, as [`complete_named`] refuses a signer: no
+/// account, several accounts, a disabled account.
+pub fn named_actor(store: &dyn Accounts, by: Option<String>) -> Result<Option<String>, Refusal> {
+    let Some(name) = by else {
+        return Ok(None);
+    };
+    let users = store.users()?;
+    if users.is_empty() {
+        return Ok(Some(name));
+    }
+    Ok(Some(account_named(&users, &name)?.name.clone()))
+}
+
+/// [`super::start_prepared`] with the starter's typed name resolved by [`named_actor`].
+pub fn start_named(
+    store: &mut dyn Accounts,
+    mut prepared: super::PreparedStart,
+) -> Result<super::Started, Refusal> {
+    prepared.request.by = named_actor(store, prepared.request.by.take())?;
+    super::start_prepared(store, prepared)
 }
 
 /// The one account `name` names, by login, else by printed name (ignoring case and

@@ -106,7 +106,7 @@ pub struct Started {
 #[derive(Debug, Clone)]
 pub struct PreparedStart {
     snapshot: Snapshot,
-    request: StartRequest,
+    pub(super) request: StartRequest,
 }
 
 /// A step completed: the electronic signature as recorded.

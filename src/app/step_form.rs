@@ -51,6 +51,13 @@ pub struct FieldInput {
     pub min: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max: Option<f64>,
+    /// On a per-item run, a field that takes its value from the item (`value:
+    /// item.COLUMN`): that value, shown read-only, as no other is accepted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<String>,
+    /// The item column the field takes its value from, if it says `value: item.COLUMN`.
+    #[serde(skip)]
+    item_column: Option<String>,
 }
 
 /// A record the step produces, with its fields.
@@ -141,6 +148,24 @@ fn field_input(
         range: crate::run::fields::range_text(field),
         min: field.min,
         max: field.max,
+        fixed: None,
+        item_column: field
+            .value
+            .as_deref()
+            .and_then(|v| v.trim().strip_prefix("item."))
+            .map(str::to_string),
+    }
+}
+
+/// Sets [`FieldInput::fixed`] on the fields that take their value from the run's item.
+fn fix_item_fields(form: &mut StepForm, item: Option<&crate::run::triggers::ItemPin>) {
+    let Some(item) = item else {
+        return;
+    };
+    for f in form.records.iter_mut().flat_map(|r| r.fields.iter_mut()) {
+        if let Some(column) = f.item_column.take() {
+            f.fixed = item.get(&column).map(str::to_string);
+        }
     }
 }
 
@@ -250,6 +275,7 @@ pub fn step_form(
         ));
     }
     let mut form = form_of(&spec, index, user, lang, &live.row.reference);
+    fix_item_fields(&mut form, live.state.item.as_ref());
     if spec.step(index).by.joint {
         let left = crate::run::joint::still_to_sign(&spec, &live.state, index);
         let theirs: Vec<String> = form.sign_for.iter().map(|f| f.code.clone()).collect();

@@ -248,6 +248,7 @@ const LABELS: &[(&str, &str, &str, &str)] = &[
     ("ended", "Ended", "结束时间", "結束時間"),
     ("flow_due", "Flow due", "流程期限", "流程期限"),
     ("period", "Period", "周期", "週期"),
+    ("item", "Item", "项目", "項目"),
     ("note", "Note", "注", "註"),
     ("attached", "Attached", "附件", "附件"),
     (

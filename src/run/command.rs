@@ -405,6 +405,7 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, Refusal>
             flow,
         } => {
             let mut store = db.write()?;
+            let by = app::named_actor(&store, by)?;
             let planned = app::plan_step(
                 &mut store,
                 &run_ref(reference, flow),
@@ -580,7 +581,7 @@ fn start(qms_dir: &Path, db: &Db, request: &StartRun) -> Result<u8, Refusal> {
     }
     let prepared = app::prepare_start(&qms, &diagnostics, request)?;
     let mut store = AnyStore::create(db.path)?;
-    let started = app::start_prepared(&mut store, prepared)?;
+    let started = app::start_named(&mut store, prepared)?;
     let run = &started.run;
     println!(
         "started run {}: {} rev {}, flow {}",

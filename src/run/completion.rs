@@ -150,6 +150,10 @@ pub(super) fn validate(
     };
     let checks = kept(checks(&spec, step, request), &mut wrong);
     let produced = spec.produced(step);
+    kept(
+        super::triggers::check_item_fields(&produced, state.item.as_ref(), &request.fields),
+        &mut wrong,
+    );
     let mut raw_fields = request.fields.clone();
     raw_fields.extend(super::triggers::item_fields(
         &produced,

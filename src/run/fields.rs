@@ -116,7 +116,10 @@ pub fn collect(
 
 /// The field a typed key names: `record.field`, or `field` when only one produced record
 /// has it.
-fn resolve<'a>(produced: &[Produced<'a>], key: &str) -> Result<(Produced<'a>, &'a Field), String> {
+pub(super) fn resolve<'a>(
+    produced: &[Produced<'a>],
+    key: &str,
+) -> Result<(Produced<'a>, &'a Field), String> {
     if produced.is_empty() {
         return Err("this step produces no record, so it has no fields to fill".to_string());
     }

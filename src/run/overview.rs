@@ -41,9 +41,23 @@ pub(super) fn print_list(list: &RunList, narrowed: bool, format: Format) {
         .max()
         .unwrap_or(4)
         .max(4);
+    // Per-item runs name their item in a column of its own, only when one is listed.
+    let item_width = listed
+        .iter()
+        .filter_map(|l| l.item.as_deref().map(columns::width))
+        .max()
+        .map(|w| w.max(4));
+    let item_cell = |item: Option<&str>| match item_width {
+        Some(w) => format!("{}  ", columns::pad(item.unwrap_or("-"), w)),
+        None => String::new(),
+    };
     println!(
-        "{:<ref_width$}  {:<flow_width$}  {:<16}  {:<6}  OPEN STEPS / OUTCOME",
-        "REF", "FLOW", "STARTED", "STATUS"
+        "{:<ref_width$}  {:<flow_width$}  {}{:<16}  {:<6}  OPEN STEPS / OUTCOME",
+        "REF",
+        "FLOW",
+        item_cell(Some("ITEM")),
+        "STARTED",
+        "STATUS"
     );
     for l in listed {
         let detail = if l.status == "ended" {
@@ -81,9 +95,10 @@ pub(super) fn print_list(list: &RunList, narrowed: bool, format: Format) {
             .map(|gap| format!(" {}", p.red(&format!("ENTERED {gap} APART"))))
             .unwrap_or_default();
         println!(
-            "{}  {}  {:<16}  {:<6}  {detail}{apart}",
+            "{}  {}  {}{:<16}  {:<6}  {detail}{apart}",
             columns::pad(&l.reference, ref_width),
             columns::pad(&format!("{}/{}", l.doc, l.flow), flow_width),
+            item_cell(l.item.as_deref()),
             l.started.local,
             l.status
         );

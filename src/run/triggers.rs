@@ -141,7 +141,7 @@ pub fn check_item(spec: &Spec, item: Option<&ItemPin>) -> Result<(), RunError> {
 
 /// The `--field KEY=VALUE` arguments a per-item run adds by itself: each field of a record
 /// the step produces that says `value: item.COLUMN` and was not given, filled with that
-/// column of the run's item. A value given by the person wins.
+/// column of the run's item (a different value given is refused by [`check_item_fields`]).
 pub fn item_fields(
     produced: &[super::fields::Produced],
     item: Option<&ItemPin>,
@@ -174,4 +174,46 @@ pub fn item_fields(
         }
     }
     out
+}
+
+/// Refuses a value given for a field that says `value: item.COLUMN` other than that column
+/// of the run's item: the field states which item the record is of, so only the item's
+/// value may stand there (the same value given again is accepted). Keys that do not name a
+/// field are left to [`super::fields::collect`] to report.
+pub fn check_item_fields(
+    produced: &[super::fields::Produced],
+    item: Option<&ItemPin>,
+    given: &[String],
+) -> Result<(), RunError> {
+    let Some(item) = item else {
+        return Ok(());
+    };
+    for g in given {
+        let Some((key, value)) = g.split_once('=') else {
+            continue;
+        };
+        let Ok((record, field)) = super::fields::resolve(produced, key.trim()) else {
+            continue;
+        };
+        let Some(column) = field
+            .value
+            .as_deref()
+            .and_then(|v| v.trim().strip_prefix("item."))
+        else {
+            continue;
+        };
+        let Some(expected) = item.get(column) else {
+            continue;
+        };
+        if value.trim() != expected.trim() {
+            let full = format!("{}.{}", record.key, field.id);
+            return Err(RunError::Refused(format!(
+                "--field {full}: this run is for item `{}`, whose {column} is `{expected}`; the field takes the item's value, not `{}`",
+                item.key,
+                value.trim()
+            ))
+            .about(&format!("fields.{full}")));
+        }
+    }
+    Ok(())
 }
