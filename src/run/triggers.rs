@@ -207,12 +207,14 @@ pub fn check_item_fields(
         };
         if value.trim() != expected.trim() {
             let full = format!("{}.{}", record.key, field.id);
-            return Err(RunError::Refused(format!(
-                "--field {full}: this run is for item `{}`, whose {column} is `{expected}`; the field takes the item's value, not `{}`",
-                item.key,
-                value.trim()
-            ))
-            .about(&format!("fields.{full}")));
+            return Err(RunError::at(
+                &format!("fields.{full}"),
+                format!(
+                    "this run is for item `{}`, whose {column} is `{expected}`; the field takes the item's value, not `{}`",
+                    item.key,
+                    value.trim()
+                ),
+            ));
         }
     }
     Ok(())
