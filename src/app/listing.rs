@@ -234,34 +234,52 @@ fn open_steps_of(
     now: DateTime<Utc>,
     tz: Tz,
 ) -> Result<BTreeMap<i64, Vec<ListedStep>>, RunError> {
-    let mut snapshots: BTreeMap<String, Option<std::sync::Arc<Snapshot>>> = BTreeMap::new();
+    // Per revision and flow: its snapshot when the flow changes with time, `None` when the
+    // summary says all there is. Decided from the first run read, so that the events of
+    // the other runs of a flow without timeouts or escalations are never loaded.
+    let mut timed: BTreeMap<(&str, &str, &str), Option<std::sync::Arc<Snapshot>>> = BTreeMap::new();
     let mut out = BTreeMap::new();
     for row in rows.iter().filter(|r| r.status == Status::Open) {
-        let Some(stored) = store.load(row.id)? else {
-            continue;
-        };
         let corrupt = |message: String| RunError::Corrupt {
             reference: row.reference.clone(),
             message,
         };
-        let snapshot = match snapshots.get(&row.snapshot_hash) {
+        let key = (
+            row.snapshot_hash.as_str(),
+            row.doc.as_str(),
+            row.flow.as_str(),
+        );
+        let mut loaded = None;
+        let snapshot = match timed.get(&key) {
             Some(found) => found.clone(),
             None => {
-                let decoded = match &stored.snapshot {
-                    Some(body) => Some(Snapshot::decode_shared(body).map_err(corrupt)?),
+                let Some(stored) = store.load(row.id)? else {
+                    continue;
+                };
+                let decided = match &stored.snapshot {
+                    Some(body) => {
+                        let snapshot = Snapshot::decode_shared(body).map_err(corrupt)?;
+                        let spec = Spec::new(&snapshot, &row.doc, &row.flow).map_err(corrupt)?;
+                        changes_with_time(&spec).then_some(snapshot)
+                    }
                     None => None,
                 };
-                snapshots.insert(row.snapshot_hash.clone(), decoded.clone());
-                decoded
+                timed.insert(key, decided.clone());
+                loaded = Some(stored);
+                decided
             }
         };
         let Some(snapshot) = snapshot else {
             continue;
         };
+        let stored = match loaded {
+            Some(stored) => stored,
+            None => match store.load(row.id)? {
+                Some(stored) => stored,
+                None => continue,
+            },
+        };
         let spec = Spec::new(&snapshot, &row.doc, &row.flow).map_err(corrupt)?;
-        if !changes_with_time(&spec) {
-            continue;
-        }
         let steps = open_steps_as_of(&spec, &stored, now, tz).map_err(corrupt)?;
         out.insert(row.id.0, steps);
     }
