@@ -191,10 +191,7 @@ fn open_steps_as_of(
             crate::run::joint::still_to_sign(spec, &state, step)
         };
         let mut entry = listed(Some(spec.step_id(step).to_string()), depts, due, now, tz);
-        let escalation = state.steps[step]
-            .last()
-            .and_then(|it| timeouts::escalation_due(spec, step, it))
-            .filter(|(since, _)| *st == StepState::Active && *since <= now);
+        let escalation = timeouts::escalated(spec, &state, step, now);
         if let Some((since, to)) = escalation {
             entry.escalated_to = to;
             entry.escalated_since = Some(Stamp {

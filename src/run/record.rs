@@ -191,7 +191,7 @@ fn iteration(
             .collect(),
         sign_off: standing::sign_off(spec, step, it),
         to_sign,
-        escalated: standing::escalation(spec, state, step, number, it, now),
+        escalated: standing::escalation(spec, state, step, number, now),
     }
 }
 

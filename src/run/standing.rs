@@ -32,16 +32,16 @@ pub(super) fn escalation(
     state: &State,
     step: usize,
     number: usize,
-    it: &Iteration,
     now: DateTime<Utc>,
 ) -> Option<Escalation> {
-    let current = state.steps[step].len() == number && state.is_active(spec, step);
-    super::timeouts::escalation_due(spec, step, it)
-        .filter(|(since, _)| current && *since <= now && state.ended.is_none())
-        .map(|(since, to)| Escalation {
-            to: to.iter().map(|c| actor(spec, c)).collect(),
-            since: Stamp::of(since, spec.tz()),
-        })
+    // Only the open iteration, the last, can be escalated.
+    if state.steps[step].len() != number {
+        return None;
+    }
+    super::timeouts::escalated(spec, state, step, now).map(|(since, to)| Escalation {
+        to: to.iter().map(|c| actor(spec, c)).collect(),
+        since: Stamp::of(since, spec.tz()),
+    })
 }
 
 /// Every department of a joint step's `by`, in order, with whether it has signed the

@@ -59,17 +59,22 @@ pub fn escalation_due(
     ))
 }
 
-/// The departments an active step is escalated to at `now` (empty when it is not).
-pub fn escalated_to(spec: &Spec, state: &State, step: usize, now: DateTime<Utc>) -> Vec<String> {
+/// Whether `step` is escalated at `now`: from when, and to which departments (codes as the
+/// spec writes them). Only the open iteration of an active step of an open run is, once its
+/// escalation moment has come; `None` otherwise.
+pub fn escalated(
+    spec: &Spec,
+    state: &State,
+    step: usize,
+    now: DateTime<Utc>,
+) -> Option<(DateTime<Utc>, Vec<String>)> {
     if state.ended.is_some() || !state.is_active(spec, step) {
-        return Vec::new();
+        return None;
     }
     state.steps[step]
         .last()
         .and_then(|it| escalation_due(spec, step, it))
         .filter(|(from, _)| *from <= now)
-        .map(|(_, to)| to)
-        .unwrap_or_default()
 }
 
 /// The store's summary rows for the escalation of active `step`: one per department of
@@ -366,10 +371,10 @@ mod tests {
             .expect("segregate is active")
             .marking;
         state.steps[ask].push(open_since(utc(6, 15, 0)));
-        assert!(escalated_to(&spec, &state, ask, utc(13, 14, 59)).is_empty());
+        assert_eq!(escalated(&spec, &state, ask, utc(13, 14, 59)), None);
         assert_eq!(
-            escalated_to(&spec, &state, ask, utc(13, 15, 0)),
-            ["PUR", "GM"]
+            escalated(&spec, &state, ask, utc(13, 15, 0)),
+            Some((utc(13, 15, 0), vec!["PUR".to_string(), "GM".to_string()]))
         );
         assert_eq!(next_due(&spec, &state, utc(23, 14, 59)), None);
         assert_eq!(
@@ -389,7 +394,7 @@ mod tests {
         assert!(state.steps[ask][0].completed.as_ref().unwrap().timed_out);
         assert_eq!(state.steps[hold][0].activated_at, utc(23, 15, 0));
         // Closed by its timeout: no longer escalated to anybody.
-        assert!(escalated_to(&spec, &state, ask, utc(24, 9, 0)).is_empty());
+        assert_eq!(escalated(&spec, &state, ask, utc(24, 9, 0)), None);
     }
 
     #[test]
