@@ -233,6 +233,20 @@ fn main() {
             "plan, open runs waiting for QA (inbox):\n{}",
             indent(&plans.list)
         );
+        // Both also replay the runs a timeout or escalation may have changed since their
+        // summary was written.
+        let changed = Filter {
+            status: Some(Status::Open),
+            changes_by: Some(stamp.clone()),
+            ..Default::default()
+        };
+        let plans = store
+            .query_plans(&changed, &stamp)
+            .expect("plans of the runs changed by time");
+        eprint!(
+            "plan, open runs a timeout or escalation may have changed:\n{}",
+            indent(&plans.list)
+        );
     }
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);

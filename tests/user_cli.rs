@@ -165,6 +165,7 @@ fn a_store_from_before_people_opens_gains_them_and_still_verifies() {
             "DROP TABLE digests_sent; DROP TABLE files;
              DROP TABLE training; DROP TABLE sign_in_failures; DROP TABLE api_tokens;
              DROP TABLE sessions; DROP TABLE user_departments; DROP TABLE users;
+             DROP INDEX runs_changes_at; ALTER TABLE runs DROP COLUMN changes_at;
              PRAGMA user_version = 2;",
         )
         .unwrap();

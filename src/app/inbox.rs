@@ -333,12 +333,8 @@ fn collect(
         runs.extend(store.list(&filter)?.into_iter().map(|r| r.id));
     }
     // A timeout not yet recorded may have made a step of theirs active that the summary
-    // does not show yet.
-    let open = store.list(&Filter {
-        status: Some(Status::Open),
-        ..Default::default()
-    })?;
-    runs.extend(super::as_of::with_timeouts(store, &open)?);
+    // does not show yet, and an escalation may have made one theirs.
+    runs.extend(super::as_of::changed_ids(store, &Filter::default(), now)?);
     // Runs of one revision share a snapshot, and runs of one flow its resolved spec (graph,
     // net, calendar): each is decoded or built once, not once a run.
     let mut snapshots: BTreeMap<String, Arc<Snapshot>> = BTreeMap::new();

@@ -213,68 +213,39 @@ fn open_steps_as_of(
     Ok(out)
 }
 
-/// Whether a revision's flow has a step that times out or is escalated: only then can a
-/// run of it stand otherwise at `now` than its stored summary says.
-fn changes_with_time(spec: &Spec) -> bool {
-    (0..spec.graph.len()).any(|i| {
-        let s = spec.step(i);
-        s.timeout.is_some() || s.escalate.is_some()
-    })
-}
-
-/// The open steps of every open run of `rows` as they stand at `now`, by run: read from
-/// the store's summary, or, for runs of a flow with timeouts or escalations, from the run
-/// replayed (each revision's snapshot decoded once).
+/// The open steps, as they stand at `now`, of the open runs of `rows` that may stand
+/// otherwise than their stored summary says ([`super::as_of::may_have_changed`]), by run,
+/// each replayed (each revision's snapshot decoded once). The others are read from their
+/// summary, without loading their events.
 fn open_steps_of(
     store: &dyn Store,
     rows: &[RunRow],
     now: DateTime<Utc>,
     tz: Tz,
 ) -> Result<BTreeMap<i64, Vec<ListedStep>>, RunError> {
-    // Per revision and flow: its snapshot when the flow changes with time, `None` when the
-    // summary says all there is. Decided from the first run read, so that the events of
-    // the other runs of a flow without timeouts or escalations are never loaded.
-    let mut timed: BTreeMap<(&str, &str, &str), Option<std::sync::Arc<Snapshot>>> = BTreeMap::new();
+    let mut snapshots: BTreeMap<&str, std::sync::Arc<Snapshot>> = BTreeMap::new();
     let mut out = BTreeMap::new();
-    for row in rows.iter().filter(|r| r.status == Status::Open) {
+    for row in rows
+        .iter()
+        .filter(|r| super::as_of::may_have_changed(r, now))
+    {
         let corrupt = |message: String| RunError::Corrupt {
             reference: row.reference.clone(),
             message,
         };
-        let key = (
-            row.snapshot_hash.as_str(),
-            row.doc.as_str(),
-            row.flow.as_str(),
-        );
-        let mut loaded = None;
-        let snapshot = match timed.get(&key) {
-            Some(found) => found.clone(),
-            None => {
-                let Some(stored) = store.load(row.id)? else {
-                    continue;
-                };
-                let decided = match &stored.snapshot {
-                    Some(body) => {
-                        let snapshot = Snapshot::decode_shared(body).map_err(corrupt)?;
-                        let spec = Spec::new(&snapshot, &row.doc, &row.flow).map_err(corrupt)?;
-                        changes_with_time(&spec).then_some(snapshot)
-                    }
-                    None => None,
-                };
-                timed.insert(key, decided.clone());
-                loaded = Some(stored);
-                decided
-            }
-        };
-        let Some(snapshot) = snapshot else {
+        let Some(stored) = store.load(row.id)? else {
             continue;
         };
-        let stored = match loaded {
-            Some(stored) => stored,
-            None => match store.load(row.id)? {
-                Some(stored) => stored,
-                None => continue,
-            },
+        let snapshot = match snapshots.get(row.snapshot_hash.as_str()) {
+            Some(found) => found.clone(),
+            None => {
+                let Some(body) = &stored.snapshot else {
+                    continue;
+                };
+                let snapshot = Snapshot::decode_shared(body).map_err(corrupt)?;
+                snapshots.insert(row.snapshot_hash.as_str(), snapshot.clone());
+                snapshot
+            }
         };
         let spec = Spec::new(&snapshot, &row.doc, &row.flow).map_err(corrupt)?;
         let steps = open_steps_as_of(&spec, &stored, now, tz).map_err(corrupt)?;
@@ -303,25 +274,22 @@ pub fn list_runs(
         },
         doc: query.doc.clone(),
         dept: query.dept.clone(),
+        // The store's index finds the runs with a deadline passed by their summary.
+        overdue_at: query.overdue.then(|| clock::stamp(now)),
         ..Default::default()
     };
     let (rows, mut judged) = match store {
         None => (Vec::new(), BTreeMap::new()),
         Some(store) => transaction(store, false, |s| {
             let mut rows = s.list(&filter)?;
-            if filter.dept.is_some() {
-                // A timeout not yet recorded may have made a step of the department active
-                // that the summary does not show yet.
-                let all = s.list(&Filter {
-                    dept: None,
-                    ..filter.clone()
-                })?;
-                let timed = super::as_of::with_timeouts(&*s, &all)?;
+            if filter.dept.is_some() || filter.overdue_at.is_some() {
+                // A timeout not yet recorded may have made a step of the department active,
+                // or a step overdue, that the summary does not show yet: such runs are
+                // found by the moment they change, as the others by their summary.
                 let listed: BTreeSet<i64> = rows.iter().map(|r| r.id.0).collect();
-                rows = all
-                    .into_iter()
-                    .filter(|r| listed.contains(&r.id.0) || timed.contains(&r.id))
-                    .collect();
+                let changed = super::as_of::changed_by(&*s, &filter, now)?;
+                rows.extend(changed.into_iter().filter(|r| !listed.contains(&r.id.0)));
+                rows.sort_by(|a, b| (&a.started_at, a.id.0).cmp(&(&b.started_at, b.id.0)));
             }
             let judged = open_steps_of(&*s, &rows, now, tz)?;
             Ok((rows, judged))

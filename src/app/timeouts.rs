@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{Refusal, transaction};
 use crate::run::engine::{self, RunError};
-use crate::run::store::{Filter, RunId, Status, Store};
+use crate::run::store::{CHANGES_UNKNOWN, Filter, RunId, Store};
 use crate::run::timeouts;
 
 /// What a tick did.
@@ -70,21 +70,36 @@ pub(super) fn take_for_reference(
     }
 }
 
+/// Works out and stores the moment the run `id` next changes by time alone, when the store
+/// did not know it (the run was open when the database was upgraded to schema 6), so that
+/// it stops being replayed by every view until then.
+fn learn_changes_at(store: &mut dyn Store, id: RunId) -> Result<(), RunError> {
+    transaction(store, true, |s| {
+        let live = engine::open_run(s, id)?;
+        let spec = live.spec()?;
+        let at = timeouts::changes_at(&spec, &live.state).map(crate::run::clock::stamp);
+        s.learn_changes_at(id, at.as_deref())?;
+        Ok(())
+    })
+}
+
 /// Records every timeout of every open run that fell due by `now` (UTC), each at the moment
 /// it fell due, one run per transaction. A run whose audit trail is broken is refused as on
 /// any change, and the tick stops there with that refusal.
 pub fn tick(store: &mut dyn Store, now: DateTime<Utc>) -> Result<Ticked, Refusal> {
+    // Only runs whose next timeout or escalation has come can have one to take; the store
+    // finds them by an index, however many runs are open.
     let rows = transaction(store, false, |s| {
-        Ok(s.list(&Filter {
-            status: Some(Status::Open),
-            ..Default::default()
-        })?)
+        super::as_of::changed_by(&*s, &Filter::default(), now)
     })?;
     let mut ticked = Ticked {
         runs: rows.len(),
         ..Ticked::default()
     };
     for row in rows {
+        if row.changes_at.as_deref() == Some(CHANGES_UNKNOWN) {
+            learn_changes_at(store, row.id)?;
+        }
         let notes = take_for_run(store, row.id, now)?;
         ticked.timeouts += notes.len();
         ticked.notes.extend(

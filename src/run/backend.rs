@@ -165,6 +165,13 @@ impl Store for AnyStore {
     fn overdue(&self, now: &str, filter: &Filter) -> Result<Vec<Overdue>, StoreError> {
         each!(self, s => s.overdue(now, filter))
     }
+    fn learn_changes_at(
+        &mut self,
+        run: RunId,
+        changes_at: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        each!(self, s => s.learn_changes_at(run, changes_at))
+    }
 }
 
 impl Accounts for AnyStore {

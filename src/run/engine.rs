@@ -178,6 +178,7 @@ fn record(
     live.row.ended_at = summary.ended_at;
     live.row.open = summary.open;
     live.row.entry_gap = summary.entry_gap;
+    live.row.changes_at = summary.changes_at;
     live.events.push(event);
     Ok(applied)
 }
@@ -400,6 +401,7 @@ fn begin_run(
         events: 0,
         head: super::audit::GENESIS.to_string(),
         entry_gap: None,
+        changes_at: None,
         open: Vec::new(),
     };
     let spec = Spec::new(&snapshot, &row.doc, &row.flow).map_err(RunError::Usage)?;

@@ -51,6 +51,8 @@ pub struct PgStore {
     /// (so that stores in different schemas of one database do not wait for each other).
     lock: (i32, i32),
     writable: bool,
+    /// The schema as found on opening: older than [`SCHEMA_VERSION`] only when read-only.
+    schema: i64,
     /// Inside a transaction begun by [`super::store::Store::begin`] (or a batch's).
     tx: bool,
     /// Inside a group commit ([`PgStore::begin_batch`]): a command's transaction is a savepoint.
@@ -118,6 +120,7 @@ impl PgStore {
             statements: RefCell::new(HashMap::new()),
             lock: (LOCK_CLASS, 0),
             writable: write,
+            schema: SCHEMA_VERSION,
             tx: false,
             batch: false,
             batch_lost: false,
@@ -140,6 +143,8 @@ impl PgStore {
         }
         if write {
             store.migrate()?;
+        } else {
+            store.schema = store.version()?.unwrap_or(SCHEMA_VERSION);
         }
         Ok(store)
     }

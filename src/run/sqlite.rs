@@ -15,8 +15,9 @@ mod transfer;
 
 use super::audit::{self, Event, GENESIS, StoreHead};
 use super::store::{
-    Entry, Filter, FilterValue, NewRun, OpenStep, Overdue, Provenance, QueryPlans, RunId, RunRow,
-    SCHEMA_VERSION, Status, Store, StoreError, StoredRun, Summary, filter_conditions,
+    CHANGES_AT_SCHEMA, CHANGES_UNKNOWN, Entry, Filter, FilterValue, NewRun, OpenStep, Overdue,
+    Provenance, QueryPlans, RunId, RunRow, SCHEMA_VERSION, Status, Store, StoreError, StoredRun,
+    Summary, filter_conditions,
 };
 
 /// How long a command waits for another process's transaction before giving up.
@@ -170,6 +171,7 @@ impl SqliteStore {
                     2 => self.conn.execute_batch(accounts::SCHEMA_3)?,
                     3 => self.conn.execute_batch(attachments::SCHEMA_4)?,
                     4 => self.conn.execute_batch(notices::SCHEMA_MAIL)?,
+                    5 => self.conn.execute_batch(SCHEMA_6)?,
                     _ => {}
                 }
                 version += 1;
@@ -359,6 +361,14 @@ const SCHEMA_2: &str = "
     CREATE UNIQUE INDEX runs_child ON runs(parent, ref) WHERE parent IS NOT NULL;
 ";
 
+/// Schema 6: when each open run next stands otherwise by time alone. Runs open at the
+/// upgrade are not known yet ([`CHANGES_UNKNOWN`]); `run tick` or their next command learns it.
+const SCHEMA_6: &str = "
+    ALTER TABLE runs ADD COLUMN changes_at TEXT;
+    UPDATE runs SET changes_at = '' WHERE status = 'open';
+    CREATE INDEX runs_changes_at ON runs(changes_at) WHERE changes_at IS NOT NULL;
+";
+
 const RUN_COLUMNS: &str = "r.id, r.ref, r.doc, r.flow, r.revision, r.fingerprint, r.snapshot, r.parent, \
      r.period, r.started_at, r.status, r.outcome, r.ended_at, r.events, r.head";
 
@@ -394,18 +404,26 @@ fn run_row(r: &rusqlite::Row) -> rusqlite::Result<RunRow> {
         events: u64::try_from(events).unwrap_or(0),
         head: r.get(14)?,
         entry_gap: r.get(15)?,
+        changes_at: r.get(16)?,
         open: Vec::new(),
     })
 }
 
 impl SqliteStore {
-    /// The run columns of this database's schema, `entry_gap` last.
+    /// The run columns of this database's schema, `entry_gap` and `changes_at` last.
     fn run_columns(&self) -> String {
-        if self.schema >= 2 {
-            format!("{RUN_COLUMNS}, r.entry_gap")
+        let gap = if self.schema >= 2 {
+            "r.entry_gap"
         } else {
-            format!("{RUN_COLUMNS}, NULL")
-        }
+            "NULL"
+        };
+        // Before schema 6 an open run's moment is not known.
+        let changes = if self.schema >= CHANGES_AT_SCHEMA {
+            "r.changes_at"
+        } else {
+            "CASE WHEN r.status = 'open' THEN '' END"
+        };
+        format!("{RUN_COLUMNS}, {gap}, {changes}")
     }
 
     /// The event columns of this database's schema: `entered` and `link` last.
@@ -418,11 +436,12 @@ impl SqliteStore {
     }
 }
 
-/// The WHERE clause and parameters of a filter over `runs r` ([`filter_conditions`]).
-fn conditions(filter: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
+/// The WHERE clause and parameters of a filter over `runs r` ([`filter_conditions`]) in a
+/// database of `schema`.
+fn conditions(filter: &Filter, schema: i64) -> (String, Vec<Box<dyn ToSql>>) {
     let mut sql = String::from(" WHERE 1 = 1");
     let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-    for (clause, value) in filter_conditions(filter) {
+    for (clause, value) in filter_conditions(filter, schema) {
         args.push(match value {
             FilterValue::Text(v) => Box::new(v),
             FilterValue::Id(v) => Box::new(v),
@@ -433,8 +452,8 @@ fn conditions(filter: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
 }
 
 /// The query of [`Store::overdue`] and its parameters.
-fn overdue_query(now: &str, filter: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
-    let (clause, mut args) = conditions(filter);
+fn overdue_query(now: &str, filter: &Filter, schema: i64) -> (String, Vec<Box<dyn ToSql>>) {
+    let (clause, mut args) = conditions(filter, schema);
     args.push(Box::new(now.to_string()));
     let mut sql = format!(
         "SELECT r.id, r.ref, r.doc, r.flow, o.step, o.dept, o.due \
@@ -452,7 +471,7 @@ fn overdue_query(now: &str, filter: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
 impl SqliteStore {
     /// The query of [`Store::list`] and its parameters.
     fn list_query(&self, filter: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
-        let (clause, args) = conditions(filter);
+        let (clause, args) = conditions(filter, self.schema);
         let sql = format!(
             "SELECT {} FROM runs r{clause} ORDER BY r.started_at, r.id",
             self.run_columns()
@@ -474,7 +493,7 @@ impl SqliteStore {
         };
         Ok(QueryPlans {
             list: plan(self.list_query(filter))?,
-            overdue: plan(overdue_query(now, filter))?,
+            overdue: plan(overdue_query(now, filter, self.schema))?,
         })
     }
 }
@@ -569,7 +588,7 @@ impl Store for SqliteStore {
             .conn
             .prepare_cached(&sql)?
             .query_row([run.0], |r| {
-                Ok((run_row(r)?, r.get::<_, Option<String>>(16)?))
+                Ok((run_row(r)?, r.get::<_, Option<String>>(17)?))
             })
             .optional()?;
         let Some((mut row, snapshot)) = found else {
@@ -621,7 +640,7 @@ impl Store for SqliteStore {
             .conn
             .prepare_cached(
                 "UPDATE runs SET events = ?1, head = ?2, status = ?3, outcome = ?4, ended_at = ?5, \
-                 entry_gap = ?6 WHERE id = ?7 AND events = ?8",
+                 entry_gap = ?6, changes_at = ?9 WHERE id = ?7 AND events = ?8",
             )?
             .execute(params![
                 after,
@@ -631,7 +650,8 @@ impl Store for SqliteStore {
                 summary.ended_at,
                 summary.entry_gap,
                 run.0,
-                before
+                before,
+                summary.changes_at
             ])?;
         if updated != 1 {
             return Err(StoreError::Conflict);
@@ -769,8 +789,20 @@ impl Store for SqliteStore {
         Ok(rows)
     }
 
+    fn learn_changes_at(
+        &mut self,
+        run: RunId,
+        changes_at: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let updated = self
+            .conn
+            .prepare_cached("UPDATE runs SET changes_at = ?1 WHERE id = ?2 AND changes_at = ?3")?
+            .execute(params![changes_at, run.0, CHANGES_UNKNOWN])?;
+        Ok(updated == 1)
+    }
+
     fn overdue(&self, now: &str, filter: &Filter) -> Result<Vec<Overdue>, StoreError> {
-        let (sql, args) = overdue_query(now, filter);
+        let (sql, args) = overdue_query(now, filter, self.schema);
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let params: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
         let rows = stmt.query_map(params.as_slice(), |r| {

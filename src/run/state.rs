@@ -611,6 +611,7 @@ pub fn summary(spec: &Spec, state: &State) -> Summary {
         open,
         // The engine sets it from the events: the state does not keep entry times.
         entry_gap: None,
+        changes_at: super::timeouts::changes_at(spec, state).map(clock::stamp),
     }
 }
 

@@ -28,7 +28,18 @@ pub use super::sqlite::SqliteStore;
 ///   sign-ins, training records ([`super::accounts`]).
 /// - 4: files attached to steps, kept once per SHA-256 ([`super::attachments`]).
 /// - 5: e-mail: users' addresses and the overdue digests sent ([`super::notices`]).
-pub const SCHEMA_VERSION: i64 = 5;
+/// - 6: when an open run next stands otherwise by time alone (`runs.changes_at`, indexed),
+///   so the views that judge runs as they stand now find the few that may, by an index.
+pub const SCHEMA_VERSION: i64 = 6;
+
+/// The first schema that keeps [`Summary::changes_at`].
+pub const CHANGES_AT_SCHEMA: i64 = 6;
+
+/// The stored `changes_at` of an open run whose moment is not known yet: runs that were
+/// open when the database was upgraded to schema 6. It sorts before every stored moment, so
+/// such a run is taken as one that may stand otherwise now until its summary is written
+/// again (by its next command, or by `run tick`).
+pub const CHANGES_UNKNOWN: &str = "";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -137,6 +148,9 @@ pub struct RunRow {
     pub entry_gap: Option<i64>,
     /// Steps open now, one entry per responsible department.
     pub open: Vec<OpenStep>,
+    /// [`Summary::changes_at`] as stored; [`CHANGES_UNKNOWN`] for an open run of a
+    /// database older than schema 6, or one open when it was upgraded.
+    pub changes_at: Option<String>,
 }
 
 impl RunRow {
@@ -186,6 +200,11 @@ pub struct Summary {
     pub ended_at: Option<String>,
     pub open: Vec<OpenStep>,
     pub entry_gap: Option<i64>,
+    /// The earliest moment (stored form, UTC) at which the open run stands otherwise than
+    /// this summary says without any command: a step's timeout or escalation falling due.
+    /// `None` when nothing in it changes with time alone (or the run ended). A moment
+    /// already past stays until the run is written again (an escalation writes nothing).
+    pub changes_at: Option<String>,
 }
 
 /// Which runs to list. Every condition given must hold.
@@ -199,6 +218,9 @@ pub struct Filter {
     pub dept: Option<String>,
     /// Runs with an open deadline before this stored moment.
     pub overdue_at: Option<String>,
+    /// Runs that may stand otherwise at this stored moment than their summary says
+    /// ([`Summary::changes_at`] at or before it, or not known).
+    pub changes_by: Option<String>,
     pub parent: Option<RunId>,
     /// Runs covering this stored period (a recurring flow's first day, a per-item run's
     /// `ITEM@YYYY-MM-DD`).
@@ -214,8 +236,8 @@ pub(crate) enum FilterValue {
 
 /// The conditions of `filter` over `runs r`: each an SQL fragment with one `?` where its
 /// value goes, and the value. Both backends build their WHERE clause from these, so they
-/// select the same runs.
-pub(crate) fn filter_conditions(filter: &Filter) -> Vec<(&'static str, FilterValue)> {
+/// select the same runs. `schema` is the database's (older ones are read before upgrade).
+pub(crate) fn filter_conditions(filter: &Filter, schema: i64) -> Vec<(&'static str, FilterValue)> {
     let text = |v: &str| FilterValue::Text(v.to_string());
     let mut out = Vec::new();
     if let Some(v) = &filter.reference {
@@ -247,6 +269,14 @@ pub(crate) fn filter_conditions(filter: &Filter) -> Vec<(&'static str, FilterVal
             " AND r.id IN (SELECT o.run FROM open_steps o WHERE o.due < ?)",
             text(v),
         ));
+    }
+    if let Some(v) = &filter.changes_by {
+        if schema >= CHANGES_AT_SCHEMA {
+            out.push((" AND r.changes_at <= ?", text(v)));
+        } else {
+            // A database read before its upgrade does not know: every open run may.
+            out.push((" AND r.status = ?", text(Status::Open.as_str())));
+        }
     }
     out
 }
@@ -324,6 +354,15 @@ pub trait Store {
     fn list(&self, filter: &Filter) -> Result<Vec<RunRow>, StoreError>;
     /// Open deadlines before `now` (stored form), earliest first.
     fn overdue(&self, now: &str, filter: &Filter) -> Result<Vec<Overdue>, StoreError>;
+    /// Sets a run's [`Summary::changes_at`] without an event, when it was not known
+    /// ([`CHANGES_UNKNOWN`]) and the run's replay now says it; only where `changes_at` is
+    /// still `CHANGES_UNKNOWN`, so a writer that moved it meanwhile wins. Returns whether
+    /// the row changed. In a writing transaction.
+    fn learn_changes_at(
+        &mut self,
+        run: RunId,
+        changes_at: Option<&str>,
+    ) -> Result<bool, StoreError>;
 }
 
 /// The database a QMS folder uses unless told otherwise.

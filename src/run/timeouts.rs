@@ -100,6 +100,29 @@ pub(super) fn escalation_rows(spec: &Spec, state: &State, step: usize) -> Vec<Op
         .collect()
 }
 
+/// The earliest moment at which the run stands otherwise than now by time alone: a timeout
+/// or an escalation of an active step falling due (UTC), whether before or after any `now`.
+/// `None` for an ended run or one with neither. What the store keeps as
+/// [`super::store::Summary::changes_at`], so that the views judging runs as they stand now
+/// find by an index the few runs to replay.
+pub fn changes_at(spec: &Spec, state: &State) -> Option<DateTime<Utc>> {
+    if state.ended.is_some() {
+        return None;
+    }
+    (0..spec.graph.len())
+        .filter(|&s| state.is_active(spec, s))
+        .filter_map(|s| {
+            let it = state.steps[s]
+                .iter()
+                .rev()
+                .find(|i| i.completed.is_none())?;
+            let timeout = timeout_due(spec, s, it);
+            let escalation = escalation_due(spec, s, it).map(|(at, _)| at);
+            timeout.into_iter().chain(escalation).min()
+        })
+        .min()
+}
+
 /// The earliest timeout among the run's active steps that fell due by `now`: (step, moment).
 pub fn next_due(spec: &Spec, state: &State, now: DateTime<Utc>) -> Option<(usize, DateTime<Utc>)> {
     if state.ended.is_some() {

@@ -76,6 +76,7 @@ mod copying {
 mod step_timeouts {
     on_both_backends!(timeouts:
         a_timeout_is_recorded_at_its_due_moment_and_the_run_moves_on,
+        a_run_is_found_by_the_moment_it_next_changes,
     );
 }
 

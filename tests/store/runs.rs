@@ -41,6 +41,7 @@ fn summary(open: Vec<OpenStep>) -> Summary {
         ended_at: None,
         open,
         entry_gap: Some(0),
+        changes_at: None,
     }
 }
 

@@ -84,3 +84,72 @@ pub fn a_timeout_is_recorded_at_its_due_moment_and_the_run_moves_on(backend: Bac
     assert_eq!(open, ["hold"]);
     assert!(app::verify(&mut store, None, None).unwrap().intact());
 }
+
+/// The moment an open run next changes by time alone (its escalation, then its timeout) is
+/// kept with its summary and found by the store's index; a run whose moment is not known
+/// (open when the database was upgraded to schema 6) is found at any time until `run tick`
+/// learns it, and `run verify` accepts both.
+pub fn a_run_is_found_by_the_moment_it_next_changes(backend: Backend) {
+    let Some(db) = backend.fresh() else { return };
+    let (qms, _) = procdoc::cli::load_and_check(Path::new("tests/fixtures/run/supplier-timeout"))
+        .expect("fixture");
+    let mut store = db.create();
+    let start = StartRun {
+        doc: "QP-08".into(),
+        reference: "NC-1".into(),
+        at: Some("2026-03-06 14:00".into()),
+        ..Default::default()
+    };
+    app::start_run(&mut store, &qms, &[], &start).unwrap();
+    let segregate = DoneRequest {
+        step: "segregate".into(),
+        by: "Helen".into(),
+        fields: vec!["part=P-1".into()],
+        ..Default::default()
+    };
+    app::complete_step(
+        &mut store,
+        &RunRef::new("NC-1"),
+        &segregate,
+        Some("2026-03-06 15:00"),
+    )
+    .unwrap();
+    let changed_by = |store: &mut procdoc::run::store::AnyStore, at: &str| {
+        store.begin(false).unwrap();
+        let rows = store
+            .list(&Filter {
+                changes_by: Some(at.into()),
+                ..Default::default()
+            })
+            .unwrap();
+        store.rollback().unwrap();
+        rows.into_iter().map(|r| r.reference).collect::<Vec<_>>()
+    };
+    // Escalated to PUR from Friday 13 March 15:00 (London, UTC then).
+    assert!(changed_by(&mut store, "2026-03-13T14:59:59Z").is_empty());
+    assert_eq!(changed_by(&mut store, "2026-03-13T15:00:00Z"), ["NC-1"]);
+
+    // As the upgrade leaves it: not known.
+    db.sql(
+        "UPDATE runs SET changes_at = ''",
+        "UPDATE runs SET changes_at = ''",
+    );
+    let mut store = db.open(true);
+    assert_eq!(changed_by(&mut store, "2026-03-06T16:00:00Z"), ["NC-1"]);
+    assert!(app::verify(&mut store, None, None).unwrap().intact());
+    let tz = chrono_tz::Europe::London;
+    let ticked =
+        app::timeouts::tick(&mut store, clock::parse("2026-03-06 16:00", tz).unwrap()).unwrap();
+    assert_eq!(ticked.timeouts, 0);
+    assert!(changed_by(&mut store, "2026-03-06T16:00:00Z").is_empty());
+    assert_eq!(changed_by(&mut store, "2026-03-13T15:00:00Z"), ["NC-1"]);
+
+    // A moment altered by hand would hide the run from the views: verify says so.
+    db.sql(
+        "UPDATE runs SET changes_at = '2099-01-01T00:00:00Z'",
+        "UPDATE runs SET changes_at = '2099-01-01T00:00:00Z'",
+    );
+    let mut store = db.open(true);
+    let report = app::verify(&mut store, None, None).unwrap();
+    assert!(!report.intact(), "{report:?}");
+}

@@ -7,12 +7,23 @@ use postgres::types::ToSql;
 use super::PgStore;
 use crate::run::audit::{Event, GENESIS, StoreHead};
 use crate::run::store::{
-    Entry, Filter, FilterValue, NewRun, OpenStep, Overdue, Provenance, QueryPlans, RunId, RunRow,
-    SCHEMA_VERSION, Status, Store, StoreError, StoredRun, Summary, filter_conditions,
+    CHANGES_AT_SCHEMA, CHANGES_UNKNOWN, Entry, Filter, FilterValue, NewRun, OpenStep, Overdue,
+    Provenance, QueryPlans, RunId, RunRow, SCHEMA_VERSION, Status, Store, StoreError, StoredRun,
+    Summary, filter_conditions,
 };
 
 const RUN_COLUMNS: &str = "r.id, r.ref, r.doc, r.flow, r.revision, r.fingerprint, r.snapshot, r.parent, \
      r.period, r.started_at, r.status, r.outcome, r.ended_at, r.events, r.head, r.entry_gap";
+
+/// The run columns of a database of `schema`, `changes_at` last (older ones lack it).
+fn run_columns(schema: i64) -> String {
+    if schema >= CHANGES_AT_SCHEMA {
+        format!("{RUN_COLUMNS}, r.changes_at")
+    } else {
+        // Before schema 6 an open run's moment is not known.
+        format!("{RUN_COLUMNS}, CASE WHEN r.status = 'open' THEN ''::text END")
+    }
+}
 
 /// A count or number as stored (BIGINT), from the engine's unsigned one.
 fn big(n: u64) -> i64 {
@@ -51,16 +62,17 @@ fn run_row(r: &Row) -> Result<RunRow, StoreError> {
         events: unsigned(r.try_get(13)?),
         head: r.try_get(14)?,
         entry_gap: r.try_get(15)?,
+        changes_at: r.try_get(16)?,
         open: Vec::new(),
     })
 }
 
 /// The WHERE clause over `runs r` and its parameters ($1, $2, ...) of a filter
 /// ([`filter_conditions`]).
-fn conditions(filter: &Filter) -> (String, Vec<Box<dyn ToSql + Sync>>) {
+fn conditions(filter: &Filter, schema: i64) -> (String, Vec<Box<dyn ToSql + Sync>>) {
     let mut sql = String::from(" WHERE true");
     let mut args: Vec<Box<dyn ToSql + Sync>> = Vec::new();
-    for (clause, value) in filter_conditions(filter) {
+    for (clause, value) in filter_conditions(filter, schema) {
         args.push(match value {
             FilterValue::Text(v) => Box::new(v),
             FilterValue::Id(v) => Box::new(v),
@@ -74,15 +86,18 @@ fn conditions(filter: &Filter) -> (String, Vec<Box<dyn ToSql + Sync>>) {
 type Query = (String, Vec<Box<dyn ToSql + Sync>>);
 
 /// The query of [`Store::list`].
-fn list_query(filter: &Filter) -> Query {
-    let (clause, args) = conditions(filter);
-    let sql = format!("SELECT {RUN_COLUMNS} FROM runs r{clause} ORDER BY r.started_at, r.id");
+fn list_query(filter: &Filter, schema: i64) -> Query {
+    let (clause, args) = conditions(filter, schema);
+    let sql = format!(
+        "SELECT {} FROM runs r{clause} ORDER BY r.started_at, r.id",
+        run_columns(schema)
+    );
     (sql, args)
 }
 
 /// The query of [`Store::overdue`].
-fn overdue_query(now: &str, filter: &Filter) -> Query {
-    let (clause, mut args) = conditions(filter);
+fn overdue_query(now: &str, filter: &Filter, schema: i64) -> Query {
+    let (clause, mut args) = conditions(filter, schema);
     args.push(Box::new(now.to_string()));
     let mut sql = format!(
         "SELECT r.id, r.ref, r.doc, r.flow, o.step, o.dept, o.due \
@@ -113,8 +128,8 @@ impl PgStore {
             Ok(lines.join("\n"))
         };
         Ok(QueryPlans {
-            list: plan(list_query(filter))?,
-            overdue: plan(overdue_query(now, filter))?,
+            list: plan(list_query(filter, self.schema))?,
+            overdue: plan(overdue_query(now, filter, self.schema))?,
         })
     }
 }
@@ -253,16 +268,20 @@ impl Store for PgStore {
 
     fn load(&self, run: RunId) -> Result<Option<StoredRun>, StoreError> {
         // A LEFT JOIN: a run whose snapshot is gone is still loaded, to be reported.
-        let st = self.statement(
+        let st = self.statement(if self.schema >= CHANGES_AT_SCHEMA {
             "SELECT r.id, r.ref, r.doc, r.flow, r.revision, r.fingerprint, r.snapshot, r.parent, \
              r.period, r.started_at, r.status, r.outcome, r.ended_at, r.events, r.head, r.entry_gap, \
-             s.body FROM runs r LEFT JOIN snapshots s ON s.hash = r.snapshot WHERE r.id = $1",
-        )?;
+             r.changes_at, s.body FROM runs r LEFT JOIN snapshots s ON s.hash = r.snapshot WHERE r.id = $1"
+        } else {
+            "SELECT r.id, r.ref, r.doc, r.flow, r.revision, r.fingerprint, r.snapshot, r.parent, \
+             r.period, r.started_at, r.status, r.outcome, r.ended_at, r.events, r.head, r.entry_gap, \
+             CASE WHEN r.status = 'open' THEN ''::text END, s.body FROM runs r LEFT JOIN snapshots s ON s.hash = r.snapshot WHERE r.id = $1"
+        })?;
         let Some(found) = self.client()?.query_opt(&st, &[&run.0])? else {
             return Ok(None);
         };
         let mut rows = [run_row(&found)?];
-        let snapshot: Option<String> = found.try_get(16)?;
+        let snapshot: Option<String> = found.try_get(17)?;
         self.open_steps_of(&mut rows)?;
         let [row] = rows;
         let st = self.statement(
@@ -310,7 +329,7 @@ impl Store for PgStore {
         // that lost a race finds no row to update and adds nothing.
         let st = self.statement(
             "UPDATE runs SET events = $1, head = $2, status = $3, outcome = $4, ended_at = $5, \
-             entry_gap = $6 WHERE id = $7 AND events = $8",
+             entry_gap = $6, changes_at = $9 WHERE id = $7 AND events = $8",
         )?;
         let updated = self.client()?.execute(
             &st,
@@ -323,6 +342,7 @@ impl Store for PgStore {
                 &summary.entry_gap,
                 &run.0,
                 &before,
+                &summary.changes_at,
             ],
         )?;
         if updated != 1 {
@@ -429,7 +449,7 @@ impl Store for PgStore {
     }
 
     fn list(&self, filter: &Filter) -> Result<Vec<RunRow>, StoreError> {
-        let (sql, args) = list_query(filter);
+        let (sql, args) = list_query(filter, self.schema);
         let mut rows = self
             .client()?
             .query(&sql, &refs(&args))?
@@ -440,8 +460,21 @@ impl Store for PgStore {
         Ok(rows)
     }
 
+    fn learn_changes_at(
+        &mut self,
+        run: RunId,
+        changes_at: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let st =
+            self.statement("UPDATE runs SET changes_at = $1 WHERE id = $2 AND changes_at = $3")?;
+        let updated = self
+            .client()?
+            .execute(&st, &[&changes_at, &run.0, &CHANGES_UNKNOWN])?;
+        Ok(updated == 1)
+    }
+
     fn overdue(&self, now: &str, filter: &Filter) -> Result<Vec<Overdue>, StoreError> {
-        let (sql, args) = overdue_query(now, filter);
+        let (sql, args) = overdue_query(now, filter, self.schema);
         self.client()?
             .query(&sql, &refs(&args))?
             .iter()

@@ -26,10 +26,24 @@ struct Migration {
 }
 
 /// Every migration, oldest first; the last one's version is [`SCHEMA_VERSION`].
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 5,
-    sql: SCHEMA_5,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 5,
+        sql: SCHEMA_5,
+    },
+    Migration {
+        version: 6,
+        sql: SCHEMA_6,
+    },
+];
+
+/// When each open run next stands otherwise by time alone (SQLite's schema 6). Runs open
+/// at the upgrade are not known yet (`''`, [`crate::run::store::CHANGES_UNKNOWN`]).
+const SCHEMA_6: &str = r#"
+    ALTER TABLE runs ADD COLUMN changes_at TEXT COLLATE "C";
+    UPDATE runs SET changes_at = '' WHERE status = 'open';
+    CREATE INDEX runs_changes_at ON runs(changes_at) WHERE changes_at IS NOT NULL;
+"#;
 
 /// Runs, snapshots, events and the store chain; people; files; e-mail: SQLite's schema 5.
 const SCHEMA_5: &str = r#"

@@ -67,8 +67,8 @@ impl Transfer for PgStore {
         }
         self.execute(
             "INSERT INTO runs (id, ref, doc, flow, revision, fingerprint, snapshot, parent, \
-             period, started_at, status, outcome, ended_at, events, head, entry_gap) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             period, started_at, status, outcome, ended_at, events, head, entry_gap, changes_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
             &[
                 &row.id.0,
                 &row.reference,
@@ -86,6 +86,7 @@ impl Transfer for PgStore {
                 &big(row.events),
                 &row.head,
                 &row.entry_gap,
+                &row.changes_at,
             ],
         )?;
         for e in &run.events {

@@ -75,8 +75,8 @@ impl Transfer for SqliteStore {
         self.conn
             .prepare_cached(
                 "INSERT INTO runs (id, ref, doc, flow, revision, fingerprint, snapshot, parent, \
-                 period, started_at, status, outcome, ended_at, events, head, entry_gap) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                 period, started_at, status, outcome, ended_at, events, head, entry_gap, changes_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             )?
             .execute(params![
                 row.id.0,
@@ -95,6 +95,7 @@ impl Transfer for SqliteStore {
                 big(row.events),
                 row.head,
                 row.entry_gap,
+                row.changes_at,
             ])?;
         let mut insert = self.conn.prepare_cached(
             "INSERT INTO events (seq, run, n, at, by, kind, data, prev, hash, entered, link) \
