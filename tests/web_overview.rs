@@ -45,7 +45,7 @@ fn site() -> Site {
     );
     let site = Site::serve(dir);
     assert!(
-        site.state.diagnostics.is_empty(),
+        site.state.loaded().diagnostics.is_empty(),
         "the fixture has no errors"
     );
     site
@@ -107,7 +107,7 @@ fn fill(site: &Site) {
 fn the_figures_count_open_runs_overdue_steps_and_cycle_times() {
     let site = site();
     fill(&site);
-    let qms = &site.state.qms;
+    let qms = &site.state.loaded().qms;
     let calendar = app::office_calendar(qms).unwrap();
     let mut store = SqliteStore::create(&site.db()).unwrap();
     let now = clock::parse("2026-03-20 09:00", calendar.timezone()).unwrap();
@@ -159,8 +159,15 @@ fn the_figures_count_open_runs_overdue_steps_and_cycle_times() {
 #[test]
 fn an_empty_store_has_an_empty_overview() {
     let site = site();
-    let calendar = app::office_calendar(&site.state.qms).unwrap();
-    let o = overview(None, &site.state.qms, &calendar, clock::system_now(), "en").unwrap();
+    let calendar = app::office_calendar(&site.state.loaded().qms).unwrap();
+    let o = overview(
+        None,
+        &site.state.loaded().qms,
+        &calendar,
+        clock::system_now(),
+        "en",
+    )
+    .unwrap();
     assert!(o.open_runs.is_empty() && o.overdue.is_empty() && o.cycle_times.is_empty());
 }
 

@@ -56,7 +56,7 @@ impl Site {
         site::add_users(&dir.path().join("runs.sqlite"), known, add);
         let site = Site::serve(dir);
         assert!(
-            site.state.diagnostics.is_empty(),
+            site.state.loaded().diagnostics.is_empty(),
             "the edited fixture has no errors"
         );
         site

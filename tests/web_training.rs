@@ -296,3 +296,94 @@ fn without_training_required_signing_is_not_blocked() {
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", body(r).await);
     });
 }
+
+/// A revision released while the server runs reaches My work without a restart: the server
+/// takes the changed QMS folder at its next look. A QMS changed into one with errors is
+/// kept out and the one before is still served.
+#[test]
+fn a_release_while_the_server_runs_gives_its_read_task_without_a_restart() {
+    use procdoc::web::qms_watch::Watched;
+    block_on(async {
+        let (site, _) = Site::trained(false);
+        assert_eq!(site.state.reload_if_changed(), Watched::Unchanged);
+        let qa = site.sign_in("qa").await;
+        let r = site.post(CONFIRM, "", Some(&qa)).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let html = body(site.get("/", Some(&qa)).await).await;
+        assert!(!html.contains("/documents/QA-P-001/"), "{html}");
+
+        let file = site.qms().join("QA-P-001.yaml");
+        releases::revise(&file, "A", "B");
+        edit(&file, |text| {
+            text.replacen(
+                "  - { revision: A, date: 2025-10-01, change: First release }\n",
+                "  - { revision: A, date: 2025-10-01, change: First release }\n  - { revision: B, date: 2026-04-01, change: Second release }\n",
+                1,
+            )
+        });
+        releases::release(
+            &site.qms(),
+            "QA-P-001",
+            "2026-04-01T01:00:00Z",
+            Some(&site.dir.path().join("out")),
+        );
+        assert_eq!(site.state.reload_if_changed(), Watched::Reloaded);
+        let html = body(site.get("/", Some(&qa)).await).await;
+        assert!(
+            html.contains(r#"action="/documents/QA-P-001/B/confirm""#),
+            "revision B is not on My work:\n{html}"
+        );
+        let html = body(site.get("/documents", Some(&qa)).await).await;
+        assert!(html.contains("QA-P-001-revB.pdf"), "{html}");
+    });
+}
+
+/// A spec saved with an error into a QMS served without errors is kept out (runs still
+/// start on the QMS before), reported once; once corrected, it is served.
+#[test]
+fn a_change_that_brings_errors_is_kept_out_until_corrected() {
+    use procdoc::web::qms_watch::Watched;
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(
+        Path::new("tests/fixtures/run/factory"),
+        &dir.path().join("qms"),
+    );
+    drop(site::add_users(
+        &dir.path().join("runs.sqlite"),
+        &["QA"],
+        &[("qa", &["QA"], Role::Staff)],
+    ));
+    let site = Site::serve(dir);
+    assert!(site.state.loaded().diagnostics.is_empty());
+    let file = site.qms().join("QA-P-001.yaml");
+    edit(&file, |text| text.replacen("owner: QA", "owner: NOBODY", 1));
+    match site.state.reload_if_changed() {
+        Watched::Kept(why) => assert!(why.contains("NOBODY"), "{why}"),
+        other => panic!("a QMS with errors was {other:?}"),
+    }
+    assert_eq!(site.state.reload_if_changed(), Watched::Unchanged);
+    assert!(site.state.loaded().diagnostics.is_empty());
+    assert_eq!(
+        site.state
+            .loaded()
+            .qms
+            .procedure("QA-P-001")
+            .unwrap()
+            .doc
+            .owner,
+        "QA"
+    );
+    edit(&file, |text| {
+        text.replacen("owner: NOBODY", "owner: QA", 1).replacen(
+            "title: Inspection and delivery",
+            "title: Inspection and dispatch",
+            1,
+        )
+    });
+    assert_eq!(site.state.reload_if_changed(), Watched::Reloaded);
+    let html = block_on(async {
+        let qa = site.sign_in("qa").await;
+        body(site.get("/documents", Some(&qa)).await).await
+    });
+    assert!(html.contains("Inspection and dispatch"), "{html}");
+}

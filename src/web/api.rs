@@ -35,7 +35,7 @@ pub struct ApiDocument {
 /// language.
 pub async fn documents(State(state): State<Arc<AppState>>, ApiUser(user): ApiUser) -> Response {
     let lang = language_of(&state, Some(&user));
-    let documents: Vec<ApiDocument> = current_documents(&state.qms, &lang)
+    let documents: Vec<ApiDocument> = current_documents(&state.loaded().qms, &lang)
         .into_iter()
         .map(|entry| {
             let pdf_url =
@@ -114,7 +114,10 @@ pub async fn inbox(
     uri: Uri,
 ) -> Response {
     let query = Query::of(&uri);
-    let now = match app::moment(query.get("at").as_deref(), app::office_tz(Some(&state.qms))) {
+    let now = match app::moment(
+        query.get("at").as_deref(),
+        app::office_tz(Some(&state.loaded().qms)),
+    ) {
         Ok(now) => now,
         Err(refusal) => return api_refusal(&refusal),
     };
@@ -125,7 +128,7 @@ pub async fn inbox(
             app::my_work(
                 Some(store),
                 &user,
-                &st.qms,
+                &st.loaded().qms,
                 pick.as_deref(),
                 now,
                 Some(&lang),
@@ -165,12 +168,14 @@ pub async fn start(
     let st = Arc::clone(&state);
     let found = state
         .with_store(move |store| {
-            let started = app::start_run_as(store, &st.qms, &st.diagnostics, &user, &request)?;
+            let loaded = st.loaded();
+            let started =
+                app::start_run_as(store, &loaded.qms, &loaded.diagnostics, &user, &request)?;
             let run = RunRef {
                 reference: started.run.reference.clone(),
                 flow: Some(format!("{}/{}", started.run.doc, started.run.flow)),
             };
-            let record = app::show_run(store, Some(&st.qms), &run, None, tolerance)?;
+            let record = app::show_run(store, Some(&st.loaded().qms), &run, None, tolerance)?;
             Ok((started, record))
         })
         .await;
@@ -213,7 +218,14 @@ pub async fn show(
     let st = Arc::clone(&state);
     let found = state
         .with_reader(move |store| {
-            app::show_run_as(store, Some(&st.qms), &user, &run, at.as_deref(), tolerance)
+            app::show_run_as(
+                store,
+                Some(&st.loaded().qms),
+                &user,
+                &run,
+                at.as_deref(),
+                tolerance,
+            )
         })
         .await;
     match found {
@@ -264,7 +276,7 @@ pub async fn complete(
     };
     let st = Arc::clone(&state);
     let signed = state
-        .write(move |store| app::sign_as(store, &st.qms, &signer, &run, &request))
+        .write(move |store| app::sign_as(store, &st.loaded().qms, &signer, &run, &request))
         .await;
     // The record is read after the commit, beside the writer rather than holding it.
     let st = Arc::clone(&state);
@@ -276,7 +288,8 @@ pub async fn complete(
                         reference: signed.run.reference.clone(),
                         flow: Some(format!("{}/{}", signed.run.doc, signed.run.flow)),
                     };
-                    let record = app::show_run(store, Some(&st.qms), &run, None, tolerance)?;
+                    let record =
+                        app::show_run(store, Some(&st.loaded().qms), &run, None, tolerance)?;
                     Ok((signed, record))
                 })
                 .await
@@ -307,7 +320,7 @@ pub async fn record_pdf(
     let st = Arc::clone(&state);
     let found = state
         .with_reader(move |store| {
-            app::show_run_as(store, Some(&st.qms), &user, &run, None, tolerance)
+            app::show_run_as(store, Some(&st.loaded().qms), &user, &run, None, tolerance)
         })
         .await;
     let record = match found {

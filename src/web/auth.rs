@@ -215,7 +215,7 @@ pub async fn confirm_signer(
 ) -> Result<app::Signer, app::Refusal> {
     let now = clock::system_now();
     let (asking, st) = (user.clone(), Arc::clone(state));
-    let tz = app::office_tz(Some(&state.qms));
+    let tz = app::office_tz(Some(&state.loaded().qms));
     let earlier = state
         .with_reader(move |store| app::signing_lockout(&*store, &asking, now, tz))
         .await?;

@@ -22,6 +22,7 @@ pub mod notify;
 pub mod overview;
 pub mod overview_labels;
 pub mod pages;
+pub mod qms_watch;
 pub mod refusal;
 pub mod render;
 pub mod routes;
@@ -40,11 +41,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use crate::app::users;
-use crate::check::diagnostic::{Diagnostic, Severity};
 use crate::run::accounts::Accounts;
 use crate::run::command::database_path;
 use crate::run::store::AnyStore;
-use crate::spec::load::{self, Qms};
 
 pub use routes::router;
 
@@ -83,13 +82,11 @@ pub struct AppState {
     next_reader: AtomicUsize,
     /// Signatures waiting for the writer, written together ([`writer`]).
     writes: writer::WriteQueue,
-    pub qms: Qms,
-    /// The errors `procdoc check` finds in the QMS, as loaded at start.
-    pub diagnostics: Vec<Diagnostic>,
-    /// Department codes of procdoc.yaml.
-    pub departments: Vec<String>,
-    /// The QMS's languages, primary first.
-    pub languages: Vec<String>,
+    /// The QMS as served now: replaced whole when its folder changes ([`qms_watch`]).
+    loaded: std::sync::RwLock<Arc<qms_watch::Loaded>>,
+    /// The QMS folder, and what it looked like when last compared.
+    qms_dir: PathBuf,
+    seen: Mutex<qms_watch::Fingerprint>,
     /// The folder the documents were built into; downloads never leave it.
     pub output: PathBuf,
     /// `scheme://host[:port]` of the public URL: the only origin whose forms are accepted
@@ -131,19 +128,8 @@ impl AppState {
     /// Loads the QMS and opens (or creates) the store. When the store has no user yet, a
     /// setup secret is drawn and returned: the link to create the first account.
     pub fn open(options: &ServeOptions) -> Result<(AppState, Option<String>), StartError> {
-        let (qms, mut diagnostics) =
-            load::load(&options.qms_dir).map_err(|e| StartError::Qms(e.to_string()))?;
-        // Checked once: a QMS with errors starts no run (as `procdoc run start` refuses).
-        diagnostics.extend(crate::check::check(&qms));
-        diagnostics.retain(|d| d.severity() == Severity::Error);
-        let settings = qms.settings.as_ref().ok_or_else(|| {
-            StartError::Qms(format!(
-                "{} has no readable procdoc.yaml: run `procdoc check` on it",
-                options.qms_dir.display()
-            ))
-        })?;
-        let (departments, _) = crate::app::codes(&qms);
-        let languages = settings.languages.clone();
+        let seen = qms_watch::Fingerprint::of(&options.qms_dir);
+        let loaded = qms_watch::Loaded::read(&options.qms_dir).map_err(StartError::Qms)?;
         let public_origin = options.public_url.as_deref().map(origin_of).transpose()?;
         let secure_cookies = public_origin
             .as_deref()
@@ -151,7 +137,7 @@ impl AppState {
         let output = options
             .output
             .clone()
-            .unwrap_or_else(|| crate::control::command::default_out_dir(&qms));
+            .unwrap_or_else(|| crate::control::command::default_out_dir(&loaded.qms));
         let path = database_path(&options.qms_dir, options.db.clone());
         let store = AnyStore::create(&path)?;
         let readers = (0..READERS)
@@ -167,10 +153,9 @@ impl AppState {
             readers,
             next_reader: AtomicUsize::new(0),
             writes: Default::default(),
-            qms,
-            diagnostics,
-            departments,
-            languages,
+            loaded: std::sync::RwLock::new(Arc::new(loaded)),
+            qms_dir: options.qms_dir.clone(),
+            seen: Mutex::new(seen),
             output,
             public_origin,
             secure_cookies,
@@ -251,8 +236,14 @@ impl AppState {
     }
 
     /// The QMS's primary language.
-    pub fn primary_language(&self) -> &str {
-        self.languages.first().map_or("en", String::as_str)
+    pub fn primary_language(&self) -> String {
+        self.loaded().primary_language().to_string()
+    }
+
+    /// The QMS as served now. Take it once per request: a change of the folder replaces
+    /// it whole, never under a reader's feet.
+    pub fn loaded(&self) -> Arc<qms_watch::Loaded> {
+        Arc::clone(&self.loaded.read().unwrap_or_else(|p| p.into_inner()))
     }
 }
 
@@ -322,7 +313,7 @@ async fn run(
     if let Some(mail) = &mail {
         state.mail = Some(Arc::new(crate::mail::Mailer::new(mail, &base)?));
     }
-    println!("procdoc serves {} at {base}/", state.qms.name());
+    println!("procdoc serves {} at {base}/", state.loaded().qms.name());
     if state.mail.is_some() {
         println!(
             "e-mail notifications on, from {}",
@@ -338,6 +329,7 @@ async fn run(
         tokio::spawn(notify::digest_job(Arc::clone(&state)));
     }
     tokio::spawn(timeouts::timeout_job(Arc::clone(&state)));
+    tokio::spawn(qms_watch::watch_job(Arc::clone(&state)));
     let app = router(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

@@ -73,10 +73,10 @@ pub async fn send_digests(state: &Arc<AppState>, now: DateTime<Utc>) -> usize {
         return 0;
     };
     let (tz, primary) = (
-        app::office_tz(Some(&state.qms)),
+        app::office_tz(Some(&state.loaded().qms)),
         state.primary_language().to_string(),
     );
-    let (_, parties) = app::codes(&state.qms);
+    let (_, parties) = app::codes(&state.loaded().qms);
     let digests = match state
         .with_store(move |store| due_digests(store, tz, &primary, &parties, now))
         .await

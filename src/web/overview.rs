@@ -121,9 +121,9 @@ async fn read(state: &Arc<AppState>, user: User, lang: String) -> Result<Overvie
     let st = Arc::clone(state);
     state
         .with_reader(move |store| {
-            let calendar = app::office_calendar(&st.qms)?;
+            let calendar = app::office_calendar(&st.loaded().qms)?;
             let now = clock::system_now();
-            overview_as(Some(store), &st.qms, &calendar, &user, now, &lang)
+            overview_as(Some(store), &st.loaded().qms, &calendar, &user, now, &lang)
         })
         .await
 }

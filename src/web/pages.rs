@@ -67,14 +67,14 @@ pub async fn work_count(state: &Arc<AppState>, user: &User) -> Option<usize> {
     let lang = super::render::language_of(state, Some(&user));
     state
         .with_reader(move |store| {
-            let reading = crate::app::training::read_tasks(&*store, &st.qms, &user, &lang)
+            let reading = crate::app::training::read_tasks(&*store, &st.loaded().qms, &user, &lang)
                 .ok()?
                 .len();
             let memo = Some(&st.inboxes);
             let work = crate::app::my_work_count(
                 Some(store),
                 &user,
-                &st.qms,
+                &st.loaded().qms,
                 crate::run::clock::system_now(),
                 Some(&lang),
                 memo,
@@ -194,7 +194,7 @@ pub async fn setup(State(state): State<Arc<AppState>>, form: Fields) -> Response
         password: Some(field("password")),
     };
     let (login, name) = (request.login.clone(), request.name.clone());
-    let known = state.departments.clone();
+    let known = state.loaded().departments.clone();
     let result = state
         .with_store(move |store| {
             let now = clock::system_now();
@@ -238,7 +238,7 @@ struct DocumentRow {
 /// `GET /documents`: the current documents with links to their PDFs.
 pub async fn documents(State(state): State<Arc<AppState>>, signed_in: SignedIn) -> Response {
     let lang = language_of(&state, Some(&signed_in.user));
-    let rows: Vec<DocumentRow> = current_documents(&state.qms, &lang)
+    let rows: Vec<DocumentRow> = current_documents(&state.loaded().qms, &lang)
         .into_iter()
         .map(|entry| DocumentRow {
             has_pdf: files::exists(&state.output, &entry.pdf),
@@ -275,7 +275,7 @@ pub async fn language(
     form: Fields,
 ) -> Response {
     let lang = form.get("lang");
-    if !state.languages.contains(&lang) {
+    if !state.loaded().languages.contains(&lang) {
         return StatusCode::BAD_REQUEST.into_response();
     }
     let user = signed_in.user;

@@ -115,13 +115,14 @@ struct Choice {
 /// The language a user reads the pages in: their choice, else the QMS's primary language.
 pub fn language_of(state: &AppState, user: Option<&User>) -> String {
     user.and_then(|u| u.language.clone())
-        .filter(|l| state.languages.contains(l))
+        .filter(|l| state.loaded().languages.contains(l))
         .unwrap_or_else(|| state.primary_language().to_string())
 }
 
 /// A department's or party's name in `lang` (its code when procdoc.yaml does not know it).
 pub fn department_name(state: &AppState, code: &str, lang: &str) -> String {
     state
+        .loaded()
         .qms
         .settings
         .as_ref()
@@ -140,6 +141,7 @@ pub fn department_name(state: &AppState, code: &str, lang: &str) -> String {
 pub fn base_context(state: &AppState, user: Option<&User>, page: &str, own: Value) -> Value {
     let lang = language_of(state, user);
     let languages: Vec<Choice> = state
+        .loaded()
         .languages
         .iter()
         .map(|code| Choice {
@@ -166,6 +168,7 @@ pub fn base_context(state: &AppState, user: Option<&User>, page: &str, own: Valu
         }
     });
     let company = state
+        .loaded()
         .qms
         .settings
         .as_ref()
@@ -185,6 +188,7 @@ pub fn base_context(state: &AppState, user: Option<&User>, page: &str, own: Valu
 pub fn department_choices(state: &AppState) -> Value {
     let lang = state.primary_language().to_string();
     let choices: Vec<Choice> = state
+        .loaded()
         .departments
         .iter()
         .map(|code| Choice {

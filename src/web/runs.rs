@@ -102,7 +102,7 @@ pub async fn home(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
     let st = Arc::clone(&state);
     let found = state
         .with_reader(move |store| {
-            let qms = &st.qms;
+            let qms = &st.loaded().qms;
             let now = clock::system_now();
             let reading = app::training::read_tasks(&*store, qms, &user, &wording)?;
             let store: &mut dyn Store = store;
@@ -157,8 +157,9 @@ pub async fn home(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
             active_since: item.active_since.local,
         })
         .collect();
+    let loaded = state.loaded();
     let picks: Vec<Pick> = match user.role {
-        Role::Quality => state.departments.as_slice(),
+        Role::Quality => loaded.departments.as_slice(),
         Role::Staff => user.departments.as_slice(),
     }
     .iter()
@@ -224,10 +225,10 @@ pub async fn list(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
     let (st, user, pick) = (Arc::clone(&state), signed_in.user.clone(), flow.clone());
     let found = state
         .with_reader(move |store| {
-            let tz = app::office_tz(Some(&st.qms));
+            let tz = app::office_tz(Some(&st.loaded().qms));
             app::list_runs_as(
                 Some(store as &mut dyn Store),
-                &st.qms,
+                &st.loaded().qms,
                 &user,
                 &listing,
                 pick.as_deref(),
@@ -245,6 +246,7 @@ pub async fn list(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
     let lang = language_of(&state, Some(user));
     let primary = state.primary_language().to_string();
     let flows: Vec<FlowPick> = state
+        .loaded()
         .qms
         .procedures
         .iter()
@@ -306,7 +308,7 @@ async fn start_form(
     refusal: Option<&Refusal>,
 ) -> Response {
     let lang = language_of(state, Some(user));
-    let choices = app::access::start_choices(&state.qms, user, &lang);
+    let choices = app::access::start_choices(&state.loaded().qms, user, &lang);
     let chosen = choices.iter().find(|c| c.key == key).cloned();
     let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut general = Vec::new();
@@ -410,7 +412,8 @@ pub async fn start(
             if request.reference.is_empty() {
                 return Err(Refusal::invalid("ref", "give the run's reference"));
             }
-            app::start_run_as(store, &st.qms, &st.diagnostics, &user, &request)
+            let loaded = st.loaded();
+            app::start_run_as(store, &loaded.qms, &loaded.diagnostics, &user, &request)
         })
         .await;
     match result {
@@ -468,7 +471,14 @@ pub async fn show(
     let lang = language_of(&state, Some(&signed_in.user));
     let found = state
         .with_reader(move |store| {
-            app::view_run(store, Some(&st.qms), &user, &asked, tolerance, Some(&lang))
+            app::view_run(
+                store,
+                Some(&st.loaded().qms),
+                &user,
+                &asked,
+                tolerance,
+                Some(&lang),
+            )
         })
         .await;
     let user = &signed_in.user;
@@ -565,7 +575,9 @@ async fn record(
     let (st, user) = (Arc::clone(&state), signed_in.user.clone());
     let found = state
         // The record as `run show` and `run export` give it: in the primary language.
-        .with_reader(move |store| app::view_run(store, Some(&st.qms), &user, &run, tolerance, None))
+        .with_reader(move |store| {
+            app::view_run(store, Some(&st.loaded().qms), &user, &run, tolerance, None)
+        })
         .await;
     let record = match found {
         Ok(view) => view.record,

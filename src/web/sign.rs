@@ -295,7 +295,7 @@ async fn unread(state: &Arc<AppState>, user: &User, form: &StepForm) -> Option<R
     let (doc, revision) = (form.doc.clone(), form.revision.clone());
     let blocked = state
         .with_reader(move |store| {
-            training::blocked_signing(&*store, &st.qms, &user, &doc, &revision, &lang)
+            training::blocked_signing(&*store, &st.loaded().qms, &user, &doc, &revision, &lang)
         })
         .await;
     blocked.ok().flatten().map(|r| ReadRow::of(state, r))
@@ -386,7 +386,9 @@ pub async fn sign(
     let signed = match super::auth::confirm_signer(&state, user, posted.get("password")).await {
         Ok(signer) => {
             state
-                .write(move |store| app::sign_as(store, &st.qms, &signer, &asked, &request))
+                .write(move |store| {
+                    app::sign_as(store, &st.loaded().qms, &signer, &asked, &request)
+                })
                 .await
         }
         Err(refusal) => Err(refusal),

@@ -69,7 +69,14 @@ pub async fn confirm(
     let st = Arc::clone(&state);
     let done = state
         .with_store(move |store| {
-            training::confirm(store, &st.qms, &user, &doc, &revision, clock::system_now())
+            training::confirm(
+                store,
+                &st.loaded().qms,
+                &user,
+                &doc,
+                &revision,
+                clock::system_now(),
+            )
         })
         .await;
     if let Err(refusal) = done {
@@ -102,7 +109,7 @@ pub async fn page(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
             let departments = if user.role == Role::Quality || dept.is_some() {
                 let all = training::department_training(
                     store,
-                    &st.qms,
+                    &st.loaded().qms,
                     Some(&user),
                     dept.as_deref(),
                     &lang,
@@ -111,7 +118,7 @@ pub async fn page(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
             } else {
                 None
             };
-            let own = training::own_records(store, &st.qms, &user, &lang)?;
+            let own = training::own_records(store, &st.loaded().qms, &user, &lang)?;
             Ok::<_, Refusal>((departments, own))
         })
         .await;
@@ -121,6 +128,7 @@ pub async fn page(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
     };
     let picks: Vec<Value> = match &departments {
         Some(_) => state
+            .loaded()
             .departments
             .iter()
             .map(|d| context! { code => d, selected => Some(d) == pick.as_ref() })
