@@ -339,7 +339,7 @@ pub fn main() -> ExitCode {
             templates,
             revision: Some(revision),
             ..
-        } => crate::control::command::rebuild(&dir, &revision, output, templates),
+        } => crate::control::release::rebuild(&dir, &revision, output, templates),
         Command::Release {
             doc,
             qms,
@@ -347,7 +347,7 @@ pub fn main() -> ExitCode {
             output,
             templates,
             allow_unproven,
-        } => crate::control::command::release(
+        } => crate::control::release::release(
             &qms,
             &doc,
             at.as_deref(),

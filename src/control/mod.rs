@@ -13,6 +13,7 @@ pub mod names;
 pub mod printed;
 pub mod register;
 pub mod register_diff;
+pub mod release;
 
 use crate::spec::load::Qms;
 use crate::spec::model::Procedure;
