@@ -818,6 +818,62 @@ fn due_lists_periods_of_recurring_flows_without_a_run() {
     );
 }
 
+/// A recurring flow has one run per period: a second start in the same period is refused,
+/// naming the run there is; a late period is started by its name or first day as `run due`
+/// prints it; a period not begun yet, or `--period` on a flow that does not recur, is a
+/// usage error.
+#[test]
+fn a_recurring_flow_has_one_run_per_period_and_a_late_one_is_started_by_name() {
+    let env = Env::factory();
+    let start = |reference: &str, at: &str, period: Option<&str>| {
+        let mut args = vec![
+            "start", "QA-P-001", "--flow", "survey", "--ref", reference, "--at", at,
+        ];
+        if let Some(p) = period {
+            args.extend(["--period", p]);
+        }
+        env.run(&args)
+    };
+    let o = start("SURVEY-2026", "2026-07-06", None);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = start("SURVEY-2026B", "2026-07-20", None);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr.contains(
+            "flow `survey` already has run SURVEY-2026 (open, started 2026-07-06 00:00) for the period from 2026-07-01"
+        ),
+        "{}",
+        o.stderr
+    );
+    // Not begun by the start's day.
+    let o = start("SURVEY-2029", "2028-08-10", Some("July 2029"));
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("has no period `July 2029`"),
+        "{}",
+        o.stderr
+    );
+    // The 2027 survey, never run, started late in 2028 by its name as `run due` prints it.
+    env.at("2028-08-10");
+    assert!(env.ok(&["due"]).contains("July 2027  no run yet"));
+    let o = start("SURVEY-2027", "2028-08-10", Some("July 2027"));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(env.show("SURVEY-2027")["period"], "2027-07-01");
+    assert!(!env.ok(&["due"]).contains("July 2027"));
+    let o = env.run(&[
+        "start",
+        "QA-P-001",
+        "--flow",
+        "repeat",
+        "--ref",
+        "R-9",
+        "--period",
+        "July 2027",
+    ]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("does not recur"), "{}", o.stderr);
+}
+
 #[test]
 fn due_warns_when_a_procedure_did_not_load() {
     let env = Env::factory();

@@ -223,9 +223,8 @@ fn one_run_per_item_and_period_and_a_late_period_is_started_by_name() {
     let (code, _, stderr) = start("CAL-2", "GA-001", None);
     assert_eq!(code, 1, "{stderr}");
     assert!(
-        stderr.contains(
-            "item `GA-001` already has run CAL-1 of flow `calibrate` for the period from 2025-09-01 (open"
-        ),
+        stderr.contains("item `GA-001` already has run CAL-1 (open, started 2025-09-15")
+            && stderr.contains("of flow `calibrate` for the period from 2025-09-01"),
         "{stderr}"
     );
     // The late period, named by its first day as `run due` prints it, is started today.

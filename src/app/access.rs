@@ -16,7 +16,7 @@ use super::{Refusal, RefusalKind};
 use crate::control;
 use crate::run::accounts::{Role, User};
 use crate::spec::load::Qms;
-use crate::spec::model::{Flow, Procedure, Step};
+use crate::spec::model::{Flow, Procedure, Step, Trigger};
 
 fn owns(user: &User, procedure: &Procedure) -> bool {
     user.departments.contains(&procedure.owner)
@@ -192,6 +192,9 @@ pub struct StartChoice {
     /// (`GA-007 · Digital height gauge · 0-600 mm · ...`), in the order of `items`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub item_labels: Vec<String>,
+    /// The flow recurs (`every`, alone or per item): a run is for a period, and a late
+    /// period may be named.
+    pub recurring: bool,
 }
 
 /// Every flow of the QMS that `user` may start, in the order of the procedure files, worded
@@ -239,6 +242,7 @@ pub fn start_choices(qms: &Qms, user: &User, lang: &str) -> Vec<StartChoice> {
                     .collect(),
                 items: item_rows(qms, flow).into_iter().map(|(k, _)| k).collect(),
                 item_labels: item_rows(qms, flow).into_iter().map(|(_, l)| l).collect(),
+                recurring: matches!(flow.trigger, Some(Trigger::Every(_) | Trigger::ForEach(_))),
             });
         }
     }

@@ -53,9 +53,9 @@ pub struct StartRun {
     pub trigger: Option<String>,
     /// On a per-item flow: the key of the register item the run is for.
     pub item: Option<String>,
-    /// On a per-item flow: the period the run is for, as `run due` names it (`2026 Q3`, or
-    /// its first day), so that a late period is started today for that period; the period
-    /// of the start when `None`.
+    /// On a recurring flow (alone or per item): the period the run is for, as `run due`
+    /// names it (`2026 Q3`, or its first day), so that a late period is started today for
+    /// that period; the period of the start when `None`.
     pub period: Option<String>,
 }
 

@@ -53,9 +53,10 @@ pub enum RunCommand {
         /// For a flow run per register item: the item's key (see `run due`)
         #[arg(long)]
         item: Option<String>,
-        /// With --item: the period the run is for, as `run due` names it (e.g. "2026 Q3",
-        /// or its first day); default: the period of the start
-        #[arg(long, requires = "item")]
+        /// For a recurring flow (with --item for one run per register item): the period the
+        /// run is for, as `run due` names it (e.g. "2026 Q3", or its first day), to start a
+        /// late one; default: the period of the start
+        #[arg(long)]
         period: Option<String>,
     },
     /// Show a run's checklist

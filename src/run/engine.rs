@@ -15,7 +15,6 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::audit::Event;
 use super::clock;
 use super::completion;
-use super::recurrence;
 use super::store::{NewRun, RunId, RunRow, Status, Store};
 use crate::control::fingerprint;
 use crate::spec::model::{Step, Trigger};
@@ -267,13 +266,9 @@ pub fn start(
     super::triggers::check_item(&spec, request.item.as_ref())?;
     super::per_item::period_only_per_item(&spec, request)?;
     let period = match &spec.flow.trigger {
-        Some(Trigger::Every(rec)) => recurrence::period_of(
-            spec.procedure.effective.0,
-            rec,
-            &spec.calendar,
-            clock::local_date(request.at, spec.tz()),
-        )
-        .map(|p| p.key),
+        Some(Trigger::Every(rec)) => {
+            super::per_period::period_to_start(store, &spec, rec, request)?
+        }
         Some(Trigger::ForEach(per)) => {
             super::per_item::period_to_start(store, &spec, per, request)?
         }

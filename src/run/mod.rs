@@ -23,6 +23,7 @@ pub mod leases;
 pub mod notices;
 pub mod overview;
 pub mod per_item;
+pub mod per_period;
 pub mod planned;
 pub mod postgres;
 pub mod record;

@@ -14,7 +14,7 @@ use super::calendar::Calendar;
 use super::clock;
 use super::engine::{RunError, Spec, StartRequest, refused};
 use super::recurrence::{self, Period};
-use super::store::{Filter, Status, Store};
+use super::store::Store;
 use super::triggers::ItemPin;
 use crate::spec::model::{PerItem, Recurrence};
 
@@ -137,33 +137,33 @@ pub(super) fn period_to_start(
     let Some(period) = period else {
         return Ok(None);
     };
-    let filter = Filter {
-        doc: Some(request.doc.clone()),
-        flow: Some(spec.flow.id.clone()),
-        period: Some(period.clone()),
-        ..Default::default()
-    };
-    if let Some(run) = store.list(&filter)?.first() {
+    if let Some(run) = super::per_period::run_for(store, spec, &request.doc, &period)? {
         let (_, first_day) = split_key(&period).unwrap_or(("", &period));
         return Err(refused(format!(
-            "item `{}` already has run {} of flow `{}` for the period from {first_day} ({}, started {}): one run per item and period",
+            "item `{}` already has run {} of flow `{}` for the period from {first_day}: one run per item and period",
             item.key,
-            run.reference,
+            super::per_period::named(&run, spec),
             spec.flow.id,
-            if run.status == Status::Open { "open" } else { "ended" },
-            clock::show_stamp(&run.started_at, spec.tz()),
         ))
         .about("item"));
     }
     Ok(Some(period))
 }
 
-/// Refused: `request.period` on a flow that is not run per register item.
+/// Refused: `request.period` on a flow that does not recur, or on a per-item flow without
+/// the item.
 pub(super) fn period_only_per_item(spec: &Spec, request: &StartRequest) -> Result<(), RunError> {
+    use crate::spec::model::Trigger;
     match (&request.period, &spec.flow.trigger) {
-        (Some(_), Some(crate::spec::model::Trigger::ForEach(_))) | (None, _) => Ok(()),
+        (None, _) | (Some(_), Some(Trigger::Every(_))) => Ok(()),
+        (Some(_), Some(Trigger::ForEach(_))) if request.item.is_some() => Ok(()),
+        (Some(_), Some(Trigger::ForEach(_))) => Err(RunError::Usage(format!(
+            "--period: flow `{}` is run per register item; a period is chosen with --item",
+            spec.flow.id
+        ))
+        .about("period")),
         (Some(_), _) => Err(RunError::Usage(format!(
-            "--period: flow `{}` is not run per register item; a period is chosen only with --item",
+            "--period: flow `{}` does not recur; only a recurring flow's run is for a period",
             spec.flow.id
         ))
         .about("period")),

@@ -65,7 +65,7 @@ pub struct StartBody {
     /// On a per-item flow: the register item's key.
     #[serde(default)]
     pub item: Option<String>,
-    /// On a per-item flow: the period the run is for, as `procdoc run due` names it.
+    /// On a recurring flow: the period the run is for, as `procdoc run due` names it.
     #[serde(default)]
     pub period: Option<String>,
 }
