@@ -190,6 +190,39 @@ fn a_window_before_a_planned_meeting_time_counts_back_to_that_instant() {
         err.contains("write YYYY-MM-DD or YYYY-MM-DD HH:MM (also YYYY-MM-DDTHH:MM)"),
         "{err}"
     );
+    // A date before the day it is planned on, and a time the office clock skips (the clocks
+    // go forward at 02:00 on 29 March 2026 in Amsterdam), are usage errors too.
+    let start = |plan: &str| {
+        wrong(&[
+            "start", "QA-P-009", "--flow", "review", "--ref", "MR-2", "--plan", plan,
+        ])
+    };
+    let err = start("meeting=2026-03-31");
+    assert!(
+        err.contains(
+            "planned date 2026-03-31 of meeting is before the day it is planned on (2026-04-01)"
+        ),
+        "{err}"
+    );
+    let o = env.run(
+        "2026-03-01 09:00",
+        &[
+            "start",
+            "QA-P-009",
+            "--flow",
+            "review",
+            "--ref",
+            "MR-2",
+            "--plan",
+            "meeting=2026-03-29 02:30",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stderr).contains("planned time 2026-03-29 02:30 of meeting does not exist on the office clock (Europe/Amsterdam)"),
+        "{}",
+        text(&o.stderr)
+    );
     let out = env.ok(
         "2026-04-01 09:00",
         &[

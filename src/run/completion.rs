@@ -3,7 +3,7 @@
 //! item is ticked or waived with a reason, and the produced records' fields are complete
 //! and well typed.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 
 use super::attachments::Upload;
 use super::clock;
@@ -571,6 +571,7 @@ pub(super) fn planned_date(
     spec: &Spec,
     step: &str,
     date: &str,
+    now: DateTime<Utc>,
 ) -> Result<(usize, PlannedAt), RunError> {
     let index = spec.find_step(step).map_err(|e| e.about("step"))?;
     if !spec.step(index).planned {
@@ -599,5 +600,28 @@ pub(super) fn planned_date(
         ))
         .about("date")
     })?;
+    // A step is planned ahead: a date before the day it is planned on (the command's moment,
+    // as stated) would make it overdue from the start, and is a slip of the keyboard.
+    let today = clock::local_date(now, spec.tz());
+    if date.day() < today {
+        return Err(RunError::Usage(format!(
+            "planned date {} of {step} is before the day it is planned on ({today}): a planned step takes place after it is planned",
+            date.stored()
+        ))
+        .about("date"));
+    }
+    if let PlannedAt::At(at) = date
+        && matches!(
+            spec.tz().from_local_datetime(&at),
+            chrono::LocalResult::None
+        )
+    {
+        return Err(RunError::Usage(format!(
+            "planned time {} of {step} does not exist on the office clock ({}): the clocks are put forward then; give a time before or after the change",
+            date.stored(),
+            spec.tz()
+        ))
+        .about("date"));
+    }
     Ok((index, date))
 }

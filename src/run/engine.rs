@@ -258,7 +258,7 @@ pub fn start(
             ))
             .about("plan")
         })?;
-        let (step, date) = completion::planned_date(&spec, step.trim(), date.trim())
+        let (step, date) = completion::planned_date(&spec, step.trim(), date.trim(), request.at)
             .map_err(|e| e.instead(&format!("plan.{}", step.trim())))?;
         plan.insert(spec.step_id(step).to_string(), date.stored());
     }
@@ -703,7 +703,7 @@ pub fn plan(
     at: DateTime<Utc>,
 ) -> Result<(), RunError> {
     let spec = live.spec()?;
-    let (index, date) = completion::planned_date(&spec, step, date)?;
+    let (index, date) = completion::planned_date(&spec, step, date, at)?;
     if live.state.ended.is_some() {
         return Err(refused(format!("run {} has ended", live.row.reference)));
     }
