@@ -195,6 +195,18 @@ fn a_per_item_run_is_pinned_to_its_item_and_fills_its_fields() {
     assert!(stdout.contains("GA-002  2025-09-01"), "{stdout}");
     let (code, _, stderr) = run(q, &["verify"]);
     assert_eq!(code, 0, "{stderr}");
+    // A register emptied of its items is no assurance that every period has a run.
+    std::fs::write(
+        q.join("registers/gauges.csv"),
+        "asset_no,description,location,risk\n",
+    )
+    .unwrap();
+    let (_, stdout, _) = run(q, &["due", "--at", "2025-09-20"]);
+    assert!(
+        stdout.contains("cannot list periods: register `gauges` lists no items")
+            && !stdout.contains("every period has a run"),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -51,6 +51,11 @@ pub(super) fn due_items(
         ));
         return entry;
     };
+    if table.rows.is_empty() {
+        // Nothing is due because nothing is listed: an empty register is no assurance.
+        entry.problem = Some(format!("register `{}` lists no items", per.for_each));
+        return entry;
+    }
     let mut missing: Vec<(NaiveDate, usize, DuePeriod)> = Vec::new();
     for (i, row) in table.rows.iter().enumerate() {
         let item = row[key_column].text.clone();
