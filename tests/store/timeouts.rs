@@ -10,8 +10,10 @@ use procdoc::run::store::{Filter, Store};
 
 use crate::harness::Backend;
 
-pub fn a_timeout_is_recorded_at_its_due_moment_and_the_run_moves_on(backend: Backend) {
-    let Some(db) = backend.fresh() else { return };
+/// The supplier-timeout fixture's nonconformity NC-1, started on Friday 6 March 2026 14:00
+/// and segregated at 15:00: waiting for the supplier, escalated a week later and timed out
+/// after two.
+fn nc_1_segregated(db: &crate::harness::TestDb) -> procdoc::run::store::AnyStore {
     let (qms, _) = procdoc::cli::load_and_check(Path::new("tests/fixtures/run/supplier-timeout"))
         .expect("fixture");
     let mut store = db.create();
@@ -35,6 +37,12 @@ pub fn a_timeout_is_recorded_at_its_due_moment_and_the_run_moves_on(backend: Bac
         Some("2026-03-06 15:00"),
     )
     .unwrap();
+    store
+}
+
+pub fn a_timeout_is_recorded_at_its_due_moment_and_the_run_moves_on(backend: Backend) {
+    let Some(db) = backend.fresh() else { return };
+    let mut store = nc_1_segregated(&db);
     let tz = chrono_tz::Europe::London;
     let at = |t: &str| clock::parse(t, tz).unwrap();
 
@@ -91,29 +99,7 @@ pub fn a_timeout_is_recorded_at_its_due_moment_and_the_run_moves_on(backend: Bac
 /// learns it, and `run verify` accepts both.
 pub fn a_run_is_found_by_the_moment_it_next_changes(backend: Backend) {
     let Some(db) = backend.fresh() else { return };
-    let (qms, _) = procdoc::cli::load_and_check(Path::new("tests/fixtures/run/supplier-timeout"))
-        .expect("fixture");
-    let mut store = db.create();
-    let start = StartRun {
-        doc: "QP-08".into(),
-        reference: "NC-1".into(),
-        at: Some("2026-03-06 14:00".into()),
-        ..Default::default()
-    };
-    app::start_run(&mut store, &qms, &[], &start).unwrap();
-    let segregate = DoneRequest {
-        step: "segregate".into(),
-        by: "Helen".into(),
-        fields: vec!["part=P-1".into()],
-        ..Default::default()
-    };
-    app::complete_step(
-        &mut store,
-        &RunRef::new("NC-1"),
-        &segregate,
-        Some("2026-03-06 15:00"),
-    )
-    .unwrap();
+    let mut store = nc_1_segregated(&db);
     let changed_by = |store: &mut procdoc::run::store::AnyStore, at: &str| {
         store.begin(false).unwrap();
         let rows = store
