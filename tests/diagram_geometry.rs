@@ -191,7 +191,11 @@ fn read(svg: &str) -> Drawing {
                 .split(',')
                 .map(|s| s.parse().unwrap())
                 .collect();
-            d.gaps.push(P { x: v[0], y: v[1] });
+            // A gap a reader sees in print: over a millimetre of the vertical line, and
+            // wider than its stroke. A hairline gap reads as a junction.
+            if num(el, "height") >= 3.5 && num(el, "width") >= 1.0 {
+                d.gaps.push(P { x: v[0], y: v[1] });
+            }
         } else if let Some((step, kind)) = &group {
             let outline = if el.starts_with("<rect ") {
                 Outline::Rect {
@@ -784,11 +788,10 @@ fn every_example_flowchart_draws_its_flow() {
         problems.len(),
         problems.join("\n")
     );
-    // Still open, and allowed no further: two lines in dyne's order flow that share a
-    // vertical run in one lane (drawn whole and on its page).
+    // Every example keeps every rule, drawn whole and paged.
     assert!(
-        broken.len() <= EXAMPLE_RULE_BREAKS,
-        "{} routing or label rules broken (at most {EXAMPLE_RULE_BREAKS} are known):\n{}",
+        broken.is_empty(),
+        "{} routing or label rules broken:\n{}",
         broken.len(),
         broken.join("\n")
     );
@@ -860,12 +863,9 @@ fn inclusive_choices_and_joins_draw_their_flow_with_a_circle() {
     );
 }
 
-/// Rule breaks the examples still have (see the test); lower it when fixing one.
-const EXAMPLE_RULE_BREAKS: usize = 2;
-/// Generated flows (of 300) that still break a routing rule, nearly all of them lines out of
-/// one decision or fork bar that share their first run (more outcomes than the diamond has
-/// free vertices, or several branches into one lane).
-const GENERATED_RULE_BREAKS: usize = 140;
+/// Generated flows (of 300) that still break a routing rule: lines left on one corridor
+/// track where no move sideways was free of other lines and shapes.
+const GENERATED_RULE_BREAKS: usize = 8;
 
 // ------------------------------------------------------- generated flows --
 
@@ -1221,6 +1221,9 @@ fn generated_flowcharts_draw_their_flows() {
         let (graph_problems, rule_problems) = check_drawing(&what, &whole, &pages, &expected);
         graph_wrong.extend(graph_problems);
         if !rule_problems.is_empty() {
+            for r in &rule_problems {
+                eprintln!("RULE {r}");
+            }
             failed += 1;
             if problems.len() < 60 {
                 problems.extend(rule_problems.into_iter().take(5));

@@ -502,6 +502,7 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
         })
         .collect();
 
+    nudge::separate(&mut routed, &placed, &m);
     place_labels(
         &mut routed,
         &label_lines,

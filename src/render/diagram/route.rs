@@ -165,6 +165,52 @@ impl<'a> Router<'a> {
         self.p.geo.cor_x(lane, side, t)
     }
 
+    /// The corridors to try for a long vertical run: `first` in order, then every other
+    /// lane's corridors, nearest to lane `near` first, so that a full corridor never
+    /// has to be shared while another one is free.
+    pub(super) fn corridors(&self, first: &[(usize, Side)], near: usize) -> Vec<(usize, Side)> {
+        let mut out: Vec<(usize, Side)> = first.to_vec();
+        let mut lanes: Vec<usize> = (0..self.p.geo.nl).collect();
+        lanes.sort_by_key(|&l| (l.abs_diff(near), l));
+        for l in lanes {
+            for side in [Side::Left, Side::Right] {
+                if !out.contains(&(l, side)) {
+                    out.push((l, side));
+                }
+            }
+        }
+        out
+    }
+
+    /// The first corridor of `cands` open from row `r0` to `r1` with a free track over
+    /// levels `a..b`; failing that the first open one (its outermost track is shared).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn pick_cor(
+        &self,
+        cands: &[(usize, Side)],
+        r0: usize,
+        r1: usize,
+        a: u64,
+        b: u64,
+        from: PortKey,
+        to: PortKey,
+    ) -> (usize, Side) {
+        let p = self.p;
+        cands
+            .iter()
+            .copied()
+            .find(|&(l, side)| {
+                p.cor_open(l, side, r0, r1) && self.find_cor(l, side, a, b, from, to).is_some()
+            })
+            .or_else(|| {
+                cands
+                    .iter()
+                    .copied()
+                    .find(|&(l, side)| p.cor_open(l, side, r0, r1))
+            })
+            .unwrap_or(cands[0])
+    }
+
     pub(super) fn route(
         &mut self,
         s: usize,
@@ -321,28 +367,19 @@ impl<'a> Router<'a> {
         to: PortKey,
     ) -> f64 {
         let p = self.p;
-        let cands = [
-            (tl, Side::Left),
-            (sl, Side::Right),
-            (sl, Side::Left),
-            (tl, Side::Right),
-            (0, Side::Left),
-            (p.geo.nl - 1, Side::Right),
-        ];
+        let cands = self.corridors(
+            &[
+                (tl, Side::Left),
+                (sl, Side::Right),
+                (sl, Side::Left),
+                (tl, Side::Right),
+                (0, Side::Left),
+                (p.geo.nl - 1, Side::Right),
+            ],
+            tl,
+        );
         let (a, b) = (lvl_gap_start(rs + 1), lvl_gap_end(rt));
-        let pick = cands
-            .iter()
-            .copied()
-            .find(|&(l, side)| {
-                p.cor_open(l, side, rs + 1, rt) && self.find_cor(l, side, a, b, from, to).is_some()
-            })
-            .or_else(|| {
-                cands
-                    .iter()
-                    .copied()
-                    .find(|&(l, side)| p.cor_open(l, side, rs + 1, rt))
-            })
-            .unwrap_or(cands[4]);
+        let pick = self.pick_cor(&cands, rs + 1, rt, a, b, from, to);
         self.take_cor(pick.0, pick.1, a, b, from, to)
     }
 
@@ -446,18 +483,17 @@ impl<'a> Router<'a> {
             (from, xc, None)
         };
         let to = pk(t, Side::Top, tx);
-        let cands = [
-            (p.geo.nl - 1, Side::Right),
-            (0, Side::Left),
-            (tl, Side::Right),
-            (tl, Side::Left),
-        ];
+        let cands = self.corridors(
+            &[
+                (p.geo.nl - 1, Side::Right),
+                (0, Side::Left),
+                (tl, Side::Right),
+                (tl, Side::Left),
+            ],
+            tl,
+        );
         let (a, b) = (lvl_gap_start(rt), lvl_gap_end(g1));
-        let pick = cands
-            .iter()
-            .copied()
-            .find(|&(l, side)| p.cor_open(l, side, rt, rs + 1))
-            .unwrap_or(cands[0]);
+        let pick = self.pick_cor(&cands, rt, rs + 1, a, b, from, to);
         let xo = self.take_cor(pick.0, pick.1, a, b, from, to);
         let checks: Vec<(Chan, u64)> = first_check.into_iter().collect();
         let t1 = self.pick_gap(g1, x1, xo, from, to, &checks);
