@@ -408,6 +408,35 @@ fn shared_len(s: &Seg, t: &Seg) -> f64 {
     0.0
 }
 
+/// Whether one segment goes on where the other ends, on the same line across a break too
+/// short to see as one (under 3 pt) with no shape in it: the two read as one line.
+fn continues(s: &Seg, t: &Seg, shapes: &[Shape]) -> bool {
+    let tol = 0.3;
+    let h = horizontal(s);
+    let (a, b) = if h && horizontal(t) && (s.0.y - t.0.y).abs() < tol {
+        ((s.0.x, s.1.x), (t.0.x, t.1.x))
+    } else if !h && !horizontal(t) && (s.0.x - t.0.x).abs() < tol {
+        ((s.0.y, s.1.y), (t.0.y, t.1.y))
+    } else {
+        return false;
+    };
+    let (lo, hi) = (
+        a.0.max(a.1).min(b.0.max(b.1)),
+        a.0.min(a.1).max(b.0.min(b.1)),
+    );
+    let mid = (lo + hi) / 2.0;
+    let at = if h {
+        P { x: mid, y: s.0.y }
+    } else {
+        P { x: s.0.x, y: mid }
+    };
+    let in_shape = shapes.iter().any(|sh| {
+        let (x0, y0, x1, y1) = sh.outline.bbox();
+        at.x > x0 && at.x < x1 && at.y > y0 && at.y < y1
+    });
+    (-0.5..3.0).contains(&(hi - lo)) && !in_shape
+}
+
 /// The point where a horizontal and a vertical segment cross inside both.
 fn crossing(s: &Seg, t: &Seg) -> Option<P> {
     let (h, v) = match (horizontal(s), horizontal(t)) {
@@ -463,6 +492,8 @@ fn broken_rules(d: &Drawing, page: usize) -> Vec<String> {
                             name(b),
                             s
                         ));
+                    } else if !same_target && continues(s, t, &d.shapes) {
+                        bad.push(format!("{} goes on as {} at {:?}", name(a), name(b), s));
                     }
                     if !same_target
                         && let Some(p) = crossing(s, t)
@@ -863,9 +894,10 @@ fn inclusive_choices_and_joins_draw_their_flow_with_a_circle() {
     );
 }
 
-/// Generated flows (of 300) that still break a routing rule: lines left on one corridor
-/// track where no move sideways was free of other lines and shapes.
-const GENERATED_RULE_BREAKS: usize = 8;
+/// Generated flows (of 300) that still break a routing rule: lines left on one track of a
+/// crowded corridor (or at a connector of a paged drawing) where no move sideways was free
+/// of other lines and shapes.
+const GENERATED_RULE_BREAKS: usize = 5;
 
 // ------------------------------------------------------- generated flows --
 
@@ -1221,9 +1253,6 @@ fn generated_flowcharts_draw_their_flows() {
         let (graph_problems, rule_problems) = check_drawing(&what, &whole, &pages, &expected);
         graph_wrong.extend(graph_problems);
         if !rule_problems.is_empty() {
-            for r in &rule_problems {
-                eprintln!("RULE {r}");
-            }
             failed += 1;
             if problems.len() < 60 {
                 problems.extend(rule_problems.into_iter().take(5));

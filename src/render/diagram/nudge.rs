@@ -40,6 +40,24 @@ fn overlap(s: &Seg, t: &Seg, tol: f64) -> Option<f64> {
     Some(a0.max(a1).min(b0.max(b1)) - a0.min(a1).max(b0.min(b1)))
 }
 
+/// Two collinear lines whose ends are less than this apart read as one line going on.
+const CONTINUE_GAP: f64 = 6.0;
+/// ... unless they are at least this far apart sideways.
+const CONTINUE_SIDE: f64 = 3.5;
+
+/// Whether two segments read as one line: they lie on one line and overlap, or one
+/// continues where the other ends, across a short break.
+fn one_line(s: &Seg, t: &Seg, through: bool) -> bool {
+    let min = if through { 0.3 } else { -CONTINUE_GAP };
+    overlap(s, t, 0.5).is_some_and(|l| l > min)
+}
+
+/// Whether one of the lines leads into the shape the other leaves: across the shape,
+/// one line going on as the other is the flow through it.
+fn through(a: &RoutedEdge, b: &RoutedEdge) -> bool {
+    a.to_idx == b.from_idx || b.to_idx == a.from_idx
+}
+
 /// Whether a horizontal and a vertical segment cross inside both.
 fn crosses(s: &Seg, t: &Seg) -> bool {
     let (h, v) = match (horizontal(s), horizontal(t)) {
@@ -135,10 +153,12 @@ fn shifted(e: &RoutedEdge, k: usize, d: f64, nodes: &[PlacedNode]) -> Option<Vec
 /// Separates every stretch where a line lies on a line into another target.
 pub(super) fn separate(edges: &mut [RoutedEdge], nodes: &[PlacedNode], m: &Metrics) {
     let sp = m.track_sp();
-    let offsets: Vec<f64> = [0.5, -0.5, 0.25, -0.25, 0.75, -0.75, 1.25, -1.25, 1.5, -1.5]
-        .iter()
-        .map(|f| f * sp)
-        .collect();
+    let offsets: Vec<f64> = [
+        0.5, -0.5, 0.25, -0.25, 0.75, -0.75, 0.375, -0.375, 0.625, -0.625, 1.25, -1.25, 1.5, -1.5,
+    ]
+    .iter()
+    .map(|f| f * sp)
+    .collect();
     let min_last = m.fs * 0.8;
     for _ in 0..6 {
         let mut changed = false;
@@ -152,8 +172,7 @@ pub(super) fn separate(edges: &mut [RoutedEdge], nodes: &[PlacedNode], m: &Metri
                     && edges.iter().enumerate().any(|(i, o)| {
                         i != j
                             && o.to_steps != edges[j].to_steps
-                            && segs(&o.points)
-                                .any(|(_, t)| overlap(&s, &t, 0.5).is_some_and(|l| l > 0.3))
+                            && segs(&o.points).any(|(_, t)| one_line(&s, &t, through(&edges[j], o)))
                     });
                 if on_other {
                     let best = offsets
@@ -236,7 +255,13 @@ fn fits(
         for (_, t) in segs(&o.points) {
             for (s, was, moved) in &mine {
                 // Parallel lines closer than this, or end to end, read as one line.
-                let close = |s: &Seg| overlap(s, &t, 1.2).is_some_and(|l| l > -1.5);
+                let across = through(e, o);
+                let close = |s: &Seg| {
+                    overlap(s, &t, 1.2).is_some_and(|l| l > -1.5)
+                        || (!across
+                            && overlap(s, &t, CONTINUE_SIDE)
+                                .is_some_and(|l| l < 0.3 && l > -CONTINUE_GAP))
+                };
                 if other && close(s) && (*moved || !close(was)) {
                     return None;
                 }

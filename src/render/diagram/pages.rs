@@ -240,7 +240,7 @@ impl Layout {
                         .find(|&k| {
                             used[k]
                                 .iter()
-                                .all(|&(a, b, l)| l == letter || b + 1.5 < x0 || x1 + 1.5 < a)
+                                .all(|&(a, b, l)| l == letter || b + 6.0 < x0 || x1 + 6.0 < a)
                         })
                         .unwrap_or(0);
                     used[k].push((x0, x1, letter));

@@ -745,3 +745,56 @@ fn text_measure_and_wrap() {
     assert_eq!(letter(25), "Z");
     assert_eq!(letter(26), "AA");
 }
+
+/// A decision with outcomes below it, into the next lane and into a farther one (as a
+/// disposition: scrap, rework, return): the two outcomes going right leave by the right
+/// side, the farther one by the vertex and the nearer one below it, so that no outcome
+/// crosses the one going straight down.
+#[test]
+fn two_outcomes_to_the_right_share_the_right_side_and_cross_nothing() {
+    use NodeKind::*;
+    let chart = Chart {
+        lanes: (0..4).map(|i| lane(&format!("l{i}"), &["Lane"])).collect(),
+        nodes: vec![
+            node("d", Decision, 0, None, &["Which disposition?"]),
+            node("scrap", Task, 0, Some("1"), &["Scrap"]),
+            node("rework", Task, 2, Some("2"), &["Rework"]),
+            node("return", Task, 3, Some("3"), &["Return"]),
+        ],
+        edges: vec![
+            edge("d", "rework", &["Rework"]),
+            edge("d", "scrap", &["Scrap"]),
+            edge("d", "return", &["Return"]),
+        ],
+        ..Default::default()
+    };
+    let l = layout(&chart, &Style::default());
+    check_geometry(&l);
+    let d = node_by_id(&l, "d").rect;
+    let line = |to: &str| l.edges().iter().find(|e| e.to == to).unwrap();
+    let (rework, ret, scrap) = (line("rework"), line("return"), line("scrap"));
+    let mid = d.y + d.h / 2.0;
+    assert!((ret.points[0].y - mid).abs() < 0.01, "{:?}", ret.points);
+    let start = rework.points[0];
+    assert!(
+        start.x > d.x + d.w / 2.0 && start.y > mid + 0.5,
+        "{start:?}"
+    );
+    assert!(on_border(node_by_id(&l, "d"), start));
+    for a in [rework, ret] {
+        for s in a.points.windows(2) {
+            for t in scrap.points.windows(2) {
+                let (h, v) = if (s[0].y - s[1].y).abs() < 0.01 {
+                    (s, t)
+                } else {
+                    (t, s)
+                };
+                let crossed = v[0].x > h[0].x.min(h[1].x)
+                    && v[0].x < h[0].x.max(h[1].x)
+                    && h[0].y > v[0].y.min(v[1].y)
+                    && h[0].y < v[0].y.max(v[1].y);
+                assert!(!crossed, "{:?} crosses {:?}", a.points, scrap.points);
+            }
+        }
+    }
+}
