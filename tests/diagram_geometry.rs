@@ -191,7 +191,11 @@ fn read(svg: &str) -> Drawing {
                 .split(',')
                 .map(|s| s.parse().unwrap())
                 .collect();
-            d.gaps.push(P { x: v[0], y: v[1] });
+            // A gap a reader sees in print: over a millimetre of the vertical line, and
+            // wider than its stroke. A hairline gap reads as a junction.
+            if num(el, "height") >= 3.5 && num(el, "width") >= 1.0 {
+                d.gaps.push(P { x: v[0], y: v[1] });
+            }
         } else if let Some((step, kind)) = &group {
             let outline = if el.starts_with("<rect ") {
                 Outline::Rect {
@@ -404,6 +408,35 @@ fn shared_len(s: &Seg, t: &Seg) -> f64 {
     0.0
 }
 
+/// Whether one segment goes on where the other ends, on the same line across a break too
+/// short to see as one (under 3 pt) with no shape in it: the two read as one line.
+fn continues(s: &Seg, t: &Seg, shapes: &[Shape]) -> bool {
+    let tol = 0.3;
+    let h = horizontal(s);
+    let (a, b) = if h && horizontal(t) && (s.0.y - t.0.y).abs() < tol {
+        ((s.0.x, s.1.x), (t.0.x, t.1.x))
+    } else if !h && !horizontal(t) && (s.0.x - t.0.x).abs() < tol {
+        ((s.0.y, s.1.y), (t.0.y, t.1.y))
+    } else {
+        return false;
+    };
+    let (lo, hi) = (
+        a.0.max(a.1).min(b.0.max(b.1)),
+        a.0.min(a.1).max(b.0.min(b.1)),
+    );
+    let mid = (lo + hi) / 2.0;
+    let at = if h {
+        P { x: mid, y: s.0.y }
+    } else {
+        P { x: s.0.x, y: mid }
+    };
+    let in_shape = shapes.iter().any(|sh| {
+        let (x0, y0, x1, y1) = sh.outline.bbox();
+        at.x > x0 && at.x < x1 && at.y > y0 && at.y < y1
+    });
+    (-0.5..3.0).contains(&(hi - lo)) && !in_shape
+}
+
 /// The point where a horizontal and a vertical segment cross inside both.
 fn crossing(s: &Seg, t: &Seg) -> Option<P> {
     let (h, v) = match (horizontal(s), horizontal(t)) {
@@ -459,6 +492,8 @@ fn broken_rules(d: &Drawing, page: usize) -> Vec<String> {
                             name(b),
                             s
                         ));
+                    } else if !same_target && continues(s, t, &d.shapes) {
+                        bad.push(format!("{} goes on as {} at {:?}", name(a), name(b), s));
                     }
                     if !same_target
                         && let Some(p) = crossing(s, t)
@@ -784,11 +819,10 @@ fn every_example_flowchart_draws_its_flow() {
         problems.len(),
         problems.join("\n")
     );
-    // Still open, and allowed no further: two lines in dyne's order flow that share a
-    // vertical run in one lane (drawn whole and on its page).
+    // Every example keeps every rule, drawn whole and paged.
     assert!(
-        broken.len() <= EXAMPLE_RULE_BREAKS,
-        "{} routing or label rules broken (at most {EXAMPLE_RULE_BREAKS} are known):\n{}",
+        broken.is_empty(),
+        "{} routing or label rules broken:\n{}",
         broken.len(),
         broken.join("\n")
     );
@@ -860,12 +894,10 @@ fn inclusive_choices_and_joins_draw_their_flow_with_a_circle() {
     );
 }
 
-/// Rule breaks the examples still have (see the test); lower it when fixing one.
-const EXAMPLE_RULE_BREAKS: usize = 2;
-/// Generated flows (of 300) that still break a routing rule, nearly all of them lines out of
-/// one decision or fork bar that share their first run (more outcomes than the diamond has
-/// free vertices, or several branches into one lane).
-const GENERATED_RULE_BREAKS: usize = 140;
+/// Generated flows (of 300) that still break a routing rule: lines left on one track of a
+/// crowded corridor (or at a connector of a paged drawing) where no move sideways was free
+/// of other lines and shapes.
+const GENERATED_RULE_BREAKS: usize = 5;
 
 // ------------------------------------------------------- generated flows --
 

@@ -156,6 +156,8 @@ pub(super) struct HUse {
 pub(super) enum HKey {
     Gap(usize, usize),
     Row(usize),
+    /// Below the middle of a row: runs out of a side's lower port.
+    RowLow(usize),
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -19,6 +19,7 @@ use std::fmt::{self, Write as _};
 
 mod grid;
 mod labels;
+mod nudge;
 mod pages;
 mod place;
 mod route;

@@ -213,6 +213,42 @@ impl Layout {
             }
         }
 
+        // The jogs from cut lines to their circles at one margin each get a level of
+        // their own where they would overlap a jog to another circle: on one level two
+        // jogs would read as one line.
+        let mut jog_level: HashMap<(usize, bool), f64> = HashMap::new();
+        for p in 0..npages {
+            for top in [true, false] {
+                let mut jogs: Vec<(f64, f64, usize, usize, bool)> = Vec::new();
+                for (si, s) in splits.iter().enumerate() {
+                    for (is_src, c) in [(true, &s.src_cut), (false, &s.tgt_cut)] {
+                        if c.page == p && c.top == top {
+                            let cx = circle_x.get(&(p, top, c.letter)).copied().unwrap_or(c.x);
+                            let (x0, x1) = (c.x.min(cx), c.x.max(cx));
+                            jogs.push((x0, x1, c.letter, si, is_src));
+                        }
+                    }
+                }
+                jogs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.3.cmp(&b.3)));
+                let levels = [3.5, 5.6, 1.6, 7.6];
+                let mut used: Vec<Vec<(f64, f64, usize)>> = vec![Vec::new(); levels.len()];
+                for (x0, x1, letter, si, is_src) in jogs {
+                    if x1 - x0 < 0.01 {
+                        continue;
+                    }
+                    let k = (0..levels.len())
+                        .find(|&k| {
+                            used[k]
+                                .iter()
+                                .all(|&(a, b, l)| l == letter || b + 6.0 < x0 || x1 + 6.0 < a)
+                        })
+                        .unwrap_or(0);
+                    used[k].push((x0, x1, letter));
+                    jog_level.insert((si, is_src), levels[k]);
+                }
+            }
+        }
+
         let mut pages: Vec<Page> = ranges
             .iter()
             .map(|&(a, b)| {
@@ -240,7 +276,7 @@ impl Layout {
                     })
                     .collect()
             };
-            match split_of[ei].and_then(|i| splits.get(i)) {
+            match split_of[ei].and_then(|i| splits.get(i).map(|s| (i, s))) {
                 None => {
                     let ps = page_of_row[self.nodes[e.from_idx].row];
                     let page = &mut pages[ps];
@@ -254,7 +290,7 @@ impl Layout {
                         target: e.to_steps.join(" "),
                     });
                 }
-                Some(s) => {
+                Some((si, s)) => {
                     for (is_src, cut, pts) in [
                         (true, &s.src_cut, &s.src_pts),
                         (false, &s.tgt_cut, &s.tgt_pts),
@@ -272,7 +308,8 @@ impl Layout {
                             .copied()
                             .unwrap_or(cut.x);
                         let cy = yb + dir * (10.0 + r);
-                        let jog = yb + dir * 3.5;
+                        let level = jog_level.get(&(si, is_src)).copied().unwrap_or(3.5);
+                        let jog = yb + dir * level;
                         let mut tail = vec![Point { x: cut.x, y: yb }];
                         if (cx - cut.x).abs() > 0.01 {
                             tail.push(Point { x: cut.x, y: jog });

@@ -234,7 +234,7 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
     // Routing: forward edges first in input order so that short decision
     // exits get the corridor tracks next to the boxes, then loop-backs from
     // shortest to longest so that they nest instead of crossing.
-    let mut sides = exit_sides(&plan, &edges, n);
+    let (mut sides, low) = exit_sides(&plan, &edges, n);
     // A timeout (the only labelled line out of a task box) leaves by the side towards its
     // target, apart from the box's own flow out of the bottom.
     for (i, e) in edges.iter().enumerate() {
@@ -271,7 +271,7 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
         let t = e.to;
         let right_ok = !plan.kinds[t].is_bar() && !right_exit[t];
         let left_ok = !plan.kinds[t].is_bar() && !left_exit[t];
-        routes[i] = router.route(e.from, t, sides[i], right_ok, left_ok);
+        routes[i] = router.route(e.from, t, sides[i], low[i], right_ok, left_ok);
     }
     let (gap_lo, gap_hi) = (router.gap_lo.clone(), router.gap_hi.clone());
     drop(router);
@@ -443,10 +443,18 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
         .iter()
         .enumerate()
         .map(|(i, e)| {
-            let pts: Vec<Point> = routes[i]
+            let mut pts: Vec<Point> = routes[i]
                 .iter()
                 .map(|&(x, a)| Point { x, y: y_of(a) })
                 .collect();
+            // A lower port lies on the diamond's border below the vertex.
+            if low[i] && plan.kinds[e.from].is_diamond() {
+                let (a, b) = (plan.nw[e.from] / 2.0, nh[e.from] / 2.0);
+                let cx = plan.nx[e.from] + a;
+                let dy = (pts[0].y - (ny[e.from] + b)).abs().min(b);
+                let sign = if pts[0].x > cx { 1.0 } else { -1.0 };
+                pts[0].x = cx + sign * a * (1.0 - dy / b);
+            }
             RoutedEdge {
                 from: chart.nodes[e.from].id.clone(),
                 to: chart.nodes[e.to].id.clone(),
@@ -502,6 +510,7 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
         })
         .collect();
 
+    nudge::separate(&mut routed, &placed, &m);
     place_labels(
         &mut routed,
         &label_lines,

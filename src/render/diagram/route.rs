@@ -165,11 +165,58 @@ impl<'a> Router<'a> {
         self.p.geo.cor_x(lane, side, t)
     }
 
+    /// The corridors to try for a long vertical run: `first` in order, then every other
+    /// lane's corridors, nearest to lane `near` first, so that a full corridor never
+    /// has to be shared while another one is free.
+    pub(super) fn corridors(&self, first: &[(usize, Side)], near: usize) -> Vec<(usize, Side)> {
+        let mut out: Vec<(usize, Side)> = first.to_vec();
+        let mut lanes: Vec<usize> = (0..self.p.geo.nl).collect();
+        lanes.sort_by_key(|&l| (l.abs_diff(near), l));
+        for l in lanes {
+            for side in [Side::Left, Side::Right] {
+                if !out.contains(&(l, side)) {
+                    out.push((l, side));
+                }
+            }
+        }
+        out
+    }
+
+    /// The first corridor of `cands` open from row `r0` to `r1` with a free track over
+    /// levels `a..b`; failing that the first open one (its outermost track is shared).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn pick_cor(
+        &self,
+        cands: &[(usize, Side)],
+        r0: usize,
+        r1: usize,
+        a: u64,
+        b: u64,
+        from: PortKey,
+        to: PortKey,
+    ) -> (usize, Side) {
+        let p = self.p;
+        cands
+            .iter()
+            .copied()
+            .find(|&(l, side)| {
+                p.cor_open(l, side, r0, r1) && self.find_cor(l, side, a, b, from, to).is_some()
+            })
+            .or_else(|| {
+                cands
+                    .iter()
+                    .copied()
+                    .find(|&(l, side)| p.cor_open(l, side, r0, r1))
+            })
+            .unwrap_or(cands[0])
+    }
+
     pub(super) fn route(
         &mut self,
         s: usize,
         t: usize,
         exit: Side,
+        low: bool,
         entry_right_ok: bool,
         entry_left_ok: bool,
     ) -> Vec<APt> {
@@ -179,7 +226,7 @@ impl<'a> Router<'a> {
         let p = self.p;
         if p.row_of[t] > p.row_of[s] {
             match exit {
-                Side::Left | Side::Right => self.fwd_side(s, t, exit),
+                Side::Left | Side::Right => self.fwd_side(s, t, exit, low),
                 _ => self.fwd_bottom(s, t),
             }
         } else {
@@ -253,14 +300,26 @@ impl<'a> Router<'a> {
         ]
     }
 
-    pub(super) fn fwd_side(&mut self, s: usize, t: usize, side: Side) -> Vec<APt> {
+    /// A line out of a side of `s` and down into `t`; `low`: out of the side's lower
+    /// port, below the vertex (the second outcome leaving a diamond on that side), whose
+    /// start the layout moves onto the diamond's border once heights are known.
+    pub(super) fn fwd_side(&mut self, s: usize, t: usize, side: Side, low: bool) -> Vec<APt> {
         let p = self.p;
         let (rs, rt) = (p.row_of[s], p.row_of[t]);
         let (xv, cl) = p.side_port(s, side);
         let (tx, tl) = p.tb_port(t, cl);
-        let from = pk(s, side, xv);
+        let (from, level, row) = if low {
+            let from = PortKey {
+                node: s,
+                side,
+                xq: i64::MIN + 2,
+            };
+            (from, Ay::MidOff(s, 1.0), HKey::RowLow(rs))
+        } else {
+            (pk(s, side, xv), Ay::Mid(s), HKey::Row(rs))
+        };
         let to = pk(t, Side::Top, tx);
-        let start = (xv, Ay::Mid(s));
+        let start = (xv, level);
         let end = (tx, Ay::Top(t));
         let dir = if side == Side::Right { 1.0 } else { -1.0 };
         // Straight out of the vertex and down into the target: the classic
@@ -268,22 +327,22 @@ impl<'a> Router<'a> {
         if (tx - xv) * dir > 1.0
             && p.row_clear(rs, xv, tx, &[s])
             && p.center_free(tl, rs + 1, rt)
-            && self.hfree(HKey::Row(rs), xv, tx, from, to)
+            && self.hfree(row, xv, tx, from, to)
             && self.vfree(Chan::Center(tl), 0, lvl_row(rs), lvl_row(rt), from, to)
         {
-            self.htake(HKey::Row(rs), xv, tx, from, to);
+            self.htake(row, xv, tx, from, to);
             self.vtake(Chan::Center(tl), 0, lvl_row(rs), lvl_row(rt), from, to);
-            return vec![start, (tx, Ay::Mid(s)), end];
+            return vec![start, (tx, level), end];
         }
         let t_col = p.center_free(tl, rs + 1, rt);
         if t_col || p.cor_open(cl, side, rs + 1, rt) {
             let g = if t_col { rs + 1 } else { rt };
             let xc = self.take_cor(cl, side, lvl_row(rs), lvl_gap_end(g), from, to);
-            self.htake(HKey::Row(rs), xv, xc, from, to);
+            self.htake(row, xv, xc, from, to);
             let tr = self.pick_gap(g, xc, tx, from, to, &[(Chan::Center(tl), lvl_row(rt))]);
             return vec![
                 start,
-                (xc, Ay::Mid(s)),
+                (xc, level),
                 (xc, Ay::Gap(g, tr)),
                 (tx, Ay::Gap(g, tr)),
                 end,
@@ -293,13 +352,13 @@ impl<'a> Router<'a> {
         // and continue in a corridor that is open all the way.
         let g1 = rs + 1;
         let xc = self.take_cor(cl, side, lvl_row(rs), lvl_gap_end(g1), from, to);
-        self.htake(HKey::Row(rs), xv, xc, from, to);
+        self.htake(row, xv, xc, from, to);
         let xd = self.detour(cl, tl, rs, rt, from, to);
         let t1 = self.pick_gap(g1, xc, xd, from, to, &[]);
         let t2 = self.pick_gap(rt, xd, tx, from, to, &[(Chan::Center(tl), lvl_row(rt))]);
         vec![
             start,
-            (xc, Ay::Mid(s)),
+            (xc, level),
             (xc, Ay::Gap(g1, t1)),
             (xd, Ay::Gap(g1, t1)),
             (xd, Ay::Gap(rt, t2)),
@@ -321,28 +380,19 @@ impl<'a> Router<'a> {
         to: PortKey,
     ) -> f64 {
         let p = self.p;
-        let cands = [
-            (tl, Side::Left),
-            (sl, Side::Right),
-            (sl, Side::Left),
-            (tl, Side::Right),
-            (0, Side::Left),
-            (p.geo.nl - 1, Side::Right),
-        ];
+        let cands = self.corridors(
+            &[
+                (tl, Side::Left),
+                (sl, Side::Right),
+                (sl, Side::Left),
+                (tl, Side::Right),
+                (0, Side::Left),
+                (p.geo.nl - 1, Side::Right),
+            ],
+            tl,
+        );
         let (a, b) = (lvl_gap_start(rs + 1), lvl_gap_end(rt));
-        let pick = cands
-            .iter()
-            .copied()
-            .find(|&(l, side)| {
-                p.cor_open(l, side, rs + 1, rt) && self.find_cor(l, side, a, b, from, to).is_some()
-            })
-            .or_else(|| {
-                cands
-                    .iter()
-                    .copied()
-                    .find(|&(l, side)| p.cor_open(l, side, rs + 1, rt))
-            })
-            .unwrap_or(cands[4]);
+        let pick = self.pick_cor(&cands, rs + 1, rt, a, b, from, to);
         self.take_cor(pick.0, pick.1, a, b, from, to)
     }
 
@@ -446,18 +496,17 @@ impl<'a> Router<'a> {
             (from, xc, None)
         };
         let to = pk(t, Side::Top, tx);
-        let cands = [
-            (p.geo.nl - 1, Side::Right),
-            (0, Side::Left),
-            (tl, Side::Right),
-            (tl, Side::Left),
-        ];
+        let cands = self.corridors(
+            &[
+                (p.geo.nl - 1, Side::Right),
+                (0, Side::Left),
+                (tl, Side::Right),
+                (tl, Side::Left),
+            ],
+            tl,
+        );
         let (a, b) = (lvl_gap_start(rt), lvl_gap_end(g1));
-        let pick = cands
-            .iter()
-            .copied()
-            .find(|&(l, side)| p.cor_open(l, side, rt, rs + 1))
-            .unwrap_or(cands[0]);
+        let pick = self.pick_cor(&cands, rt, rs + 1, a, b, from, to);
         let xo = self.take_cor(pick.0, pick.1, a, b, from, to);
         let checks: Vec<(Chan, u64)> = first_check.into_iter().collect();
         let t1 = self.pick_gap(g1, x1, xo, from, to, &checks);
@@ -534,8 +583,13 @@ impl<'a> Router<'a> {
 /// their outcomes over three vertices so that each outcome has its own
 /// line and label; other shapes use one bottom port (a fan-out) for the
 /// flow and a side port for loop-backs.
-pub(super) fn exit_sides(p: &Plan, edges: &[Ed], n_nodes: usize) -> Vec<Side> {
+///
+/// The second element marks an outcome that leaves by the lower port of a side whose
+/// vertex another outcome to a farther lane takes: leaving by the opposite vertex instead
+/// would cross the outcome leaving the bottom.
+pub(super) fn exit_sides(p: &Plan, edges: &[Ed], n_nodes: usize) -> (Vec<Side>, Vec<bool>) {
     let mut sides = vec![Side::Bottom; edges.len()];
+    let mut low = vec![false; edges.len()];
     let mut outs: Vec<Vec<usize>> = vec![Vec::new(); n_nodes];
     for (i, e) in edges.iter().enumerate() {
         outs[e.from].push(i);
@@ -589,7 +643,7 @@ pub(super) fn exit_sides(p: &Plan, edges: &[Ed], n_nodes: usize) -> Vec<Side> {
             .collect();
 
         let mut taken: Vec<Side> = Vec::new();
-        let mut assign = |i: usize, prefs: &[Side], sides: &mut Vec<Side>| {
+        let assign = |i: usize, prefs: &[Side], sides: &mut Vec<Side>, taken: &mut Vec<Side>| {
             let side = prefs
                 .iter()
                 .copied()
@@ -599,13 +653,23 @@ pub(super) fn exit_sides(p: &Plan, edges: &[Ed], n_nodes: usize) -> Vec<Side> {
             sides[i] = side;
         };
         if let Some(&i) = same.first() {
-            assign(i, &[Side::Bottom], &mut sides);
+            assign(i, &[Side::Bottom], &mut sides, &mut taken);
         }
         if let Some(&i) = right.first() {
-            assign(i, &[Side::Right, Side::Bottom, Side::Left], &mut sides);
+            assign(
+                i,
+                &[Side::Right, Side::Bottom, Side::Left],
+                &mut sides,
+                &mut taken,
+            );
         }
         if let Some(&i) = left.first() {
-            assign(i, &[Side::Left, Side::Bottom, Side::Right], &mut sides);
+            assign(
+                i,
+                &[Side::Left, Side::Bottom, Side::Right],
+                &mut sides,
+                &mut taken,
+            );
         }
         let rest = same
             .iter()
@@ -613,13 +677,22 @@ pub(super) fn exit_sides(p: &Plan, edges: &[Ed], n_nodes: usize) -> Vec<Side> {
             .chain(right.iter().skip(1))
             .chain(left.iter().skip(1))
             .copied();
+        let mut low_taken: Vec<Side> = Vec::new();
         for i in rest {
-            let prefs = if toward(i) == Side::Left {
+            let side = toward(i);
+            if taken.contains(&Side::Bottom) && taken.contains(&side) && !low_taken.contains(&side)
+            {
+                low_taken.push(side);
+                sides[i] = side;
+                low[i] = true;
+                continue;
+            }
+            let prefs = if side == Side::Left {
                 [Side::Bottom, Side::Left, Side::Right]
             } else {
                 [Side::Bottom, Side::Right, Side::Left]
             };
-            assign(i, &prefs, &mut sides);
+            assign(i, &prefs, &mut sides, &mut taken);
         }
         for i in ups {
             let prefs = if toward(i) == Side::Left {
@@ -627,8 +700,8 @@ pub(super) fn exit_sides(p: &Plan, edges: &[Ed], n_nodes: usize) -> Vec<Side> {
             } else {
                 [Side::Right, Side::Left, Side::Bottom]
             };
-            assign(i, &prefs, &mut sides);
+            assign(i, &prefs, &mut sides, &mut taken);
         }
     }
-    sides
+    (sides, low)
 }

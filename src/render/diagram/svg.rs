@@ -517,6 +517,9 @@ pub(super) fn text_el(o: &mut String, l: &TextLine, dy: f64) {
     let _ = writeln!(o, ">{}</text>", esc(&l.text));
 }
 
+/// Half the height of the gap cut into a vertical line where a horizontal one crosses it.
+const GAP_HALF: f64 = 2.4;
+
 /// Where a horizontal line crosses a vertical one of a line into another target, the
 /// vertical one is interrupted (a white gap marked `data-gap="x,y"`) and the horizontal one
 /// drawn on across it, so that a crossing never reads as a junction.
@@ -551,21 +554,31 @@ fn write_gaps(o: &mut String, edges: &[DrawEdge]) {
                         continue;
                     }
                     done.push((x, y));
-                    let gap = 1.6;
+                    // Wide enough to see in print (a little over 1.5 mm), but short of an
+                    // end of the line on a shape, so that no arrowhead or port is cut; at
+                    // a bend the gap may take the corner.
+                    let pts = &edges[j].pts;
+                    let ends = [pts[0], pts[pts.len() - 1]];
+                    let room = ends
+                        .iter()
+                        .filter(|p| (p.x - x).abs() < 0.01)
+                        .map(|p| (p.y - y).abs() - 0.75)
+                        .fold(GAP_HALF, f64::min);
+                    let gap = room.max(1.75);
                     let _ = writeln!(
                         o,
-                        r#"<rect data-gap="{},{}" x="{}" y="{}" width="1.5" height="{}" fill="white"/>"#,
+                        r#"<rect data-gap="{},{}" x="{}" y="{}" width="2" height="{}" fill="white"/>"#,
                         num(x),
                         num(y),
-                        num(x - 0.75),
+                        num(x - 1.0),
                         num(y - gap),
                         num(2.0 * gap)
                     );
                     let _ = writeln!(
                         o,
                         r#"<line x1="{}" y1="{y}" x2="{}" y2="{y}" stroke="{INK}" stroke-width="0.75"/>"#,
-                        num(x - 1.2),
-                        num(x + 1.2),
+                        num(x - 1.6),
+                        num(x + 1.6),
                         y = num(y)
                     );
                 }

@@ -644,7 +644,7 @@ fn random_charts_never_panic_and_keep_boxes_apart() {
             for w in e.points.windows(2) {
                 for n in l.nodes() {
                     assert!(
-                        !seg_hits_rect(w[0], w[1], &n.rect.inflate(-0.5)),
+                        !seg_in_shape(n, w[0], w[1]),
                         "case {case}: edge crosses {}",
                         n.id
                     );
@@ -652,6 +652,23 @@ fn random_charts_never_panic_and_keep_boxes_apart() {
             }
         }
     }
+}
+
+/// Whether the segment enters the inside of the node's shape (shrunk by half a point): its
+/// box, or for a decision the diamond, whose border a line may leave from anywhere.
+fn seg_in_shape(n: &PlacedNode, a: Point, b: Point) -> bool {
+    let r = n.rect.inflate(-0.5);
+    if !seg_hits_rect(a, b, &r) {
+        return false;
+    }
+    if !n.kind.is_diamond() {
+        return true;
+    }
+    let (ha, hb) = (r.w / 2.0, r.h / 2.0);
+    let (cx, cy) = (r.x + ha, r.y + hb);
+    let nx = cx.clamp(a.x.min(b.x), a.x.max(b.x));
+    let ny = cy.clamp(a.y.min(b.y), a.y.max(b.y));
+    (nx - cx).abs() / ha + (ny - cy).abs() / hb < 1.0
 }
 
 fn node_by_id_first<'a>(l: &'a Layout, id: &str) -> &'a PlacedNode {
@@ -727,4 +744,57 @@ fn text_measure_and_wrap() {
     assert_eq!(letter(0), "A");
     assert_eq!(letter(25), "Z");
     assert_eq!(letter(26), "AA");
+}
+
+/// A decision with outcomes below it, into the next lane and into a farther one (as a
+/// disposition: scrap, rework, return): the two outcomes going right leave by the right
+/// side, the farther one by the vertex and the nearer one below it, so that no outcome
+/// crosses the one going straight down.
+#[test]
+fn two_outcomes_to_the_right_share_the_right_side_and_cross_nothing() {
+    use NodeKind::*;
+    let chart = Chart {
+        lanes: (0..4).map(|i| lane(&format!("l{i}"), &["Lane"])).collect(),
+        nodes: vec![
+            node("d", Decision, 0, None, &["Which disposition?"]),
+            node("scrap", Task, 0, Some("1"), &["Scrap"]),
+            node("rework", Task, 2, Some("2"), &["Rework"]),
+            node("return", Task, 3, Some("3"), &["Return"]),
+        ],
+        edges: vec![
+            edge("d", "rework", &["Rework"]),
+            edge("d", "scrap", &["Scrap"]),
+            edge("d", "return", &["Return"]),
+        ],
+        ..Default::default()
+    };
+    let l = layout(&chart, &Style::default());
+    check_geometry(&l);
+    let d = node_by_id(&l, "d").rect;
+    let line = |to: &str| l.edges().iter().find(|e| e.to == to).unwrap();
+    let (rework, ret, scrap) = (line("rework"), line("return"), line("scrap"));
+    let mid = d.y + d.h / 2.0;
+    assert!((ret.points[0].y - mid).abs() < 0.01, "{:?}", ret.points);
+    let start = rework.points[0];
+    assert!(
+        start.x > d.x + d.w / 2.0 && start.y > mid + 0.5,
+        "{start:?}"
+    );
+    assert!(on_border(node_by_id(&l, "d"), start));
+    for a in [rework, ret] {
+        for s in a.points.windows(2) {
+            for t in scrap.points.windows(2) {
+                let (h, v) = if (s[0].y - s[1].y).abs() < 0.01 {
+                    (s, t)
+                } else {
+                    (t, s)
+                };
+                let crossed = v[0].x > h[0].x.min(h[1].x)
+                    && v[0].x < h[0].x.max(h[1].x)
+                    && h[0].y > v[0].y.min(v[1].y)
+                    && h[0].y < v[0].y.max(v[1].y);
+                assert!(!crossed, "{:?} crosses {:?}", a.points, scrap.points);
+            }
+        }
+    }
 }
