@@ -26,6 +26,7 @@ mod svg;
 #[cfg(test)]
 mod tests;
 mod text;
+mod widths;
 
 use grid::*;
 use labels::*;
@@ -33,6 +34,7 @@ use place::*;
 use route::*;
 use svg::*;
 use text::*;
+use widths::*;
 
 pub use place::layout;
 
