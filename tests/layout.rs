@@ -74,10 +74,11 @@ fn no_word_of_any_example_pdf_overprints_another_or_leaves_the_page() {
 
 #[test]
 fn big_procedures_stay_within_their_page_budget() {
-    // The aim is 20 and 14 pages; the flowchart pages still take more than that.
+    // The aim is 20 and 14 pages; the flowchart pages still take more than that. Long boxes
+    // of many-lane charts spread over the lanes left empty in their row (30 and 17 before).
     for (example, document, budget) in [
-        ("zza-feed", "ZZA-QP-004_A-0.pdf", 30), // the original's full clause wording and numbering
-        ("dyne", "DYN-QP-07_A.pdf", 23),
+        ("zza-feed", "ZZA-QP-004_A-0.pdf", 27), // the original's full clause wording and numbering
+        ("dyne", "DYN-QP-07_A.pdf", 16),
     ] {
         let pages = page_count(&built().join(example).join(document));
         assert!(

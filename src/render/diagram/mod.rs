@@ -27,6 +27,7 @@ mod svg;
 #[cfg(test)]
 mod tests;
 mod text;
+mod widths;
 
 use grid::*;
 use labels::*;
@@ -34,6 +35,7 @@ use place::*;
 use route::*;
 use svg::*;
 use text::*;
+use widths::*;
 
 pub use place::layout;
 

@@ -112,15 +112,39 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
         }
     }
     let nrows = occ.len();
+
+    // Box sizes follow the wrapped text; widths are fixed by the lane, or by the lanes a
+    // long box spreads over.
+    let preps: Vec<Prepared> = chart.nodes.iter().map(|node| prepare(node, m.fs)).collect();
+    let geo = Geo::new(&m, nl);
+    let marks: Vec<(usize, usize)> = chart
+        .joint
+        .iter()
+        .filter_map(|j| index.get(j.node.as_str()).map(|&v| (v, j)))
+        .flat_map(|(v, j)| j.lanes.iter().map(move |&l| (v, l)))
+        .map(|(v, l)| (row_of[v], l))
+        .collect();
+    spread_boxes(
+        &Spread {
+            geo: &geo,
+            m: &m,
+            kinds: &kinds,
+            lane_of: &lane_of,
+            row_of: &row_of,
+            edges: &edges,
+            preps: &preps,
+            marks: &marks,
+        },
+        &mut span,
+        &mut occ,
+    );
     let mut bars_in_row: Vec<Vec<usize>> = vec![Vec::new(); nrows];
     for v in 0..n {
-        if kinds[v].is_bar() {
+        // A box spread over several lanes closes their corridors as a bar does.
+        if kinds[v].is_bar() || span[v].0 != span[v].1 {
             bars_in_row[row_of[v]].push(v);
         }
     }
-
-    // Box sizes follow the wrapped text; widths are fixed by the lane.
-    let geo = Geo::new(&m, nl);
     let mut nx = vec![0.0; n];
     let mut nw = vec![0.0; n];
     let mut nh = vec![0.0; n];
@@ -129,7 +153,19 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
     let mut nsize = vec![m.fs; n];
     for (v, node) in chart.nodes.iter().enumerate() {
         let l = lane_of[v];
-        let prep = prepare(node, m.fs);
+        let prep = &preps[v];
+        let (a, b) = span[v];
+        // A box spread over further lanes is as wide as they are; a diamond stays centred
+        // on its own lane, where its lines meet its vertices.
+        let (box_w, centre) = if (a, b) == (l, l) {
+            (geo.box_w, geo.cx(l))
+        } else if node.kind.is_diamond() {
+            let half = (geo.cx(l) - geo.box_left(a)).min(geo.box_right(b) - geo.cx(l));
+            (2.0 * half, geo.cx(l))
+        } else {
+            let (x0, x1) = (geo.box_left(a), geo.box_right(b));
+            (x1 - x0, (x0 + x1) / 2.0)
+        };
         let (w, h, lines) = match node.kind {
             NodeKind::Task | NodeKind::Call => {
                 let inset = if node.kind == NodeKind::Call {
@@ -137,13 +173,13 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
                 } else {
                     0.0
                 };
-                let ww = geo.box_w - 2.0 * (m.pad_x + inset);
-                let size = fitting_size(&prep, ww, m.fs, m.min_fs());
+                let ww = box_w - 2.0 * (m.pad_x + inset);
+                let size = fitting_size(prep, ww, m.fs, m.min_fs());
                 nsize[v] = size;
-                let lines = content_lines(&prep, ww * m.fs / size, m.fs);
+                let lines = content_lines(prep, ww * m.fs / size, m.fs);
                 let lh = m.lh * size / m.fs;
                 let h = (lines.len() as f64 * lh + 2.0 * m.pad_y).max(m.fs * 3.4);
-                (geo.box_w, h, lines)
+                (box_w, h, lines)
             }
             NodeKind::Decision | NodeKind::Inclusive => {
                 // Each line must fit the diamond's width at its own height:
@@ -151,7 +187,7 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
                 // measure means fewer lines but a steeper diamond, so try
                 // several and keep the flattest.
                 let mut best: Option<(f64, Vec<Line>)> = None;
-                let size = fitting_size(&prep, geo.box_w * 0.8 - m.fs * 0.9, m.fs, m.min_fs());
+                let size = fitting_size(prep, box_w * 0.8 - m.fs * 0.9, m.fs, m.min_fs());
                 nsize[v] = size;
                 let lh = m.lh * size / m.fs;
                 for ratio in [0.5, 0.6, 0.7, 0.8] {
@@ -162,14 +198,14 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
                         .flat_map(|(paras, _, _)| paras.iter().flatten())
                         .map(|(_, w)| *w)
                         .fold(0.0, f64::max);
-                    let measure_w = (geo.box_w * ratio * m.fs / size).max(longest);
-                    let lines = content_lines(&prep, measure_w, m.fs);
+                    let measure_w = (box_w * ratio * m.fs / size).max(longest);
+                    let lines = content_lines(prep, measure_w, m.fs);
                     let k = lines.len() as f64;
                     let mut half: f64 = 0.0;
                     for (i, l) in lines.iter().enumerate() {
                         let dy = ((i as f64 + 0.5) - k / 2.0).abs() * lh;
                         let lw = text_width(&l.text, size, l.bold) + m.fs * 0.9;
-                        let room = (1.0 - lw / geo.box_w).max(0.12);
+                        let room = (1.0 - lw / box_w).max(0.12);
                         half = half.max((dy + lh * 0.5) / room);
                     }
                     let h = (2.0 * half + m.fs * 0.3).max(m.fs * 4.6);
@@ -184,21 +220,19 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
                 } else {
                     h
                 };
-                (geo.box_w, h, lines)
+                (box_w, h, lines)
             }
             NodeKind::Start | NodeKind::End => {
-                let ww = geo.box_w - 2.0 * m.pad_x - m.fs * 1.2;
-                let size = fitting_size(&prep, ww, m.fs, m.min_fs());
+                let ww = box_w - 2.0 * m.pad_x - m.fs * 1.2;
+                let size = fitting_size(prep, ww, m.fs, m.min_fs());
                 nsize[v] = size;
-                let lines = content_lines(&prep, ww * m.fs / size, m.fs);
+                let lines = content_lines(prep, ww * m.fs / size, m.fs);
                 let h = (lines.len() as f64 * m.lh * size / m.fs + 2.0 * m.pad_y).max(m.fs * 2.5);
                 let rx = (h / 2.0).min(m.fs * 1.4);
-                let w =
-                    (widest(&lines, size) + 2.0 * m.pad_x + rx).clamp(geo.box_w * 0.55, geo.box_w);
+                let w = (widest(&lines, size) + 2.0 * m.pad_x + rx).clamp(box_w * 0.55, box_w);
                 (w, h, lines)
             }
             NodeKind::Fork | NodeKind::Join | NodeKind::InclusiveJoin => {
-                let (a, b) = span[v];
                 let pad = geo.box_w * 0.3;
                 let w = geo.cx(b) - geo.cx(a) + 2.0 * pad;
                 nx[v] = geo.cx(a) - pad;
@@ -206,7 +240,7 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
             }
         };
         if !node.kind.is_bar() {
-            nx[v] = geo.cx(l) - w / 2.0;
+            nx[v] = centre - w / 2.0;
         }
         nw[v] = w;
         nh[v] = h;

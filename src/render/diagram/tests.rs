@@ -798,3 +798,61 @@ fn two_outcomes_to_the_right_share_the_right_side_and_cross_nothing() {
         }
     }
 }
+
+/// Ten lanes, a chain through lanes 0, 5 and 9 whose middle step has a long title.
+fn wide_chain(long: &str) -> Chart {
+    use NodeKind::*;
+    Chart {
+        lanes: (0..10)
+            .map(|i| lane(&format!("l{i}"), &[&format!("部门{i}")]))
+            .collect(),
+        nodes: vec![
+            node("start", Start, 0, None, &["开始"]),
+            node("a", Task, 0, Some("1"), &["登记"]),
+            node("b", Task, 5, Some("2"), &[long]),
+            node("c", Task, 9, Some("3"), &["归档"]),
+            node("end", End, 9, None, &["结束"]),
+        ],
+        edges: vec![
+            edge("start", "a", &[]),
+            edge("a", "b", &[]),
+            edge("b", "c", &[]),
+            edge("c", "end", &[]),
+        ],
+        ..Chart::default()
+    }
+}
+
+#[test]
+fn a_long_box_of_a_many_lane_chart_spreads_over_the_empty_lanes_of_its_row() {
+    let long = "业务员根据合同约定的交货期与顾客确认提货方式及提货时间，并通知开单处开具提货单";
+    let style = Style {
+        width_pt: 736.0,
+        ..Style::default()
+    };
+    let spread = layout(&wide_chain(long), &style);
+    check_geometry(&spread);
+    let b = node_by_id(&spread, "b");
+    let own = spread.lanes()[5].w;
+    assert!(
+        b.rect.w > own,
+        "box b ({:.1} pt) stays inside its lane ({own:.1} pt)",
+        b.rect.w
+    );
+    // Wrapped in its own lane the title takes eight lines; spread, the number and three.
+    assert!(b.lines.len() <= 4, "{:?}", b.lines);
+    // Its lines still leave and enter it within its own lane.
+    let cx = spread.lanes()[5].x + own / 2.0;
+    for e in spread
+        .edges()
+        .iter()
+        .filter(|e| e.to == "b" || e.from == "b")
+    {
+        let p = if e.to == "b" {
+            *e.points.last().unwrap()
+        } else {
+            e.points[0]
+        };
+        assert!((p.x - cx).abs() < own / 2.0, "{e:?} meets b off its lane");
+    }
+}
