@@ -166,6 +166,35 @@ fn builds_are_byte_identical_and_unchanged_outputs_are_skipped() {
 }
 
 #[test]
+fn an_output_changed_behind_the_builds_back_is_made_again_even_with_its_size_and_time() {
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(build(Path::new("specs/comm-service"), out.path(), &[]).0, 0);
+    let manifest = std::fs::read_to_string(out.path().join(".procdoc-build.json")).unwrap();
+    assert!(
+        manifest.contains("\"stat\""),
+        "a no-op build can know outputs by their status"
+    );
+    let name = out.path().join("master-list.csv");
+    let original = std::fs::read(&name).unwrap();
+    let modified = std::fs::metadata(&name).unwrap().modified().unwrap();
+    // Same length, other bytes, modification time put back.
+    let mut changed = original.clone();
+    let last = changed.len() - 3;
+    changed[last] ^= 1;
+    std::fs::write(&name, &changed).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&name)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    let (code, stderr) = build(Path::new("specs/comm-service"), out.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains(" 1 written"), "{stderr}");
+    assert_eq!(std::fs::read(&name).unwrap(), original);
+}
+
+#[test]
 fn a_chinese_only_qms_builds_with_chinese_labels() {
     let out = tempfile::tempdir().unwrap();
     let (code, stderr) = build(Path::new("specs/zza-feed"), out.path(), &[]);

@@ -122,7 +122,7 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
         &fonts_key,
     );
     let out_dir = &opts.out_dir;
-    let _lock = FolderLock::acquire(out_dir, || {
+    let lock = FolderLock::acquire(out_dir, || {
         eprintln!(
             "waiting for another build into {} to finish",
             out_dir.display()
@@ -240,6 +240,7 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
             Recorded {
                 key: d.key,
                 sha256: d.sha256,
+                stat: None,
             },
         );
         match d.staged {
@@ -258,6 +259,7 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
         return Err(e);
     }
     remove_stale(qms, out_dir, &previous, &manifest, &mut report);
+    manifest.record_stats(out_dir, &lock, &previous);
     manifest
         .write(out_dir)
         .map_err(|e| BuildError::Io(out_dir.join(output::MANIFEST), e))?;
@@ -430,7 +432,7 @@ impl Run<'_> {
         let kept = (!self.opts.force)
             .then(|| self.previous.outputs.get(&job.path))
             .flatten()
-            .filter(|r| r.key == job.key && output::is_intact(&target, &r.sha256));
+            .filter(|r| r.key == job.key && r.is_intact(&target));
         if let Some(recorded) = kept {
             if is_pdf && let Some(bar) = self.bar {
                 bar.inc(1);
@@ -475,7 +477,11 @@ impl Run<'_> {
             }
         };
         let sha256 = output::sha256(&bytes);
-        let staged = if output::is_intact(&target, &sha256) {
+        let on_disk = match self.previous.outputs.get(&job.path) {
+            Some(r) if r.sha256 == sha256 => r.is_intact(&target),
+            _ => output::is_intact(&target, &sha256),
+        };
+        let staged = if on_disk {
             None
         } else {
             Some(Staged::write(&target, &bytes).map_err(|e| BuildError::Io(target, e))?)

@@ -5,6 +5,7 @@ pub mod build;
 pub mod chart;
 pub mod context;
 pub mod diagram;
+pub mod file_stat;
 pub mod flowchart;
 pub mod fonts;
 pub mod forms;

@@ -21,6 +21,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::file_stat::FileStat;
+
 /// Remembers the key and checksum of every output, to skip unchanged ones next time.
 pub const MANIFEST: &str = ".procdoc-build.json";
 
@@ -48,6 +50,21 @@ pub struct Recorded {
     pub key: String,
     /// SHA-256 (hex) of the bytes written.
     pub sha256: String,
+    /// The file's status once in place, when it was settled (see [`super::file_stat`]):
+    /// while the file still has exactly this status it has these bytes, unread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stat: Option<FileStat>,
+}
+
+impl Recorded {
+    /// True when the file at `path` is still the one recorded: by its status when that
+    /// is exactly the recorded one, otherwise by its bytes.
+    pub fn is_intact(&self, path: &Path) -> bool {
+        if self.stat.is_some() && FileStat::of(path) == self.stat {
+            return true;
+        }
+        is_intact(path, &self.sha256)
+    }
 }
 
 impl Manifest {
@@ -73,12 +90,42 @@ impl Manifest {
         write_atomic(&dir.join(MANIFEST), text.as_bytes())
     }
 
-    /// True when every recorded output is on disk with the recorded bytes (checked by
-    /// SHA-256, on every core).
+    /// Records the status of every output of `dir` that can be proven to hold its recorded
+    /// bytes (see [`super::file_stat`]): one whose settled status is the one `previous`
+    /// recorded for the same bytes, or whose bytes, read after its status, are the
+    /// recorded ones. Any other output gets no status and is checked by its bytes next
+    /// time.
+    pub fn record_stats(&mut self, dir: &Path, lock: &FolderLock, previous: &Manifest) {
+        let paths: Vec<PathBuf> = self.outputs.keys().map(|p| dir.join(p)).collect();
+        let stats = lock.settled_stats(&paths);
+        let entries: Vec<(&String, &Recorded)> = self.outputs.iter().collect();
+        let proven: Vec<Option<FileStat>> = entries
+            .into_par_iter()
+            .zip(paths.par_iter())
+            .zip(stats.into_par_iter())
+            .map(|(((name, recorded), path), stat)| {
+                let stat = stat?;
+                let unchanged = previous
+                    .outputs
+                    .get(name)
+                    .is_some_and(|p| p.sha256 == recorded.sha256 && p.stat == Some(stat));
+                // A change after `stat` was read shows in the status; one before it, in
+                // the bytes.
+                (unchanged || file_sha256(path).as_deref() == Some(recorded.sha256.as_str()))
+                    .then_some(stat)
+            })
+            .collect();
+        for (recorded, stat) in self.outputs.values_mut().zip(proven) {
+            recorded.stat = stat;
+        }
+    }
+
+    /// True when every recorded output is on disk with the recorded bytes (known by its
+    /// settled status, or checked by SHA-256; on every core).
     pub fn all_intact(&self, dir: &Path) -> bool {
         self.outputs
             .par_iter()
-            .all(|(path, recorded)| is_intact(&dir.join(path), &recorded.sha256))
+            .all(|(path, recorded)| recorded.is_intact(&dir.join(path)))
     }
 }
 
@@ -100,7 +147,7 @@ pub fn is_intact(path: &Path, sha256: &str) -> bool {
 
 /// The exclusive right to update an output folder, released when dropped.
 pub struct FolderLock {
-    _file: File,
+    file: File,
 }
 
 impl FolderLock {
@@ -121,7 +168,13 @@ impl FolderLock {
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(e),
         }
-        Ok(FolderLock { _file: file })
+        Ok(FolderLock { file })
+    }
+
+    /// The statuses of `paths` to record (see [`super::file_stat::settled`]), the lock file
+    /// serving as the clock of the folder's file system.
+    pub fn settled_stats<P: AsRef<Path>>(&self, paths: &[P]) -> Vec<Option<FileStat>> {
+        super::file_stat::settled(&self.file, paths)
     }
 }
 
@@ -219,6 +272,7 @@ mod tests {
             Recorded {
                 key: "k".into(),
                 sha256: sha256(b"pdf"),
+                stat: None,
             },
         );
         manifest.write(dir.path()).unwrap();
