@@ -101,7 +101,9 @@ fn tick_records_a_timeout_at_the_moment_it_fell_due_and_the_next_step_counts_fro
     // Not yet due: nothing happens.
     let early = qms.ok(&["tick", "--at", "2026-03-23 14:59"]);
     assert!(
-        early.contains("1 open run(s) looked at, 0 timeout(s) recorded"),
+        early.contains(
+            "1 open run(s) with a timeout or escalation due looked at, 0 timeout(s) recorded"
+        ),
         "{early}"
     );
     // Noticed a day late, recorded when it fell due: 10 working days after Friday 15:00,
@@ -613,4 +615,20 @@ fn a_timeout_recorded_before_it_fell_due_by_the_computers_clock_is_flagged() {
         .find(|l| l.contains("timed out") && l.contains("entered"))
         .unwrap_or_else(|| panic!("the timeout is not flagged:\n{text}"));
     assert!(line.contains("before the time stated"), "{line}");
+}
+
+/// A department an escalation leads to is not shown the run before the escalation falls
+/// due (the store lists it for that department from the start, so that it is found then),
+/// and is from then on.
+#[test]
+fn run_list_for_a_department_shows_an_escalation_only_once_it_falls_due() {
+    let qms = Qms::new();
+    qms.waiting_for_supplier("NC-1");
+    let before = qms.ok(&["list", "--dept", "PUR", "--at", "2026-03-09 10:00"]);
+    assert!(before.contains("no runs match"), "{before}");
+    let after = qms.ok(&["list", "--dept", "PUR", "--at", "2026-03-16 10:00"]);
+    assert!(
+        after.contains("NC-1") && after.contains("escalated to PUR"),
+        "{after}"
+    );
 }

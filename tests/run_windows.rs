@@ -190,7 +190,7 @@ fn a_window_before_a_planned_meeting_time_counts_back_to_that_instant() {
         err.contains("write YYYY-MM-DD or YYYY-MM-DD HH:MM (also YYYY-MM-DDTHH:MM)"),
         "{err}"
     );
-    // A date before the day it is planned on, and a time the office clock skips (the clocks
+    // A date before the moment it is planned, and a time the office clock skips (the clocks
     // go forward at 02:00 on 29 March 2026 in Amsterdam), are usage errors too.
     let start = |plan: &str| {
         wrong(&[
@@ -200,7 +200,7 @@ fn a_window_before_a_planned_meeting_time_counts_back_to_that_instant() {
     let err = start("meeting=2026-03-31");
     assert!(
         err.contains(
-            "planned date 2026-03-31 of meeting is before the day it is planned on (2026-04-01)"
+            "planned date 2026-03-31 of meeting is before the moment it is planned (2026-04-01 09:00)"
         ),
         "{err}"
     );
@@ -270,6 +270,25 @@ fn a_window_before_a_planned_meeting_time_counts_back_to_that_instant() {
     );
     let shown = env.ok("2026-05-19 09:30", &["show", "MR-2"]);
     assert!(shown.contains("2026-06-16 09:30"), "{shown}");
+    // Stated before the run's last event: refused as a completion would be, not recorded at
+    // another time than stated. A time earlier the same day is in the past too.
+    let err = env.refused(
+        "2026-05-19 09:30",
+        &[
+            "plan",
+            "MR-2",
+            "meeting",
+            "2026-06-17",
+            "--at",
+            "2026-05-18 09:00",
+        ],
+    );
+    assert!(err.contains("events are recorded in order"), "{err}");
+    let err = wrong(&["plan", "MR-2", "meeting", "2026-04-01 08:00"]);
+    assert!(
+        err.contains("is before the moment it is planned (2026-04-01 09:00)"),
+        "{err}"
+    );
     assert!(env.ok("2026-05-19 09:30", &["verify"]).starts_with("OK"));
 }
 

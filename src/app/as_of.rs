@@ -28,13 +28,10 @@ pub(super) fn changed_by(
     })?)
 }
 
-/// Whether the open run `row` may stand otherwise at `now` than its summary says.
-pub(super) fn may_have_changed(row: &RunRow, now: DateTime<Utc>) -> bool {
-    row.status == Status::Open
-        && row
-            .changes_at
-            .as_deref()
-            .is_some_and(|at| at <= clock::stamp(now).as_str())
+/// Whether the open run `row` has a step whose timeout or escalation is still to fall due,
+/// or has fallen due (or it is not known): its summary alone does not say how it stands.
+pub(super) fn changes_with_time(row: &RunRow) -> bool {
+    row.status == Status::Open && row.changes_at.is_some()
 }
 
 /// The ids of [`changed_by`]'s runs.

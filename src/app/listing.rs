@@ -213,9 +213,11 @@ fn open_steps_as_of(
     Ok(out)
 }
 
-/// The open steps, as they stand at `now`, of the open runs of `rows` that may stand
-/// otherwise than their stored summary says ([`super::as_of::may_have_changed`]), by run,
-/// each replayed (each revision's snapshot decoded once). The others are read from their
+/// The open steps, as they stand at `now`, of the open runs of `rows` that change with time
+/// ([`super::as_of::changes_with_time`]), by run, each replayed (each revision's snapshot
+/// decoded once): whether a timeout has fallen due or an escalation is in effect yet is
+/// judged at `now`, which the summary cannot say (it lists an escalation's departments
+/// from the start, so that `--dept` finds the run). The others are read from their
 /// summary, without loading their events.
 fn open_steps_of(
     store: &dyn Store,
@@ -225,10 +227,7 @@ fn open_steps_of(
 ) -> Result<BTreeMap<i64, Vec<ListedStep>>, RunError> {
     let mut snapshots: BTreeMap<&str, std::sync::Arc<Snapshot>> = BTreeMap::new();
     let mut out = BTreeMap::new();
-    for row in rows
-        .iter()
-        .filter(|r| super::as_of::may_have_changed(r, now))
-    {
+    for row in rows.iter().filter(|r| super::as_of::changes_with_time(r)) {
         let corrupt = |message: String| RunError::Corrupt {
             reference: row.reference.clone(),
             message,

@@ -14,7 +14,8 @@ use crate::run::timeouts;
 /// What a tick did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Ticked {
-    /// Open runs looked at.
+    /// Open runs looked at: those whose next timeout or escalation had come (or was not
+    /// known), found by the store's index.
     pub runs: usize,
     /// Timeouts recorded, over all runs.
     pub timeouts: usize,

@@ -538,7 +538,7 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, Refusal>
                 println!("{note}");
             }
             println!(
-                "{} open run(s) looked at, {} timeout(s) recorded",
+                "{} open run(s) with a timeout or escalation due looked at, {} timeout(s) recorded",
                 ticked.runs, ticked.timeouts
             );
             Ok(OK)

@@ -603,10 +603,13 @@ pub(super) fn planned_date(
     // A step is planned ahead: a date before the day it is planned on (the command's moment,
     // as stated) would make it overdue from the start, and is a slip of the keyboard.
     let today = clock::local_date(now, spec.tz());
-    if date.day() < today {
+    let past_time =
+        matches!(date, PlannedAt::At(at) if clock::on_office_clock(at, spec.tz()) < now);
+    if date.day() < today || past_time {
         return Err(RunError::Usage(format!(
-            "planned date {} of {step} is before the day it is planned on ({today}): a planned step takes place after it is planned",
-            date.stored()
+            "planned date {} of {step} is before the moment it is planned ({}): a planned step takes place after it is planned",
+            date.stored(),
+            clock::show(now, spec.tz())
         ))
         .about("date"));
     }

@@ -260,7 +260,14 @@ pub fn start(
         })?;
         let (step, date) = completion::planned_date(&spec, step.trim(), date.trim(), request.at)
             .map_err(|e| e.instead(&format!("plan.{}", step.trim())))?;
-        plan.insert(spec.step_id(step).to_string(), date.stored());
+        let id = spec.step_id(step).to_string();
+        if let Some(first) = plan.insert(id.clone(), date.stored()) {
+            return Err(RunError::Usage(format!(
+                "step {id} is planned twice ({first} and {}): give each planned step one date",
+                date.stored()
+            ))
+            .about(&format!("plan.{id}")));
+        }
     }
     let start = super::triggers::choose_start(&spec, request.trigger.as_deref())?;
     super::triggers::check_item(&spec, request.item.as_ref())?;
@@ -719,8 +726,17 @@ pub fn plan(
         ))
         .about("step"));
     }
+    // As for a completion: an entry stated before the run's last one would be recorded at
+    // another time than stated, and its date judged against the wrong day.
+    if at < live.state.last_at {
+        return Err(refused(format!(
+            "--at {} is before the run's last recorded event ({}): events are recorded in order",
+            clock::show(at, spec.tz()),
+            clock::show(live.state.last_at, spec.tz())
+        ))
+        .about("at"));
+    }
     let step = spec.step_id(index).to_string();
-    let at = at.max(live.state.last_at);
     drop(spec);
     record(
         store,

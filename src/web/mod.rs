@@ -86,7 +86,7 @@ pub struct AppState {
     loaded: std::sync::RwLock<Arc<qms_watch::Loaded>>,
     /// The QMS folder, and what it looked like when last compared.
     qms_dir: PathBuf,
-    seen: Mutex<qms_watch::Fingerprint>,
+    seen: Mutex<(qms_watch::Fingerprint, [u8; 32])>,
     /// The folder the documents were built into; downloads never leave it.
     pub output: PathBuf,
     /// `scheme://host[:port]` of the public URL: the only origin whose forms are accepted
@@ -128,7 +128,8 @@ impl AppState {
     /// Loads the QMS and opens (or creates) the store. When the store has no user yet, a
     /// setup secret is drawn and returned: the link to create the first account.
     pub fn open(options: &ServeOptions) -> Result<(AppState, Option<String>), StartError> {
-        let seen = qms_watch::Fingerprint::of(&options.qms_dir);
+        let files = qms_watch::Fingerprint::of(&options.qms_dir);
+        let seen = (files.clone(), files.content(&options.qms_dir));
         let loaded = qms_watch::Loaded::read(&options.qms_dir).map_err(StartError::Qms)?;
         let public_origin = options.public_url.as_deref().map(origin_of).transpose()?;
         let secure_cookies = public_origin
@@ -314,6 +315,10 @@ async fn run(
         state.mail = Some(Arc::new(crate::mail::Mailer::new(mail, &base)?));
     }
     println!("procdoc serves {} at {base}/", state.loaded().qms.name());
+    let errors = state.loaded().diagnostics.len();
+    if errors > 0 {
+        eprintln!("{}", qms_watch::errors_warning(errors));
+    }
     if state.mail.is_some() {
         println!(
             "e-mail notifications on, from {}",

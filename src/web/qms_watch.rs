@@ -66,9 +66,10 @@ impl Loaded {
     }
 }
 
-/// What decides whether the QMS folder changed: every file's path (relative to the folder),
-/// size and modification time, in path order. Hidden folders (the run store's `.procdoc`)
-/// are left out: the store changes with every signature and is not part of the QMS.
+/// What decides whether the QMS folder may have changed: every file's path (relative to the
+/// folder), size and modification time, in path order. Hidden folders (the run store's
+/// `.procdoc`) are left out: the store changes with every signature and is not part of the
+/// QMS. When it differs, [`Fingerprint::content`] decides whether anything did change.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Fingerprint(Vec<(PathBuf, u64, Option<SystemTime>)>);
 
@@ -101,6 +102,21 @@ impl Fingerprint {
         files.sort();
         Fingerprint(files)
     }
+
+    /// The SHA-256 of the files' names and bytes, in path order: a file touched or saved
+    /// unchanged leaves it as it was. Unreadable files count as empty.
+    pub fn content(&self, dir: &Path) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        for (path, _, _) in &self.0 {
+            let bytes = std::fs::read(dir.join(path)).unwrap_or_default();
+            hash.update(path.to_string_lossy().as_bytes());
+            hash.update([0]);
+            hash.update((bytes.len() as u64).to_le_bytes());
+            hash.update(&bytes);
+        }
+        hash.finalize().into()
+    }
 }
 
 /// What one look at the QMS folder did.
@@ -108,8 +124,9 @@ impl Fingerprint {
 pub enum Watched {
     /// Nothing changed since the last look.
     Unchanged,
-    /// The folder changed and the QMS loaded from it is now served.
-    Reloaded,
+    /// The folder changed and the QMS loaded from it is now served; the number of errors
+    /// `check` finds in it (served only when the QMS before had errors too).
+    Reloaded(usize),
     /// The folder changed but its QMS does not load, or has errors where the one served
     /// had none: the one before is still served. The message says why.
     Kept(String),
@@ -123,17 +140,23 @@ impl AppState {
         let now = Fingerprint::of(&self.qms_dir);
         {
             let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-            if *seen == now {
+            if seen.0 == now {
                 return Watched::Unchanged;
             }
-            *seen = now;
+            let content = now.content(&self.qms_dir);
+            let same = seen.1 == content;
+            *seen = (now, content);
+            if same {
+                return Watched::Unchanged;
+            }
         }
         match Loaded::read(&self.qms_dir) {
             Ok(loaded)
                 if loaded.diagnostics.is_empty() || !self.loaded().diagnostics.is_empty() =>
             {
+                let errors = loaded.diagnostics.len();
                 *self.loaded.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(loaded);
-                Watched::Reloaded
+                Watched::Reloaded(errors)
             }
             Ok(loaded) => Watched::Kept(format!(
                 "{} error(s), the first: {}; run `procdoc check`",
@@ -143,6 +166,14 @@ impl AppState {
             Err(e) => Watched::Kept(e),
         }
     }
+}
+
+/// The warning about a QMS served with `errors` check errors: no run starts until they are
+/// fixed.
+pub fn errors_warning(errors: usize) -> String {
+    format!(
+        "warning: the QMS has {errors} error(s): no run can be started until they are fixed (see `procdoc check`)"
+    )
 }
 
 /// Looks at the QMS folder every [`WATCH_EVERY`] until the server stops, saying on
@@ -155,10 +186,15 @@ pub async fn watch_job(state: Arc<AppState>) {
         let st = Arc::clone(&state);
         match tokio::task::spawn_blocking(move || st.reload_if_changed()).await {
             Ok(Watched::Unchanged) | Err(_) => {}
-            Ok(Watched::Reloaded) => println!(
-                "the QMS changed: now serving it as it is in {}",
-                state.qms_dir.display()
-            ),
+            Ok(Watched::Reloaded(errors)) => {
+                println!(
+                    "the QMS changed: now serving it as it is in {}",
+                    state.qms_dir.display()
+                );
+                if errors > 0 {
+                    eprintln!("{}", errors_warning(errors));
+                }
+            }
             Ok(Watched::Kept(why)) => {
                 eprintln!("warning: the QMS changed but is not served, the one before is: {why}")
             }
