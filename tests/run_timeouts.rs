@@ -632,3 +632,23 @@ fn run_list_for_a_department_shows_an_escalation_only_once_it_falls_due() {
         "{after}"
     );
 }
+
+/// A department code procdoc.yaml does not know is refused (exit 2, naming the known ones),
+/// not answered with "nothing waiting".
+#[test]
+fn an_unknown_department_is_refused_not_answered_with_nothing() {
+    let qms = Qms::new();
+    qms.waiting_for_supplier("NC-1");
+    for args in [
+        &["inbox", "--dept", "NOPE"][..],
+        &["list", "--dept", "NOPE"][..],
+    ] {
+        let o = qms.command(args).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(
+            err.contains("procdoc.yaml has no department or party `NOPE` (departments: QA"),
+            "{err}"
+        );
+    }
+}

@@ -71,8 +71,8 @@ pub use sign::{
 pub use step_form::{Choice, FieldInput, RecordInput, SignFor, StepForm, TABLE_ROWS, step_form};
 pub use verify::{Expected, Verification, verify};
 pub use viewing::{
-    RunView, codes, list_runs_as, my_work, my_work_count, print_record, run_flowchart, show_run_as,
-    start_run_as, view_run,
+    RunView, codes, known_department, list_runs_as, my_work, my_work_count, print_record,
+    run_flowchart, show_run_as, start_run_as, view_run,
 };
 
 // The vocabulary of requests the engine validates, re-exported for adapters.

@@ -76,6 +76,32 @@ pub fn codes(qms: &Qms) -> (Vec<String>, Vec<String>) {
     })
 }
 
+/// Refused (kind `Invalid`, about `dept`) when `code` is neither a department nor a party
+/// of `qms`'s procdoc.yaml, so that a mistyped code does not read as "nothing waiting".
+/// Nothing is refused when procdoc.yaml did not read (the caller warns about that).
+pub fn known_department(qms: Option<&Qms>, code: &str) -> Result<(), Refusal> {
+    let Some(qms) = qms.filter(|q| q.settings.is_some()) else {
+        return Ok(());
+    };
+    let (departments, parties) = codes(qms);
+    if departments.iter().chain(&parties).any(|c| c == code) {
+        return Ok(());
+    }
+    Err(Refusal::new(
+        super::RefusalKind::Invalid,
+        Some("dept"),
+        format!(
+            "procdoc.yaml has no department or party `{code}` (departments: {}; parties: {})",
+            departments.join(", "),
+            if parties.is_empty() {
+                "none".to_string()
+            } else {
+                parties.join(", ")
+            }
+        ),
+    ))
+}
+
 /// Starts a run signed by `user`: refused (kind `Forbidden`, about `flow`) when they may not
 /// start that flow ([`access::may_start`]); otherwise [`super::start_run`] with their printed
 /// name as the starter, whatever `request.by` said.

@@ -453,6 +453,9 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, Refusal>
             };
             let tolerance = app::tolerance(tolerance.as_deref())?;
             let qms = load::load(qms_dir).ok().map(|(q, _)| q);
+            if let Some(dept) = &query.dept {
+                app::known_department(qms.as_ref(), dept)?;
+            }
             let tz = app::office_tz(qms.as_ref());
             let now = app::moment(at.as_deref(), tz)?;
             let mut store = db.read(qms.is_some())?;
@@ -480,6 +483,9 @@ fn dispatch(command: RunCommand, qms_dir: &Path, db: &Db) -> Result<u8, Refusal>
                     "warning: {} has no readable procdoc.yaml; steps recorded on a party's behalf are not listed: see `procdoc check`",
                     qms_dir.display()
                 );
+            }
+            for dept in &depts {
+                app::known_department(qms.as_ref(), dept)?;
             }
             let parties = qms.as_ref().map(|q| app::codes(q).1).unwrap_or_default();
             let inbox = app::inbox(
