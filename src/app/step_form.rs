@@ -149,11 +149,7 @@ fn field_input(
         min: field.min,
         max: field.max,
         fixed: None,
-        item_column: field
-            .value
-            .as_deref()
-            .and_then(|v| v.trim().strip_prefix("item."))
-            .map(str::to_string),
+        item_column: field.item_column().map(str::to_string),
     }
 }
 

@@ -67,14 +67,7 @@ pub(super) fn validate(
                 .about("by"),
         );
     }
-    if at < state.last_at {
-        return Err(refused(format!(
-            "--at {} is before the run's last recorded event ({}): events are recorded in order",
-            clock::show(at, spec.tz()),
-            clock::show(state.last_at, spec.tz())
-        ))
-        .about("at"));
-    }
+    refuse_before_last(&spec, state, at)?;
     super::earliest::refuse_too_soon(&spec, state, step, at)?;
     // Each input is judged on its own, so that a refusal names every input that is wrong at
     // once (a form marks them all), not only the first.
@@ -565,8 +558,28 @@ fn checks(
     Ok((checked, waived))
 }
 
+/// Refuses an entry stated at `at` before the run's last recorded event: events are
+/// recorded in order, and one stated earlier would be recorded at another time than stated.
+pub(super) fn refuse_before_last(
+    spec: &Spec,
+    state: &State,
+    at: DateTime<Utc>,
+) -> Result<(), RunError> {
+    if at < state.last_at {
+        return Err(refused(format!(
+            "--at {} is before the run's last recorded event ({}): events are recorded in order",
+            clock::show(at, spec.tz()),
+            clock::show(state.last_at, spec.tz())
+        ))
+        .about("at"));
+    }
+    Ok(())
+}
+
 /// Reads `STEP` and `DATE` of a planned date ([`PlannedAt::parse`]: a date, or a date and
 /// time on the office clock): the step must be marked `planned: true`.
+/// Refused besides: a date before the moment it is planned (`now`), and a time the office
+/// clock skips.
 pub(super) fn planned_date(
     spec: &Spec,
     step: &str,

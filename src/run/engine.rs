@@ -726,16 +726,7 @@ pub fn plan(
         ))
         .about("step"));
     }
-    // As for a completion: an entry stated before the run's last one would be recorded at
-    // another time than stated, and its date judged against the wrong day.
-    if at < live.state.last_at {
-        return Err(refused(format!(
-            "--at {} is before the run's last recorded event ({}): events are recorded in order",
-            clock::show(at, spec.tz()),
-            clock::show(live.state.last_at, spec.tz())
-        ))
-        .about("at"));
-    }
+    completion::refuse_before_last(&spec, &live.state, at)?;
     let step = spec.step_id(index).to_string();
     drop(spec);
     record(

@@ -157,11 +157,7 @@ pub fn item_fields(
     let mut out = Vec::new();
     for p in produced {
         for field in &p.record.fields {
-            let Some(column) = field
-                .value
-                .as_deref()
-                .and_then(|v| v.trim().strip_prefix("item."))
-            else {
+            let Some(column) = field.item_column() else {
                 continue;
             };
             let full = format!("{}.{}", p.key, field.id);
@@ -195,11 +191,7 @@ pub fn check_item_fields(
         let Ok((record, field)) = super::fields::resolve(produced, key.trim()) else {
             continue;
         };
-        let Some(column) = field
-            .value
-            .as_deref()
-            .and_then(|v| v.trim().strip_prefix("item."))
-        else {
+        let Some(column) = field.item_column() else {
             continue;
         };
         let Some(expected) = item.get(column) else {

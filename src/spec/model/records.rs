@@ -66,7 +66,7 @@ pub struct Field {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rows: Option<Rows>,
     /// Where the value comes from: `item.COLUMN` fills the field, in a run of a per-item
-    /// flow, with that column of the run's register item (the person may still change it).
+    /// flow, with that column of the run's register item (another value is refused).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
@@ -173,5 +173,14 @@ impl FieldType {
             FieldType::Table => "table",
             FieldType::Signature => "signature",
         }
+    }
+}
+
+impl Field {
+    /// The register column a field takes its value from (`value: item.COLUMN`), if any.
+    pub fn item_column(&self) -> Option<&str> {
+        self.value
+            .as_deref()
+            .and_then(|v| v.trim().strip_prefix("item."))
     }
 }
