@@ -497,3 +497,27 @@ fn a_partys_step_waits_in_my_work_of_the_department_that_records_it_on_its_behal
         assert!(!home.contains("/runs/O-7/steps/"), "{home}");
     });
 }
+
+/// A document number with a slash (zza-feed's `ZZA/QP-004`): the start form's `DOC/flow`
+/// key is split at its last slash, so the run starts, and the runs list filters by it.
+#[test]
+fn a_document_number_with_a_slash_starts_and_lists_its_runs() {
+    block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        common::copy_dir(Path::new("specs/zza-feed"), &dir.path().join("qms"));
+        let site = Site::open(dir, &["GM"], &[("gm", &["GM"], Role::Quality)]);
+        let gm = site.sign_in("gm").await;
+        let r = site
+            .post(
+                "/runs/new",
+                "flow=ZZA%2FQP-004%2Fcontract&ref=HT-1",
+                Some(&gm),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", body(r).await);
+        assert_eq!(location(&r), "/runs/HT-1");
+        let (status, runs) = site.page("/runs?flow=ZZA%2FQP-004%2Fcontract", &gm).await;
+        assert_eq!(status, StatusCode::OK);
+        at(&runs, "HT-1");
+    });
+}

@@ -317,7 +317,7 @@ pub fn list_runs_as(
     tolerance: i64,
 ) -> Result<RunList, Refusal> {
     let mut list = super::list_runs(store, query, now, tz, tolerance)?;
-    let of_flow = |doc: &str, id: &str| match flow.map(|f| f.split_once('/')) {
+    let of_flow = |doc: &str, id: &str| match flow.map(|f| f.rsplit_once('/')) {
         None => true,
         Some(Some((d, f))) => d == doc && f == id,
         Some(None) => flow == Some(id),

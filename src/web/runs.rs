@@ -214,7 +214,7 @@ pub async fn list(State(state): State<Arc<AppState>>, signed_in: SignedIn, uri: 
         overdue: wanted == "overdue",
         doc: flow
             .as_deref()
-            .and_then(|f| f.split_once('/'))
+            .and_then(|f| f.rsplit_once('/'))
             .map(|(d, _)| d.to_string()),
         dept: None,
     };
@@ -371,7 +371,7 @@ pub async fn start(
     form: Fields,
 ) -> Response {
     let key = form.get("flow");
-    let (doc, flow) = match key.split_once('/') {
+    let (doc, flow) = match key.rsplit_once('/') {
         Some((d, f)) => (d.to_string(), Some(f.to_string())),
         None => (key.clone(), None),
     };
