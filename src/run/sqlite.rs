@@ -410,6 +410,57 @@ fn run_row(r: &rusqlite::Row) -> rusqlite::Result<RunRow> {
 }
 
 impl SqliteStore {
+    /// Writes `events` of run `run` at their places in the store chain. A place already
+    /// taken is [`StoreError::BeyondHead`]: an event was added without moving the head.
+    fn insert_events(&self, run: i64, events: &[Event]) -> Result<(), StoreError> {
+        let mut insert = self.conn.prepare_cached(
+            "INSERT INTO events (seq, run, n, at, by, kind, data, prev, hash, entered, link) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?;
+        for e in events {
+            let inserted = insert.execute(params![
+                i64::try_from(e.pos).unwrap_or(i64::MAX),
+                run,
+                i64::try_from(e.n).unwrap_or(i64::MAX),
+                e.at,
+                e.by,
+                e.kind,
+                e.data,
+                e.prev,
+                e.hash,
+                e.entered,
+                e.link
+            ]);
+            match inserted {
+                Ok(_) => {}
+                Err(rusqlite::Error::SqliteFailure(f, _))
+                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    return Err(StoreError::BeyondHead);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Replaces the open steps of run `run` (what the inbox and the overdue listing search)
+    /// with `open`.
+    fn write_open_steps(&self, run: i64, open: &[OpenStep]) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("DELETE FROM open_steps WHERE run = ?1")?
+            .execute([run])?;
+        let mut insert = self.conn.prepare_cached(
+            "INSERT INTO open_steps (run, step, dept, due) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for o in open {
+            insert.execute(params![run, o.step, o.dept, o.due])?;
+        }
+        Ok(())
+    }
+}
+
+impl SqliteStore {
     /// The run columns of this database's schema, `entry_gap` and `changes_at` last.
     fn run_columns(&self) -> String {
         let gap = if self.schema >= 2 {
@@ -671,44 +722,8 @@ impl Store for SqliteStore {
         if moved != 1 {
             return Err(StoreError::Conflict);
         }
-        let mut insert = self.conn.prepare_cached(
-            "INSERT INTO events (seq, run, n, at, by, kind, data, prev, hash, entered, link) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        )?;
-        for e in events {
-            let inserted = insert.execute(params![
-                i64::try_from(e.pos).unwrap_or(i64::MAX),
-                run.0,
-                i64::try_from(e.n).unwrap_or(i64::MAX),
-                e.at,
-                e.by,
-                e.kind,
-                e.data,
-                e.prev,
-                e.hash,
-                e.entered,
-                e.link
-            ]);
-            match inserted {
-                Ok(_) => {}
-                // The place after the head is taken: an event was added without moving it.
-                Err(rusqlite::Error::SqliteFailure(f, _))
-                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-                {
-                    return Err(StoreError::BeyondHead);
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        self.conn
-            .prepare_cached("DELETE FROM open_steps WHERE run = ?1")?
-            .execute([run.0])?;
-        let mut open = self.conn.prepare_cached(
-            "INSERT INTO open_steps (run, step, dept, due) VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        for o in &summary.open {
-            open.execute(params![run.0, o.step, o.dept, o.due])?;
-        }
+        self.insert_events(run.0, events)?;
+        self.write_open_steps(run.0, &summary.open)?;
         Ok(())
     }
 

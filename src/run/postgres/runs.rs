@@ -162,6 +162,50 @@ impl PgStore {
         }
         Ok(())
     }
+
+    /// Writes `events` of run `run` at their places in the store chain. A place already
+    /// taken is [`StoreError::BeyondHead`]: an event was added without moving the head.
+    pub(super) fn insert_events(&self, run: i64, events: &[Event]) -> Result<(), StoreError> {
+        let st = self.statement(
+            "INSERT INTO events (seq, run, n, at, by, kind, data, prev, hash, entered, link) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
+        )?;
+        for e in events {
+            let inserted = self.client()?.execute(
+                &st,
+                &[
+                    &big(e.pos),
+                    &run,
+                    &big(e.n),
+                    &e.at,
+                    &e.by,
+                    &e.kind,
+                    &e.data,
+                    &e.prev,
+                    &e.hash,
+                    &e.entered,
+                    &e.link,
+                ],
+            )?;
+            if inserted != 1 {
+                return Err(StoreError::BeyondHead);
+            }
+        }
+        Ok(())
+    }
+
+    /// Replaces the open steps of run `run` (what the inbox and the overdue listing search)
+    /// with `open`.
+    pub(super) fn write_open_steps(&self, run: i64, open: &[OpenStep]) -> Result<(), StoreError> {
+        self.execute("DELETE FROM open_steps WHERE run = $1", &[&run])?;
+        let st = self
+            .statement("INSERT INTO open_steps (run, step, dept, due) VALUES ($1, $2, $3, $4)")?;
+        for o in open {
+            self.client()?
+                .execute(&st, &[&run, &o.step, &o.dept, &o.due])?;
+        }
+        Ok(())
+    }
 }
 
 impl Store for PgStore {
@@ -358,40 +402,8 @@ impl Store for PgStore {
         if moved != 1 {
             return Err(StoreError::Conflict);
         }
-        let st = self.statement(
-            "INSERT INTO events (seq, run, n, at, by, kind, data, prev, hash, entered, link) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
-        )?;
-        for e in events {
-            let inserted = self.client()?.execute(
-                &st,
-                &[
-                    &big(e.pos),
-                    &run.0,
-                    &big(e.n),
-                    &e.at,
-                    &e.by,
-                    &e.kind,
-                    &e.data,
-                    &e.prev,
-                    &e.hash,
-                    &e.entered,
-                    &e.link,
-                ],
-            )?;
-            // The place after the head is taken: an event was added without moving it.
-            if inserted != 1 {
-                return Err(StoreError::BeyondHead);
-            }
-        }
-        let st = self.statement("DELETE FROM open_steps WHERE run = $1")?;
-        self.client()?.execute(&st, &[&run.0])?;
-        let st = self
-            .statement("INSERT INTO open_steps (run, step, dept, due) VALUES ($1, $2, $3, $4)")?;
-        for o in &summary.open {
-            self.client()?
-                .execute(&st, &[&run.0, &o.step, &o.dept, &o.due])?;
-        }
+        self.insert_events(run.0, events)?;
+        self.write_open_steps(run.0, &summary.open)?;
         Ok(())
     }
 

@@ -89,31 +89,8 @@ impl Transfer for PgStore {
                 &row.changes_at,
             ],
         )?;
-        for e in &run.events {
-            self.execute(
-                "INSERT INTO events (seq, run, n, at, by, kind, data, prev, hash, entered, link) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                &[
-                    &big(e.pos),
-                    &row.id.0,
-                    &big(e.n),
-                    &e.at,
-                    &e.by,
-                    &e.kind,
-                    &e.data,
-                    &e.prev,
-                    &e.hash,
-                    &e.entered,
-                    &e.link,
-                ],
-            )?;
-        }
-        for o in &row.open {
-            self.execute(
-                "INSERT INTO open_steps (run, step, dept, due) VALUES ($1, $2, $3, $4)",
-                &[&row.id.0, &o.step, &o.dept, &o.due],
-            )?;
-        }
+        self.insert_events(row.id.0, &run.events)?;
+        self.write_open_steps(row.id.0, &row.open)?;
         Ok(())
     }
 
