@@ -820,8 +820,8 @@ fn due_lists_periods_of_recurring_flows_without_a_run() {
 
 /// A recurring flow has one run per period: a second start in the same period is refused,
 /// naming the run there is; a late period is started by its name or first day as `run due`
-/// prints it; a period not begun yet, or `--period` on a flow that does not recur, is a
-/// usage error.
+/// prints it; a period not begun yet or empty, or `--period` on a flow that does not recur,
+/// is a usage error.
 #[test]
 fn a_recurring_flow_has_one_run_per_period_and_a_late_one_is_started_by_name() {
     let env = Env::factory();
@@ -849,10 +849,15 @@ fn a_recurring_flow_has_one_run_per_period_and_a_late_one_is_started_by_name() {
     let o = start("SURVEY-2029", "2028-08-10", Some("July 2029"));
     assert_eq!(o.code, 2, "{}", o.stderr);
     assert!(
-        o.stderr.contains("has no period `July 2029`"),
+        o.stderr.contains("has no period `July 2029`")
+            && o.stderr.contains("the latest: July 2028"),
         "{}",
         o.stderr
     );
+    // An empty period is not taken for the current one.
+    let o = start("SURVEY-2028", "2028-08-10", Some(" "));
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("the period is empty"), "{}", o.stderr);
     // The 2027 survey, never run, started late in 2028 by its name as `run due` prints it.
     env.at("2028-08-10");
     assert!(env.ok(&["due"]).contains("July 2027  no run yet"));

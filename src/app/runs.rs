@@ -275,12 +275,9 @@ pub fn prepare_start(
             calls_into,
             trigger: request.trigger.clone(),
             item: item_pin(qms, settings, request)?,
-            period: request
-                .period
-                .as_deref()
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .map(str::to_string),
+            // An empty period stays: the engine refuses it (a blank form field is left
+            // out by the web adapter before it gets here).
+            period: request.period.as_deref().map(str::trim).map(str::to_string),
         },
     })
 }

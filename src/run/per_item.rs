@@ -86,30 +86,9 @@ pub fn chosen_period(
     chosen: &str,
 ) -> Result<String, String> {
     let periods = started_by(effective, per, &item.map(), cal, today)?;
-    let wanted = chosen.trim();
-    match periods
-        .iter()
-        .find(|p| p.label.eq_ignore_ascii_case(wanted) || p.key == wanted)
-    {
-        Some(p) => Ok(key(&item.key, &p.key)),
-        None => {
-            let recent: Vec<&str> = periods
-                .iter()
-                .rev()
-                .take(4)
-                .map(|p| p.label.as_str())
-                .collect();
-            Err(format!(
-                "item `{}` has no period `{wanted}` that has begun by {today}; name one as `run due` prints it{}",
-                item.key,
-                if recent.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (the latest: {})", recent.join(", "))
-                }
-            ))
-        }
-    }
+    let whose = format!("item `{}`", item.key);
+    let p = super::recurrence::named_period(&periods, chosen, &whose, today)?;
+    Ok(key(&item.key, &p.key))
 }
 
 /// The stored period key of a per-item run about to start: the period `request.period`

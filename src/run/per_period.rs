@@ -56,31 +56,10 @@ pub(super) fn period_to_start(
         Some(chosen) => {
             let periods = recurrence::started_by(effective, rec, &spec.calendar, today)
                 .map_err(|e| RunError::Usage(e).about("period"))?;
-            let wanted = chosen.trim();
-            match periods
-                .iter()
-                .find(|p| p.label.eq_ignore_ascii_case(wanted) || p.key == wanted)
-            {
-                Some(p) => Some(p.key.clone()),
-                None => {
-                    let recent: Vec<&str> = periods
-                        .iter()
-                        .rev()
-                        .take(4)
-                        .map(|p| p.key.as_str())
-                        .collect();
-                    return Err(RunError::Usage(format!(
-                        "flow `{}` has no period `{wanted}` that has begun by {today}; name one as `run due` prints it{}",
-                        spec.flow.id,
-                        if recent.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" (the latest: {})", recent.join(", "))
-                        }
-                    ))
-                    .about("period"));
-                }
-            }
+            let whose = format!("flow `{}`", spec.flow.id);
+            let p = recurrence::named_period(&periods, chosen, &whose, today)
+                .map_err(|e| RunError::Usage(e).about("period"))?;
+            Some(p.key.clone())
         }
         None => recurrence::period_of(effective, rec, &spec.calendar, today).map(|p| p.key),
     };

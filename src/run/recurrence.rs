@@ -231,6 +231,44 @@ pub fn started_by(
     Ok(out.into())
 }
 
+/// The period of `periods` (begun by `today`, oldest first) that `chosen` names: its name as
+/// `run due` prints it (`July 2026`, any case) or its first day (`2026-07-01`). `whose` says
+/// whose period it is in the refusal (`flow \`monthly-analysis\``, `item \`S-12\``), which
+/// names the latest four periods by name.
+pub fn named_period<'a>(
+    periods: &'a [Period],
+    chosen: &str,
+    whose: &str,
+    today: NaiveDate,
+) -> Result<&'a Period, String> {
+    let wanted = chosen.trim();
+    if wanted.is_empty() {
+        return Err(format!(
+            "{whose}: the period is empty; name one as `run due` prints it, or leave it out for the current one"
+        ));
+    }
+    if let Some(p) = periods
+        .iter()
+        .find(|p| p.label.eq_ignore_ascii_case(wanted) || p.key == wanted)
+    {
+        return Ok(p);
+    }
+    let recent: Vec<&str> = periods
+        .iter()
+        .rev()
+        .take(4)
+        .map(|p| p.label.as_str())
+        .collect();
+    Err(format!(
+        "{whose} has no period `{wanted}` that has begun by {today}; name one as `run due` prints it{}",
+        if recent.is_empty() {
+            String::new()
+        } else {
+            format!(" (the latest: {})", recent.join(", "))
+        }
+    ))
+}
+
 /// The period a run started on `date` covers.
 pub fn period_of(
     effective: NaiveDate,
