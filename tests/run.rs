@@ -864,6 +864,14 @@ fn a_recurring_flow_has_one_run_per_period_and_a_late_one_is_started_by_name() {
     let o = start("SURVEY-2027", "2028-08-10", Some("July 2027"));
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_eq!(env.show("SURVEY-2027")["period"], "2027-07-01");
+    let list = env.ok(&["list"]);
+    assert!(
+        list.lines().next().is_some_and(|h| h.contains("PERIOD"))
+            && list
+                .lines()
+                .any(|l| l.starts_with("SURVEY-2027 ") && l.contains("2027-07-01")),
+        "{list}"
+    );
     assert!(!env.ok(&["due"]).contains("July 2027"));
     let o = env.run(&[
         "start",

@@ -51,11 +51,28 @@ pub(super) fn print_list(list: &RunList, narrowed: bool, format: Format) {
         Some(w) => format!("{}  ", columns::pad(item.unwrap_or("-"), w)),
         None => String::new(),
     };
+    // Likewise the period of a recurring flow's run: its first day (a per-item run's key
+    // without the item, which has its column).
+    let period_of = |l: &app::Listed| {
+        l.period.as_deref().map(|p| {
+            super::per_item::split_key(p)
+                .map_or(p, |(_, day)| day)
+                .to_string()
+        })
+    };
+    let period_cell = |period: Option<&str>| {
+        if listed.iter().any(|l| l.period.is_some()) {
+            format!("{}  ", columns::pad(period.unwrap_or("-"), 10))
+        } else {
+            String::new()
+        }
+    };
     println!(
-        "{:<ref_width$}  {:<flow_width$}  {}{:<16}  {:<6}  OPEN STEPS / OUTCOME",
+        "{:<ref_width$}  {:<flow_width$}  {}{}{:<16}  {:<6}  OPEN STEPS / OUTCOME",
         "REF",
         "FLOW",
         item_cell(Some("ITEM")),
+        period_cell(Some("PERIOD")),
         "STARTED",
         "STATUS"
     );
@@ -95,10 +112,11 @@ pub(super) fn print_list(list: &RunList, narrowed: bool, format: Format) {
             .map(|gap| format!(" {}", p.red(&format!("ENTERED {gap} APART"))))
             .unwrap_or_default();
         println!(
-            "{}  {}  {}{:<16}  {:<6}  {detail}{apart}",
+            "{}  {}  {}{}{:<16}  {:<6}  {detail}{apart}",
             columns::pad(&l.reference, ref_width),
             columns::pad(&format!("{}/{}", l.doc, l.flow), flow_width),
             item_cell(l.item.as_deref()),
+            period_cell(period_of(l).as_deref()),
             l.started.local,
             l.status
         );
