@@ -656,10 +656,7 @@ fn run_build(
                 eprintln!("removed {} (no longer made)", removed.display());
             }
             let remade = if report.remade_same > 0 {
-                format!(
-                    " ({} more made again, byte for byte the same)",
-                    report.remade_same
-                )
+                format!(", {} made again byte for byte the same", report.remade_same)
             } else {
                 String::new()
             };

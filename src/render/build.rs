@@ -48,8 +48,10 @@ pub struct BuildReport {
     pub written: Vec<PathBuf>,
     /// Files of earlier builds or releases that this build no longer makes.
     pub removed: Vec<PathBuf>,
-    /// Outputs made again (their inputs changed) that came out byte for byte as on disk.
+    /// Outputs made again (their inputs changed, or no earlier build recorded them) that
+    /// came out byte for byte as on disk: left as they were, not counted as `unchanged`.
     pub remade_same: usize,
+    /// Outputs skipped: inputs and file as the last build recorded them.
     pub unchanged: usize,
     pub warnings: Vec<String>,
 }
@@ -252,6 +254,7 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
                 }
             }
             Some(staged) => staged.discard(),
+            None if d.remade => {}
             None => report.unchanged += 1,
         }
     }

@@ -118,7 +118,9 @@ fn a_changed_font_in_font_path_rebuilds() {
         .filter(|name| name.ends_with(".pdf"))
         .count();
     assert!(
-        stderr.contains(&format!("0 written ({pdfs} more made again")),
+        stderr.contains(&format!(
+            "0 written, {pdfs} made again byte for byte the same"
+        )),
         "{pdfs} PDFs typeset again: {stderr}"
     );
 }
