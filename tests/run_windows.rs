@@ -223,6 +223,46 @@ fn a_window_before_a_planned_meeting_time_counts_back_to_that_instant() {
         "{}",
         text(&o.stderr)
     );
+    // The hour the clocks go back is shown twice: a plan or an event time in it is refused,
+    // the event time with both moments as offsets to choose from.
+    let o = env.run(
+        "2026-03-01 09:00",
+        &[
+            "start",
+            "QA-P-009",
+            "--flow",
+            "review",
+            "--ref",
+            "MR-2",
+            "--plan",
+            "meeting=2026-10-25 02:30",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stderr).contains("planned time 2026-10-25 02:30 of meeting is shown twice on the office clock (Europe/Amsterdam)"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = env.run(
+        "2026-03-01 09:00",
+        &[
+            "start",
+            "QA-P-009",
+            "--flow",
+            "review",
+            "--ref",
+            "MR-2",
+            "--at",
+            "2026-10-25 02:30",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stderr).contains("`2026-10-25T02:30:00+02:00` for the first or `2026-10-25T02:30:00+01:00` for the second"),
+        "{}",
+        text(&o.stderr)
+    );
     let out = env.ok(
         "2026-04-01 09:00",
         &[

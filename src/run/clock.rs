@@ -93,7 +93,9 @@ pub fn span(seconds: i64) -> String {
 }
 
 /// Reads a moment as people write it. A date alone is the start of that day and a time
-/// without offset is read on the QMS's office clock.
+/// without offset is read on the QMS's office clock. Refused: a shape not listed in
+/// [`ACCEPTED`], and a time without offset in the hour the clocks go back (it names two
+/// moments; the message gives both with their offsets).
 pub fn parse(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
     let text = text.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
@@ -106,6 +108,14 @@ pub fn parse(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
         "%Y-%m-%dT%H:%M:%S",
     ] {
         if let Ok(local) = NaiveDateTime::parse_from_str(text, format) {
+            // An audit trail must not leave open which of two moments it records.
+            if let LocalResult::Ambiguous(first, second) = tz.from_local_datetime(&local) {
+                return Err(format!(
+                    "`{text}` is shown twice on the office clock ({tz}) as the clocks go back: give its offset, `{}` for the first or `{}` for the second",
+                    first.to_rfc3339(),
+                    second.to_rfc3339()
+                ));
+            }
             return Ok(whole_seconds(on_office_clock(local, tz)));
         }
     }

@@ -579,7 +579,7 @@ pub(super) fn refuse_before_last(
 /// Reads `STEP` and `DATE` of a planned date ([`PlannedAt::parse`]: a date, or a date and
 /// time on the office clock): the step must be marked `planned: true`.
 /// Refused besides: a date before the moment it is planned (`now`), and a time the office
-/// clock skips.
+/// clock skips or shows twice (daylight saving).
 pub(super) fn planned_date(
     spec: &Spec,
     step: &str,
@@ -634,6 +634,19 @@ pub(super) fn planned_date(
     {
         return Err(RunError::Usage(format!(
             "planned time {} of {step} does not exist on the office clock ({}): the clocks are put forward then; give a time before or after the change",
+            date.stored(),
+            spec.tz()
+        ))
+        .about("date"));
+    }
+    if let PlannedAt::At(at) = date
+        && matches!(
+            spec.tz().from_local_datetime(&at),
+            chrono::LocalResult::Ambiguous(..)
+        )
+    {
+        return Err(RunError::Usage(format!(
+            "planned time {} of {step} is shown twice on the office clock ({}): the clocks go back then; give a time before or after the change",
             date.stored(),
             spec.tz()
         ))
