@@ -75,13 +75,21 @@ fn red_maple_lists_its_document_records_and_where_they_are_used() {
     let records = rows(&out.path().join("records-register.csv"));
     assert_eq!(
         records[0],
-        ["form", "title", "procedure", "keeper", "retention"]
+        [
+            "record",
+            "form",
+            "title",
+            "procedure",
+            "keeper",
+            "retention"
+        ]
     );
-    let forms: Vec<&str> = records[1..].iter().map(|r| r[0].as_str()).collect();
-    // The original gives no form numbers and no retention periods: forms are named by their
-    // record ids, and the retention is left blank.
+    let ids: Vec<&str> = records[1..].iter().map(|r| r[0].as_str()).collect();
+    // The original gives no form numbers and no retention periods: both are left blank, and
+    // the records are keyed by their ids.
+    assert!(records[1..].iter().all(|r| r[1].is_empty()), "{records:?}");
     assert_eq!(
-        forms,
+        ids,
         [
             "contract-delivery-list",
             "satisfaction-survey",
@@ -96,6 +104,7 @@ fn red_maple_lists_its_document_records_and_where_they_are_used() {
         review,
         &[
             "contract-review",
+            "",
             "Contract review form",
             "CS-P-001",
             "Customer Service Dept.",
@@ -131,13 +140,15 @@ fn red_maple_lists_its_document_records_and_where_they_are_used() {
         "文件清单",
         "Records register",
         "Where-used index",
-        "contract-review",
+        "Contract review form",
     ] {
         assert!(
             text.contains(needle),
             "{needle} not in the master list:\n{text}"
         );
     }
+    // A record id is no form number: none is printed where the spec gives none.
+    assert!(!text.contains("contract-review"), "{text}");
     let pdf = std::fs::read(out.path().join("master-list.pdf")).unwrap();
     assert!(
         String::from_utf8_lossy(&pdf).contains("D:20090601"),
@@ -165,7 +176,7 @@ fn relationship_tw_lists_every_document_and_cross_document_uses() {
     assert!(
         records
             .iter()
-            .any(|r| r[0] == "callback-record" && r[2] == "CS-M-001"),
+            .any(|r| r[0] == "callback-record" && r[3] == "CS-M-001"),
         "{records:?}"
     );
     // A record of CS-M-001 used by a step of CS-CP-001.

@@ -54,7 +54,10 @@ pub struct DocumentRow {
 
 #[derive(Debug, Serialize)]
 pub struct RecordRow {
-    pub form: String,
+    /// The record's id in its procedure (the register's key).
+    pub record: String,
+    /// The form number the spec gives; none is invented when it gives none.
+    pub form: Option<String>,
     pub title: Multi,
     pub title_csv: String,
     pub procedure: String,
@@ -76,8 +79,12 @@ pub struct WhereUsedSection {
 pub struct UsedItem {
     /// `form`, `department`, `party` or `document`.
     pub kind: &'static str,
-    /// Form number, department or party code, document number; empty for an outside document.
+    /// The key in `where-used.csv`: a form's record id, a department or party code, a
+    /// document number; empty for an outside document.
     pub item: String,
+    /// What the PDF prints for it: the form number (`—` when the spec gives none), the
+    /// code or document number; empty for an outside document.
+    pub shown: String,
     pub name: Multi,
     pub name_csv: String,
     pub uses: Vec<Use>,
@@ -149,7 +156,8 @@ pub fn master_list(qms: &Qms, p: &Printing) -> MasterList {
         .iter()
         .flat_map(|doc| {
             doc.records.iter().map(|r| RecordRow {
-                form: r.form.clone().unwrap_or_else(|| r.id.clone()),
+                record: r.id.clone(),
+                form: r.form.clone(),
                 title: p.text(&r.title),
                 title_csv: csv(&r.title),
                 procedure: doc.id.clone(),
@@ -246,7 +254,8 @@ pub fn master_list(qms: &Qms, p: &Printing) -> MasterList {
             if let Some(uses) = forms.remove(&(doc.id.clone(), i)) {
                 form_items.push(UsedItem {
                     kind: "form",
-                    item: r.form.clone().unwrap_or_else(|| r.id.clone()),
+                    item: r.id.clone(),
+                    shown: r.form.clone().unwrap_or_else(|| "—".into()),
                     name: p.text(&r.title),
                     name_csv: csv(&r.title),
                     uses,
@@ -266,6 +275,7 @@ pub fn master_list(qms: &Qms, p: &Printing) -> MasterList {
             actor_items.push(UsedItem {
                 kind,
                 item: code.clone(),
+                shown: code.clone(),
                 name: p.actor(code),
                 name_csv: actor_csv(code),
                 uses,
@@ -278,6 +288,7 @@ pub fn master_list(qms: &Qms, p: &Printing) -> MasterList {
             kind: "department",
             name: vec![code.clone()],
             name_csv: code.clone(),
+            shown: code.clone(),
             item: code,
             uses,
         });
@@ -290,6 +301,7 @@ pub fn master_list(qms: &Qms, p: &Printing) -> MasterList {
                 kind: "document",
                 name: target.map(|d| p.text(&d.title)).unwrap_or_default(),
                 name_csv: target.map(|d| csv(&d.title)).unwrap_or_default(),
+                shown: id.clone(),
                 item: id,
                 uses,
             }
@@ -298,6 +310,7 @@ pub fn master_list(qms: &Qms, p: &Printing) -> MasterList {
     document_items.extend(external.into_iter().map(|(title, uses)| UsedItem {
         kind: "document",
         item: String::new(),
+        shown: String::new(),
         name: p.text(&title),
         name_csv: csv(&title),
         uses,
@@ -360,10 +373,18 @@ impl MasterList {
             }),
         );
         let records = csv(
-            &["form", "title", "procedure", "keeper", "retention"],
+            &[
+                "record",
+                "form",
+                "title",
+                "procedure",
+                "keeper",
+                "retention",
+            ],
             self.records.iter().map(|r| {
                 vec![
-                    r.form.clone(),
+                    r.record.clone(),
+                    r.form.clone().unwrap_or_default(),
                     r.title_csv.clone(),
                     r.procedure.clone(),
                     r.keeper_csv.clone(),
