@@ -707,3 +707,31 @@ fn the_emitted_typst_project_holds_every_file_it_reads_and_compiles_on_its_own_t
     }
     assert!(compiled >= 13, "only {compiled} sources");
 }
+
+/// A Traditional Chinese QMS prints every CJK character in the Traditional font, its
+/// flowcharts included: SVG text under the Latin font used to take whichever CJK font was
+/// loaded first (Simplified, Japanese or Korean glyph forms in a Traditional document).
+#[test]
+fn a_traditional_example_prints_cjk_in_the_traditional_font_only() {
+    let out = tempfile::tempdir().unwrap();
+    let (code, stderr) = build(Path::new("specs/relationship-tw"), out.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    for doc in ["CS-CP-001_A.pdf", "CS-M-001_A.pdf", "MAT-R-001_A.pdf"] {
+        let names: Vec<String> = fonts(&out.path().join(doc))
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        assert!(
+            names.iter().any(|n| n.contains("NotoSansHant")),
+            "{doc}: {names:?}"
+        );
+        assert!(
+            names
+                .iter()
+                .all(|n| !["NotoSansHans", "NotoSansJP", "NotoSansKR"]
+                    .iter()
+                    .any(|other| n.contains(other))),
+            "{doc} prints CJK in another script's font: {names:?}"
+        );
+    }
+}

@@ -151,6 +151,7 @@ impl Layout {
         let h = page.height;
         let fs = self.font_size;
         let mut o = String::with_capacity(4096 + self.nodes.len() * 600);
+        let cjk = cjk_families(&self.font_family);
         let (attr_w, attr_h) = match fit_height {
             Some(max_h) if h > 0.0 => (w * max_h / h, max_h),
             _ => (w, h),
@@ -193,7 +194,7 @@ impl Layout {
                 );
             }
             for l in &lane.lines {
-                text_el(&mut o, l, 0.0);
+                text_el(&mut o, l, 0.0, &cjk);
             }
         }
         for g in &self.groups {
@@ -205,7 +206,7 @@ impl Layout {
                 y = num(self.group_h)
             );
             for l in &g.lines {
-                text_el(&mut o, l, 0.0);
+                text_el(&mut o, l, 0.0, &cjk);
             }
         }
         let _ = writeln!(
@@ -401,7 +402,7 @@ impl Layout {
                 );
             }
             for l in &node.lines {
-                text_el(&mut o, l, page.dy);
+                text_el(&mut o, l, page.dy, &cjk);
             }
             o.push_str("</g>\n");
         }
@@ -419,7 +420,7 @@ impl Layout {
                     num(r.h)
                 );
                 for l in &label.lines {
-                    text_el(&mut o, l, 0.0);
+                    text_el(&mut o, l, 0.0, &cjk);
                 }
             }
         }
@@ -498,7 +499,41 @@ impl Layout {
     }
 }
 
-pub(super) fn text_el(o: &mut String, l: &TextLine, dy: f64) {
+/// The font families for CJK text in a drawing whose root names `families` (a CSS list, the
+/// document's fonts in order: the Latin font first, then the CJK font of the primary
+/// language): all but the first; empty when there is no other.
+fn cjk_families(families: &str) -> String {
+    let list: Vec<&str> = families.split(',').map(str::trim).collect();
+    list.get(1..)
+        .map(|rest| rest.join(", "))
+        .unwrap_or_default()
+}
+
+/// Whether `c` is written in a CJK script: Han, kana, Hangul, CJK symbols and punctuation,
+/// full-width forms, and the circled numbers CJK documents number with (①).
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x2460..=0x24FF | 0x2E80..=0x2FDF | 0x3000..=0x30FF | 0x3130..=0x318F | 0x31C0..=0x31FF
+        | 0x3200..=0x4DBF | 0x4E00..=0x9FFF | 0xA960..=0xA97F | 0xAC00..=0xD7FF
+        | 0xF900..=0xFAFF | 0xFE10..=0xFE1F | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF
+        | 0x20000..=0x3FFFF)
+}
+
+/// The `font-family` attribute of a line of drawing text: the CJK families `cjk` for a line
+/// with CJK characters, none (the root's, Latin first) for others. SVG text takes the
+/// first family of its list and finds a glyph that font lacks in whatever font the renderer
+/// loaded first, so CJK text under the Latin font would print in Simplified, Traditional,
+/// Japanese or Korean form by font load order, not the document's language; and mixing
+/// families within a line (spans) sends its digits the same way.
+fn family_attr(text: &str, cjk: &str) -> String {
+    if cjk.is_empty() || !text.chars().any(is_cjk) {
+        String::new()
+    } else {
+        format!(r#" font-family="{}""#, esc(cjk))
+    }
+}
+
+pub(super) fn text_el(o: &mut String, l: &TextLine, dy: f64, cjk: &str) {
     let _ = write!(
         o,
         r#"<text x="{}" y="{}" text-anchor="middle""#,
@@ -514,6 +549,7 @@ pub(super) fn text_el(o: &mut String, l: &TextLine, dy: f64) {
     if l.secondary {
         let _ = write!(o, r#" fill="{SECONDARY}""#);
     }
+    o.push_str(&family_attr(&l.text, cjk));
     let _ = writeln!(o, ">{}</text>", esc(&l.text));
 }
 
@@ -604,4 +640,25 @@ fn timer_mark(o: &mut String, r: &Rect, fs: f64) {
         num(cy),
         num(cx + radius * 0.55),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A line with CJK characters names the document's CJK fonts, in its order; other lines
+    /// keep the root's.
+    #[test]
+    fn cjk_lines_name_the_documents_cjk_fonts() {
+        let cjk = cjk_families("Noto Sans, Noto Sans T Chinese, Noto Sans S Chinese");
+        assert_eq!(cjk, "Noto Sans T Chinese, Noto Sans S Chinese");
+        assert_eq!(
+            family_attr("每1年", &cjk),
+            r#" font-family="Noto Sans T Chinese, Noto Sans S Chinese""#
+        );
+        assert_eq!(family_attr("①", &cjk), family_attr("年", &cjk));
+        assert_eq!(family_attr("Review 4.1.2", &cjk), "");
+        assert_eq!(cjk_families("Noto Sans"), "");
+        assert_eq!(family_attr("年", ""), "");
+    }
 }
