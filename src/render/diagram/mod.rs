@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 
 mod grid;
+mod jogs;
 mod labels;
 mod nudge;
 mod pages;
