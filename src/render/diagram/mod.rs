@@ -28,6 +28,7 @@ mod svg;
 #[cfg(test)]
 mod tests;
 mod text;
+mod tracks;
 mod widths;
 
 use grid::*;

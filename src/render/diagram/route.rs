@@ -10,6 +10,9 @@ pub(super) struct Router<'a> {
     /// a run that must turn above every other one in its gap still gets a track.
     pub(super) gap_lo: Vec<usize>,
     pub(super) gap_hi: Vec<usize>,
+    /// Where lines leave a shape sideways into a corridor: `(lane, side, level, node)`
+    /// (see [`Router::reserve_exits`]).
+    exits: Vec<(usize, Side, u64, usize)>,
 }
 
 pub(super) fn pk(node: usize, side: Side, x: f64) -> PortKey {
@@ -28,7 +31,32 @@ impl<'a> Router<'a> {
             hreg: HashMap::new(),
             gap_lo: vec![TRACK_BASE; p.nrows + 1],
             gap_hi: vec![TRACK_BASE; p.nrows + 1],
+            exits: Vec::new(),
         }
+    }
+
+    /// Notes where lines will leave a shape sideways (`sides[i]` is edge `i`'s exit), so
+    /// that a long run through other rows keeps off a corridor such a line has to enter
+    /// at its shape's row when another corridor has room: in a chart of many lanes a
+    /// corridor may hold a single track, and a line that takes it past a decision leaves
+    /// that decision's side exit nowhere to go but onto it.
+    pub(super) fn reserve_exits(&mut self, edges: &[Ed], sides: &[Side]) {
+        for (e, &side) in edges.iter().zip(sides) {
+            if matches!(side, Side::Left | Side::Right) && e.from != e.to {
+                let (_, cl) = self.p.side_port(e.from, side);
+                self.exits
+                    .push((cl, side, lvl_row(self.p.row_of[e.from]), e.from));
+            }
+        }
+    }
+
+    /// Whether a run of node `from` over levels `a..b` in a corridor passes a row where
+    /// another shape's line leaves into that corridor.
+    fn passes_exit(&self, lane: usize, side: Side, a: u64, b: u64, from: PortKey) -> bool {
+        let (lo, hi) = (a.min(b), a.max(b));
+        self.exits.iter().any(|&(l, s, lvl, n)| {
+            l == lane && s == side && n != from.node && lo <= lvl && lvl <= hi
+        })
     }
 
     pub(super) fn vfree(
@@ -135,8 +163,8 @@ impl<'a> Router<'a> {
         (lo..hi + 3).chain((lo.saturating_sub(4).max(1)..lo).rev())
     }
 
-    /// First corridor track free over the level range; when all are taken
-    /// the outermost is shared, which only costs legibility.
+    /// The first corridor track free over the level range: a regular track (see
+    /// [`Geo::tracks`]), else a squeezed one; `None` when all are taken.
     pub(super) fn find_cor(
         &self,
         lane: usize,
@@ -146,9 +174,30 @@ impl<'a> Router<'a> {
         from: PortKey,
         to: PortKey,
     ) -> Option<usize> {
-        (0..self.p.geo.cap(side)).find(|&t| self.vfree(Chan::Cor(lane, side), t, a, b, from, to))
+        let cap = self.p.geo.cap(side);
+        (0..cap)
+            .find(|&t| self.vfree(Chan::Cor(lane, side), t, a, b, from, to))
+            .or_else(|| {
+                (cap..self.p.geo.tracks(side))
+                    .find(|&t| self.vfree(Chan::Cor(lane, side), t, a, b, from, to))
+            })
     }
 
+    /// Whether a regular track of the corridor is free over the level range.
+    fn regular_free(
+        &self,
+        lane: usize,
+        side: Side,
+        a: u64,
+        b: u64,
+        from: PortKey,
+        to: PortKey,
+    ) -> bool {
+        (0..self.p.geo.cap(side)).any(|t| self.vfree(Chan::Cor(lane, side), t, a, b, from, to))
+    }
+
+    /// Takes the first free track of a corridor; when all are taken the outermost regular
+    /// one is shared, which only costs legibility.
     pub(super) fn take_cor(
         &mut self,
         lane: usize,
@@ -162,7 +211,7 @@ impl<'a> Router<'a> {
             .find_cor(lane, side, a, b, from, to)
             .unwrap_or(self.p.geo.cap(side).saturating_sub(1));
         self.vtake(Chan::Cor(lane, side), t, a, b, from, to);
-        self.p.geo.cor_x(lane, side, t)
+        self.p.geo.track_x(lane, side, t)
     }
 
     /// The corridors to try for a long vertical run: `first` in order, then every other
@@ -196,11 +245,31 @@ impl<'a> Router<'a> {
         to: PortKey,
     ) -> (usize, Side) {
         let p = self.p;
+        // A regular track in any corridor before a squeezed one in the first; first of
+        // all one that passes no other shape's side exit, unless it has tracks to spare.
+        let spare = |l: usize, side: Side| {
+            (0..p.geo.tracks(side))
+                .filter(|&t| self.vfree(Chan::Cor(l, side), t, a, b, from, to))
+                .count()
+                > 1
+        };
         cands
             .iter()
             .copied()
             .find(|&(l, side)| {
-                p.cor_open(l, side, r0, r1) && self.find_cor(l, side, a, b, from, to).is_some()
+                p.cor_open(l, side, r0, r1)
+                    && self.regular_free(l, side, a, b, from, to)
+                    && (spare(l, side) || !self.passes_exit(l, side, a, b, from))
+            })
+            .or_else(|| {
+                cands.iter().copied().find(|&(l, side)| {
+                    p.cor_open(l, side, r0, r1) && self.regular_free(l, side, a, b, from, to)
+                })
+            })
+            .or_else(|| {
+                cands.iter().copied().find(|&(l, side)| {
+                    p.cor_open(l, side, r0, r1) && self.find_cor(l, side, a, b, from, to).is_some()
+                })
             })
             .or_else(|| {
                 cands
@@ -445,17 +514,29 @@ impl<'a> Router<'a> {
             };
             let (xt, _) = p.side_port(t, entry);
             let to = pk(t, entry, xt);
-            if ok && p.row_clear(rt, x0, xt, &[t]) && self.hfree(HKey::Row(rt), x0, xt, from, to) {
+            if ok
+                && p.row_clear(rt, x0, xt, &[t])
+                && self.hfree(HKey::Row(rt), x0, xt, from, to)
+                && self
+                    .find_cor(cl, exit, lvl_row(rt), lvl_row(rs), from, to)
+                    .is_some()
+            {
                 let xc = self.take_cor(cl, exit, lvl_row(rt), lvl_row(rs), from, to);
                 self.htake(HKey::Row(rs), xs, xc, from, to);
                 self.htake(HKey::Row(rt), xt, xc, from, to);
                 return vec![start, (xc, Ay::Mid(s)), (xc, Ay::Mid(t)), (xt, Ay::Mid(t))];
             }
         }
-        // Otherwise up the exit corridor and into the target from above.
-        if p.cor_open(cl, exit, rt, rs + 1) {
-            let (tx, tl) = p.tb_port(t, cl);
-            let to = pk(t, Side::Top, tx);
+        // Otherwise up the exit corridor and into the target from above, unless every
+        // track of it is taken on the way: then round through a corridor with room.
+        let (tx, tl) = p.tb_port(t, cl);
+        let to = pk(t, Side::Top, tx);
+        if p.cor_open(cl, exit, rt, rs + 1)
+            && (self
+                .find_cor(cl, exit, lvl_gap_start(rt), lvl_row(rs), from, to)
+                .is_some()
+                || !self.outer_has_room(s, t, (cl, exit), from, to))
+        {
             let xc = self.take_cor(cl, exit, lvl_gap_start(rt), lvl_row(rs), from, to);
             self.htake(HKey::Row(rs), xs, xc, from, to);
             let tr = self.pick_gap(rt, xc, tx, from, to, &[(Chan::Center(tl), lvl_row(rt))]);
@@ -468,6 +549,41 @@ impl<'a> Router<'a> {
             ];
         }
         self.back_outer(s, t, exit)
+    }
+
+    /// The corridors a loop-back round the outside tries, for a target in lane `tl`.
+    fn outer_cands(&self, tl: usize) -> Vec<(usize, Side)> {
+        let nl = self.p.geo.nl;
+        self.corridors(
+            &[
+                (nl - 1, Side::Right),
+                (0, Side::Left),
+                (tl, Side::Right),
+                (tl, Side::Left),
+            ],
+            tl,
+        )
+    }
+
+    /// Whether a loop-back from `s` to `t` round the outside (see [`Router::back_outer`])
+    /// finds a corridor with a free track other than `exit`, the corridor it leaves by.
+    fn outer_has_room(
+        &self,
+        s: usize,
+        t: usize,
+        exit: (usize, Side),
+        from: PortKey,
+        to: PortKey,
+    ) -> bool {
+        let p = self.p;
+        let (rs, rt) = (p.row_of[s], p.row_of[t]);
+        let (_, tl) = p.tb_port(t, p.lane_of[s]);
+        let (a, b) = (lvl_gap_start(rt), lvl_gap_end(rs + 1));
+        self.outer_cands(tl).into_iter().any(|(l, side)| {
+            (l, side) != exit
+                && p.cor_open(l, side, rt, rs + 1)
+                && self.find_cor(l, side, a, b, from, to).is_some()
+        })
     }
 
     /// Fallback loop-back: down to the gap below the source, over to a
@@ -496,15 +612,7 @@ impl<'a> Router<'a> {
             (from, xc, None)
         };
         let to = pk(t, Side::Top, tx);
-        let cands = self.corridors(
-            &[
-                (p.geo.nl - 1, Side::Right),
-                (0, Side::Left),
-                (tl, Side::Right),
-                (tl, Side::Left),
-            ],
-            tl,
-        );
+        let cands = self.outer_cands(tl);
         let (a, b) = (lvl_gap_start(rt), lvl_gap_end(g1));
         let pick = self.pick_cor(&cands, rt, rs + 1, a, b, from, to);
         let xo = self.take_cor(pick.0, pick.1, a, b, from, to);
