@@ -12,7 +12,7 @@ pub(super) struct Router<'a> {
     pub(super) gap_hi: Vec<usize>,
     /// Where lines leave a shape sideways into a corridor: `(lane, side, level, node)`
     /// (see [`Router::reserve_exits`]).
-    exits: Vec<(usize, Side, u64, usize)>,
+    pub(super) exits: Vec<(usize, Side, u64, usize)>,
 }
 
 pub(super) fn pk(node: usize, side: Side, x: f64) -> PortKey {
@@ -33,30 +33,6 @@ impl<'a> Router<'a> {
             gap_hi: vec![TRACK_BASE; p.nrows + 1],
             exits: Vec::new(),
         }
-    }
-
-    /// Notes where lines will leave a shape sideways (`sides[i]` is edge `i`'s exit), so
-    /// that a long run through other rows keeps off a corridor such a line has to enter
-    /// at its shape's row when another corridor has room: in a chart of many lanes a
-    /// corridor may hold a single track, and a line that takes it past a decision leaves
-    /// that decision's side exit nowhere to go but onto it.
-    pub(super) fn reserve_exits(&mut self, edges: &[Ed], sides: &[Side]) {
-        for (e, &side) in edges.iter().zip(sides) {
-            if matches!(side, Side::Left | Side::Right) && e.from != e.to {
-                let (_, cl) = self.p.side_port(e.from, side);
-                self.exits
-                    .push((cl, side, lvl_row(self.p.row_of[e.from]), e.from));
-            }
-        }
-    }
-
-    /// Whether a run of node `from` over levels `a..b` in a corridor passes a row where
-    /// another shape's line leaves into that corridor.
-    fn passes_exit(&self, lane: usize, side: Side, a: u64, b: u64, from: PortKey) -> bool {
-        let (lo, hi) = (a.min(b), a.max(b));
-        self.exits.iter().any(|&(l, s, lvl, n)| {
-            l == lane && s == side && n != from.node && lo <= lvl && lvl <= hi
-        })
     }
 
     pub(super) fn vfree(
@@ -97,9 +73,18 @@ impl<'a> Router<'a> {
         // A small margin keeps unrelated runs from touching end to end,
         // which would read as one line.
         let (lo, hi) = (x0.min(x1) - 1.5, x0.max(x1) + 1.5);
+        // Runs out of one port may share a track where they go the same way from it (a
+        // fan-out); going opposite ways they would read as one line through the port.
+        let px = from.xq as f64 / 100.0;
+        let sentinel = from.xq < i64::MIN + 16;
+        let one_way = |u: &HUse| {
+            sentinel
+                || (u.x0 >= px - 0.01 && x0.min(x1) >= px - 0.01)
+                || (u.x1 <= px + 0.01 && x0.max(x1) <= px + 0.01)
+        };
         self.hreg.get(&key).is_none_or(|uses| {
             uses.iter()
-                .all(|u| u.x1 < lo || hi < u.x0 || u.from == from || u.to == to)
+                .all(|u| u.x1 < lo || hi < u.x0 || (u.from == from && one_way(u)) || u.to == to)
         })
     }
 
@@ -163,8 +148,9 @@ impl<'a> Router<'a> {
         (lo..hi + 3).chain((lo.saturating_sub(4).max(1)..lo).rev())
     }
 
-    /// The first corridor track free over the level range: a regular track (see
-    /// [`Geo::tracks`]), else a squeezed one; `None` when all are taken.
+    /// The first corridor track free over the level range: one of its own before one
+    /// shared with a line out of the same port, a regular track (see [`Geo::tracks`])
+    /// before a squeezed one; `None` when all are taken.
     pub(super) fn find_cor(
         &self,
         lane: usize,
@@ -174,26 +160,14 @@ impl<'a> Router<'a> {
         from: PortKey,
         to: PortKey,
     ) -> Option<usize> {
-        let cap = self.p.geo.cap(side);
-        (0..cap)
-            .find(|&t| self.vfree(Chan::Cor(lane, side), t, a, b, from, to))
-            .or_else(|| {
-                (cap..self.p.geo.tracks(side))
-                    .find(|&t| self.vfree(Chan::Cor(lane, side), t, a, b, from, to))
-            })
-    }
-
-    /// Whether a regular track of the corridor is free over the level range.
-    fn regular_free(
-        &self,
-        lane: usize,
-        side: Side,
-        a: u64,
-        b: u64,
-        from: PortKey,
-        to: PortKey,
-    ) -> bool {
-        (0..self.p.geo.cap(side)).any(|t| self.vfree(Chan::Cor(lane, side), t, a, b, from, to))
+        let free = |alone, squeezed| {
+            self.free_tracks(lane, side, (a, b), (from, to), alone, squeezed)
+                .next()
+        };
+        free(true, false)
+            .or_else(|| free(true, true))
+            .or_else(|| free(false, false))
+            .or_else(|| free(false, true))
     }
 
     /// Takes the first free track of a corridor; when all are taken the outermost regular
@@ -245,39 +219,29 @@ impl<'a> Router<'a> {
         to: PortKey,
     ) -> (usize, Side) {
         let p = self.p;
-        // A regular track in any corridor before a squeezed one in the first; first of
-        // all one that passes no other shape's side exit, unless it has tracks to spare.
-        let spare = |l: usize, side: Side| {
-            (0..p.geo.tracks(side))
-                .filter(|&t| self.vfree(Chan::Cor(l, side), t, a, b, from, to))
+        let free = |l: usize, side: Side, alone: bool, squeezed: bool| {
+            self.free_tracks(l, side, (a, b), (from, to), alone, squeezed)
                 .count()
-                > 1
         };
-        cands
-            .iter()
-            .copied()
-            .find(|&(l, side)| {
-                p.cor_open(l, side, r0, r1)
-                    && self.regular_free(l, side, a, b, from, to)
-                    && (spare(l, side) || !self.passes_exit(l, side, a, b, from))
-            })
-            .or_else(|| {
-                cands.iter().copied().find(|&(l, side)| {
-                    p.cor_open(l, side, r0, r1) && self.regular_free(l, side, a, b, from, to)
-                })
-            })
-            .or_else(|| {
-                cands.iter().copied().find(|&(l, side)| {
-                    p.cor_open(l, side, r0, r1) && self.find_cor(l, side, a, b, from, to).is_some()
-                })
-            })
-            .or_else(|| {
-                cands
-                    .iter()
-                    .copied()
-                    .find(|&(l, side)| p.cor_open(l, side, r0, r1))
-            })
-            .unwrap_or(cands[0])
+        let pass = |ok: &dyn Fn(usize, Side) -> bool| {
+            cands
+                .iter()
+                .copied()
+                .find(|&(l, side)| p.cor_open(l, side, r0, r1) && ok(l, side))
+        };
+        // A track of its own in any corridor before a shared one in the first, a regular
+        // one before a squeezed one; first of all in a corridor that passes no other
+        // shape's side exit, unless it has tracks to spare.
+        pass(&|l, side| {
+            free(l, side, true, false) > 0
+                && (free(l, side, true, false) + free(l, side, true, true) > 1
+                    || !self.passes_exit(l, side, a, b, from))
+        })
+        .or_else(|| pass(&|l, side| free(l, side, true, false) > 0))
+        .or_else(|| pass(&|l, side| free(l, side, true, true) > 0))
+        .or_else(|| pass(&|l, side| free(l, side, false, false) + free(l, side, false, true) > 0))
+        .or_else(|| pass(&|_, _| true))
+        .unwrap_or(cands[0])
     }
 
     pub(super) fn route(

@@ -65,6 +65,71 @@ impl Geo {
     }
 }
 
+impl Router<'_> {
+    /// The tracks of lane `lane`'s corridor on `side` free over levels `a..b` (`span`)
+    /// for a line between ports `ends`: `alone`, free even of lines out of the same port
+    /// to another target (else such lines may share, as a fan-out does); `squeezed`, the
+    /// squeezed tracks (else only the regular ones).
+    pub(super) fn free_tracks(
+        &self,
+        lane: usize,
+        side: Side,
+        span: (u64, u64),
+        ends: (PortKey, PortKey),
+        alone: bool,
+        squeezed: bool,
+    ) -> impl Iterator<Item = usize> + '_ {
+        let ch = Chan::Cor(lane, side);
+        let (a, b) = span;
+        let (from, to) = ends;
+        let (lo, hi) = (a.min(b), a.max(b));
+        let cap = self.p.geo.cap(side);
+        let tracks = if squeezed {
+            cap..self.p.geo.tracks(side)
+        } else {
+            0..cap
+        };
+        tracks.filter(move |&t| {
+            self.vfree(ch, t, a, b, from, to)
+                && (!alone
+                    || self.vreg.get(&(ch, t)).is_none_or(|uses| {
+                        uses.iter().all(|u| u.hi <= lo || hi <= u.lo || u.to == to)
+                    }))
+        })
+    }
+
+    /// Notes where lines will leave a shape sideways (`sides[i]` is edge `i`'s exit), so
+    /// that a long run through other rows keeps off a corridor such a line has to enter
+    /// at its shape's row when another corridor has room: in a chart of many lanes a
+    /// corridor may hold a single track, and a line that takes it past a decision leaves
+    /// that decision's side exit nowhere to go but onto it.
+    pub(super) fn reserve_exits(&mut self, edges: &[Ed], sides: &[Side]) {
+        for (e, &side) in edges.iter().zip(sides) {
+            if matches!(side, Side::Left | Side::Right) && e.from != e.to {
+                let (_, cl) = self.p.side_port(e.from, side);
+                self.exits
+                    .push((cl, side, lvl_row(self.p.row_of[e.from]), e.from));
+            }
+        }
+    }
+
+    /// Whether a run of node `from` over levels `a..b` in a corridor passes a row where
+    /// another shape's line leaves into that corridor.
+    pub(super) fn passes_exit(
+        &self,
+        lane: usize,
+        side: Side,
+        a: u64,
+        b: u64,
+        from: PortKey,
+    ) -> bool {
+        let (lo, hi) = (a.min(b), a.max(b));
+        self.exits.iter().any(|&(l, s, lvl, n)| {
+            l == lane && s == side && n != from.node && lo <= lvl && lvl <= hi
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
