@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 
 mod grid;
+mod jogs;
 mod labels;
 mod nudge;
 mod pages;
@@ -27,6 +28,7 @@ mod svg;
 #[cfg(test)]
 mod tests;
 mod text;
+mod tracks;
 mod widths;
 
 use grid::*;

@@ -218,6 +218,11 @@ fn fits(
         if a.x < 0.5 || b.x < 0.5 || a.x > width - 0.5 || b.x > width - 0.5 {
             return None;
         }
+        // A line that doubles back on itself has a neighbour in line with the moved
+        // segment, which the move would turn into a slant.
+        if (a.x - b.x).abs() > 1e-6 && (a.y - b.y).abs() > 1e-6 {
+            return None;
+        }
         if q != k {
             // A neighbour keeps its direction and some length, so no hook appears.
             let (oa, ob) = (old[q], old[q + 1]);

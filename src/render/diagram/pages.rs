@@ -177,74 +177,49 @@ impl Layout {
         for p in 0..npages {
             for top in [true, false] {
                 let mut xs: Vec<(f64, usize)> = Vec::new();
+                let mut cuts: Vec<(f64, usize)> = Vec::new();
                 for s in &splits {
                     for c in [&s.src_cut, &s.tgt_cut] {
-                        if c.page == p && c.top == top && !xs.iter().any(|&(_, l)| l == c.letter) {
-                            xs.push((c.x, c.letter));
+                        if c.page == p && c.top == top {
+                            cuts.push((c.x, c.letter));
+                            if !xs.iter().any(|&(_, l)| l == c.letter) {
+                                xs.push((c.x, c.letter));
+                            }
                         }
                     }
                 }
-                xs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                // Left to right at least one circle apart, then pulled back from the right
-                // edge; when the margin is too short for all of them, evenly spaced.
-                let d = 2.0 * r + 2.0;
                 let (lo, hi) = (r + 2.0, self.width - r - 2.0);
-                let mut placed: Vec<(usize, f64)> = Vec::new();
-                let mut last = f64::NEG_INFINITY;
-                for (x, l) in xs {
-                    let cx = x.max(last + d).max(lo);
-                    last = cx;
-                    placed.push((l, cx));
-                }
-                let mut limit = hi;
-                for item in placed.iter_mut().rev() {
-                    item.1 = item.1.min(limit);
-                    limit = item.1 - d;
-                }
-                if placed.first().is_some_and(|f| f.1 < lo) && placed.len() > 1 {
-                    let step = (hi - lo) / (placed.len() - 1) as f64;
-                    for (i, item) in placed.iter_mut().enumerate() {
-                        item.1 = lo + step * i as f64;
-                    }
-                }
+                let placed = jogs::circle_xs(xs, &cuts, lo, hi, 2.0 * r + 2.0);
                 for (l, cx) in placed {
                     circle_x.insert((p, top, l), cx);
                 }
             }
         }
 
-        // The jogs from cut lines to their circles at one margin each get a level of
-        // their own where they would overlap a jog to another circle: on one level two
-        // jogs would read as one line.
+        // The jogs from cut lines to their circles at one margin each get a height of
+        // their own where they would read as one line with another (see `jogs`).
         let mut jog_level: HashMap<(usize, bool), f64> = HashMap::new();
         for p in 0..npages {
             for top in [true, false] {
-                let mut jogs: Vec<(f64, f64, usize, usize, bool)> = Vec::new();
+                let mut keys: Vec<(usize, bool)> = Vec::new();
+                let mut tails: Vec<jogs::Tail> = Vec::new();
                 for (si, s) in splits.iter().enumerate() {
                     for (is_src, c) in [(true, &s.src_cut), (false, &s.tgt_cut)] {
                         if c.page == p && c.top == top {
                             let cx = circle_x.get(&(p, top, c.letter)).copied().unwrap_or(c.x);
-                            let (x0, x1) = (c.x.min(cx), c.x.max(cx));
-                            jogs.push((x0, x1, c.letter, si, is_src));
+                            keys.push((si, is_src));
+                            tails.push(jogs::Tail {
+                                cut: c.x,
+                                circle: cx,
+                                letter: c.letter,
+                            });
                         }
                     }
                 }
-                jogs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.3.cmp(&b.3)));
-                let levels = [3.5, 5.6, 1.6, 7.6];
-                let mut used: Vec<Vec<(f64, f64, usize)>> = vec![Vec::new(); levels.len()];
-                for (x0, x1, letter, si, is_src) in jogs {
-                    if x1 - x0 < 0.01 {
-                        continue;
+                for (key, level) in keys.into_iter().zip(jogs::jog_levels(&tails)) {
+                    if let Some(level) = level {
+                        jog_level.insert(key, level);
                     }
-                    let k = (0..levels.len())
-                        .find(|&k| {
-                            used[k]
-                                .iter()
-                                .all(|&(a, b, l)| l == letter || b + 6.0 < x0 || x1 + 6.0 < a)
-                        })
-                        .unwrap_or(0);
-                    used[k].push((x0, x1, letter));
-                    jog_level.insert((si, is_src), levels[k]);
                 }
             }
         }
@@ -307,7 +282,7 @@ impl Layout {
                             .get(&(cut.page, cut.top, cut.letter))
                             .copied()
                             .unwrap_or(cut.x);
-                        let cy = yb + dir * (10.0 + r);
+                        let cy = yb + dir * (jogs::CIRCLE_DEPTH + r);
                         let level = jog_level.get(&(si, is_src)).copied().unwrap_or(3.5);
                         let jog = yb + dir * level;
                         let mut tail = vec![Point { x: cut.x, y: yb }];

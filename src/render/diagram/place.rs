@@ -299,6 +299,7 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
         if rt > rs { (0, 0, i) } else { (1, rs - rt, i) }
     });
     let mut router = Router::new(&plan);
+    router.reserve_exits(&edges, &sides);
     let mut routes: Vec<Vec<APt>> = vec![Vec::new(); edges.len()];
     for &i in &order {
         let e = edges[i];

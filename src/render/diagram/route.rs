@@ -10,6 +10,9 @@ pub(super) struct Router<'a> {
     /// a run that must turn above every other one in its gap still gets a track.
     pub(super) gap_lo: Vec<usize>,
     pub(super) gap_hi: Vec<usize>,
+    /// Where lines leave a shape sideways into a corridor: `(lane, side, level, node)`
+    /// (see [`Router::reserve_exits`]).
+    pub(super) exits: Vec<(usize, Side, u64, usize)>,
 }
 
 pub(super) fn pk(node: usize, side: Side, x: f64) -> PortKey {
@@ -28,6 +31,7 @@ impl<'a> Router<'a> {
             hreg: HashMap::new(),
             gap_lo: vec![TRACK_BASE; p.nrows + 1],
             gap_hi: vec![TRACK_BASE; p.nrows + 1],
+            exits: Vec::new(),
         }
     }
 
@@ -69,9 +73,18 @@ impl<'a> Router<'a> {
         // A small margin keeps unrelated runs from touching end to end,
         // which would read as one line.
         let (lo, hi) = (x0.min(x1) - 1.5, x0.max(x1) + 1.5);
+        // Runs out of one port may share a track where they go the same way from it (a
+        // fan-out); going opposite ways they would read as one line through the port.
+        let px = from.xq as f64 / 100.0;
+        let sentinel = from.xq < i64::MIN + 16;
+        let one_way = |u: &HUse| {
+            sentinel
+                || (u.x0 >= px - 0.01 && x0.min(x1) >= px - 0.01)
+                || (u.x1 <= px + 0.01 && x0.max(x1) <= px + 0.01)
+        };
         self.hreg.get(&key).is_none_or(|uses| {
             uses.iter()
-                .all(|u| u.x1 < lo || hi < u.x0 || u.from == from || u.to == to)
+                .all(|u| u.x1 < lo || hi < u.x0 || (u.from == from && one_way(u)) || u.to == to)
         })
     }
 
@@ -135,8 +148,9 @@ impl<'a> Router<'a> {
         (lo..hi + 3).chain((lo.saturating_sub(4).max(1)..lo).rev())
     }
 
-    /// First corridor track free over the level range; when all are taken
-    /// the outermost is shared, which only costs legibility.
+    /// The first corridor track free over the level range: one of its own before one
+    /// shared with a line out of the same port, a regular track (see [`Geo::tracks`])
+    /// before a squeezed one; `None` when all are taken.
     pub(super) fn find_cor(
         &self,
         lane: usize,
@@ -146,9 +160,18 @@ impl<'a> Router<'a> {
         from: PortKey,
         to: PortKey,
     ) -> Option<usize> {
-        (0..self.p.geo.cap(side)).find(|&t| self.vfree(Chan::Cor(lane, side), t, a, b, from, to))
+        let free = |alone, squeezed| {
+            self.free_tracks(lane, side, (a, b), (from, to), alone, squeezed)
+                .next()
+        };
+        free(true, false)
+            .or_else(|| free(true, true))
+            .or_else(|| free(false, false))
+            .or_else(|| free(false, true))
     }
 
+    /// Takes the first free track of a corridor; when all are taken the outermost regular
+    /// one is shared, which only costs legibility.
     pub(super) fn take_cor(
         &mut self,
         lane: usize,
@@ -162,7 +185,7 @@ impl<'a> Router<'a> {
             .find_cor(lane, side, a, b, from, to)
             .unwrap_or(self.p.geo.cap(side).saturating_sub(1));
         self.vtake(Chan::Cor(lane, side), t, a, b, from, to);
-        self.p.geo.cor_x(lane, side, t)
+        self.p.geo.track_x(lane, side, t)
     }
 
     /// The corridors to try for a long vertical run: `first` in order, then every other
@@ -196,19 +219,29 @@ impl<'a> Router<'a> {
         to: PortKey,
     ) -> (usize, Side) {
         let p = self.p;
-        cands
-            .iter()
-            .copied()
-            .find(|&(l, side)| {
-                p.cor_open(l, side, r0, r1) && self.find_cor(l, side, a, b, from, to).is_some()
-            })
-            .or_else(|| {
-                cands
-                    .iter()
-                    .copied()
-                    .find(|&(l, side)| p.cor_open(l, side, r0, r1))
-            })
-            .unwrap_or(cands[0])
+        let free = |l: usize, side: Side, alone: bool, squeezed: bool| {
+            self.free_tracks(l, side, (a, b), (from, to), alone, squeezed)
+                .count()
+        };
+        let pass = |ok: &dyn Fn(usize, Side) -> bool| {
+            cands
+                .iter()
+                .copied()
+                .find(|&(l, side)| p.cor_open(l, side, r0, r1) && ok(l, side))
+        };
+        // A track of its own in any corridor before a shared one in the first, a regular
+        // one before a squeezed one; first of all in a corridor that passes no other
+        // shape's side exit, unless it has tracks to spare.
+        pass(&|l, side| {
+            free(l, side, true, false) > 0
+                && (free(l, side, true, false) + free(l, side, true, true) > 1
+                    || !self.passes_exit(l, side, a, b, from))
+        })
+        .or_else(|| pass(&|l, side| free(l, side, true, false) > 0))
+        .or_else(|| pass(&|l, side| free(l, side, true, true) > 0))
+        .or_else(|| pass(&|l, side| free(l, side, false, false) + free(l, side, false, true) > 0))
+        .or_else(|| pass(&|_, _| true))
+        .unwrap_or(cands[0])
     }
 
     pub(super) fn route(
@@ -445,17 +478,29 @@ impl<'a> Router<'a> {
             };
             let (xt, _) = p.side_port(t, entry);
             let to = pk(t, entry, xt);
-            if ok && p.row_clear(rt, x0, xt, &[t]) && self.hfree(HKey::Row(rt), x0, xt, from, to) {
+            if ok
+                && p.row_clear(rt, x0, xt, &[t])
+                && self.hfree(HKey::Row(rt), x0, xt, from, to)
+                && self
+                    .find_cor(cl, exit, lvl_row(rt), lvl_row(rs), from, to)
+                    .is_some()
+            {
                 let xc = self.take_cor(cl, exit, lvl_row(rt), lvl_row(rs), from, to);
                 self.htake(HKey::Row(rs), xs, xc, from, to);
                 self.htake(HKey::Row(rt), xt, xc, from, to);
                 return vec![start, (xc, Ay::Mid(s)), (xc, Ay::Mid(t)), (xt, Ay::Mid(t))];
             }
         }
-        // Otherwise up the exit corridor and into the target from above.
-        if p.cor_open(cl, exit, rt, rs + 1) {
-            let (tx, tl) = p.tb_port(t, cl);
-            let to = pk(t, Side::Top, tx);
+        // Otherwise up the exit corridor and into the target from above, unless every
+        // track of it is taken on the way: then round through a corridor with room.
+        let (tx, tl) = p.tb_port(t, cl);
+        let to = pk(t, Side::Top, tx);
+        if p.cor_open(cl, exit, rt, rs + 1)
+            && (self
+                .find_cor(cl, exit, lvl_gap_start(rt), lvl_row(rs), from, to)
+                .is_some()
+                || !self.outer_has_room(s, t, (cl, exit), from, to))
+        {
             let xc = self.take_cor(cl, exit, lvl_gap_start(rt), lvl_row(rs), from, to);
             self.htake(HKey::Row(rs), xs, xc, from, to);
             let tr = self.pick_gap(rt, xc, tx, from, to, &[(Chan::Center(tl), lvl_row(rt))]);
@@ -468,6 +513,41 @@ impl<'a> Router<'a> {
             ];
         }
         self.back_outer(s, t, exit)
+    }
+
+    /// The corridors a loop-back round the outside tries, for a target in lane `tl`.
+    fn outer_cands(&self, tl: usize) -> Vec<(usize, Side)> {
+        let nl = self.p.geo.nl;
+        self.corridors(
+            &[
+                (nl - 1, Side::Right),
+                (0, Side::Left),
+                (tl, Side::Right),
+                (tl, Side::Left),
+            ],
+            tl,
+        )
+    }
+
+    /// Whether a loop-back from `s` to `t` round the outside (see [`Router::back_outer`])
+    /// finds a corridor with a free track other than `exit`, the corridor it leaves by.
+    fn outer_has_room(
+        &self,
+        s: usize,
+        t: usize,
+        exit: (usize, Side),
+        from: PortKey,
+        to: PortKey,
+    ) -> bool {
+        let p = self.p;
+        let (rs, rt) = (p.row_of[s], p.row_of[t]);
+        let (_, tl) = p.tb_port(t, p.lane_of[s]);
+        let (a, b) = (lvl_gap_start(rt), lvl_gap_end(rs + 1));
+        self.outer_cands(tl).into_iter().any(|(l, side)| {
+            (l, side) != exit
+                && p.cor_open(l, side, rt, rs + 1)
+                && self.find_cor(l, side, a, b, from, to).is_some()
+        })
     }
 
     /// Fallback loop-back: down to the gap below the source, over to a
@@ -496,15 +576,7 @@ impl<'a> Router<'a> {
             (from, xc, None)
         };
         let to = pk(t, Side::Top, tx);
-        let cands = self.corridors(
-            &[
-                (p.geo.nl - 1, Side::Right),
-                (0, Side::Left),
-                (tl, Side::Right),
-                (tl, Side::Left),
-            ],
-            tl,
-        );
+        let cands = self.outer_cands(tl);
         let (a, b) = (lvl_gap_start(rt), lvl_gap_end(g1));
         let pick = self.pick_cor(&cands, rt, rs + 1, a, b, from, to);
         let xo = self.take_cor(pick.0, pick.1, a, b, from, to);
