@@ -4,7 +4,8 @@
 # system) and peak resident memory (GNU time's `-v` report) of a full build and of a no-op
 # rebuild. When TYPST names a typst CLI (0.15.1, the version procdoc embeds), the sources
 # that `procdoc build --emit-typst` writes are also compiled one by one with it, as
-# `typst compile --root OUT/typst --font-path fonts --ignore-system-fonts --pdf-standard a-2b`
+# `typst compile --root OUT/typst --font-path fonts --ignore-system-fonts
+# --ignore-embedded-fonts --pdf-standard a-2b`
 # (PDF/A-2b, as procdoc prints them), and that loop is measured the same way.
 #
 #   bench/build.sh                       # N = 50 and 200
@@ -50,7 +51,7 @@ measure() {
 # `typst_one_by_one DIR`: compiles every emitted source under DIR with the typst CLI.
 typst_one_by_one() {
     find "$1" -name '*.typ' -print0 | sort -z | while IFS= read -r -d '' src; do
-        "$TYPST" compile --root "$1" --font-path "$fonts" --ignore-system-fonts \
+        "$TYPST" compile --root "$1" --font-path "$fonts" --ignore-system-fonts --ignore-embedded-fonts \
             --pdf-standard a-2b "$src" "${src%.typ}.pdf" || exit 1
     done
 }
