@@ -8,8 +8,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
-
 use super::context::Printing;
 pub(crate) use super::fonts::bundled_fonts;
 pub use super::fonts::{BUNDLED_FAMILIES, font_order};
@@ -104,8 +102,8 @@ pub fn document_file(doc: &Procedure) -> String {
 /// Build everything for a QMS without errors into `opts.out_dir`.
 ///
 /// The folder is locked for the whole build (a second build into it waits, then finds
-/// the first one's outputs). Outputs are typeset on every core, a procedure at a time per
-/// core, and each is written to a temporary file as soon as it is ready, so memory holds
+/// the first one's outputs). Outputs are typeset on every core, one output at a time per
+/// core ([`super::workers`]), and each is written to a temporary file as soon as it is ready, so memory holds
 /// only the documents being typeset. Only when every output succeeded are the temporary
 /// files renamed into place: a failed build changes nothing.
 pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> {
@@ -192,26 +190,24 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
         .stack_size(COMPILE_STACK_BYTES)
         .build()
         .map_err(|e| BuildError::Fonts(format!("cannot start the build threads: {e}")))?;
-    let outcomes: Vec<Result<Settled, BuildError>> =
-        pool.install(|| tasks.par_iter().map(|task| run.task(task)).collect());
+    // Once per task (a procedure): often enough to keep a long build's memory flat, rarely
+    // enough to cost nothing measurable.
+    let (expanded, mut failure) = super::workers::run_tasks(
+        &pool,
+        &tasks,
+        |task| run.expand(task),
+        |job| run.settle(job),
+        super::typeset::return_freed_memory,
+    );
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let mut settled = Vec::new();
-    let mut failure = None;
-    for outcome in outcomes {
-        match outcome {
-            Ok(s) => settled.push(s),
-            Err(e) => {
-                failure.get_or_insert(e);
-            }
-        }
-    }
     let mut done: Vec<Done> = Vec::new();
     let mut glyph_texts = Vec::new();
-    for s in settled {
-        done.extend(s.done);
-        glyph_texts.extend(s.glyph_texts);
+    for (settled, made) in expanded {
+        done.extend(settled.done);
+        done.extend(made);
+        glyph_texts.extend(settled.glyph_texts);
     }
     if failure.is_none() {
         failure = name_collision(&done).err();
@@ -311,7 +307,9 @@ struct Run<'a> {
     bar: Option<&'a indicatif::ProgressBar>,
 }
 
-/// The outputs of one task, each settled: unchanged, or staged under a temporary name.
+/// What one task settled without a job (an obsolete copy kept as certified: unchanged),
+/// and the texts of its outputs to test for missing glyphs.
+#[derive(Default)]
 struct Settled {
     done: Vec<Done>,
     /// Texts to test for missing glyphs.
@@ -329,7 +327,9 @@ struct Done {
 }
 
 impl Run<'_> {
-    fn task(&self, task: &Task) -> Result<Settled, BuildError> {
+    /// The jobs of `task`, and what it settled already (an obsolete copy kept as certified)
+    /// with the texts to test for missing glyphs.
+    fn expand(&self, task: &Task) -> Result<(Vec<Job>, Settled), BuildError> {
         let mut jobs = Vec::new();
         let mut glyph_texts = Vec::new();
         match task {
@@ -345,20 +345,17 @@ impl Run<'_> {
                 glyph_texts = procedure_jobs(self.qms, self.parts, doc, &mut jobs)?;
             }
         }
-        let done = jobs
-            .into_par_iter()
-            .map(|job| self.settle(job))
-            .collect::<Result<Vec<_>, _>>()?;
-        // Once per procedure: often enough to keep a long build's memory flat, rarely
-        // enough to cost nothing measurable.
-        super::typeset::return_freed_memory();
-        Ok(Settled { done, glyph_texts })
+        let settled = Settled {
+            done: Vec::new(),
+            glyph_texts,
+        };
+        Ok((jobs, settled))
     }
 
     /// The copy of a superseded revision stamped OBSOLETE, under `obsolete/`. The copy
     /// `release` certified in the register is kept as it is, even when a build today
     /// would print it differently.
-    fn obsolete(&self, release: &Release) -> Result<Settled, BuildError> {
+    fn obsolete(&self, release: &Release) -> Result<(Vec<Job>, Settled), BuildError> {
         let name = format!("obsolete/{}", document_file(&release.content));
         let target = self.opts.out_dir.join(&name);
         let certified = self
@@ -378,16 +375,20 @@ impl Run<'_> {
             if let Some(bar) = self.bar {
                 bar.inc(1);
             }
-            return Ok(Settled {
-                done: vec![Done {
-                    path: name,
-                    key: format!("certified:{sha}"),
-                    sha256: sha,
-                    staged: None,
-                    remade: false,
-                }],
-                glyph_texts: Vec::new(),
-            });
+            let kept = Done {
+                path: name,
+                key: format!("certified:{sha}"),
+                sha256: sha,
+                staged: None,
+                remade: false,
+            };
+            return Ok((
+                Vec::new(),
+                Settled {
+                    done: vec![kept],
+                    glyph_texts: Vec::new(),
+                },
+            ));
         }
         let content = &release.content;
         let printing = Printing {
@@ -414,18 +415,15 @@ impl Run<'_> {
         };
         let mut jobs = Vec::new();
         document_job(&parts, content, "obsolete", &mut jobs)?;
-        let done = jobs
+        let jobs = jobs
             .into_iter()
             .filter(|job| matches!(job.kind, JobKind::Pdf { .. }))
             .map(|mut job| {
                 job.path = name.clone();
-                self.settle(job)
+                job
             })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Settled {
-            done,
-            glyph_texts: Vec::new(),
-        })
+            .collect();
+        Ok((jobs, Settled::default()))
     }
 
     /// Decides whether `job`'s file is already right; makes and stages it when not.

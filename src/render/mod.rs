@@ -23,3 +23,4 @@ pub mod step_text;
 pub mod templates;
 pub mod typeset;
 pub mod windows;
+mod workers;
