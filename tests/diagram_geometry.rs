@@ -897,7 +897,7 @@ fn inclusive_choices_and_joins_draw_their_flow_with_a_circle() {
 /// Generated flows (of 300) that still break a routing rule: lines left on one track of a
 /// crowded corridor (or at a connector of a paged drawing) where no move sideways was free
 /// of other lines and shapes.
-const GENERATED_RULE_BREAKS: usize = 6;
+const GENERATED_RULE_BREAKS: usize = 1;
 
 // ------------------------------------------------------- generated flows --
 
@@ -1226,14 +1226,23 @@ fn generated_flowcharts_draw_their_flows() {
     for seed in 1..=count {
         let (chart, expected) = generated(seed);
         let wide = chart.lanes.len() >= flowchart::LANDSCAPE_FROM_LANES;
+        // Drawn and paged as the documents print them.
+        let (width_pt, page_h) = if wide {
+            (
+                flowchart::LANDSCAPE_WIDTH_PT,
+                flowchart::LANDSCAPE_HEIGHT_PT,
+            )
+        } else {
+            (flowchart::PORTRAIT_WIDTH_PT, flowchart::PORTRAIT_HEIGHT_PT)
+        };
         let style = Style {
-            width_pt: if wide { 736.0 } else { 481.0 },
+            width_pt,
             font_family: "Noto Sans".into(),
             font_size_pt: 7.0,
         };
         let layout = diagram::layout(&chart, &style);
         let whole = layout.to_svg();
-        let pages = layout.to_svg_pages(if wide { 400.0 } else { 610.0 });
+        let pages = layout.to_svg_pages(page_h);
         let what = format!(
             "seed {seed} ({} lanes, {} nodes)",
             chart.lanes.len(),

@@ -2,6 +2,10 @@
 
 use super::*;
 
+/// A page may end at a break between ranks instead of a later break between rows of one
+/// rank when it still holds this share of the height the later break would give it.
+const RANK_BREAK_FILL: f64 = 0.8;
+
 impl Layout {
     /// Splits the chart across pages of at most `max_height_pt` at rank
     /// boundaries. Every page repeats the lane headers; an edge crossing a
@@ -14,8 +18,8 @@ impl Layout {
 
     /// As [`Layout::to_svg_pages`], with a first page of at most `first_pt` (the room left
     /// on the page where the chart starts) and further pages of at most `max_height_pt`.
-    /// `None` when not even the first row fits in `first_pt` unscaled, or a height is not
-    /// a positive number.
+    /// `None` when not even the first two rows (of a chart of more than one) fit in
+    /// `first_pt` unscaled, or a height is not a positive number.
     pub fn to_svg_pages_from(&self, first_pt: f64, max_height_pt: f64) -> Option<Vec<String>> {
         let nrows = self.rows.len();
         if !(max_height_pt.is_finite() && max_height_pt > 0.0 && first_pt.is_finite()) {
@@ -90,10 +94,20 @@ impl Layout {
                     best_rank = Some(b);
                 }
             }
-            if ranges.is_empty() && best_any.is_none() && first_pt < max_height_pt {
+            // A chart starting in the room left on a page starts with more than its first
+            // row: a start box alone at the foot of a page says nothing.
+            let too_little = best_any.is_none_or(|b| b == 0 && nrows > 1);
+            if ranges.is_empty() && too_little && first_pt < max_height_pt {
                 return None;
             }
-            let b = best_rank.or(best_row).or(best_any).unwrap_or(a);
+            // A break between ranks reads best (rows of one rank are parallel branches), but
+            // not at the price of a page left part empty.
+            let b = match (best_rank, best_row) {
+                (Some(r), Some(w)) if page_h(a, r) >= RANK_BREAK_FILL * page_h(a, w) => Some(r),
+                (_, Some(w)) => Some(w),
+                (r, None) => r,
+            };
+            let b = b.or(best_any).unwrap_or(a);
             ranges.push((a, b));
             a = b + 1;
         }
@@ -185,20 +199,42 @@ impl Layout {
                     }
                 }
                 xs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                // A circle's stub to its jog must not lie on the line of another letter cut
+                // at this margin: the two would read as one line.
+                let cuts: Vec<(f64, usize)> = splits
+                    .iter()
+                    .flat_map(|s| [&s.src_cut, &s.tgt_cut])
+                    .filter(|c| c.page == p && c.top == top)
+                    .map(|c| (c.x, c.letter))
+                    .collect();
+                let on_line = |letter: usize, x: f64| {
+                    cuts.iter()
+                        .find(|&&(cx, l)| l != letter && (cx - x).abs() < STUB_CLEARANCE - 1e-6)
+                        .map(|&(cx, _)| cx)
+                };
                 // Left to right at least one circle apart, then pulled back from the right
-                // edge; when the margin is too short for all of them, evenly spaced.
+                // edge, each stepping off the lines of other letters; when the margin is too
+                // short for all of them, evenly spaced.
                 let d = 2.0 * r + 2.0;
                 let (lo, hi) = (r + 2.0, self.width - r - 2.0);
                 let mut placed: Vec<(usize, f64)> = Vec::new();
                 let mut last = f64::NEG_INFINITY;
                 for (x, l) in xs {
-                    let cx = x.max(last + d).max(lo);
+                    let mut cx = x.max(last + d).max(lo);
+                    while let Some(line) = on_line(l, cx) {
+                        cx = line + STUB_CLEARANCE;
+                    }
                     last = cx;
                     placed.push((l, cx));
                 }
                 let mut limit = hi;
                 for item in placed.iter_mut().rev() {
-                    item.1 = item.1.min(limit);
+                    if item.1 > limit {
+                        item.1 = limit;
+                        while let Some(line) = on_line(item.0, item.1) {
+                            item.1 = line - STUB_CLEARANCE;
+                        }
+                    }
                     limit = item.1 - d;
                 }
                 if placed.first().is_some_and(|f| f.1 < lo) && placed.len() > 1 {
@@ -207,6 +243,7 @@ impl Layout {
                         item.1 = lo + step * i as f64;
                     }
                 }
+                clear_of_cuts(&mut placed, &cuts, (lo, hi), d);
                 for (l, cx) in placed {
                     circle_x.insert((p, top, l), cx);
                 }
@@ -392,6 +429,47 @@ impl Layout {
                 })
                 .collect(),
         )
+    }
+}
+
+/// How far a connector circle's stub keeps from the line of another letter cut at the same
+/// margin.
+const STUB_CLEARANCE: f64 = 2.5;
+
+/// Moves each circle `(letter, x)` still on the line of another letter's cut (`cuts`:
+/// `(x, letter)`; after evenly spacing a crowded margin) to the nearest spot clear of every
+/// such line, inside `bounds` and at least `apart` from the other circles; a circle with no
+/// such spot stays.
+fn clear_of_cuts(
+    placed: &mut [(usize, f64)],
+    cuts: &[(f64, usize)],
+    bounds: (f64, f64),
+    apart: f64,
+) {
+    let on_line = |letter: usize, x: f64| {
+        cuts.iter()
+            .any(|&(cx, l)| l != letter && (cx - x).abs() < STUB_CLEARANCE - 1e-6)
+    };
+    for i in 0..placed.len() {
+        let (letter, x) = placed[i];
+        if !on_line(letter, x) {
+            continue;
+        }
+        let free = |to: f64| {
+            (bounds.0..=bounds.1).contains(&to)
+                && !on_line(letter, to)
+                && placed
+                    .iter()
+                    .enumerate()
+                    .all(|(j, &(_, other))| j == i || (other - to).abs() >= apart - 1e-9)
+        };
+        let moved = (1..=24)
+            .flat_map(|k| [-0.5 * k as f64, 0.5 * k as f64])
+            .map(|dx| x + dx)
+            .find(|&to| free(to));
+        if let Some(to) = moved {
+            placed[i].1 = to;
+        }
     }
 }
 
