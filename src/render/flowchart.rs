@@ -8,12 +8,13 @@ use crate::flow::graph::FlowGraph;
 use crate::spec::model::Procedure;
 
 /// Drawing width on a portrait A4 page inside the document margins, in pt.
-const PORTRAIT_WIDTH_PT: f64 = 481.0;
+pub const PORTRAIT_WIDTH_PT: f64 = 481.0;
 /// Drawing height one portrait page holds below the heading, in pt.
-const PORTRAIT_HEIGHT_PT: f64 = 610.0;
-/// The same on a landscape A4 page (842 x 595 pt, same margins).
-const LANDSCAPE_WIDTH_PT: f64 = 736.0;
-const LANDSCAPE_HEIGHT_PT: f64 = 400.0;
+pub const PORTRAIT_HEIGHT_PT: f64 = 610.0;
+/// The same on a landscape A4 page (842 x 595 pt; the same side margins, narrower ones
+/// above and below, see the document template).
+pub const LANDSCAPE_WIDTH_PT: f64 = 736.0;
+pub const LANDSCAPE_HEIGHT_PT: f64 = 432.0;
 /// From this many lanes a chart goes on landscape pages: below about 44 pt a lane can no
 /// longer hold a word of a department name at a legible size.
 pub const LANDSCAPE_FROM_LANES: usize = 8;
@@ -21,7 +22,12 @@ pub const LANDSCAPE_FROM_LANES: usize = 8;
 /// Rooms, in pt, that a portrait chart's first page may be fitted to when the chart starts
 /// below the top of a page (after its heading, or after a short flow's table): a chart
 /// that would leave that much of a page empty starts on it instead.
-const FIRST_PAGE_ROOMS_PT: [f64; 4] = [150.0, 260.0, 370.0, 480.0];
+const FIRST_PAGE_ROOMS_PT: [f64; 8] = [150.0, 210.0, 270.0, 330.0, 390.0, 450.0, 510.0, 570.0];
+/// The same for a landscape chart, which starts below its title or below the end of the
+/// landscape chart printed before it.
+const LANDSCAPE_FIRST_PAGE_ROOMS_PT: [f64; 9] = [
+    100.0, 140.0, 180.0, 220.0, 260.0, 300.0, 340.0, 380.0, 410.0,
+];
 
 /// A flow's drawing: its layout, the whole chart as one SVG, and the page-sized SVGs the
 /// controlled document prints.
@@ -60,21 +66,24 @@ pub fn draw(
     let whole = layout.to_svg();
     let pages = layout.to_svg_pages(page_h);
     let mut starts: Vec<(f64, Option<Vec<String>>)> = Vec::new();
-    if !landscape {
-        let mut last: Option<Vec<String>> = None;
-        for room in FIRST_PAGE_ROOMS_PT {
-            let Some(fitted) = layout.to_svg_pages_from(room, page_h) else {
-                continue;
-            };
-            if last.as_ref() == Some(&fitted) {
-                continue;
-            }
-            let same = fitted == pages;
-            starts.push((room, (!same).then(|| fitted.clone())));
-            last = Some(fitted);
-            if same {
-                break;
-            }
+    let rooms: &[f64] = if landscape {
+        &LANDSCAPE_FIRST_PAGE_ROOMS_PT
+    } else {
+        &FIRST_PAGE_ROOMS_PT
+    };
+    let mut last: Option<Vec<String>> = None;
+    for &room in rooms {
+        let Some(fitted) = layout.to_svg_pages_from(room, page_h) else {
+            continue;
+        };
+        if last.as_ref() == Some(&fitted) {
+            continue;
+        }
+        let same = fitted == pages;
+        starts.push((room, (!same).then(|| fitted.clone())));
+        last = Some(fitted);
+        if same {
+            break;
         }
     }
     Flowchart {

@@ -46,6 +46,8 @@ struct SharedContext<'a> {
     fonts: &'a [String],
     date: DateParts,
     page_of: Vec<[String; 3]>,
+    /// "see page {x}" split around its number, per printed language.
+    see_page: Vec<[String; 3]>,
     ident: String,
 }
 
@@ -63,6 +65,7 @@ impl<'a> SharedContext<'a> {
             fonts,
             date: date_parts(doc.effective.0),
             page_of: page_of(langs),
+            see_page: around_each("see_page", langs),
             ident: ident.to_string(),
         }
     }
@@ -126,7 +129,12 @@ pub(super) struct DateParts {
 
 /// "Page {x} of {y}" split around its numbers, per printed language.
 fn page_of(langs: &[String]) -> Vec<[String; 3]> {
-    let mut out: Vec<[String; 3]> = langs.iter().map(|l| around_numbers("page_of", l)).collect();
+    around_each("page_of", langs)
+}
+
+/// Label `key` split around its numbers in each printed language, a repeated wording once.
+fn around_each(key: &str, langs: &[String]) -> Vec<[String; 3]> {
+    let mut out: Vec<[String; 3]> = langs.iter().map(|l| around_numbers(key, l)).collect();
     out.dedup();
     out
 }

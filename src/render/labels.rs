@@ -93,6 +93,7 @@ const LABELS: &[(&str, &str, &str, &str)] = &[
     ("trigger", "Trigger", "触发条件", "觸發條件"),
     ("target", "Target time", "目标时间", "目標時間"),
     ("flowchart", "Flowchart", "流程图", "流程圖"),
+    ("see_page", "see page {x}", "见第 {x} 页", "見第 {x} 頁"),
     ("steps", "Steps", "步骤", "步驟"),
     ("step", "Step", "步骤", "步驟"),
     ("who", "Responsible", "负责", "負責"),

@@ -24,6 +24,7 @@ mod nudge;
 mod pages;
 mod place;
 mod route;
+mod rows;
 mod svg;
 #[cfg(test)]
 mod tests;
@@ -35,6 +36,7 @@ use grid::*;
 use labels::*;
 use place::*;
 use route::*;
+use rows::*;
 use svg::*;
 use text::*;
 use widths::*;
@@ -410,10 +412,10 @@ impl Metrics {
         }
     }
     fn stroke_gap_top(&self) -> f64 {
-        self.fs * 0.8
+        self.fs * 0.65
     }
     fn stroke_gap_bottom(&self) -> f64 {
-        self.fs * 1.25
+        self.fs * 1.05
     }
     fn track_sp(&self) -> f64 {
         self.fs * 0.55

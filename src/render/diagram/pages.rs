@@ -2,6 +2,10 @@
 
 use super::*;
 
+/// A page may end at a break between ranks instead of a later break between rows of one
+/// rank when it still holds this share of the height the later break would give it.
+const RANK_BREAK_FILL: f64 = 0.8;
+
 impl Layout {
     /// Splits the chart across pages of at most `max_height_pt` at rank
     /// boundaries. Every page repeats the lane headers; an edge crossing a
@@ -14,8 +18,8 @@ impl Layout {
 
     /// As [`Layout::to_svg_pages`], with a first page of at most `first_pt` (the room left
     /// on the page where the chart starts) and further pages of at most `max_height_pt`.
-    /// `None` when not even the first row fits in `first_pt` unscaled, or a height is not
-    /// a positive number.
+    /// `None` when not even the first two rows (of a chart of more than one) fit in
+    /// `first_pt` unscaled, or a height is not a positive number.
     pub fn to_svg_pages_from(&self, first_pt: f64, max_height_pt: f64) -> Option<Vec<String>> {
         let nrows = self.rows.len();
         if !(max_height_pt.is_finite() && max_height_pt > 0.0 && first_pt.is_finite()) {
@@ -90,10 +94,20 @@ impl Layout {
                     best_rank = Some(b);
                 }
             }
-            if ranges.is_empty() && best_any.is_none() && first_pt < max_height_pt {
+            // A chart starting in the room left on a page starts with more than its first
+            // row: a start box alone at the foot of a page says nothing.
+            let too_little = best_any.is_none_or(|b| b == 0 && nrows > 1);
+            if ranges.is_empty() && too_little && first_pt < max_height_pt {
                 return None;
             }
-            let b = best_rank.or(best_row).or(best_any).unwrap_or(a);
+            // A break between ranks reads best (rows of one rank are parallel branches), but
+            // not at the price of a page left part empty.
+            let b = match (best_rank, best_row) {
+                (Some(r), Some(w)) if page_h(a, r) >= RANK_BREAK_FILL * page_h(a, w) => Some(r),
+                (_, Some(w)) => Some(w),
+                (r, None) => r,
+            };
+            let b = b.or(best_any).unwrap_or(a);
             ranges.push((a, b));
             a = b + 1;
         }

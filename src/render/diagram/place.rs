@@ -49,20 +49,6 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
         }
     }
 
-    // Ranks: longest path over edges that go forward in input order, so a
-    // loop-back never pushes its target down. Every forward predecessor has
-    // a smaller index, hence a single pass in input order suffices.
-    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for e in &edges {
-        if e.from < e.to {
-            preds[e.to].push(e.from);
-        }
-    }
-    let mut rank = vec![0usize; n];
-    for v in 0..n {
-        rank[v] = preds[v].iter().map(|&u| rank[u] + 1).max().unwrap_or(0);
-    }
-
     // Bars span the lanes of the branches they split or join.
     let mut span: Vec<(usize, usize)> = lane_of.iter().map(|&l| (l, l)).collect();
     for e in &edges {
@@ -80,49 +66,41 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
         }
     }
 
-    // Rows: each rank gets as many rows as it needs so that nodes sharing a
-    // lane (or a bar crossing a node's lane) never overlap.
-    let max_rank = rank.iter().copied().max().unwrap_or(0);
-    let mut by_rank: Vec<Vec<usize>> = vec![Vec::new(); if n == 0 { 0 } else { max_rank + 1 }];
-    for (v, &r) in rank.iter().enumerate() {
-        by_rank[r].push(v);
-    }
-    let mut row_of = vec![0usize; n];
-    let mut row_rank: Vec<usize> = Vec::new();
-    let mut occ: Vec<Vec<Option<usize>>> = Vec::new();
-    for (r, members) in by_rank.iter().enumerate() {
-        let base = occ.len();
-        for &v in members {
-            let (a, b) = span[v];
-            let mut s = 0;
-            loop {
-                if base + s == occ.len() {
-                    occ.push(vec![None; nl]);
-                    row_rank.push(r);
-                }
-                if occ[base + s][a..=b].iter().all(|c| c.is_none()) {
-                    break;
-                }
-                s += 1;
-            }
-            for c in &mut occ[base + s][a..=b] {
-                *c = Some(v);
-            }
-            row_of[v] = base + s;
+    // Ranks and rows; a plain hand-off between lanes sits level with its source.
+    let mut marked = vec![false; n];
+    let mut mark_cells: Vec<(usize, usize)> = Vec::new();
+    for j in &chart.joint {
+        if let Some(&v) = index.get(j.node.as_str()) {
+            marked[v] = true;
+            mark_cells.extend(j.lanes.iter().map(|&l| (v, l)));
         }
     }
+    let Rows {
+        rank,
+        row_of,
+        row_rank,
+        mut occ,
+        crossed,
+    } = rows::rows(&RowInput {
+        kinds: &kinds,
+        lane_of: &lane_of,
+        span: &span,
+        edges: &edges,
+        lanes: nl,
+        marked: &marked,
+        marks: &mark_cells,
+    });
     let nrows = occ.len();
 
     // Box sizes follow the wrapped text; widths are fixed by the lane, or by the lanes a
     // long box spreads over.
     let preps: Vec<Prepared> = chart.nodes.iter().map(|node| prepare(node, m.fs)).collect();
     let geo = Geo::new(&m, nl);
-    let marks: Vec<(usize, usize)> = chart
-        .joint
+    let marks: Vec<(usize, usize)> = mark_cells
         .iter()
-        .filter_map(|j| index.get(j.node.as_str()).map(|&v| (v, j)))
-        .flat_map(|(v, j)| j.lanes.iter().map(move |&l| (v, l)))
-        .map(|(v, l)| (row_of[v], l))
+        .map(|&(v, l)| (row_of[v], l))
+        // A box must not spread over the line of a hand-off either.
+        .chain(crossed)
         .collect();
     spread_boxes(
         &Spread {
@@ -229,7 +207,13 @@ pub fn layout(chart: &Chart, style: &Style) -> Layout {
                 let lines = content_lines(prep, ww * m.fs / size, m.fs);
                 let h = (lines.len() as f64 * m.lh * size / m.fs + 2.0 * m.pad_y).max(m.fs * 2.5);
                 let rx = (h / 2.0).min(m.fs * 1.4);
-                let w = (widest(&lines, size) + 2.0 * m.pad_x + rx).clamp(box_w * 0.55, box_w);
+                // A terminator spread over further lanes spans them whole, so that its own
+                // lane's centre, where its line leaves or enters, stays under its flat side.
+                let w = if (a, b) == (l, l) {
+                    (widest(&lines, size) + 2.0 * m.pad_x + rx).clamp(box_w * 0.55, box_w)
+                } else {
+                    box_w
+                };
                 (w, h, lines)
             }
             NodeKind::Fork | NodeKind::Join | NodeKind::InclusiveJoin => {

@@ -799,7 +799,8 @@ fn two_outcomes_to_the_right_share_the_right_side_and_cross_nothing() {
     }
 }
 
-/// Ten lanes, a chain through lanes 0, 5 and 9 whose middle step has a long title.
+/// Ten lanes, a chain through lanes 0, 5 and 9 whose middle step has a long title; the
+/// first step may also skip it, so that no step sits level with the one before it.
 fn wide_chain(long: &str) -> Chart {
     use NodeKind::*;
     Chart {
@@ -816,6 +817,7 @@ fn wide_chain(long: &str) -> Chart {
         edges: vec![
             edge("start", "a", &[]),
             edge("a", "b", &[]),
+            edge("a", "c", &[]),
             edge("b", "c", &[]),
             edge("c", "end", &[]),
         ],
@@ -855,4 +857,45 @@ fn a_long_box_of_a_many_lane_chart_spreads_over_the_empty_lanes_of_its_row() {
         };
         assert!((p.x - cx).abs() < own / 2.0, "{e:?} meets b off its lane");
     }
+}
+
+#[test]
+fn a_hand_off_between_lanes_sits_level_with_its_source() {
+    use NodeKind::*;
+    let chart = Chart {
+        lanes: (0..4)
+            .map(|i| lane(&format!("l{i}"), &[&format!("L{i}")]))
+            .collect(),
+        nodes: vec![
+            node("start", Start, 0, None, &["Start"]),
+            node("a", Task, 0, Some("1"), &["Register"]),
+            node("b", Task, 3, Some("2"), &["Approve"]),
+            node("c", Task, 3, Some("3"), &["File"]),
+            node("end", End, 3, None, &["Done"]),
+        ],
+        edges: vec![
+            edge("start", "a", &[]),
+            edge("a", "b", &[]),
+            edge("b", "c", &[]),
+            edge("c", "end", &[]),
+        ],
+        ..Chart::default()
+    };
+    let l = layout(&chart, &Style::default());
+    check_geometry(&l);
+    let (a, b, c) = (
+        node_by_id(&l, "a"),
+        node_by_id(&l, "b"),
+        node_by_id(&l, "c"),
+    );
+    assert_eq!(a.row, b.row, "the hand-off a -> b is not level");
+    assert!(c.row > b.row);
+    // One straight line across the empty lanes between them.
+    let e = l
+        .edges()
+        .iter()
+        .find(|e| e.from == "a" && e.to == "b")
+        .unwrap();
+    assert_eq!(e.points.len(), 2, "{e:?}");
+    assert!((e.points[0].y - e.points[1].y).abs() < 0.01, "{e:?}");
 }

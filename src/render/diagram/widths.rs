@@ -24,9 +24,9 @@ const SPREAD_FROM_CHART_LANES: usize = 8;
 /// A box whose text wraps into more lines than this in its own lane spreads, where it can.
 /// Spreading closes corridors the router might have used, so only boxes that would be
 /// really tall spread.
-const SPREAD_FROM_LINES: usize = 6;
+const SPREAD_FROM_LINES: usize = 4;
 
-/// Lets a task box whose text would wrap into a tall narrow column spread over the
+/// Lets a task box (or a terminator) whose text would wrap into a tall narrow column spread over the
 /// neighbouring lanes that are empty in its row, so that its row stays low: the lanes must
 /// hold no shape or joint mark in that row, and no line of the flow may run down them past
 /// it (a connection between rows above and below that starts or ends in that lane). The
@@ -52,15 +52,17 @@ pub(super) fn spread_boxes(
     };
     for (v, sp) in span.iter_mut().enumerate() {
         let diamond = s.kinds[v].is_diamond();
-
-        if !matches!(s.kinds[v], NodeKind::Task | NodeKind::Call) && !diamond {
+        let terminator = matches!(s.kinds[v], NodeKind::Start | NodeKind::End);
+        if !matches!(s.kinds[v], NodeKind::Task | NodeKind::Call) && !diamond && !terminator {
             continue;
         }
         let l = s.lane_of[v];
-        let inset = if s.kinds[v] == NodeKind::Call {
-            s.m.fs * 0.5
-        } else {
-            0.0
+        // A call box's double side lines and a terminator's round ends take room from
+        // its text.
+        let inset = match s.kinds[v] {
+            NodeKind::Call => s.m.fs * 0.5,
+            NodeKind::Start | NodeKind::End => s.m.fs * 0.6,
+            _ => 0.0,
         };
         // A diamond's text keeps to about its middle half.
         let part = if diamond { 0.6 } else { 1.0 };
