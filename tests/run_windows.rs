@@ -204,64 +204,31 @@ fn a_window_before_a_planned_meeting_time_counts_back_to_that_instant() {
         ),
         "{err}"
     );
-    let o = env.run(
-        "2026-03-01 09:00",
-        &[
-            "start",
-            "QA-P-009",
-            "--flow",
-            "review",
-            "--ref",
-            "MR-2",
-            "--plan",
-            "meeting=2026-03-29 02:30",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
-    assert!(
-        text(&o.stderr).contains("planned time 2026-03-29 02:30 of meeting does not exist on the office clock (Europe/Amsterdam)"),
-        "{}",
+    // Stated on 1 March, so that the dates below are not before the moment they are planned.
+    let wrong_in_march = |option: &str, value: &str| {
+        let args = [
+            "start", "QA-P-009", "--flow", "review", "--ref", "MR-2", option, value,
+        ];
+        let o = env.run("2026-03-01 09:00", &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stdout));
         text(&o.stderr)
+    };
+    let err = wrong_in_march("--plan", "meeting=2026-03-29 02:30");
+    assert!(
+        err.contains("planned time 2026-03-29 02:30 of meeting does not exist on the office clock (Europe/Amsterdam)"),
+        "{err}"
     );
     // The hour the clocks go back is shown twice: a plan or an event time in it is refused,
     // the event time with both moments as offsets to choose from.
-    let o = env.run(
-        "2026-03-01 09:00",
-        &[
-            "start",
-            "QA-P-009",
-            "--flow",
-            "review",
-            "--ref",
-            "MR-2",
-            "--plan",
-            "meeting=2026-10-25 02:30",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+    let err = wrong_in_march("--plan", "meeting=2026-10-25 02:30");
     assert!(
-        text(&o.stderr).contains("planned time 2026-10-25 02:30 of meeting is shown twice on the office clock (Europe/Amsterdam)"),
-        "{}",
-        text(&o.stderr)
+        err.contains("planned time 2026-10-25 02:30 of meeting is shown twice on the office clock (Europe/Amsterdam)"),
+        "{err}"
     );
-    let o = env.run(
-        "2026-03-01 09:00",
-        &[
-            "start",
-            "QA-P-009",
-            "--flow",
-            "review",
-            "--ref",
-            "MR-2",
-            "--at",
-            "2026-10-25 02:30",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+    let err = wrong_in_march("--at", "2026-10-25 02:30");
     assert!(
-        text(&o.stderr).contains("`2026-10-25T02:30:00+02:00` for the first or `2026-10-25T02:30:00+01:00` for the second"),
-        "{}",
-        text(&o.stderr)
+        err.contains("`2026-10-25T02:30:00+02:00` for the first or `2026-10-25T02:30:00+01:00` for the second"),
+        "{err}"
     );
     let out = env.ok(
         "2026-04-01 09:00",

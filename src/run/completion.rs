@@ -626,31 +626,22 @@ pub(super) fn planned_date(
         ))
         .about("date"));
     }
-    if let PlannedAt::At(at) = date
-        && matches!(
-            spec.tz().from_local_datetime(&at),
-            chrono::LocalResult::None
-        )
-    {
-        return Err(RunError::Usage(format!(
-            "planned time {} of {step} does not exist on the office clock ({}): the clocks are put forward then; give a time before or after the change",
-            date.stored(),
-            spec.tz()
-        ))
-        .about("date"));
-    }
-    if let PlannedAt::At(at) = date
-        && matches!(
-            spec.tz().from_local_datetime(&at),
-            chrono::LocalResult::Ambiguous(..)
-        )
-    {
-        return Err(RunError::Usage(format!(
-            "planned time {} of {step} is shown twice on the office clock ({}): the clocks go back then; give a time before or after the change",
-            date.stored(),
-            spec.tz()
-        ))
-        .about("date"));
+    if let PlannedAt::At(at) = date {
+        // The office clock skips an hour when the clocks go forward, and shows one twice
+        // when they go back: a planned time in either names no single moment.
+        let change = match spec.tz().from_local_datetime(&at) {
+            chrono::LocalResult::None => Some(("does not exist", "the clocks are put forward")),
+            chrono::LocalResult::Ambiguous(..) => Some(("is shown twice", "the clocks go back")),
+            chrono::LocalResult::Single(_) => None,
+        };
+        if let Some((what, why)) = change {
+            return Err(RunError::Usage(format!(
+                "planned time {} of {step} {what} on the office clock ({}): {why} then; give a time before or after the change",
+                date.stored(),
+                spec.tz()
+            ))
+            .about("date"));
+        }
     }
     Ok((index, date))
 }

@@ -60,8 +60,9 @@ pub(super) fn print_list(list: &RunList, narrowed: bool, format: Format) {
                 .to_string()
         })
     };
+    let has_periods = listed.iter().any(|l| l.period.is_some());
     let period_cell = |period: Option<&str>| {
-        if listed.iter().any(|l| l.period.is_some()) {
+        if has_periods {
             format!("{}  ", columns::pad(period.unwrap_or("-"), 10))
         } else {
             String::new()
