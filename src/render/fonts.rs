@@ -9,6 +9,17 @@ use super::jobs::hash;
 use super::labels::Script;
 use super::typeset::Typesetter;
 
+/// Whether `c` is written in a CJK script: Han, kana, Hangul, CJK symbols and punctuation,
+/// full-width forms, and the circled numbers CJK documents number with (①). Such text
+/// needs the CJK font of the document's language, and breaks between any two characters.
+pub(crate) fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x2460..=0x24FF | 0x2E80..=0x2FDF | 0x3000..=0x30FF | 0x3130..=0x318F | 0x31C0..=0x31FF
+        | 0x3200..=0x4DBF | 0x4E00..=0x9FFF | 0xA960..=0xA97F | 0xAC00..=0xD7FF
+        | 0xF900..=0xFAFF | 0xFE10..=0xFE1F | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF
+        | 0x20000..=0x3FFFF)
+}
+
 /// The bundled font families, in the order that suits the primary language.
 pub(crate) fn bundled_fonts(primary: &str) -> Vec<String> {
     font_order(

@@ -44,8 +44,14 @@ fn is_markup_space(c: char) -> bool {
 /// are left alone because typst only turns them into smart quotes.
 /// A single line break becomes a space (typst would treat it as one anyway, but as a
 /// line start it could begin a list); two or more become one paragraph break.
+///
+/// A long unbroken token ([`LONG_TOKEN`] characters or more without a space or a CJK
+/// character: an id, a file name, a URL) gets a [`TOKEN_BREAK`] after each of its
+/// punctuation marks ([`TOKEN_BREAKS`]), so that in a narrow table cell it wraps there
+/// instead of running over the next column. Elsewhere the line rarely needs the break.
 pub fn escape(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
+    let long = long_tokens(&chars);
     let mut out = String::with_capacity(text.len() + text.len() / 4);
     let mut i = 0;
     while i < chars.len() {
@@ -71,9 +77,49 @@ pub fn escape(text: &str) -> String {
             out.push('\\');
         }
         out.push(c);
+        if long[i] && TOKEN_BREAKS.contains(&c) {
+            out.push_str(TOKEN_BREAK);
+        }
         i += 1;
     }
     out
+}
+
+/// Length in characters from which a token without spaces gets break points.
+pub const LONG_TOKEN: usize = 16;
+
+/// A place a line may break, as typst markup: an empty box, which line breaking treats as
+/// an object that may stand on either side of a break. It has no size and, unlike a
+/// zero-width space, puts no character into the PDF's text, so that the token is still
+/// found by a search and copied whole. (`#h(0pt)` would be no break at all.) The semicolon
+/// ends the call, so that a following `(`, `[` or `.` stays text.
+pub const TOKEN_BREAK: &str = "#box();";
+
+/// The characters a long token may break after.
+pub const TOKEN_BREAKS: &[char] = &['.', '_', '@', ':', '/', '=', '&', '?', '#', '\\', '-'];
+
+/// For each character, whether it is part of a token of [`LONG_TOKEN`] characters or more:
+/// a run of characters none of which is whitespace, a zero-width space or CJK (CJK text
+/// breaks between any two characters anyway).
+///
+/// Why here and not in a typst show rule: a regex show rule costs typst about a
+/// millisecond per match; a master list of 200 procedures has thousands of 16-character
+/// form numbers, which took seconds, most of that list's typesetting time.
+fn long_tokens(chars: &[char]) -> Vec<bool> {
+    let mut long = vec![false; chars.len()];
+    let mut start = 0;
+    for i in 0..=chars.len() {
+        let ends = chars
+            .get(i)
+            .is_none_or(|&c| c.is_whitespace() || c == '\u{200B}' || super::fonts::is_cjk(c));
+        if ends {
+            if i - start >= LONG_TOKEN {
+                long[start..i].fill(true);
+            }
+            start = i + 1;
+        }
+    }
+    long
 }
 
 /// Whether the dot at `chars[i]` could be read as markup.
@@ -513,6 +559,8 @@ mod tests {
     /// Asserts every dangerous character in `escaped` is preceded by a backslash that is
     /// itself not escaped, i.e. typst sees only escape sequences and plain text.
     fn assert_inert(escaped: &str) {
+        let without_breaks = escaped.replace(TOKEN_BREAK, "");
+        let escaped = without_breaks.as_str();
         let chars: Vec<char> = escaped.chars().collect();
         let mut i = 0;
         while i < chars.len() {
@@ -547,10 +595,12 @@ mod tests {
         }
     }
 
-    /// Undo `escape` as typst would print it: `\x` prints `x`, whitespace folds.
+    /// Undo `escape` as typst would print it: `\x` prints `x`, a [`TOKEN_BREAK`] prints
+    /// nothing, whitespace folds.
     fn unescape(escaped: &str) -> String {
         let mut out = String::new();
-        let mut chars = escaped.chars();
+        let without_breaks = escaped.replace(TOKEN_BREAK, "");
+        let mut chars = without_breaks.chars();
         while let Some(c) = chars.next() {
             if c == '\\' {
                 if let Some(n) = chars.next() {
@@ -603,7 +653,11 @@ mod tests {
     fn escape_table() {
         let cases: &[(&str, &str)] = &[
             ("plain text", "plain text"),
-            ("#read(\"/etc/passwd\")", "\\#read(\"\\/etc\\/passwd\")"),
+            ("#read(\"/etc\")", "\\#read(\"\\/etc\")"),
+            (
+                "#read(\"/etc/passwd\")",
+                "\\##box();read(\"\\/#box();etc\\/#box();passwd\")",
+            ),
             ("$5", "\\$5"),
             ("a*b_c", "a\\*b\\_c"),
             ("@john", "\\@john"),
@@ -630,6 +684,22 @@ mod tests {
             ("tab\there", "tab\there"),
             ("ISO 9001-2015", "ISO 9001\\-2015"),
             ("http://x.y", "http:\\/\\/x.y"),
+            // A long token may break after its punctuation; a short one, a space-separated
+            // one or CJK text is left alone.
+            (
+                "G001-ASA-QDFM-91",
+                "G001\\-#box();ASA\\-#box();QDFM\\-#box();91",
+            ),
+            ("G01-ASA-QDFM-91", "G01\\-ASA\\-QDFM\\-91"),
+            ("see a.b c.d e.f g.h i", "see a.b c.d e.f g.h i"),
+            (
+                "记录www.example.com/x_y",
+                "记录www.#box();example.#box();com\\/#box();x\\_#box();y",
+            ),
+            (
+                "记录编号记录编号记录编号记录编号-1",
+                "记录编号记录编号记录编号记录编号\\-1",
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(escape(input), *expected, "escape({input:?})");
@@ -794,7 +864,7 @@ mod tests {
                     '#' => {
                         let rest: String = chars[i..].iter().collect();
                         assert!(
-                            ["#strong[", "#emph[", "#table("]
+                            ["#strong[", "#emph[", "#table(", TOKEN_BREAK]
                                 .iter()
                                 .any(|ok| rest.starts_with(ok)),
                             "{input:?} -> {rendered:?}"

@@ -509,16 +509,6 @@ fn cjk_families(families: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Whether `c` is written in a CJK script: Han, kana, Hangul, CJK symbols and punctuation,
-/// full-width forms, and the circled numbers CJK documents number with (①).
-fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
-        0x2460..=0x24FF | 0x2E80..=0x2FDF | 0x3000..=0x30FF | 0x3130..=0x318F | 0x31C0..=0x31FF
-        | 0x3200..=0x4DBF | 0x4E00..=0x9FFF | 0xA960..=0xA97F | 0xAC00..=0xD7FF
-        | 0xF900..=0xFAFF | 0xFE10..=0xFE1F | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF
-        | 0x20000..=0x3FFFF)
-}
-
 /// The `font-family` attribute of a line of drawing text: the CJK families `cjk` for a line
 /// with CJK characters, none (the root's, Latin first) for others. SVG text takes the
 /// first family of its list and finds a glyph that font lacks in whatever font the renderer
@@ -526,7 +516,7 @@ fn is_cjk(c: char) -> bool {
 /// Japanese or Korean form by font load order, not the document's language; and mixing
 /// families within a line (spans) sends its digits the same way.
 fn family_attr(text: &str, cjk: &str) -> String {
-    if cjk.is_empty() || !text.chars().any(is_cjk) {
+    if cjk.is_empty() || !text.chars().any(crate::render::fonts::is_cjk) {
         String::new()
     } else {
         format!(r#" font-family="{}""#, esc(cjk))
