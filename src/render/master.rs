@@ -97,8 +97,10 @@ pub struct Use {
     /// `DOC-ID 4.1.2 step-id` for a step, `DOC-ID 7` for the related-documents section,
     /// `DOC-ID` for the document as a whole.
     pub at: String,
+    /// `at` without its document: `4.1.2 step-id`, `7`, or empty for the whole document.
+    pub place: String,
+    /// The step's title, or the document's for a use by the whole document.
     pub title: Multi,
-    pub title_csv: String,
     /// `produces`, `uses`, `responsible`, `consulted`, `owner`, `calls`, `referenced`.
     pub role: &'static str,
     pub role_label: Multi,
@@ -179,9 +181,13 @@ pub fn master_list(qms: &Qms, p: &Printing) -> MasterList {
         let numbers = &numbering.parts;
         let whole = |role: &'static str, at: String| Use {
             doc: doc.id.clone(),
+            place: at
+                .strip_prefix(doc.id.as_str())
+                .unwrap_or(&at)
+                .trim_start()
+                .to_string(),
             at,
             title: p.text(&doc.title),
-            title_csv: csv(&doc.title),
             role,
             role_label: label(&format!("role_{role}")),
         };
@@ -214,13 +220,13 @@ pub fn master_list(qms: &Qms, p: &Printing) -> MasterList {
                 let title = step
                     .title
                     .as_ref()
-                    .map(|t| (p.text(t), csv(t)))
-                    .unwrap_or_else(|| (vec![step.id.clone()], step.id.clone()));
+                    .map(|t| p.text(t))
+                    .unwrap_or_else(|| vec![step.id.clone()]);
                 let at_step = |role: &'static str| Use {
                     doc: doc.id.clone(),
                     at: format!("{} {} {}", doc.id, numbering.step(f, s), step.id),
-                    title: title.0.clone(),
-                    title_csv: title.1.clone(),
+                    place: format!("{} {}", numbering.step(f, s), step.id),
+                    title: title.clone(),
                     role,
                     role_label: label(&format!("role_{role}")),
                 };
