@@ -919,11 +919,12 @@ fn inclusive_choices_and_joins_draw_their_flow_with_a_circle() {
     );
 }
 
-/// Generated flows (of 300) that still break a routing rule: seeds 48 (5 lanes, 72 nodes)
-/// and 266 (16 lanes, 66 nodes), where the denser rows of hand-offs drawn level leave two
-/// lines on one track of a corridor with every track of it taken over the stretch. The
-/// examples break none (asserted above).
-const GENERATED_RULE_BREAKS: usize = 2;
+/// Generated flows (of 300) that may break a routing rule: none. A long corridor run
+/// that finds every track of every open corridor taken over its stretch changes corridor
+/// on the way instead of sharing a track (seeds 48 and 266 did). More flows
+/// (`PROCDOC_GEOMETRY_FLOWS`) still find a few that break one, where a bar across every
+/// lane leaves only the two outer corridors for more lines than they have tracks.
+const GENERATED_RULE_BREAKS: usize = 0;
 
 // ------------------------------------------------------- generated flows --
 
