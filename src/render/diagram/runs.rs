@@ -8,6 +8,7 @@
 //! another: the run then changes corridor (or track) in a gap on the way, with a short
 //! crossing in that gap, rather than lie on another line.
 
+use super::tracks::BESIDE_BAR;
 use super::*;
 
 /// A vertical run from one gap to another: it leaves the first gap at x `first`, makes
@@ -75,18 +76,22 @@ impl Router<'_> {
         to: PortKey,
     ) -> Option<Vec<Part>> {
         let p = self.p;
-        // The corridors with a free track between gaps `g0` and `g1`, with that track's x.
-        let fits = |g0: usize, g1: usize| -> Vec<((usize, Side), f64)> {
+        // The corridors with a free track between gaps `g0` and `g1`, with that track.
+        let fits = |g0: usize, g1: usize| -> Vec<((usize, Side), usize)> {
             let (a, b) = (lvl_gap_start(g0), lvl_gap_end(g1));
-            cands
+            let mut out: Vec<((usize, Side), usize)> = cands
                 .iter()
                 .copied()
                 .filter(|&(l, side)| p.cor_open(l, side, g0, g1))
                 .filter_map(|(l, side)| {
                     self.find_cor(l, side, a, b, from, to)
-                        .map(|t| ((l, side), p.geo.track_x(l, side, t)))
+                        .map(|t| ((l, side), t))
                 })
-                .collect()
+                .collect();
+            if g1 == g0 + 1 {
+                out.extend(self.beside_bars(g0, from, to));
+            }
+            out
         };
         // best[g]: the cheapest way down from gap `lo` to gap `g` ending in each corridor,
         // as (changes, crossing length, parts). Gaps lie a row apart, so the stretch has
@@ -104,7 +109,8 @@ impl Router<'_> {
                 if starts.is_empty() {
                     continue;
                 }
-                for (cor, x) in fits(g0, g) {
+                for (cor, track) in fits(g0, g) {
+                    let x = p.geo.track_x(cor.0, cor.1, track);
                     for start in &starts {
                         let (changes, len, mut parts) = match start {
                             None => (0, 0.0, Vec::new()),
@@ -116,17 +122,26 @@ impl Router<'_> {
                         if changes > MOST_CHANGES {
                             continue;
                         }
-                        parts.push(Part { cor, x, g0, g1: g });
+                        parts.push(Part {
+                            cor,
+                            track,
+                            x,
+                            g0,
+                            g1: g,
+                        });
                         ways.push((changes, len, parts));
                     }
                 }
             }
-            // One way per corridor it ends in: the fewest changes, then the shortest.
+            // One way per track it ends on: the fewest changes, then the shortest.
             ways.sort_by(|u, v| u.0.cmp(&v.0).then(u.1.total_cmp(&v.1)));
             let mut kept: Vec<Way> = Vec::new();
             for w in ways {
-                let end = w.2.last().map(|q| q.cor);
-                if !kept.iter().any(|k| k.2.last().map(|q| q.cor) == end) {
+                let end = w.2.last().map(|q| (q.cor, q.track));
+                if !kept
+                    .iter()
+                    .any(|k| k.2.last().map(|q| (q.cor, q.track)) == end)
+                {
                     kept.push(w);
                 }
             }
@@ -135,13 +150,50 @@ impl Router<'_> {
         best[hi].first().filter(|w| w.0 > 0).map(|w| w.2.clone())
     }
 
+    /// The free tracks past the box edge of a corridor beside a bar in row `r` (see
+    /// [`BESIDE_BAR`]): a bar ends short of its outer lanes' box edges, so a row of a bar
+    /// across many lanes, which closes every corridor it crosses, leaves the corridors at
+    /// its ends more room than their own tracks. A run takes one over that row alone.
+    fn beside_bars(&self, r: usize, from: PortKey, to: PortKey) -> Vec<((usize, Side), usize)> {
+        let p = self.p;
+        let geo = &p.geo;
+        // Clear of the bar's end by more than a line's width.
+        let margin = geo.sp * 0.3;
+        let (a, b) = (lvl_gap_start(r), lvl_gap_end(r + 1));
+        let mut out = Vec::new();
+        for &bar in p.bars_in_row.get(r).into_iter().flatten() {
+            if !p.kinds[bar].is_bar() {
+                continue;
+            }
+            let (l0, l1) = p.span[bar];
+            let (x0, x1) = (p.nx[bar], p.nx[bar] + p.nw[bar]);
+            for (l, side) in [(l0, Side::Left), (l1, Side::Right)] {
+                let clear = |x: f64| {
+                    if side == Side::Left {
+                        x <= x0 - margin
+                    } else {
+                        x >= x1 + margin
+                    }
+                };
+                let free = (BESIDE_BAR..)
+                    .take_while(|&t| clear(geo.track_x(l, side, t)))
+                    .find(|&t| self.vfree(Chan::Cor(l, side), t, a, b, from, to));
+                if let Some(t) = free {
+                    out.push(((l, side), t));
+                }
+            }
+        }
+        out
+    }
+
     /// Takes the tracks of `parts` (top down) and the crossings between them; `up`: the run
     /// starts at the bottom.
     fn take_parts(&mut self, parts: &[Part], up: bool, from: PortKey, to: PortKey) -> Run {
         let mut xs = Vec::with_capacity(parts.len());
         for q in parts {
             let (a, b) = (lvl_gap_start(q.g0), lvl_gap_end(q.g1));
-            xs.push(self.take_cor(q.cor.0, q.cor.1, a, b, from, to));
+            self.vtake(Chan::Cor(q.cor.0, q.cor.1), q.track, a, b, from, to);
+            xs.push(q.x);
         }
         let mut change = Vec::new();
         for (k, w) in parts.windows(2).enumerate() {
@@ -163,11 +215,12 @@ impl Router<'_> {
     }
 }
 
-/// One part of a run that changes corridor: its corridor and track's x, between gaps `g0`
-/// (above) and `g1`.
+/// One part of a run that changes corridor: its corridor, track and the track's x, between
+/// gaps `g0` (above) and `g1`.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Part {
     cor: (usize, Side),
+    track: usize,
     x: f64,
     g0: usize,
     g1: usize,
