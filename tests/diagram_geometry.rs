@@ -919,11 +919,12 @@ fn inclusive_choices_and_joins_draw_their_flow_with_a_circle() {
     );
 }
 
-/// Generated flows (of 300) that still break a routing rule: seeds 48 (5 lanes, 72 nodes)
-/// and 266 (16 lanes, 66 nodes), where the denser rows of hand-offs drawn level leave two
-/// lines on one track of a corridor with every track of it taken over the stretch. The
-/// examples break none (asserted above).
-const GENERATED_RULE_BREAKS: usize = 2;
+/// Generated flows (of 300) that may break a routing rule: none. A long corridor run
+/// that finds every track of every open corridor taken over its stretch changes corridor
+/// on the way instead of sharing a track (seeds 48 and 266 did), and passes the row of a
+/// bar across every lane beside the bar's end (see the test below). Of 1,500 flows
+/// (`PROCDOC_GEOMETRY_FLOWS=1500`) two still break one.
+const GENERATED_RULE_BREAKS: usize = 0;
 
 // ------------------------------------------------------- generated flows --
 
@@ -1240,6 +1241,47 @@ fn generated(seed: u64) -> (Chart, BTreeSet<Conn>) {
     (chart, conns)
 }
 
+/// Draws generated flow `seed` as the documents print it and checks the drawing: the
+/// problems with its graph, and the routing or label rules it breaks.
+fn check_generated(seed: u64) -> (Vec<String>, Vec<String>) {
+    let (chart, expected) = generated(seed);
+    let wide = chart.lanes.len() >= flowchart::LANDSCAPE_FROM_LANES;
+    // Drawn and paged as the documents print them.
+    let (width_pt, page_h) = if wide {
+        (
+            flowchart::LANDSCAPE_WIDTH_PT,
+            flowchart::LANDSCAPE_HEIGHT_PT,
+        )
+    } else {
+        (flowchart::PORTRAIT_WIDTH_PT, flowchart::PORTRAIT_HEIGHT_PT)
+    };
+    let style = Style {
+        width_pt,
+        font_family: "Noto Sans".into(),
+        font_size_pt: 7.0,
+    };
+    let layout = diagram::layout(&chart, &style);
+    let whole = layout.to_svg();
+    let pages = layout.to_svg_pages(page_h);
+    let what = format!(
+        "seed {seed} ({} lanes, {} nodes)",
+        chart.lanes.len(),
+        chart.nodes.len()
+    );
+    if let Ok(dir) = std::env::var("PROCDOC_GEOMETRY_DUMP") {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(Path::new(&dir).join(format!("seed{seed}.svg")), &whole).unwrap();
+        for (i, page) in pages.iter().enumerate() {
+            std::fs::write(
+                Path::new(&dir).join(format!("seed{seed}-{}.svg", i + 1)),
+                page,
+            )
+            .unwrap();
+        }
+    }
+    check_drawing(&what, &whole, &pages, &expected)
+}
+
 #[test]
 fn generated_flowcharts_draw_their_flows() {
     let count: u64 = std::env::var("PROCDOC_GEOMETRY_FLOWS")
@@ -1250,42 +1292,7 @@ fn generated_flowcharts_draw_their_flows() {
     let mut failed = 0;
     let mut graph_wrong = Vec::new();
     for seed in 1..=count {
-        let (chart, expected) = generated(seed);
-        let wide = chart.lanes.len() >= flowchart::LANDSCAPE_FROM_LANES;
-        // Drawn and paged as the documents print them.
-        let (width_pt, page_h) = if wide {
-            (
-                flowchart::LANDSCAPE_WIDTH_PT,
-                flowchart::LANDSCAPE_HEIGHT_PT,
-            )
-        } else {
-            (flowchart::PORTRAIT_WIDTH_PT, flowchart::PORTRAIT_HEIGHT_PT)
-        };
-        let style = Style {
-            width_pt,
-            font_family: "Noto Sans".into(),
-            font_size_pt: 7.0,
-        };
-        let layout = diagram::layout(&chart, &style);
-        let whole = layout.to_svg();
-        let pages = layout.to_svg_pages(page_h);
-        let what = format!(
-            "seed {seed} ({} lanes, {} nodes)",
-            chart.lanes.len(),
-            chart.nodes.len()
-        );
-        if let Ok(dir) = std::env::var("PROCDOC_GEOMETRY_DUMP") {
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(Path::new(&dir).join(format!("seed{seed}.svg")), &whole).unwrap();
-            for (i, page) in pages.iter().enumerate() {
-                std::fs::write(
-                    Path::new(&dir).join(format!("seed{seed}-{}.svg", i + 1)),
-                    page,
-                )
-                .unwrap();
-            }
-        }
-        let (graph_problems, rule_problems) = check_drawing(&what, &whole, &pages, &expected);
+        let (graph_problems, rule_problems) = check_generated(seed);
         graph_wrong.extend(graph_problems);
         if !rule_problems.is_empty() {
             failed += 1;
@@ -1309,4 +1316,16 @@ fn generated_flowcharts_draw_their_flows() {
         failed <= GENERATED_RULE_BREAKS * count as usize / 300,
         "{msg}"
     );
+}
+
+/// Crowded generated flows (beyond the usual 300) where a bar across every lane leaves
+/// only the outer corridors open in its row, for more lines than they have tracks: the
+/// lines pass the bar's ends beside it.
+#[test]
+fn lines_past_a_bar_across_every_lane_keep_apart() {
+    for seed in [529, 1157, 1493] {
+        let (graph_problems, rule_problems) = check_generated(seed);
+        assert!(graph_problems.is_empty(), "{graph_problems:#?}");
+        assert!(rule_problems.is_empty(), "{rule_problems:#?}");
+    }
 }

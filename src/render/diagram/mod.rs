@@ -25,6 +25,7 @@ mod pages;
 mod place;
 mod route;
 mod rows;
+mod runs;
 mod svg;
 #[cfg(test)]
 mod tests;
@@ -37,6 +38,7 @@ use labels::*;
 use place::*;
 use route::*;
 use rows::*;
+use runs::*;
 use svg::*;
 use text::*;
 use widths::*;

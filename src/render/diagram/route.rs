@@ -206,7 +206,7 @@ impl<'a> Router<'a> {
     }
 
     /// The first corridor of `cands` open from row `r0` to `r1` with a free track over
-    /// levels `a..b`; failing that the first open one (its outermost track is shared).
+    /// levels `a..b`; `None` when every open one has all its tracks taken.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn pick_cor(
         &self,
@@ -217,7 +217,7 @@ impl<'a> Router<'a> {
         b: u64,
         from: PortKey,
         to: PortKey,
-    ) -> (usize, Side) {
+    ) -> Option<(usize, Side)> {
         let p = self.p;
         let free = |l: usize, side: Side, alone: bool, squeezed: bool| {
             self.free_tracks(l, side, (a, b), (from, to), alone, squeezed)
@@ -240,8 +240,6 @@ impl<'a> Router<'a> {
         .or_else(|| pass(&|l, side| free(l, side, true, false) > 0))
         .or_else(|| pass(&|l, side| free(l, side, true, true) > 0))
         .or_else(|| pass(&|l, side| free(l, side, false, false) + free(l, side, false, true) > 0))
-        .or_else(|| pass(&|_, _| true))
-        .unwrap_or(cands[0])
     }
 
     pub(super) fn route(
@@ -319,18 +317,28 @@ impl<'a> Router<'a> {
             return vec![start, (sx, Ay::Gap(g, tr)), (tx, Ay::Gap(g, tr)), end];
         }
         // Both columns are blocked: detour through a corridor.
-        let xc = self.detour(sl, tl, rs, rt, from, to);
+        let run = self.detour(sl, tl, rs, rt, from, to);
         let g1 = rs + 1;
-        let t1 = self.pick_gap(g1, sx, xc, from, to, &[(Chan::Center(sl), lvl_row(rs))]);
-        let t2 = self.pick_gap(rt, xc, tx, from, to, &[(Chan::Center(tl), lvl_row(rt))]);
-        vec![
-            start,
-            (sx, Ay::Gap(g1, t1)),
-            (xc, Ay::Gap(g1, t1)),
-            (xc, Ay::Gap(rt, t2)),
-            (tx, Ay::Gap(rt, t2)),
-            end,
-        ]
+        let t1 = self.pick_gap(
+            g1,
+            sx,
+            run.first,
+            from,
+            to,
+            &[(Chan::Center(sl), lvl_row(rs))],
+        );
+        let t2 = self.pick_gap(
+            rt,
+            run.last,
+            tx,
+            from,
+            to,
+            &[(Chan::Center(tl), lvl_row(rt))],
+        );
+        let mut pts = vec![start, (sx, Ay::Gap(g1, t1)), (run.first, Ay::Gap(g1, t1))];
+        pts.extend(run.change);
+        pts.extend([(run.last, Ay::Gap(rt, t2)), (tx, Ay::Gap(rt, t2)), end]);
+        pts
     }
 
     /// A line out of a side of `s` and down into `t`; `low`: out of the side's lower
@@ -386,23 +394,30 @@ impl<'a> Router<'a> {
         let g1 = rs + 1;
         let xc = self.take_cor(cl, side, lvl_row(rs), lvl_gap_end(g1), from, to);
         self.htake(row, xv, xc, from, to);
-        let xd = self.detour(cl, tl, rs, rt, from, to);
-        let t1 = self.pick_gap(g1, xc, xd, from, to, &[]);
-        let t2 = self.pick_gap(rt, xd, tx, from, to, &[(Chan::Center(tl), lvl_row(rt))]);
-        vec![
+        let run = self.detour(cl, tl, rs, rt, from, to);
+        let t1 = self.pick_gap(g1, xc, run.first, from, to, &[]);
+        let t2 = self.pick_gap(
+            rt,
+            run.last,
+            tx,
+            from,
+            to,
+            &[(Chan::Center(tl), lvl_row(rt))],
+        );
+        let mut pts = vec![
             start,
             (xc, level),
             (xc, Ay::Gap(g1, t1)),
-            (xd, Ay::Gap(g1, t1)),
-            (xd, Ay::Gap(rt, t2)),
-            (tx, Ay::Gap(rt, t2)),
-            end,
-        ]
+            (run.first, Ay::Gap(g1, t1)),
+        ];
+        pts.extend(run.change);
+        pts.extend([(run.last, Ay::Gap(rt, t2)), (tx, Ay::Gap(rt, t2)), end]);
+        pts
     }
 
-    /// Takes a corridor track that runs from the gap below row `rs` to the
-    /// gap above row `rt` without crossing a bar, preferring corridors near
-    /// the two ends of the edge.
+    /// Takes a corridor run from the gap below row `rs` to the gap above row `rt`
+    /// without crossing a bar, preferring corridors near the two ends of the edge (see
+    /// [`Router::long_run`]).
     pub(super) fn detour(
         &mut self,
         sl: usize,
@@ -411,7 +426,7 @@ impl<'a> Router<'a> {
         rt: usize,
         from: PortKey,
         to: PortKey,
-    ) -> f64 {
+    ) -> Run {
         let p = self.p;
         let cands = self.corridors(
             &[
@@ -424,9 +439,7 @@ impl<'a> Router<'a> {
             ],
             tl,
         );
-        let (a, b) = (lvl_gap_start(rs + 1), lvl_gap_end(rt));
-        let pick = self.pick_cor(&cands, rs + 1, rt, a, b, from, to);
-        self.take_cor(pick.0, pick.1, a, b, from, to)
+        self.long_run(&cands, rs + 1, rt, from, to)
     }
 
     pub(super) fn back(
@@ -530,7 +543,8 @@ impl<'a> Router<'a> {
     }
 
     /// Whether a loop-back from `s` to `t` round the outside (see [`Router::back_outer`])
-    /// finds a corridor with a free track other than `exit`, the corridor it leaves by.
+    /// finds a corridor with a free track other than `exit`, the corridor it leaves by, or
+    /// free tracks in corridors it changes between on the way (see [`Router::long_run`]).
     fn outer_has_room(
         &self,
         s: usize,
@@ -543,11 +557,12 @@ impl<'a> Router<'a> {
         let (rs, rt) = (p.row_of[s], p.row_of[t]);
         let (_, tl) = p.tb_port(t, p.lane_of[s]);
         let (a, b) = (lvl_gap_start(rt), lvl_gap_end(rs + 1));
-        self.outer_cands(tl).into_iter().any(|(l, side)| {
+        let cands = self.outer_cands(tl);
+        cands.iter().any(|&(l, side)| {
             (l, side) != exit
                 && p.cor_open(l, side, rt, rs + 1)
                 && self.find_cor(l, side, a, b, from, to).is_some()
-        })
+        }) || self.split(&cands, rt, rs + 1, from, to).is_some()
     }
 
     /// Fallback loop-back: down to the gap below the source, over to a
@@ -577,16 +592,21 @@ impl<'a> Router<'a> {
         };
         let to = pk(t, Side::Top, tx);
         let cands = self.outer_cands(tl);
-        let (a, b) = (lvl_gap_start(rt), lvl_gap_end(g1));
-        let pick = self.pick_cor(&cands, rt, rs + 1, a, b, from, to);
-        let xo = self.take_cor(pick.0, pick.1, a, b, from, to);
+        let run = self.long_run(&cands, g1, rt, from, to);
         let checks: Vec<(Chan, u64)> = first_check.into_iter().collect();
-        let t1 = self.pick_gap(g1, x1, xo, from, to, &checks);
-        let t2 = self.pick_gap(rt, xo, tx, from, to, &[(Chan::Center(tl), lvl_row(rt))]);
+        let t1 = self.pick_gap(g1, x1, run.first, from, to, &checks);
+        let t2 = self.pick_gap(
+            rt,
+            run.last,
+            tx,
+            from,
+            to,
+            &[(Chan::Center(tl), lvl_row(rt))],
+        );
+        pts.extend([(x1, Ay::Gap(g1, t1)), (run.first, Ay::Gap(g1, t1))]);
+        pts.extend(run.change);
         pts.extend([
-            (x1, Ay::Gap(g1, t1)),
-            (xo, Ay::Gap(g1, t1)),
-            (xo, Ay::Gap(rt, t2)),
+            (run.last, Ay::Gap(rt, t2)),
             (tx, Ay::Gap(rt, t2)),
             (tx, Ay::Top(t)),
         ]);

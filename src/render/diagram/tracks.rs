@@ -13,6 +13,10 @@ use super::*;
 const FROM_BOX: f64 = 0.36;
 /// How close (in track spacings) a squeezed track may come to the lane's border.
 const FROM_BORDER: f64 = 0.3;
+/// The first number of the tracks of a corridor that lie past its box's edge, a track
+/// spacing apart from half a spacing in: there is room for them only in a row where a bar
+/// stands in the box's place and ends short of the edge (see `runs.rs`).
+pub(super) const BESIDE_BAR: usize = 1 << 12;
 
 impl Geo {
     fn width_of(&self, side: Side) -> f64 {
@@ -46,10 +50,13 @@ impl Geo {
         self.cap(side) + self.squeezed(side).len()
     }
 
-    /// x of track `t` of lane `l`'s corridor on `side` (see [`Geo::tracks`]).
+    /// x of track `t` of lane `l`'s corridor on `side` (see [`Geo::tracks`] and
+    /// [`BESIDE_BAR`]).
     pub(super) fn track_x(&self, l: usize, side: Side, t: usize) -> f64 {
         let cap = self.cap(side);
-        let off = if t < cap {
+        let off = if t >= BESIDE_BAR {
+            -self.sp * (0.5 + (t - BESIDE_BAR) as f64)
+        } else if t < cap {
             self.regular_off(side, t)
         } else {
             self.squeezed(side)
@@ -177,6 +184,18 @@ mod tests {
                     );
                 }
             }
+        }
+        // Tracks beside a bar lie past the box's edge, a spacing apart, nearest first.
+        for (width, lanes) in [(481.0, 6), (736.0, 16)] {
+            let g = geo(width, lanes);
+            let (l0, l1) = (
+                g.track_x(1, Side::Left, BESIDE_BAR),
+                g.track_x(1, Side::Left, BESIDE_BAR + 1),
+            );
+            assert!(g.box_left(1) < l0 && l0 < l1, "{l0} {l1}");
+            assert!((l1 - l0 - g.sp).abs() < 1e-9);
+            let r0 = g.track_x(1, Side::Right, BESIDE_BAR);
+            assert!(r0 < g.box_right(1) && r0 > g.cx(1), "{r0}");
         }
         // A landscape chart of 15 lanes has one regular track a side; its wider right
         // corridor gains a squeezed one.
