@@ -197,7 +197,7 @@ pub fn build(qms: &Qms, opts: &BuildOptions) -> Result<BuildReport, BuildError> 
         &tasks,
         |task| run.expand(task),
         |job| run.settle(job),
-        super::typeset::return_freed_memory,
+        super::typeset::end_batch_task,
     );
     if let Some(bar) = &bar {
         bar.finish_and_clear();
@@ -458,6 +458,7 @@ impl Run<'_> {
                     .typesetter
                     .get_or_init(|| {
                         Typesetter::new(&self.opts.font_dirs, self.opts.system_fonts)
+                            .map(Typesetter::for_batch)
                             .map_err(|e| e.to_string())
                     })
                     .as_ref()
