@@ -327,18 +327,8 @@ impl<'a> Router<'a> {
             to,
             &[(Chan::Center(sl), lvl_row(rs))],
         );
-        let t2 = self.pick_gap(
-            rt,
-            run.last,
-            tx,
-            from,
-            to,
-            &[(Chan::Center(tl), lvl_row(rt))],
-        );
-        let mut pts = vec![start, (sx, Ay::Gap(g1, t1)), (run.first, Ay::Gap(g1, t1))];
-        pts.extend(run.change);
-        pts.extend([(run.last, Ay::Gap(rt, t2)), (tx, Ay::Gap(rt, t2)), end]);
-        pts
+        let pts = vec![start, (sx, Ay::Gap(g1, t1)), (run.first, Ay::Gap(g1, t1))];
+        self.arrive_by_run(pts, run, t, tl, tx, from)
     }
 
     /// A line out of a side of `s` and down into `t`; `low`: out of the side's lower
@@ -396,7 +386,31 @@ impl<'a> Router<'a> {
         self.htake(row, xv, xc, from, to);
         let run = self.detour(cl, tl, rs, rt, from, to);
         let t1 = self.pick_gap(g1, xc, run.first, from, to, &[]);
-        let t2 = self.pick_gap(
+        let pts = vec![
+            start,
+            (xc, level),
+            (xc, Ay::Gap(g1, t1)),
+            (run.first, Ay::Gap(g1, t1)),
+        ];
+        self.arrive_by_run(pts, run, t, tl, tx, from)
+    }
+
+    /// The rest of a line down into the top port `tx` of `t` (in lane `tl`) that has
+    /// reached the first end of the corridor run `run`, its points so far `pts`: along the
+    /// run, then across in the gap above `t`'s row, on a track no centre line joining `t`
+    /// there overlaps.
+    fn arrive_by_run(
+        &mut self,
+        mut pts: Vec<APt>,
+        run: Run,
+        t: usize,
+        tl: usize,
+        tx: f64,
+        from: PortKey,
+    ) -> Vec<APt> {
+        let rt = self.p.row_of[t];
+        let to = pk(t, Side::Top, tx);
+        let tr = self.pick_gap(
             rt,
             run.last,
             tx,
@@ -404,14 +418,12 @@ impl<'a> Router<'a> {
             to,
             &[(Chan::Center(tl), lvl_row(rt))],
         );
-        let mut pts = vec![
-            start,
-            (xc, level),
-            (xc, Ay::Gap(g1, t1)),
-            (run.first, Ay::Gap(g1, t1)),
-        ];
         pts.extend(run.change);
-        pts.extend([(run.last, Ay::Gap(rt, t2)), (tx, Ay::Gap(rt, t2)), end]);
+        pts.extend([
+            (run.last, Ay::Gap(rt, tr)),
+            (tx, Ay::Gap(rt, tr)),
+            (tx, Ay::Top(t)),
+        ]);
         pts
     }
 
