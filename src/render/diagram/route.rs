@@ -607,22 +607,8 @@ impl<'a> Router<'a> {
         let run = self.long_run(&cands, g1, rt, from, to);
         let checks: Vec<(Chan, u64)> = first_check.into_iter().collect();
         let t1 = self.pick_gap(g1, x1, run.first, from, to, &checks);
-        let t2 = self.pick_gap(
-            rt,
-            run.last,
-            tx,
-            from,
-            to,
-            &[(Chan::Center(tl), lvl_row(rt))],
-        );
         pts.extend([(x1, Ay::Gap(g1, t1)), (run.first, Ay::Gap(g1, t1))]);
-        pts.extend(run.change);
-        pts.extend([
-            (run.last, Ay::Gap(rt, t2)),
-            (tx, Ay::Gap(rt, t2)),
-            (tx, Ay::Top(t)),
-        ]);
-        pts
+        self.arrive_by_run(pts, run, t, tl, tx, from)
     }
 
     pub(super) fn self_loop(&mut self, s: usize, side: Side) -> Vec<APt> {
