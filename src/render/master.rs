@@ -179,14 +179,14 @@ pub fn master_list(qms: &Qms, p: &Printing) -> MasterList {
     for doc in &docs {
         let numbering = crate::spec::numbers::DocNumbers::of(doc);
         let numbers = &numbering.parts;
-        let whole = |role: &'static str, at: String| Use {
+        let whole = |role: &'static str, place: String| Use {
             doc: doc.id.clone(),
-            place: at
-                .strip_prefix(doc.id.as_str())
-                .unwrap_or(&at)
-                .trim_start()
-                .to_string(),
-            at,
+            at: if place.is_empty() {
+                doc.id.clone()
+            } else {
+                format!("{} {place}", doc.id)
+            },
+            place,
             title: p.text(&doc.title),
             role,
             role_label: label(&format!("role_{role}")),
@@ -194,11 +194,11 @@ pub fn master_list(qms: &Qms, p: &Printing) -> MasterList {
         actors
             .entry(doc.owner.clone())
             .or_default()
-            .push(whole("owner", doc.id.clone()));
+            .push(whole("owner", String::new()));
         let related = numbers
             .get("related")
-            .map(|n| format!("{} {n}", doc.id))
-            .unwrap_or_else(|| doc.id.clone());
+            .map(|n| n.to_string())
+            .unwrap_or_default();
         for reference in &doc.references {
             match (&reference.doc, &reference.title) {
                 (Some(id), _) => internal
@@ -222,10 +222,11 @@ pub fn master_list(qms: &Qms, p: &Printing) -> MasterList {
                     .as_ref()
                     .map(|t| p.text(t))
                     .unwrap_or_else(|| vec![step.id.clone()]);
+                let place = format!("{} {}", numbering.step(f, s), step.id);
                 let at_step = |role: &'static str| Use {
                     doc: doc.id.clone(),
-                    at: format!("{} {} {}", doc.id, numbering.step(f, s), step.id),
-                    place: format!("{} {}", numbering.step(f, s), step.id),
+                    at: format!("{} {place}", doc.id),
+                    place: place.clone(),
                     title: title.clone(),
                     role,
                     role_label: label(&format!("role_{role}")),

@@ -329,11 +329,6 @@ impl Typesetter {
     pub fn compile_pdf(&self, job: &TypstJob) -> Result<Compiled, TypesetError> {
         let world = JobWorld::new(self, job)?;
         let (document, warnings) = world.compile()?;
-        if !self.evict_per_compile && document.pages().len() >= BIG_DOCUMENT_PAGES {
-            // Age 0: every entry, those of documents other threads are typesetting too;
-            // they lose a few memoized results, not correctness.
-            typst::comemo::evict(0);
-        }
 
         let standards = if job.pdf_a {
             PdfStandards::new(&[PdfStandard::A_2b]).map_err(|err| {
@@ -480,6 +475,13 @@ impl<'a> JobWorld<'a> {
                 .map_err(|panic| TypesetError::Compile(vec![TypstMessage::plain(panic)]))?;
         if self.typesetter.evict_per_compile {
             typst::comemo::evict(CACHE_MAX_AGE);
+        } else if output
+            .as_ref()
+            .is_ok_and(|document| document.pages().len() >= BIG_DOCUMENT_PAGES)
+        {
+            // Age 0: every entry, those of documents other threads are typesetting too;
+            // they lose a few memoized results, not correctness.
+            typst::comemo::evict(0);
         }
 
         let warnings = self.messages(&warnings);
